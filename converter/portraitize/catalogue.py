@@ -1,0 +1,103 @@
+"""Where models live: the ones bundled in the wheel, folders named in PORTRAITIZE_MODELS, and plain paths.
+
+A model's name is its file name without `.onnx` (the trainer's export names files after the model).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from .contract import ModelInfo
+
+MODELS_ENV = "PORTRAITIZE_MODELS"
+DEFAULT_TRANSLATOR = "oil-portrait"
+DEFAULT_SAMPLER = "portrait-gan"
+
+
+def bundled_dir() -> Path:
+    """Models inside the installed wheel, or `exported/` when running from a source checkout."""
+    packaged = Path(__file__).parent / "models"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "exported"
+
+
+def search_dirs() -> list[Path]:
+    """User folders first (so a user's model can shadow a bundled one of the same name), then bundled."""
+    extra = [Path(entry) for entry in os.environ.get(MODELS_ENV, "").split(os.pathsep) if entry]
+    return [*extra, bundled_dir()]
+
+
+def model_files() -> dict[str, Path]:
+    """name -> path of every installed model; an earlier folder wins on equal names."""
+    found: dict[str, Path] = {}
+    for folder in search_dirs():
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.onnx")):
+                found.setdefault(path.stem, path)
+    return found
+
+
+@dataclasses.dataclass
+class CatalogueEntry:
+    name: str
+    path: Path
+    info: ModelInfo | None  # None when the file is not a valid portraitize model
+    problem: str = ""
+
+    @property
+    def size_bytes(self) -> int:
+        return self.path.stat().st_size
+
+
+def list_models() -> list[CatalogueEntry]:
+    """Every installed model with its metadata (reads each file once)."""
+    from .engine import ModelError, open_session, read_info
+
+    entries = []
+    for name, path in model_files().items():
+        try:
+            entries.append(CatalogueEntry(name, path, read_info(open_session(path), path)))
+        except ModelError as error:
+            entries.append(CatalogueEntry(name, path, None, str(error)))
+    return entries
+
+
+def resolve(name_or_path: str | None, kind: str) -> Path:
+    """The model file for --model: an installed name, a path, or (None) the default model of `kind`."""
+    from .engine import ModelError
+
+    installed = model_files()
+    if name_or_path is None:
+        return _default_model(installed, kind)
+    if name_or_path in installed:
+        return installed[name_or_path]
+    path = Path(name_or_path).expanduser()
+    if path.suffix == ".onnx" or path.exists() or os.sep in name_or_path:
+        if not path.is_file():
+            raise ModelError(f"{path}: model file not found")
+        return path
+    names = ", ".join(sorted(installed)) or "none"
+    raise ModelError(f"no model named {name_or_path!r} (installed: {names}; or give a path to an .onnx file)")
+
+
+def _default_model(installed: dict[str, Path], kind: str) -> Path:
+    """The shipped default of `kind`; else the first installed model of that kind, so a partial set works."""
+    from .engine import ModelError, open_session, read_info
+
+    preferred = DEFAULT_TRANSLATOR if kind == "translator" else DEFAULT_SAMPLER
+    if preferred in installed:
+        return installed[preferred]
+    for path in installed.values():
+        try:
+            if read_info(open_session(path), path).kind == kind:
+                return path
+        except ModelError:
+            continue
+    verb = "convert" if kind == "translator" else "sample"
+    raise ModelError(
+        f"no {kind} model is installed for `portraitize {verb}`; pass --model PATH.onnx "
+        f"(train and export one with portraitize-train), or put it in a folder named by ${MODELS_ENV}"
+    )

@@ -1,0 +1,168 @@
+"""The `portraitize` command: thin verbs over the plan, engine, pipeline and sampling modules.
+
+Heavy modules (numpy, onnxruntime, Pillow) are imported inside the verbs so that `--help` starts at once.
+Exit codes: 0 all done; 1 some files failed; 2 bad arguments, model or device; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import enum
+import signal
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__
+
+EXIT_FAILED_FILES, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+DEFAULT_MAX_PIXELS = 120_000_000  # mirrors images.DEFAULT_MAX_PIXELS without importing Pillow at start-up
+
+console = Console(stderr=True, highlight=False)
+app = typer.Typer(
+    help="Turn photographs of people into painted portraits, and paint new portraits from nothing.",
+    epilog="Exit codes: 0 all done, 1 some files failed, 2 bad arguments/model/device, 130 interrupted.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+class Device(str, enum.Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class Format(str, enum.Enum):
+    png = "png"
+    jpg = "jpg"
+    webp = "webp"
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"portraitize {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Turn photographs of people into painted portraits, and paint new portraits from nothing."""
+
+
+MODEL_HELP = "Installed model name (see `portraitize models`) or path to an .onnx file."
+DEVICE_HELP = "auto: CUDA when onnxruntime offers it, else CPU. cuda: fail unless CUDA really runs."
+THREADS_HELP = "CPU threads for the model (0: onnxruntime's choice, all cores)."
+
+
+@app.command()
+def convert(
+    src: Path = typer.Argument(..., help="A photo, or a folder of photos (searched recursively)."),
+    dst: Path = typer.Argument(..., help="Output folder; SRC's sub-folder tree is mirrored inside it."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=f"{MODEL_HELP} [default: oil-portrait]"),
+    device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
+    batch_size: int = typer.Option(4, min=1, help="Photos of one size painted per model call."),
+    threads: int = typer.Option(0, min=0, help=THREADS_HELP),
+    max_size: Optional[int] = typer.Option(
+        None, min=16, help="Long side fed to the model [default: the size the model was trained at]."
+    ),
+    full_res: bool = typer.Option(
+        False, "--full-res", help="Paint photos larger than --max-size at full resolution, in blended tiles."
+    ),
+    keep_model_size: bool = typer.Option(
+        False, "--keep-model-size", help="Write the model-sized result instead of restoring the photo's size."
+    ),
+    output_format: Optional[Format] = typer.Option(
+        None, "--format", help="Output format [default: same as the input; PNG for formats we don't write]."
+    ),
+    quality: int = typer.Option(95, min=1, max=100, help="JPEG/WebP quality."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Redo outputs that exist (default: skip them)."),
+    strength: float = typer.Option(1.0, min=0.0, max=1.0, help="1: the painting; 0: the photo; between: a blend."),
+    max_pixels: int = typer.Option(
+        DEFAULT_MAX_PIXELS, min=1, help="Refuse images with more pixels (decompression-bomb guard)."
+    ),
+) -> None:
+    """Paint every photo in SRC and write the results to DST.
+
+    Existing outputs are skipped, so an interrupted run resumes where it stopped.
+    """
+    from .commands.convert import ConvertRequest, run_convert
+
+    if full_res and keep_model_size:
+        _fail("--full-res and --keep-model-size contradict each other: choose one")
+    request = ConvertRequest(
+        src=src, dst=dst, model=model, device=device.value, batch_size=batch_size, threads=threads,
+        max_size=max_size, full_res=full_res, keep_model_size=keep_model_size,
+        output_format=output_format.value if output_format else None, quality=quality, overwrite=overwrite,
+        strength=strength, max_pixels=max_pixels,
+    )  # fmt: skip
+    raise typer.Exit(_guarded(lambda: run_convert(request, console)))
+
+
+@app.command()
+def sample(
+    count: int = typer.Option(50, "--count", "-n", min=1, help="How many portraits to paint."),
+    out: Path = typer.Option(Path("samples"), "--out", "-o", help="Folder for the PNGs."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=f"{MODEL_HELP} [default: portrait-gan]"),
+    seed: int = typer.Option(0, help="The same seed paints the same portraits."),
+    truncation: Optional[float] = typer.Option(
+        None, min=0.01, help="Redraw latent values beyond +-T: less variety, fewer failures (e.g. 1.5)."
+    ),
+    grid: bool = typer.Option(False, "--grid", help="Also write a contact sheet of all samples."),
+    device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
+    batch_size: int = typer.Option(16, min=1, help="Portraits painted per model call."),
+    threads: int = typer.Option(0, min=0, help=THREADS_HELP),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace sample files that exist."),
+) -> None:
+    """Paint new portraits with a generator model."""
+    from .commands.sample import SampleRequest, run_sample
+
+    request = SampleRequest(
+        count=count, out=out, model=model, seed=seed, truncation=truncation, grid=grid, device=device.value,
+        batch_size=batch_size, threads=threads, overwrite=overwrite,
+    )  # fmt: skip
+    raise typer.Exit(_guarded(lambda: run_sample(request, console)))
+
+
+@app.command()
+def models() -> None:
+    """List installed models: name, kind, size, training summary."""
+    from .commands.models import show_models
+
+    show_models(console)
+
+
+def _guarded(run) -> int:
+    """Run a verb; turn expected errors into one red line and an exit code, Ctrl-C/SIGTERM into 130."""
+    from .engine import DeviceError, ModelError
+    from .plan import PlanError
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return run()
+    except (ModelError, DeviceError, PlanError) as error:
+        _fail(str(error))
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/]: finished files are complete, no partial files were left; "
+                      "run the same command again to resume")  # fmt: skip
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _fail(message: str) -> None:
+    from rich.markup import escape
+
+    console.print(f"[bold red]error[/]: {escape(message)}", soft_wrap=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def main() -> None:
+    app(prog_name="portraitize")

@@ -1,0 +1,173 @@
+"""The model contract: what every exported portraitize model carries and how pixels enter and leave it.
+
+The trainer writes exactly these ONNX `metadata_props` and the converter reads nothing else, so both sides
+import this module (it needs numpy only, never torch). Keep it small: anything a model needs at inference
+time belongs here, not in side files.
+
+Tensors:
+- translator: input `image` float32 [N, 3, H, W] -> output `painted` float32 [N, 3, H, W]; H and W are any
+  multiple of `size_multiple` (the converter pads to it).
+- sampler: input `latent` float32 [N, latent_size] -> output `image` float32 [N, 3, S, S], S = native_size.
+Pixel values in both directions lie in `value_range`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+CONTRACT_VERSION = "1"
+KINDS = ("translator", "sampler")
+VALUE_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
+
+TRANSLATOR_INPUT, TRANSLATOR_OUTPUT = "image", "painted"
+SAMPLER_INPUT, SAMPLER_OUTPUT = "latent", "image"
+
+
+class ContractError(ValueError):
+    """A model's metadata does not follow the contract."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelInfo:
+    """Everything the converter needs to run a model, as stored in its ONNX metadata."""
+
+    kind: str  # "translator" or "sampler"
+    name: str
+    description: str
+    family: str  # which trainer recipe made it, e.g. "style", "unet", "cyclegan", "dcgan", "vae"
+    native_size: int  # translator: long side it was trained at (default --max-size); sampler: output side
+    size_multiple: int = 1  # translator inputs must have H and W divisible by this
+    latent_size: int = 0  # sampler only
+    value_range: str = "-1,1"
+    input_layout: str = "NCHW"
+    training_summary: str = ""
+    data_licence: str = ""
+    contract_version: str = CONTRACT_VERSION
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.kind not in KINDS:
+            problems.append(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        if not self.name:
+            problems.append("name is empty")
+        if self.value_range not in VALUE_RANGES:
+            problems.append(f"value_range must be one of {', '.join(VALUE_RANGES)}, not {self.value_range!r}")
+        if self.input_layout != "NCHW":
+            problems.append(f"input_layout must be NCHW, not {self.input_layout!r}")
+        if self.native_size < 1 or self.size_multiple < 1:
+            problems.append("native_size and size_multiple must be positive")
+        if self.kind == "sampler" and self.latent_size < 1:
+            problems.append("a sampler needs a positive latent_size")
+        if problems:
+            raise ContractError("; ".join(problems))
+
+    @property
+    def input_name(self) -> str:
+        return TRANSLATOR_INPUT if self.kind == "translator" else SAMPLER_INPUT
+
+    @property
+    def output_name(self) -> str:
+        return TRANSLATOR_OUTPUT if self.kind == "translator" else SAMPLER_OUTPUT
+
+    def to_metadata(self) -> dict[str, str]:
+        return {field.name: str(getattr(self, field.name)) for field in dataclasses.fields(self)}
+
+    @classmethod
+    def from_metadata(cls, metadata: dict[str, str]) -> ModelInfo:
+        fields = {field.name: field for field in dataclasses.fields(cls)}
+        required = [name for name, field in fields.items() if field.default is dataclasses.MISSING]
+        missing = [name for name in required if name not in metadata]
+        if missing:
+            raise ContractError(
+                f"missing metadata {', '.join(missing)} (was it exported by `portraitize-train export`?)"
+            )
+        values: dict[str, object] = {}
+        for name, field in fields.items():
+            if name not in metadata:
+                continue
+            raw = metadata[name]
+            if field.type == "int":
+                try:
+                    values[name] = int(raw)
+                except ValueError:
+                    raise ContractError(f"metadata {name} must be an integer, not {raw!r}") from None
+            else:
+                values[name] = raw
+        if values.get("contract_version", CONTRACT_VERSION) != CONTRACT_VERSION:
+            raise ContractError(
+                f"model uses contract version {values['contract_version']}, this portraitize reads "
+                f"version {CONTRACT_VERSION}: upgrade portraitize or re-export the model"
+            )
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def round_up(value: int, multiple: int) -> int:
+    return -(-value // multiple) * multiple
+
+
+def images_to_tensor(images: list[np.ndarray], info: ModelInfo) -> np.ndarray:
+    """uint8 RGB arrays [H, W, 3] of one size -> float32 [N, 3, H', W'] in the model's range.
+
+    H' and W' are H and W rounded up to `size_multiple`; the border is filled by mirroring the image
+    (reflection keeps the network's statistics close to the image's; zeros would darken the edges).
+    Crop the model's output back with `tensor_to_images(..., size=(H, W))`.
+    """
+    import numpy as np
+
+    batch = np.stack(images).astype(np.float32)
+    low, high = VALUE_RANGES[info.value_range]
+    batch = batch * ((high - low) / 255.0) + low
+    height, width = batch.shape[1:3]
+    pad_h = round_up(height, info.size_multiple) - height
+    pad_w = round_up(width, info.size_multiple) - width
+    if pad_h or pad_w:
+        mode = "reflect" if pad_h < height and pad_w < width else "edge"
+        batch = np.pad(batch, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode=mode)
+    return np.ascontiguousarray(batch.transpose(0, 3, 1, 2))
+
+
+def tensor_to_float_images(tensor: np.ndarray, info: ModelInfo, size: tuple[int, int] | None = None) -> np.ndarray:
+    """Model output [N, 3, H, W] -> float32 [N, h, w, 3] in 0..255 (cropped to `size` = (h, w) if given)."""
+    import numpy as np
+
+    low, high = VALUE_RANGES[info.value_range]
+    images = tensor.transpose(0, 2, 3, 1)
+    if size is not None:
+        images = images[:, : size[0], : size[1]]
+    images = (images.astype(np.float32) - low) * (255.0 / (high - low))
+    return np.clip(images, 0.0, 255.0)
+
+
+def tensor_to_images(tensor: np.ndarray, info: ModelInfo, size: tuple[int, int] | None = None) -> np.ndarray:
+    """Model output [N, 3, H, W] -> uint8 [N, h, w, 3] (cropped to `size` = (h, w) if given)."""
+    import numpy as np
+
+    return np.rint(tensor_to_float_images(tensor, info, size)).astype(np.uint8)
+
+
+def sample_latents(count: int, latent_size: int, seed: int, truncation: float | None = None) -> np.ndarray:
+    """The latents a sampler paints from: standard normal, one random stream per (seed, image index).
+
+    Image i depends only on (seed, i), never on batch size or count, so `--count 50` repeats the first
+    16 images of `--count 16`. With `truncation` T, values beyond +-T are redrawn (the truncation trick:
+    less variety, fewer failures).
+    """
+    import numpy as np
+
+    if truncation is not None and truncation <= 0:
+        raise ValueError("truncation must be positive")
+    latents = np.empty((count, latent_size), dtype=np.float32)
+    for index in range(count):
+        rng = np.random.default_rng([seed, index])
+        latent = rng.standard_normal(latent_size)
+        if truncation is not None:
+            outside = np.abs(latent) > truncation
+            while outside.any():
+                latent[outside] = rng.standard_normal(int(outside.sum()))
+                outside = np.abs(latent) > truncation
+        latents[index] = latent
+    return latents

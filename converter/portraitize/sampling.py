@@ -1,0 +1,57 @@
+"""Painting new portraits with a sampler: seeded latents in, numbered PNGs (and a contact sheet) out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .contract import sample_latents, tensor_to_images
+from .engine import Engine
+from .images import save_image
+
+
+def sample_path(folder: Path, model: str, seed: int, index: int) -> Path:
+    """Names carry model and seed, so samples of different models or seeds never overwrite each other."""
+    return folder / f"{model}-seed{seed}-{index:04d}.png"
+
+
+def grid_path(folder: Path, model: str, seed: int, count: int) -> Path:
+    return folder / f"{model}-seed{seed}-grid{count}.png"
+
+
+def paint_samples(
+    engine: Engine,
+    count: int,
+    seed: int,
+    truncation: float | None,
+    batch_size: int,
+    on_batch: Callable[[int], None] = lambda done: None,
+) -> np.ndarray:
+    """uint8 [count, S, S, 3]; image i depends only on (seed, i, truncation)."""
+    latents = sample_latents(count, engine.info.latent_size, seed, truncation)
+    images = []
+    for start in range(0, count, batch_size):
+        images.append(tensor_to_images(engine.run(latents[start : start + batch_size]), engine.info))
+        on_batch(len(images[-1]))
+    return np.concatenate(images) if images else np.zeros((0, 1, 1, 3), np.uint8)
+
+
+def contact_sheet(images: np.ndarray, gap: int = 2) -> np.ndarray:
+    """Images in a near-square grid (columns = ceil(sqrt(n))) on a white background."""
+    count, height, width = images.shape[:3]
+    columns = math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    sheet = np.full((rows * (height + gap) + gap, columns * (width + gap) + gap, 3), 255, np.uint8)
+    for index, image in enumerate(images):
+        top = gap + (index // columns) * (height + gap)
+        left = gap + (index % columns) * (width + gap)
+        sheet[top : top + height, left : left + width] = image
+    return sheet
+
+
+def save_png(path: Path, rgb: np.ndarray) -> None:
+    save_image(path, rgb, "PNG", quality=95)
+

@@ -1,0 +1,126 @@
+"""Running a translator on photos: resize to the model's size, batch, tile huge images, restore the size.
+
+Every engine (the local pipeline, a cluster) calls these functions, so a photo is painted the same way
+everywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .contract import images_to_tensor, tensor_to_float_images, tensor_to_images
+from .engine import Engine
+from .images import Photo, resize
+
+TILE_OVERLAP = 0.25  # share of a tile that overlaps its neighbour; wide enough to hide instance-norm seams
+
+
+@dataclasses.dataclass(frozen=True)
+class PaintSettings:
+    max_size: int  # long side fed to the model
+    full_res: bool = False  # paint photos larger than max_size in overlapping tiles at full resolution
+    keep_model_size: bool = False  # write the model-sized result instead of restoring the photo's size
+    strength: float = 1.0  # 1: the painting; 0: the photo; between: a blend
+
+
+def model_size(width: int, height: int, max_size: int) -> tuple[int, int]:
+    """(width, height) with the long side shrunk to max_size; photos are never enlarged."""
+    scale = min(1.0, max_size / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def needs_tiles(photo: Photo, settings: PaintSettings) -> bool:
+    return settings.full_res and max(photo.size) > settings.max_size
+
+
+def model_input(photo: Photo, settings: PaintSettings) -> np.ndarray:
+    """The uint8 RGB the model will see (already at model size unless the photo is painted in tiles)."""
+    if needs_tiles(photo, settings):
+        return photo.rgb
+    return resize(photo.rgb, model_size(*photo.size, settings.max_size))
+
+
+def paint_batch(engine: Engine, images: list[np.ndarray]) -> list[np.ndarray]:
+    """Paint same-sized uint8 RGB images in one model call."""
+    height, width = images[0].shape[:2]
+    output = engine.run(images_to_tensor(images, engine.info))
+    return list(tensor_to_images(output, engine.info, size=(height, width)))
+
+
+def paint_tiled(engine: Engine, rgb: np.ndarray, tile: int, batch_size: int) -> np.ndarray:
+    """Paint a large image in overlapping tiles, cross-faded so no seam shows.
+
+    Tiles are painted one row at a time and rows are finished as soon as no later tile touches them, so
+    memory stays at a few tile rows of float accumulators whatever the image's height.
+    """
+    info = engine.info
+    tile = max(info.size_multiple, tile - tile % info.size_multiple)
+    height, width = rgb.shape[:2]
+    tile_h, tile_w = min(tile, height), min(tile, width)
+    overlap = max(1, int(tile * TILE_OVERLAP))
+    rows = _tile_starts(height, tile_h, overlap)
+    cols = _tile_starts(width, tile_w, overlap)
+    weight = np.outer(_ramp(tile_h, overlap), _ramp(tile_w, overlap)).astype(np.float32)
+
+    painted = np.empty_like(rgb)
+    accumulated = np.zeros((tile_h, width, 3), np.float32)
+    weights = np.zeros((tile_h, width), np.float32)
+    top = 0  # image row that accumulated[0] holds
+    for row in rows:
+        top = _finish_rows(painted, accumulated, weights, top, row)
+        tiles = [rgb[row : row + tile_h, col : col + tile_w] for col in cols]
+        for start in range(0, len(tiles), batch_size):
+            chunk = tiles[start : start + batch_size]
+            output = engine.run(images_to_tensor(chunk, info))
+            floats = tensor_to_float_images(output, info, size=(tile_h, tile_w))
+            for col, result in zip(cols[start : start + batch_size], floats):
+                offset = row - top
+                accumulated[offset : offset + tile_h, col : col + tile_w] += result * weight[..., None]
+                weights[offset : offset + tile_h, col : col + tile_w] += weight
+    _finish_rows(painted, accumulated, weights, top, height)
+    return painted
+
+
+def _tile_starts(length: int, tile: int, overlap: int) -> list[int]:
+    """Start offsets that cover [0, length) with tiles of `tile` overlapping by at least `overlap`."""
+    if length <= tile:
+        return [0]
+    stride = max(1, tile - overlap)
+    count = -(-(length - tile) // stride) + 1
+    # Spread the tiles evenly so every overlap is at least `overlap` wide and the last tile ends at the edge.
+    return [round(index * (length - tile) / (count - 1)) for index in range(count)]
+
+
+def _ramp(length: int, overlap: int) -> np.ndarray:
+    """Blend weights along one tile axis: rising over `overlap` pixels at each end, never zero."""
+    position = np.arange(length, dtype=np.float32)
+    distance_to_edge = np.minimum(position, length - 1 - position) + 1
+    return np.minimum(1.0, distance_to_edge / (overlap + 1))
+
+
+def _finish_rows(painted, accumulated, weights, top: int, until: int) -> int:
+    """Normalise and store image rows [top, until), then slide the accumulators down; returns the new top."""
+    done = until - top
+    if done <= 0:
+        return top
+    values = accumulated[:done] / weights[:done, :, None]
+    painted[top:until] = np.rint(np.clip(values, 0, 255)).astype(np.uint8)
+    accumulated[:-done] = accumulated[done:].copy()
+    weights[:-done] = weights[done:].copy()
+    accumulated[-done:] = 0
+    weights[-done:] = 0
+    return until
+
+
+def finish(photo: Photo, painted: np.ndarray, settings: PaintSettings) -> np.ndarray:
+    """Restore the photo's size (unless keep_model_size) and blend with the photo by strength."""
+    if not settings.keep_model_size:
+        painted = resize(painted, photo.size)
+    if settings.strength >= 1.0:
+        return painted
+    original = resize(photo.rgb, (painted.shape[1], painted.shape[0]))
+    blend = settings.strength * painted.astype(np.float32) + (1 - settings.strength) * original
+    return np.rint(blend).astype(np.uint8)
+

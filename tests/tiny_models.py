@@ -1,0 +1,81 @@
+"""Tiny ONNX models that follow the portraitize contract, built with onnx.helper (no torch needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from portraitize.contract import ModelInfo
+
+OPSET = 17
+
+
+def _save(graph: onnx.GraphProto, info: ModelInfo, path: Path) -> Path:
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    helper.set_model_props(model, info.to_metadata())
+    onnx.checker.check_model(model)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(path))
+    return path
+
+
+def make_translator(path: Path, name: str = "tiny-painter", size_multiple: int = 4, native_size: int = 64) -> Path:
+    """Colour-mixing 1x1 conv inside SpaceToDepth/DepthToSpace, so H and W must be multiples of size_multiple."""
+    block = size_multiple
+    channels = 3 * block * block
+    rng = np.random.default_rng(0)
+    mix = np.eye(3, dtype=np.float32)[[2, 0, 1]] * 0.8 + rng.uniform(-0.1, 0.1, (3, 3)).astype(np.float32)
+    weight = np.kron(mix, np.eye(block * block, dtype=np.float32))  # same mix at every sub-pixel
+    # SpaceToDepth orders channels as (sub-pixel, colour); permute so the Kronecker layout matches.
+    order = np.arange(channels).reshape(block * block, 3).T.reshape(-1)
+    weight = weight[np.ix_(np.argsort(order), np.argsort(order))]
+    nodes = [
+        helper.make_node("SpaceToDepth", ["image"], ["packed"], blocksize=block),
+        helper.make_node("Conv", ["packed", "weight", "bias"], ["mixed"]),
+        helper.make_node("DepthToSpace", ["mixed", ], ["unpacked"], blocksize=block, mode="DCR"),
+        helper.make_node("Tanh", ["unpacked"], ["painted"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "tiny_translator",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, "height", "width"])],
+        [helper.make_tensor_value_info("painted", TensorProto.FLOAT, ["batch", 3, "height", "width"])],
+        initializer=[
+            numpy_helper.from_array(weight.reshape(channels, channels, 1, 1), "weight"),
+            numpy_helper.from_array(np.full(channels, 0.05, np.float32), "bias"),
+        ],
+    )
+    info = ModelInfo(
+        kind="translator", name=name, description="tiny test translator", family="test",
+        native_size=native_size, size_multiple=size_multiple, training_summary="built by the tests",
+        data_licence="none",
+    )  # fmt: skip
+    return _save(graph, info, path)
+
+
+def make_sampler(path: Path, name: str = "tiny-sampler", latent_size: int = 8, size: int = 16) -> Path:
+    rng = np.random.default_rng(1)
+    weight = rng.normal(0, 0.5, (latent_size, 3 * size * size)).astype(np.float32)
+    nodes = [
+        helper.make_node("MatMul", ["latent", "weight"], ["flat"]),
+        helper.make_node("Reshape", ["flat", "shape"], ["grid"]),
+        helper.make_node("Tanh", ["grid"], ["image"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "tiny_sampler",
+        [helper.make_tensor_value_info("latent", TensorProto.FLOAT, ["batch", latent_size])],
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, size, size])],
+        initializer=[
+            numpy_helper.from_array(weight, "weight"),
+            numpy_helper.from_array(np.array([-1, 3, size, size], np.int64), "shape"),
+        ],
+    )
+    info = ModelInfo(
+        kind="sampler", name=name, description="tiny test sampler", family="test", native_size=size,
+        latent_size=latent_size, training_summary="built by the tests", data_licence="none",
+    )  # fmt: skip
+    return _save(graph, info, path)
