@@ -19,7 +19,7 @@ from . import __version__
 EXIT_FAILED_FILES, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 DEFAULT_MAX_PIXELS = 120_000_000  # mirrors images.DEFAULT_MAX_PIXELS without importing Pillow at start-up
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one line: greppable logs
 app = typer.Typer(
     help="Turn photographs of people into painted portraits, and paint new portraits from nothing.",
     epilog="Exit codes: 0 all done, 1 some files failed, 2 bad arguments/model/device, 130 interrupted.",
@@ -160,7 +160,7 @@ def _interrupt(signum, frame) -> None:
 def _fail(message: str) -> None:
     from rich.markup import escape
 
-    console.print(f"[bold red]error[/]: {escape(message)}", soft_wrap=True)
+    console.print(f"[bold red]error[/]: {escape(message)}")
     raise typer.Exit(EXIT_USAGE)
 
 

@@ -80,6 +80,6 @@ def _print_summary(console: Console, report: Report, ignored: int) -> None:
         parts.append(f"{ignored} non-image files ignored")
     console.print(", ".join(parts))
     for source, reason in report.failed[:FAILURES_SHOWN]:
-        console.print(f"  [red]x[/] {escape(str(source))}: {escape(reason)}", soft_wrap=True)
+        console.print(f"  [red]x[/] {escape(str(source))}: {escape(reason)}")
     if len(report.failed) > FAILURES_SHOWN:
         console.print(f"  ... and {len(report.failed) - FAILURES_SHOWN} more")

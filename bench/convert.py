@@ -1,0 +1,84 @@
+"""Benchmark `portraitize convert`: images per second and peak memory on a folder of 512 px photos.
+
+    python bench/convert.py [--model NAME|PATH] [--photos DIR] [--count 50] [--size 512] [--huge]
+
+Photos default to the NASA portraits in ../shared/data/photos/test/nasa, resized so the long side is
+--size (they are only read, never trained on). Each run is a fresh `portraitize` process, so the figures
+include start-up and model loading, as a user sees them. --huge adds one 6000x4000 photo with --full-res.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_PHOTOS = REPO.parent / "shared" / "data" / "photos" / "test" / "nasa"
+
+
+def make_folder(source: Path, folder: Path, count: int, size: int) -> None:
+    sources = sorted(path for path in source.iterdir() if path.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    if not sources:
+        sys.exit(f"no photos in {source}")
+    folder.mkdir(parents=True)
+    for index in range(count):
+        with Image.open(sources[index % len(sources)]) as image:
+            image = image.convert("RGB")
+            image.thumbnail((size, size), Image.Resampling.LANCZOS)
+            image.save(folder / f"photo{index:04d}.jpg", quality=92)
+
+
+def timed_run(arguments: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one `portraitize` process."""
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "portraitize", *arguments],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not the max over all children
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"portraitize {' '.join(arguments)} failed:\n{stderr}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", help="model name or path (default: the bundled default translator)")
+    parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS)
+    parser.add_argument("--count", type=int, default=50)
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--batch-sizes", default="1,4")
+    parser.add_argument("--huge", action="store_true", help="also a 6000x4000 photo with --full-res")
+    options = parser.parse_args()
+    model = ["--model", options.model] if options.model else []
+
+    with tempfile.TemporaryDirectory() as temp:
+        photos = Path(temp) / "photos"
+        make_folder(options.photos, photos, options.count, options.size)
+        print(f"{options.count} photos, long side {options.size} px, CPU, --max-size {options.size}")
+        print(f"{'batch':>5} {'seconds':>8} {'img/s':>7} {'peak MB':>8}")
+        for batch in [int(value) for value in options.batch_sizes.split(",")]:
+            out = Path(temp) / f"out{batch}"
+            seconds, peak = timed_run(["convert", str(photos), str(out), *model, "--max-size", str(options.size),
+                                       "--batch-size", str(batch)])  # fmt: skip
+            print(f"{batch:>5} {seconds:>8.2f} {options.count / seconds:>7.2f} {peak:>8.0f}")
+        if options.huge:
+            huge = Path(temp) / "huge"
+            huge.mkdir()
+            with Image.open(next(photos.iterdir())) as image:
+                image.resize((6000, 4000), Image.Resampling.BICUBIC).save(huge / "huge.jpg", quality=92)
+            seconds, peak = timed_run(["convert", str(huge), str(Path(temp) / "outhuge"), *model, "--full-res"])
+            print(f"6000x4000 --full-res: {seconds:.1f} s, peak {peak:.0f} MB "
+                  f"(the decoded photo alone is {6000 * 4000 * 3 / 1e6:.0f} MB)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

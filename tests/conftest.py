@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from tiny_models import make_sampler, make_translator  # noqa: E402
+
+from portraitize.cli import app  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+EXAMPLES = REPO / "examples"
+
+
+@pytest.fixture(scope="session")
+def translator(tmp_path_factory) -> Path:
+    return make_translator(tmp_path_factory.mktemp("models") / "tiny-painter.onnx")
+
+
+@pytest.fixture(scope="session")
+def sampler(tmp_path_factory) -> Path:
+    return make_sampler(tmp_path_factory.mktemp("models") / "tiny-sampler.onnx")
+
+
+@pytest.fixture
+def cli():
+    """Run `portraitize ARGS...` in-process; returns click's Result (exit_code, output)."""
+    runner = CliRunner()
+
+    def run(*args: object):
+        return runner.invoke(app, [str(arg) for arg in args], catch_exceptions=False)
+
+    return run
+
+
+def gradient_image(width: int, height: int, seed: int = 0) -> np.ndarray:
+    """A smooth colourful uint8 RGB picture with some noise: varied enough that any model changes it."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    rgb = np.stack([x / max(width - 1, 1), y / max(height - 1, 1), 0.5 + 0.5 * np.sin((x + y) / 7)], axis=2)
+    rgb = rgb * 200 + rng.uniform(0, 55, (height, width, 3))
+    return rgb.astype(np.uint8)
+
+
+def write_image(path: Path, width: int = 40, height: int = 30, mode: str = "RGB", **save_options) -> Path:
+    image = Image.fromarray(gradient_image(width, height)).convert(mode)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, **save_options)
+    return path

@@ -1,0 +1,55 @@
+"""The command itself: help, version, module entry point, model listing and start-up cost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from conftest import write_image
+
+from portraitize import __version__
+
+
+def test_version_and_python_dash_m():
+    result = subprocess.run([sys.executable, "-m", "portraitize", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == f"portraitize {__version__}"
+
+
+def test_help_explains_every_convert_option(cli):
+    result = cli("convert", "--help")
+    assert result.exit_code == 0
+    for option in ("--model", "--device", "--batch-size", "--threads", "--max-size", "--full-res",
+                   "--keep-model-size", "--format", "--quality", "--overwrite", "--strength"):  # fmt: skip
+        assert option in result.output
+
+
+def test_help_does_not_import_heavy_modules():
+    code = (
+        "import sys; from portraitize.cli import app\n"
+        "heavy = [m for m in ('numpy', 'onnxruntime', 'PIL', 'torch') if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
+
+
+def test_models_lists_installed_models_and_invalid_files(cli, translator, sampler, tmp_path, monkeypatch):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for model in (translator, sampler):
+        (folder / model.name).write_bytes(model.read_bytes())
+    (folder / "broken.onnx").write_bytes(b"nope")
+    monkeypatch.setenv("PORTRAITIZE_MODELS", str(folder))
+    result = subprocess.run([sys.executable, "-m", "portraitize", "models"], capture_output=True, text=True,
+                            env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for text in ("tiny-painter", "translator (test)", "tiny-sampler", "latent 8 -> 16x16", "broken", "invalid"):
+        assert text in result.stdout
+
+
+def test_user_model_folder_resolves_names(cli, translator, tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTRAITIZE_MODELS", str(translator.parent))
+    photo = write_image(tmp_path / "src" / "p.png")
+    result = cli("convert", photo, tmp_path / "out", "-m", "tiny-painter")
+    assert result.exit_code == 0, result.output

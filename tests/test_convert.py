@@ -1,0 +1,196 @@
+"""`portraitize convert` end to end on real files with a tiny translator."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import numpy as np
+import pytest
+from conftest import EXAMPLES, gradient_image, write_image
+from PIL import Image
+
+import portraitize.engine
+from portraitize.engine import Engine
+
+
+def digest(folder):
+    return {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+@pytest.fixture
+def mixed_folder(tmp_path):
+    """Real example photos plus every format and mode, in sub-folders, and three bad files."""
+    src = tmp_path / "src"
+    (src / "people").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "astronaut.jpg", src / "people" / "astronaut.jpg")
+    shutil.copy(EXAMPLES / "grace_hopper.jpg", src / "grace_hopper.jpg")
+    write_image(src / "formats" / "a.png", 50, 30)
+    write_image(src / "formats" / "b.webp", 30, 50)
+    write_image(src / "formats" / "c.bmp", 33, 17)
+    write_image(src / "formats" / "d.tiff", 20, 20)
+    write_image(src / "modes" / "grey.png", 20, 20, mode="L")
+    write_image(src / "modes" / "palette.png", 20, 20, mode="P")
+    write_image(src / "modes" / "cmyk.jpg", 20, 20, mode="CMYK")
+    (src / "bad").mkdir()
+    (src / "bad" / "notes.jpg").write_text("not a picture")
+    (src / "bad" / "empty.png").write_bytes(b"")
+    whole = write_image(tmp_path / "whole.jpg", 100, 100)
+    (src / "bad" / "truncated.jpg").write_bytes(whole.read_bytes()[:300])
+    (src / "README.txt").write_text("not an image, ignored")
+    return src
+
+
+def test_converts_a_mixed_folder_mirroring_the_tree(cli, translator, mixed_folder, tmp_path):
+    before = digest(mixed_folder)
+    dst = tmp_path / "out"
+    result = cli("convert", mixed_folder, dst, "--model", translator)
+
+    assert result.exit_code == 1, result.output  # three bad files
+    expected = {
+        "people/astronaut.jpg", "grace_hopper.jpg", "formats/a.png", "formats/b.webp", "formats/c.bmp",
+        "formats/d.tiff", "modes/grey.png", "modes/palette.png", "modes/cmyk.jpg",
+    }  # fmt: skip
+    assert {str(path.relative_to(dst)) for path in dst.rglob("*") if path.is_file()} == expected
+    for name in ("notes.jpg", "empty.png", "truncated.jpg"):
+        assert f"bad/{name}:" in result.output
+    assert "9 converted" in result.output and "3 failed" in result.output
+    assert digest(mixed_folder) == before, "inputs must never change"
+
+    for relative in expected:
+        with Image.open(mixed_folder / relative) as source, Image.open(dst / relative) as painted:
+            assert painted.size == source.size
+            assert painted.format == source.format
+            difference = np.abs(np.asarray(painted.convert("RGB"), float) - np.asarray(source.convert("RGB"), float))
+            assert difference.mean() > 5, f"{relative} was not painted"
+
+
+def test_rerun_skips_existing_and_overwrite_redoes(cli, translator, tmp_path):
+    src = tmp_path / "src"
+    for index in range(3):
+        write_image(src / f"p{index}.png", 24, 24)
+    dst = tmp_path / "out"
+    assert cli("convert", src, dst, "-m", translator).exit_code == 0
+    (dst / "p0.png").unlink()
+    stamp = (dst / "p1.png").stat().st_mtime_ns
+    result = cli("convert", src, dst, "-m", translator)
+    assert result.exit_code == 0 and "1 converted" in result.output and "2 skipped" in result.output
+    assert (dst / "p1.png").stat().st_mtime_ns == stamp
+    result = cli("convert", src, dst, "-m", translator, "--overwrite")
+    assert "3 converted" in result.output
+
+
+def test_destination_inside_source_is_refused_before_any_work(cli, translator, tmp_path):
+    src = tmp_path / "src"
+    write_image(src / "p.png")
+    for dst in (src, src / "out"):
+        result = cli("convert", src, dst, "-m", translator)
+        assert result.exit_code == 2 and "inside the source folder" in result.output
+    assert sorted(path.name for path in src.iterdir()) == ["p.png"]
+
+
+def test_single_file_and_format_change_without_collisions(cli, translator, tmp_path):
+    src = tmp_path / "src"
+    write_image(src / "a.jpg")
+    write_image(src / "a.png")
+    result = cli("convert", src, tmp_path / "out", "-m", translator, "--format", "webp")
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a.jpg.webp", "a.png.webp"]
+
+    result = cli("convert", src / "a.jpg", tmp_path / "single", "-m", translator, "--format", "png")
+    assert result.exit_code == 0
+    with Image.open(tmp_path / "single" / "a.png") as painted:
+        assert painted.format == "PNG"
+
+
+def test_rgba_keeps_its_alpha(cli, translator, tmp_path):
+    rgba = np.dstack([gradient_image(32, 16), np.tile(np.linspace(0, 255, 32, dtype=np.uint8), (16, 1))])
+    (tmp_path / "src").mkdir()
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "src" / "cut.png")
+    assert cli("convert", tmp_path / "src", tmp_path / "out", "-m", translator).exit_code == 0
+    with Image.open(tmp_path / "out" / "cut.png") as painted:
+        assert painted.mode == "RGBA"
+        assert np.array_equal(np.asarray(painted)[..., 3], rgba[..., 3])
+
+
+def test_strength_zero_gives_back_the_photo_and_keep_model_size(cli, translator, tmp_path):
+    src = write_image(tmp_path / "src" / "p.png", 80, 40)
+    result = cli("convert", src, tmp_path / "same", "-m", translator, "--strength", "0")
+    assert result.exit_code == 0
+    original = np.asarray(Image.open(src), dtype=float)
+    assert np.abs(np.asarray(Image.open(tmp_path / "same" / "p.png"), dtype=float) - original).max() <= 1
+
+    result = cli("convert", src, tmp_path / "small", "-m", translator, "--max-size", "40", "--keep-model-size")
+    assert Image.open(tmp_path / "small" / "p.png").size == (40, 20)
+
+
+def test_batches_same_sized_photos_and_opens_one_session(cli, translator, tmp_path, monkeypatch):
+    src = tmp_path / "src"
+    for index in range(8):
+        write_image(src / f"p{index}.png", 32, 24)
+    write_image(src / "odd.png", 20, 20)
+    batch_sizes, sessions = [], []
+    original_run, original_open = Engine.run, portraitize.engine.open_session
+    monkeypatch.setattr(Engine, "run", lambda self, batch: batch_sizes.append(len(batch)) or original_run(self, batch))
+    monkeypatch.setattr(
+        portraitize.engine, "open_session", lambda *args, **kw: sessions.append(1) or original_open(*args, **kw)
+    )
+    assert cli("convert", src, tmp_path / "out", "-m", translator, "--batch-size", "4").exit_code == 0
+    assert sorted(batch_sizes) == [1, 4, 4] and len(sessions) == 1
+
+
+def test_full_res_tiles_match_a_whole_image_run(cli, translator, tmp_path):
+    """The tiny translator is per-pixel, so seamless tiling must reproduce the untiled result."""
+    src = write_image(tmp_path / "src" / "big.png", 300, 170)
+    assert cli("convert", src, tmp_path / "whole", "-m", translator, "--max-size", "300").exit_code == 0
+    result = cli("convert", src, tmp_path / "tiled", "-m", translator, "--max-size", "64", "--full-res")
+    assert result.exit_code == 0 and "tiles" in result.output
+    whole = np.asarray(Image.open(tmp_path / "whole" / "big.png"), dtype=float)
+    tiled = np.asarray(Image.open(tmp_path / "tiled" / "big.png"), dtype=float)
+    assert tiled.shape == whole.shape and np.abs(tiled - whole).max() <= 1
+
+
+def test_max_pixels_guard_reports_and_continues(cli, translator, tmp_path):
+    src = tmp_path / "src"
+    write_image(src / "big.png", 100, 100)
+    write_image(src / "small.png", 10, 10)
+    result = cli("convert", src, tmp_path / "out", "-m", translator, "--max-pixels", "5000")
+    assert result.exit_code == 1 and "big.png: 100x100" in result.output and "decompression bomb" in result.output
+    assert (tmp_path / "out" / "small.png").exists()
+
+
+def test_model_errors_are_one_clear_line(cli, translator, sampler, tmp_path):
+    photo = write_image(tmp_path / "src" / "p.png")
+    corrupt = tmp_path / "corrupt.onnx"
+    corrupt.write_bytes(b"\x08\x07garbage" * 10)
+    cases = {
+        str(tmp_path / "missing.onnx"): "model file not found",
+        str(corrupt): "not a loadable ONNX model",
+        str(sampler): "is a sampler, but `convert` needs a translator",
+        "no-such-model": "no model named 'no-such-model'",
+    }
+    for model, message in cases.items():
+        result = cli("convert", photo, tmp_path / "out", "-m", model)
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_device_choice_is_reported_and_cuda_is_never_faked(cli, translator, tmp_path, monkeypatch):
+    photo = write_image(tmp_path / "src" / "p.png")
+    result = cli("convert", photo, tmp_path / "out", "-m", translator, "--device", "auto")
+    assert result.exit_code == 0 and "on CPU" in result.output
+    monkeypatch.setattr(portraitize.engine.ort, "get_available_providers", lambda: ["CPUExecutionProvider"])
+    result = cli("convert", photo, tmp_path / "out2", "-m", translator, "--device", "cuda")
+    assert result.exit_code == 2 and "no CUDA provider" in result.output and "portraitize[gpu]" in result.output
+
+
+def test_cuda_fallback_inside_onnxruntime_is_an_error(translator, monkeypatch):
+    """onnxruntime drops to CPU when CUDA libraries fail to load; --device cuda must not accept that."""
+    monkeypatch.setattr(
+        portraitize.engine.ort, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    )
+    original = portraitize.engine.open_session
+    monkeypatch.setattr(portraitize.engine, "open_session", lambda path, providers, threads: original(path))
+    with pytest.raises(portraitize.engine.DeviceError, match="fell back"):
+        portraitize.engine.load_engine(translator, "cuda")

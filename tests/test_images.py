@@ -1,0 +1,126 @@
+"""Image I/O: every mode becomes RGB, alpha/ICC/EXIF survive, bad files get one-line reasons."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from conftest import gradient_image, write_image
+from PIL import Image, ImageCms
+
+from portraitize.images import ImageError, load_photo, save_image, write_atomically
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp", ".bmp", ".tiff", ".gif"])
+def test_common_formats_load_as_rgb(tmp_path, suffix):
+    photo = load_photo(write_image(tmp_path / f"photo{suffix}", 40, 30))
+    assert photo.rgb.shape == (30, 40, 3) and photo.rgb.dtype == np.uint8
+    assert photo.rgb.std() > 10
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "CMYK", "LA", "1"])
+def test_other_modes_become_rgb(tmp_path, mode):
+    suffix = ".jpg" if mode == "CMYK" else ".png"
+    photo = load_photo(write_image(tmp_path / f"photo{suffix}", 40, 30, mode=mode))
+    assert photo.rgb.shape == (30, 40, 3)
+    assert (photo.alpha is not None) == (mode == "LA")
+
+
+def test_sixteen_bit_grey_is_scaled_not_clipped(tmp_path):
+    grey = (np.linspace(0, 65535, 64 * 8).reshape(8, 64)).astype(np.uint16)
+    path = tmp_path / "deep.png"
+    Image.fromarray(grey).save(path)  # Pillow writes this as a 16-bit greyscale PNG
+    photo = load_photo(path)
+    assert photo.rgb[0, 0, 0] == 0 and photo.rgb[-1, -1, 0] == 255
+    assert 120 < photo.rgb[:, 32, 0].mean() < 136  # mid-grey, not clipped to white
+
+
+def test_rgba_alpha_kept_aside(tmp_path):
+    rgba = np.dstack([gradient_image(20, 10), np.linspace(0, 255, 200).reshape(10, 20).astype(np.uint8)])
+    path = tmp_path / "cutout.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    photo = load_photo(path)
+    assert np.array_equal(photo.alpha, rgba[..., 3])
+    assert np.array_equal(photo.rgb, rgba[..., :3])
+
+
+def test_exif_orientation_is_applied_and_dropped(tmp_path):
+    image = Image.fromarray(gradient_image(40, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    exif[0x010F] = "TestCam"  # camera maker: must survive
+    path = tmp_path / "rotated.jpg"
+    image.save(path, exif=exif.tobytes())
+    photo = load_photo(path)
+    assert photo.size == (20, 40)
+    saved = Image.Exif()
+    saved.load(photo.exif)
+    assert 0x0112 not in saved and saved[0x010F] == "TestCam"
+
+
+def test_rgb_icc_profile_travels_to_the_output(tmp_path):
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    path = write_image(tmp_path / "tagged.png", icc_profile=srgb)
+    assert load_photo(path).icc_profile == srgb
+
+    out = tmp_path / "out.jpg"
+    save_image(out, gradient_image(8, 8), "JPEG", 90, icc_profile=srgb)
+    with Image.open(out) as reread:
+        assert reread.info["icc_profile"] == srgb
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty file"),
+        (b"this is a text file, not a photo\n", "not an image"),
+    ],
+)
+def test_bad_files_have_one_line_reasons(tmp_path, content, reason):
+    path = tmp_path / "bad.jpg"
+    path.write_bytes(content)
+    with pytest.raises(ImageError, match=reason) as error:
+        load_photo(path)
+    assert "\n" not in str(error.value)
+
+
+def test_truncated_jpeg_is_reported(tmp_path):
+    path = write_image(tmp_path / "whole.jpg", 200, 200, quality=95)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ImageError, match="truncated"):
+        load_photo(cut)
+
+
+def test_decompression_bomb_refused_before_decoding(tmp_path):
+    # A 12000 x 11000 greyscale PNG of zeros: 130 KB on disk, 132 MP (above the 120 MP limit) once decoded.
+    buffer = io.BytesIO()
+    Image.new("L", (12000, 11000)).save(buffer, format="PNG", optimize=False)
+    path = tmp_path / "bomb.png"
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(ImageError, match="decompression bomb"):
+        load_photo(path)
+
+
+def test_alpha_reattached_only_where_format_carries_it(tmp_path):
+    rgb, alpha = gradient_image(12, 10), np.full((10, 12), 77, np.uint8)
+    save_image(tmp_path / "a.png", rgb, "PNG", 95, alpha=alpha)
+    save_image(tmp_path / "a.jpg", rgb, "JPEG", 95, alpha=alpha)
+    with Image.open(tmp_path / "a.png") as png, Image.open(tmp_path / "a.jpg") as jpg:
+        assert png.mode == "RGBA" and np.asarray(png)[..., 3].max() == 77
+        assert jpg.mode == "RGB"
+
+
+def test_failed_write_leaves_nothing(tmp_path):
+    target = tmp_path / "out.png"
+    target.write_bytes(b"the user's previous file")
+
+    def explode(handle):
+        handle.write(b"half an image")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        write_atomically(target, explode)
+    assert target.read_bytes() == b"the user's previous file"
+    assert [path.name for path in tmp_path.iterdir()] == ["out.png"]
