@@ -99,5 +99,5 @@ def _default_model(installed: dict[str, Path], kind: str) -> Path:
     verb = "convert" if kind == "translator" else "sample"
     raise ModelError(
         f"no {kind} model is installed for `portraitize {verb}`; pass --model PATH.onnx "
-        f"(train and export one with portraitize-train), or put it in a folder named by ${MODELS_ENV}"
+        f"(train and export one with `python -m trainer`), or put it in a folder named by ${MODELS_ENV}"
     )

@@ -83,7 +83,7 @@ class ModelInfo:
         missing = [name for name in required if name not in metadata]
         if missing:
             raise ContractError(
-                f"missing metadata {', '.join(missing)} (was it exported by `portraitize-train export`?)"
+                f"missing metadata {', '.join(missing)} (was it exported by `python -m trainer export`?)"
             )
         values: dict[str, object] = {}
         for name, field in fields.items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,19 +36,6 @@ def paint_samples(
         images.append(tensor_to_images(engine.run(latents[start : start + batch_size]), engine.info))
         on_batch(len(images[-1]))
     return np.concatenate(images) if images else np.zeros((0, 1, 1, 3), np.uint8)
-
-
-def contact_sheet(images: np.ndarray, gap: int = 2) -> np.ndarray:
-    """Images in a near-square grid (columns = ceil(sqrt(n))) on a white background."""
-    count, height, width = images.shape[:3]
-    columns = math.ceil(math.sqrt(count))
-    rows = math.ceil(count / columns)
-    sheet = np.full((rows * (height + gap) + gap, columns * (width + gap) + gap, 3), 255, np.uint8)
-    for index, image in enumerate(images):
-        top = gap + (index // columns) * (height + gap)
-        left = gap + (index % columns) * (width + gap)
-        sheet[top : top + height, left : left + width] = image
-    return sheet
 
 
 def save_png(path: Path, rgb: np.ndarray) -> None:

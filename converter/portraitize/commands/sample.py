@@ -11,7 +11,8 @@ from rich.markup import escape
 from ..catalogue import resolve
 from ..engine import load_engine
 from ..progress import image_progress
-from ..sampling import contact_sheet, grid_path, paint_samples, sample_path, save_png
+from ..grid import contact_sheet
+from ..sampling import grid_path, paint_samples, sample_path, save_png
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,162 @@
+"""`python -m trainer`: train RECIPE, export CKPT OUT.onnx, sample CKPT.
+
+Each recipe has its own `train` sub-command whose options are its config's fields; the loop's options
+(steps, batch size, time budget, ...) are added to every one of them by `recipe_command`.
+"""
+
+import dataclasses
+import functools
+import inspect
+import logging
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.logging import RichHandler
+
+from .recipes.style import StyleConfig
+
+app = typer.Typer(help="Train, export and preview portraitize models.", no_args_is_help=True, add_completion=False)
+train_app = typer.Typer(help="Train a model with one of the recipes.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+
+MOBILENET_HELP = "ImageNet MobileNetV2 state_dict (see ../shared/weights/SOURCE.md); never downloaded."
+
+# The loop's options, shared by every recipe: (name, type, default, help).
+LOOP_OPTIONS = [
+    ("out", Path, Path("runs/latest"), "Run folder: checkpoint.pt, log.jsonl, samples/."),
+    ("steps", int, 2000, "Optimisation steps in total (a resumed run counts from its checkpoint)."),
+    ("batch_size", int, 8, "Images per step (per GPU under torchrun)."),
+    ("seed", int, 0, "Seeds the data order, augmentation and initialisation."),
+    ("sample_every", int, 200, "Write a sample grid every N steps."),
+    ("checkpoint_every", int, 500, "Write the checkpoint every N steps (and always at the end)."),
+    ("log_every", int, 10, "Append losses to log.jsonl every N steps."),
+    ("time_budget", Optional[float], None, "Minutes; stop cleanly (checkpoint, export) when spent."),
+    ("device", str, "auto", "auto (CUDA if present), cpu, cuda or cuda:N."),
+    ("faces", Optional[List[Path]], None, "CSV of face boxes (path,x1,y1,x2,y2) for face-aware crops; repeatable."),
+    ("face_framing", float, 2.0, "Crop side as a multiple of the face size, with --faces."),
+    ("data_licence", str, "", "Terms of the training data; written into the exported model."),
+    ("export_to", Optional[Path], None, "Export the final generator to this .onnx file."),
+    ("resume", bool, False, "Continue the run in --out from its checkpoint (same recipe options)."),
+]
+RESUMABLE_CHANGES = {"steps", "time_budget_minutes", "export_to", "sample_every", "checkpoint_every", "log_every"}
+
+
+def recipe_command(recipe_name: str):
+    """Turn `f(recipe options) -> Config` into a Typer command that also takes the loop options and trains."""
+
+    def decorate(function):
+        @functools.wraps(function)
+        def command(**kwargs):
+            loop_kwargs = {name: kwargs.pop(name) for name, *_ in LOOP_OPTIONS}
+            _train(recipe_name, function(**kwargs), loop_kwargs)
+
+        signature = inspect.signature(function)
+        loop_parameters = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
+                              default=typer.Option(default, help=text, rich_help_panel="Training loop"))
+            for name, kind, default, text in LOOP_OPTIONS
+        ]  # fmt: skip
+        parameters = [parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY) for parameter in signature.parameters.values()]
+        command.__signature__ = signature.replace(parameters=[*parameters, *loop_parameters], return_annotation=None)
+        command.__annotations__ = {**function.__annotations__, **{name: kind for name, kind, *_ in LOOP_OPTIONS}}
+        command.__annotations__.pop("return", None)
+        return train_app.command(recipe_name)(command)
+
+    return decorate
+
+
+def _train(recipe_name: str, config, loop_kwargs: dict) -> None:
+    from .loop import LoopConfig, Trainer, TrainingDiverged
+
+    resume = loop_kwargs.pop("resume")
+    loop = LoopConfig(
+        out=str(loop_kwargs.pop("out")),
+        time_budget_minutes=loop_kwargs.pop("time_budget"),
+        face_boxes=tuple(str(path) for path in loop_kwargs.pop("faces") or ()),
+        export_to=str(loop_kwargs["export_to"]) if loop_kwargs.pop("export_to") else None,
+        **loop_kwargs,
+    )
+    try:
+        if resume:
+            _check_resume_matches(recipe_name, config, loop)
+        Trainer(recipe_name, config, loop, resume=resume).run()
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except (TrainingDiverged, FileExistsError, FileNotFoundError, ValueError) as error:
+        typer.secho(f"error: {error}", fg="red", err=True)
+        raise typer.Exit(2) from None
+
+
+def _check_resume_matches(recipe_name: str, config, loop) -> None:
+    """--resume continues a run exactly, so its recipe and data must be the ones the checkpoint was made with."""
+    from .checkpoint import load_checkpoint
+
+    state = load_checkpoint(Path(loop.out))
+    saved = {"recipe": state["recipe"], **state["recipe_config"],
+             **{k: v for k, v in state["loop_config"].items() if k not in RESUMABLE_CHANGES}}  # fmt: skip
+    given = {"recipe": recipe_name, **dataclasses.asdict(config),
+             **{k: v for k, v in dataclasses.asdict(loop).items() if k not in RESUMABLE_CHANGES}}  # fmt: skip
+    changed = [f"{key}: {saved.get(key)!r} -> {value!r}" for key, value in given.items() if saved.get(key) != value]
+    if changed:
+        raise ValueError(f"--resume with other settings than the checkpoint's ({'; '.join(changed)})")
+
+
+@recipe_command("style")
+def style(
+    photos: Path = typer.Option(..., help="Folder of content photos (recursive)."),
+    style_image: Path = typer.Option(..., help="The painting whose style the network learns."),
+    feature_weights: Path = typer.Option(Path("../shared/weights/mobilenet_v2_imagenet.pth"), help=MOBILENET_HELP),
+    size: int = typer.Option(256, help="Training crop size (px)."),
+    style_size: int = typer.Option(256, help="Short side of the painting for its Gram matrices (brush scale)."),
+    width: int = typer.Option(32, help="Channels of the first layer (x2, x4 deeper)."),
+    residual_blocks: int = typer.Option(5, help="Residual blocks at 1/4 resolution."),
+    content_weight: float = typer.Option(1.0, help="Weight of the perceptual content loss."),
+    style_weight: float = typer.Option(5000.0, help="Weight of the Gram-matrix style loss."),
+    tv_weight: float = typer.Option(0.5, help="Weight of the total-variation loss."),
+    lr: float = typer.Option(1e-3, help="Adam learning rate."),
+) -> StyleConfig:
+    """Fast neural style transfer (Johnson et al.): a photo -> painting network for one painting."""
+    return StyleConfig(
+        photos=str(photos), style_image=str(style_image), feature_weights=str(feature_weights), size=size,
+        style_size=style_size, width=width, residual_blocks=residual_blocks, content_weight=content_weight,
+        style_weight=style_weight, tv_weight=tv_weight, lr=lr,
+    )  # fmt: skip
+
+
+@app.command("export")
+def export(
+    checkpoint: Path = typer.Argument(..., help="checkpoint.pt, or the run folder holding it."),
+    out: Path = typer.Argument(..., help="The .onnx file to write; its name (without .onnx) is the model name."),
+    part: Optional[str] = typer.Option(None, help="Which network, for recipes with several (vae: decoder|reconstruction)."),
+    description: Optional[str] = typer.Option(None, help="One line for `portraitize models` [default: the recipe's]."),
+    fp16: bool = typer.Option(False, help="Also write OUT-fp16.onnx (half the size; for GPU users)."),
+    tolerance: float = typer.Option(1e-3, help="Largest allowed |onnxruntime - torch| on random inputs."),
+) -> None:
+    """Export a checkpoint's generator to one self-contained ONNX file, with metadata and a parity check."""
+    from .export import ExportError, export_checkpoint
+
+    try:
+        export_checkpoint(checkpoint, out, part=part, description=description, fp16=fp16, tolerance=tolerance)
+    except (ExportError, FileNotFoundError, KeyError) as error:
+        typer.secho(f"error: {error}", fg="red", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command("sample")
+def sample(
+    checkpoint: Path = typer.Argument(..., help="checkpoint.pt, or the run folder holding it."),
+    out: Path = typer.Option(Path("preview.png"), help="Grid PNG to write."),
+    count: int = typer.Option(8, help="Samples (or preview photos) in the grid."),
+    seed: int = typer.Option(0, help="Seed for the latents of samplers."),
+) -> None:
+    """Torch-side preview of a checkpoint: a grid of samples, or of photos and their translations."""
+    from .preview import write_preview
+
+    write_preview(checkpoint, out, count, seed)
+    typer.echo(f"wrote {out}")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
+    app(prog_name="python -m trainer")

@@ -1,0 +1,147 @@
+"""Checkpoint -> one self-contained ONNX file with the contract metadata, checked against torch.
+
+The file is written to a temp name and only renamed to OUT once onnxruntime reproduces torch within the
+tolerance on random inputs (including a non-square size), so a failed export never leaves a model behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+
+from portraitize.contract import ModelInfo, images_to_tensor, round_up
+
+from .checkpoint import load_checkpoint
+from .loop import build_recipe
+from .recipes import RECIPES, ExportSpec
+
+OPSET = 18
+log = logging.getLogger(__name__)
+
+
+class ExportError(RuntimeError):
+    pass
+
+
+def load_for_inference(checkpoint: Path):
+    """The recipe of a checkpoint, networks loaded, on CPU, in eval mode; plus the raw checkpoint state."""
+    state = load_checkpoint(checkpoint)
+    recipe_class = RECIPES[state["recipe"]]
+    recipe = build_recipe(state["recipe"], recipe_class.Config(**state["recipe_config"]), torch.device("cpu"), training=False)
+    recipe.load_state_dict({"nets": state["recipe_state"]["nets"]})
+    for net in recipe.nets.values():
+        net.eval()
+    return recipe, state
+
+
+def training_summary(state: dict) -> str:
+    counters, loop = state["counters"], state["loop_config"]
+    data = "; ".join(f"{role}: {entry['folder']} ({entry['images']} images)" for role, entry in state.get("data", {}).items())
+    return (
+        f"{state['recipe']} recipe, {counters['step']} steps x batch {loop['batch_size']} "
+        f"({counters['images_seen']} images seen), {counters['wall_seconds'] / 60:.1f} min on {state['hardware']}; "
+        f"data: {data}"
+    )
+
+
+def export_checkpoint(checkpoint: Path, out: Path, part: str | None = None, description: str | None = None,
+                      fp16: bool = False, tolerance: float = 1e-3) -> ModelInfo:  # fmt: skip
+    recipe, state = load_for_inference(Path(checkpoint))
+    specs = recipe.export_specs()
+    if part is not None and part not in specs:
+        raise ExportError(f"--part {part!r}: this {state['recipe']} checkpoint has {', '.join(specs)}")
+    spec = specs[part or next(iter(specs))]
+    info = spec.info(
+        name=out.stem,
+        description=description or recipe.description,
+        family=state["recipe"],
+        training_summary=training_summary(state),
+        data_licence=state["loop_config"].get("data_licence") or "not stated",
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        model = to_onnx(spec, info)
+        onnx.save(model, temp, save_as_external_data=False)
+        error = parity_error(temp, spec, info)
+        if error > tolerance:
+            raise ExportError(f"onnxruntime differs from torch by {error:.2e} (> {tolerance:g}); {out} not written")
+        os.replace(temp, out)
+    finally:
+        temp.unlink(missing_ok=True)
+    log.info("exported %s (%s, %.1f MB), max |onnxruntime - torch| = %.1e", out, info.kind, out.stat().st_size / 1e6, error)
+    if fp16:
+        write_fp16_copy(out)
+    return info
+
+
+def to_onnx(spec: ExportSpec, info: ModelInfo) -> onnx.ModelProto:
+    """torch.export-based ONNX with dynamic batch (and height/width for translators) and our metadata."""
+    module = spec.module.eval().cpu()
+    example = spec.example.cpu()
+    batch = torch.export.Dim("batch", min=1, max=1024)
+    if info.kind == "translator":
+        multiple = info.size_multiple
+        height = torch.export.Dim("height_blocks", min=max(1, 16 // multiple), max=16384 // multiple)
+        width = torch.export.Dim("width_blocks", min=max(1, 16 // multiple), max=16384 // multiple)
+        shapes = {0: batch, 2: height * multiple, 3: width * multiple} if multiple > 1 else {0: batch, 2: height, 3: width}
+    else:
+        shapes = {0: batch}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(
+            module, (example,), None, input_names=[info.input_name], output_names=[info.output_name],
+            opset_version=OPSET, dynamo=True, external_data=False, dynamic_shapes=(shapes,), verbose=False,
+        )  # fmt: skip
+    model = program.model_proto
+    onnx.helper.set_model_props(model, info.to_metadata())
+    onnx.checker.check_model(model)
+    return model
+
+
+def parity_inputs(spec: ExportSpec, info: ModelInfo) -> list[np.ndarray]:
+    """Random inputs the converter could send: two batch sizes, and a non-square, non-multiple image padded."""
+    rng = np.random.default_rng(0)
+    if info.kind == "sampler":
+        return [rng.standard_normal((count, info.latent_size)).astype(np.float32) for count in (1, 3)]
+    size = info.native_size
+    odd = (round_up(size * 3 // 5, 1) + 1, size - 3)  # neither square nor a multiple: padded like the converter does
+    images = [rng.integers(0, 256, (size, size, 3), dtype=np.uint8) for _ in range(2)]
+    return [images_to_tensor(images, info), images_to_tensor([rng.integers(0, 256, (*odd, 3), dtype=np.uint8)], info)]
+
+
+def parity_error(path: Path, spec: ExportSpec, info: ModelInfo) -> float:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    worst = 0.0
+    for inputs in parity_inputs(spec, info):
+        with torch.no_grad():
+            expected = spec.module(torch.from_numpy(inputs)).float().numpy()
+        (actual,) = session.run([info.output_name], {info.input_name: inputs})
+        if actual.shape != expected.shape:
+            raise ExportError(f"onnxruntime gave shape {actual.shape}, torch {expected.shape}")
+        worst = max(worst, float(np.abs(actual - expected).max()))
+    return worst
+
+
+def write_fp16_copy(out: Path) -> Path:
+    """Half-precision weights and activations with float32 inputs/outputs, so the converter needs no change."""
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    half = convert_float_to_float16(onnx.load(out), keep_io_types=True)
+    target = out.with_name(f"{out.stem}-fp16.onnx")
+    metadata = {entry.key: entry.value for entry in half.metadata_props}
+    onnx.helper.set_model_props(half, {**metadata, "name": target.stem})
+    onnx.save(half, target, save_as_external_data=False)
+    log.info("wrote %s (%.1f MB; checked on GPU only: CPU onnxruntime lacks many fp16 kernels)", target, target.stat().st_size / 1e6)
+    return target

@@ -1,0 +1,276 @@
+"""The one training loop every recipe runs in.
+
+Device choice (CUDA when present) and bf16 autocast on CUDA; a single process, or DDP when started by
+torchrun; seeded batches and RNG states so that `--resume` continues exactly; a sample grid and a JSONL loss
+log every few steps; atomic checkpoints; a clean stop on NaN losses, on the time budget and on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import os
+import platform
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from PIL import Image
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from portraitize.grid import contact_sheet
+
+from .checkpoint import CHECKPOINT_NAME, load_checkpoint, restore_rng, rng_state, save_checkpoint
+from .data import BatchStream, ImageFolder, read_face_boxes
+from .recipes import RECIPES, Recipe
+
+console = Console(stderr=True)
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+@dataclasses.dataclass
+class LoopConfig:
+    out: str
+    steps: int = 2000
+    batch_size: int = 8
+    seed: int = 0
+    sample_every: int = 200
+    checkpoint_every: int = 500
+    log_every: int = 10
+    time_budget_minutes: float | None = None
+    device: str = "auto"
+    preview_count: int = 8
+    face_boxes: tuple[str, ...] = ()  # CSVs of face boxes for face-aware crops
+    face_framing: float = 2.0
+    data_licence: str = ""
+    export_to: str | None = None
+
+
+@dataclasses.dataclass
+class RunCounters:
+    """Counters that survive resumes, for the model card."""
+
+    step: int = 0
+    images_seen: int = 0
+    wall_seconds: float = 0.0
+
+
+def pick_device(requested: str) -> torch.device:
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda: this torch has no CUDA (install a CUDA build of torch)")
+    return torch.device(requested)
+
+
+def hardware_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+
+
+def build_recipe(name: str, config: Any, device: torch.device, training: bool = True) -> Recipe:
+    return RECIPES[name](config, device, training)
+
+
+class Trainer:
+    def __init__(self, recipe_name: str, recipe_config: Any, loop: LoopConfig, resume: bool = False):
+        self.rank, self.world_size = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+        self.loop = loop
+        self.out = Path(loop.out)
+        self.checkpoint_path = self.out / CHECKPOINT_NAME
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.device = self._setup_device()
+        torch.manual_seed(loop.seed + self.rank)
+        np.random.seed(loop.seed + self.rank)
+        self.recipe_name, self.recipe = recipe_name, build_recipe(recipe_name, recipe_config, self.device)
+        self.counters = RunCounters()
+        if resume:
+            self._resume()
+        elif self.checkpoint_path.exists():
+            raise FileExistsError(
+                f"{self.checkpoint_path} exists: pass --resume to continue that run, or choose another --out"
+            )
+        self.streams, self.fixed = self._load_data()
+        if self.world_size > 1:
+            self.recipe.nets = {
+                name: torch.nn.parallel.DistributedDataParallel(net, device_ids=[self.device] if self.device.type == "cuda" else None)
+                for name, net in self.recipe.nets.items()
+            }  # fmt: skip
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    def _setup_device(self) -> torch.device:
+        if self.world_size > 1:
+            backend = "nccl" if torch.cuda.is_available() else "gloo"
+            dist.init_process_group(backend)
+            if torch.cuda.is_available():
+                local = int(os.environ.get("LOCAL_RANK", 0))
+                torch.cuda.set_device(local)
+                return torch.device("cuda", local)
+        return pick_device(self.loop.device)
+
+    def _resume(self) -> None:
+        state = load_checkpoint(self.checkpoint_path)
+        self.recipe.load_state_dict(state["recipe_state"])
+        restore_rng(state["rng"])
+        self.counters = RunCounters(**state["counters"])
+        self._trim_log(self.counters.step)
+        if self.is_main:
+            console.print(f"resuming {self.checkpoint_path} at step {self.counters.step}")
+
+    def _load_data(self) -> tuple[dict[str, BatchStream], dict[str, torch.Tensor]]:
+        faces = {}
+        for csv_path in self.loop.face_boxes:
+            faces.update(read_face_boxes(Path(csv_path)))
+        streams, fixed = {}, {}
+        self.data_summary = {}
+        for role, folder in self.recipe.data_roles().items():
+            images = ImageFolder(Path(folder), self.recipe.config.size, faces, self.loop.face_framing)
+            if self.is_main:
+                framing = f", {images.face_cropped} face-framed" if faces else ""
+                console.print(f"{role}: {len(images)} images from {folder}{framing}")
+            self.data_summary[role] = {"folder": str(folder), "images": len(images)}
+            streams[role] = BatchStream(images, self.loop.batch_size, self.loop.seed, self.rank, self.world_size)
+            fixed[role] = images.fixed(self.loop.preview_count).to(self.device)
+        return streams, fixed
+
+    def _autocast(self):
+        if self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    # -- the loop ----------------------------------------------------------------------------------
+    def run(self) -> Path:
+        """Train until `steps`, the time budget or Ctrl-C (which stops after the current step); then save."""
+        loop, start = self.loop, time.monotonic()
+        budget = loop.time_budget_minutes * 60 if loop.time_budget_minutes else math.inf
+        already = self.counters.wall_seconds
+        stop_reason = "done"
+        with self._progress() as progress, _StopRequest() as stop:
+            task = progress.add_task("training", total=loop.steps, completed=self.counters.step, losses="")
+            while self.counters.step < loop.steps:
+                step = self.counters.step
+                batches = {role: stream.batch(step).to(self.device) for role, stream in self.streams.items()}
+                with self._autocast():
+                    losses = self.recipe.train_step(batches, step)
+                self._check_finite(losses, step)  # raises before anything diverged is saved
+                self.counters.step += 1
+                self.counters.images_seen += loop.batch_size * self.world_size
+                self.counters.wall_seconds = already + time.monotonic() - start
+                self._after_step(losses, progress, task)
+                if stop.requested:
+                    stop_reason = "interrupted"
+                    break
+                if time.monotonic() - start > budget:
+                    stop_reason = f"time budget of {loop.time_budget_minutes:g} min reached"
+                    break
+        self.save()
+        if self.is_main:
+            console.print(f"{stop_reason} at step {self.counters.step}: checkpoint {self.checkpoint_path}")
+            self.write_grid()
+            if loop.export_to:
+                from .export import export_checkpoint
+
+                export_checkpoint(self.checkpoint_path, Path(loop.export_to))
+        if stop_reason == "interrupted":
+            raise KeyboardInterrupt
+        return self.checkpoint_path
+
+    def _after_step(self, losses: dict[str, float], progress, task) -> None:
+        step = self.counters.step
+        shown = "  ".join(f"{name} {value:.3g}" for name, value in losses.items())
+        progress.update(task, advance=1, losses=shown)
+        if not self.is_main:
+            return
+        if step % self.loop.log_every == 0 or step == 1:
+            record = {"step": step, "images": self.counters.images_seen, "seconds": round(self.counters.wall_seconds, 2)}
+            with open(self.out / "log.jsonl", "a") as log:
+                log.write(json.dumps({**record, **{name: round(value, 6) for name, value in losses.items()}}) + "\n")
+        if step % self.loop.sample_every == 0:
+            self.write_grid()
+        if step % self.loop.checkpoint_every == 0:
+            self.save()
+
+    def _check_finite(self, losses: dict[str, float], step: int) -> None:
+        bad = [name for name, value in losses.items() if not math.isfinite(value)]
+        if bad:
+            kept = f"the last good checkpoint {self.checkpoint_path} is kept" if self.checkpoint_path.exists() else "no checkpoint was written yet"
+            raise TrainingDiverged(
+                f"step {step + 1}: {', '.join(bad)} became {losses[bad[0]]}; {kept} (try a lower learning rate, "
+                "then --resume)"
+            )  # fmt: skip
+
+    def _progress(self) -> Progress:
+        return Progress(
+            TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), TextColumn("{task.fields[losses]}"), console=console, disable=not self.is_main,
+        )  # fmt: skip
+
+    # -- outputs -----------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {
+            "recipe": self.recipe_name,
+            "recipe_config": dataclasses.asdict(self.recipe.config),
+            "loop_config": dataclasses.asdict(self.loop),
+            "recipe_state": self.recipe.state_dict(),
+            "rng": rng_state(),
+            "counters": dataclasses.asdict(self.counters),
+            "data": self.data_summary,
+            "hardware": f"{hardware_name(self.device)} x{self.world_size}",
+            "torch": torch.__version__,
+        }
+
+    def save(self) -> None:
+        if self.is_main:
+            save_checkpoint(self.checkpoint_path, self.state())
+
+    def write_grid(self) -> None:
+        with torch.no_grad():
+            images = self.recipe.preview(self.fixed).float().clamp(-1, 1)
+        pixels = ((images + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+        path = self.out / "samples" / f"step{self.counters.step:07d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(contact_sheet(pixels, columns=self.loop.preview_count)).save(path)
+
+    def _trim_log(self, step: int) -> None:
+        """Drop log lines of steps after the checkpoint: the resumed run writes them again."""
+        log_path = self.out / "log.jsonl"
+        if log_path.exists() and self.is_main:
+            kept = [line for line in log_path.read_text().splitlines() if json.loads(line)["step"] <= step]
+            log_path.write_text("".join(line + "\n" for line in kept))
+
+
+class _StopRequest:
+    """The first Ctrl-C asks the loop to stop after the current step (so the checkpoint is consistent);
+    a second one stops at once."""
+
+    def __enter__(self) -> _StopRequest:
+        self.requested = False
+        self.previous = signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        console.print("stopping after this step (Ctrl-C again to stop at once)")
+
+    def __exit__(self, *exc) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self.previous)

@@ -1,0 +1,46 @@
+"""Loss functions shared by recipes: Gram-matrix style loss, total variation, GAN objectives, R1."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """[N, C, H, W] -> [N, C, C], normalised by C*H*W so layers of any size weigh alike."""
+    batch, channels, height, width = features.shape
+    flat = features.reshape(batch, channels, height * width).float()
+    return flat @ flat.transpose(1, 2) / (channels * height * width)
+
+
+def total_variation(images: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference between neighbouring pixels: penalises high-frequency noise."""
+    return (images[..., 1:, :] - images[..., :-1, :]).abs().mean() + (images[..., :, 1:] - images[..., :, :-1]).abs().mean()
+
+
+def discriminator_loss(kind: str, real_logits: torch.Tensor, fake_logits: torch.Tensor,
+                       real_label: float = 1.0) -> torch.Tensor:  # fmt: skip
+    """D's loss for `kind` in {"bce", "hinge", "lsgan"}; `real_label` < 1 is one-sided label smoothing."""
+    if kind == "hinge":
+        return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+    if kind == "lsgan":
+        return 0.5 * ((real_logits - real_label) ** 2).mean() + 0.5 * (fake_logits**2).mean()
+    real_target = torch.full_like(real_logits, real_label)
+    return F.binary_cross_entropy_with_logits(real_logits, real_target) + F.binary_cross_entropy_with_logits(
+        fake_logits, torch.zeros_like(fake_logits)
+    )
+
+
+def generator_loss(kind: str, fake_logits: torch.Tensor) -> torch.Tensor:
+    """G's loss: non-saturating (-log D(G(z))) for "bce", -D(G(z)) for "hinge", (D(G(z))-1)^2 for "lsgan"."""
+    if kind == "hinge":
+        return -fake_logits.mean()
+    if kind == "lsgan":
+        return 0.5 * ((fake_logits - 1) ** 2).mean()
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+
+
+def r1_penalty(real_logits: torch.Tensor, real_images: torch.Tensor) -> torch.Tensor:
+    """Mesheder et al.'s R1: squared gradient norm of D on real images (real_images must require grad)."""
+    (gradient,) = torch.autograd.grad(real_logits.sum(), real_images, create_graph=True)
+    return gradient.pow(2).flatten(1).sum(1).mean()

@@ -1,0 +1,86 @@
+"""What a recipe is: which networks, which optimisers, one training step, a preview and an export.
+
+A recipe never loops, saves or logs: the one loop in `trainer.loop` does that for every recipe.
+Its config is a dataclass whose fields are its whole description; the checkpoint stores it, so a
+checkpoint rebuilds its recipe with nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from portraitize.contract import ModelInfo
+
+
+@dataclasses.dataclass
+class ExportSpec:
+    """The generator to export, an example input, and the contract fields that follow from the network."""
+
+    module: nn.Module
+    example: torch.Tensor
+    kind: str  # "translator" or "sampler"
+    native_size: int
+    size_multiple: int = 1
+    latent_size: int = 0
+
+    def info(self, name: str, description: str, family: str, training_summary: str, data_licence: str) -> ModelInfo:
+        return ModelInfo(
+            kind=self.kind, name=name, description=description, family=family, native_size=self.native_size,
+            size_multiple=self.size_multiple, latent_size=self.latent_size, training_summary=training_summary,
+            data_licence=data_licence,
+        )  # fmt: skip
+
+
+class Recipe:
+    name: ClassVar[str]
+    Config: ClassVar[type]
+    description: ClassVar[str]  # default model description for the export
+
+    def __init__(self, config: Any, device: torch.device, training: bool = True):
+        """training=False builds only the networks (for export and previews): no losses, data or optimisers."""
+        self.config = config
+        self.device = device
+        self.training = training
+        self.nets: dict[str, nn.Module] = {}  # trainable networks (the loop may wrap them for DDP)
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+
+    # -- what each recipe defines ------------------------------------------------------------------
+    def data_roles(self) -> dict[str, str]:
+        """role -> image folder (e.g. {"photos": "..."}): the loop builds one batch stream per role."""
+        raise NotImplementedError
+
+    def train_step(self, batches: dict[str, torch.Tensor], step: int) -> dict[str, float]:
+        """One optimisation step on a batch per role; returns the losses and statistics to log."""
+        raise NotImplementedError
+
+    def preview(self, fixed: dict[str, torch.Tensor], seed: int = 0) -> torch.Tensor:
+        """Images in [-1, 1] for the sample grid, from fixed images per role and latents drawn from `seed`."""
+        raise NotImplementedError
+
+    def export_specs(self) -> dict[str, ExportSpec]:
+        """Exportable parts by name; the first is what `export` writes unless --part names another."""
+        raise NotImplementedError
+
+    # -- shared plumbing ---------------------------------------------------------------------------
+    def unwrapped(self, name: str) -> nn.Module:
+        net = self.nets[name]
+        return net.module if hasattr(net, "module") else net  # DDP keeps the real network in .module
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "nets": {name: self.unwrapped(name).state_dict() for name in self.nets},
+            "optimizers": {name: optimizer.state_dict() for name, optimizer in self.optimizers.items()},
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for name, weights in state["nets"].items():
+            self.unwrapped(name).load_state_dict(weights)
+        for name, optimizer_state in state.get("optimizers", {}).items():
+            self.optimizers[name].load_state_dict(optimizer_state)
+
+    def parameter_count(self, name: str) -> int:
+        return sum(parameter.numel() for parameter in self.unwrapped(name).parameters())

@@ -1,0 +1,115 @@
+"""Fast neural style transfer (Johnson et al. 2016): one network per painting, trained on content photos.
+
+Loss = content (feature distance to the photo) + style (Gram-matrix distance to the painting) + total
+variation, all measured by a frozen ImageNet MobileNetV2 (VGG-16 is not available offline here).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageOps
+
+from ..losses import gram_matrix, total_variation
+from ..models.mobilenet_v2 import FeatureNetwork
+from ..models.style_net import StyleNet
+from .base import ExportSpec, Recipe
+
+STYLE_LAYERS = ("block1", "block3", "block6", "block13")
+CONTENT_LAYER = "block6"
+
+
+@dataclasses.dataclass
+class StyleConfig:
+    photos: str  # folder of content photos
+    style_image: str  # the painting
+    feature_weights: str | None  # MobileNetV2 ImageNet state_dict (None: random features, for tests only)
+    size: int = 256
+    style_size: int = 256  # short side of the painting when its Gram matrices are taken (sets the brush scale)
+    width: int = 32
+    residual_blocks: int = 5
+    content_weight: float = 1.0
+    style_weight: float = 5000.0
+    tv_weight: float = 0.5
+    lr: float = 1e-3
+
+
+class StyleRecipe(Recipe):
+    name = "style"
+    Config = StyleConfig
+    description = "Fast style transfer: repaints a photo in the colours and brushwork of one painting."
+
+    def __init__(self, config: StyleConfig, device: torch.device, training: bool = True):
+        super().__init__(config, device, training)
+        self.nets["generator"] = StyleNet(config.width, config.residual_blocks).to(device)
+        if not training:
+            return
+        self.optimizers["generator"] = torch.optim.Adam(self.nets["generator"].parameters(), lr=config.lr)
+        self.features = FeatureNetwork(Path(config.feature_weights) if config.feature_weights else None).to(device)
+        style = self._load_style(Path(config.style_image), config.style_size).to(device)
+        with torch.no_grad():
+            found = self.features(style, STYLE_LAYERS)
+            self.style_grams = {name: gram_matrix(found[name]) for name in STYLE_LAYERS}
+
+    @staticmethod
+    def _load_style(path: Path, short_side: int) -> torch.Tensor:
+        """The whole painting (not a crop), short side resized to `short_side`, in [-1, 1]."""
+        try:
+            with Image.open(path) as image:
+                image = ImageOps.exif_transpose(image).convert("RGB")
+                scale = short_side / min(image.size)
+                size = (round(image.width * scale), round(image.height * scale))
+                pixels = np.asarray(image.resize(size, Image.Resampling.LANCZOS)).copy()
+        except OSError as error:
+            raise ValueError(f"{path}: cannot read the style image ({error})") from None
+        return torch.from_numpy(pixels).permute(2, 0, 1)[None].float() / 127.5 - 1
+
+    def data_roles(self) -> dict[str, str]:
+        return {"photos": self.config.photos}
+
+    def losses(self, photos: torch.Tensor, painted: torch.Tensor) -> dict[str, torch.Tensor]:
+        config = self.config
+        wanted = tuple(dict.fromkeys((*STYLE_LAYERS, CONTENT_LAYER)))
+        painted_features = self.features(painted, wanted)
+        with torch.no_grad():
+            photo_features = self.features(photos, (CONTENT_LAYER,))
+        content = F.mse_loss(painted_features[CONTENT_LAYER].float(), photo_features[CONTENT_LAYER].float())
+        style = sum(
+            F.mse_loss(gram_matrix(painted_features[name]), self.style_grams[name].expand(len(painted), -1, -1))
+            for name in STYLE_LAYERS
+        )
+        return {
+            "content": config.content_weight * content,
+            "style": config.style_weight * style,
+            "tv": config.tv_weight * total_variation(painted.float()),
+        }
+
+    def train_step(self, batches: dict[str, torch.Tensor], step: int) -> dict[str, float]:
+        photos = batches["photos"]
+        painted = self.nets["generator"](photos)
+        terms = self.losses(photos, painted)
+        total = sum(terms.values())
+        optimizer = self.optimizers["generator"]
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
+        return {"loss": total.item(), **{name: value.item() for name, value in terms.items()}}
+
+    def preview(self, fixed: dict[str, torch.Tensor], seed: int = 0) -> torch.Tensor:
+        generator = self.unwrapped("generator").eval()
+        painted = generator(fixed["photos"])
+        generator.train()
+        return torch.cat([fixed["photos"], painted])
+
+    def export_specs(self) -> dict[str, ExportSpec]:
+        size = self.config.size
+        example = torch.rand(1, 3, size, size * 3 // 4 // 4 * 4, device=self.device) * 2 - 1
+        return {
+            "generator": ExportSpec(
+                self.unwrapped("generator"), example, "translator", size, size_multiple=StyleNet.SIZE_MULTIPLE
+            )
+        }
