@@ -14,7 +14,9 @@ from typing import List, Optional
 import typer
 from rich.logging import RichHandler
 
+from .recipes.dcgan import DCGANConfig
 from .recipes.style import StyleConfig
+from .recipes.vae import VAEConfig
 
 app = typer.Typer(help="Train, export and preview portraitize models.", no_args_is_help=True, add_completion=False)
 train_app = typer.Typer(help="Train a model with one of the recipes.", no_args_is_help=True)
@@ -70,11 +72,12 @@ def _train(recipe_name: str, config, loop_kwargs: dict) -> None:
     from .loop import LoopConfig, Trainer, TrainingDiverged
 
     resume = loop_kwargs.pop("resume")
+    export_to = loop_kwargs.pop("export_to")
     loop = LoopConfig(
         out=str(loop_kwargs.pop("out")),
         time_budget_minutes=loop_kwargs.pop("time_budget"),
         face_boxes=tuple(str(path) for path in loop_kwargs.pop("faces") or ()),
-        export_to=str(loop_kwargs["export_to"]) if loop_kwargs.pop("export_to") else None,
+        export_to=str(export_to) if export_to else None,
         **loop_kwargs,
     )
     try:
@@ -124,6 +127,46 @@ def style(
     )  # fmt: skip
 
 
+@recipe_command("dcgan")
+def dcgan(
+    images: Path = typer.Option(..., help="Folder of training portraits (recursive)."),
+    size: int = typer.Option(64, help="Output size: 64 or 128."),
+    latent_size: int = typer.Option(128, help="Length of the latent vector."),
+    width: int = typer.Option(64, help="Channels at full resolution (doubled per halving, capped)."),
+    max_channels: int = typer.Option(512, help="Cap on channels in G and D."),
+    loss: str = typer.Option("bce", help="bce (original non-saturating DCGAN), hinge or lsgan."),
+    label_smoothing: float = typer.Option(0.0, help="One-sided: real label = 1 - this (bce/lsgan)."),
+    label_noise: float = typer.Option(0.0, help="Probability of flipping each D label (bce/lsgan)."),
+    r1_gamma: float = typer.Option(0.0, help="R1 gradient penalty weight (0: off)."),
+    spectral_norm: bool = typer.Option(False, help="Spectral norm in D instead of batch norm."),
+    optimizer: str = typer.Option("adam", help="adam (beta1 below, beta2 0.999) or rmsprop."),
+    lr: float = typer.Option(2e-4, help="Learning rate of G and D."),
+    beta1: float = typer.Option(0.5, help="Adam beta1."),
+    diffaugment: str = typer.Option("", help="DiffAugment policy for D's inputs, e.g. color,translation,cutout."),
+) -> DCGANConfig:
+    """DCGAN: a generator of new portraits from random latents (64 or 128 px)."""
+    return DCGANConfig(
+        images=str(images), size=size, latent_size=latent_size, width=width, max_channels=max_channels, loss=loss,
+        label_smoothing=label_smoothing, label_noise=label_noise, r1_gamma=r1_gamma, spectral_norm=spectral_norm,
+        optimizer=optimizer, lr=lr, beta1=beta1, diffaugment=diffaugment,
+    )  # fmt: skip
+
+
+@recipe_command("vae")
+def vae(
+    images: Path = typer.Option(..., help="Folder of training portraits (recursive)."),
+    size: int = typer.Option(64, help="Image size (a power of two)."),
+    latent_size: int = typer.Option(128, help="Length of the latent vector."),
+    width: int = typer.Option(32, help="Channels at full resolution (doubled per halving, capped)."),
+    max_channels: int = typer.Option(256, help="Cap on channels."),
+    beta: float = typer.Option(1.0, help="Weight of the KL term (beta-VAE when > 1)."),
+    lr: float = typer.Option(1e-3, help="Adam learning rate."),
+) -> VAEConfig:
+    """Colour VAE: samples new portraits (decoder) and reconstructs photos (whole model)."""
+    return VAEConfig(images=str(images), size=size, latent_size=latent_size, width=width, max_channels=max_channels,
+                     beta=beta, lr=lr)  # fmt: skip
+
+
 @app.command("export")
 def export(
     checkpoint: Path = typer.Argument(..., help="checkpoint.pt, or the run folder holding it."),
@@ -158,5 +201,6 @@ def sample(
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[RichHandler(show_path=False)])
+    logging.getLogger("trainer").setLevel(logging.INFO)  # our own progress notes; libraries stay at warnings
     app(prog_name="python -m trainer")

@@ -24,6 +24,7 @@ from .recipes import RECIPES, ExportSpec
 
 OPSET = 18
 log = logging.getLogger(__name__)
+logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # "torchvision is not installed" notes are not ours
 
 
 class ExportError(RuntimeError):
@@ -35,7 +36,8 @@ def load_for_inference(checkpoint: Path):
     state = load_checkpoint(checkpoint)
     recipe_class = RECIPES[state["recipe"]]
     recipe = build_recipe(state["recipe"], recipe_class.Config(**state["recipe_config"]), torch.device("cpu"), training=False)
-    recipe.load_state_dict({"nets": state["recipe_state"]["nets"]})
+    nets = state["recipe_state"]["nets"]
+    recipe.load_state_dict({"nets": {name: weights for name, weights in nets.items() if name in recipe.nets}})
     for net in recipe.nets.values():
         net.eval()
     return recipe, state
@@ -91,8 +93,9 @@ def to_onnx(spec: ExportSpec, info: ModelInfo) -> onnx.ModelProto:
     batch = torch.export.Dim("batch", min=1, max=1024)
     if info.kind == "translator":
         multiple = info.size_multiple
-        height = torch.export.Dim("height_blocks", min=max(1, 16 // multiple), max=16384 // multiple)
-        width = torch.export.Dim("width_blocks", min=max(1, 16 // multiple), max=16384 // multiple)
+        # min 2: torch.export specialises sizes 0 and 1, so they cannot be part of a dynamic range.
+        height = torch.export.Dim("height_blocks", min=2, max=16384 // multiple)
+        width = torch.export.Dim("width_blocks", min=2, max=16384 // multiple)
         shapes = {0: batch, 2: height * multiple, 3: width * multiple} if multiple > 1 else {0: batch, 2: height, 3: width}
     else:
         shapes = {0: batch}

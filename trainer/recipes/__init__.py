@@ -1,8 +1,10 @@
 """One file per training objective; RECIPES maps the CLI's recipe names to them."""
 
 from .base import ExportSpec, Recipe
+from .dcgan import DCGANRecipe
 from .style import StyleRecipe
+from .vae import VAERecipe
 
-RECIPES: dict[str, type[Recipe]] = {recipe.name: recipe for recipe in (StyleRecipe,)}
+RECIPES: dict[str, type[Recipe]] = {recipe.name: recipe for recipe in (StyleRecipe, DCGANRecipe, VAERecipe)}
 
 __all__ = ["RECIPES", "ExportSpec", "Recipe"]

@@ -1,0 +1,79 @@
+"""Export: every kind of generator becomes an ONNX file the converter runs, matching torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+from conftest import EXAMPLES
+from PIL import Image
+from test_trainer import image_folder, run_loop, style_image, tiny_configs  # noqa: F401  (fixtures)
+from typer.testing import CliRunner
+
+import trainer.export
+from portraitize.contract import ModelInfo
+from trainer.cli import app as trainer_app
+from trainer.export import ExportError, export_checkpoint
+
+PARTS = [("style", None, "translator"), ("dcgan", None, "sampler"), ("vae", "decoder", "sampler"),
+         ("vae", "reconstruction", "translator")]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def checkpoints(image_folder, style_image, tmp_path_factory):  # noqa: F811
+    runs = {}
+    for name, config in tiny_configs(image_folder, style_image).items():
+        runs[name] = tmp_path_factory.mktemp(name)
+        run_loop(name, config, runs[name], steps=2, data_licence="test images made by the tests")
+    return runs
+
+
+@pytest.mark.parametrize(("recipe", "part", "kind"), PARTS)
+def test_export_writes_contract_and_runs_in_the_converter(recipe, part, kind, checkpoints, cli, tmp_path):
+    out = tmp_path / f"tiny-{recipe}.onnx"
+    export_checkpoint(checkpoints[recipe], out, part=part)
+
+    model = onnx.load(out)
+    assert model.opset_import[0].version >= 17
+    assert not any(tensor.data_location == onnx.TensorProto.EXTERNAL for tensor in model.graph.initializer)
+    assert [path.name for path in tmp_path.iterdir()] == [out.name], "one self-contained file"
+    info = ModelInfo.from_metadata({entry.key: entry.value for entry in model.metadata_props})
+    assert (info.kind, info.name, info.family) == (kind, out.stem, recipe)
+    assert info.data_licence == "test images made by the tests" and "2 steps" in info.training_summary
+
+    if kind == "translator":
+        result = cli("convert", EXAMPLES, tmp_path / "painted", "-m", out)
+        assert result.exit_code == 0, result.output
+        painted = np.asarray(Image.open(tmp_path / "painted" / "astronaut.jpg"), dtype=float)
+        assert painted.shape == (512, 512, 3) and painted.std() > 1
+    else:
+        result = cli("sample", "-n", 3, "-o", tmp_path / "samples", "-m", out)
+        assert result.exit_code == 0, result.output
+        assert len(list((tmp_path / "samples").glob("*.png"))) == 3
+
+
+def test_parity_failure_leaves_no_file(checkpoints, tmp_path, monkeypatch):
+    monkeypatch.setattr(trainer.export, "parity_error", lambda *args: 0.5)
+    with pytest.raises(ExportError, match="differs from torch by 5.00e-01"):
+        export_checkpoint(checkpoints["dcgan"], tmp_path / "bad.onnx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_trainer_cli_trains_resumes_exports_and_previews(image_folder, style_image, tmp_path):  # noqa: F811
+    runner = CliRunner()
+    common = ["train", "vae", "--images", str(image_folder), "--size", "16", "--width", "4", "--latent-size", "4",
+              "--batch-size", "2", "--out", str(tmp_path / "run"), "--sample-every", "1"]  # fmt: skip
+    result = runner.invoke(trainer_app, [*common, "--steps", "2"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(trainer_app, [*common, "--steps", "2"])
+    assert result.exit_code == 2 and "--resume" in result.output
+    result = runner.invoke(trainer_app, [*common, "--steps", "3", "--resume", "--beta", "4"])
+    assert result.exit_code == 2 and "beta: 1.0 -> 4.0" in result.output
+    result = runner.invoke(trainer_app, [*common, "--steps", "3", "--resume",
+                                         "--export-to", str(tmp_path / "vae-cli.onnx")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "vae-cli.onnx").exists()
+    result = runner.invoke(trainer_app, ["sample", str(tmp_path / "run"), "--out", str(tmp_path / "grid.png"),
+                                         "--count", "4"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert Image.open(tmp_path / "grid.png").size == (4 * 18 + 2, 3 * 18 + 2)  # photos, reconstructions, samples

@@ -1,0 +1,161 @@
+"""The trainer on tiny models and tiny images: losses move, resume is exact, failures stop cleanly."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+import torch
+from conftest import SHARED, gradient_image, write_image
+from PIL import Image
+
+from trainer.data import BatchStream, FaceBox, ImageFolder, square_crop
+from trainer.loop import LoopConfig, Trainer, TrainingDiverged
+from trainer.recipes.dcgan import DCGANConfig, DCGANRecipe
+from trainer.recipes.style import StyleConfig, StyleRecipe
+from trainer.recipes.vae import VAEConfig, VAERecipe
+
+MOBILENET = SHARED / "weights" / "mobilenet_v2_imagenet.pth"
+
+
+@pytest.fixture(scope="module")
+def image_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("images")
+    for index in range(10):
+        Image.fromarray(gradient_image(40, 36, seed=index)).save(folder / f"img{index}.png")
+    (folder / "broken.jpg").write_text("not an image")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def style_image(tmp_path_factory):
+    return write_image(tmp_path_factory.mktemp("style") / "painting.png", 48, 40)
+
+
+def tiny_configs(image_folder, style_image):
+    return {
+        "style": StyleConfig(photos=str(image_folder), style_image=str(style_image), feature_weights=str(MOBILENET),
+                             size=32, style_size=32, width=4, residual_blocks=1),
+        "dcgan": DCGANConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
+        "vae": VAEConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
+    }  # fmt: skip
+
+
+RECIPE_CLASSES = {"style": StyleRecipe, "dcgan": DCGANRecipe, "vae": VAERecipe}
+WATCHED_LOSS = {"style": "loss", "dcgan": "loss_d", "vae": "loss"}
+
+
+@pytest.mark.parametrize("name", ["style", "dcgan", "vae"])
+def test_loss_decreases_on_a_fixed_batch(name, image_folder, style_image):
+    torch.manual_seed(0)
+    config = tiny_configs(image_folder, style_image)[name]
+    recipe = RECIPE_CLASSES[name](config, torch.device("cpu"))
+    images = ImageFolder(image_folder, config.size)
+    batch = BatchStream(images, batch_size=4, seed=0).batch(0)
+    role = next(iter(recipe.data_roles()))
+    losses = [recipe.train_step({role: batch}, step)[WATCHED_LOSS[name]] for step in range(12)]
+    assert sum(losses[-3:]) / 3 < 0.9 * sum(losses[:3]) / 3, losses
+
+
+def run_loop(name, config, out, steps, resume=False, **loop_options):
+    loop = LoopConfig(out=str(out), steps=steps, batch_size=4, sample_every=2, checkpoint_every=100, log_every=1,
+                      **loop_options)  # fmt: skip
+    trainer = Trainer(name, config, loop, resume=resume)
+    trainer.run()
+    return trainer
+
+
+@pytest.mark.parametrize("name", ["style", "dcgan", "vae"])
+def test_resume_is_exact(name, image_folder, style_image, tmp_path):
+    config = tiny_configs(image_folder, style_image)[name]
+    straight = run_loop(name, config, tmp_path / "straight", steps=4)
+    run_loop(name, config, tmp_path / "halves", steps=2)
+    resumed = run_loop(name, config, tmp_path / "halves", steps=4, resume=True)
+    for net_name in straight.recipe.nets:
+        for (key, expected), actual in zip(
+            straight.recipe.unwrapped(net_name).state_dict().items(),
+            resumed.recipe.unwrapped(net_name).state_dict().values(),
+        ):
+            assert torch.equal(expected, actual), f"{net_name}.{key} differs after resume"
+    log = [json.loads(line) for line in (tmp_path / "halves" / "log.jsonl").read_text().splitlines()]
+    assert [entry["step"] for entry in log] == [1, 2, 3, 4]
+    assert sorted(path.name for path in (tmp_path / "halves" / "samples").iterdir()) == [
+        "step0000002.png", "step0000004.png"
+    ]  # fmt: skip
+
+
+def test_existing_run_is_never_overwritten(image_folder, style_image, tmp_path):
+    config = tiny_configs(image_folder, style_image)["vae"]
+    run_loop("vae", config, tmp_path, steps=1)
+    with pytest.raises(FileExistsError, match="--resume"):
+        run_loop("vae", config, tmp_path, steps=2)
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(image_folder, style_image, tmp_path, monkeypatch):
+    config = tiny_configs(image_folder, style_image)["vae"]
+    original = VAERecipe.train_step
+
+    def poisoned(self, batches, step):
+        losses = original(self, batches, step)
+        return {**losses, "loss": float("nan")} if step == 4 else losses
+
+    monkeypatch.setattr(VAERecipe, "train_step", poisoned)
+    loop = LoopConfig(out=str(tmp_path), steps=10, batch_size=4, checkpoint_every=2)
+    with pytest.raises(TrainingDiverged, match="step 5: loss became nan.*last good checkpoint"):
+        Trainer("vae", config, loop).run()
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=False)["counters"]["step"] == 4
+
+
+def test_time_budget_ends_cleanly(image_folder, style_image, tmp_path):
+    config = tiny_configs(image_folder, style_image)["vae"]
+    trainer = run_loop("vae", config, tmp_path, steps=10_000, time_budget_minutes=1e-6)
+    assert trainer.counters.step == 1
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=False)["counters"]["step"] == 1
+
+
+def test_unreadable_images_are_skipped(image_folder):
+    images = ImageFolder(image_folder, 16)
+    assert len(images) == 10 and all(path.suffix == ".png" for path in images.paths)
+
+
+def test_batches_depend_only_on_seed_step_and_rank(image_folder):
+    images = ImageFolder(image_folder, 16)
+    first, again = BatchStream(images, 4, seed=1), BatchStream(images, 4, seed=1)
+    assert torch.equal(first.batch(7), again.batch(7))
+    assert not torch.equal(first.batch(7), first.batch(8))
+    assert first.batch(0).min() >= -1 and first.batch(0).max() <= 1 and first.batch(0).shape == (4, 3, 16, 16)
+    rank0, rank1 = BatchStream(images, 4, 1, rank=0, world_size=2), BatchStream(images, 4, 1, rank=1, world_size=2)
+    assert not torch.equal(rank0.batch(0), rank1.batch(0))
+
+
+def test_face_aware_crop_frames_the_face():
+    face = FaceBox(300, 100, 380, 200)  # a 100 px tall face high up in a wide 800x600 painting
+    left, top, right, bottom = square_crop(800, 600, face, framing=2.0)
+    assert right - left == bottom - top == 200
+    assert left <= 300 and right >= 380 and top <= 100 and bottom >= 200
+    assert square_crop(800, 600, None, 2.0) == (100, 0, 700, 600)
+
+
+def test_face_boxes_from_csv_are_used(tmp_path):
+    folder = tmp_path / "paintings"
+    folder.mkdir()
+    image = gradient_image(200, 100)
+    image[20:40, 150:170] = 255  # a white "face"
+    Image.fromarray(image).save(folder / "sitter.png")
+    (tmp_path / "faces.csv").write_text("path,w,h,x1,y1,x2,y2,prob\npaintings/sitter.png,200,100,150,20,170,40,0.99\n")
+    from trainer.data import read_face_boxes
+
+    crops = ImageFolder(folder, 16, read_face_boxes(tmp_path / "faces.csv"), framing=2.0)
+    assert crops.face_cropped == 1
+    centre = crops.fixed(1)[0, :, 4:12, 4:12]
+    assert centre.mean() > 0.5, "the crop must be centred on the white face"
+
+
+def test_checkpoint_describes_itself(image_folder, style_image, tmp_path):
+    config = tiny_configs(image_folder, style_image)["dcgan"]
+    run_loop("dcgan", config, tmp_path, steps=2, data_licence="CC0")
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert state["recipe"] == "dcgan" and state["recipe_config"] == dataclasses.asdict(config)
+    assert state["loop_config"]["data_licence"] == "CC0" and state["counters"]["images_seen"] == 8
+    assert set(state["recipe_state"]["optimizers"]) == {"generator", "discriminator"}
