@@ -7,23 +7,27 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import write_image
 from PIL import Image
 
 PHOTOS = 40
 
 
-def test_interrupted_run_leaves_no_partial_files_and_rerun_resumes(translator, tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_run_leaves_no_partial_files_and_rerun_resumes(stop_signal, translator, tmp_path):
     src, dst = tmp_path / "src", tmp_path / "out"
     for index in range(PHOTOS):
         write_image(src / f"p{index:02d}.png", 640, 640)
     command = [sys.executable, "-m", "portraitize", "convert", str(src), str(dst), "-m", str(translator),
                "--max-size", "640", "--batch-size", "1"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # A shell that starts jobs in the background makes them ignore SIGINT; give the child the usual Ctrl-C.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     deadline = time.monotonic() + 60
     while not (dst.exists() and any(dst.glob("*.png"))) and time.monotonic() < deadline:
         time.sleep(0.005)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop_signal)
     output, _ = process.communicate(timeout=60)
 
     assert process.returncode == 130, output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 import torch
 from conftest import SHARED, gradient_image, write_image
@@ -159,3 +160,24 @@ def test_checkpoint_describes_itself(image_folder, style_image, tmp_path):
     assert state["recipe"] == "dcgan" and state["recipe_config"] == dataclasses.asdict(config)
     assert state["loop_config"]["data_licence"] == "CC0" and state["counters"]["images_seen"] == 8
     assert set(state["recipe_state"]["optimizers"]) == {"generator", "discriminator"}
+
+
+def test_face_detector_finds_real_faces_and_writes_a_csv(tmp_path):
+    from conftest import EXAMPLES
+
+    from trainer.data import read_face_boxes
+    from trainer.faces import FaceDetector, write_face_csv
+
+    detector = FaceDetector(SHARED / "weights")
+    astronaut = np.asarray(Image.open(EXAMPLES / "astronaut.jpg").convert("RGB"))
+    box, probability = detector.largest_face(astronaut)
+    assert probability > 0.95 and 150 < (box.x1 + box.x2) / 2 < 300 and 60 < (box.y1 + box.y2) / 2 < 200
+    assert detector.largest_face(gradient_image(200, 200)) is None
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.fromarray(astronaut).save(folder / "astronaut.png")
+    Image.fromarray(gradient_image(120, 120)).save(folder / "no-face.png")
+    assert write_face_csv(folder, tmp_path / "boxes" / "faces.csv", detector) == (2, 1)
+    boxes = read_face_boxes(tmp_path / "boxes" / "faces.csv")
+    assert list(boxes) == [(folder / "astronaut.png").resolve()]

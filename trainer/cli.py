@@ -167,6 +167,26 @@ def vae(
                      beta=beta, lr=lr)  # fmt: skip
 
 
+@app.command("detect-faces")
+def detect_faces(
+    folder: Path = typer.Argument(..., help="Folder of images (recursive)."),
+    out: Path = typer.Argument(..., help="CSV to write (path,w,h,x1,y1,x2,y2,prob); use it with --faces."),
+    weights: Path = typer.Option(Path("../shared/weights"), help="Folder with mtcnn_pnet/rnet/onet.pt."),
+    min_face_size: float = typer.Option(20.0, help="Smallest face to look for, in pixels."),
+) -> None:
+    """Find the largest face in every image with MTCNN, for face-aware crops (--faces)."""
+    from rich.progress import Progress
+
+    from .data import find_images
+    from .faces import FaceDetector, write_face_csv
+
+    detector = FaceDetector(weights, min_face_size)
+    with Progress() as progress:
+        task = progress.add_task("detecting", total=len(find_images(folder)))
+        images, found = write_face_csv(folder, out, detector, on_image=lambda: progress.advance(task))
+    typer.echo(f"{found} of {images} images have a face; boxes in {out}")
+
+
 @app.command("export")
 def export(
     checkpoint: Path = typer.Argument(..., help="checkpoint.pt, or the run folder holding it."),
