@@ -77,3 +77,10 @@ def test_trainer_cli_trains_resumes_exports_and_previews(image_folder, style_ima
                                          "--count", "4"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert Image.open(tmp_path / "grid.png").size == (4 * 18 + 2, 3 * 18 + 2)  # photos, reconstructions, samples
+
+
+def test_native_size_sets_the_converters_default_for_translators_only(checkpoints, tmp_path):
+    info = export_checkpoint(checkpoints["style"], tmp_path / "wide.onnx", native_size=48)
+    assert info.native_size == 48
+    with pytest.raises(ExportError, match="translators only"):
+        export_checkpoint(checkpoints["dcgan"], tmp_path / "gan.onnx", native_size=48)

@@ -181,3 +181,20 @@ def test_face_detector_finds_real_faces_and_writes_a_csv(tmp_path):
     assert write_face_csv(folder, tmp_path / "boxes" / "faces.csv", detector) == (2, 1)
     boxes = read_face_boxes(tmp_path / "boxes" / "faces.csv")
     assert list(boxes) == [(folder / "astronaut.png").resolve()]
+
+
+@pytest.mark.slow
+def test_torchrun_ddp_on_cpu(image_folder, tmp_path):
+    """Two processes through torchrun (gloo on CPU): each trains on its own share and rank 0 writes."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "trainer", "train",
+               "dcgan", "--images", str(image_folder), "--size", "16", "--width", "4", "--latent-size", "4",
+               "--steps", "3", "--batch-size", "2", "--r1-gamma", "1", "--diffaugment", "color,translation",
+               "--out", str(tmp_path)]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr[-3000:]
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert state["counters"] == {"step": 3, "images_seen": 12, "wall_seconds": state["counters"]["wall_seconds"]}
+    assert state["hardware"].endswith("x2")

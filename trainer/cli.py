@@ -195,12 +195,16 @@ def export(
     description: Optional[str] = typer.Option(None, help="One line for `portraitize models` [default: the recipe's]."),
     fp16: bool = typer.Option(False, help="Also write OUT-fp16.onnx (half the size; for GPU users)."),
     tolerance: float = typer.Option(1e-3, help="Largest allowed |onnxruntime - torch| on random inputs."),
+    native_size: Optional[int] = typer.Option(
+        None, help="Translators: the long side the converter feeds by default [default: the training size]."
+    ),
 ) -> None:
     """Export a checkpoint's generator to one self-contained ONNX file, with metadata and a parity check."""
     from .export import ExportError, export_checkpoint
 
     try:
-        export_checkpoint(checkpoint, out, part=part, description=description, fp16=fp16, tolerance=tolerance)
+        export_checkpoint(checkpoint, out, part=part, description=description, fp16=fp16, tolerance=tolerance,
+                          native_size=native_size)  # fmt: skip
     except (ExportError, FileNotFoundError, KeyError) as error:
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from None

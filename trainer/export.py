@@ -6,6 +6,7 @@ tolerance on random inputs (including a non-square size), so a failed export nev
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import tempfile
@@ -54,12 +55,16 @@ def training_summary(state: dict) -> str:
 
 
 def export_checkpoint(checkpoint: Path, out: Path, part: str | None = None, description: str | None = None,
-                      fp16: bool = False, tolerance: float = 1e-3) -> ModelInfo:  # fmt: skip
+                      fp16: bool = False, tolerance: float = 1e-3, native_size: int | None = None) -> ModelInfo:  # fmt: skip
     recipe, state = load_for_inference(Path(checkpoint))
     specs = recipe.export_specs()
     if part is not None and part not in specs:
         raise ExportError(f"--part {part!r}: this {state['recipe']} checkpoint has {', '.join(specs)}")
     spec = specs[part or next(iter(specs))]
+    if native_size is not None:
+        if spec.kind != "translator":
+            raise ExportError("--native-size applies to translators only (a sampler's size is its output size)")
+        spec = dataclasses.replace(spec, native_size=native_size)
     info = spec.info(
         name=out.stem,
         description=description or recipe.description,

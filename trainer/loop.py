@@ -179,6 +179,9 @@ class Trainer:
                     stop_reason = f"time budget of {loop.time_budget_minutes:g} min reached"
                     break
         self.save()
+        if self.world_size > 1:
+            dist.barrier()  # every rank finished its last step before the group goes away
+            dist.destroy_process_group()
         if self.is_main:
             console.print(f"{stop_reason} at step {self.counters.step}: checkpoint {self.checkpoint_path}")
             self.write_grid()
