@@ -10,6 +10,14 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+try:
+    import torch
+
+    # The tests' networks are tiny: one thread beats two, and never fights a training run for the cores.
+    torch.set_num_threads(1)
+except ImportError:  # the converter's tests also run where torch is absent
+    pass
+
 from tiny_models import make_sampler, make_translator  # noqa: E402
 
 from portraitize.cli import app  # noqa: E402

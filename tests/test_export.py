@@ -15,8 +15,8 @@ from portraitize.contract import ModelInfo
 from trainer.cli import app as trainer_app
 from trainer.export import ExportError, export_checkpoint
 
-PARTS = [("style", None, "translator"), ("dcgan", None, "sampler"), ("vae", "decoder", "sampler"),
-         ("vae", "reconstruction", "translator")]  # fmt: skip
+PARTS = [("style", None, "translator"), ("unet", None, "translator"), ("cyclegan", None, "translator"),
+         ("dcgan", None, "sampler"), ("vae", "decoder", "sampler"), ("vae", "reconstruction", "translator")]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,10 @@ from PIL import Image
 
 from trainer.data import BatchStream, FaceBox, ImageFolder, square_crop
 from trainer.loop import LoopConfig, Trainer, TrainingDiverged
+from trainer.recipes.cyclegan import CycleGANConfig, CycleGANRecipe
 from trainer.recipes.dcgan import DCGANConfig, DCGANRecipe
 from trainer.recipes.style import StyleConfig, StyleRecipe
+from trainer.recipes.unet import UNetConfig, UNetRecipe
 from trainer.recipes.vae import VAEConfig, VAERecipe
 
 MOBILENET = SHARED / "weights" / "mobilenet_v2_imagenet.pth"
@@ -40,22 +42,29 @@ def tiny_configs(image_folder, style_image):
                              size=32, style_size=32, width=4, residual_blocks=1),
         "dcgan": DCGANConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
         "vae": VAEConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
+        "unet": UNetConfig(photos=str(image_folder), paintings=str(image_folder), encoder_weights=str(MOBILENET),
+                           size=32, width=4, d_width=4),
+        "cyclegan": CycleGANConfig(photos=str(image_folder), paintings=str(image_folder), size=32, width=4,
+                                   residual_blocks=1, d_width=4, pool_size=3),
     }  # fmt: skip
 
 
-RECIPE_CLASSES = {"style": StyleRecipe, "dcgan": DCGANRecipe, "vae": VAERecipe}
-WATCHED_LOSS = {"style": "loss", "dcgan": "loss_d", "vae": "loss"}
+RECIPE_CLASSES = {"style": StyleRecipe, "dcgan": DCGANRecipe, "vae": VAERecipe, "unet": UNetRecipe,
+                  "cyclegan": CycleGANRecipe}  # fmt: skip
+WATCHED_LOSS = {"style": "loss", "dcgan": "loss_d", "vae": "loss", "unet": "loss_g", "cyclegan": "cycle"}
+RECIPES = list(RECIPE_CLASSES)
 
 
-@pytest.mark.parametrize("name", ["style", "dcgan", "vae"])
+@pytest.mark.parametrize("name", RECIPES)
 def test_loss_decreases_on_a_fixed_batch(name, image_folder, style_image):
     torch.manual_seed(0)
     config = tiny_configs(image_folder, style_image)[name]
     recipe = RECIPE_CLASSES[name](config, torch.device("cpu"))
     images = ImageFolder(image_folder, config.size)
     batch = BatchStream(images, batch_size=4, seed=0).batch(0)
-    role = next(iter(recipe.data_roles()))
-    losses = [recipe.train_step({role: batch}, step)[WATCHED_LOSS[name]] for step in range(12)]
+    recipe.total_steps = 12
+    batches = dict.fromkeys(recipe.data_roles(), batch)
+    losses = [recipe.train_step(batches, step)[WATCHED_LOSS[name]] for step in range(12)]
     assert sum(losses[-3:]) / 3 < 0.9 * sum(losses[:3]) / 3, losses
 
 
@@ -67,7 +76,7 @@ def run_loop(name, config, out, steps, resume=False, **loop_options):
     return trainer
 
 
-@pytest.mark.parametrize("name", ["style", "dcgan", "vae"])
+@pytest.mark.parametrize("name", RECIPES)
 def test_resume_is_exact(name, image_folder, style_image, tmp_path):
     config = tiny_configs(image_folder, style_image)[name]
     straight = run_loop(name, config, tmp_path / "straight", steps=4)

@@ -14,8 +14,10 @@ from typing import List, Optional
 import typer
 from rich.logging import RichHandler
 
+from .recipes.cyclegan import CycleGANConfig
 from .recipes.dcgan import DCGANConfig
 from .recipes.style import StyleConfig
+from .recipes.unet import UNetConfig
 from .recipes.vae import VAEConfig
 
 app = typer.Typer(help="Train, export and preview portraitize models.", no_args_is_help=True, add_completion=False)
@@ -124,6 +126,60 @@ def style(
         photos=str(photos), style_image=str(style_image), feature_weights=str(feature_weights), size=size,
         style_size=style_size, width=width, residual_blocks=residual_blocks, content_weight=content_weight,
         style_weight=style_weight, tv_weight=tv_weight, lr=lr,
+    )  # fmt: skip
+
+
+@recipe_command("unet")
+def unet(
+    photos: Path = typer.Option(..., help="Folder of photos (recursive)."),
+    paintings: Path = typer.Option(..., help="Folder of paintings (recursive); not paired with the photos."),
+    encoder: str = typer.Option("mobilenet_v2", help="mobilenet_v2 (ImageNet weights) or resnet18."),
+    encoder_weights: Optional[Path] = typer.Option(
+        Path("../shared/weights/mobilenet_v2_imagenet.pth"), help="Encoder state_dict; --encoder-weights '' trains from scratch."
+    ),
+    size: int = typer.Option(256, help="Training crop size (px, a multiple of 32)."),
+    width: int = typer.Option(32, help="Decoder channels at full resolution."),
+    d_width: int = typer.Option(64, help="PatchGAN channels in its first layer."),
+    adversarial_weight: float = typer.Option(1.0, help="Weight of the LSGAN loss towards paintings."),
+    content: str = typer.Option("lowpass", help="lowpass (L1 of blurred images) or perceptual (MobileNetV2)."),
+    content_weight: float = typer.Option(10.0, help="Weight of the content loss (keeps the sitter)."),
+    lowpass_factor: int = typer.Option(8, help="Average-pool factor of the lowpass content loss."),
+    feature_weights: Path = typer.Option(Path("../shared/weights/mobilenet_v2_imagenet.pth"), help=MOBILENET_HELP),
+    identity_weight: float = typer.Option(5.0, help="Weight of L1(G(painting), painting)."),
+    lr: float = typer.Option(2e-4, help="Adam learning rate of G and D."),
+    beta1: float = typer.Option(0.5, help="Adam beta1."),
+    diffaugment: str = typer.Option("", help="DiffAugment policy for D's inputs, e.g. color,translation,cutout."),
+) -> UNetConfig:
+    """pix2pix-style photo -> painting translator (U-Net, pretrained encoder, PatchGAN) for unpaired data."""
+    return UNetConfig(
+        photos=str(photos), paintings=str(paintings), encoder=encoder,
+        encoder_weights=str(encoder_weights) if encoder_weights and str(encoder_weights) not in ("", ".") else None,
+        size=size, width=width, d_width=d_width, adversarial_weight=adversarial_weight, content=content,
+        content_weight=content_weight, lowpass_factor=lowpass_factor, feature_weights=str(feature_weights),
+        identity_weight=identity_weight, lr=lr, beta1=beta1, diffaugment=diffaugment,
+    )  # fmt: skip
+
+
+@recipe_command("cyclegan")
+def cyclegan(
+    photos: Path = typer.Option(..., help="Folder of photos (recursive)."),
+    paintings: Path = typer.Option(..., help="Folder of paintings (recursive)."),
+    size: int = typer.Option(256, help="Training crop size (px)."),
+    width: int = typer.Option(64, help="Generator channels in its first layer."),
+    residual_blocks: int = typer.Option(9, help="Residual blocks (6 is usual at 128 px)."),
+    d_width: int = typer.Option(64, help="PatchGAN channels in its first layer."),
+    cycle_weight: float = typer.Option(10.0, help="Weight of the cycle-consistency L1 losses."),
+    identity_weight: float = typer.Option(0.5, help="Identity loss weight, relative to --cycle-weight."),
+    pool_size: int = typer.Option(50, help="Past fakes kept for the critics (0: none)."),
+    lr: float = typer.Option(2e-4, help="Adam learning rate."),
+    beta1: float = typer.Option(0.5, help="Adam beta1."),
+    decay_fraction: float = typer.Option(0.5, help="Last share of the run over which the learning rate decays to 0."),
+) -> CycleGANConfig:
+    """CycleGAN: unpaired photo <-> painting translators; exports photo -> painting."""
+    return CycleGANConfig(
+        photos=str(photos), paintings=str(paintings), size=size, width=width, residual_blocks=residual_blocks,
+        d_width=d_width, cycle_weight=cycle_weight, identity_weight=identity_weight, pool_size=pool_size, lr=lr,
+        beta1=beta1, decay_fraction=decay_fraction,
     )  # fmt: skip
 
 

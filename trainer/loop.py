@@ -95,6 +95,7 @@ class Trainer:
         torch.manual_seed(loop.seed + self.rank)
         np.random.seed(loop.seed + self.rank)
         self.recipe_name, self.recipe = recipe_name, build_recipe(recipe_name, recipe_config, self.device)
+        self.recipe.total_steps = loop.steps
         self.counters = RunCounters()
         if resume:
             self._resume()

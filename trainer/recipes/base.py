@@ -47,6 +47,7 @@ class Recipe:
         self.training = training
         self.nets: dict[str, nn.Module] = {}  # trainable networks (the loop may wrap them for DDP)
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        self.total_steps = 0  # set by the loop, for schedules that depend on the run's length
 
     # -- what each recipe defines ------------------------------------------------------------------
     def data_roles(self) -> dict[str, str]:
@@ -70,10 +71,18 @@ class Recipe:
         net = self.nets[name]
         return net.module if hasattr(net, "module") else net  # DDP keeps the real network in .module
 
+    def extra_state(self) -> dict[str, Any]:
+        """Training state beyond networks and optimisers (e.g. an image pool), for exact resumes."""
+        return {}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        pass
+
     def state_dict(self) -> dict[str, Any]:
         return {
             "nets": {name: self.unwrapped(name).state_dict() for name in self.nets},
             "optimizers": {name: optimizer.state_dict() for name, optimizer in self.optimizers.items()},
+            "extra": self.extra_state(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -81,6 +90,28 @@ class Recipe:
             self.unwrapped(name).load_state_dict(weights)
         for name, optimizer_state in state.get("optimizers", {}).items():
             self.optimizers[name].load_state_dict(optimizer_state)
+        self.load_extra_state(state.get("extra", {}))
 
     def parameter_count(self, name: str) -> int:
         return sum(parameter.numel() for parameter in self.unwrapped(name).parameters())
+
+
+class TranslatorRecipe(Recipe):
+    """A recipe whose product is a photo -> painting network in self.nets["generator"], run on "photos"."""
+
+    size_multiple: ClassVar[int]
+
+    def preview(self, fixed: dict[str, torch.Tensor], seed: int = 0) -> torch.Tensor:
+        """The fixed photos above their translations."""
+        generator = self.unwrapped("generator")
+        was_training = generator.training
+        painted = generator.eval()(fixed["photos"])
+        generator.train(was_training)
+        return torch.cat([fixed["photos"], painted])
+
+    def export_specs(self) -> dict[str, ExportSpec]:
+        size, multiple = self.config.size, self.size_multiple
+        # Non-square, so tracing cannot tie height to width; at least 2 blocks, which torch.export can keep dynamic.
+        height = max(size, 2 * multiple)
+        example = torch.rand(1, 3, height, height + multiple, device=self.device) * 2 - 1
+        return {"generator": ExportSpec(self.unwrapped("generator"), example, "translator", size, size_multiple=multiple)}

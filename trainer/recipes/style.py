@@ -16,8 +16,8 @@ from PIL import Image, ImageOps
 
 from ..losses import gram_matrix, total_variation
 from ..models.mobilenet_v2 import FeatureNetwork
-from ..models.style_net import StyleNet
-from .base import ExportSpec, Recipe
+from ..models.resnet_generator import ResnetGenerator
+from .base import TranslatorRecipe
 
 STYLE_LAYERS = ("block1", "block3", "block6", "block13")
 CONTENT_LAYER = "block6"
@@ -38,14 +38,15 @@ class StyleConfig:
     lr: float = 1e-3
 
 
-class StyleRecipe(Recipe):
+class StyleRecipe(TranslatorRecipe):
     name = "style"
     Config = StyleConfig
     description = "Fast style transfer: repaints a photo in the colours and brushwork of one painting."
+    size_multiple = ResnetGenerator.SIZE_MULTIPLE
 
     def __init__(self, config: StyleConfig, device: torch.device, training: bool = True):
         super().__init__(config, device, training)
-        self.nets["generator"] = StyleNet(config.width, config.residual_blocks).to(device)
+        self.nets["generator"] = ResnetGenerator(config.width, config.residual_blocks, outer_kernel=9).to(device)
         if not training:
             return
         self.optimizers["generator"] = torch.optim.Adam(self.nets["generator"].parameters(), lr=config.lr)
@@ -98,18 +99,3 @@ class StyleRecipe(Recipe):
         total.backward()
         optimizer.step()
         return {"loss": total.item(), **{name: value.item() for name, value in terms.items()}}
-
-    def preview(self, fixed: dict[str, torch.Tensor], seed: int = 0) -> torch.Tensor:
-        generator = self.unwrapped("generator").eval()
-        painted = generator(fixed["photos"])
-        generator.train()
-        return torch.cat([fixed["photos"], painted])
-
-    def export_specs(self) -> dict[str, ExportSpec]:
-        size = self.config.size
-        example = torch.rand(1, 3, size, size * 3 // 4 // 4 * 4, device=self.device) * 2 - 1
-        return {
-            "generator": ExportSpec(
-                self.unwrapped("generator"), example, "translator", size, size_multiple=StyleNet.SIZE_MULTIPLE
-            )
-        }

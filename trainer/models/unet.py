@@ -1,0 +1,61 @@
+"""U-Net translator: a (pretrained) encoder, and an upsample+conv decoder joined to it by skip connections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .encoders import ENCODERS
+from .layers import conv_norm_relu
+
+
+class UpBlock(nn.Module):
+    """x2 nearest upsample, concatenate the encoder's feature map of that size, two convs."""
+
+    def __init__(self, inputs: int, skip: int, outputs: int):
+        super().__init__()
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.convs = nn.Sequential(conv_norm_relu(inputs + skip, outputs), conv_norm_relu(outputs, outputs))
+
+    def forward(self, x: torch.Tensor, skip: torch.Tensor | None) -> torch.Tensor:
+        x = self.up(x)
+        return self.convs(x if skip is None else torch.cat([x, skip], dim=1))
+
+
+class UNet(nn.Module):
+    SIZE_MULTIPLE = 32  # five stride-2 stages in both encoders
+
+    def __init__(self, encoder: str = "mobilenet_v2", encoder_weights: str | None = None, width: int = 32,
+                 freeze_encoder_norm: bool = True):  # fmt: skip
+        super().__init__()
+        if encoder not in ENCODERS:
+            raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}, not {encoder!r}")
+        self.encoder = ENCODERS[encoder](Path(encoder_weights) if encoder_weights else None)
+        self.freeze_encoder_norm = freeze_encoder_norm
+        channels = ENCODERS[encoder].CHANNELS  # strides 2, 4, 8, 16, 32
+        widths = [width * 8, width * 4, width * 2, width, width]  # decoder at strides 16, 8, 4, 2, 1
+        blocks, previous = [], channels[4]
+        for skip, outputs in zip([*channels[3::-1], 0], widths):
+            blocks.append(UpBlock(previous, skip, outputs))
+            previous = outputs
+        self.decoder = nn.ModuleList(blocks)
+        self.head = nn.Sequential(nn.ReflectionPad2d(3), nn.Conv2d(width, 3, 7), nn.Tanh())
+        self.train()  # applies the frozen encoder statistics from the first step on
+
+    def train(self, mode: bool = True) -> UNet:
+        super().train(mode)
+        if self.freeze_encoder_norm:
+            # Small GAN batches make poor batch statistics: keep the pretrained ones (affine params still learn).
+            for module in self.encoder.modules():
+                if isinstance(module, nn.BatchNorm2d):
+                    module.eval()
+        return self
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        features = self.encoder(images)
+        x = features[4]
+        for block, skip in zip(self.decoder, [*features[3::-1], None]):
+            x = block(x, skip)
+        return self.head(x)

@@ -1,0 +1,104 @@
+"""CycleGAN (Zhu et al. 2017): unpaired photos <-> paintings with cycle-consistency and identity losses.
+
+Two ResNet generators (photo -> painting exported as "generator", painting -> photo), two PatchGAN
+critics, LSGAN losses, a pool of past fakes for each critic, and a learning rate that is constant for the
+first part of the run and decays linearly to zero over the last `decay_fraction` of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+import torch.nn.functional as F
+
+from ..image_pool import ImagePool
+from ..losses import discriminator_loss, generator_loss
+from ..models.patchgan import PatchDiscriminator
+from ..models.resnet_generator import ResnetGenerator
+from .base import TranslatorRecipe
+
+
+@dataclasses.dataclass
+class CycleGANConfig:
+    photos: str
+    paintings: str
+    size: int = 256
+    width: int = 64
+    residual_blocks: int = 9
+    d_width: int = 64
+    cycle_weight: float = 10.0
+    identity_weight: float = 0.5  # relative to cycle_weight, as in the paper's code
+    pool_size: int = 50
+    lr: float = 2e-4
+    beta1: float = 0.5
+    decay_fraction: float = 0.5
+
+
+class CycleGANRecipe(TranslatorRecipe):
+    name = "cyclegan"
+    Config = CycleGANConfig
+    description = "Photo -> oil portrait (CycleGAN ResNet generator, trained with cycle consistency)."
+    size_multiple = ResnetGenerator.SIZE_MULTIPLE
+
+    def __init__(self, config: CycleGANConfig, device: torch.device, training: bool = True):
+        super().__init__(config, device, training)
+        self.nets["generator"] = ResnetGenerator(config.width, config.residual_blocks).to(device)  # photo -> painting
+        if not training:
+            return
+        self.nets["generator_back"] = ResnetGenerator(config.width, config.residual_blocks).to(device)
+        self.nets["critic_paintings"] = PatchDiscriminator(config.d_width).to(device)
+        self.nets["critic_photos"] = PatchDiscriminator(config.d_width).to(device)
+        generators = [*self.nets["generator"].parameters(), *self.nets["generator_back"].parameters()]
+        critics = [*self.nets["critic_paintings"].parameters(), *self.nets["critic_photos"].parameters()]
+        self.optimizers["generators"] = torch.optim.Adam(generators, lr=config.lr, betas=(config.beta1, 0.999))
+        self.optimizers["critics"] = torch.optim.Adam(critics, lr=config.lr, betas=(config.beta1, 0.999))
+        self.pools = {"paintings": ImagePool(config.pool_size), "photos": ImagePool(config.pool_size)}
+
+    def data_roles(self) -> dict[str, str]:
+        return {"photos": self.config.photos, "paintings": self.config.paintings}
+
+    def learning_rate(self, step: int) -> float:
+        decay_steps = max(1, round(self.total_steps * self.config.decay_fraction))
+        remaining = max(0, self.total_steps - step)
+        return self.config.lr * min(1.0, remaining / decay_steps)
+
+    def train_step(self, batches: dict[str, torch.Tensor], step: int) -> dict[str, float]:
+        config, nets = self.config, self.nets
+        for optimizer in self.optimizers.values():
+            for group in optimizer.param_groups:
+                group["lr"] = self.learning_rate(step)
+        photos, paintings = batches["photos"], batches["paintings"]
+        critics = (nets["critic_paintings"], nets["critic_photos"])
+
+        fake_paintings, fake_photos = nets["generator"](photos), nets["generator_back"](paintings)
+        for critic in critics:
+            critic.requires_grad_(False)
+        adversarial = generator_loss("lsgan", critics[0](fake_paintings)) + generator_loss("lsgan", critics[1](fake_photos))
+        cycle = F.l1_loss(nets["generator_back"](fake_paintings), photos) + F.l1_loss(nets["generator"](fake_photos), paintings)
+        identity = torch.zeros((), device=self.device)
+        if config.identity_weight:
+            identity = F.l1_loss(nets["generator"](paintings), paintings) + F.l1_loss(nets["generator_back"](photos), photos)
+        loss_g = adversarial + config.cycle_weight * cycle + config.cycle_weight * config.identity_weight * identity
+        self.optimizers["generators"].zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.optimizers["generators"].step()
+
+        for critic in critics:
+            critic.requires_grad_(True)
+        old_paintings = self.pools["paintings"].query(fake_paintings.detach())
+        old_photos = self.pools["photos"].query(fake_photos.detach())
+        loss_d = 0.5 * (discriminator_loss("lsgan", critics[0](paintings), critics[0](old_paintings))
+                        + discriminator_loss("lsgan", critics[1](photos), critics[1](old_photos)))  # fmt: skip
+        self.optimizers["critics"].zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.optimizers["critics"].step()
+        return {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "adversarial": adversarial.item(),
+                "cycle": cycle.item(), "identity": identity.item()}  # fmt: skip
+
+    def extra_state(self) -> dict:
+        return {"pools": {name: pool.state() for name, pool in self.pools.items()}} if self.training else {}
+
+    def load_extra_state(self, state: dict) -> None:
+        for name, images in state.get("pools", {}).items():
+            self.pools[name].load(images, self.device)

@@ -1,0 +1,105 @@
+"""pix2pix-style translator for unpaired data: U-Net generator with a pretrained encoder, PatchGAN critic.
+
+Photos and paintings are not paired, so there is no L1 to a target. The generator instead minimises:
+adversarial (LSGAN, towards paintings) + content (keeps the sitter: L1 between low-passed photo and
+result, or a perceptual distance) + identity (a painting should pass through unchanged).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ..augment import diff_augment
+from ..losses import discriminator_loss, generator_loss
+from ..models.mobilenet_v2 import FeatureNetwork
+from ..models.patchgan import PatchDiscriminator
+from ..models.unet import UNet
+from .base import TranslatorRecipe
+
+MOBILENET = "../shared/weights/mobilenet_v2_imagenet.pth"
+
+
+@dataclasses.dataclass
+class UNetConfig:
+    photos: str
+    paintings: str
+    encoder: str = "mobilenet_v2"  # or "resnet18"
+    encoder_weights: str | None = MOBILENET  # None: train the encoder from scratch
+    size: int = 256
+    width: int = 32  # decoder channels at full resolution
+    d_width: int = 64
+    adversarial_weight: float = 1.0
+    content: str = "lowpass"  # or "perceptual" (MobileNetV2 features; needs feature_weights)
+    content_weight: float = 10.0
+    lowpass_factor: int = 8  # content compares images average-pooled by this factor
+    feature_weights: str | None = MOBILENET
+    identity_weight: float = 5.0
+    lr: float = 2e-4
+    beta1: float = 0.5
+    diffaugment: str = ""
+
+
+def low_pass(images: torch.Tensor, factor: int) -> torch.Tensor:
+    return F.avg_pool2d(images, factor) if factor > 1 else images
+
+
+class UNetRecipe(TranslatorRecipe):
+    name = "unet"
+    Config = UNetConfig
+    description = "Photo -> oil portrait (U-Net with an ImageNet encoder, trained against a PatchGAN critic)."
+    size_multiple = UNet.SIZE_MULTIPLE
+
+    def __init__(self, config: UNetConfig, device: torch.device, training: bool = True):
+        super().__init__(config, device, training)
+        # At export the encoder weights come from the checkpoint, not the (maybe absent) ImageNet file.
+        self.nets["generator"] = UNet(config.encoder, config.encoder_weights if training else None, config.width).to(device)
+        if not training:
+            return
+        self.nets["discriminator"] = PatchDiscriminator(config.d_width).to(device)
+        for name, net in self.nets.items():
+            self.optimizers[name] = torch.optim.Adam(net.parameters(), lr=config.lr, betas=(config.beta1, 0.999))
+        if config.content == "perceptual":
+            self.features = FeatureNetwork(Path(config.feature_weights) if config.feature_weights else None).to(device)
+        elif config.content != "lowpass":
+            raise ValueError(f"--content must be lowpass or perceptual, not {config.content!r}")
+
+    def data_roles(self) -> dict[str, str]:
+        return {"photos": self.config.photos, "paintings": self.config.paintings}
+
+    def content_loss(self, photos: torch.Tensor, painted: torch.Tensor) -> torch.Tensor:
+        if self.config.content == "perceptual":
+            with torch.no_grad():
+                target = self.features(photos, ("block6",))["block6"]
+            return F.mse_loss(self.features(painted, ("block6",))["block6"], target)
+        factor = self.config.lowpass_factor
+        return F.l1_loss(low_pass(painted, factor), low_pass(photos, factor))
+
+    def train_step(self, batches: dict[str, torch.Tensor], step: int) -> dict[str, float]:
+        config = self.config
+        photos, paintings = batches["photos"], batches["paintings"]
+        generator, discriminator = self.nets["generator"], self.nets["discriminator"]
+        painted = generator(photos)
+
+        real_logits = discriminator(diff_augment(paintings, config.diffaugment))
+        fake_logits = discriminator(diff_augment(painted.detach(), config.diffaugment))
+        loss_d = discriminator_loss("lsgan", real_logits, fake_logits)
+        self.optimizers["discriminator"].zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.optimizers["discriminator"].step()
+
+        discriminator.requires_grad_(False)
+        adversarial = generator_loss("lsgan", discriminator(diff_augment(painted, config.diffaugment)))
+        discriminator.requires_grad_(True)
+        content = self.content_loss(photos, painted)
+        identity = F.l1_loss(generator(paintings), paintings) if config.identity_weight else torch.zeros((), device=self.device)
+        loss_g = (config.adversarial_weight * adversarial + config.content_weight * content
+                  + config.identity_weight * identity)  # fmt: skip
+        self.optimizers["generator"].zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.optimizers["generator"].step()
+        return {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "adversarial": adversarial.item(),
+                "content": content.item(), "identity": identity.item()}  # fmt: skip
