@@ -266,6 +266,43 @@ def export(
         raise typer.Exit(2) from None
 
 
+@app.command("evaluate")
+def evaluate(
+    real: Path = typer.Option(..., help="Held-out real paintings, e.g. ../shared/data/paintings/test."),
+    model: Optional[Path] = typer.Option(None, help="An exported .onnx model (run through the converter)."),
+    photos: Optional[List[Path]] = typer.Option(None, help="Translators: held-out photo folders to translate; repeatable."),
+    images: Optional[List[Path]] = typer.Option(None, help="Folders to score as they are (baselines); repeatable."),
+    floor: Optional[Path] = typer.Option(None, help="Real-vs-real reference (e.g. paintings/train) for 'gap closed'."),
+    samples: int = typer.Option(1000, help="Samplers: how many images to generate."),
+    seed: int = typer.Option(0, help="Seed of the samples and of KID's subsets."),
+    features: Path = typer.Option(Path("../shared/weights/mobilenet_v2_imagenet.pth"), help="MobileNetV2 weights (FID-MNv2)."),
+    features_script: Optional[Path] = typer.Option(None, help="TorchScript feature network instead (uint8 NCHW 224 -> [N, D])."),
+    device: str = typer.Option("auto", help="Device of the model under test (onnxruntime): auto, cpu or cuda."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the rows as JSON here."),
+) -> None:
+    """FID-MNv2 and KID against real paintings; for translators also SSIM to the photo and the gap closed."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from .evaluate import evaluate as run_evaluation
+    from .evaluate import load_feature_network
+
+    network = load_feature_network(None if features_script else features, features_script)
+    rows = run_evaluation(real, network, model, photos or (), images or (), floor, samples, seed, device)
+    table = Table(title=f"against {real} (features: {features_script or 'MobileNetV2, FID-MNv2'})")
+    for column in ("what", "images", "FID-MNv2", "KID x1000", "SSIM grey 64", "gap closed"):
+        table.add_column(column, justify="left" if column == "what" else "right")
+    for row in rows:
+        table.add_row(row.name, str(row.images), f"{row.distance.fid:.1f}", f"{row.distance.kid:.1f} +- {row.distance.kid_std:.1f}",
+                      "" if row.ssim is None else f"{row.ssim:.3f}", "" if row.gap_closed is None else f"{row.gap_closed:.2f}")  # fmt: skip
+    Console().print(table)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps({"real": str(real), "rows": [row.as_dict() for row in rows]}, indent=2) + "\n")
+
+
 @app.command("sample")
 def sample(
     checkpoint: Path = typer.Argument(..., help="checkpoint.pt, or the run folder holding it."),

@@ -1,0 +1,75 @@
+"""evaluate: FID/KID over MobileNetV2 features, SSIM and the gap a translator closes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import SHARED, gradient_image
+from PIL import Image
+from typer.testing import CliRunner
+
+from trainer.cli import app as trainer_app
+from trainer.evaluate import embed, evaluate, folder_images, load_feature_network, mean_ssim
+
+MOBILENET = SHARED / "weights" / "mobilenet_v2_imagenet.pth"
+
+
+@pytest.fixture(scope="module")
+def network():
+    return load_feature_network(MOBILENET)
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    """Smooth colourful pictures (a stand-in for paintings), another draw of them, and noise."""
+    root = tmp_path_factory.mktemp("eval")
+    rng = np.random.default_rng(0)
+    for name, count in (("real", 24), ("similar", 24), ("noise", 24)):
+        (root / name).mkdir()
+        for index in range(count):
+            if name == "noise":
+                pixels = rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)
+            else:
+                pixels = gradient_image(48, 48, seed=index + (0 if name == "real" else 100))
+            Image.fromarray(pixels).save(root / name / f"{index}.png")
+    return root
+
+
+def test_a_folder_is_closer_to_itself_than_to_noise(folders, network):
+    rows = evaluate(folders / "real", network, images=[folders / "real", folders / "similar", folders / "noise"])
+    itself, similar, noise = (row.distance for row in rows)
+    assert itself.fid < 1e-3 < similar.fid < noise.fid
+    # Unbiased KID of a set against itself is slightly negative (the diagonal is left out of one term only).
+    assert itself.kid < similar.kid < noise.kid and noise.kid > 10
+
+
+def test_translator_rows_have_ssim_and_gap_closed(folders, network, translator):
+    rows = evaluate(folders / "real", network, model=translator, photos=[folders / "noise"], floor=folders / "similar")
+    floor, photos, translated = rows
+    assert translated.images == photos.images == 24
+    assert 0 < translated.ssim < 1 and translated.gap_closed is not None
+    expected = (photos.distance.kid - translated.distance.kid) / (photos.distance.kid - floor.distance.kid)
+    assert translated.gap_closed == pytest.approx(expected)
+
+
+def test_ssim_is_one_for_identical_images_and_lower_for_others(folders):
+    _, images = folder_images(folders / "real", limit=4)
+    assert mean_ssim(images, images) == pytest.approx(1.0)
+    assert mean_ssim(images, [255 - image for image in images]) < 0.2
+
+
+def test_embedding_is_1280_d(folders, network):
+    assert embed(folder_images(folders / "real", limit=3)[1], network).shape == (3, 1280)
+
+
+def test_cli_prints_a_table_and_writes_json(folders, sampler, tmp_path):
+    result = CliRunner().invoke(trainer_app, [
+        "evaluate", "--real", str(folders / "real"), "--model", str(sampler), "--samples", "30",
+        "--features", str(MOBILENET), "--json", str(tmp_path / "scores.json"),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "KID x1000" in result.output
+    rows = json.loads((tmp_path / "scores.json").read_text())["rows"]
+    assert rows[0]["images"] == 30 and rows[0]["kid_x1000"] > 0

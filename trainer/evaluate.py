@@ -1,0 +1,210 @@
+"""How good is a model: FID-MNv2 and KID against real paintings, and content preservation for translators.
+
+The usual Inception weights cannot be downloaded here, so features are the pooled 1280-d activations of
+the ImageNet MobileNetV2 ("FID-MNv2": comparable only within this project). Any TorchScript module that maps
+uint8 [N, 3, 224, 224] to [N, D] can replace it (`--features-script`), e.g. an Inception where one exists.
+The statistics themselves (Frechet distance; unbiased KID over random subsets) are torchmetrics'.
+Images are squashed to 224 px, as in `../shared/data/README.md`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from torch import nn
+
+from .data import find_images
+from .models.mobilenet_v2 import IMAGENET_MEAN, IMAGENET_STD, load_mobilenet_v2
+
+FEATURE_SIZE = 224
+
+
+class MobileNetFeatures(nn.Module):
+    """uint8 [N, 3, 224, 224] -> pooled ImageNet MobileNetV2 features [N, 1280]."""
+
+    num_features = 1280
+
+    def __init__(self, weights: Path | None):
+        super().__init__()
+        self.features = load_mobilenet_v2(weights).features.eval()
+        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1) * 255)
+        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1) * 255)
+
+    @torch.no_grad()
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.features((images.float() - self.mean) / self.std).mean(dim=(2, 3))
+
+
+def load_feature_network(weights: Path | None = None, script: Path | None = None) -> nn.Module:
+    if script is not None:
+        return torch.jit.load(str(script), map_location="cpu").eval()
+    return MobileNetFeatures(weights)
+
+
+def read_rgb(path: Path) -> np.ndarray | None:
+    try:
+        with Image.open(path) as image:
+            return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    except OSError:
+        return None
+
+
+def folder_images(folder: Path, limit: int | None = None) -> tuple[list[Path], list[np.ndarray]]:
+    """Readable images of a folder (recursive, sorted), as uint8 RGB arrays."""
+    paths, images = [], []
+    for path in find_images(folder):
+        image = read_rgb(path)
+        if image is not None:
+            paths.append(path)
+            images.append(image)
+        if limit is not None and len(images) == limit:
+            break
+    return paths, images
+
+
+def embed(images: Iterable[np.ndarray], network: nn.Module, batch_size: int = 32) -> torch.Tensor:
+    """Feature vectors [N, D] of RGB arrays, each squashed to 224x224."""
+    chunks, batch = [], []
+
+    def flush() -> None:
+        tensor = torch.from_numpy(np.stack(batch)).permute(0, 3, 1, 2)
+        chunks.append(network(tensor).double())
+        batch.clear()
+
+    for image in images:
+        squashed = Image.fromarray(image).resize((FEATURE_SIZE, FEATURE_SIZE), Image.Resampling.BICUBIC)
+        batch.append(np.asarray(squashed))
+        if len(batch) == batch_size:
+            flush()
+    if batch:
+        flush()
+    return torch.cat(chunks)
+
+
+class _Precomputed(nn.Module):
+    """Lets torchmetrics take feature vectors we already computed (each set is embedded once)."""
+
+    def __init__(self, dimensions: int):
+        super().__init__()
+        self.num_features = dimensions
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return features
+
+
+@dataclasses.dataclass
+class Distance:
+    fid: float
+    kid: float  # x1000, mean over subsets
+    kid_std: float  # x1000
+
+    def as_dict(self) -> dict[str, float]:
+        return {"fid_mnv2": round(self.fid, 2), "kid_x1000": round(self.kid, 2), "kid_std_x1000": round(self.kid_std, 2)}
+
+
+def distance(real: torch.Tensor, fake: torch.Tensor, subsets: int = 50, seed: int = 0) -> Distance:
+    """FID and unbiased KID (cubic polynomial kernel, subsets the size of the smaller set, at most 1000)."""
+    from torchmetrics.image.fid import FrechetInceptionDistance
+    from torchmetrics.image.kid import KernelInceptionDistance
+
+    warnings.filterwarnings("ignore", message=".*will save all extracted features in buffer.*")
+    dimensions = real.shape[1]
+    fid = FrechetInceptionDistance(feature=_Precomputed(dimensions))
+    kid = KernelInceptionDistance(
+        feature=_Precomputed(dimensions), subsets=subsets, subset_size=min(1000, len(real), len(fake))
+    )
+    for metric in (fid, kid):
+        metric.update(real, real=True)  # (KID's warning about keeping features in memory is moot: we hold them)
+        metric.update(fake, real=False)
+    torch.manual_seed(seed)  # KID draws its subsets from torch's global generator
+    kid_mean, kid_std = kid.compute()
+    return Distance(float(fid.compute()), float(kid_mean) * 1000, float(kid_std) * 1000)
+
+
+def mean_ssim(originals: list[np.ndarray], results: list[np.ndarray], size: int = 64) -> float:
+    """Mean SSIM between each pair, both as greyscale squashed to size x size (is the sitter still there?)."""
+    from torchmetrics.functional.image import structural_similarity_index_measure as ssim
+
+    def grey(images: list[np.ndarray]) -> torch.Tensor:
+        small = [np.asarray(Image.fromarray(image).convert("L").resize((size, size), Image.Resampling.BICUBIC)) for image in images]
+        return torch.from_numpy(np.stack(small)).float().unsqueeze(1) / 255
+
+    return float(ssim(grey(results), grey(originals), data_range=1.0, reduction="none").mean())
+
+
+def translate_with_converter(model: Path, images: list[np.ndarray], device: str = "auto") -> list[np.ndarray]:
+    """Run an exported translator exactly as `portraitize convert` does (model size, restored to the photo's)."""
+    from portraitize.engine import load_engine
+    from portraitize.images import Photo
+    from portraitize.translate import PaintSettings, finish, model_input, paint_batch
+
+    engine = load_engine(model, device, kind="translator")
+    settings = PaintSettings(max_size=engine.info.native_size)
+    results = []
+    for rgb in images:
+        photo = Photo(rgb=rgb, alpha=None, icc_profile=None, exif=None, format="PNG")
+        results.append(finish(photo, paint_batch(engine, [model_input(photo, settings)])[0], settings))
+    return results
+
+
+def sample_with_converter(model: Path, count: int, seed: int, device: str = "auto") -> list[np.ndarray]:
+    from portraitize.engine import load_engine
+    from portraitize.sampling import paint_samples
+
+    return list(paint_samples(load_engine(model, device, kind="sampler"), count, seed, None, batch_size=50))
+
+
+@dataclasses.dataclass
+class Row:
+    name: str
+    images: int
+    distance: Distance
+    ssim: float | None = None
+    gap_closed: float | None = None
+
+    def as_dict(self) -> dict:
+        row = {"name": self.name, "images": self.images, **self.distance.as_dict()}
+        if self.ssim is not None:
+            row["ssim_grey64"] = round(self.ssim, 4)
+        if self.gap_closed is not None:
+            row["gap_closed"] = round(self.gap_closed, 3)
+        return row
+
+
+def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: Iterable[Path] = (),
+             images: Iterable[Path] = (), floor: Path | None = None, samples: int = 1000, seed: int = 0,
+             device: str = "auto") -> list[Row]:  # fmt: skip
+    """Score folders and/or a model against the real paintings in `real`."""
+    real_features = embed(folder_images(real)[1], network)
+    score = lambda pictures: distance(real_features, embed(pictures, network), seed=seed)  # noqa: E731
+    rows = []
+    floor_kid = None
+    if floor is not None:
+        pictures = folder_images(floor)[1]
+        rows.append(Row(f"floor: {floor}", len(pictures), score(pictures)))
+        floor_kid = rows[-1].distance.kid
+    for folder in images:
+        pictures = folder_images(folder)[1]
+        rows.append(Row(f"images: {folder}", len(pictures), score(pictures)))
+    if model is None:
+        return rows
+    from portraitize.engine import load_engine
+
+    kind = load_engine(model, "cpu").info.kind
+    if kind == "sampler":
+        rows.append(Row(f"samples of {model.stem} (seed {seed})", samples, score(sample_with_converter(model, samples, seed, device))))
+    for folder in photos if kind == "translator" else ():
+        originals = folder_images(folder)[1]
+        before = Row(f"photos: {folder}", len(originals), score(originals))
+        translated = translate_with_converter(model, originals, device)
+        after = Row(f"{model.stem}({folder})", len(translated), score(translated), ssim=mean_ssim(originals, translated))
+        if floor_kid is not None and before.distance.kid > floor_kid:
+            after.gap_closed = (before.distance.kid - after.distance.kid) / (before.distance.kid - floor_kid)
+        rows += [before, after]
+    return rows
