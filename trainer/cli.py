@@ -1,30 +1,26 @@
 """`python -m trainer`: train RECIPE, export CKPT OUT.onnx, sample CKPT.
 
-Each recipe has its own `train` sub-command whose options are its config's fields; the loop's options
-(steps, batch size, time budget, ...) are added to every one of them by `recipe_command`.
+Each recipe has its own `train` sub-command whose options are its config dataclass's fields (with the help
+in their metadata); the loop's options (steps, batch size, time budget, ...) are added to every one.
 """
 
 import dataclasses
 import functools
 import inspect
 import logging
+import sys
+import typing
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 from rich.logging import RichHandler
 
-from .recipes.cyclegan import CycleGANConfig
-from .recipes.dcgan import DCGANConfig
-from .recipes.style import StyleConfig
-from .recipes.unet import UNetConfig
-from .recipes.vae import VAEConfig
+from .recipes import RECIPES
 
 app = typer.Typer(help="Train, export and preview portraitize models.", no_args_is_help=True, add_completion=False)
 train_app = typer.Typer(help="Train a model with one of the recipes.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
-
-MOBILENET_HELP = "ImageNet MobileNetV2 state_dict (see ../shared/weights/SOURCE.md); never downloaded."
 
 # The loop's options, shared by every recipe: (name, type, default, help).
 LOOP_OPTIONS = [
@@ -46,28 +42,34 @@ LOOP_OPTIONS = [
 RESUMABLE_CHANGES = {"steps", "time_budget_minutes", "export_to", "sample_every", "checkpoint_every", "log_every"}
 
 
-def recipe_command(recipe_name: str):
-    """Turn `f(recipe options) -> Config` into a Typer command that also takes the loop options and trains."""
+def _recipe_parameters(config_class: type) -> list[inspect.Parameter]:
+    """One keyword parameter per config field, with the field's default and help."""
+    hints = typing.get_type_hints(config_class)
+    return [
+        inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, annotation=hints[field.name],
+                          default=typer.Option(... if field.default is dataclasses.MISSING else field.default,
+                                               help=field.metadata.get("help", "")))
+        for field in dataclasses.fields(config_class)
+    ]  # fmt: skip
 
-    def decorate(function):
-        @functools.wraps(function)
-        def command(**kwargs):
-            loop_kwargs = {name: kwargs.pop(name) for name, *_ in LOOP_OPTIONS}
-            _train(recipe_name, function(**kwargs), loop_kwargs)
 
-        signature = inspect.signature(function)
-        loop_parameters = [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
-                              default=typer.Option(default, help=text, rich_help_panel="Training loop"))
-            for name, kind, default, text in LOOP_OPTIONS
-        ]  # fmt: skip
-        parameters = [parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY) for parameter in signature.parameters.values()]
-        command.__signature__ = signature.replace(parameters=[*parameters, *loop_parameters], return_annotation=None)
-        command.__annotations__ = {**function.__annotations__, **{name: kind for name, kind, *_ in LOOP_OPTIONS}}
-        command.__annotations__.pop("return", None)
-        return train_app.command(recipe_name)(command)
+def _register_recipe(recipe: type) -> None:
+    """`train RECIPE`: its options are the recipe config's fields, then the loop's."""
 
-    return decorate
+    def command(**kwargs) -> None:
+        loop_kwargs = {name: kwargs.pop(name) for name, *_ in LOOP_OPTIONS}
+        _train(recipe.name, recipe.Config(**kwargs), loop_kwargs)
+
+    loop_parameters = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
+                          default=typer.Option(default, help=text, rich_help_panel="Training loop"))
+        for name, kind, default, text in LOOP_OPTIONS
+    ]  # fmt: skip
+    parameters = [*_recipe_parameters(recipe.Config), *loop_parameters]
+    command.__signature__ = inspect.Signature(parameters)
+    command.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
+    summary = (sys.modules[recipe.__module__].__doc__ or recipe.description).strip()
+    train_app.command(recipe.name, help=summary)(command)
 
 
 def _train(recipe_name: str, config, loop_kwargs: dict) -> None:
@@ -107,120 +109,8 @@ def _check_resume_matches(recipe_name: str, config, loop) -> None:
         raise ValueError(f"--resume with other settings than the checkpoint's ({'; '.join(changed)})")
 
 
-@recipe_command("style")
-def style(
-    photos: Path = typer.Option(..., help="Folder of content photos (recursive)."),
-    style_image: Path = typer.Option(..., help="The painting whose style the network learns."),
-    feature_weights: Path = typer.Option(Path("../shared/weights/mobilenet_v2_imagenet.pth"), help=MOBILENET_HELP),
-    size: int = typer.Option(256, help="Training crop size (px)."),
-    style_size: int = typer.Option(256, help="Short side of the painting for its Gram matrices (brush scale)."),
-    width: int = typer.Option(32, help="Channels of the first layer (x2, x4 deeper)."),
-    residual_blocks: int = typer.Option(5, help="Residual blocks at 1/4 resolution."),
-    content_weight: float = typer.Option(1.0, help="Weight of the perceptual content loss."),
-    style_weight: float = typer.Option(5000.0, help="Weight of the Gram-matrix style loss."),
-    tv_weight: float = typer.Option(0.5, help="Weight of the total-variation loss."),
-    lr: float = typer.Option(1e-3, help="Adam learning rate."),
-) -> StyleConfig:
-    """Fast neural style transfer (Johnson et al.): a photo -> painting network for one painting."""
-    return StyleConfig(
-        photos=str(photos), style_image=str(style_image), feature_weights=str(feature_weights), size=size,
-        style_size=style_size, width=width, residual_blocks=residual_blocks, content_weight=content_weight,
-        style_weight=style_weight, tv_weight=tv_weight, lr=lr,
-    )  # fmt: skip
-
-
-@recipe_command("unet")
-def unet(
-    photos: Path = typer.Option(..., help="Folder of photos (recursive)."),
-    paintings: Path = typer.Option(..., help="Folder of paintings (recursive); not paired with the photos."),
-    encoder: str = typer.Option("mobilenet_v2", help="mobilenet_v2 (ImageNet weights) or resnet18."),
-    encoder_weights: Optional[Path] = typer.Option(
-        Path("../shared/weights/mobilenet_v2_imagenet.pth"), help="Encoder state_dict; --encoder-weights '' trains from scratch."
-    ),
-    size: int = typer.Option(256, help="Training crop size (px, a multiple of 32)."),
-    width: int = typer.Option(32, help="Decoder channels at full resolution."),
-    d_width: int = typer.Option(64, help="PatchGAN channels in its first layer."),
-    adversarial_weight: float = typer.Option(1.0, help="Weight of the LSGAN loss towards paintings."),
-    content: str = typer.Option("lowpass", help="lowpass (L1 of blurred images) or perceptual (MobileNetV2)."),
-    content_weight: float = typer.Option(10.0, help="Weight of the content loss (keeps the sitter)."),
-    lowpass_factor: int = typer.Option(8, help="Average-pool factor of the lowpass content loss."),
-    feature_weights: Path = typer.Option(Path("../shared/weights/mobilenet_v2_imagenet.pth"), help=MOBILENET_HELP),
-    identity_weight: float = typer.Option(5.0, help="Weight of L1(G(painting), painting)."),
-    lr: float = typer.Option(2e-4, help="Adam learning rate of G and D."),
-    beta1: float = typer.Option(0.5, help="Adam beta1."),
-    diffaugment: str = typer.Option("", help="DiffAugment policy for D's inputs, e.g. color,translation,cutout."),
-) -> UNetConfig:
-    """pix2pix-style photo -> painting translator (U-Net, pretrained encoder, PatchGAN) for unpaired data."""
-    return UNetConfig(
-        photos=str(photos), paintings=str(paintings), encoder=encoder,
-        encoder_weights=str(encoder_weights) if encoder_weights and str(encoder_weights) not in ("", ".") else None,
-        size=size, width=width, d_width=d_width, adversarial_weight=adversarial_weight, content=content,
-        content_weight=content_weight, lowpass_factor=lowpass_factor, feature_weights=str(feature_weights),
-        identity_weight=identity_weight, lr=lr, beta1=beta1, diffaugment=diffaugment,
-    )  # fmt: skip
-
-
-@recipe_command("cyclegan")
-def cyclegan(
-    photos: Path = typer.Option(..., help="Folder of photos (recursive)."),
-    paintings: Path = typer.Option(..., help="Folder of paintings (recursive)."),
-    size: int = typer.Option(256, help="Training crop size (px)."),
-    width: int = typer.Option(64, help="Generator channels in its first layer."),
-    residual_blocks: int = typer.Option(9, help="Residual blocks (6 is usual at 128 px)."),
-    d_width: int = typer.Option(64, help="PatchGAN channels in its first layer."),
-    cycle_weight: float = typer.Option(10.0, help="Weight of the cycle-consistency L1 losses."),
-    identity_weight: float = typer.Option(0.5, help="Identity loss weight, relative to --cycle-weight."),
-    pool_size: int = typer.Option(50, help="Past fakes kept for the critics (0: none)."),
-    lr: float = typer.Option(2e-4, help="Adam learning rate."),
-    beta1: float = typer.Option(0.5, help="Adam beta1."),
-    decay_fraction: float = typer.Option(0.5, help="Last share of the run over which the learning rate decays to 0."),
-) -> CycleGANConfig:
-    """CycleGAN: unpaired photo <-> painting translators; exports photo -> painting."""
-    return CycleGANConfig(
-        photos=str(photos), paintings=str(paintings), size=size, width=width, residual_blocks=residual_blocks,
-        d_width=d_width, cycle_weight=cycle_weight, identity_weight=identity_weight, pool_size=pool_size, lr=lr,
-        beta1=beta1, decay_fraction=decay_fraction,
-    )  # fmt: skip
-
-
-@recipe_command("dcgan")
-def dcgan(
-    images: Path = typer.Option(..., help="Folder of training portraits (recursive)."),
-    size: int = typer.Option(64, help="Output size: 64 or 128."),
-    latent_size: int = typer.Option(128, help="Length of the latent vector."),
-    width: int = typer.Option(64, help="Channels at full resolution (doubled per halving, capped)."),
-    max_channels: int = typer.Option(512, help="Cap on channels in G and D."),
-    loss: str = typer.Option("bce", help="bce (original non-saturating DCGAN), hinge or lsgan."),
-    label_smoothing: float = typer.Option(0.0, help="One-sided: real label = 1 - this (bce/lsgan)."),
-    label_noise: float = typer.Option(0.0, help="Probability of flipping each D label (bce/lsgan)."),
-    r1_gamma: float = typer.Option(0.0, help="R1 gradient penalty weight (0: off)."),
-    spectral_norm: bool = typer.Option(False, help="Spectral norm in D instead of batch norm."),
-    optimizer: str = typer.Option("adam", help="adam (beta1 below, beta2 0.999) or rmsprop."),
-    lr: float = typer.Option(2e-4, help="Learning rate of G and D."),
-    beta1: float = typer.Option(0.5, help="Adam beta1."),
-    diffaugment: str = typer.Option("", help="DiffAugment policy for D's inputs, e.g. color,translation,cutout."),
-) -> DCGANConfig:
-    """DCGAN: a generator of new portraits from random latents (64 or 128 px)."""
-    return DCGANConfig(
-        images=str(images), size=size, latent_size=latent_size, width=width, max_channels=max_channels, loss=loss,
-        label_smoothing=label_smoothing, label_noise=label_noise, r1_gamma=r1_gamma, spectral_norm=spectral_norm,
-        optimizer=optimizer, lr=lr, beta1=beta1, diffaugment=diffaugment,
-    )  # fmt: skip
-
-
-@recipe_command("vae")
-def vae(
-    images: Path = typer.Option(..., help="Folder of training portraits (recursive)."),
-    size: int = typer.Option(64, help="Image size (a power of two)."),
-    latent_size: int = typer.Option(128, help="Length of the latent vector."),
-    width: int = typer.Option(32, help="Channels at full resolution (doubled per halving, capped)."),
-    max_channels: int = typer.Option(256, help="Cap on channels."),
-    beta: float = typer.Option(1.0, help="Weight of the KL term (beta-VAE when > 1)."),
-    lr: float = typer.Option(1e-3, help="Adam learning rate."),
-) -> VAEConfig:
-    """Colour VAE: samples new portraits (decoder) and reconstructs photos (whole model)."""
-    return VAEConfig(images=str(images), size=size, latent_size=latent_size, width=width, max_channels=max_channels,
-                     beta=beta, lr=lr)  # fmt: skip
+for _recipe in RECIPES.values():
+    _register_recipe(_recipe)
 
 
 @app.command("detect-faces")

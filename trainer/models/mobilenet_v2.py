@@ -13,6 +13,7 @@ from torch import nn
 
 # (expand ratio t, output channels c, repeats n, first stride s), from the MobileNetV2 paper.
 BLOCKS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
+DEFAULT_WEIGHTS = "../shared/weights/mobilenet_v2_imagenet.pth"  # where the team's copy lives, beside the checkout
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 

@@ -16,6 +16,11 @@ from torch import nn
 from portraitize.contract import ModelInfo
 
 
+def option(default: Any = dataclasses.MISSING, *, help: str) -> Any:  # noqa: A002 (the CLI's word)
+    """A config field and the help its `python -m trainer train RECIPE --field` option shows."""
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
 @dataclasses.dataclass
 class ExportSpec:
     """The generator to export, an example input, and the contract fields that follow from the network."""

@@ -16,23 +16,23 @@ from ..image_pool import ImagePool
 from ..losses import discriminator_loss, generator_loss
 from ..models.patchgan import PatchDiscriminator
 from ..models.resnet_generator import ResnetGenerator
-from .base import TranslatorRecipe
+from .base import TranslatorRecipe, option
 
 
 @dataclasses.dataclass
 class CycleGANConfig:
-    photos: str
-    paintings: str
-    size: int = 256
-    width: int = 64
-    residual_blocks: int = 9
-    d_width: int = 64
-    cycle_weight: float = 10.0
-    identity_weight: float = 0.5  # relative to cycle_weight, as in the paper's code
-    pool_size: int = 50
-    lr: float = 2e-4
-    beta1: float = 0.5
-    decay_fraction: float = 0.5
+    photos: str = option(help="Folder of photos (recursive).")
+    paintings: str = option(help="Folder of paintings (recursive).")
+    size: int = option(256, help="Training crop size (px).")
+    width: int = option(64, help="Generator channels in its first layer.")
+    residual_blocks: int = option(9, help="Residual blocks (6 is usual at 128 px).")
+    d_width: int = option(64, help="PatchGAN channels in its first layer.")
+    cycle_weight: float = option(10.0, help="Weight of the cycle-consistency L1 losses.")
+    identity_weight: float = option(0.5, help="Identity loss weight, relative to --cycle-weight.")
+    pool_size: int = option(50, help="Past fakes kept for the critics (0: none).")
+    lr: float = option(2e-4, help="Adam learning rate.")
+    beta1: float = option(0.5, help="Adam beta1.")
+    decay_fraction: float = option(0.5, help="Last share of the run over which the learning rate decays to 0.")
 
 
 class CycleGANRecipe(TranslatorRecipe):

@@ -15,27 +15,27 @@ from ..augment import diff_augment
 from ..data import seeded_generator
 from ..losses import discriminator_loss, generator_loss, r1_penalty
 from ..models.dcgan import Discriminator, Generator
-from .base import ExportSpec, Recipe
+from .base import ExportSpec, Recipe, option
 
 R1_INTERVAL = 4  # lazy regularisation (StyleGAN2): the penalty every 4th step, scaled by 4
 
 
 @dataclasses.dataclass
 class DCGANConfig:
-    images: str  # folder of training portraits
-    size: int = 64  # 64 or 128 (any power of two >= 8)
-    latent_size: int = 128
-    width: int = 64  # channels at full resolution; doubled at each halving, capped at max_channels
-    max_channels: int = 512
-    loss: str = "bce"
-    label_smoothing: float = 0.0  # real label 1 - s (bce/lsgan)
-    label_noise: float = 0.0  # probability of flipping each label (bce/lsgan)
-    r1_gamma: float = 0.0
-    spectral_norm: bool = False
-    optimizer: str = "adam"  # or "rmsprop"
-    lr: float = 2e-4
-    beta1: float = 0.5
-    diffaugment: str = ""  # e.g. "color,translation,cutout"
+    images: str = option(help="Folder of training portraits (recursive).")
+    size: int = option(64, help="Output size: 64 or 128 (any power of two >= 8).")
+    latent_size: int = option(128, help="Length of the latent vector.")
+    width: int = option(64, help="Channels at full resolution (doubled per halving, capped at --max-channels).")
+    max_channels: int = option(512, help="Cap on channels in G and D.")
+    loss: str = option("bce", help="bce (the original non-saturating DCGAN loss), hinge or lsgan.")
+    label_smoothing: float = option(0.0, help="One-sided: real label = 1 - this (bce/lsgan).")
+    label_noise: float = option(0.0, help="Probability of flipping each D label (bce/lsgan).")
+    r1_gamma: float = option(0.0, help="R1 gradient penalty weight (0: off).")
+    spectral_norm: bool = option(False, help="Spectral norm in D instead of batch norm.")
+    optimizer: str = option("adam", help="adam (beta1 below, beta2 0.999) or rmsprop.")
+    lr: float = option(2e-4, help="Learning rate of G and D.")
+    beta1: float = option(0.5, help="Adam beta1.")
+    diffaugment: str = option("", help="DiffAugment policy for D's inputs, e.g. color,translation,cutout.")
 
 
 class DCGANRecipe(Recipe):

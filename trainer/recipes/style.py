@@ -15,9 +15,9 @@ import torch.nn.functional as F
 from PIL import Image, ImageOps
 
 from ..losses import gram_matrix, total_variation
-from ..models.mobilenet_v2 import FeatureNetwork
+from ..models.mobilenet_v2 import DEFAULT_WEIGHTS, FeatureNetwork
 from ..models.resnet_generator import ResnetGenerator
-from .base import TranslatorRecipe
+from .base import TranslatorRecipe, option
 
 STYLE_LAYERS = ("block1", "block3", "block6", "block13")
 CONTENT_LAYER = "block6"
@@ -25,17 +25,17 @@ CONTENT_LAYER = "block6"
 
 @dataclasses.dataclass
 class StyleConfig:
-    photos: str  # folder of content photos
-    style_image: str  # the painting
-    feature_weights: str | None  # MobileNetV2 ImageNet state_dict (None: random features, for tests only)
-    size: int = 256
-    style_size: int = 256  # short side of the painting when its Gram matrices are taken (sets the brush scale)
-    width: int = 32
-    residual_blocks: int = 5
-    content_weight: float = 1.0
-    style_weight: float = 5000.0
-    tv_weight: float = 0.5
-    lr: float = 1e-3
+    photos: str = option(help="Folder of content photos (recursive).")
+    style_image: str = option(help="The painting whose style the network learns.")
+    feature_weights: str | None = option(DEFAULT_WEIGHTS, help="ImageNet MobileNetV2 state_dict for the losses; never downloaded.")
+    size: int = option(256, help="Training crop size (px).")
+    style_size: int = option(256, help="Short side of the painting for its Gram matrices (sets the brush scale).")
+    width: int = option(32, help="Channels of the first layer (x2, x4 deeper).")
+    residual_blocks: int = option(5, help="Residual blocks at 1/4 resolution.")
+    content_weight: float = option(1.0, help="Weight of the perceptual content loss.")
+    style_weight: float = option(5000.0, help="Weight of the Gram-matrix style loss.")
+    tv_weight: float = option(0.5, help="Weight of the total-variation loss.")
+    lr: float = option(1e-3, help="Adam learning rate.")
 
 
 class StyleRecipe(TranslatorRecipe):

@@ -15,32 +15,29 @@ import torch.nn.functional as F
 
 from ..augment import diff_augment
 from ..losses import discriminator_loss, generator_loss
-from ..models.mobilenet_v2 import FeatureNetwork
+from ..models.mobilenet_v2 import DEFAULT_WEIGHTS, FeatureNetwork
 from ..models.patchgan import PatchDiscriminator
 from ..models.unet import UNet
-from .base import TranslatorRecipe
-
-MOBILENET = "../shared/weights/mobilenet_v2_imagenet.pth"
-
+from .base import TranslatorRecipe, option
 
 @dataclasses.dataclass
 class UNetConfig:
-    photos: str
-    paintings: str
-    encoder: str = "mobilenet_v2"  # or "resnet18"
-    encoder_weights: str | None = MOBILENET  # None: train the encoder from scratch
-    size: int = 256
-    width: int = 32  # decoder channels at full resolution
-    d_width: int = 64
-    adversarial_weight: float = 1.0
-    content: str = "lowpass"  # or "perceptual" (MobileNetV2 features; needs feature_weights)
-    content_weight: float = 10.0
-    lowpass_factor: int = 8  # content compares images average-pooled by this factor
-    feature_weights: str | None = MOBILENET
-    identity_weight: float = 5.0
-    lr: float = 2e-4
-    beta1: float = 0.5
-    diffaugment: str = ""
+    photos: str = option(help="Folder of photos (recursive).")
+    paintings: str = option(help="Folder of paintings (recursive); not paired with the photos.")
+    encoder: str = option("mobilenet_v2", help="mobilenet_v2 (ImageNet weights) or resnet18.")
+    encoder_weights: str | None = option(DEFAULT_WEIGHTS, help="Encoder state_dict; '' trains the encoder from scratch.")
+    size: int = option(256, help="Training crop size (px, a multiple of 32).")
+    width: int = option(32, help="Decoder channels at full resolution.")
+    d_width: int = option(64, help="PatchGAN channels in its first layer.")
+    adversarial_weight: float = option(1.0, help="Weight of the LSGAN loss towards paintings.")
+    content: str = option("lowpass", help="lowpass (L1 of blurred images) or perceptual (MobileNetV2 features).")
+    content_weight: float = option(10.0, help="Weight of the content loss (keeps the sitter).")
+    lowpass_factor: int = option(8, help="Average-pool factor of the lowpass content loss.")
+    feature_weights: str | None = option(DEFAULT_WEIGHTS, help="MobileNetV2 state_dict for --content perceptual.")
+    identity_weight: float = option(5.0, help="Weight of L1(G(painting), painting).")
+    lr: float = option(2e-4, help="Adam learning rate of G and D.")
+    beta1: float = option(0.5, help="Adam beta1.")
+    diffaugment: str = option("", help="DiffAugment policy for D's inputs, e.g. color,translation,cutout.")
 
 
 def low_pass(images: torch.Tensor, factor: int) -> torch.Tensor:

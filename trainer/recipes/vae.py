@@ -9,18 +9,18 @@ import torch.nn.functional as F
 
 from ..data import seeded_generator
 from ..models.vae import Decoder, Encoder, Reconstructor
-from .base import ExportSpec, Recipe
+from .base import ExportSpec, Recipe, option
 
 
 @dataclasses.dataclass
 class VAEConfig:
-    images: str
-    size: int = 64
-    latent_size: int = 128
-    width: int = 32
-    max_channels: int = 256
-    beta: float = 1.0  # > 1: a smoother latent space (beta-VAE), blurrier reconstructions
-    lr: float = 1e-3
+    images: str = option(help="Folder of training portraits (recursive).")
+    size: int = option(64, help="Image size (a power of two).")
+    latent_size: int = option(128, help="Length of the latent vector.")
+    width: int = option(32, help="Channels at full resolution (doubled per halving, capped).")
+    max_channels: int = option(256, help="Cap on channels.")
+    beta: float = option(1.0, help="Weight of the KL term (> 1: beta-VAE, smoother latents, blurrier images).")
+    lr: float = option(1e-3, help="Adam learning rate.")
 
 
 class VAERecipe(Recipe):
