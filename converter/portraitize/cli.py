@@ -35,6 +35,11 @@ class Device(str, enum.Enum):
     cuda = "cuda"
 
 
+class Engine(str, enum.Enum):
+    local = "local"
+    ray = "ray"
+
+
 class Format(str, enum.Enum):
     png = "png"
     jpg = "jpg"
@@ -61,8 +66,8 @@ THREADS_HELP = "CPU threads for the model (0: onnxruntime's choice, all cores)."
 
 @app.command()
 def convert(
-    src: Path = typer.Argument(..., help="A photo, or a folder of photos (searched recursively)."),
-    dst: Path = typer.Argument(..., help="Output folder; SRC's sub-folder tree is mirrored inside it."),
+    src: str = typer.Argument(..., help="A photo, or a folder of photos (searched recursively); a URI with --engine ray."),
+    dst: str = typer.Argument(..., help="Output folder; SRC's sub-folder tree is mirrored inside it."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=f"{MODEL_HELP} [default: oil-portrait]"),
     device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
     batch_size: int = typer.Option(4, min=1, help="Photos of one size painted per model call."),
@@ -85,12 +90,20 @@ def convert(
     max_pixels: int = typer.Option(
         DEFAULT_MAX_PIXELS, min=1, help="Refuse images with more pixels (decompression-bomb guard)."
     ),
+    engine: Engine = typer.Option(Engine.local, help="local: this machine. ray: a Ray cluster (the ray extra).",
+                                  rich_help_panel="Cluster"),
+    address: Optional[str] = typer.Option(None, help="Ray cluster address [default: start Ray on this machine].",
+                                          rich_help_panel="Cluster"),
+    workers: int = typer.Option(2, min=1, help="Ray workers, each holding one model session.", rich_help_panel="Cluster"),
+    gpus_per_worker: float = typer.Option(0.0, min=0.0, help="GPUs each Ray worker reserves (e.g. 1, or 0.5 to share).",
+                                          rich_help_panel="Cluster"),
 ) -> None:
     """Paint every photo in SRC and write the results to DST.
 
     Existing outputs are skipped, so an interrupted run resumes where it stopped.
     """
     from .commands.convert import ConvertRequest, run_convert
+    from .ray_engine import RaySettings
 
     if full_res and keep_model_size:
         _fail("--full-res and --keep-model-size contradict each other: choose one")
@@ -98,7 +111,8 @@ def convert(
         src=src, dst=dst, model=model, device=device.value, batch_size=batch_size, threads=threads,
         max_size=max_size, full_res=full_res, keep_model_size=keep_model_size,
         output_format=output_format.value if output_format else None, quality=quality, overwrite=overwrite,
-        strength=strength, max_pixels=max_pixels,
+        strength=strength, max_pixels=max_pixels, engine=engine.value,
+        ray=RaySettings(address, workers, gpus_per_worker, batch_size, threads),
     )  # fmt: skip
     raise typer.Exit(_guarded(lambda: run_convert(request, console)))
 

@@ -26,15 +26,17 @@ class DeviceError(Exception):
     """The requested device cannot be used; the message says how to fix it."""
 
 
-def open_session(path: Path, providers: list[str] | None = None, threads: int = 0) -> ort.InferenceSession:
-    """Load an ONNX file, turning onnxruntime's errors into one-line ModelErrors."""
-    if not path.is_file():
+def open_session(source: Path | bytes, providers: list[str] | None = None, threads: int = 0) -> ort.InferenceSession:
+    """Load an ONNX file (or its bytes), turning onnxruntime's errors into one-line ModelErrors."""
+    path = "model" if isinstance(source, bytes) else source
+    if not isinstance(source, bytes) and not source.is_file():
         raise ModelError(f"{path}: model file not found")
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.log_severity_level = 3  # onnxruntime's warnings are for its developers, not ours
     try:
-        return ort.InferenceSession(str(path), sess_options=options, providers=providers or [CPU])
+        model = source if isinstance(source, bytes) else str(source)
+        return ort.InferenceSession(model, sess_options=options, providers=providers or [CPU])
     except Exception as error:  # onnxruntime raises several unrelated exception types for bad files
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ModelError(f"{path}: not a loadable ONNX model ({reason})") from None

@@ -52,12 +52,12 @@ class Photo:
         return self.rgb.shape[1], self.rgb.shape[0]
 
 
-def load_photo(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
-    """Decode any image Pillow opens; raises ImageError with a one-line reason otherwise."""
+def load_photo(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
+    """Decode a file, or its bytes, with anything Pillow opens; raises ImageError with a one-line reason."""
     try:
-        if path.stat().st_size == 0:
+        if (len(source) if isinstance(source, bytes) else source.stat().st_size) == 0:
             raise ImageError("empty file (0 bytes)")
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageError(
@@ -130,16 +130,15 @@ def output_format(requested: str | None, photo_format: str) -> str:
     return FORMAT_BY_EXTENSION[extension]
 
 
-def save_image(
-    path: Path,
+def encode_image(
     rgb: np.ndarray,
     image_format: str,
     quality: int,
     alpha: np.ndarray | None = None,
     icc_profile: bytes | None = None,
     exif: bytes | None = None,
-) -> None:
-    """Write atomically: a temp file in the target folder, then rename over the final name."""
+) -> bytes:
+    """The file bytes of an output image, with alpha, ICC profile and EXIF where the format carries them."""
     image = Image.fromarray(rgb, "RGB")
     if alpha is not None and image_format in FORMATS_WITH_ALPHA:
         if alpha.shape != rgb.shape[:2]:
@@ -154,7 +153,15 @@ def save_image(
         options["quality"] = quality
     if image_format == "TIFF":
         options["compression"] = "tiff_lzw"
-    write_atomically(path, lambda handle: image.save(handle, format=image_format, **options))
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+def save_image(path: Path, rgb: np.ndarray, image_format: str, quality: int, **carried) -> None:
+    """Encode and write atomically (temp file in the target folder, then rename)."""
+    data = encode_image(rgb, image_format, quality, **carried)
+    write_atomically(path, lambda handle: handle.write(data))
 
 
 def write_atomically(path: Path, write) -> None:

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from .engine import Engine
-from .images import DEFAULT_MAX_PIXELS, FORMAT_BY_EXTENSION, ImageError, Photo, load_photo, save_image
+from .images import DEFAULT_MAX_PIXELS, FORMAT_BY_EXTENSION, ImageError, Photo, load_photo, write_atomically
 from .plan import Job
-from .translate import PaintSettings, finish, model_input, needs_tiles, paint_batch, paint_tiled
+from .translate import PaintSettings, model_input, needs_tiles, paint_photos, render
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,17 +63,13 @@ def convert_jobs(engine: Engine, jobs: list[Job], settings: ConvertSettings, on_
     max_pending = settings.batch_size * 2 + settings.io_workers
 
     def paint_and_write(group: list[_Decoded]) -> None:
-        try:
-            if len(group) == 1 and needs_tiles(group[0].photo, settings.paint):
-                painted = [paint_tiled(engine, group[0].model_rgb, settings.paint.max_size, settings.batch_size)]
-            else:
-                painted = paint_batch(engine, [item.model_rgb for item in group])
-        except Exception as error:  # onnxruntime's errors have many types; the batch must go on
-            for item in group:
-                on_done(item.job, f"the model failed on this image ({_first_line(error)})")
-            return
+        painted = paint_photos(engine, [item.photo for item in group], [item.model_rgb for item in group],
+                               settings.paint, settings.batch_size)  # fmt: skip
         for item, result in zip(group, painted):
-            writes.append((item.job, pool.submit(_finish_and_save, item, result, settings)))
+            if isinstance(result, str):
+                on_done(item.job, result)
+            else:
+                writes.append((item.job, pool.submit(_render_and_write, item, result, settings)))
         while len(writes) > max_pending:
             _collect(writes.popleft(), on_done)
 
@@ -107,18 +103,11 @@ def _decode(job: Job, settings: ConvertSettings) -> _Decoded | str:
     return _Decoded(job, photo, model_input(photo, settings.paint))
 
 
-def _finish_and_save(item: _Decoded, painted: np.ndarray, settings: ConvertSettings) -> str | None:
+def _render_and_write(item: _Decoded, painted: np.ndarray, settings: ConvertSettings) -> str | None:
+    image_format = FORMAT_BY_EXTENSION[item.job.format_extension]
+    data = render(item.photo, painted, settings.paint, image_format, settings.quality)
     try:
-        result = finish(item.photo, painted, settings.paint)
-        save_image(
-            item.job.target,
-            result,
-            FORMAT_BY_EXTENSION[item.job.format_extension],
-            settings.quality,
-            alpha=item.photo.alpha,
-            icc_profile=item.photo.icc_profile,
-            exif=item.photo.exif,
-        )
+        write_atomically(item.job.target, lambda handle: handle.write(data))
     except OSError as error:
         return f"cannot write {item.job.target} ({_first_line(error)})"
     return None

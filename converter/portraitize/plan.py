@@ -2,14 +2,15 @@
 
 Finds the inputs, mirrors the source tree into the destination (names never collide), refuses a destination
 inside the source, and sets aside outputs that already exist so a rerun resumes. Any engine executes the
-same plan.
+same plan; where the files live (this disk, or a cluster's object store) is a `Storage`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import Protocol
 
 # Extensions we look for in folders; a single file given on the command line is tried whatever its name.
 IMAGE_EXTENSIONS = {
@@ -30,8 +31,8 @@ class PlanError(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class Job:
-    source: Path
-    target: Path
+    source: PurePath  # a Path on this disk, or a PurePosixPath inside a cluster's file system
+    target: PurePath
 
     @property
     def format_extension(self) -> str:
@@ -47,65 +48,95 @@ class Job:
 class Plan:
     todo: list[Job]
     existing: list[Job]  # outputs already there, skipped unless --overwrite
-    ignored: list[Path]  # files in the source folder that are not images by their extension
+    ignored: list[PurePath]  # files in the source folder that are not images by their extension
 
 
-def make_plan(source: Path, destination: Path, output_format: str | None, overwrite: bool) -> Plan:
-    source = source.expanduser()
-    destination = destination.expanduser()
-    if not source.exists():
+class Storage(Protocol):
+    """What planning needs to know about a file system."""
+
+    def kind(self, path: PurePath) -> str | None:
+        """ "file", "dir" or None (missing)."""
+
+    def files_below(self, folder: PurePath) -> list[PurePath]:
+        """Every file below `folder`, recursively, as paths relative to it."""
+
+    def existing(self, paths: list[PurePath]) -> set[PurePath]:
+        """Which of `paths` exist."""
+
+    def canonical(self, path: PurePath) -> PurePath:
+        """An absolute form that also names the file system, so that containment can be checked."""
+
+
+class LocalStorage:
+    def kind(self, path: PurePath) -> str | None:
+        path = Path(path)
+        return "dir" if path.is_dir() else "file" if path.exists() else None
+
+    def files_below(self, folder: PurePath) -> list[PurePath]:
+        return [path.relative_to(folder) for path in Path(folder).rglob("*") if path.is_file()]
+
+    def existing(self, paths: list[PurePath]) -> set[PurePath]:
+        return {path for path in paths if Path(path).exists()}
+
+    def canonical(self, path: PurePath) -> PurePath:
+        return Path(path).resolve()
+
+
+def make_plan(source: PurePath, destination: PurePath, output_format: str | None, overwrite: bool,
+              storage: Storage = LocalStorage(), target_storage: Storage | None = None) -> Plan:  # fmt: skip
+    """The jobs of a conversion; `target_storage` holds the destination when it is another file system."""
+    target_storage = target_storage or storage
+    kind = storage.kind(source)
+    if kind is None:
         raise PlanError(f"{source}: no such file or folder")
-    _refuse_destination_inside(source, destination)
-    if source.is_file():
-        root, files, ignored = source.parent, [source], []
+    root = source if kind == "dir" else source.parent
+    _refuse_destination_inside(storage.canonical(root), target_storage.canonical(destination))
+    if target_storage.kind(destination) == "file":
+        raise PlanError(f"destination {destination} exists and is not a folder")
+    if kind == "file":
+        relative, ignored = [PurePath(source.name)], []
     else:
-        root = source
-        files, ignored = _discover(source)
-    jobs = _mirror(root, files, destination, output_format)
-    existing = [job for job in jobs if job.target.exists()]
+        relative, others = _split(storage.files_below(source))
+        ignored = [source / path for path in others]
+    jobs = [Job(root / path, destination / target) for path, target in zip(relative, _mirror(relative, output_format))]
+    existing = target_storage.existing([job.target for job in jobs])
+    done = [job for job in jobs if job.target in existing]
     if overwrite:
         return Plan(jobs, [], ignored)
-    return Plan([job for job in jobs if not job.target.exists()], existing, ignored)
+    return Plan([job for job in jobs if job.target not in existing], done, ignored)
 
 
-def _refuse_destination_inside(source: Path, destination: Path) -> None:
-    source_dir = source.resolve() if source.is_dir() else source.resolve().parent
-    target = destination.resolve()
+def _refuse_destination_inside(source_dir: PurePath, target: PurePath) -> None:
+    """Both canonical (absolute, and naming their file system where there are several)."""
     if target == source_dir or source_dir in target.parents:
         raise PlanError(
-            f"destination {destination} is inside the source folder {source_dir}: outputs would mix with "
+            f"destination {target} is inside the source folder {source_dir}: outputs would mix with "
             "inputs and be picked up by the next run; choose a folder outside it"
         )
-    if destination.exists() and not destination.is_dir():
-        raise PlanError(f"destination {destination} exists and is not a folder")
 
 
-def _discover(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Image files below `folder` (recursive, sorted), and the other files found there."""
+def _split(relative: list[PurePath]) -> tuple[list[PurePath], list[PurePath]]:
+    """Image files (sorted) and other files; hidden files and folders (.git, .DS_Store, our temp files) are skipped."""
     images, others = [], []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
-            continue  # hidden files and folders (.git, .DS_Store, our own temp files) are not inputs
+    for path in sorted(relative):
+        if any(part.startswith(".") for part in path.parts):
+            continue
         (images if path.suffix.lower() in IMAGE_EXTENSIONS else others).append(path)
     return images, others
 
 
-def _mirror(root: Path, files: list[Path], destination: Path, output_format: str | None) -> list[Job]:
-    """Target for each file: same relative folder and stem; the full name is kept where stems would collide."""
-    targets = [destination / path.relative_to(root).parent / _output_name(path, output_format) for path in files]
+def _mirror(relative: list[PurePath], output_format: str | None) -> list[PurePath]:
+    """Target of each file, relative: same folder and stem; the full name is kept where stems would collide."""
+    targets = [path.parent / _output_name(path, output_format) for path in relative]
     counts = Counter(targets)
-    jobs = []
-    for path, target in zip(files, targets):
-        if counts[target] > 1 and target.name != path.name:
-            target = target.with_name(f"{path.name}{target.suffix}")  # a.jpg + a.png -> a.jpg.png, a.png
-        jobs.append(Job(path, target))
-    return jobs
+    return [
+        target.with_name(f"{path.name}{target.suffix}") if counts[target] > 1 and target.name != path.name else target
+        for path, target in zip(relative, targets)
+    ]  # a.jpg + a.png with --format png -> a.jpg.png, a.png
 
 
-def _output_name(path: Path, output_format: str | None) -> str:
+def _output_name(path: PurePath, output_format: str | None) -> str:
     extension = output_format or SAME_FORMAT.get(path.suffix.lower(), "png")
     if path.suffix.lower() in SPELLING.get(extension, {f".{extension}"}):
         return path.name  # same format: keep the user's own spelling, e.g. photo.JPEG
     return f"{path.stem}.{extension}"
-

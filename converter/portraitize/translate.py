@@ -12,7 +12,7 @@ import numpy as np
 
 from .contract import images_to_tensor, tensor_to_float_images, tensor_to_images
 from .engine import Engine
-from .images import Photo, resize
+from .images import Photo, encode_image, resize
 
 TILE_OVERLAP = 0.25  # share of a tile that overlaps its neighbour; wide enough to hide instance-norm seams
 
@@ -112,6 +112,43 @@ def _finish_rows(painted, accumulated, weights, top: int, until: int) -> int:
     accumulated[-done:] = 0
     weights[-done:] = 0
     return until
+
+
+def paint_photos(
+    engine: Engine, photos: list[Photo], model_rgbs: list[np.ndarray], settings: PaintSettings, batch_size: int
+) -> list[np.ndarray | str]:
+    """Paint each photo (its model-sized RGB given): same-sized ones share model calls, large ones go in tiles.
+
+    Returns the painted RGB, or the one-line reason the model failed, per photo.
+    """
+    results: list[np.ndarray | str] = [""] * len(photos)
+    by_shape: dict[tuple[int, ...], list[int]] = {}
+    for index, (photo, rgb) in enumerate(zip(photos, model_rgbs)):
+        if needs_tiles(photo, settings):
+            results[index] = _guarded(lambda: paint_tiled(engine, rgb, settings.max_size, batch_size))
+        else:
+            by_shape.setdefault(rgb.shape, []).append(index)
+    for indices in by_shape.values():
+        for start in range(0, len(indices), batch_size):
+            chunk = indices[start : start + batch_size]
+            painted = _guarded(lambda: paint_batch(engine, [model_rgbs[index] for index in chunk]))
+            for position, index in enumerate(chunk):
+                results[index] = painted if isinstance(painted, str) else painted[position]
+    return results
+
+
+def _guarded(paint):
+    try:
+        return paint()
+    except Exception as error:  # onnxruntime's errors have many types; one photo must not stop the batch
+        text = str(error).strip()
+        return f"the model failed on this image ({text.splitlines()[0] if text else type(error).__name__})"
+
+
+def render(photo: Photo, painted: np.ndarray, settings: PaintSettings, image_format: str, quality: int) -> bytes:
+    """The output file's bytes: the photo's size restored, blended by strength, alpha/ICC/EXIF carried over."""
+    result = finish(photo, painted, settings)
+    return encode_image(result, image_format, quality, alpha=photo.alpha, icc_profile=photo.icc_profile, exif=photo.exif)
 
 
 def finish(photo: Photo, painted: np.ndarray, settings: PaintSettings) -> np.ndarray:

@@ -14,6 +14,7 @@ from ..images import remove_stale_temp_files
 from ..pipeline import ConvertSettings, Report, convert_jobs
 from ..plan import make_plan
 from ..progress import image_progress
+from ..ray_engine import RaySettings, make_ray_plan, run_on_ray
 from ..translate import PaintSettings
 
 EXIT_FAILED_FILES = 1
@@ -22,8 +23,8 @@ FAILURES_SHOWN = 50  # beyond this the summary counts failures instead of listin
 
 @dataclasses.dataclass(frozen=True)
 class ConvertRequest:
-    src: Path
-    dst: Path
+    src: str  # a path; with the Ray engine also a URI (s3://...)
+    dst: str
     model: str | None
     device: str
     batch_size: int
@@ -36,41 +37,63 @@ class ConvertRequest:
     overwrite: bool
     strength: float
     max_pixels: int
+    engine: str = "local"  # or "ray"
+    ray: RaySettings | None = None
 
 
 def run_convert(request: ConvertRequest, console: Console) -> int:
-    plan = make_plan(request.src, request.dst, request.output_format, request.overwrite)
-    engine = load_engine(resolve(request.model, "translator"), request.device, request.threads, kind="translator")
+    on_ray = request.engine == "ray"
+    if on_ray:
+        plan = make_ray_plan(request.src, request.dst, request.output_format, request.overwrite)
+    else:
+        source, target = Path(request.src).expanduser(), Path(request.dst).expanduser()
+        plan = make_plan(source, target, request.output_format, request.overwrite)
+    model_path = resolve(request.model, "translator")
+    # On Ray the workers pick their device; this process only reads the model's contract.
+    engine = load_engine(model_path, "cpu" if on_ray else request.device, request.threads, kind="translator")
     paint = PaintSettings(
         max_size=request.max_size or engine.info.native_size,
         full_res=request.full_res,
         keep_model_size=request.keep_model_size,
         strength=request.strength,
     )
-    settings = ConvertSettings(
-        paint=paint, batch_size=request.batch_size, quality=request.quality, max_pixels=request.max_pixels
-    )
+    where = f"Ray ({request.ray.workers} workers)" if on_ray else engine.device_name
     console.print(
-        f"model [bold]{escape(engine.info.name)}[/] ({escape(str(engine.path))}) on [bold]{engine.device_name}[/], "
+        f"model [bold]{escape(engine.info.name)}[/] ({escape(str(engine.path))}) on [bold]{where}[/], "
         f"long side {paint.max_size} px{' (full resolution in tiles)' if paint.full_res else ''}"
     )
     if plan.existing:
         console.print(f"skipping {len(plan.existing)} photos already converted in {request.dst} (--overwrite redoes them)")
-    removed = remove_stale_temp_files(request.dst)
-    if removed:
-        console.print(f"removed {removed} partial files left by a killed run")
 
     report = Report(skipped=plan.existing)
+    if on_ray:
+        jobs = {str(job.source): job for job in plan.todo}
+        results = run_on_ray(plan.todo, model_path.read_bytes(), request.device, paint, request.quality,
+                             request.max_pixels, request.src, request.dst, request.ray)  # fmt: skip
+        for source, error in results:
+            report.record(jobs[source], error or None)
+    else:
+        _convert_here(engine, plan.todo, paint, request, target, report, console)
+    _print_summary(console, report, len(plan.ignored))
+    return EXIT_FAILED_FILES if report.failed else 0
+
+
+def _convert_here(engine, jobs, paint, request: ConvertRequest, target: Path, report: Report, console: Console) -> None:
+    """The local engine, with its progress bar."""
+    removed = remove_stale_temp_files(target)
+    if removed:
+        console.print(f"removed {removed} partial files left by a killed run")
+    settings = ConvertSettings(
+        paint=paint, batch_size=request.batch_size, quality=request.quality, max_pixels=request.max_pixels
+    )
     with image_progress(console) as progress:
-        task = progress.add_task("painting", total=len(plan.todo))
+        task = progress.add_task("painting", total=len(jobs))
 
         def on_done(job, error):
             report.record(job, error)
             progress.advance(task)
 
-        convert_jobs(engine, plan.todo, settings, on_done)
-    _print_summary(console, report, len(plan.ignored))
-    return EXIT_FAILED_FILES if report.failed else 0
+        convert_jobs(engine, jobs, settings, on_done)
 
 
 def _print_summary(console: Console, report: Report, ignored: int) -> None:

@@ -1,0 +1,51 @@
+"""`--engine ray` on a local Ray with 2 CPUs: the same files as the local engine, the same summary and exit code."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import EXAMPLES, SHARED
+from PIL import Image
+
+pytest.importorskip("ray")
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
+
+
+def convert(src, dst, translator, *extra):
+    command = [sys.executable, "-m", "portraitize", "convert", str(src), str(dst), "-m", str(translator), *extra]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+def test_ray_engine_matches_the_local_engine(translator, tmp_path):
+    src = tmp_path / "photos"
+    nasa = sorted((SHARED / "data" / "photos" / "test" / "nasa").glob("*.jpg"))[:12]
+    humans = sorted((SHARED / "data" / "photos" / "test" / "humans").iterdir())[:10]
+    for folder, files in (("nasa", nasa), ("humans/set", humans)):
+        (src / folder).mkdir(parents=True)
+        for path in files:
+            shutil.copy(path, src / folder / path.name)
+    shutil.copy(EXAMPLES / "astronaut.jpg", src / "astronaut.jpg")
+    (src / "bad.jpg").write_text("not a photo")
+    (src / "humans" / "empty.png").write_bytes(b"")
+
+    local = convert(src, tmp_path / "local", translator)
+    on_ray = convert(src, tmp_path / "ray", translator, "--engine", "ray", "--workers", "2", "--batch-size", "4")
+    assert local.returncode == on_ray.returncode == 1, on_ray.stderr[-2000:]
+    for output in (local.stderr, on_ray.stderr):
+        assert "23 converted, 0 skipped (already there), 2 failed" in output
+        assert "bad.jpg: not an image" in output and "empty.png: empty file" in output
+
+    local_files = sorted(path.relative_to(tmp_path / "local") for path in (tmp_path / "local").rglob("*") if path.is_file())
+    ray_files = sorted(path.relative_to(tmp_path / "ray") for path in (tmp_path / "ray").rglob("*") if path.is_file())
+    assert local_files == ray_files and len(ray_files) == 23
+    for relative in ray_files:
+        expected = np.asarray(Image.open(tmp_path / "local" / relative), dtype=int)
+        actual = np.asarray(Image.open(tmp_path / "ray" / relative), dtype=int)
+        assert np.abs(expected - actual).max() <= 1, relative
+
+    again = convert(src, tmp_path / "ray", translator, "--engine", "ray")
+    assert "0 converted, 23 skipped (already there), 2 failed" in again.stderr
