@@ -1,10 +1,12 @@
 """Benchmark `portraitize convert`: images per second and peak memory on a folder of 512 px photos.
 
-    python bench/convert.py [--model NAME|PATH] [--photos DIR] [--count 50] [--size 512] [--huge]
+    python bench/convert.py [--model NAME|PATH] [--photos DIR] [--count 50] [--size 512] [--huge] [--ray 1,2]
 
 Photos default to the NASA portraits in ../shared/data/photos/test/nasa, resized so the long side is
 --size (they are only read, never trained on). Each run is a fresh `portraitize` process, so the figures
 include start-up and model loading, as a user sees them. --huge adds one 6000x4000 photo with --full-res.
+--ray W1,W2 also runs `--engine ray` with each worker count, on 8 photos and on all of them, and fits
+seconds = fixed + photos / rate, so the fixed cost (Ray start, one session per worker) and the rate separate.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--batch-sizes", default="1,4")
     parser.add_argument("--huge", action="store_true", help="also a 6000x4000 photo with --full-res")
+    parser.add_argument("--ray", help="comma-separated worker counts to run --engine ray with")
     options = parser.parse_args()
     model = ["--model", options.model] if options.model else []
 
@@ -70,6 +73,22 @@ def main() -> None:
             seconds, peak = timed_run(["convert", str(photos), str(out), *model, "--max-size", str(options.size),
                                        "--batch-size", str(batch)])  # fmt: skip
             print(f"{batch:>5} {seconds:>8.2f} {options.count / seconds:>7.2f} {peak:>8.0f}")
+        for workers in [int(value) for value in options.ray.split(",")] if options.ray else []:
+            runs = {}
+            for count in (8, options.count):
+                subset = Path(temp) / f"subset{count}"
+                if not subset.exists():
+                    subset.mkdir()
+                    for photo in sorted(photos.iterdir())[:count]:
+                        (subset / photo.name).symlink_to(photo)
+                out = Path(temp) / f"ray{workers}-{count}"
+                runs[count], _ = timed_run(["convert", str(subset), str(out), *model, "--max-size", str(options.size),
+                                            "--engine", "ray", "--workers", str(workers), "--batch-size", "4"])  # fmt: skip
+            rate = (options.count - 8) / (runs[options.count] - runs[8])
+            fixed = runs[8] - 8 / rate
+            print(f"ray, {workers} workers: {options.count} photos in {runs[options.count]:.1f} s "
+                  f"({options.count / runs[options.count]:.2f} img/s end to end); fit: {fixed:.1f} s fixed + "
+                  f"{rate:.2f} img/s")  # fmt: skip
         if options.huge:
             huge = Path(temp) / "huge"
             huge.mkdir()

@@ -56,6 +56,12 @@ def test_fresh_venv_without_torch_converts_and_samples(wheel, translator, sample
     painted = sorted(path.name for path in (tmp_path / "out").iterdir())
     assert painted == sorted(path.name for path in photos.iterdir() if path.suffix == ".jpg")
 
+    # The bundled default: no --model at all.
+    result = subprocess.run([command, "convert", photos, tmp_path / "default"], capture_output=True, text=True,
+                            env=clean_env, cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "default").iterdir())) == len(painted)
+
     result = subprocess.run([command, "sample", "-n", "4", "-o", tmp_path / "samples", "-m", sampler, "--grid"],
                             capture_output=True, text=True, env=clean_env, cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
