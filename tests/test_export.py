@@ -84,3 +84,14 @@ def test_native_size_sets_the_converters_default_for_translators_only(checkpoint
     assert info.native_size == 48
     with pytest.raises(ExportError, match="translators only"):
         export_checkpoint(checkpoints["dcgan"], tmp_path / "gan.onnx", native_size=48)
+
+
+def test_fp16_copy_keeps_float32_inputs_and_its_own_name(checkpoints, tmp_path):
+    export_checkpoint(checkpoints["style"], tmp_path / "tiny.onnx", fp16=True)
+    half = onnx.load(tmp_path / "tiny-fp16.onnx")
+    onnx.checker.check_model(half)
+    assert half.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert any(init.data_type == onnx.TensorProto.FLOAT16 for init in half.graph.initializer)
+    assert {entry.key: entry.value for entry in half.metadata_props}["name"] == "tiny-fp16"
+    weight_bytes = lambda model: sum(len(init.raw_data) for init in model.graph.initializer)  # noqa: E731
+    assert weight_bytes(half) < 0.6 * weight_bytes(onnx.load(tmp_path / "tiny.onnx"))

@@ -146,10 +146,17 @@ def write_fp16_copy(out: Path) -> Path:
     """Half-precision weights and activations with float32 inputs/outputs, so the converter needs no change."""
     from onnxruntime.transformers.float16 import convert_float_to_float16
 
+    import onnx_ir  # installed with onnxscript
+
     half = convert_float_to_float16(onnx.load(out), keep_io_types=True)
+    # The converter appends its input casts at the end of the node list; ONNX wants nodes in order.
+    graph = onnx_ir.from_proto(half)
+    graph.graph.sort()
+    half = onnx_ir.to_proto(graph)
     target = out.with_name(f"{out.stem}-fp16.onnx")
     metadata = {entry.key: entry.value for entry in half.metadata_props}
     onnx.helper.set_model_props(half, {**metadata, "name": target.stem})
+    onnx.checker.check_model(half)
     onnx.save(half, target, save_as_external_data=False)
     log.info("wrote %s (%.1f MB; checked on GPU only: CPU onnxruntime lacks many fp16 kernels)", target, target.stat().st_size / 1e6)
     return target

@@ -24,7 +24,8 @@ import torch
 import torch.distributed as dist
 from PIL import Image
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from portraitize.grid import contact_sheet
 
@@ -221,7 +222,8 @@ class Trainer:
     def _progress(self) -> Progress:
         return Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), TextColumn("{task.fields[losses]}"), console=console, disable=not self.is_main,
+            _ImagesPerSecond(self.loop.batch_size * self.world_size), TimeRemainingColumn(),
+            TextColumn("{task.fields[losses]}"), console=console, disable=not self.is_main,
         )  # fmt: skip
 
     # -- outputs -----------------------------------------------------------------------------------
@@ -256,6 +258,16 @@ class Trainer:
         if log_path.exists() and self.is_main:
             kept = [line for line in log_path.read_text().splitlines() if json.loads(line)["step"] <= step]
             log_path.write_text("".join(line + "\n" for line in kept))
+
+
+class _ImagesPerSecond(ProgressColumn):
+    def __init__(self, images_per_step: int):
+        super().__init__()
+        self.images_per_step = images_per_step
+
+    def render(self, task) -> Text:
+        speed = task.speed
+        return Text("--- img/s" if speed is None else f"{speed * self.images_per_step:.1f} img/s")
 
 
 class _StopRequest:
