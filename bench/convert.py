@@ -94,9 +94,11 @@ def main() -> None:
             huge.mkdir()
             with Image.open(next(photos.iterdir())) as image:
                 image.resize((6000, 4000), Image.Resampling.BICUBIC).save(huge / "huge.jpg", quality=92)
-            seconds, peak = timed_run(["convert", str(huge), str(Path(temp) / "outhuge"), *model, "--full-res"])
-            print(f"6000x4000 --full-res: {seconds:.1f} s, peak {peak:.0f} MB "
-                  f"(the decoded photo alone is {6000 * 4000 * 3 / 1e6:.0f} MB)")  # fmt: skip
+            for batch in [int(value) for value in options.batch_sizes.split(",")]:
+                out = Path(temp) / f"outhuge{batch}"
+                seconds, peak = timed_run(["convert", str(huge), str(out), *model, "--full-res", "--batch-size", str(batch)])
+                print(f"6000x4000 --full-res, --batch-size {batch} (tiles per call): {seconds:.1f} s, peak {peak:.0f} MB "
+                      f"(the decoded photo alone is {6000 * 4000 * 3 / 1e6:.0f} MB)")  # fmt: skip
 
 
 if __name__ == "__main__":
