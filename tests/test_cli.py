@@ -53,3 +53,10 @@ def test_user_model_folder_resolves_names(cli, translator, tmp_path, monkeypatch
     photo = write_image(tmp_path / "src" / "p.png")
     result = cli("convert", photo, tmp_path / "out", "-m", "tiny-painter")
     assert result.exit_code == 0, result.output
+
+
+def test_ray_engine_without_ray_says_how_to_install_it(cli, translator, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    photo = write_image(tmp_path / "src" / "p.png")
+    result = cli("convert", photo, tmp_path / "out", "-m", translator, "--engine", "ray")
+    assert result.exit_code == 2 and "pip install 'portraitize[ray]'" in result.output

@@ -207,3 +207,16 @@ def test_torchrun_ddp_on_cpu(image_folder, tmp_path):
     state = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
     assert state["counters"] == {"step": 3, "images_seen": 12, "wall_seconds": state["counters"]["wall_seconds"]}
     assert state["hardware"].endswith("x2")
+
+
+def test_resnet18_encoder_loads_a_torchvision_style_state_dict(tmp_path):
+    from trainer.models.encoders import ResNet18Encoder
+    from trainer.models.unet import UNet
+
+    source = ResNet18Encoder()
+    state = dict(source.state_dict())
+    state["fc.weight"] = torch.zeros(1000, 512)  # a classifier head, as in torchvision files, is ignored
+    torch.save(state, tmp_path / "resnet18.pth")
+    net = UNet("resnet18", str(tmp_path / "resnet18.pth"), width=4)
+    assert torch.equal(net.encoder.layer4[1].conv2.weight, source.layer4[1].conv2.weight)
+    assert net(torch.rand(1, 3, 64, 96) * 2 - 1).shape == (1, 3, 64, 96)
