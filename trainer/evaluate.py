@@ -148,7 +148,7 @@ def translate_with_converter(model: Path, images: list[np.ndarray], device: str 
     settings = PaintSettings(max_size=engine.info.native_size)
     results = []
     for rgb in images:
-        photo = Photo(rgb=rgb, alpha=None, icc_profile=None, exif=None, format="PNG")
+        photo = Photo(rgb=rgb, alpha=None, icc_profile=None, exif=None)
         results.append(finish(photo, paint_batch(engine, [model_input(photo, settings)])[0], settings))
     return results
 

@@ -21,9 +21,8 @@ DEFAULT_MAX_PIXELS = 120_000_000  # above any camera sold today (100 MP), far be
 TEMP_PREFIX = ".portraitize-"
 TEMP_SUFFIX = ".part"
 
-# Output formats we write, by file extension; "same as input" maps Pillow's format names onto these.
+# Pillow's name of each output format we write, by the extension the plan gave the output file.
 FORMAT_BY_EXTENSION = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP", "bmp": "BMP", "tiff": "TIFF"}
-EXTENSION_BY_FORMAT = {"PNG": "png", "JPEG": "jpg", "MPO": "jpg", "WEBP": "webp", "BMP": "bmp", "TIFF": "tiff"}
 FORMATS_WITH_ALPHA = {"PNG", "WEBP", "TIFF"}
 FORMATS_WITH_EXIF = {"JPEG", "PNG", "WEBP", "TIFF"}
 
@@ -44,7 +43,6 @@ class Photo:
     alpha: np.ndarray | None  # uint8 [H, W] or None
     icc_profile: bytes | None  # only RGB profiles: they describe `rgb` and so the painted result
     exif: bytes | None
-    format: str  # Pillow's name of the input format, e.g. "JPEG"
 
     @property
     def size(self) -> tuple[int, int]:
@@ -76,7 +74,6 @@ def load_photo(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Ph
 
 
 def _to_photo(image: Image.Image) -> Photo:
-    source_format = image.format or "PNG"
     exif = image.getexif()
     image = ImageOps.exif_transpose(image)
     exif.pop(0x0112, None)  # orientation has been applied to the pixels
@@ -91,7 +88,6 @@ def _to_photo(image: Image.Image) -> Photo:
         alpha=alpha,
         icc_profile=icc_profile,
         exif=exif.tobytes() if len(exif) else None,
-        format=source_format,
     )
 
 
@@ -120,14 +116,6 @@ def _to_rgb(image: Image.Image, icc_profile: bytes | None) -> tuple[np.ndarray, 
             pass  # a broken profile: fall back to Pillow's plain conversion below
         icc_profile = None
     return np.asarray(image.convert("RGB")), icc_profile
-
-
-def output_format(requested: str | None, photo_format: str) -> str:
-    """Pillow format name to write: the requested one, else the input's (PNG for formats we don't write)."""
-    if requested:
-        return FORMAT_BY_EXTENSION[requested]
-    extension = EXTENSION_BY_FORMAT.get(photo_format, "png")
-    return FORMAT_BY_EXTENSION[extension]
 
 
 def encode_image(
