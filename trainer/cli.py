@@ -138,11 +138,12 @@ def export(
     checkpoint: Path = typer.Argument(..., help="checkpoint.pt, or the run folder holding it."),
     out: Path = typer.Argument(..., help="The .onnx file to write; its name (without .onnx) is the model name."),
     part: Optional[str] = typer.Option(None, help="Which network, for recipes with several (vae: decoder|reconstruction)."),
-    description: Optional[str] = typer.Option(None, help="One line for `portraitize models` [default: the recipe's]."),
+    description: Optional[str] = typer.Option(None, help="One line for `portraitize models`.",
+                                              show_default="the recipe's"),
     fp16: bool = typer.Option(False, help="Also write OUT-fp16.onnx (half the size; for GPU users)."),
     tolerance: float = typer.Option(1e-3, help="Largest allowed |onnxruntime - torch| on random inputs."),
     native_size: Optional[int] = typer.Option(
-        None, help="Translators: the long side the converter feeds by default [default: the training size]."
+        None, help="Translators: the long side the converter feeds by default.", show_default="the training size"
     ),
 ) -> None:
     """Export a checkpoint's generator to one self-contained ONNX file, with metadata and a parity check."""

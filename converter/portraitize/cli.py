@@ -68,12 +68,13 @@ THREADS_HELP = "CPU threads for the model (0: onnxruntime's choice, all cores)."
 def convert(
     src: str = typer.Argument(..., help="A photo, or a folder of photos (searched recursively); a URI with --engine ray."),
     dst: str = typer.Argument(..., help="Output folder; SRC's sub-folder tree is mirrored inside it."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help=f"{MODEL_HELP} [default: oil-portrait]"),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP,
+                                         show_default="oil-portrait, else the first installed translator"),
     device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
     batch_size: int = typer.Option(4, min=1, help="Photos of one size painted per model call."),
     threads: int = typer.Option(0, min=0, help=THREADS_HELP),
     max_size: Optional[int] = typer.Option(
-        None, min=16, help="Long side fed to the model [default: the size the model was trained at]."
+        None, min=16, help="Long side fed to the model.", show_default="the size the model was made for"
     ),
     full_res: bool = typer.Option(
         False, "--full-res", help="Paint photos larger than --max-size at full resolution, in blended tiles."
@@ -82,7 +83,7 @@ def convert(
         False, "--keep-model-size", help="Write the model-sized result instead of restoring the photo's size."
     ),
     output_format: Optional[Format] = typer.Option(
-        None, "--format", help="Output format [default: same as the input; PNG for formats we don't write]."
+        None, "--format", help="Output format.", show_default="the input's; PNG for formats we don't write"
     ),
     quality: int = typer.Option(95, min=1, max=100, help="JPEG/WebP quality."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo outputs that exist (default: skip them)."),
@@ -92,7 +93,7 @@ def convert(
     ),
     engine: Engine = typer.Option(Engine.local, help="local: this machine. ray: a Ray cluster (the ray extra).",
                                   rich_help_panel="Cluster"),
-    address: Optional[str] = typer.Option(None, help="Ray cluster address [default: start Ray on this machine].",
+    address: Optional[str] = typer.Option(None, help="Ray cluster address.", show_default="start Ray on this machine",
                                           rich_help_panel="Cluster"),
     workers: int = typer.Option(2, min=1, help="Ray workers, each holding one model session.", rich_help_panel="Cluster"),
     gpus_per_worker: float = typer.Option(0.0, min=0.0, help="GPUs each Ray worker reserves (e.g. 1, or 0.5 to share).",
@@ -121,7 +122,8 @@ def convert(
 def sample(
     count: int = typer.Option(50, "--count", "-n", min=1, help="How many portraits to paint."),
     out: Path = typer.Option(Path("samples"), "--out", "-o", help="Folder for the PNGs."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help=f"{MODEL_HELP} [default: portrait-gan]"),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP,
+                                         show_default="portrait-gan, else the first installed sampler"),
     seed: int = typer.Option(0, help="The same seed paints the same portraits."),
     truncation: Optional[float] = typer.Option(
         None, min=0.01, help="Redraw latent values beyond +-T: less variety, fewer failures (e.g. 1.5)."
