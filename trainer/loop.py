@@ -205,6 +205,9 @@ class Trainer:
             record = {"step": step, "images": self.counters.images_seen, "seconds": round(self.counters.wall_seconds, 2)}
             with open(self.out / "log.jsonl", "a") as log:
                 log.write(json.dumps({**record, **{name: round(value, 6) for name, value in losses.items()}}) + "\n")
+            if not console.is_terminal:  # a background run's log file gets a line instead of a live bar
+                rate = self.counters.images_seen / max(self.counters.wall_seconds, 1e-9)
+                console.print(f"step {step}/{self.loop.steps}  {rate:.1f} img/s  {shown}", highlight=False)
         if step % self.loop.sample_every == 0:
             self.write_grid()
         if step % self.loop.checkpoint_every == 0:
