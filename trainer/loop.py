@@ -249,11 +249,8 @@ class Trainer:
 
     def write_grid(self) -> None:
         with torch.no_grad():
-            images = self.recipe.preview(self.fixed).float().clamp(-1, 1)
-        pixels = ((images + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
-        path = self.out / "samples" / f"step{self.counters.step:07d}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(contact_sheet(pixels, columns=self.loop.preview_count)).save(path)
+            images = self.recipe.preview(self.fixed)
+        save_grid(images, self.out / "samples" / f"step{self.counters.step:07d}.png", self.loop.preview_count)
 
     def _trim_log(self, step: int) -> None:
         """Drop log lines of steps after the checkpoint: the resumed run writes them again."""
@@ -261,6 +258,13 @@ class Trainer:
         if log_path.exists() and self.is_main:
             kept = [line for line in log_path.read_text().splitlines() if json.loads(line)["step"] <= step]
             log_path.write_text("".join(line + "\n" for line in kept))
+
+
+def save_grid(images: torch.Tensor, path: Path, columns: int) -> None:
+    """[-1, 1] images [N, 3, H, W] as one contact-sheet PNG."""
+    pixels = ((images.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(contact_sheet(pixels, columns=columns)).save(path)
 
 
 class _ImagesPerSecond(ProgressColumn):

@@ -5,12 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from PIL import Image
-
-from portraitize.grid import contact_sheet
-
 from .data import find_images, load_square
 from .export import load_for_inference
+from .loop import save_grid
 
 
 def write_preview(checkpoint: Path, out: Path, count: int, seed: int) -> None:
@@ -20,7 +17,4 @@ def write_preview(checkpoint: Path, out: Path, count: int, seed: int) -> None:
         images = [load_square(path, recipe.config.size) for path in find_images(Path(folder))[: count * 2]]
         fixed[role] = torch.stack([image for image in images if image is not None][:count]).float() / 127.5 - 1
     with torch.no_grad():
-        images = recipe.preview(fixed, seed=seed).float().clamp(-1, 1)
-    pixels = ((images + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(contact_sheet(pixels, columns=count)).save(out)
+        save_grid(recipe.preview(fixed, seed=seed), out, columns=count)

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from . import __version__
 
-EXIT_FAILED_FILES, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+EXIT_USAGE, EXIT_INTERRUPTED = 2, 130  # 1 (some files failed) comes from the convert command
 DEFAULT_MAX_PIXELS = 120_000_000  # mirrors images.DEFAULT_MAX_PIXELS without importing Pillow at start-up
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one line: greppable logs

@@ -18,6 +18,12 @@ GPU_INSTALL_HINT = (
 )
 
 
+def first_line(error: BaseException) -> str:
+    """A one-line reason from an exception (libraries often raise multi-line or empty messages)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class ModelError(Exception):
     """A model file that cannot be used; the message is one line for the user."""
 
@@ -38,8 +44,7 @@ def open_session(source: Path | bytes, providers: list[str] | None = None, threa
         model = source if isinstance(source, bytes) else str(source)
         return ort.InferenceSession(model, sess_options=options, providers=providers or [CPU])
     except Exception as error:  # onnxruntime raises several unrelated exception types for bad files
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ModelError(f"{path}: not a loadable ONNX model ({reason})") from None
+        raise ModelError(f"{path}: not a loadable ONNX model ({first_line(error)})") from None
 
 
 def read_info(session: ort.InferenceSession, path: Path) -> ModelInfo:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine import Engine
+from .engine import Engine, first_line
 from .images import DEFAULT_MAX_PIXELS, FORMAT_BY_EXTENSION, ImageError, Photo, load_photo, write_atomically
 from .plan import Job
 from .translate import PaintSettings, model_input, needs_tiles, paint_photos, render
@@ -109,7 +109,7 @@ def _render_and_write(item: _Decoded, painted: np.ndarray, settings: ConvertSett
     try:
         write_atomically(item.job.target, lambda handle: handle.write(data))
     except OSError as error:
-        return f"cannot write {item.job.target} ({_first_line(error)})"
+        return f"cannot write {item.job.target} ({first_line(error)})"
     return None
 
 
@@ -152,7 +152,3 @@ class _Batcher:
         self.waiting.clear()
         return groups
 
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 
 from .contract import images_to_tensor, tensor_to_float_images, tensor_to_images
-from .engine import Engine
+from .engine import Engine, first_line
 from .images import Photo, encode_image, resize
 
 TILE_OVERLAP = 0.25  # share of a tile that overlaps its neighbour; wide enough to hide instance-norm seams
@@ -144,8 +144,7 @@ def _guarded(paint):
     try:
         return paint()
     except Exception as error:  # onnxruntime's errors have many types; one photo must not stop the batch
-        text = str(error).strip()
-        return f"the model failed on this image ({text.splitlines()[0] if text else type(error).__name__})"
+        return f"the model failed on this image ({first_line(error)})"
 
 
 def render(photo: Photo, painted: np.ndarray, settings: PaintSettings, image_format: str, quality: int) -> bytes:
