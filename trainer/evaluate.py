@@ -20,7 +20,7 @@ from PIL import Image, ImageOps
 from torch import nn
 
 from .data import find_images
-from .models.mobilenet_v2 import IMAGENET_MEAN, IMAGENET_STD, load_mobilenet_v2
+from .models.mobilenet_v2 import ImageNetInput, load_mobilenet_v2
 
 FEATURE_SIZE = 224
 
@@ -33,12 +33,11 @@ class MobileNetFeatures(nn.Module):
     def __init__(self, weights: Path | None):
         super().__init__()
         self.features = load_mobilenet_v2(weights).features.eval()
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1) * 255)
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1) * 255)
+        self.normalise = ImageNetInput()
 
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.features((images.float() - self.mean) / self.std).mean(dim=(2, 3))
+        return self.features(self.normalise(images.float() / 127.5 - 1)).mean(dim=(2, 3))
 
 
 def load_feature_network(weights: Path | None = None, script: Path | None = None) -> nn.Module:

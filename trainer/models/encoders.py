@@ -12,19 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .mobilenet_v2 import IMAGENET_MEAN, IMAGENET_STD, load_mobilenet_v2
-
-
-class _ImageNetInput(nn.Module):
-    """[-1, 1] images -> ImageNet-normalised, as the pretrained weights expect."""
-
-    def __init__(self):
-        super().__init__()
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return ((x + 1) / 2 - self.mean) / self.std
+from .mobilenet_v2 import ImageNetInput, load_mobilenet_v2
 
 
 class MobileNetV2Encoder(nn.Module):
@@ -33,7 +21,7 @@ class MobileNetV2Encoder(nn.Module):
 
     def __init__(self, weights: Path | None = None):
         super().__init__()
-        self.normalise = _ImageNetInput()
+        self.normalise = ImageNetInput()
         self.features = load_mobilenet_v2(weights).features
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
@@ -67,7 +55,7 @@ class ResNet18Encoder(nn.Module):
 
     def __init__(self, weights: Path | None = None):
         super().__init__()
-        self.normalise = _ImageNetInput()
+        self.normalise = ImageNetInput()
         self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
         self.relu = nn.ReLU(inplace=True)

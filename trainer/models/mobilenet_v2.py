@@ -18,6 +18,18 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
+class ImageNetInput(nn.Module):
+    """[-1, 1] images -> ImageNet-normalised, as pretrained weights expect."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return ((x + 1) / 2 - self.mean) / self.std
+
+
 def conv_bn_relu(inputs: int, outputs: int, kernel: int = 3, stride: int = 1, groups: int = 1) -> nn.Sequential:
     return nn.Sequential(
         nn.Conv2d(inputs, outputs, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False),
@@ -79,8 +91,7 @@ class FeatureNetwork(nn.Module):
     def __init__(self, weights: Path | None):
         super().__init__()
         self.features = load_mobilenet_v2(weights).features
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
+        self.normalise = ImageNetInput()
         self.requires_grad_(False)
         self.eval()
 
@@ -88,7 +99,7 @@ class FeatureNetwork(nn.Module):
         return super().train(False)  # batch-norm statistics stay ImageNet's
 
     def forward(self, images: torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
-        x = ((images + 1) / 2 - self.mean) / self.std
+        x = self.normalise(images)
         wanted = {self.LAYERS[name]: name for name in layers}
         last = max(wanted)
         found = {}
