@@ -6,12 +6,15 @@ import json
 
 import numpy as np
 import pytest
-from conftest import SHARED, gradient_image
+import torch
+from conftest import REPO, SHARED, gradient_image
 from PIL import Image
 from typer.testing import CliRunner
 
 from trainer.cli import app as trainer_app
-from trainer.evaluate import embed, evaluate, folder_images, load_feature_network, mean_ssim
+from trainer.data import FaceBox
+from trainer.evaluate import FaceCrops, embed, evaluate, face_retention, folder_images, load_feature_network, mean_ssim, memorisation
+from trainer.faces import FaceDetector
 
 MOBILENET = SHARED / "weights" / "mobilenet_v2_imagenet.pth"
 
@@ -67,9 +70,36 @@ def test_embedding_is_1280_d(folders, network):
 def test_cli_prints_a_table_and_writes_json(folders, sampler, tmp_path):
     result = CliRunner().invoke(trainer_app, [
         "evaluate", "--real", str(folders / "real"), "--model", str(sampler), "--samples", "30",
-        "--features", str(MOBILENET), "--json", str(tmp_path / "scores.json"),
+        "--train", str(folders / "similar"), "--features", str(MOBILENET), "--json", str(tmp_path / "scores.json"),
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "KID x1000" in result.output
+    assert "KID x1000" in result.output and "memorisation: " in result.output
     rows = json.loads((tmp_path / "scores.json").read_text())["rows"]
     assert rows[0]["images"] == 30 and rows[0]["kid_x1000"] > 0
+    assert rows[0]["memorisation"]["samples"] == 30
+
+
+def test_memorisation_flags_copies_of_training_images_and_not_new_ones():
+    generator = torch.Generator().manual_seed(0)
+    train = torch.randn(200, 16, generator=generator)
+    held_out = torch.randn(50, 16, generator=generator)  # unseen draws of the same distribution
+    copies = train[:10] + 0.01 * torch.randn(10, 16, generator=generator)
+    assert memorisation(train, held_out, copies).too_close == 10
+    assert memorisation(train, held_out, torch.randn(10, 16, generator=generator)).too_close <= 2
+
+
+def test_face_crops_frame_the_known_face_and_centre_the_rest(tmp_path):
+    image = np.zeros((300, 200, 3), np.uint8)
+    crops = FaceCrops({(tmp_path / "a.png").resolve(): FaceBox(80, 40, 120, 80)}, framing=2.0)
+    framed = crops(tmp_path / "a.png", image)
+    assert framed.shape == (80, 80, 3)
+    assert crops(tmp_path / "b.png", image).shape == (200, 200, 3)
+
+
+def test_face_retention_counts_faces_the_translation_keeps():
+    detector = FaceDetector(SHARED / "weights")
+    with Image.open(REPO / "examples" / "astronaut.jpg") as photo:
+        face = np.asarray(photo.convert("RGB").resize((256, 256)))
+    blank = np.full_like(face, 128)
+    assert face_retention(detector, [face, blank], [face, face]) == (1, 1)
+    assert face_retention(detector, [face, face], [face, blank]) == (2, 1)

@@ -169,26 +169,41 @@ def evaluate(
     features: Path = typer.Option(Path("../shared/weights/mobilenet_v2_imagenet.pth"), help="MobileNetV2 weights (FID-MNv2)."),
     features_script: Optional[Path] = typer.Option(None, help="TorchScript feature network instead (uint8 NCHW 224 -> [N, D])."),
     device: str = typer.Option("auto", help="Device of the model under test (onnxruntime): auto, cpu or cuda."),
+    faces: Optional[List[Path]] = typer.Option(None, help="Face-box CSVs: crop the real folders (--real, --floor, --images, --train) around the face, as training with --faces did; repeatable."),
+    face_framing: float = typer.Option(2.0, help="Crop side as a multiple of the face size, with --faces."),
+    train: Optional[Path] = typer.Option(None, help="Samplers: the training folder, for the memorisation check (nearest training image of 100 samples)."),
+    detector_weights: Path = typer.Option(Path("../shared/weights"), help="MTCNN weights folder: translators also report whether the face detector still finds the face."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the rows as JSON here."),
 ) -> None:
-    """FID-MNv2 and KID against real paintings; for translators also SSIM to the photo and the gap closed."""
+    """FID-MNv2 and KID against real paintings; translators add SSIM to the photo, gap closed and faces kept."""
     import json
 
     from rich.console import Console
     from rich.table import Table
 
+    from .evaluate import FaceCrops, load_feature_network
     from .evaluate import evaluate as run_evaluation
-    from .evaluate import load_feature_network
+    from .faces import FaceDetector
 
     network = load_feature_network(None if features_script else features, features_script)
-    rows = run_evaluation(real, network, model, photos or (), images or (), floor, samples, seed, device)
-    table = Table(title=f"against {real} (features: {features_script or 'MobileNetV2, FID-MNv2'})")
-    for column in ("what", "images", "FID-MNv2", "KID x1000", "SSIM grey 64", "gap closed"):
+    crop = FaceCrops.from_csvs(faces, face_framing) if faces else None
+    detector = FaceDetector(detector_weights) if model and detector_weights.is_dir() else None
+    rows = run_evaluation(real, network, model, photos or (), images or (), floor, samples, seed, device,
+                          crop=crop, detector=detector, train=train)  # fmt: skip
+    table = Table(title=f"against {real}{' (face crops)' if crop else ''} (features: {features_script or 'MobileNetV2, FID-MNv2'})")
+    for column in ("what", "images", "FID-MNv2", "KID x1000", "SSIM grey 64", "gap closed", "faces kept"):
         table.add_column(column, justify="left" if column == "what" else "right")
     for row in rows:
+        kept = "" if row.faces is None else f"{row.faces[1]}/{row.faces[0]}"
         table.add_row(row.name, str(row.images), f"{row.distance.fid:.1f}", f"{row.distance.kid:.1f} +- {row.distance.kid_std:.1f}",
-                      "" if row.ssim is None else f"{row.ssim:.3f}", "" if row.gap_closed is None else f"{row.gap_closed:.2f}")  # fmt: skip
-    Console().print(table)
+                      "" if row.ssim is None else f"{row.ssim:.3f}", "" if row.gap_closed is None else f"{row.gap_closed:.2f}", kept)  # fmt: skip
+    console = Console()
+    console.print(table)
+    for row in rows:
+        if row.memorisation is not None:
+            found = row.memorisation
+            console.print(f"memorisation: {found.too_close} of {len(found.nearest)} samples are closer to a training image "
+                          f"than the 5th percentile of held-out paintings ({found.threshold:.3f}); closest {min(found.nearest):.3f}")  # fmt: skip
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps({"real": str(real), "rows": [row.as_dict() for row in rows]}, indent=2) + "\n")

@@ -19,7 +19,7 @@ import torch
 from PIL import Image, ImageOps
 from torch import nn
 
-from .data import find_images
+from .data import FaceBox, find_images, read_face_boxes, square_crop
 from .models.mobilenet_v2 import ImageNetInput, load_mobilenet_v2
 
 FEATURE_SIZE = 224
@@ -54,14 +54,36 @@ def read_rgb(path: Path) -> np.ndarray | None:
         return None
 
 
-def folder_images(folder: Path, limit: int | None = None) -> tuple[list[Path], list[np.ndarray]]:
-    """Readable images of a folder (recursive, sorted), as uint8 RGB arrays."""
+@dataclasses.dataclass
+class FaceCrops:
+    """Crop real images as face-aware training did: a square `framing` x the face where a box is known, else centred.
+
+    Samplers trained on such crops must be compared with the same crops of the real sets.
+    """
+
+    boxes: dict[Path, FaceBox]
+    framing: float = 2.0
+
+    @classmethod
+    def from_csvs(cls, csvs: Iterable[Path], framing: float = 2.0) -> FaceCrops:
+        boxes: dict[Path, FaceBox] = {}
+        for csv_path in csvs:
+            boxes |= read_face_boxes(csv_path)
+        return cls(boxes, framing)
+
+    def __call__(self, path: Path, image: np.ndarray) -> np.ndarray:
+        left, top, right, bottom = square_crop(image.shape[1], image.shape[0], self.boxes.get(path.resolve()), self.framing)
+        return image[top:bottom, left:right]
+
+
+def folder_images(folder: Path, limit: int | None = None, crop: FaceCrops | None = None) -> tuple[list[Path], list[np.ndarray]]:
+    """Readable images of a folder (recursive, sorted), as uint8 RGB arrays, optionally face-cropped."""
     paths, images = [], []
     for path in find_images(folder):
         image = read_rgb(path)
         if image is not None:
             paths.append(path)
-            images.append(image)
+            images.append(image if crop is None else crop(path, image))
         if limit is not None and len(images) == limit:
             break
     return paths, images
@@ -159,6 +181,41 @@ def sample_with_converter(model: Path, count: int, seed: int, device: str = "aut
     return list(paint_samples(load_engine(model, device, kind="sampler"), count, seed, None, batch_size=50))
 
 
+def face_retention(detector, originals: list[np.ndarray], results: list[np.ndarray]) -> tuple[int, int]:
+    """(photos where the detector finds a face, of those the ones whose translation still shows one)."""
+    found = kept = 0
+    for original, result in zip(originals, results):
+        if detector.largest_face(original) is not None:
+            found += 1
+            kept += detector.largest_face(result) is not None
+    return found, kept
+
+
+@dataclasses.dataclass
+class Memorisation:
+    """Are samples copies of training images? Nearest-neighbour distances in feature space.
+
+    The threshold is the 5th percentile of the distances from each held-out real image to its nearest
+    training image: a sample closer than that to a training image is closer than real, unseen paintings get.
+    """
+
+    threshold: float
+    nearest: list[float]  # each sample's distance to its nearest training image
+
+    @property
+    def too_close(self) -> int:
+        return sum(distance < self.threshold for distance in self.nearest)
+
+    def as_dict(self) -> dict:
+        return {"samples": len(self.nearest), "threshold_p5": round(self.threshold, 3),
+                "closest": round(min(self.nearest), 3), "closer_than_threshold": self.too_close}  # fmt: skip
+
+
+def memorisation(train: torch.Tensor, held_out: torch.Tensor, samples: torch.Tensor) -> Memorisation:
+    threshold = torch.cdist(held_out, train).min(dim=1).values.quantile(0.05)
+    return Memorisation(float(threshold), torch.cdist(samples, train).min(dim=1).values.tolist())
+
+
 @dataclasses.dataclass
 class Row:
     name: str
@@ -166,6 +223,12 @@ class Row:
     distance: Distance
     ssim: float | None = None
     gap_closed: float | None = None
+    faces: tuple[int, int] | None = None  # (inputs with a face, translations that kept it)
+    memorisation: Memorisation | None = None
+
+    @property
+    def face_retention(self) -> float | None:
+        return self.faces[1] / self.faces[0] if self.faces and self.faces[0] else None
 
     def as_dict(self) -> dict:
         row = {"name": self.name, "images": self.images, **self.distance.as_dict()}
@@ -173,23 +236,35 @@ class Row:
             row["ssim_grey64"] = round(self.ssim, 4)
         if self.gap_closed is not None:
             row["gap_closed"] = round(self.gap_closed, 3)
+        if self.faces is not None:
+            row["faces_in_inputs"], row["faces_kept"] = self.faces
+        if self.memorisation is not None:
+            row["memorisation"] = self.memorisation.as_dict()
         return row
+
+
+MEMORISATION_SAMPLES = 100
 
 
 def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: Iterable[Path] = (),
              images: Iterable[Path] = (), floor: Path | None = None, samples: int = 1000, seed: int = 0,
-             device: str = "auto") -> list[Row]:  # fmt: skip
-    """Score folders and/or a model against the real paintings in `real`."""
-    real_features = embed(folder_images(real)[1], network)
+             device: str = "auto", crop: FaceCrops | None = None, detector=None,
+             train: Path | None = None) -> list[Row]:  # fmt: skip
+    """Score folders and/or a model against the real paintings in `real`.
+
+    `crop` face-crops every real folder (not the model's outputs); `detector` (a FaceDetector) adds face
+    retention to translator rows; `train` (the sampler's training folder) adds the memorisation check.
+    """
+    real_features = embed(folder_images(real, crop=crop)[1], network)
     score = lambda pictures: distance(real_features, embed(pictures, network), seed=seed)  # noqa: E731
     rows = []
     floor_kid = None
     if floor is not None:
-        pictures = folder_images(floor)[1]
+        pictures = folder_images(floor, crop=crop)[1]
         rows.append(Row(f"floor: {floor}", len(pictures), score(pictures)))
         floor_kid = rows[-1].distance.kid
     for folder in images:
-        pictures = folder_images(folder)[1]
+        pictures = folder_images(folder, crop=crop)[1]
         rows.append(Row(f"images: {folder}", len(pictures), score(pictures)))
     if model is None:
         return rows
@@ -197,7 +272,12 @@ def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: 
 
     kind = load_engine(model, "cpu").info.kind
     if kind == "sampler":
-        rows.append(Row(f"samples of {model.stem} (seed {seed})", samples, score(sample_with_converter(model, samples, seed, device))))
+        painted = embed(sample_with_converter(model, samples, seed, device), network)
+        row = Row(f"samples of {model.stem} (seed {seed})", samples, distance(real_features, painted, seed=seed))
+        if train is not None:
+            train_features = embed(folder_images(train, crop=crop)[1], network)
+            row.memorisation = memorisation(train_features, real_features, painted[:MEMORISATION_SAMPLES])
+        rows.append(row)
     for folder in photos if kind == "translator" else ():
         originals = folder_images(folder)[1]
         before = Row(f"photos: {folder}", len(originals), score(originals))
@@ -205,5 +285,7 @@ def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: 
         after = Row(f"{model.stem}({folder})", len(translated), score(translated), ssim=mean_ssim(originals, translated))
         if floor_kid is not None and before.distance.kid > floor_kid:
             after.gap_closed = (before.distance.kid - after.distance.kid) / (before.distance.kid - floor_kid)
+        if detector is not None:
+            after.faces = face_retention(detector, originals, translated)
         rows += [before, after]
     return rows
