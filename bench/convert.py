@@ -1,12 +1,14 @@
 """Benchmark `portraitize convert`: images per second and peak memory on a folder of 512 px photos.
 
     python bench/convert.py [--model NAME|PATH] [--photos DIR] [--count 50] [--size 512] [--huge] [--ray 1,2]
+                            [--sample 50]
 
 Photos default to the NASA portraits in ../shared/data/photos/test/nasa, resized so the long side is
 --size (they are only read, never trained on). Each run is a fresh `portraitize` process, so the figures
 include start-up and model loading, as a user sees them. --huge adds one 6000x4000 photo with --full-res.
 --ray W1,W2 also runs `--engine ray` with each worker count, on 8 photos and on all of them, and fits
 seconds = fixed + photos / rate, so the fixed cost (Ray start, one session per worker) and the rate separate.
+--sample N times `portraitize sample --count N` with the default sampler (and `--grid`).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ def main() -> None:
     parser.add_argument("--batch-sizes", default="1,4")
     parser.add_argument("--huge", action="store_true", help="also a 6000x4000 photo with --full-res")
     parser.add_argument("--ray", help="comma-separated worker counts to run --engine ray with")
+    parser.add_argument("--sample", type=int, help="also time `portraitize sample --count N`")
     options = parser.parse_args()
     model = ["--model", options.model] if options.model else []
 
@@ -99,6 +102,11 @@ def main() -> None:
                 seconds, peak = timed_run(["convert", str(huge), str(out), *model, "--full-res", "--batch-size", str(batch)])
                 print(f"6000x4000 --full-res, --batch-size {batch} (tiles per call): {seconds:.1f} s, peak {peak:.0f} MB "
                       f"(the decoded photo alone is {6000 * 4000 * 3 / 1e6:.0f} MB)")  # fmt: skip
+        if options.sample:
+            for extra in ([], ["--grid"]):
+                out = Path(temp) / f"samples{len(extra)}"
+                seconds, peak = timed_run(["sample", "--count", str(options.sample), "--out", str(out), *extra])
+                print(f"sample --count {options.sample} {' '.join(extra)}: {seconds:.2f} s, peak {peak:.0f} MB")
 
 
 if __name__ == "__main__":
