@@ -102,6 +102,19 @@ def test_existing_run_is_never_overwritten(image_folder, style_image, tmp_path):
         run_loop("vae", config, tmp_path, steps=2)
 
 
+def test_init_from_starts_a_new_run_from_trained_weights_with_other_options(image_folder, style_image, tmp_path):
+    config = tiny_configs(image_folder, style_image)["vae"]
+    trained = run_loop("vae", config, tmp_path / "first", steps=3)
+    tuned = Trainer("vae", dataclasses.replace(config, beta=0.5),
+                    LoopConfig(out=str(tmp_path / "tuned"), steps=2, batch_size=4, init_from=str(tmp_path / "first")))  # fmt: skip
+    for expected, actual in zip(trained.recipe.nets["decoder"].state_dict().values(), tuned.recipe.nets["decoder"].state_dict().values()):
+        assert torch.equal(expected, actual)
+    assert tuned.counters.step == 0
+    with pytest.raises(ValueError, match="a vae checkpoint, not dcgan"):
+        Trainer("dcgan", tiny_configs(image_folder, style_image)["dcgan"],
+                LoopConfig(out=str(tmp_path / "wrong"), steps=1, batch_size=4, init_from=str(tmp_path / "first")))  # fmt: skip
+
+
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(image_folder, style_image, tmp_path, monkeypatch):
     config = tiny_configs(image_folder, style_image)["vae"]
     original = VAERecipe.train_step

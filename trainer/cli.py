@@ -38,6 +38,7 @@ LOOP_OPTIONS = [
     ("data_licence", str, "", "Terms of the training data; written into the exported model."),
     ("export_to", Optional[Path], None, "Export the final generator to this .onnx file."),
     ("resume", bool, False, "Continue the run in --out from its checkpoint (same recipe options)."),
+    ("init_from", Optional[Path], None, "Fine-tune: start the networks from this checkpoint's weights (recipe options may differ); optimisers and step start afresh."),
 ]
 RESUMABLE_CHANGES = {"steps", "time_budget_minutes", "export_to", "sample_every", "checkpoint_every", "log_every"}
 
@@ -82,6 +83,7 @@ def _train(recipe_name: str, config, loop_kwargs: dict) -> None:
         time_budget_minutes=loop_kwargs.pop("time_budget"),
         face_boxes=tuple(str(path) for path in loop_kwargs.pop("faces") or ()),
         export_to=str(export_to) if export_to else None,
+        init_from=str(init_from) if (init_from := loop_kwargs.pop("init_from")) else None,
         **loop_kwargs,
     )
     try:

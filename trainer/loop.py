@@ -56,6 +56,7 @@ class LoopConfig:
     face_framing: float = 2.0
     data_licence: str = ""
     export_to: str | None = None
+    init_from: str | None = None  # a checkpoint whose network weights start this run (fine-tuning)
 
 
 @dataclasses.dataclass
@@ -104,6 +105,8 @@ class Trainer:
             raise FileExistsError(
                 f"{self.checkpoint_path} exists: pass --resume to continue that run, or choose another --out"
             )
+        elif loop.init_from:
+            self._init_from(Path(loop.init_from))
         self.streams, self.fixed = self._load_data()
         if self.world_size > 1:
             self.recipe.nets = {
@@ -133,6 +136,16 @@ class Trainer:
         self._trim_log(self.counters.step)
         if self.is_main:
             console.print(f"resuming {self.checkpoint_path} at step {self.counters.step}")
+
+    def _init_from(self, path: Path) -> None:
+        state = load_checkpoint(path)
+        if state["recipe"] != self.recipe_name:
+            raise ValueError(f"--init-from {path}: a {state['recipe']} checkpoint, not {self.recipe_name}")
+        nets = state["recipe_state"]["nets"]
+        for name in self.recipe.nets:
+            self.recipe.unwrapped(name).load_state_dict(nets[name])
+        if self.is_main:
+            console.print(f"networks start from {path} (step {state['counters']['step']})")
 
     def _load_data(self) -> tuple[dict[str, BatchStream], dict[str, torch.Tensor]]:
         faces = {}
