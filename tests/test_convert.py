@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import stat
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from PIL import Image
 
 import portraitize.engine
 from portraitize.engine import Engine
+from portraitize.images import FILE_MODE
 
 
 def digest(folder):
@@ -63,6 +65,8 @@ def test_converts_a_mixed_folder_mirroring_the_tree(cli, translator, mixed_folde
             assert painted.format == source.format
             difference = np.abs(np.asarray(painted.convert("RGB"), float) - np.asarray(source.convert("RGB"), float))
             assert difference.mean() > 5, f"{relative} was not painted"
+        # the private mode of the temp file must not stick to the output
+        assert stat.S_IMODE((dst / relative).stat().st_mode) == FILE_MODE
 
 
 def test_rerun_skips_existing_and_overwrite_redoes(cli, translator, tmp_path):

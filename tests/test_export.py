@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+
 import numpy as np
 import onnx
 import pytest
@@ -12,6 +14,7 @@ from typer.testing import CliRunner
 
 import trainer.export
 from portraitize.contract import ModelInfo
+from portraitize.images import FILE_MODE
 from trainer.cli import app as trainer_app
 from trainer.export import ExportError, export_checkpoint
 
@@ -37,6 +40,7 @@ def test_export_writes_contract_and_runs_in_the_converter(recipe, part, kind, ch
     assert model.opset_import[0].version >= 17
     assert not any(tensor.data_location == onnx.TensorProto.EXTERNAL for tensor in model.graph.initializer)
     assert [path.name for path in tmp_path.iterdir()] == [out.name], "one self-contained file"
+    assert stat.S_IMODE(out.stat().st_mode) == FILE_MODE, "readable like any new file, not the temp file's 0600"
     info = ModelInfo.from_metadata({entry.key: entry.value for entry in model.metadata_props})
     assert (info.kind, info.name, info.family) == (kind, out.stem, recipe)
     assert info.data_licence == "test images made by the tests" and "2 steps" in info.training_summary

@@ -18,6 +18,7 @@ import onnx
 import torch
 
 from portraitize.contract import ModelInfo, images_to_tensor, round_up
+from portraitize.images import FILE_MODE
 
 from .checkpoint import load_checkpoint
 from .loop import build_recipe
@@ -82,6 +83,7 @@ def export_checkpoint(checkpoint: Path, out: Path, part: str | None = None, desc
         error = parity_error(temp, spec, info)
         if error > tolerance:
             raise ExportError(f"onnxruntime differs from torch by {error:.2e} (> {tolerance:g}); {out} not written")
+        os.chmod(temp, FILE_MODE)
         os.replace(temp, out)
     finally:
         temp.unlink(missing_ok=True)

@@ -152,6 +152,17 @@ def save_image(path: Path, rgb: np.ndarray, image_format: str, quality: int, **c
     write_atomically(path, lambda handle: handle.write(data))
 
 
+def _file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+# The mode open() would give a new file. mkstemp makes its temp file private (0600); the finished file must
+# not stay so. Read once at import: the umask is process-wide, so probing it later could race with threads.
+FILE_MODE = _file_mode()
+
+
 def write_atomically(path: Path, write) -> None:
     """Call write(file) on a temp file next to `path`, then rename it to `path`; never leave the temp."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -159,6 +170,7 @@ def write_atomically(path: Path, write) -> None:
     try:
         with os.fdopen(handle, "wb") as temp_file:
             write(temp_file)
+        os.chmod(temp_name, FILE_MODE)
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
