@@ -115,6 +115,33 @@ def test_init_from_starts_a_new_run_from_trained_weights_with_other_options(imag
                 LoopConfig(out=str(tmp_path / "wrong"), steps=1, batch_size=4, init_from=str(tmp_path / "first")))  # fmt: skip
 
 
+def test_projected_critic_learns_while_its_feature_network_stays_frozen(image_folder, style_image):
+    torch.manual_seed(0)
+    config = dataclasses.replace(tiny_configs(image_folder, style_image)["unet"], critic="features", d_width=8)
+    recipe = UNetRecipe(config, torch.device("cpu"))
+    critic = recipe.nets["discriminator"]
+    frozen = {key: value.clone() for key, value in critic.state_dict().items() if not key.startswith("heads.") or ".mixing." in key}
+    heads = {key: value.clone() for key, value in critic.state_dict().items() if key not in frozen}
+    batch = BatchStream(ImageFolder(image_folder, config.size), batch_size=4, seed=0).batch(0)
+    recipe.total_steps = 12
+    losses = [recipe.train_step({"photos": batch, "paintings": batch.flip(0)}, step)["loss_d"] for step in range(12)]
+    state = critic.state_dict()
+    assert all(torch.equal(value, state[key]) for key, value in frozen.items())
+    assert not all(torch.equal(value, state[key]) for key, value in heads.items())
+    assert sum(losses[-3:]) < sum(losses[:3]), losses
+    assert [logits.shape[-1] for logits in critic(batch)] == [4, 2, 1]  # strides 8, 16 and 32 of 32 px
+
+
+def test_init_from_with_another_critic_keeps_the_generator_and_starts_the_critic_fresh(image_folder, style_image, tmp_path):
+    config = tiny_configs(image_folder, style_image)["unet"]
+    trained = run_loop("unet", config, tmp_path / "first", steps=2)
+    tuned = Trainer("unet", dataclasses.replace(config, critic="features"),
+                    LoopConfig(out=str(tmp_path / "tuned"), steps=1, batch_size=4, init_from=str(tmp_path / "first")))  # fmt: skip
+    for expected, actual in zip(trained.recipe.nets["generator"].state_dict().values(), tuned.recipe.nets["generator"].state_dict().values()):
+        assert torch.equal(expected, actual)
+    assert "heads.head.network.0.parametrizations.weight.original" in tuned.recipe.nets["discriminator"].state_dict()
+
+
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(image_folder, style_image, tmp_path, monkeypatch):
     config = tiny_configs(image_folder, style_image)["vae"]
     original = VAERecipe.train_step

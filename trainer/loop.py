@@ -141,11 +141,19 @@ class Trainer:
         state = load_checkpoint(path)
         if state["recipe"] != self.recipe_name:
             raise ValueError(f"--init-from {path}: a {state['recipe']} checkpoint, not {self.recipe_name}")
-        nets = state["recipe_state"]["nets"]
+        # A network whose shape the new options changed (e.g. another --critic) starts fresh; the rest carry over.
+        loaded, fresh = [], []
         for name in self.recipe.nets:
-            self.recipe.unwrapped(name).load_state_dict(nets[name])
+            try:
+                self.recipe.unwrapped(name).load_state_dict(state["recipe_state"]["nets"][name])
+                loaded.append(name)
+            except (KeyError, RuntimeError):
+                fresh.append(name)
+        if not loaded:
+            raise ValueError(f"--init-from {path}: none of its networks fit these options")
         if self.is_main:
-            console.print(f"networks start from {path} (step {state['counters']['step']})")
+            console.print(f"{', '.join(loaded)} start from {path} (step {state['counters']['step']})"
+                          + (f"; {', '.join(fresh)} start fresh (other shape)" if fresh else ""))  # fmt: skip
 
     def _load_data(self) -> tuple[dict[str, BatchStream], dict[str, torch.Tensor]]:
         faces = {}
