@@ -129,7 +129,19 @@ def test_projected_critic_learns_while_its_feature_network_stays_frozen(image_fo
     assert all(torch.equal(value, state[key]) for key, value in frozen.items())
     assert not all(torch.equal(value, state[key]) for key, value in heads.items())
     assert sum(losses[-3:]) < sum(losses[:3]), losses
-    assert [logits.shape[-1] for logits in critic(batch)] == [4, 2, 1]  # strides 8, 16 and 32 of 32 px
+    assert [logits.shape[-1] for logits in critic(batch)] == [16, 8, 4]  # strides 8, 16, 32 of 32 px upsampled to 128
+
+
+def test_dcgan_with_a_projected_critic_learns_from_one_logit_per_image(image_folder, style_image):
+    torch.manual_seed(0)
+    config = dataclasses.replace(tiny_configs(image_folder, style_image)["dcgan"], critic="features", loss="hinge",
+                                 feature_weights=str(MOBILENET))  # fmt: skip
+    recipe = DCGANRecipe(config, torch.device("cpu"))
+    batch = BatchStream(ImageFolder(image_folder, config.size), batch_size=4, seed=0).batch(0)
+    assert recipe.judge(batch).shape == (4,)
+    recipe.total_steps = 12
+    losses = [recipe.train_step({"images": batch}, step)["loss_d"] for step in range(12)]
+    assert sum(losses[-3:]) < 0.9 * sum(losses[:3]), losses
 
 
 def test_init_from_with_another_critic_keeps_the_generator_and_starts_the_critic_fresh(image_folder, style_image, tmp_path):

@@ -12,12 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from .mobilenet_v2 import FeatureNetwork
 
 STAGES = {"block6": 32, "block13": 96, "head": 1280}  # FeatureNetwork layer -> its channels
+MIN_SIZE = 128  # smaller images are upsampled first: at 64 px the stride-32 stage would see 2x2 cells
 
 
 class FeatureHead(nn.Module):
@@ -50,5 +52,7 @@ class ProjectedDiscriminator(nn.Module):
 
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
         """One map of real/fake logits per stage, coarser maps judging larger regions."""
+        if images.shape[-1] < MIN_SIZE:
+            images = F.interpolate(images, size=MIN_SIZE, mode="bilinear", align_corners=False)
         features = self.features(images, tuple(STAGES))
         return [head(features[name]) for name, head in self.heads.items()]

@@ -2,12 +2,14 @@
 
 Options: the loss ("bce": the original non-saturating DCGAN loss; "hinge"; "lsgan"), one-sided label
 smoothing and label noise (bce/lsgan), R1 gradient penalty, spectral norm in D, Adam (lr 2e-4, beta1 0.5)
-or RMSprop, and DiffAugment on real and fake images alike.
+or RMSprop, and DiffAugment on real and fake images alike. The critic is DCGAN's own convolutional D or a
+projected discriminator on frozen ImageNet features (--critic features), which learns from few images faster.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import torch
 
@@ -15,6 +17,8 @@ from ..augment import diff_augment
 from ..data import seeded_generator
 from ..losses import discriminator_loss, generator_loss, r1_penalty
 from ..models.dcgan import Discriminator, Generator
+from ..models.mobilenet_v2 import DEFAULT_WEIGHTS
+from ..models.projected import ProjectedDiscriminator
 from .base import ExportSpec, Recipe, option
 
 R1_INTERVAL = 4  # lazy regularisation (StyleGAN2): the penalty every 4th step, scaled by 4
@@ -32,6 +36,9 @@ class DCGANConfig:
     label_noise: float = option(0.0, help="Probability of flipping each D label (bce/lsgan).")
     r1_gamma: float = option(0.0, help="R1 gradient penalty weight (0: off).")
     spectral_norm: bool = option(False, help="Spectral norm in D instead of batch norm.")
+    critic: str = option("conv", help="conv (DCGAN's discriminator) or features (projected discriminator: trainable "
+                         "heads on frozen MobileNetV2 features at three scales).")
+    feature_weights: str | None = option(DEFAULT_WEIGHTS, help="MobileNetV2 state_dict for --critic features.")
     optimizer: str = option("adam", help="adam (beta1 below, beta2 0.999) or rmsprop.")
     lr: float = option(2e-4, help="Learning rate of G and D.")
     beta1: float = option(0.5, help="Adam beta1.")
@@ -50,11 +57,22 @@ class DCGANRecipe(Recipe):
         self.nets["generator"] = Generator(config.size, config.latent_size, config.width, config.max_channels).to(device)
         if not training:
             return
-        self.nets["discriminator"] = Discriminator(
-            config.size, config.width, config.max_channels, config.spectral_norm
-        ).to(device)
+        self.nets["discriminator"] = self._critic().to(device)
         for name, net in self.nets.items():
-            self.optimizers[name] = self._optimizer(net.parameters())
+            self.optimizers[name] = self._optimizer([parameter for parameter in net.parameters() if parameter.requires_grad])
+
+    def _critic(self) -> torch.nn.Module:
+        config = self.config
+        if config.critic == "conv":
+            return Discriminator(config.size, config.width, config.max_channels, config.spectral_norm)
+        if config.critic == "features":
+            return ProjectedDiscriminator(Path(config.feature_weights) if config.feature_weights else None, config.width)
+        raise ValueError(f"--critic must be conv or features, not {config.critic!r}")
+
+    def judge(self, images: torch.Tensor) -> torch.Tensor:
+        """One logit per image; a projected critic's logit maps are averaged per scale and summed."""
+        logits = self.nets["discriminator"](images)
+        return sum(scale.mean(dim=(1, 2, 3)) for scale in logits) if isinstance(logits, list) else logits
 
     def _optimizer(self, parameters) -> torch.optim.Optimizer:
         if self.config.optimizer == "rmsprop":
@@ -77,15 +95,15 @@ class DCGANRecipe(Recipe):
 
     def train_step(self, batches: dict[str, torch.Tensor], step: int) -> dict[str, float]:
         config, real = self.config, batches["images"]
-        generator, discriminator = self.nets["generator"], self.nets["discriminator"]
+        generator = self.nets["generator"]
         latent = torch.randn(len(real), config.latent_size, device=self.device)
         fake = generator(latent)
 
         # Discriminator: real vs (detached) fake, both augmented the same way.
         use_r1 = config.r1_gamma > 0 and step % R1_INTERVAL == 0
         real_input = diff_augment(real, config.diffaugment).detach().requires_grad_(use_r1)
-        real_logits = discriminator(real_input)
-        fake_logits = discriminator(diff_augment(fake.detach(), config.diffaugment))
+        real_logits = self.judge(real_input)
+        fake_logits = self.judge(diff_augment(fake.detach(), config.diffaugment))
         real_target, fake_target = self._targets(len(real))
         loss_d = discriminator_loss(config.loss, real_logits, fake_logits, real_target, fake_target)
         stats = {}
@@ -98,7 +116,7 @@ class DCGANRecipe(Recipe):
         self.optimizers["discriminator"].step()
 
         # Generator: make D call the (augmented) fakes real.
-        fake_logits_for_g = discriminator(diff_augment(fake, config.diffaugment))
+        fake_logits_for_g = self.judge(diff_augment(fake, config.diffaugment))
         loss_g = generator_loss(config.loss, fake_logits_for_g)
         self.optimizers["generator"].zero_grad(set_to_none=True)
         loss_g.backward()
