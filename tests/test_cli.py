@@ -44,7 +44,7 @@ def test_models_lists_installed_models_and_invalid_files(cli, translator, sample
     result = subprocess.run([sys.executable, "-m", "portraitize", "models"], capture_output=True, text=True,
                             env={**os.environ, "COLUMNS": "200"})  # fmt: skip
     assert result.returncode == 0, result.stderr
-    for text in ("tiny-painter", "translator (test)", "tiny-sampler", "latent 8 -> 16x16", "broken", "invalid"):
+    for text in ("tiny-painter", "translator (test)", "tiny-sampler", "latent 8 -> 16x16", "broken", "invalid", "SSIM 0.99 in a test"):
         assert text in result.stdout
 
 

@@ -34,7 +34,7 @@ def checkpoints(image_folder, style_image, tmp_path_factory):  # noqa: F811
 @pytest.mark.parametrize(("recipe", "part", "kind"), PARTS)
 def test_export_writes_contract_and_runs_in_the_converter(recipe, part, kind, checkpoints, cli, tmp_path):
     out = tmp_path / f"tiny-{recipe}.onnx"
-    export_checkpoint(checkpoints[recipe], out, part=part)
+    export_checkpoint(checkpoints[recipe], out, part=part, quality="KID x1000 12.3 on the test set")
 
     model = onnx.load(out)
     assert model.opset_import[0].version >= 17
@@ -44,6 +44,7 @@ def test_export_writes_contract_and_runs_in_the_converter(recipe, part, kind, ch
     info = ModelInfo.from_metadata({entry.key: entry.value for entry in model.metadata_props})
     assert (info.kind, info.name, info.family) == (kind, out.stem, recipe)
     assert info.data_licence == "test images made by the tests" and "2 steps" in info.training_summary
+    assert info.quality == "KID x1000 12.3 on the test set"
 
     if kind == "translator":
         result = cli("convert", EXAMPLES, tmp_path / "painted", "-m", out)

@@ -18,7 +18,7 @@ MODELS = sorted((REPO / "exported").glob("*.onnx"))
 def test_shipped_model_is_valid_and_paints(path):
     engine = load_engine(path, "cpu")
     info = engine.info
-    assert info.name == path.stem and info.description and info.training_summary and info.data_licence
+    assert info.name == path.stem and info.description and info.training_summary and info.data_licence and info.quality
     assert path.stat().st_size < 80e6
     if info.kind == "translator":
         photo = load_photo(EXAMPLES / "astronaut.jpg")

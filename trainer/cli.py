@@ -147,13 +147,14 @@ def export(
     native_size: Optional[int] = typer.Option(
         None, help="Translators: the long side the converter feeds by default.", show_default="the training size"
     ),
+    quality: str = typer.Option("", help="One line of measured quality (from `evaluate`), shown by `portraitize models`."),
 ) -> None:
     """Export a checkpoint's generator to one self-contained ONNX file, with metadata and a parity check."""
     from .export import ExportError, export_checkpoint
 
     try:
         export_checkpoint(checkpoint, out, part=part, description=description, fp16=fp16, tolerance=tolerance,
-                          native_size=native_size)  # fmt: skip
+                          native_size=native_size, quality=quality)  # fmt: skip
     except (ExportError, FileNotFoundError, KeyError) as error:
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from None

@@ -51,12 +51,13 @@ def training_summary(state: dict) -> str:
     return (
         f"{state['recipe']} recipe, {counters['step']} steps x batch {loop['batch_size']} "
         f"({counters['images_seen']} images seen), {counters['wall_seconds'] / 60:.1f} min on {state['hardware']}; "
-        f"data: {data}"
+        f"data: {data}" + (f"; networks started from {loop['init_from']}" if loop.get("init_from") else "")
     )
 
 
 def export_checkpoint(checkpoint: Path, out: Path, part: str | None = None, description: str | None = None,
-                      fp16: bool = False, tolerance: float = 1e-3, native_size: int | None = None) -> ModelInfo:  # fmt: skip
+                      fp16: bool = False, tolerance: float = 1e-3, native_size: int | None = None,
+                      quality: str = "") -> ModelInfo:  # fmt: skip
     recipe, state = load_for_inference(Path(checkpoint))
     specs = recipe.export_specs()
     if part is not None and part not in specs:
@@ -72,6 +73,7 @@ def export_checkpoint(checkpoint: Path, out: Path, part: str | None = None, desc
         family=state["recipe"],
         training_summary=training_summary(state),
         data_licence=state["loop_config"].get("data_licence") or "not stated",
+        quality=quality,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)

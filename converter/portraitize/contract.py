@@ -46,6 +46,7 @@ class ModelInfo:
     input_layout: str = "NCHW"
     training_summary: str = ""
     data_licence: str = ""
+    quality: str = ""  # measured on held-out data, one line from the model card (added after evaluation)
     contract_version: str = CONTRACT_VERSION
 
     def __post_init__(self) -> None:

@@ -32,11 +32,12 @@ class ExportSpec:
     size_multiple: int = 1
     latent_size: int = 0
 
-    def info(self, name: str, description: str, family: str, training_summary: str, data_licence: str) -> ModelInfo:
+    def info(self, name: str, description: str, family: str, training_summary: str, data_licence: str,
+             quality: str = "") -> ModelInfo:  # fmt: skip
         return ModelInfo(
             kind=self.kind, name=name, description=description, family=family, native_size=self.native_size,
             size_multiple=self.size_multiple, latent_size=self.latent_size, training_summary=training_summary,
-            data_licence=data_licence,
+            data_licence=data_licence, quality=quality,
         )  # fmt: skip
 
 

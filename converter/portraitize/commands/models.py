@@ -28,6 +28,6 @@ def show_models(console: Console) -> None:
             shape = f"latent {info.latent_size} -> {info.native_size}x{info.native_size}"
         else:
             shape = f"long side {info.native_size} (multiple of {info.size_multiple})"
-        summary = info.description + ("\n" + info.training_summary if info.training_summary else "")
+        summary = "\n".join(part for part in (info.description, info.training_summary, info.quality) if part)
         table.add_row(escape(entry.name), f"{info.kind} ({info.family})", shape, size, escape(summary))
     Console().print(table)
