@@ -43,7 +43,7 @@ def test_export_writes_contract_and_runs_in_the_converter(recipe, part, kind, ch
     assert stat.S_IMODE(out.stat().st_mode) == FILE_MODE, "readable like any new file, not the temp file's 0600"
     info = ModelInfo.from_metadata({entry.key: entry.value for entry in model.metadata_props})
     assert (info.kind, info.name, info.family) == (kind, out.stem, recipe)
-    assert info.data_licence == "test images made by the tests" and "2 steps" in info.training_summary
+    assert info.data_licence == "test images made by the tests" and "2 steps" in info.training_summary and " CPU (" in info.training_summary
     assert info.quality == "KID x1000 12.3 on the test set"
 
     if kind == "translator":

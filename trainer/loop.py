@@ -76,10 +76,14 @@ def pick_device(requested: str) -> torch.device:
     return torch.device(requested)
 
 
-def hardware_name(device: torch.device) -> str:
+def hardware_name(device: torch.device, processes: int = 1) -> str:
+    """What a model card says the run trained on, e.g. 'x86_64 CPU (2 threads)' or '4 x NVIDIA H100'."""
     if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+        name = torch.cuda.get_device_name(device)
+    else:
+        threads = torch.get_num_threads()
+        name = f"{platform.processor() or platform.machine()} CPU ({threads} thread{'s' if threads > 1 else ''})"
+    return name if processes == 1 else f"{processes} x {name}"
 
 
 def build_recipe(name: str, config: Any, device: torch.device, training: bool = True) -> Recipe:
@@ -260,7 +264,7 @@ class Trainer:
             "rng": rng_state(),
             "counters": dataclasses.asdict(self.counters),
             "data": self.data_summary,
-            "hardware": f"{hardware_name(self.device)} x{self.world_size}",
+            "hardware": hardware_name(self.device, self.world_size),
             "torch": torch.__version__,
         }
 

@@ -149,7 +149,7 @@ def models() -> None:
     """List installed models: name, kind, size, training summary."""
     from .commands.models import show_models
 
-    show_models(console)
+    show_models(Console(highlight=False))  # the listing is the command's output: stdout, unlike messages
 
 
 def _guarded(run) -> int:

@@ -1,4 +1,4 @@
-"""`portraitize models`: a table of the installed models, read from their metadata."""
+"""`portraitize models`: the installed models, one block each, read from their metadata."""
 
 from __future__ import annotations
 
@@ -15,19 +15,24 @@ def show_models(console: Console) -> None:
         folders = ", ".join(str(folder) for folder in search_dirs())
         console.print(f"no models installed (looked in {escape(folders)}; add folders with ${MODELS_ENV})")
         return
-    table = Table(title="installed models", show_lines=True)
-    for column in ("name", "kind", "input size", "file size", "training summary"):
-        table.add_column(column, overflow="fold")
+    # One block per model rather than one wide table: the summaries are sentences, and a table column
+    # squeezed into an 80-column terminal folds them into a word per line.
     for entry in entries:
         size = f"{entry.size_bytes / 1e6:.1f} MB"
         if entry.info is None:
-            table.add_row(escape(entry.name), "[red]invalid[/]", "", size, escape(entry.problem))
+            console.print(f"[bold]{escape(entry.name)}[/]  [red]invalid[/] ({size}): {escape(entry.problem)}\n")
             continue
         info = entry.info
         if info.kind == "sampler":
             shape = f"latent {info.latent_size} -> {info.native_size}x{info.native_size}"
         else:
             shape = f"long side {info.native_size} (multiple of {info.size_multiple})"
-        summary = "\n".join(part for part in (info.description, info.training_summary, info.quality) if part)
-        table.add_row(escape(entry.name), f"{info.kind} ({info.family})", shape, size, escape(summary))
-    Console().print(table)
+        console.print(f"[bold]{escape(entry.name)}[/]  {info.kind} ({escape(info.family)}), {shape}, {size}")
+        details = Table.grid(padding=(0, 1))
+        details.add_column(style="dim", no_wrap=True)
+        details.add_column(overflow="fold")
+        for label, text in (("about", info.description), ("trained", info.training_summary),
+                            ("quality", info.quality), ("data", info.data_licence)):  # fmt: skip
+            if text:
+                details.add_row(f"  {label}", escape(text))
+        console.print(details, "")
