@@ -195,7 +195,8 @@ def evaluate(
                           crop=crop, detector=detector, train=train)  # fmt: skip
     table = Table(title=f"against {real}{' (face crops)' if crop else ''} (features: {features_script or 'MobileNetV2, FID-MNv2'})")
     for column in ("what", "images", "FID-MNv2", "KID x1000", "SSIM grey 64", "gap closed", "faces kept"):
-        table.add_column(column, justify="left" if column == "what" else "right")
+        # the row names are paths: fold them rather than cut them to "unet-per…" in a narrow terminal
+        table.add_column(column, justify="left" if column == "what" else "right", overflow="fold")
     for row in rows:
         kept = "" if row.faces is None else f"{row.faces[1]}/{row.faces[0]}"
         table.add_row(row.name, str(row.images), f"{row.distance.fid:.1f}", f"{row.distance.kid:.1f} +- {row.distance.kid_std:.1f}",
