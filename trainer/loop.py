@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import json
 import math
 import os
@@ -118,6 +119,14 @@ class Trainer:
                 for name, net in self.recipe.nets.items()
             }  # fmt: skip
 
+    def _leave_process_group(self) -> None:
+        # DDP reducers hold the group; dropping them first keeps gloo's threads from being torn down at
+        # interpreter exit, which aborted a rank now and then ("terminate called without an active exception").
+        self.recipe.nets = {name: self.recipe.unwrapped(name) for name in self.recipe.nets}
+        gc.collect()
+        dist.barrier()  # every rank finished its last step before the group goes away
+        dist.destroy_process_group()
+
     @property
     def is_main(self) -> bool:
         return self.rank == 0
@@ -207,8 +216,7 @@ class Trainer:
                     break
         self.save()
         if self.world_size > 1:
-            dist.barrier()  # every rank finished its last step before the group goes away
-            dist.destroy_process_group()
+            self._leave_process_group()
         if self.is_main:
             console.print(f"{stop_reason} at step {self.counters.step}: checkpoint {self.checkpoint_path}")
             self.write_grid()
