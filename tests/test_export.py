@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import stat
 
 import numpy as np
 import onnx
 import pytest
+import torch
 from conftest import EXAMPLES
 from PIL import Image
 from test_trainer import image_folder, run_loop, style_image, tiny_configs  # noqa: F401  (fixtures)
@@ -78,6 +80,10 @@ def test_trainer_cli_trains_resumes_exports_and_previews(image_folder, style_ima
                                          "--export-to", str(tmp_path / "vae-cli.onnx")])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (tmp_path / "vae-cli.onnx").exists()
+    shutil.copytree(tmp_path / "run", tmp_path / "copied")  # a run folder copied elsewhere resumes from there
+    result = runner.invoke(trainer_app, [*common, "--steps", "4", "--resume", "--out", str(tmp_path / "copied")])
+    assert result.exit_code == 0, result.output
+    assert torch.load(tmp_path / "copied" / "checkpoint.pt", weights_only=False)["counters"]["step"] == 4
     result = runner.invoke(trainer_app, ["sample", str(tmp_path / "run"), "--out", str(tmp_path / "grid.png"),
                                          "--count", "4"])  # fmt: skip
     assert result.exit_code == 0, result.output

@@ -40,7 +40,10 @@ LOOP_OPTIONS = [
     ("resume", bool, False, "Continue the run in --out from its checkpoint (same recipe options)."),
     ("init_from", Optional[Path], None, "Fine-tune: start the networks from this checkpoint's weights (recipe options may differ); optimisers and step start afresh."),
 ]
-RESUMABLE_CHANGES = {"steps", "time_budget_minutes", "export_to", "sample_every", "checkpoint_every", "log_every"}
+# Settings that do not change what the next step computes: a run folder may be copied or moved (out), and the
+# weights a run started from (init_from) are in its checkpoint by now.
+RESUMABLE_CHANGES = {"steps", "time_budget_minutes", "export_to", "sample_every", "checkpoint_every", "log_every",
+                     "out", "init_from"}  # fmt: skip
 
 
 def _recipe_parameters(config_class: type) -> list[inspect.Parameter]:
