@@ -195,6 +195,7 @@ class Trainer:
         loop, start = self.loop, time.monotonic()
         budget = loop.time_budget_minutes * 60 if loop.time_budget_minutes else math.inf
         already = self.counters.wall_seconds
+        self._last_logged = (self.counters.images_seen, already)
         stop_reason = "done"
         with self._progress() as progress, _StopRequest() as stop:
             task = progress.add_task("training", total=loop.steps, completed=self.counters.step, losses="")
@@ -239,8 +240,11 @@ class Trainer:
             with open(self.out / "log.jsonl", "a") as log:
                 log.write(json.dumps({**record, **{name: round(value, 6) for name, value in losses.items()}}) + "\n")
             if not console.is_terminal:  # a background run's log file gets a line instead of a live bar
-                rate = self.counters.images_seen / max(self.counters.wall_seconds, 1e-9)
+                # The speed since the last line, not the run's average, which a resumed run's past would skew.
+                images, seconds = self._last_logged
+                rate = (self.counters.images_seen - images) / max(self.counters.wall_seconds - seconds, 1e-9)
                 console.print(f"step {step}/{self.loop.steps}  {rate:.1f} img/s  {shown}", highlight=False)
+                self._last_logged = (self.counters.images_seen, self.counters.wall_seconds)
         if step % self.loop.sample_every == 0:
             self.write_grid()
         if step % self.loop.checkpoint_every == 0:
