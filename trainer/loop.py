@@ -263,7 +263,8 @@ class Trainer:
         return Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
             _ImagesPerSecond(self.loop.batch_size * self.world_size), TimeRemainingColumn(),
-            TextColumn("{task.fields[losses]}"), console=console, disable=not self.is_main,
+            TextColumn("{task.fields[losses]}"), console=console,
+            disable=not (self.is_main and console.is_terminal),  # a log file gets plain lines instead (_after_step)
         )  # fmt: skip
 
     # -- outputs -----------------------------------------------------------------------------------
