@@ -43,7 +43,7 @@ def tiny_configs(image_folder, style_image):
         "dcgan": DCGANConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
         "vae": VAEConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
         "unet": UNetConfig(photos=str(image_folder), paintings=str(image_folder), encoder_weights=str(MOBILENET),
-                           size=32, width=4, d_width=4),
+                           size=32, width=16, d_width=4),
         "cyclegan": CycleGANConfig(photos=str(image_folder), paintings=str(image_folder), size=32, width=4,
                                    residual_blocks=1, d_width=4, pool_size=3),
     }  # fmt: skip
@@ -272,3 +272,17 @@ def test_resnet18_encoder_loads_a_torchvision_style_state_dict(tmp_path):
     net = UNet("resnet18", str(tmp_path / "resnet18.pth"), width=4)
     assert torch.equal(net.encoder.layer4[1].conv2.weight, source.layer4[1].conv2.weight)
     assert net(torch.rand(1, 3, 64, 96) * 2 - 1).shape == (1, 3, 64, 96)
+
+
+def test_unet_decoder_is_unnormalised_by_default_and_instance_norm_stays_loadable():
+    from trainer.models.unet import UNet
+
+    def instance_norms(net):
+        return sum(isinstance(module, torch.nn.InstanceNorm2d) for module in net.decoder.modules())
+
+    plain, older = UNet(width=4), UNet(width=4, decoder_norm="instance")
+    assert (instance_norms(plain), instance_norms(older)) == (0, 10)  # two convs in each of five blocks
+    image = torch.rand(1, 3, 64, 64) * 2 - 1
+    assert plain(image).shape == older(image).shape == (1, 3, 64, 64)
+    with pytest.raises(ValueError, match="decoder norm must be one of none, instance, not 'batch'"):
+        UNet(width=4, decoder_norm="batch")

@@ -6,12 +6,12 @@ import torch
 from torch import nn
 
 
-def conv_norm_relu(inputs: int, outputs: int, kernel: int = 3, stride: int = 1) -> nn.Sequential:
-    """Reflection-padded conv + instance norm + ReLU: no zero borders, no dependence on batch statistics."""
+def conv_norm_relu(inputs: int, outputs: int, kernel: int = 3, stride: int = 1, norm: bool = True) -> nn.Sequential:
+    """Reflection-padded conv + instance norm (unless norm=False) + ReLU: no zero borders, no batch statistics."""
     return nn.Sequential(
         nn.ReflectionPad2d(kernel // 2),
         nn.Conv2d(inputs, outputs, kernel, stride),
-        nn.InstanceNorm2d(outputs, affine=True),
+        nn.InstanceNorm2d(outputs, affine=True) if norm else nn.Identity(),
         nn.ReLU(inplace=True),
     )
 

@@ -14,10 +14,11 @@ from .layers import conv_norm_relu
 class UpBlock(nn.Module):
     """x2 nearest upsample, concatenate the encoder's feature map of that size, two convs."""
 
-    def __init__(self, inputs: int, skip: int, outputs: int):
+    def __init__(self, inputs: int, skip: int, outputs: int, norm: bool):
         super().__init__()
         self.up = nn.Upsample(scale_factor=2, mode="nearest")
-        self.convs = nn.Sequential(conv_norm_relu(inputs + skip, outputs), conv_norm_relu(outputs, outputs))
+        self.convs = nn.Sequential(conv_norm_relu(inputs + skip, outputs, norm=norm),
+                                   conv_norm_relu(outputs, outputs, norm=norm))  # fmt: skip
 
     def forward(self, x: torch.Tensor, skip: torch.Tensor | None) -> torch.Tensor:
         x = self.up(x)
@@ -26,21 +27,34 @@ class UpBlock(nn.Module):
 
 class UNet(nn.Module):
     SIZE_MULTIPLE = 32  # five stride-2 stages in both encoders
+    # Instance norm in the decoder let GAN training paint black "droplets" into bright, plain photos: the decoder
+    # sneaks brightness past the normalisation with a strong localised spike (StyleGAN2, Karras et al. 2020,
+    # section 2.1; we measured spikes of 30 sigma under the holes). "none" gives it no statistics to game.
+    DECODER_NORMS = ("none", "instance")
 
     def __init__(self, encoder: str = "mobilenet_v2", encoder_weights: str | None = None, width: int = 32,
-                 freeze_encoder_norm: bool = True):  # fmt: skip
+                 freeze_encoder_norm: bool = True, decoder_norm: str = "none"):  # fmt: skip
         super().__init__()
         if encoder not in ENCODERS:
             raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}, not {encoder!r}")
+        if decoder_norm not in self.DECODER_NORMS:
+            raise ValueError(f"decoder norm must be one of {', '.join(self.DECODER_NORMS)}, not {decoder_norm!r}")
         self.encoder = ENCODERS[encoder](Path(encoder_weights) if encoder_weights else None)
         self.freeze_encoder_norm = freeze_encoder_norm
         channels = ENCODERS[encoder].CHANNELS  # strides 2, 4, 8, 16, 32
         widths = [width * 8, width * 4, width * 2, width, width]  # decoder at strides 16, 8, 4, 2, 1
         blocks, previous = [], channels[4]
         for skip, outputs in zip([*channels[3::-1], 0], widths):
-            blocks.append(UpBlock(previous, skip, outputs))
+            blocks.append(UpBlock(previous, skip, outputs, norm=decoder_norm == "instance"))
             previous = outputs
         self.decoder = nn.ModuleList(blocks)
+        if decoder_norm == "none":
+            # With no normalisation to restore the scale, PyTorch's default init shrinks the signal layer by
+            # layer and the decoder starts as a constant; He init keeps its variance through the ReLUs.
+            for module in self.decoder.modules():
+                if isinstance(module, nn.Conv2d):
+                    nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+                    nn.init.zeros_(module.bias)
         self.head = nn.Sequential(nn.ReflectionPad2d(3), nn.Conv2d(width, 3, 7), nn.Tanh())
         self.train()  # applies the frozen encoder statistics from the first step on
 
