@@ -60,3 +60,21 @@ def test_ray_engine_without_ray_says_how_to_install_it(cli, translator, tmp_path
     photo = write_image(tmp_path / "src" / "p.png")
     result = cli("convert", photo, tmp_path / "out", "-m", translator, "--engine", "ray")
     assert result.exit_code == 2 and "pip install 'portraitize[ray]'" in result.output
+
+
+def test_rate_column_shows_the_average_since_the_start_not_the_last_burst():
+    from rich.console import Console
+
+    from portraitize.progress import RateColumn, image_progress
+
+    clock = [0.0]
+    progress = image_progress(Console(file=None, quiet=True))
+    progress.get_time = lambda: clock[0]
+    task_id = progress.add_task("painting", total=8)
+    progress.start_task(task_id)
+    assert RateColumn().render(progress.tasks[0]).plain == "--- img/s"
+    clock[0] = 2.0
+    progress.advance(task_id, 4)  # a batch of four, finished together
+    clock[0] = 2.001
+    progress.advance(task_id, 4)
+    assert RateColumn().render(progress.tasks[0]).plain == "4.00 img/s"  # 8 images in 2.001 s, not 4,000 img/s

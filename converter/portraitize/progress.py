@@ -17,9 +17,14 @@ from rich.text import Text
 
 
 class RateColumn(ProgressColumn):
+    """Images per second since the task started. Batches finish in bursts, so rich's own speed (the last few
+    advances) swings wildly and at the end reads thousands of img/s from images finished together."""
+
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("--- img/s" if speed is None else f"{speed:.2f} img/s", style="progress.data.speed")
+        elapsed = task.finished_time if task.finished else task.elapsed
+        if not task.completed or not elapsed:
+            return Text("--- img/s", style="progress.data.speed")
+        return Text(f"{task.completed / elapsed:.2f} img/s", style="progress.data.speed")
 
 
 def image_progress(console: Console) -> Progress:
