@@ -43,7 +43,7 @@ def tiny_configs(image_folder, style_image):
         "dcgan": DCGANConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
         "vae": VAEConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
         "unet": UNetConfig(photos=str(image_folder), paintings=str(image_folder), encoder_weights=str(MOBILENET),
-                           size=32, width=16, d_width=4),
+                           size=32, width=4, d_width=4),
         "cyclegan": CycleGANConfig(photos=str(image_folder), paintings=str(image_folder), size=32, width=4,
                                    residual_blocks=1, d_width=4, pool_size=3),
     }  # fmt: skip
@@ -274,15 +274,31 @@ def test_resnet18_encoder_loads_a_torchvision_style_state_dict(tmp_path):
     assert net(torch.rand(1, 3, 64, 96) * 2 - 1).shape == (1, 3, 64, 96)
 
 
-def test_unet_decoder_is_unnormalised_by_default_and_instance_norm_stays_loadable():
+def test_unet_decoder_uses_pixel_norm_by_default_and_instance_norm_stays_loadable():
+    from trainer.models.layers import PixelNorm
     from trainer.models.unet import UNet
 
-    def instance_norms(net):
-        return sum(isinstance(module, torch.nn.InstanceNorm2d) for module in net.decoder.modules())
+    def count(net, kind):
+        return sum(isinstance(module, kind) for module in net.decoder.modules())
 
-    plain, older = UNet(width=4), UNet(width=4, decoder_norm="instance")
-    assert (instance_norms(plain), instance_norms(older)) == (0, 10)  # two convs in each of five blocks
+    pixel, older = UNet(width=4), UNet(width=4, decoder_norm="instance")
+    assert (count(pixel, PixelNorm), count(pixel, torch.nn.InstanceNorm2d)) == (10, 0)  # two convs in five blocks
+    assert count(older, torch.nn.InstanceNorm2d) == 10
     image = torch.rand(1, 3, 64, 64) * 2 - 1
-    assert plain(image).shape == older(image).shape == (1, 3, 64, 64)
-    with pytest.raises(ValueError, match="decoder norm must be one of none, instance, not 'batch'"):
+    assert pixel(image).shape == older(image).shape == (1, 3, 64, 64)
+    with pytest.raises(ValueError, match="decoder norm must be one of instance, pixel, not 'batch'"):
         UNet(width=4, decoder_norm="batch")
+
+
+def test_pixel_norm_is_local_a_spike_elsewhere_changes_nothing_here():
+    from trainer.models.layers import PixelNorm
+
+    torch.manual_seed(0)
+    features = torch.randn(1, 8, 6, 6)
+    spiked = features.clone()
+    spiked[0, :, 0, 0] *= 1000  # what instance norm would let dominate the whole map's statistics
+    normed, normed_spiked = PixelNorm()(features), PixelNorm()(spiked)
+    assert torch.allclose(normed[..., 1:, :], normed_spiked[..., 1:, :])
+    assert torch.allclose(normed.pow(2).mean(dim=1), torch.ones(1, 6, 6), atol=1e-4)
+    instance = torch.nn.InstanceNorm2d(8)
+    assert not torch.allclose(instance(features)[..., 1:, :], instance(spiked)[..., 1:, :], atol=0.1)

@@ -6,12 +6,25 @@ import torch
 from torch import nn
 
 
-def conv_norm_relu(inputs: int, outputs: int, kernel: int = 3, stride: int = 1, norm: bool = True) -> nn.Sequential:
-    """Reflection-padded conv + instance norm (unless norm=False) + ReLU: no zero borders, no batch statistics."""
+class PixelNorm(nn.Module):
+    """Scales each pixel's feature vector to unit RMS over the channels (ProGAN, Karras et al. 2018).
+
+    Keeps signal magnitudes from escalating like a norm layer, but uses no statistics over space, so one part
+    of the image cannot change another's scale."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * torch.rsqrt(x.pow(2).mean(dim=1, keepdim=True) + 1e-8)
+
+
+NORMS = {"instance": lambda channels: nn.InstanceNorm2d(channels, affine=True), "pixel": lambda channels: PixelNorm()}
+
+
+def conv_norm_relu(inputs: int, outputs: int, kernel: int = 3, stride: int = 1, norm: str = "instance") -> nn.Sequential:
+    """Reflection-padded conv + normalisation (see NORMS) + ReLU: no zero borders, no batch statistics."""
     return nn.Sequential(
         nn.ReflectionPad2d(kernel // 2),
         nn.Conv2d(inputs, outputs, kernel, stride),
-        nn.InstanceNorm2d(outputs, affine=True) if norm else nn.Identity(),
+        NORMS[norm](outputs),
         nn.ReLU(inplace=True),
     )
 

@@ -30,8 +30,8 @@ class UNetConfig:
     encoder_weights: str | None = option(DEFAULT_WEIGHTS, help="Encoder state_dict; '' trains the encoder from scratch.")
     size: int = option(256, help="Training crop size (px, a multiple of 32).")
     width: int = option(32, help="Decoder channels at full resolution.")
-    decoder_norm: str = option("none", help="none, or instance (older models; it lets the decoder paint black "
-                               "blobs into bright photos).")
+    decoder_norm: str = option("pixel", help="pixel (per-pixel feature normalisation), or instance (the older "
+                               "models; it lets the decoder paint black blobs into bright photos).")
     critic: str = option("patch", help="patch (PatchGAN, 70 px patches) or features (projected discriminator: "
                          "trainable heads on frozen MobileNetV2 features at three scales).")
     d_width: int = option(64, help="Critic width: PatchGAN channels in its first layer, or each feature head's.")
