@@ -11,6 +11,7 @@ import torch
 from conftest import SHARED, gradient_image, write_image
 from PIL import Image
 
+from trainer.checkpoint import load_checkpoint, training_summary
 from trainer.data import BatchStream, FaceBox, ImageFolder, square_crop
 from trainer.loop import LoopConfig, Trainer, TrainingDiverged
 from trainer.recipes.cyclegan import CycleGANConfig, CycleGANRecipe
@@ -110,6 +111,9 @@ def test_init_from_starts_a_new_run_from_trained_weights_with_other_options(imag
     for expected, actual in zip(trained.recipe.nets["decoder"].state_dict().values(), tuned.recipe.nets["decoder"].state_dict().values()):
         assert torch.equal(expected, actual)
     assert tuned.counters.step == 0
+    tuned.run()
+    summary = training_summary(load_checkpoint(tmp_path / "tuned"))
+    assert summary.startswith("vae recipe, 2 steps") and "started from [vae recipe, 3 steps" in summary
     with pytest.raises(ValueError, match="a vae checkpoint, not dcgan"):
         Trainer("dcgan", tiny_configs(image_folder, style_image)["dcgan"],
                 LoopConfig(out=str(tmp_path / "wrong"), steps=1, batch_size=4, init_from=str(tmp_path / "first")))  # fmt: skip

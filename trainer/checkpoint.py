@@ -50,3 +50,16 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         raise FileNotFoundError(f"{path}: no checkpoint there")
     # Our own files hold RNG states and config dicts (Python objects), so weights_only cannot be used.
     return torch.load(path, map_location="cpu", weights_only=False)
+
+
+def training_summary(state: dict[str, Any]) -> str:
+    """One line of provenance for a model card: steps, images, time, hardware, data, and the run it started from."""
+    counters, loop = state["counters"], state["loop_config"]
+    data = "; ".join(f"{role}: {entry['folder']} ({entry['images']} images)" for role, entry in state.get("data", {}).items())
+    summary = (
+        f"{state['recipe']} recipe, {counters['step']} steps x batch {loop['batch_size']} "
+        f"({counters['images_seen']} images seen), {counters['wall_seconds'] / 60:.1f} min on {state['hardware']}; "
+        f"data: {data}"
+    )
+    # A fine-tuned run's cost and recipe include those of the run it started from.
+    return summary + (f"; networks started from [{state['started_from']}]" if state.get("started_from") else "")

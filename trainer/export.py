@@ -20,7 +20,7 @@ import torch
 from portraitize.contract import ModelInfo, images_to_tensor, round_up
 from portraitize.images import FILE_MODE
 
-from .checkpoint import load_checkpoint
+from .checkpoint import load_checkpoint, training_summary
 from .loop import build_recipe
 from .recipes import RECIPES, ExportSpec
 
@@ -43,16 +43,6 @@ def load_for_inference(checkpoint: Path):
     for net in recipe.nets.values():
         net.eval()
     return recipe, state
-
-
-def training_summary(state: dict) -> str:
-    counters, loop = state["counters"], state["loop_config"]
-    data = "; ".join(f"{role}: {entry['folder']} ({entry['images']} images)" for role, entry in state.get("data", {}).items())
-    return (
-        f"{state['recipe']} recipe, {counters['step']} steps x batch {loop['batch_size']} "
-        f"({counters['images_seen']} images seen), {counters['wall_seconds'] / 60:.1f} min on {state['hardware']}; "
-        f"data: {data}" + (f"; networks started from {loop['init_from']}" if loop.get("init_from") else "")
-    )
 
 
 def export_checkpoint(checkpoint: Path, out: Path, part: str | None = None, description: str | None = None,

@@ -30,7 +30,7 @@ from rich.text import Text
 
 from portraitize.grid import contact_sheet
 
-from .checkpoint import CHECKPOINT_NAME, load_checkpoint, restore_rng, rng_state, save_checkpoint
+from .checkpoint import CHECKPOINT_NAME, load_checkpoint, restore_rng, rng_state, save_checkpoint, training_summary
 from .data import BatchStream, ImageFolder, read_face_boxes
 from .recipes import RECIPES, Recipe
 
@@ -104,6 +104,7 @@ class Trainer:
         self.recipe_name, self.recipe = recipe_name, build_recipe(recipe_name, recipe_config, self.device)
         self.recipe.total_steps = loop.steps
         self.counters = RunCounters()
+        self.started_from = ""  # training_summary of the --init-from checkpoint
         if resume:
             self._resume()
         elif self.checkpoint_path.exists():
@@ -146,6 +147,7 @@ class Trainer:
         self.recipe.load_state_dict(state["recipe_state"])
         restore_rng(state["rng"])
         self.counters = RunCounters(**state["counters"])
+        self.started_from = state.get("started_from", "")
         self._trim_log(self.counters.step)
         if self.is_main:
             console.print(f"resuming {self.checkpoint_path} at step {self.counters.step}")
@@ -164,6 +166,7 @@ class Trainer:
                 fresh.append(name)
         if not loaded:
             raise ValueError(f"--init-from {path}: none of its networks fit these options")
+        self.started_from = training_summary(state)
         if self.is_main:
             console.print(f"{', '.join(loaded)} start from {path} (step {state['counters']['step']})"
                           + (f"; {', '.join(fresh)} start fresh (other shape)" if fresh else ""))  # fmt: skip
@@ -279,6 +282,7 @@ class Trainer:
             "data": self.data_summary,
             "hardware": hardware_name(self.device, self.world_size),
             "torch": torch.__version__,
+            "started_from": self.started_from,
         }
 
     def save(self) -> None:
