@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from trainer.cli import app as trainer_app
 from trainer.data import FaceBox
-from trainer.evaluate import FaceCrops, embed, evaluate, face_retention, folder_images, load_feature_network, mean_ssim, memorisation
+from trainer.evaluate import (FaceCrops, embed, evaluate, face_retention, folder_images, has_dark_blotch, load_feature_network, mean_ssim,
+                              memorisation)  # fmt: skip
 from trainer.faces import FaceDetector
 
 MOBILENET = SHARED / "weights" / "mobilenet_v2_imagenet.pth"
@@ -52,9 +53,23 @@ def test_translator_rows_have_ssim_and_gap_closed(folders, network, translator):
     rows = evaluate(folders / "real", network, model=translator, photos=[folders / "noise"], floor=folders / "similar")
     floor, photos, translated = rows
     assert translated.images == photos.images == 24
-    assert 0 < translated.ssim < 1 and translated.gap_closed is not None
+    assert 0 < translated.ssim < 1 and translated.gap_closed is not None and 0 <= translated.blotched <= 24
     expected = (photos.distance.kid - translated.distance.kid) / (photos.distance.kid - floor.distance.kid)
     assert translated.gap_closed == pytest.approx(expected)
+
+
+def test_dark_blotch_is_black_paint_on_a_bright_photo_not_the_photos_own_shadow():
+    bright = np.full((64, 64, 3), 220, np.uint8)
+    shadowed = bright.copy()
+    shadowed[:8, :8] = 10
+    droplet = bright.copy()
+    droplet[30:34, 30:34] = 5  # 16 px: 0.4% of the picture
+    speck = bright.copy()
+    speck[30, 30] = 5  # 1 px: below the 0.2% that counts
+    assert has_dark_blotch(bright, droplet)
+    assert not has_dark_blotch(bright, speck)
+    assert not has_dark_blotch(shadowed, shadowed)  # dark in the photo already
+    assert has_dark_blotch(bright, np.repeat(np.repeat(droplet, 2, 0), 2, 1))  # compared at the result's size
 
 
 def test_ssim_is_one_for_identical_images_and_lower_for_others(folders):
@@ -77,6 +92,14 @@ def test_cli_prints_a_table_and_writes_json(folders, sampler, tmp_path):
     rows = json.loads((tmp_path / "scores.json").read_text())["rows"]
     assert rows[0]["images"] == 30 and rows[0]["kid_x1000"] > 0
     assert rows[0]["memorisation"]["samples"] == 30
+
+
+def test_cli_names_a_folder_without_images_and_fails(folders, tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("not a picture")
+    result = CliRunner().invoke(trainer_app, ["evaluate", "--real", str(tmp_path / "empty"), "--images", str(folders / "real"),
+                                              "--features", str(MOBILENET)])  # fmt: skip
+    assert result.exit_code == 2 and f"{tmp_path / 'empty'}: no readable images" in result.output
 
 
 def test_memorisation_flags_copies_of_training_images_and_not_new_ones():

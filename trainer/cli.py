@@ -163,6 +163,28 @@ def export(
         raise typer.Exit(2) from None
 
 
+def scores_table(rows, title: str):
+    """One line per scored set; the translator columns only when a translator was scored (narrow terminals)."""
+    from rich.table import Table
+
+    cells = [{
+        "what": row.name, "images": str(row.images), "FID-MNv2": f"{row.distance.fid:.1f}",
+        "KID x1000": f"{row.distance.kid:.1f} +- {row.distance.kid_std:.1f}",
+        "SSIM grey 64": "" if row.ssim is None else f"{row.ssim:.3f}",
+        "gap closed": "" if row.gap_closed is None else f"{row.gap_closed:.2f}",
+        "faces kept": "" if row.faces is None else f"{row.faces[1]}/{row.faces[0]}",
+        "blotches": "" if row.blotched is None else str(row.blotched),
+    } for row in rows]  # fmt: skip
+    columns = [column for column in cells[0] if any(line[column] for line in cells)]
+    table = Table(title=title)
+    for column in columns:
+        # the row names are paths: fold them rather than cut them to "unet-per…" in a narrow terminal
+        table.add_column(column, justify="left" if column == "what" else "right", overflow="fold")
+    for line in cells:
+        table.add_row(*(line[column] for column in columns))
+    return table
+
+
 @app.command("evaluate")
 def evaluate(
     real: Path = typer.Option(..., help="Held-out real paintings, e.g. ../shared/data/paintings/test."),
@@ -181,11 +203,10 @@ def evaluate(
     detector_weights: Path = typer.Option(Path("../shared/weights"), help="MTCNN weights folder: translators also report whether the face detector still finds the face."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the rows as JSON here."),
 ) -> None:
-    """FID-MNv2 and KID against real paintings; translators add SSIM to the photo, gap closed and faces kept."""
+    """FID-MNv2 and KID against real paintings; translators add SSIM to the photo, gap closed, faces kept and dark blotches."""
     import json
 
     from rich.console import Console
-    from rich.table import Table
 
     from .evaluate import FaceCrops, load_feature_network
     from .evaluate import evaluate as run_evaluation
@@ -194,16 +215,15 @@ def evaluate(
     network = load_feature_network(None if features_script else features, features_script)
     crop = FaceCrops.from_csvs(faces, face_framing) if faces else None
     detector = FaceDetector(detector_weights) if model and detector_weights.is_dir() else None
-    rows = run_evaluation(real, network, model, photos or (), images or (), floor, samples, seed, device,
-                          crop=crop, detector=detector, train=train)  # fmt: skip
-    table = Table(title=f"against {real}{' (face crops)' if crop else ''} (features: {features_script or 'MobileNetV2, FID-MNv2'})")
-    for column in ("what", "images", "FID-MNv2", "KID x1000", "SSIM grey 64", "gap closed", "faces kept"):
-        # the row names are paths: fold them rather than cut them to "unet-per…" in a narrow terminal
-        table.add_column(column, justify="left" if column == "what" else "right", overflow="fold")
-    for row in rows:
-        kept = "" if row.faces is None else f"{row.faces[1]}/{row.faces[0]}"
-        table.add_row(row.name, str(row.images), f"{row.distance.fid:.1f}", f"{row.distance.kid:.1f} +- {row.distance.kid_std:.1f}",
-                      "" if row.ssim is None else f"{row.ssim:.3f}", "" if row.gap_closed is None else f"{row.gap_closed:.2f}", kept)  # fmt: skip
+    try:
+        rows = run_evaluation(real, network, model, photos or (), images or (), floor, samples, seed, device,
+                              crop=crop, detector=detector, train=train)  # fmt: skip
+    except (FileNotFoundError, ValueError) as error:
+        typer.secho(f"error: {error}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    if not rows:
+        raise typer.BadParameter("nothing to score: give --images or --floor, or --model (a translator with --photos)")
+    table = scores_table(rows, title=f"against {real}{' (face crops)' if crop else ''} (features: {features_script or 'MobileNetV2, FID-MNv2'})")
     console = Console()
     console.print(table)
     for row in rows:

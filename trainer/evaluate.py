@@ -86,6 +86,8 @@ def folder_images(folder: Path, limit: int | None = None, crop: FaceCrops | None
             images.append(image if crop is None else crop(path, image))
         if limit is not None and len(images) == limit:
             break
+    if not images:
+        raise ValueError(f"{folder}: no readable images")
     return paths, images
 
 
@@ -159,6 +161,18 @@ def mean_ssim(originals: list[np.ndarray], results: list[np.ndarray], size: int 
     return float(ssim(grey(results), grey(originals), data_range=1.0, reduction="none").mean())
 
 
+def has_dark_blotch(original: np.ndarray, result: np.ndarray, share: float = 0.002) -> bool:
+    """Did the translator paint near-black where the photo is bright, over more than `share` of the image?
+
+    The failure GAN translators hide from KID, SSIM and face detection alike: a few dark droplets on a
+    bright face barely move those, yet ruin the portrait. The photo's own shadows never count.
+    """
+    def luminance(image: np.ndarray) -> np.ndarray:
+        return np.asarray(Image.fromarray(image).convert("L").resize((result.shape[1], result.shape[0])), dtype=np.float32) / 255
+
+    return float(((luminance(result) < 0.12) & (luminance(original) > 0.45)).mean()) > share
+
+
 def translate_with_converter(model: Path, images: list[np.ndarray], device: str = "auto") -> list[np.ndarray]:
     """Run an exported translator exactly as `portraitize convert` does (model size, restored to the photo's)."""
     from portraitize.engine import load_engine
@@ -224,6 +238,7 @@ class Row:
     ssim: float | None = None
     gap_closed: float | None = None
     faces: tuple[int, int] | None = None  # (inputs with a face, translations that kept it)
+    blotched: int | None = None  # translations with a dark blotch where the photo is bright
     memorisation: Memorisation | None = None
 
     @property
@@ -238,6 +253,8 @@ class Row:
             row["gap_closed"] = round(self.gap_closed, 3)
         if self.faces is not None:
             row["faces_in_inputs"], row["faces_kept"] = self.faces
+        if self.blotched is not None:
+            row["dark_blotches"] = self.blotched
         if self.memorisation is not None:
             row["memorisation"] = self.memorisation.as_dict()
         return row
@@ -282,7 +299,8 @@ def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: 
         originals = folder_images(folder)[1]
         before = Row(f"photos: {folder}", len(originals), score(originals))
         translated = translate_with_converter(model, originals, device)
-        after = Row(f"{model.stem}({folder})", len(translated), score(translated), ssim=mean_ssim(originals, translated))
+        after = Row(f"{model.stem}({folder})", len(translated), score(translated), ssim=mean_ssim(originals, translated),
+                    blotched=sum(map(has_dark_blotch, originals, translated)))  # fmt: skip
         if floor_kid is not None and before.distance.kid > floor_kid:
             after.gap_closed = (before.distance.kid - after.distance.kid) / (before.distance.kid - floor_kid)
         if detector is not None:
