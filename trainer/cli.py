@@ -163,23 +163,36 @@ def export(
         raise typer.Exit(2) from None
 
 
+COLUMN_NOTES = {
+    "FID": "FID over MobileNetV2 features", "SSIM": "SSIM: to the photo, grey, 64 px",
+    "gap": "gap: share of the photos' KID gap closed", "faces": "faces: kept / found in the photos",
+    "blotches": "blotches: translations painting near-black where the photo is bright",
+}  # fmt: skip
+
+
 def scores_table(rows, title: str):
     """One line per scored set; the translator columns only when a translator was scored (narrow terminals)."""
     from rich.table import Table
 
+    from rich import box
+
     cells = [{
-        "what": row.name, "images": str(row.images), "FID-MNv2": f"{row.distance.fid:.1f}",
-        "KID x1000": f"{row.distance.kid:.1f} +- {row.distance.kid_std:.1f}",
-        "SSIM grey 64": "" if row.ssim is None else f"{row.ssim:.3f}",
-        "gap closed": "" if row.gap_closed is None else f"{row.gap_closed:.2f}",
-        "faces kept": "" if row.faces is None else f"{row.faces[1]}/{row.faces[0]}",
+        "what": row.name, "images": str(row.images), "FID": f"{row.distance.fid:.1f}",
+        "KID x1000": f"{row.distance.kid:.1f} ± {row.distance.kid_std:.1f}",
+        "SSIM": "" if row.ssim is None else f"{row.ssim:.3f}",
+        "gap": "" if row.gap_closed is None else f"{row.gap_closed:.2f}",
+        "faces": "" if row.faces is None else f"{row.faces[1]}/{row.faces[0]}",
         "blotches": "" if row.blotched is None else str(row.blotched),
     } for row in rows]  # fmt: skip
     columns = [column for column in cells[0] if any(line[column] for line in cells)]
-    table = Table(title=title)
+    notes = "; ".join(note for column, note in COLUMN_NOTES.items() if column in columns)
+    table = Table(title=title, caption=notes, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for column in columns:
-        # the row names are paths: fold them rather than cut them to "unet-per…" in a narrow terminal
-        table.add_column(column, justify="left" if column == "what" else "right", overflow="fold")
+        # the row names are paths: fold them, and only them, in a narrow terminal
+        if column == "what":
+            table.add_column(column, overflow="fold", min_width=16)
+        else:
+            table.add_column(column, justify="right", no_wrap=True)
     for line in cells:
         table.add_row(*(line[column] for column in columns))
     return table
