@@ -172,9 +172,8 @@ COLUMN_NOTES = {
 
 def scores_table(rows, title: str):
     """One line per scored set; the translator columns only when a translator was scored (narrow terminals)."""
-    from rich.table import Table
-
     from rich import box
+    from rich.table import Table
 
     cells = [{
         "what": row.name, "images": str(row.images), "FID": f"{row.distance.fid:.1f}",
