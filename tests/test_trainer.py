@@ -114,6 +114,9 @@ def test_init_from_starts_a_new_run_from_trained_weights_with_other_options(imag
     tuned.run()
     summary = training_summary(load_checkpoint(tmp_path / "tuned"))
     assert summary.startswith("vae recipe, 2 steps") and "started from [vae recipe, 3 steps" in summary
+    resumed = Trainer("vae", dataclasses.replace(config, beta=0.5), LoopConfig(out=str(tmp_path / "tuned"), steps=3, batch_size=4), resume=True)
+    resumed.run()
+    assert "started from [vae recipe, 3 steps" in training_summary(load_checkpoint(tmp_path / "tuned"))  # kept across --resume
     with pytest.raises(ValueError, match="a vae checkpoint, not dcgan"):
         Trainer("dcgan", tiny_configs(image_folder, style_image)["dcgan"],
                 LoopConfig(out=str(tmp_path / "wrong"), steps=1, batch_size=4, init_from=str(tmp_path / "first")))  # fmt: skip
