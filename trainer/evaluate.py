@@ -167,10 +167,11 @@ def has_dark_blotch(original: np.ndarray, result: np.ndarray, share: float = 0.0
     The failure GAN translators hide from KID, SSIM and face detection alike: a few dark droplets on a
     bright face barely move those, yet ruin the portrait. The photo's own shadows never count.
     """
-    def luminance(image: np.ndarray) -> np.ndarray:
-        return np.asarray(Image.fromarray(image).convert("L").resize((result.shape[1], result.shape[0])), dtype=np.float32) / 255
+    def luminance(image: Image.Image) -> np.ndarray:
+        return np.asarray(image.convert("L"), dtype=np.float32) / 255
 
-    return float(((luminance(result) < 0.12) & (luminance(original) > 0.45)).mean()) > share
+    photo = Image.fromarray(original).resize((result.shape[1], result.shape[0]))  # compared at the result's size
+    return float(((luminance(Image.fromarray(result)) < 0.12) & (luminance(photo) > 0.45)).mean()) > share
 
 
 def translate_with_converter(model: Path, images: list[np.ndarray], device: str = "auto") -> list[np.ndarray]:
