@@ -25,6 +25,17 @@ CROP_MARGIN = 1.125  # images are cached this much larger than the training size
 
 
 @dataclasses.dataclass(frozen=True)
+class DataRole:
+    """A recipe's image folder with how to crop it: at `size` (None: the recipe's --size), face-framed where the
+    face boxes know the image, or the whole image's centred square (`face_framed=False`, e.g. for texture at
+    the images' own scale)."""
+
+    folder: str
+    size: int | None = None
+    face_framed: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
 class FaceBox:
     x1: float
     y1: float

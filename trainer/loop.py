@@ -31,7 +31,7 @@ from rich.text import Text
 from portraitize.grid import contact_sheet
 
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, restore_rng, rng_state, save_checkpoint, training_summary
-from .data import BatchStream, ImageFolder, read_face_boxes
+from .data import BatchStream, DataRole, ImageFolder, read_face_boxes
 from .recipes import RECIPES, Recipe
 
 console = Console(stderr=True)
@@ -177,10 +177,13 @@ class Trainer:
             faces.update(read_face_boxes(Path(csv_path)))
         streams, fixed = {}, {}
         self.data_summary = {}
-        for role, folder in self.recipe.data_roles().items():
-            images = ImageFolder(Path(folder), self.recipe.config.size, faces, self.loop.face_framing)
+        for role, spec in self.recipe.data_roles().items():
+            spec = spec if isinstance(spec, DataRole) else DataRole(spec)
+            folder = spec.folder
+            role_faces = faces if spec.face_framed else {}
+            images = ImageFolder(Path(folder), spec.size or self.recipe.config.size, role_faces, self.loop.face_framing)
             if self.is_main:
-                framing = f", {images.face_cropped} face-framed" if faces else ""
+                framing = f", {images.face_cropped} face-framed" if role_faces else ""
                 console.print(f"{role}: {len(images)} images from {folder}{framing}")
             self.data_summary[role] = {"folder": str(folder), "images": len(images)}
             streams[role] = BatchStream(images, self.loop.batch_size, self.loop.seed, self.rank, self.world_size)

@@ -49,3 +49,20 @@ def r1_penalty(real_logits: torch.Tensor, real_images: torch.Tensor) -> torch.Te
     """Mesheder et al.'s R1: squared gradient norm of D on real images (real_images must require grad)."""
     (gradient,) = torch.autograd.grad(real_logits.sum(), real_images, create_graph=True)
     return gradient.pow(2).flatten(1).sum(1).mean()
+
+
+def rgb_to_yuv(images: torch.Tensor) -> torch.Tensor:
+    """[N, 3, H, W] RGB in [-1, 1] -> YUV (BT.601), Y in [-1, 1] and U, V roughly in [-0.9, 0.9]."""
+    matrix = images.new_tensor([[0.299, 0.587, 0.114], [-0.14713, -0.28886, 0.436], [0.615, -0.51499, -0.10001]])
+    return torch.einsum("ij,njhw->nihw", matrix, images)
+
+
+def chroma_loss(painted: torch.Tensor, photos: torch.Tensor) -> torch.Tensor:
+    """Huber distance of the U and V channels (AnimeGAN's colour loss without its Y term): holds hues to the
+    photo's, against colour drift and red patches, while leaving brightness and texture free to change."""
+    return F.smooth_l1_loss(rgb_to_yuv(painted)[:, 1:], rgb_to_yuv(photos)[:, 1:])
+
+
+def to_grey(images: torch.Tensor) -> torch.Tensor:
+    """[N, 3, H, W] -> [N, 1, H, W] luma: a critic of grey images judges strokes and edges, not colour."""
+    return rgb_to_yuv(images)[:, :1]

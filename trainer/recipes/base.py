@@ -15,6 +15,8 @@ from torch import nn
 
 from portraitize.contract import ModelInfo
 
+from ..data import DataRole
+
 
 def option(default: Any = dataclasses.MISSING, *, help: str) -> Any:  # noqa: A002 (the CLI's word)
     """A config field and the help its `python -m trainer train RECIPE --field` option shows."""
@@ -56,8 +58,8 @@ class Recipe:
         self.total_steps = 0  # set by the loop, for schedules that depend on the run's length
 
     # -- what each recipe defines ------------------------------------------------------------------
-    def data_roles(self) -> dict[str, str]:
-        """role -> image folder (e.g. {"photos": "..."}): the loop builds one batch stream per role."""
+    def data_roles(self) -> dict[str, str | DataRole]:
+        """role -> image folder (e.g. {"photos": "..."}) or a DataRole: the loop builds one batch stream per role."""
         raise NotImplementedError
 
     def train_step(self, batches: dict[str, torch.Tensor], step: int) -> dict[str, float]:
