@@ -45,14 +45,21 @@ def tiny_configs(image_folder, style_image):
         "vae": VAEConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
         "unet": UNetConfig(photos=str(image_folder), paintings=str(image_folder), encoder_weights=str(MOBILENET),
                            size=32, width=4, d_width=4),
+        # The shipped translator's recipe: PatchNCE content, multi-scale spectral critics, photos as negatives,
+        # chroma, and the grey texture critic on the paintings' own scale.
+        "unet-cut": UNetConfig(photos=str(image_folder), paintings=str(image_folder), encoder_weights=str(MOBILENET),
+                               size=64, width=4, d_width=4, content="nce", content_weight=1, nce_patches=16,
+                               critic_scales=2, critic_norm="spectral", photo_negative_weight=1, chroma_weight=2,
+                               identity_weight=0, texture_weight=1, texture_source_size=72, texture_crop=32),
         "cyclegan": CycleGANConfig(photos=str(image_folder), paintings=str(image_folder), size=32, width=4,
                                    residual_blocks=1, d_width=4, pool_size=3),
     }  # fmt: skip
 
 
 RECIPE_CLASSES = {"style": StyleRecipe, "dcgan": DCGANRecipe, "vae": VAERecipe, "unet": UNetRecipe,
-                  "cyclegan": CycleGANRecipe}  # fmt: skip
-WATCHED_LOSS = {"style": "loss", "dcgan": "loss_d", "vae": "loss", "unet": "loss_g", "cyclegan": "cycle"}
+                  "unet-cut": UNetRecipe, "cyclegan": CycleGANRecipe}  # fmt: skip
+WATCHED_LOSS = {"style": "loss", "dcgan": "loss_d", "vae": "loss", "unet": "loss_g", "unet-cut": "content",
+                "cyclegan": "cycle"}  # fmt: skip
 RECIPES = list(RECIPE_CLASSES)
 
 
@@ -72,7 +79,7 @@ def test_loss_decreases_on_a_fixed_batch(name, image_folder, style_image):
 def run_loop(name, config, out, steps, resume=False, **loop_options):
     loop = LoopConfig(out=str(out), steps=steps, batch_size=4, sample_every=2, checkpoint_every=100, log_every=1,
                       **loop_options)  # fmt: skip
-    trainer = Trainer(name, config, loop, resume=resume)
+    trainer = Trainer(RECIPE_CLASSES[name].name, config, loop, resume=resume)
     trainer.run()
     return trainer
 

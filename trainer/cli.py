@@ -167,6 +167,7 @@ COLUMN_NOTES = {
     "FID": "FID over MobileNetV2 features", "SSIM": "SSIM: to the photo, grey, 64 px",
     "gap": "gap: share of the photos' KID gap closed", "faces": "faces: kept / found in the photos",
     "blotches": "blotches: translations painting near-black where the photo is bright",
+    "same person": "same person: dlib face descriptors < 0.6 apart (mean distance; different sitters' mean)",
 }  # fmt: skip
 
 
@@ -182,6 +183,8 @@ def scores_table(rows, title: str):
         "gap": "" if row.gap_closed is None else f"{row.gap_closed:.2f}",
         "faces": "" if row.faces is None else f"{row.faces[1]}/{row.faces[0]}",
         "blotches": "" if row.blotched is None else str(row.blotched),
+        "same person": "" if row.identity is None else
+        f"{row.identity.same}/{row.identity.faces} ({row.identity.mean_distance:.2f}; {row.identity.between_sitters:.2f})",
     } for row in rows]  # fmt: skip
     columns = [column for column in cells[0] if any(line[column] for line in cells)]
     notes = "; ".join(note for column, note in COLUMN_NOTES.items() if column in columns)
@@ -213,9 +216,12 @@ def evaluate(
     face_framing: float = typer.Option(2.0, help="Crop side as a multiple of the face size, with --faces."),
     train: Optional[Path] = typer.Option(None, help="Samplers: the training folder, for the memorisation check (nearest training image of 100 samples)."),
     detector_weights: Path = typer.Option(Path("../shared/weights"), help="MTCNN weights folder: translators also report whether the face detector still finds the face."),
+    identity: bool = typer.Option(True, help="Translators: judge with dlib's face-recognition network whether each "
+                                  "sitter is still the same person (needs the eval extra; skipped with a note without it)."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the rows as JSON here."),
 ) -> None:
-    """FID-MNv2 and KID against real paintings; translators add SSIM to the photo, gap closed, faces kept and dark blotches."""
+    """FID-MNv2 and KID against real paintings; translators add SSIM to the photo, gap closed, faces kept, dark
+    blotches and dlib's same-person share."""
     import json
 
     from rich.console import Console
@@ -227,9 +233,17 @@ def evaluate(
     network = load_feature_network(None if features_script else features, features_script)
     crop = FaceCrops.from_csvs(faces, face_framing) if faces else None
     detector = FaceDetector(detector_weights) if model and detector_weights.is_dir() else None
+    judge = None
+    if model and photos and identity:
+        from .identity import IdentityJudge
+
+        try:
+            judge = IdentityJudge()
+        except ImportError as error:
+            typer.secho(f"note: no identity check: {error}", fg="yellow", err=True)
     try:
         rows = run_evaluation(real, network, model, photos or (), images or (), floor, samples, seed, device,
-                              crop=crop, detector=detector, train=train)  # fmt: skip
+                              crop=crop, detector=detector, judge=judge, train=train)  # fmt: skip
     except (FileNotFoundError, ValueError) as error:
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from None

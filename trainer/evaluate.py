@@ -20,6 +20,7 @@ from PIL import Image, ImageOps
 from torch import nn
 
 from .data import FaceBox, find_images, read_face_boxes, square_crop
+from .identity import IdentityScore
 from .models.mobilenet_v2 import ImageNetInput, load_mobilenet_v2
 
 FEATURE_SIZE = 224
@@ -240,6 +241,7 @@ class Row:
     gap_closed: float | None = None
     faces: tuple[int, int] | None = None  # (inputs with a face, translations that kept it)
     blotched: int | None = None  # translations with a dark blotch where the photo is bright
+    identity: IdentityScore | None = None  # dlib's verdict: is the sitter still the same person?
     memorisation: Memorisation | None = None
 
     @property
@@ -256,6 +258,8 @@ class Row:
             row["faces_in_inputs"], row["faces_kept"] = self.faces
         if self.blotched is not None:
             row["dark_blotches"] = self.blotched
+        if self.identity is not None:
+            row["identity"] = self.identity.as_dict()
         if self.memorisation is not None:
             row["memorisation"] = self.memorisation.as_dict()
         return row
@@ -266,12 +270,13 @@ MEMORISATION_SAMPLES = 100
 
 def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: Iterable[Path] = (),
              images: Iterable[Path] = (), floor: Path | None = None, samples: int = 1000, seed: int = 0,
-             device: str = "auto", crop: FaceCrops | None = None, detector=None,
+             device: str = "auto", crop: FaceCrops | None = None, detector=None, judge=None,
              train: Path | None = None) -> list[Row]:  # fmt: skip
     """Score folders and/or a model against the real paintings in `real`.
 
     `crop` face-crops every real folder (not the model's outputs); `detector` (a FaceDetector) adds face
-    retention to translator rows; `train` (the sampler's training folder) adds the memorisation check.
+    retention to translator rows, `judge` (an IdentityJudge) whether the sitter is the same person; `train`
+    (the sampler's training folder) adds the memorisation check.
     """
     real_features = embed(folder_images(real, crop=crop)[1], network)
     score = lambda pictures: distance(real_features, embed(pictures, network), seed=seed)  # noqa: E731
@@ -306,5 +311,7 @@ def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: 
             after.gap_closed = (before.distance.kid - after.distance.kid) / (before.distance.kid - floor_kid)
         if detector is not None:
             after.faces = face_retention(detector, originals, translated)
+        if judge is not None:
+            after.identity = judge.score(originals, translated)
         rows += [before, after]
     return rows
