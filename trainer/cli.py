@@ -5,7 +5,6 @@ in their metadata); the loop's options (steps, batch size, time budget, ...) are
 """
 
 import dataclasses
-import functools
 import inspect
 import logging
 import sys
@@ -22,73 +21,59 @@ app = typer.Typer(help="Train, export and preview portraitize models.", no_args_
 train_app = typer.Typer(help="Train a model with one of the recipes.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 
-# The loop's options, shared by every recipe: (name, type, default, help).
-LOOP_OPTIONS = [
-    ("out", Path, Path("runs/latest"), "Run folder: checkpoint.pt, log.jsonl, samples/."),
-    ("steps", int, 2000, "Optimisation steps in total (a resumed run counts from its checkpoint)."),
-    ("batch_size", int, 8, "Images per step (per GPU under torchrun)."),
-    ("seed", int, 0, "Seeds the data order, augmentation and initialisation."),
-    ("sample_every", int, 200, "Write a sample grid every N steps."),
-    ("checkpoint_every", int, 500, "Write the checkpoint every N steps (and always at the end)."),
-    ("log_every", int, 10, "Append losses to log.jsonl every N steps."),
-    ("time_budget", Optional[float], None, "Minutes; stop cleanly (checkpoint, export) when spent."),
-    ("device", str, "auto", "auto (CUDA if present), cpu, cuda or cuda:N."),
-    ("faces", Optional[List[Path]], None, "CSV of face boxes (path,x1,y1,x2,y2) for face-aware crops; repeatable."),
-    ("face_framing", float, 2.0, "Crop side as a multiple of the face size, with --faces."),
-    ("data_licence", str, "", "Terms of the training data; written into the exported model."),
-    ("export_to", Optional[Path], None, "Export the final generator to this .onnx file."),
-    ("resume", bool, False, "Continue the run in --out from its checkpoint (same recipe options)."),
-    ("init_from", Optional[Path], None, "Fine-tune: start the networks from this checkpoint's weights (recipe options may differ); optimisers and step start afresh."),
-]
 # Settings that do not change what the next step computes: a run folder may be copied or moved (out), and the
 # weights a run started from (init_from) are in its checkpoint by now.
 RESUMABLE_CHANGES = {"steps", "time_budget_minutes", "export_to", "sample_every", "checkpoint_every", "log_every",
                      "out", "init_from"}  # fmt: skip
 
 
-def _recipe_parameters(config_class: type) -> list[inspect.Parameter]:
-    """One keyword parameter per config field, with the field's default and help."""
+def config_parameters(config_class: type, panel: str | None = None) -> list[inspect.Parameter]:
+    """One keyword parameter per config field, with the field's default, help and flag.
+
+    A tuple field (e.g. face_boxes) is a repeatable option; the command turns the list back into a tuple.
+    """
     hints = typing.get_type_hints(config_class)
-    return [
-        inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, annotation=hints[field.name],
-                          default=typer.Option(... if field.default is dataclasses.MISSING else field.default,
-                                               help=field.metadata.get("help", "")))
-        for field in dataclasses.fields(config_class)
-    ]  # fmt: skip
+    parameters = []
+    for field in dataclasses.fields(config_class):
+        annotation, default = hints[field.name], field.default
+        if typing.get_origin(annotation) is tuple:
+            annotation, default = Optional[List[typing.get_args(annotation)[0]]], None
+        flags = [field.metadata["flag"]] if field.metadata.get("flag") else []
+        option = typer.Option(... if default is dataclasses.MISSING else default, *flags,
+                              help=field.metadata.get("help", ""), rich_help_panel=panel)  # fmt: skip
+        parameters.append(inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=option))
+    return parameters
+
+
+def build_config(config_class: type, values: dict):
+    """The dataclass from a command's keyword arguments (repeatable options back to tuples)."""
+    fields = {field.name: field for field in dataclasses.fields(config_class)}
+    hints = typing.get_type_hints(config_class)
+    return config_class(**{
+        name: tuple(str(item) for item in value or ()) if typing.get_origin(hints[name]) is tuple else value
+        for name, value in values.items() if name in fields
+    })  # fmt: skip
 
 
 def _register_recipe(recipe: type) -> None:
     """`train RECIPE`: its options are the recipe config's fields, then the loop's."""
+    from .loop import LoopConfig
 
-    def command(**kwargs) -> None:
-        loop_kwargs = {name: kwargs.pop(name) for name, *_ in LOOP_OPTIONS}
-        _train(recipe.name, recipe.Config(**kwargs), loop_kwargs)
+    def command(resume: bool, **kwargs) -> None:
+        _train(recipe.name, build_config(recipe.Config, kwargs), build_config(LoopConfig, kwargs), resume)
 
-    loop_parameters = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
-                          default=typer.Option(default, help=text, rich_help_panel="Training loop"))
-        for name, kind, default, text in LOOP_OPTIONS
-    ]  # fmt: skip
-    parameters = [*_recipe_parameters(recipe.Config), *loop_parameters]
+    resume = inspect.Parameter("resume", inspect.Parameter.KEYWORD_ONLY, annotation=bool, default=typer.Option(
+        False, help="Continue the run in --out from its checkpoint (same recipe options).", rich_help_panel="Training loop"))
+    parameters = [*config_parameters(recipe.Config), *config_parameters(LoopConfig, "Training loop"), resume]
     command.__signature__ = inspect.Signature(parameters)
     command.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
     summary = (sys.modules[recipe.__module__].__doc__ or recipe.description).strip()
     train_app.command(recipe.name, help=summary)(command)
 
 
-def _train(recipe_name: str, config, loop_kwargs: dict) -> None:
-    from .loop import LoopConfig, Trainer, TrainingDiverged
+def _train(recipe_name: str, config, loop, resume: bool) -> None:
+    from .loop import Trainer, TrainingDiverged
 
-    resume = loop_kwargs.pop("resume")
-    export_to = loop_kwargs.pop("export_to")
-    loop = LoopConfig(
-        out=str(loop_kwargs.pop("out")),
-        time_budget_minutes=loop_kwargs.pop("time_budget"),
-        face_boxes=tuple(str(path) for path in loop_kwargs.pop("faces") or ()),
-        export_to=str(export_to) if export_to else None,
-        init_from=str(init_from) if (init_from := loop_kwargs.pop("init_from")) else None,
-        **loop_kwargs,
-    )
     try:
         if resume:
             _check_resume_matches(recipe_name, config, loop)
@@ -163,43 +148,6 @@ def export(
         raise typer.Exit(2) from None
 
 
-COLUMN_NOTES = {
-    "FID": "FID over MobileNetV2 features", "SSIM": "SSIM: to the photo, grey, 64 px",
-    "gap": "gap: share of the photos' KID gap closed", "faces": "faces: kept / found in the photos",
-    "blotches": "blotches: translations painting near-black where the photo is bright",
-    "same person": "same person: dlib face descriptors < 0.6 apart (mean distance; different sitters' mean)",
-}  # fmt: skip
-
-
-def scores_table(rows, title: str):
-    """One line per scored set; the translator columns only when a translator was scored (narrow terminals)."""
-    from rich import box
-    from rich.table import Table
-
-    cells = [{
-        "what": row.name, "images": str(row.images), "FID": f"{row.distance.fid:.1f}",
-        "KID x1000": f"{row.distance.kid:.1f} ± {row.distance.kid_std:.1f}",
-        "SSIM": "" if row.ssim is None else f"{row.ssim:.3f}",
-        "gap": "" if row.gap_closed is None else f"{row.gap_closed:.2f}",
-        "faces": "" if row.faces is None else f"{row.faces[1]}/{row.faces[0]}",
-        "blotches": "" if row.blotched is None else str(row.blotched),
-        "same person": "" if row.identity is None else
-        f"{row.identity.same}/{row.identity.faces} ({row.identity.mean_distance:.2f}; {row.identity.between_sitters:.2f})",
-    } for row in rows]  # fmt: skip
-    columns = [column for column in cells[0] if any(line[column] for line in cells)]
-    notes = "; ".join(note for column, note in COLUMN_NOTES.items() if column in columns)
-    table = Table(title=title, caption=notes, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    for column in columns:
-        # the row names are paths: fold them, and only them, in a narrow terminal
-        if column == "what":
-            table.add_column(column, overflow="fold", min_width=16)
-        else:
-            table.add_column(column, justify="right", no_wrap=True)
-    for line in cells:
-        table.add_row(*(line[column] for column in columns))
-    return table
-
-
 @app.command("evaluate")
 def evaluate(
     real: Path = typer.Option(..., help="Held-out real paintings, e.g. ../shared/data/paintings/test."),
@@ -226,7 +174,7 @@ def evaluate(
 
     from rich.console import Console
 
-    from .evaluate import FaceCrops, load_feature_network
+    from .evaluate import FaceCrops, load_feature_network, scores_table
     from .evaluate import evaluate as run_evaluation
     from .faces import FaceDetector
 
@@ -273,6 +221,23 @@ def sample(
     from .preview import write_preview
 
     write_preview(checkpoint, out, count, seed)
+    typer.echo(f"wrote {out}")
+
+
+@app.command("plot")
+def plot(
+    runs: List[Path] = typer.Argument(..., help="Run folders (or their log.jsonl files); one colour each."),
+    out: Path = typer.Option(Path("curves.png"), help="PNG to write."),
+    smoothing: float = typer.Option(0.6, min=0.0, max=0.999, help="Weight of the moving average (0: raw values)."),
+) -> None:
+    """Training curves from log.jsonl: one panel per loss (D(x) with D(G(z))), several runs overlaid."""
+    from .plot import PlotError, plot_runs
+
+    try:
+        plot_runs(runs, out, smoothing)
+    except PlotError as error:
+        typer.secho(f"error: {error}", fg="red", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"wrote {out}")
 
 

@@ -81,14 +81,21 @@ def find_images(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*") if path.suffix.lower() in EXTENSIONS and path.is_file())
 
 
+def read_rgb(path: Path) -> Image.Image:
+    """The trainer's one image reader: upright (EXIF orientation applied), RGB, fully decoded.
+
+    Raises OSError (or ValueError / SyntaxError from some malformed files) when the file cannot be read."""
+    with Image.open(path) as image:
+        return ImageOps.exif_transpose(image).convert("RGB")
+
+
 def load_square(path: Path, size: int, face: FaceBox | None = None, framing: float = 2.0) -> torch.Tensor | None:
     """uint8 [3, size, size] of the image's square crop, or None (with a warning) if it cannot be read."""
     try:
-        with Image.open(path) as image:
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image = image.crop(square_crop(image.width, image.height, face, framing))
-            image = image.resize((size, size), Image.Resampling.LANCZOS)
-            return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)
+        image = read_rgb(path)
+        image = image.crop(square_crop(image.width, image.height, face, framing))
+        image = image.resize((size, size), Image.Resampling.LANCZOS)
+        return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)
     except (OSError, ValueError, SyntaxError) as error:
         log.warning("skipping %s: %s", path, error)
         return None

@@ -16,43 +16,35 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 from torch import nn
 
-from .data import FaceBox, find_images, read_face_boxes, square_crop
+from .data import FaceBox, find_images, read_face_boxes, read_rgb, square_crop
 from .identity import IdentityScore
-from .models.mobilenet_v2 import ImageNetInput, load_mobilenet_v2
+from .models.mobilenet_v2 import FeatureNetwork
 
 FEATURE_SIZE = 224
 
 
 class MobileNetFeatures(nn.Module):
-    """uint8 [N, 3, 224, 224] -> pooled ImageNet MobileNetV2 features [N, 1280]."""
+    """uint8 [N, 3, 224, 224] -> pooled ImageNet MobileNetV2 features [N, 1280], through the trainer's one
+    FeatureNetwork (the same frozen network the perceptual losses use)."""
 
     num_features = 1280
 
     def __init__(self, weights: Path | None):
         super().__init__()
-        self.features = load_mobilenet_v2(weights).features.eval()
-        self.normalise = ImageNetInput()
+        self.network = FeatureNetwork(weights)
 
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.features(self.normalise(images.float() / 127.5 - 1)).mean(dim=(2, 3))
+        return self.network(images.float() / 127.5 - 1, ("head",))["head"].mean(dim=(2, 3))
 
 
 def load_feature_network(weights: Path | None = None, script: Path | None = None) -> nn.Module:
     if script is not None:
         return torch.jit.load(str(script), map_location="cpu").eval()
     return MobileNetFeatures(weights)
-
-
-def read_rgb(path: Path) -> np.ndarray | None:
-    try:
-        with Image.open(path) as image:
-            return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
-    except OSError:
-        return None
 
 
 @dataclasses.dataclass
@@ -81,7 +73,10 @@ def folder_images(folder: Path, limit: int | None = None, crop: FaceCrops | None
     """Readable images of a folder (recursive, sorted), as uint8 RGB arrays, optionally face-cropped."""
     paths, images = [], []
     for path in find_images(folder):
-        image = read_rgb(path)
+        try:
+            image = np.asarray(read_rgb(path))
+        except (OSError, ValueError, SyntaxError):
+            image = None
         if image is not None:
             paths.append(path)
             images.append(image if crop is None else crop(path, image))
@@ -315,3 +310,40 @@ def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: 
             after.identity = judge.score(originals, translated)
         rows += [before, after]
     return rows
+
+
+COLUMN_NOTES = {
+    "FID": "FID over MobileNetV2 features", "SSIM": "SSIM: to the photo, grey, 64 px",
+    "gap": "gap: share of the photos' KID gap closed", "faces": "faces: kept / found in the photos",
+    "blotches": "blotches: translations painting near-black where the photo is bright",
+    "same person": "same person: dlib face descriptors < 0.6 apart (mean distance; different sitters' mean)",
+}  # fmt: skip
+
+
+def scores_table(rows, title: str):
+    """One line per scored set; the translator columns only when a translator was scored (narrow terminals)."""
+    from rich import box
+    from rich.table import Table
+
+    cells = [{
+        "what": row.name, "images": str(row.images), "FID": f"{row.distance.fid:.1f}",
+        "KID x1000": f"{row.distance.kid:.1f} ± {row.distance.kid_std:.1f}",
+        "SSIM": "" if row.ssim is None else f"{row.ssim:.3f}",
+        "gap": "" if row.gap_closed is None else f"{row.gap_closed:.2f}",
+        "faces": "" if row.faces is None else f"{row.faces[1]}/{row.faces[0]}",
+        "blotches": "" if row.blotched is None else str(row.blotched),
+        "same person": "" if row.identity is None else
+        f"{row.identity.same}/{row.identity.faces} ({row.identity.mean_distance:.2f}; {row.identity.between_sitters:.2f})",
+    } for row in rows]  # fmt: skip
+    columns = [column for column in cells[0] if any(line[column] for line in cells)]
+    notes = "; ".join(note for column, note in COLUMN_NOTES.items() if column in columns)
+    table = Table(title=title, caption=notes, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for column in columns:
+        # the row names are paths: fold them, and only them, in a narrow terminal
+        if column == "what":
+            table.add_column(column, overflow="fold", min_width=16)
+        else:
+            table.add_column(column, justify="right", no_wrap=True)
+    for line in cells:
+        table.add_row(*(line[column] for column in columns))
+    return table

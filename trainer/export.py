@@ -21,8 +21,7 @@ from portraitize.contract import ModelInfo, images_to_tensor, round_up
 from portraitize.images import FILE_MODE
 
 from .checkpoint import load_checkpoint, training_summary
-from .loop import build_recipe
-from .recipes import RECIPES, ExportSpec
+from .recipes import RECIPES, ExportSpec, build_recipe
 
 OPSET = 18
 log = logging.getLogger(__name__)
@@ -138,9 +137,8 @@ def parity_error(path: Path, spec: ExportSpec, info: ModelInfo) -> float:
 
 def write_fp16_copy(out: Path) -> Path:
     """Half-precision weights and activations with float32 inputs/outputs, so the converter needs no change."""
-    from onnxruntime.transformers.float16 import convert_float_to_float16
-
     import onnx_ir  # installed with onnxscript
+    from onnxruntime.transformers.float16 import convert_float_to_float16
 
     half = convert_float_to_float16(onnx.load(out), keep_io_types=True)
     # The converter appends its input casts at the end of the node list; ONNX wants nodes in order.

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageOps
+from PIL import Image
 
-from .data import FaceBox, find_images
+from .data import FaceBox, find_images, read_rgb
 from .models.mtcnn import load_mtcnn
 
 THRESHOLDS = (0.6, 0.7, 0.8)
@@ -155,9 +155,8 @@ def write_face_csv(folder: Path, out: Path, detector: FaceDetector, on_image=lam
         for path in paths:
             on_image()
             try:
-                with Image.open(path) as image:
-                    pixels = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
-            except OSError:
+                pixels = np.asarray(read_rgb(path))
+            except (OSError, ValueError, SyntaxError):
                 continue
             face = detector.largest_face(pixels)
             if face is None:

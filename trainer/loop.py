@@ -23,16 +23,15 @@ from typing import Any
 import numpy as np
 import torch
 import torch.distributed as dist
-from PIL import Image
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from portraitize.grid import contact_sheet
-
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, restore_rng, rng_state, save_checkpoint, training_summary
 from .data import BatchStream, DataRole, ImageFolder, read_face_boxes
-from .recipes import RECIPES, Recipe
+from .options import option
+from .preview import save_grid
+from .recipes import build_recipe
 
 console = Console(stderr=True)
 
@@ -43,21 +42,26 @@ class TrainingDiverged(RuntimeError):
 
 @dataclasses.dataclass
 class LoopConfig:
-    out: str
-    steps: int = 2000
-    batch_size: int = 8
-    seed: int = 0
-    sample_every: int = 200
-    checkpoint_every: int = 500
-    log_every: int = 10
-    time_budget_minutes: float | None = None
-    device: str = "auto"
-    preview_count: int = 8
-    face_boxes: tuple[str, ...] = ()  # CSVs of face boxes for face-aware crops
-    face_framing: float = 2.0
-    data_licence: str = ""
-    export_to: str | None = None
-    init_from: str | None = None  # a checkpoint whose network weights start this run (fine-tuning)
+    """The loop's settings, shared by every recipe; `train RECIPE` shows them under "Training loop"."""
+
+    out: str = option("runs/latest", help="Run folder: checkpoint.pt, log.jsonl, samples/.")
+    steps: int = option(2000, help="Optimisation steps in total (a resumed run counts from its checkpoint).")
+    batch_size: int = option(8, help="Images per step (per GPU under torchrun).")
+    seed: int = option(0, help="Seeds the data order, augmentation and initialisation.")
+    sample_every: int = option(200, help="Write a sample grid every N steps.")
+    checkpoint_every: int = option(500, help="Write the checkpoint every N steps (and always at the end).")
+    log_every: int = option(10, help="Append losses to log.jsonl every N steps.")
+    time_budget_minutes: float | None = option(None, flag="--time-budget",
+                                               help="Minutes; stop cleanly (checkpoint, export) when spent.")
+    device: str = option("auto", help="auto (CUDA if present), cpu, cuda or cuda:N.")
+    preview_count: int = option(8, help="Images in each sample grid.")
+    face_boxes: tuple[str, ...] = option((), flag="--faces", help="CSV of face boxes (path,x1,y1,x2,y2) for "
+                                         "face-aware crops; repeatable.")
+    face_framing: float = option(2.0, help="Crop side as a multiple of the face size, with --faces.")
+    data_licence: str = option("", help="Terms of the training data; written into the exported model.")
+    export_to: str | None = option(None, help="Export the final generator to this .onnx file.")
+    init_from: str | None = option(None, help="Fine-tune: start the networks from this checkpoint's weights "
+                                   "(recipe options may differ); optimisers and step start afresh.")
 
 
 @dataclasses.dataclass
@@ -85,10 +89,6 @@ def hardware_name(device: torch.device, processes: int = 1) -> str:
         threads = torch.get_num_threads()
         name = f"{platform.processor() or platform.machine()} CPU ({threads} thread{'s' if threads > 1 else ''})"
     return name if processes == 1 else f"{processes} x {name}"
-
-
-def build_recipe(name: str, config: Any, device: torch.device, training: bool = True) -> Recipe:
-    return RECIPES[name](config, device, training)
 
 
 class Trainer:
@@ -303,13 +303,6 @@ class Trainer:
         if log_path.exists() and self.is_main:
             kept = [line for line in log_path.read_text().splitlines() if json.loads(line)["step"] <= step]
             log_path.write_text("".join(line + "\n" for line in kept))
-
-
-def save_grid(images: torch.Tensor, path: Path, columns: int) -> None:
-    """[-1, 1] images [N, 3, H, W] as one contact-sheet PNG."""
-    pixels = ((images.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(contact_sheet(pixels, columns=columns)).save(path)
 
 
 class _ImagesPerSecond(ProgressColumn):

@@ -1,5 +1,9 @@
 """One file per training objective; RECIPES maps the CLI's recipe names to them."""
 
+from typing import Any
+
+import torch
+
 from .base import ExportSpec, Recipe
 from .cyclegan import CycleGANRecipe
 from .dcgan import DCGANRecipe
@@ -11,4 +15,10 @@ RECIPES: dict[str, type[Recipe]] = {
     recipe.name: recipe for recipe in (StyleRecipe, UNetRecipe, CycleGANRecipe, DCGANRecipe, VAERecipe)
 }
 
-__all__ = ["RECIPES", "ExportSpec", "Recipe"]
+
+
+def build_recipe(name: str, config: Any, device: torch.device, training: bool = True) -> Recipe:
+    return RECIPES[name](config, device, training)
+
+
+__all__ = ["RECIPES", "ExportSpec", "Recipe", "build_recipe"]

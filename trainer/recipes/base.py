@@ -18,11 +18,6 @@ from portraitize.contract import ModelInfo
 from ..data import DataRole
 
 
-def option(default: Any = dataclasses.MISSING, *, help: str) -> Any:  # noqa: A002 (the CLI's word)
-    """A config field and the help its `python -m trainer train RECIPE --field` option shows."""
-    return dataclasses.field(default=default, metadata={"help": help})
-
-
 @dataclasses.dataclass
 class ExportSpec:
     """The generator to export, an example input, and the contract fields that follow from the network."""

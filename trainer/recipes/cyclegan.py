@@ -16,7 +16,8 @@ from ..image_pool import ImagePool
 from ..losses import discriminator_loss, generator_loss
 from ..models.patchgan import PatchDiscriminator
 from ..models.resnet_generator import ResnetGenerator
-from .base import TranslatorRecipe, option
+from ..options import option
+from .base import TranslatorRecipe
 
 
 @dataclasses.dataclass

@@ -19,7 +19,8 @@ from ..losses import discriminator_loss, generator_loss, r1_penalty
 from ..models.dcgan import Discriminator, Generator
 from ..models.mobilenet_v2 import DEFAULT_WEIGHTS
 from ..models.projected import ProjectedDiscriminator
-from .base import ExportSpec, Recipe, option
+from ..options import option
+from .base import ExportSpec, Recipe
 
 R1_INTERVAL = 4  # lazy regularisation (StyleGAN2): the penalty every 4th step, scaled by 4
 

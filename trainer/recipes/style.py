@@ -12,12 +12,14 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageOps
+from PIL import Image
 
+from ..data import read_rgb
 from ..losses import gram_matrix, total_variation
 from ..models.mobilenet_v2 import DEFAULT_WEIGHTS, FeatureNetwork
 from ..models.resnet_generator import ResnetGenerator
-from .base import TranslatorRecipe, option
+from ..options import option
+from .base import TranslatorRecipe
 
 STYLE_LAYERS = ("block1", "block3", "block6", "block13")
 CONTENT_LAYER = "block6"
@@ -60,13 +62,12 @@ class StyleRecipe(TranslatorRecipe):
     def _load_style(path: Path, short_side: int) -> torch.Tensor:
         """The whole painting (not a crop), short side resized to `short_side`, in [-1, 1]."""
         try:
-            with Image.open(path) as image:
-                image = ImageOps.exif_transpose(image).convert("RGB")
-                scale = short_side / min(image.size)
-                size = (round(image.width * scale), round(image.height * scale))
-                pixels = np.asarray(image.resize(size, Image.Resampling.LANCZOS)).copy()
-        except OSError as error:
+            image = read_rgb(path)
+        except (OSError, ValueError, SyntaxError) as error:
             raise ValueError(f"{path}: cannot read the style image ({error})") from None
+        scale = short_side / min(image.size)
+        size = (round(image.width * scale), round(image.height * scale))
+        pixels = np.asarray(image.resize(size, Image.Resampling.LANCZOS)).copy()
         return torch.from_numpy(pixels).permute(2, 0, 1)[None].float() / 127.5 - 1
 
     def data_roles(self) -> dict[str, str]:

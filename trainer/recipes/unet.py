@@ -28,8 +28,10 @@ from ..models.mobilenet_v2 import DEFAULT_WEIGHTS, FeatureNetwork
 from ..models.patchgan import MultiScaleDiscriminator, PatchDiscriminator
 from ..models.projected import ProjectedDiscriminator
 from ..models.unet import UNet
+from ..options import option
 from ..patch_nce import PatchProjection, patch_nce_loss, sample_positions
-from .base import TranslatorRecipe, option
+from .base import TranslatorRecipe
+
 
 @dataclasses.dataclass
 class UNetConfig:

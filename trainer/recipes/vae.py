@@ -9,7 +9,8 @@ import torch.nn.functional as F
 
 from ..data import seeded_generator
 from ..models.vae import Decoder, Encoder, Reconstructor
-from .base import ExportSpec, Recipe, option
+from ..options import option
+from .base import ExportSpec, Recipe
 
 
 @dataclasses.dataclass
