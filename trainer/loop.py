@@ -2,7 +2,8 @@
 
 Device choice (CUDA when present) and bf16 autocast on CUDA; a single process, or DDP when started by
 torchrun; seeded batches and RNG states so that `--resume` continues exactly; a sample grid and a JSONL loss
-log every few steps; atomic checkpoints; a clean stop on NaN losses, on the time budget and on Ctrl-C.
+log every few steps (and TensorBoard events, when installed); atomic checkpoints; a clean stop on NaN losses,
+on the time budget and on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .data import BatchStream, DataRole, ImageFolder, read_face_boxes
 from .options import option
 from .preview import save_grid
 from .recipes import build_recipe
+from .tensorboard_log import TensorBoardLog
 
 console = Console(stderr=True)
 
@@ -114,6 +116,7 @@ class Trainer:
         elif loop.init_from:
             self._init_from(Path(loop.init_from))
         self.streams, self.fixed = self._load_data()
+        self.tensorboard = TensorBoardLog(self.out / "tensorboard", first_step=self.counters.step + 1)
         if self.world_size > 1:
             self.recipe.nets = {
                 name: torch.nn.parallel.DistributedDataParallel(net, device_ids=[self.device] if self.device.type == "cuda" else None)
@@ -227,6 +230,7 @@ class Trainer:
         if self.is_main:
             console.print(f"{stop_reason} at step {self.counters.step}: checkpoint {self.checkpoint_path}")
             self.write_grid()
+            self.tensorboard.close()
             if loop.export_to:
                 from .export import export_checkpoint
 
@@ -245,6 +249,7 @@ class Trainer:
             record = {"step": step, "images": self.counters.images_seen, "seconds": round(self.counters.wall_seconds, 2)}
             with open(self.out / "log.jsonl", "a") as log:
                 log.write(json.dumps({**record, **{name: round(value, 6) for name, value in losses.items()}}) + "\n")
+            self.tensorboard.scalars(step, losses)
             if not console.is_terminal:  # a background run's log file gets a line instead of a live bar
                 # The speed since the last line, not the run's average, which a resumed run's past would skew.
                 images, seconds = self._last_logged
@@ -295,7 +300,9 @@ class Trainer:
     def write_grid(self) -> None:
         with torch.no_grad():
             images = self.recipe.preview(self.fixed)
-        save_grid(images, self.out / "samples" / f"step{self.counters.step:07d}.png", self.loop.preview_count)
+        path = self.out / "samples" / f"step{self.counters.step:07d}.png"
+        save_grid(images, path, self.loop.preview_count)
+        self.tensorboard.image(self.counters.step, path)
 
     def _trim_log(self, step: int) -> None:
         """Drop log lines of steps after the checkpoint: the resumed run writes them again."""
