@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +29,30 @@ from portraitize.cli import app  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 EXAMPLES = REPO / "examples"
+
+
+def need_shared(*parts: str) -> Path:
+    """A path under ../shared for the few tests whose point is the real data or weights; a clone of the
+    repository alone has no ../shared, and there those tests skip with this reason."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: this test needs the team's shared data or weights")
+    return path
+
+
+@functools.cache
+def random_mobilenet_weights() -> Path:
+    """A MobileNetV2 state_dict with random weights: behaviour tests need the network's shapes, not ImageNet's
+    knowledge, so they run in a clone without ../shared."""
+    import torch
+
+    from trainer.models.mobilenet_v2 import load_mobilenet_v2
+
+    folder = Path(tempfile.mkdtemp(prefix="portraitize-tests-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    torch.manual_seed(0)
+    torch.save(load_mobilenet_v2(None).state_dict(), folder / "mobilenet_v2_random.pth")
+    return folder / "mobilenet_v2_random.pth"
 
 
 @pytest.fixture(scope="session")

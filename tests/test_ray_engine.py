@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import EXAMPLES, SHARED
+from conftest import EXAMPLES, need_shared
 from PIL import Image
 
 pytest.importorskip("ray")
@@ -22,8 +22,8 @@ def convert(src, dst, translator, *extra):
 
 def test_ray_engine_matches_the_local_engine(translator, tmp_path):
     src = tmp_path / "photos"
-    nasa = sorted((SHARED / "data" / "photos" / "test" / "nasa").glob("*.jpg"))[:12]
-    humans = sorted((SHARED / "data" / "photos" / "test" / "humans").iterdir())[:10]
+    nasa = sorted(need_shared("data", "photos", "test", "nasa").glob("*.jpg"))[:12]
+    humans = sorted(need_shared("data", "photos", "test", "humans").iterdir())[:10]
     for folder, files in (("nasa", nasa), ("humans/set", humans)):
         (src / folder).mkdir(parents=True)
         for path in files:
