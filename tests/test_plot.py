@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
 
 import pytest
@@ -15,6 +16,7 @@ from trainer.cli import app as trainer_app
 from trainer.loop import LoopConfig, Trainer
 from trainer.plot import DPI, PANEL_INCHES, smooth
 from trainer.recipes.vae import VAEConfig
+from trainer.tensorboard_log import TensorBoardLog
 
 
 def write_log(run, records):
@@ -90,3 +92,14 @@ def test_tensorboard_events_are_written_and_a_resume_draws_no_step_twice(tmp_pat
         assert [scalar.step for scalar in scalars] == [1, 2, 3, 4], name
         assert [scalar.value for scalar in scalars] == pytest.approx([record[name] for record in logged], abs=1e-5)
     assert {image.step for image in events.Images("samples")} == {2, 4}
+
+
+def test_without_tensorboard_the_log_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorboard", None)  # how Python marks a package as not installed
+    grid = tmp_path / "grid.png"
+    Image.new("RGB", (8, 8)).save(grid)
+    log = TensorBoardLog(tmp_path / "tensorboard", first_step=1)
+    log.scalars(1, {"loss": 0.5})
+    log.image(1, grid)
+    log.close()
+    assert not (tmp_path / "tensorboard").exists()
