@@ -132,7 +132,9 @@ def test_init_from_starts_a_new_run_from_trained_weights_with_other_options(imag
 
 def test_projected_critic_learns_while_its_feature_network_stays_frozen(image_folder, style_image):
     torch.manual_seed(0)
-    config = dataclasses.replace(tiny_configs(image_folder, style_image)["unet"], critic="features", d_width=8)
+    imagenet = need_shared("weights", "mobilenet_v2_imagenet.pth")  # random features give the critic nothing to learn
+    config = dataclasses.replace(tiny_configs(image_folder, style_image)["unet"], critic="features", d_width=8,
+                                 feature_weights=str(imagenet))  # fmt: skip
     recipe = UNetRecipe(config, torch.device("cpu"))
     critic = recipe.nets["discriminator"]
     frozen = {key: value.clone() for key, value in critic.state_dict().items() if not key.startswith("heads.") or ".mixing." in key}
