@@ -166,7 +166,7 @@ def test_dcgan_with_a_projected_critic_learns_from_one_logit_per_image(image_fol
 def test_init_from_with_another_critic_keeps_the_generator_and_starts_the_critic_fresh(image_folder, style_image, tmp_path):
     config = tiny_configs(image_folder, style_image)["unet"]
     trained = run_loop("unet", config, tmp_path / "first", steps=2)
-    tuned = Trainer("unet", dataclasses.replace(config, critic="features"),
+    tuned = Trainer("unet", dataclasses.replace(config, critic="features", feature_weights=str(MOBILENET)),
                     LoopConfig(out=str(tmp_path / "tuned"), steps=1, batch_size=4, init_from=str(tmp_path / "first")))  # fmt: skip
     for expected, actual in zip(trained.recipe.nets["generator"].state_dict().values(), tuned.recipe.nets["generator"].state_dict().values()):
         assert torch.equal(expected, actual)
