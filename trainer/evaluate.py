@@ -239,10 +239,6 @@ class Row:
     identity: IdentityScore | None = None  # dlib's verdict: is the sitter still the same person?
     memorisation: Memorisation | None = None
 
-    @property
-    def face_retention(self) -> float | None:
-        return self.faces[1] / self.faces[0] if self.faces and self.faces[0] else None
-
     def as_dict(self) -> dict:
         row = {"name": self.name, "images": self.images, **self.distance.as_dict()}
         if self.ssim is not None:
