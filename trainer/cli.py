@@ -148,6 +148,27 @@ def export(
         raise typer.Exit(2) from None
 
 
+@app.command("export-face-detector")
+def export_face_detector(
+    out: Path = typer.Argument(Path("exported/face-detector.onnx"), help="The .onnx file to write."),
+    weights: Path = typer.Option(Path("../shared/weights"), help="Folder with mtcnn_pnet/rnet/onet.pt."),
+    photos: Optional[List[Path]] = typer.Option(None, help="Photos with faces for the parity check; repeatable.",
+                                                show_default="the repository's examples/*.jpg"),
+    tolerance: float = typer.Option(3.0, help="Largest allowed box difference (px) between torch and onnxruntime."),
+) -> None:
+    """Export MTCNN as the converter's face finder (one ONNX file), checked against torch on real photos."""
+    from .export import ExportError
+    from .export_face_detector import export_face_detector as export
+
+    chosen = photos or sorted(Path(__file__).resolve().parents[1].joinpath("examples").glob("*.jpg"))
+    try:
+        worst = export(weights, out, chosen, tolerance)
+    except (ExportError, FileNotFoundError) as error:
+        typer.secho(f"error: {error}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"wrote {out}: the same faces as torch on {len(chosen)} photos (boxes within {worst:.2g} px)")
+
+
 @app.command("evaluate")
 def evaluate(
     real: Path = typer.Option(..., help="Held-out real paintings, e.g. ../shared/data/paintings/test."),

@@ -8,6 +8,8 @@ Tensors:
 - translator: input `image` float32 [N, 3, H, W] -> output `painted` float32 [N, 3, H, W]; H and W are any
   multiple of `size_multiple` (the converter pads to it).
 - sampler: input `latent` float32 [N, latent_size] -> output `image` float32 [N, 3, S, S], S = native_size.
+- upscaler: input `image` float32 [N, 3, H, W] -> output `upscaled` float32 [N, 3, H * factor, W * factor].
+- face_detector: MTCNN's three networks in one graph (see `faces.py`), for the converter's own use.
 Pixel values in both directions lie in `value_range`.
 """
 
@@ -20,11 +22,12 @@ if TYPE_CHECKING:
     import numpy as np
 
 CONTRACT_VERSION = "1"
-KINDS = ("translator", "sampler")
+KINDS = ("translator", "sampler", "upscaler", "face_detector")
 VALUE_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
 
 TRANSLATOR_INPUT, TRANSLATOR_OUTPUT = "image", "painted"
 SAMPLER_INPUT, SAMPLER_OUTPUT = "latent", "image"
+UPSCALER_INPUT, UPSCALER_OUTPUT = "image", "upscaled"
 
 
 class ContractError(ValueError):
@@ -35,13 +38,15 @@ class ContractError(ValueError):
 class ModelInfo:
     """Everything the converter needs to run a model, as stored in its ONNX metadata."""
 
-    kind: str  # "translator" or "sampler"
+    kind: str  # one of KINDS
     name: str
     description: str
     family: str  # which trainer recipe made it, e.g. "style", "unet", "cyclegan", "dcgan", "vae"
     native_size: int  # translator: long side it was trained at (default --max-size); sampler: output side
     size_multiple: int = 1  # translator inputs must have H and W divisible by this
     latent_size: int = 0  # sampler only
+    face_size: int = 0  # translator: the face size (px) of its training photos, the scale it paints best; 0: unknown
+    factor: int = 0  # upscaler only: output side / input side
     value_range: str = "-1,1"
     input_layout: str = "NCHW"
     training_summary: str = ""
@@ -63,16 +68,20 @@ class ModelInfo:
             problems.append("native_size and size_multiple must be positive")
         if self.kind == "sampler" and self.latent_size < 1:
             problems.append("a sampler needs a positive latent_size")
+        if self.kind == "upscaler" and self.factor < 2:
+            problems.append("an upscaler needs a factor of at least 2")
+        if self.face_size < 0:
+            problems.append("face_size must not be negative")
         if problems:
             raise ContractError("; ".join(problems))
 
     @property
     def input_name(self) -> str:
-        return TRANSLATOR_INPUT if self.kind == "translator" else SAMPLER_INPUT
+        return {"translator": TRANSLATOR_INPUT, "sampler": SAMPLER_INPUT, "upscaler": UPSCALER_INPUT}.get(self.kind, "")
 
     @property
     def output_name(self) -> str:
-        return TRANSLATOR_OUTPUT if self.kind == "translator" else SAMPLER_OUTPUT
+        return {"translator": TRANSLATOR_OUTPUT, "sampler": SAMPLER_OUTPUT, "upscaler": UPSCALER_OUTPUT}.get(self.kind, "")
 
     def to_metadata(self) -> dict[str, str]:
         return {field.name: str(getattr(self, field.name)) for field in dataclasses.fields(self)}
@@ -110,12 +119,12 @@ def round_up(value: int, multiple: int) -> int:
     return -(-value // multiple) * multiple
 
 
-def images_to_tensor(images: list[np.ndarray], info: ModelInfo) -> np.ndarray:
+def images_to_tensor(images: list[np.ndarray], info: ModelInfo, min_size: int = 1) -> np.ndarray:
     """uint8 RGB arrays [H, W, 3] of one size -> float32 [N, 3, H', W'] in the model's range.
 
-    H' and W' are H and W rounded up to `size_multiple`; the border is filled by mirroring the image
-    (reflection keeps the network's statistics close to the image's; zeros would darken the edges).
-    Crop the model's output back with `tensor_to_images(..., size=(H, W))`.
+    H' and W' are H and W raised to at least `min_size` and rounded up to `size_multiple`; the border is
+    filled by mirroring the image (reflection keeps the network's statistics close to the image's; zeros
+    would darken the edges). Crop the model's output back with `tensor_to_images(..., size=(H, W))`.
     """
     import numpy as np
 
@@ -123,8 +132,8 @@ def images_to_tensor(images: list[np.ndarray], info: ModelInfo) -> np.ndarray:
     low, high = VALUE_RANGES[info.value_range]
     batch = batch * ((high - low) / 255.0) + low
     height, width = batch.shape[1:3]
-    pad_h = round_up(height, info.size_multiple) - height
-    pad_w = round_up(width, info.size_multiple) - width
+    pad_h = round_up(max(height, min_size), info.size_multiple) - height
+    pad_w = round_up(max(width, min_size), info.size_multiple) - width
     if pad_h or pad_w:
         mode = "reflect" if pad_h < height and pad_w < width else "edge"
         batch = np.pad(batch, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode=mode)
