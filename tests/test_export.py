@@ -21,7 +21,8 @@ from trainer.cli import app as trainer_app
 from trainer.export import ExportError, export_checkpoint
 
 PARTS = [("style", None, "translator"), ("unet", None, "translator"), ("cyclegan", None, "translator"),
-         ("dcgan", None, "sampler"), ("vae", "decoder", "sampler"), ("vae", "reconstruction", "translator")]  # fmt: skip
+         ("dcgan", None, "sampler"), ("vae", "decoder", "sampler"), ("vae", "reconstruction", "translator"),
+         ("upscale", None, "upscaler")]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,13 @@ def test_export_writes_contract_and_runs_in_the_converter(recipe, part, kind, ch
         assert result.exit_code == 0, result.output
         painted = np.asarray(Image.open(tmp_path / "painted" / "astronaut.jpg"), dtype=float)
         assert painted.shape == (512, 512, 3) and painted.std() > 1
+    elif kind == "upscaler":
+        import onnxruntime as ort
+
+        assert info.factor == 2
+        image = np.random.default_rng(0).uniform(-1, 1, (1, 3, 13, 21)).astype(np.float32)  # any size
+        (upscaled,) = ort.InferenceSession(str(out)).run(["upscaled"], {"image": image})
+        assert upscaled.shape == (1, 3, 26, 42)
     else:
         result = cli("sample", "-n", 3, "-o", tmp_path / "samples", "-m", out)
         assert result.exit_code == 0, result.output

@@ -18,6 +18,7 @@ from trainer.recipes.cyclegan import CycleGANConfig, CycleGANRecipe
 from trainer.recipes.dcgan import DCGANConfig, DCGANRecipe
 from trainer.recipes.style import StyleConfig, StyleRecipe
 from trainer.recipes.unet import UNetConfig, UNetRecipe
+from trainer.recipes.upscale import UpscaleConfig, UpscaleRecipe
 from trainer.recipes.vae import VAEConfig, VAERecipe
 
 MOBILENET = random_mobilenet_weights()
@@ -52,15 +53,17 @@ def tiny_configs(image_folder, style_image):
                                size=64, width=4, d_width=4, content="nce", content_weight=1, nce_patches=16,
                                critic_scales=2, critic_norm="spectral", photo_negative_weight=1, chroma_weight=2,
                                identity_weight=0, texture_weight=1, texture_source_size=72, texture_crop=32, lr=1e-3),
+        "upscale": UpscaleConfig(paintings=str(image_folder), factor=2, size=16, source_size=32, width=8, blocks=1,
+                                 feature_weights=str(MOBILENET), lr=3e-3),
         "cyclegan": CycleGANConfig(photos=str(image_folder), paintings=str(image_folder), size=32, width=4,
                                    residual_blocks=1, d_width=4, pool_size=3),
     }  # fmt: skip
 
 
 RECIPE_CLASSES = {"style": StyleRecipe, "dcgan": DCGANRecipe, "vae": VAERecipe, "unet": UNetRecipe,
-                  "unet-cut": UNetRecipe, "cyclegan": CycleGANRecipe}  # fmt: skip
+                  "unet-cut": UNetRecipe, "upscale": UpscaleRecipe, "cyclegan": CycleGANRecipe}  # fmt: skip
 WATCHED_LOSS = {"style": "loss", "dcgan": "loss_d", "vae": "loss", "unet": "loss_g", "unet-cut": "content",
-                "cyclegan": "cycle"}  # fmt: skip
+                "upscale": "loss", "cyclegan": "cycle"}  # fmt: skip
 RECIPES = list(RECIPE_CLASSES)
 
 

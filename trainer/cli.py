@@ -136,13 +136,15 @@ def export(
         None, help="Translators: the long side the converter feeds by default.", show_default="the training size"
     ),
     quality: str = typer.Option("", help="One line of measured quality (from `evaluate`), shown by `portraitize models`."),
+    face_size: int = typer.Option(0, help="Translators: the face size (px) in the crops it trained on; the converter "
+                                  "paints each photo at the scale where its main face has this size (0: unknown)."),
 ) -> None:
     """Export a checkpoint's generator to one self-contained ONNX file, with metadata and a parity check."""
     from .export import ExportError, export_checkpoint
 
     try:
         export_checkpoint(checkpoint, out, part=part, description=description, fp16=fp16, tolerance=tolerance,
-                          native_size=native_size, quality=quality)  # fmt: skip
+                          native_size=native_size, quality=quality, face_size=face_size)  # fmt: skip
     except (ExportError, FileNotFoundError, KeyError) as error:
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from None

@@ -46,7 +46,7 @@ def load_for_inference(checkpoint: Path):
 
 def export_checkpoint(checkpoint: Path, out: Path, part: str | None = None, description: str | None = None,
                       fp16: bool = False, tolerance: float = 1e-3, native_size: int | None = None,
-                      quality: str = "") -> ModelInfo:  # fmt: skip
+                      quality: str = "", face_size: int = 0) -> ModelInfo:  # fmt: skip
     recipe, state = load_for_inference(Path(checkpoint))
     specs = recipe.export_specs()
     if part is not None and part not in specs:
@@ -56,6 +56,10 @@ def export_checkpoint(checkpoint: Path, out: Path, part: str | None = None, desc
         if spec.kind != "translator":
             raise ExportError("--native-size applies to translators only (a sampler's size is its output size)")
         spec = dataclasses.replace(spec, native_size=native_size)
+    if face_size:
+        if spec.kind != "translator":
+            raise ExportError("--face-size applies to translators only")
+        spec = dataclasses.replace(spec, face_size=face_size)
     info = spec.info(
         name=out.stem,
         description=description or recipe.description,
@@ -89,7 +93,7 @@ def to_onnx(spec: ExportSpec, info: ModelInfo) -> onnx.ModelProto:
     module = spec.module.eval().cpu()
     example = spec.example.cpu()
     batch = torch.export.Dim("batch", min=1, max=1024)
-    if info.kind == "translator":
+    if info.kind in ("translator", "upscaler"):
         multiple = info.size_multiple
         # min 2: torch.export specialises sizes 0 and 1, so they cannot be part of a dynamic range.
         height = torch.export.Dim("height_blocks", min=2, max=16384 // multiple)
@@ -114,7 +118,7 @@ def parity_inputs(spec: ExportSpec, info: ModelInfo) -> list[np.ndarray]:
     rng = np.random.default_rng(0)
     if info.kind == "sampler":
         return [rng.standard_normal((count, info.latent_size)).astype(np.float32) for count in (1, 3)]
-    size = info.native_size
+    size = info.native_size if info.kind == "translator" else info.native_size // info.factor
     odd = (round_up(size * 3 // 5, 1) + 1, size - 3)  # neither square nor a multiple: padded like the converter does
     images = [rng.integers(0, 256, (size, size, 3), dtype=np.uint8) for _ in range(2)]
     return [images_to_tensor(images, info), images_to_tensor([rng.integers(0, 256, (*odd, 3), dtype=np.uint8)], info)]

@@ -9,10 +9,11 @@ from .cyclegan import CycleGANRecipe
 from .dcgan import DCGANRecipe
 from .style import StyleRecipe
 from .unet import UNetRecipe
+from .upscale import UpscaleRecipe
 from .vae import VAERecipe
 
 RECIPES: dict[str, type[Recipe]] = {
-    recipe.name: recipe for recipe in (StyleRecipe, UNetRecipe, CycleGANRecipe, DCGANRecipe, VAERecipe)
+    recipe.name: recipe for recipe in (StyleRecipe, UNetRecipe, CycleGANRecipe, DCGANRecipe, VAERecipe, UpscaleRecipe)
 }
 
 

@@ -24,16 +24,19 @@ class ExportSpec:
 
     module: nn.Module
     example: torch.Tensor
-    kind: str  # "translator" or "sampler"
+    kind: str  # "translator", "sampler" or "upscaler"
     native_size: int
     size_multiple: int = 1
     latent_size: int = 0
+    factor: int = 0  # upscalers
+    face_size: int = 0  # translators: the face size (px) of their training photos
 
     def info(self, name: str, description: str, family: str, training_summary: str, data_licence: str,
              quality: str = "") -> ModelInfo:  # fmt: skip
         return ModelInfo(
             kind=self.kind, name=name, description=description, family=family, native_size=self.native_size,
-            size_multiple=self.size_multiple, latent_size=self.latent_size, training_summary=training_summary,
+            size_multiple=self.size_multiple, latent_size=self.latent_size, factor=self.factor,
+            face_size=self.face_size, training_summary=training_summary,
             data_licence=data_licence, quality=quality,
         )  # fmt: skip
 
