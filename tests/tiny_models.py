@@ -79,3 +79,42 @@ def make_sampler(path: Path, name: str = "tiny-sampler", latent_size: int = 8, s
         latent_size=latent_size, training_summary="built by the tests", data_licence="none",
     )  # fmt: skip
     return _save(graph, info, path)
+
+
+def make_faulty_translator(path: Path, fault: str) -> Path:
+    """A translator that breaks the contract: "grey" (1-channel output), "nan" (NaN for every image) or
+    "nan-on-flat" (NaN only for a flat image: x - min / (max - min) per image)."""
+    image = helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, "height", "width"])
+    channels = 1 if fault == "grey" else 3
+    painted = helper.make_tensor_value_info("painted", TensorProto.FLOAT, ["batch", channels, "height", "width"])
+    nodes = {
+        "grey": [helper.make_node("ReduceMean", ["image"], ["painted"], axes=[1], keepdims=1)],
+        "nan": [
+            helper.make_node("Abs", ["image"], ["size"]),
+            helper.make_node("Neg", ["size"], ["negative"]),
+            helper.make_node("Sub", ["negative", "one"], ["below_zero"]),
+            helper.make_node("Log", ["below_zero"], ["painted"]),
+        ],
+        "nan-on-flat": [
+            helper.make_node("ReduceMin", ["image"], ["low"], axes=[1, 2, 3], keepdims=1),
+            helper.make_node("ReduceMax", ["image"], ["high"], axes=[1, 2, 3], keepdims=1),
+            helper.make_node("Sub", ["image", "low"], ["shifted"]),
+            helper.make_node("Sub", ["high", "low"], ["spread"]),
+            helper.make_node("Div", ["shifted", "spread"], ["painted"]),
+        ],
+    }[fault]
+    graph = helper.make_graph(nodes, f"faulty_{fault}", [image], [painted],
+                              initializer=[numpy_helper.from_array(np.array(1, np.float32), "one")])  # fmt: skip
+    info = ModelInfo(kind="translator", name=f"faulty-{fault}", description="breaks the contract", family="test",
+                     native_size=64)  # fmt: skip
+    return _save(graph, info, path)
+
+
+def with_metadata(source: Path, path: Path, **changes: str) -> Path:
+    """A copy of the model at `source` with some metadata values changed."""
+    model = onnx.load(str(source))
+    for prop in model.metadata_props:
+        if prop.key in changes:
+            prop.value = changes[prop.key]
+    onnx.save(model, str(path))
+    return path

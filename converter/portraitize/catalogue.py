@@ -30,6 +30,11 @@ def search_dirs() -> list[Path]:
     return [*extra, bundled_dir()]
 
 
+def missing_folders() -> list[Path]:
+    """Folders named in $PORTRAITIZE_MODELS that are not folders (a typo, a disk not mounted)."""
+    return [folder for folder in search_dirs()[:-1] if not folder.is_dir()]
+
+
 def model_files() -> dict[str, Path]:
     """name -> path of every installed model; an earlier folder wins on equal names."""
     found: dict[str, Path] = {}
@@ -49,7 +54,8 @@ class CatalogueEntry:
 
     @property
     def size_bytes(self) -> int:
-        return self.path.stat().st_size
+        """0 for a link to a file that is gone."""
+        return self.path.stat().st_size if self.path.exists() else 0
 
 
 def list_models() -> list[CatalogueEntry]:

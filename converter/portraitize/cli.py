@@ -7,7 +7,9 @@ Exit codes: 0 all done; 1 some files failed; 2 bad arguments, model or device; 1
 from __future__ import annotations
 
 import enum
+import os
 import signal
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -16,8 +18,10 @@ from rich.console import Console
 
 from . import __version__
 
-EXIT_USAGE, EXIT_INTERRUPTED = 2, 130  # 1 (some files failed) comes from the convert command
+EXIT_USAGE, EXIT_INTERRUPTED = 2, 130  # 1 (some files failed) comes from the commands
 DEFAULT_MAX_PIXELS = 120_000_000  # mirrors images.DEFAULT_MAX_PIXELS without importing Pillow at start-up
+MAX_THREADS = 1024  # onnxruntime starts every thread asked for, and rejects counts beyond a C int
+DEBUG_ENV = "PORTRAITIZE_DEBUG"  # set: an unexpected error shows its traceback
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one line: greppable logs
 app = typer.Typer(
@@ -72,7 +76,7 @@ def convert(
                                          show_default="oil-portrait, else the first installed translator"),
     device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
     batch_size: int = typer.Option(4, min=1, help="Photos of one size painted per model call."),
-    threads: int = typer.Option(0, min=0, help=THREADS_HELP),
+    threads: int = typer.Option(0, min=0, max=MAX_THREADS, help=THREADS_HELP),
     max_size: Optional[int] = typer.Option(
         None, min=16, help="Long side fed to the model.", show_default="the size the model was made for"
     ),
@@ -124,14 +128,14 @@ def sample(
     out: Path = typer.Option(Path("samples"), "--out", "-o", help="Folder for the PNGs."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP,
                                          show_default="portrait-gan, else the first installed sampler"),
-    seed: int = typer.Option(0, help="The same seed paints the same portraits."),
+    seed: int = typer.Option(0, min=0, help="The same seed paints the same portraits."),
     truncation: Optional[float] = typer.Option(
         None, min=0.01, help="Redraw latent values beyond +-T: less variety, fewer failures (e.g. 1.5)."
     ),
     grid: bool = typer.Option(False, "--grid", help="Also write a contact sheet of all samples."),
     device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
     batch_size: int = typer.Option(16, min=1, help="Portraits painted per model call."),
-    threads: int = typer.Option(0, min=0, help=THREADS_HELP),
+    threads: int = typer.Option(0, min=0, max=MAX_THREADS, help=THREADS_HELP),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace sample files that exist."),
 ) -> None:
     """Paint new portraits with a generator model."""
@@ -149,7 +153,8 @@ def models() -> None:
     """List installed models: name, kind, size, training summary."""
     from .commands.models import show_models
 
-    show_models(Console(highlight=False))  # the listing is the command's output: stdout, unlike messages
+    # The listing is the command's output: stdout, unlike messages.
+    raise typer.Exit(_guarded(lambda: show_models(Console(highlight=False), console) or 0))
 
 
 def _guarded(run) -> int:
@@ -158,6 +163,9 @@ def _guarded(run) -> int:
     from .plan import PlanError
 
     signal.signal(signal.SIGTERM, _interrupt)
+    # Libraries' warnings (Pillow's "possibly corrupt EXIF", ...) are for developers, over several lines;
+    # what matters reaches the user as a failure or a note on one line.
+    warnings.simplefilter("ignore")
     try:
         return run()
     except (ModelError, DeviceError, PlanError) as error:
@@ -166,6 +174,12 @@ def _guarded(run) -> int:
         console.print("[yellow]interrupted[/]: finished files are complete, no partial files were left; "
                       "run the same command again to resume")  # fmt: skip
         return EXIT_INTERRUPTED
+    except Exception as error:  # a case no check foresaw: still one line, never a traceback
+        if os.environ.get(DEBUG_ENV):
+            raise
+        from .text import first_line
+
+        _fail(f"unexpected {type(error).__name__}: {first_line(error)} (please report it; {DEBUG_ENV}=1 shows where)")
     return 0
 
 

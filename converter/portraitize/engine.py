@@ -7,21 +7,17 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from .contract import ContractError, ModelInfo
+from .contract import VALUE_RANGES, ContractError, ModelInfo
+from .text import first_line
 
 DEVICES = ("auto", "cpu", "cuda")
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
+PROBE_LIMIT = 1024  # a translator that fails on every square input up to this side is broken
 GPU_INSTALL_HINT = (
     "install the GPU build of onnxruntime: pip uninstall -y onnxruntime && "
     "pip install 'portraitize[gpu]' (needs an NVIDIA driver and CUDA 12 libraries)"
 )
-
-
-def first_line(error: BaseException) -> str:
-    """A one-line reason from an exception (libraries often raise multi-line or empty messages)."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 class ModelError(Exception):
@@ -39,7 +35,9 @@ def open_session(source: Path | bytes, providers: list[str] | None = None, threa
         raise ModelError(f"{path}: model file not found")
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
-    options.log_severity_level = 3  # onnxruntime's warnings are for its developers, not ours
+    # Only fatal messages: onnxruntime's warnings are for its developers, and its error lines would repeat,
+    # over several lines, what we report in one.
+    options.log_severity_level = 4
     try:
         model = source if isinstance(source, bytes) else str(source)
         return ort.InferenceSession(model, sess_options=options, providers=providers or [CPU])
@@ -91,14 +89,62 @@ class Engine:
                 f"{path}: a {info.kind} must take {info.input_name!r} and give {info.output_name!r}, "
                 f"this model takes {sorted(inputs)} and gives {sorted(outputs)}"
             )
+        # Smallest square side the model runs on: thinner inputs are padded to it (reflection pads in a
+        # network need a few pixels per axis). Probing also proves, before any photo, that the model keeps
+        # the contract's shapes and gives numbers.
+        self.min_side = 1  # translators: the smallest square side the model runs on, found by the probe
+        if info.kind == "translator":
+            self.min_side = self._probe_translator()
+        elif info.kind == "sampler":
+            self._probe_sampler()
 
     @property
     def device_name(self) -> str:
         return "CUDA" if self.provider == CUDA else "CPU"
 
     def run(self, batch: np.ndarray) -> np.ndarray:
+        return self._infer(batch)
+
+    def _infer(self, batch: np.ndarray) -> np.ndarray:
         (output,) = self.session.run([self.info.output_name], {self.info.input_name: batch})
         return output
+
+    def _probe_translator(self) -> int:
+        low, high = VALUE_RANGES[self.info.value_range]
+        side = self.info.size_multiple
+        while True:
+            image = np.random.default_rng(0).uniform(low, high, (1, 3, side, side)).astype(np.float32)
+            try:
+                output = self._infer(image)
+                break
+            except Exception as error:  # onnxruntime raises several unrelated types
+                if side * 2 > PROBE_LIMIT:
+                    reason = first_line(error)
+                    raise ModelError(f"{self.path}: fails on every input up to {side}x{side} ({reason})") from None
+                side *= 2
+        self._check_output(output, image.shape, "a [N, 3, H, W] image of its input's size")
+        return side
+
+    def _probe_sampler(self) -> None:
+        latent = np.zeros((1, self.info.latent_size), np.float32)
+        try:
+            output = self._infer(latent)
+        except Exception as error:
+            raise ModelError(
+                f"{self.path}: does not run on a latent of {self.info.latent_size} values, the size its metadata "
+                f"gives ({first_line(error)})"
+            ) from None
+        size = self.info.native_size
+        self._check_output(output, (1, 3, size, size), f"[N, 3, {size}, {size}] images (its native_size)")
+
+    def _check_output(self, output: np.ndarray, shape: tuple[int, ...], expected: str) -> None:
+        if output.shape != shape:
+            raise ModelError(
+                f"{self.path}: gives an output of shape {list(output.shape)} where a {self.info.kind} must give "
+                f"{expected}"
+            )
+        if not np.isfinite(output).all():
+            raise ModelError(f"{self.path}: gives NaN or infinite values")
 
 
 def load_engine(path: Path, device: str = "auto", threads: int = 0, kind: str | None = None) -> Engine:

@@ -1,21 +1,27 @@
 """Reading and writing user images without losing what they carry.
 
 Any mode Pillow opens becomes 8-bit RGB for the model; the alpha channel is kept aside and re-attached where
-the output format can hold it; the ICC profile and EXIF travel to the output; EXIF orientation is applied
-first. Outputs are written to a hidden temp file beside the target and renamed, so a crash or Ctrl-C never
-leaves a half-written image under the final name.
+the output format can hold it; EXIF orientation is applied first. Metadata travels to the output only where it
+fits what is written: an RGB colour profile, and EXIF's descriptive tags (never the tags that describe a TIFF's
+pixel layout, which would contradict the file we write). Metadata that cannot travel is dropped with a note,
+never fatal. Outputs are written to a hidden temp file beside the target and renamed, so a crash or Ctrl-C
+never leaves a half-written image under the final name.
 """
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import io
 import os
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import EpsImagePlugin, ExifTags, Image, ImageCms, ImageFile, UnidentifiedImageError
+
+from .text import first_line
 
 DEFAULT_MAX_PIXELS = 120_000_000  # above any camera sold today (100 MP), far below a decompression bomb
 TEMP_PREFIX = ".portraitize-"
@@ -25,14 +31,62 @@ TEMP_SUFFIX = ".part"
 FORMAT_BY_EXTENSION = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP", "bmp": "BMP", "tiff": "TIFF"}
 FORMATS_WITH_ALPHA = {"PNG", "WEBP", "TIFF"}
 FORMATS_WITH_EXIF = {"JPEG", "PNG", "WEBP", "TIFF"}
+MAX_SIDE = {"JPEG": 65_535, "WEBP": 16_383}  # the formats' own limits; Pillow's encoders fail beyond them
+JPEG_MAX_EXIF = 65_533  # bytes of EXIF that one JPEG APP1 marker holds
+
+# EXIF tags that describe the photo (what, who, when, where, which camera) and so describe the painting too.
+CARRIED_EXIF_TAGS = {
+    ExifTags.Base.ImageDescription, ExifTags.Base.Make, ExifTags.Base.Model, ExifTags.Base.XResolution,
+    ExifTags.Base.YResolution, ExifTags.Base.ResolutionUnit, ExifTags.Base.Software, ExifTags.Base.DateTime,
+    ExifTags.Base.Artist, ExifTags.Base.HostComputer, ExifTags.Base.Copyright, ExifTags.IFD.Exif,
+    ExifTags.IFD.GPSInfo,
+}  # fmt: skip
+TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}  # EXIF orientation -> the transposition that shows the photo upright  # fmt: skip
 
 # load_photo checks the pixel count itself, against the user's --max-pixels, before anything is decoded;
 # Pillow's own fixed limit would only add a confusing warning for 90-180 MP photos.
 Image.MAX_IMAGE_PIXELS = None
 
 
+def _silence_libtiff() -> None:
+    """libtiff prints its complaints about a damaged TIFF straight to stderr, several lines a file; Pillow
+    turns its errors into exceptions anyway, which reach the user as one line. Best effort: where Pillow's
+    module does not expose libtiff (a static build), its messages stay."""
+    try:
+        imaging = ctypes.CDLL(Image.core.__file__)
+        imaging.TIFFSetWarningHandler(None)
+        imaging.TIFFSetErrorHandler(None)
+    except (OSError, AttributeError):
+        pass
+
+
+_silence_libtiff()
+
+
+def _decodable_formats() -> set[str]:
+    """Formats whose pixels Pillow decodes here: not its stubs, not MPEG (header only), EPS with Ghostscript only."""
+    Image.init()
+    undecodable = {"MPEG"} | (set() if EpsImagePlugin.has_ghostscript() else {"EPS"})
+    return {
+        name for name, (factory, _) in Image.OPEN.items()
+        if name not in undecodable and not (isinstance(factory, type) and issubclass(factory, ImageFile.StubImageFile))
+    }  # fmt: skip
+
+
+DECODABLE_FORMATS = _decodable_formats()
+IMAGE_EXTENSIONS = frozenset(
+    extension for extension, name in Image.registered_extensions().items() if name in DECODABLE_FORMATS
+)
+# Formats Pillow recognises by their first bytes; the others (TGA, ...) match almost any data.
+SIGNED_FORMATS = [name for name in DECODABLE_FORMATS if Image.OPEN[name][1] is not None]
+
+
 class ImageError(Exception):
-    """A file that cannot be used as an input image; the message is one line for the user."""
+    """A file that cannot be used as an input image (or written as an output); one line for the user."""
 
 
 @dataclasses.dataclass
@@ -43,6 +97,7 @@ class Photo:
     alpha: np.ndarray | None  # uint8 [H, W] or None
     icc_profile: bytes | None  # only RGB profiles: they describe `rgb` and so the painted result
     exif: bytes | None
+    notes: list[str] = dataclasses.field(default_factory=list)  # what was dropped or left unpainted, for the user
 
     @property
     def size(self) -> tuple[int, int]:
@@ -50,12 +105,34 @@ class Photo:
         return self.rgb.shape[1], self.rgb.shape[0]
 
 
-def load_photo(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
-    """Decode a file, or its bytes, with anything Pillow opens; raises ImageError with a one-line reason."""
+def open_input(path: PurePath) -> BinaryIO:
+    """An input file opened for reading; ImageError with the system's reason (permission, gone, a folder)."""
     try:
-        if (len(source) if isinstance(source, bytes) else source.stat().st_size) == 0:
+        return open(path, "rb")
+    except OSError as error:
+        raise ImageError(_read_error(error)) from None
+
+
+def _read_error(error: OSError) -> str:
+    return f"cannot read this file ({error.strerror or first_line(error)})"
+
+
+def load_photo(source: PurePath | bytes | BinaryIO, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
+    """Decode a file (a path, its bytes, or an open binary file); raises ImageError with a one-line reason."""
+    if isinstance(source, bytes):
+        return _load(io.BytesIO(source), max_pixels)
+    if isinstance(source, PurePath):
+        with open_input(source) as handle:
+            return _load(handle, max_pixels)
+    return _load(source, max_pixels)
+
+
+def _load(handle: BinaryIO, max_pixels: int) -> Photo:
+    try:
+        if not handle.read(1):
             raise ImageError("empty file (0 bytes)")
-        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
+        handle.seek(0)
+        with Image.open(handle) as image:
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageError(
@@ -68,30 +145,97 @@ def load_photo(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Ph
         raise
     except UnidentifiedImageError:
         raise ImageError("not an image that Pillow can read") from None
-    except (OSError, SyntaxError, ValueError) as error:
-        # Pillow reports truncated and corrupt data as OSError/SyntaxError with a readable message.
-        raise ImageError(f"corrupt or truncated image data ({error})") from None
+    except MemoryError:
+        raise ImageError("not enough memory to decode it") from None
+    except OSError as error:
+        if error.errno is not None:  # the disk's error, not the data's
+            raise ImageError(_read_error(error)) from None
+        raise ImageError(f"corrupt or truncated image data ({first_line(error)})") from None
+    except Exception as error:  # malformed headers surface as SyntaxError, ValueError, struct.error, ...
+        raise ImageError(f"corrupt or truncated image data ({type(error).__name__}: {first_line(error)})") from None
+
+
+def recognised(handle: BinaryIO) -> bool:
+    """Whether Pillow knows the file by its first bytes, whatever its name."""
+    try:
+        with Image.open(handle, formats=SIGNED_FORMATS):
+            return True
+    except Exception:  # anything unrecognisable or unreadable is not an image we can use
+        return False
+
+
+def pixel_count(handle: BinaryIO) -> int:
+    """Width x height from the header alone; 0 when there is no readable header (decoding will say why)."""
+    try:
+        with Image.open(handle) as image:
+            return image.size[0] * image.size[1]
+    except Exception:
+        return 0
 
 
 def _to_photo(image: Image.Image) -> Photo:
-    exif = image.getexif()
-    image = ImageOps.exif_transpose(image)
-    exif.pop(0x0112, None)  # orientation has been applied to the pixels
+    notes = _frames_note(image)
+    exif = _read_exif(image, notes)
     icc_profile = image.info.get("icc_profile")
+    orientation = exif.pop(ExifTags.Base.Orientation, 1)  # applied to the pixels below, so not carried
+    if isinstance(orientation, int) and orientation in TRANSPOSE:
+        image = image.transpose(TRANSPOSE[orientation])
+    elif orientation != 1:
+        notes.append(f"EXIF orientation {orientation!r} is not valid; the photo is painted as stored")
     alpha = None
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode in ("1", "L", "P", "RGB") and "transparency" in image.info):
         image = image.convert("RGBA")
         alpha = np.asarray(image.getchannel("A"))
-    rgb, icc_profile = _to_rgb(image, icc_profile)
-    return Photo(
-        rgb=rgb,
-        alpha=alpha,
-        icc_profile=icc_profile,
-        exif=exif.tobytes() if len(exif) else None,
-    )
+    rgb, icc_profile = _to_rgb(image, icc_profile, notes)
+    return Photo(rgb=rgb, alpha=alpha, icc_profile=icc_profile, exif=_carried_exif(exif, notes), notes=notes)
 
 
-def _to_rgb(image: Image.Image, icc_profile: bytes | None) -> tuple[np.ndarray, bytes | None]:
+def _frames_note(image: Image.Image) -> list[str]:
+    try:
+        frames = getattr(image, "n_frames", 1)
+    except Exception:  # counting frames reads the whole file; a damaged later frame is no reason to fail
+        return []
+    return [f"only the first of its {frames} frames is painted"] if frames > 1 else []
+
+
+def _read_exif(image: Image.Image, notes: list[str]) -> Image.Exif:
+    try:
+        return image.getexif()
+    except Exception as error:
+        notes.append(f"EXIF dropped: it cannot be read ({first_line(error)})")
+        return Image.Exif()
+
+
+def _carried_exif(exif: Image.Exif, notes: list[str]) -> bytes | None:
+    """The descriptive tags of `exif`, re-encoded; a tag that cannot be encoded again is dropped with a note."""
+    kept, dropped = Image.Exif(), []
+    for tag in sorted(CARRIED_EXIF_TAGS & set(exif)):
+        try:
+            value = exif.get_ifd(tag) if tag in (ExifTags.IFD.Exif, ExifTags.IFD.GPSInfo) else exif[tag]
+            if isinstance(value, dict):
+                value = {key: item for key, item in value.items() if key != ExifTags.IFD.Interop}  # an offset into the input file
+            trial = Image.Exif()
+            trial[tag] = value
+            trial.tobytes()
+        except Exception:
+            dropped.append(_tag_name(tag))
+            continue
+        kept[tag] = value
+    if dropped:
+        notes.append(f"EXIF {', '.join(dropped)} dropped: malformed, cannot be written again")
+    return kept.tobytes() if len(kept) else None
+
+
+def _tag_name(tag: int) -> str:
+    for names in (ExifTags.IFD, ExifTags.Base):
+        try:
+            return names(tag).name
+        except ValueError:
+            continue
+    return hex(tag)
+
+
+def _to_rgb(image: Image.Image, icc_profile: bytes | None, notes: list[str]) -> tuple[np.ndarray, bytes | None]:
     """8-bit RGB pixels, and the ICC profile that describes them (None if it would no longer fit)."""
     if image.mode.startswith("I;16") or image.mode == "I":
         # 16-bit greyscale: Pillow's convert() would clip at 255 instead of scaling.
@@ -99,7 +243,7 @@ def _to_rgb(image: Image.Image, icc_profile: bytes | None) -> tuple[np.ndarray, 
         grey = np.clip(np.rint(grey), 0, 255).astype(np.uint8)
         return np.repeat(grey[..., None], 3, axis=2), None
     if image.mode == "F":
-        grey = np.asarray(image, dtype=np.float32)
+        grey = np.nan_to_num(np.asarray(image, dtype=np.float32))
         scale = 255.0 if grey.max(initial=0.0) <= 1.0 else 1.0
         grey = np.clip(np.rint(grey * scale), 0, 255).astype(np.uint8)
         return np.repeat(grey[..., None], 3, axis=2), None
@@ -114,8 +258,43 @@ def _to_rgb(image: Image.Image, icc_profile: bytes | None) -> tuple[np.ndarray, 
                 return np.asarray(converted), None
         except (ImageCms.PyCMSError, OSError):
             pass  # a broken profile: fall back to Pillow's plain conversion below
+        notes.append(f"colour profile not applied: it does not convert this {image.mode} image")
         icc_profile = None
-    return np.asarray(image.convert("RGB")), icc_profile
+    return np.asarray(image.convert("RGB")), _rgb_profile(icc_profile, notes)
+
+
+def _rgb_profile(icc_profile: bytes | None, notes: list[str]) -> bytes | None:
+    """The profile if it is a readable RGB profile; any other would make the RGB output unreadable to some."""
+    if not icc_profile:
+        return None
+    try:
+        space = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile)).profile.xcolor_space.strip()
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        notes.append("colour profile dropped: it cannot be read")
+        return None
+    if space != "RGB":
+        notes.append(f"colour profile dropped: it describes {space or 'no'} colours, the output is RGB")
+        return None
+    return icc_profile
+
+
+def carried_metadata(photo: Photo, image_format: str) -> tuple[dict[str, object], list[str]]:
+    """What of the photo's alpha, ICC profile and EXIF an output in `image_format` carries; notes for the rest."""
+    options: dict[str, object] = {"icc_profile": photo.icc_profile}
+    notes = []
+    if photo.alpha is not None:
+        if image_format in FORMATS_WITH_ALPHA:
+            options["alpha"] = photo.alpha
+        else:
+            notes.append(f"transparency not kept: {image_format} has none")
+    if photo.exif:
+        if image_format not in FORMATS_WITH_EXIF:
+            notes.append(f"EXIF not kept: {image_format} has none")
+        elif image_format == "JPEG" and len(photo.exif) > JPEG_MAX_EXIF:
+            notes.append(f"EXIF dropped: {len(photo.exif) // 1024} KB, more than a JPEG holds (64 KB)")
+        else:
+            options["exif"] = photo.exif
+    return options, notes
 
 
 def encode_image(
@@ -127,6 +306,12 @@ def encode_image(
     exif: bytes | None = None,
 ) -> bytes:
     """The file bytes of an output image, with alpha, ICC profile and EXIF where the format carries them."""
+    height, width = rgb.shape[:2]
+    if max(width, height) > MAX_SIDE.get(image_format, max(width, height)):
+        raise ImageError(
+            f"{width}x{height} is too large for {image_format} ({MAX_SIDE[image_format]} px a side at most); "
+            "choose another --format, e.g. png"
+        )
     image = Image.fromarray(rgb, "RGB")
     if alpha is not None and image_format in FORMATS_WITH_ALPHA:
         if alpha.shape != rgb.shape[:2]:

@@ -1,26 +1,45 @@
-"""The local engine: executes a plan on this machine.
+"""Executes a plan's jobs: the one per-file conversion step, with the local engine's overlap of work.
+
+A job goes read -> orient -> paint -> encode -> write, and every step is inside the per-file guard: a file
+can fail, with its one-line reason, but never end the batch. The Ray engine runs this same function in each
+of its workers (with `Files` on its file systems), so both engines follow the same rules.
 
 Decoding and encoding run in a thread pool (Pillow and numpy release the GIL) while the main thread feeds
-the model, so disk, CPU codecs and inference overlap. Photos of one size share a model call. Memory stays
-bounded: a fixed window of photos is decoded ahead and a fixed number of writes may be pending.
+the model, so disk, CPU codecs and inference overlap. Photos of one size share a model call. Memory is
+bounded by pixels, not by count: a photo counts from the moment its decoding starts until its output is
+written, and the next photo starts only while the total stays within `pixels_in_flight` (a photo larger
+than that is converted alone).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import BinaryIO, Protocol
 
 import numpy as np
 
-from .engine import Engine, first_line
-from .images import DEFAULT_MAX_PIXELS, FORMAT_BY_EXTENSION, ImageError, Photo, load_photo, write_atomically
+from .engine import Engine
+from .images import (
+    DEFAULT_MAX_PIXELS,
+    FORMAT_BY_EXTENSION,
+    ImageError,
+    Photo,
+    load_photo,
+    open_input,
+    pixel_count,
+    write_atomically,
+)
 from .plan import Job
+from .text import first_line
 from .translate import PaintSettings, model_input, needs_tiles, paint_photos, render
+
+# Decoded photo, its output image and their copies take up to ~12 bytes a pixel: 48 MP in flight is ~0.6 GB.
+PIXELS_IN_FLIGHT = 48_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,64 +49,73 @@ class ConvertSettings:
     quality: int = 95
     max_pixels: int = DEFAULT_MAX_PIXELS
     io_workers: int = min(4, os.cpu_count() or 1)
+    pixels_in_flight: int = PIXELS_IN_FLIGHT
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """How one job ended: written (error None) or not, and what the user should know about its output."""
+
+    error: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass
 class Report:
     converted: list[Job] = dataclasses.field(default_factory=list)
     skipped: list[Job] = dataclasses.field(default_factory=list)
-    failed: list[tuple[Path, str]] = dataclasses.field(default_factory=list)
+    failed: list[tuple[PurePath, str]] = dataclasses.field(default_factory=list)
+    notes: list[tuple[PurePath, str]] = dataclasses.field(default_factory=list)
 
-    def record(self, job: Job, error: str | None) -> None:
-        if error is None:
+    def record(self, job: Job, outcome: Outcome) -> None:
+        if outcome.error is None:
             self.converted.append(job)
         else:
-            self.failed.append((job.source, error))
+            self.failed.append((job.source, outcome.error))
+        self.notes.extend((job.source, note) for note in outcome.notes)
 
 
-# Called once per finished job with None (written) or the one-line reason it failed.
-OnDone = Callable[[Job, "str | None"], None]
+# Called once per finished job.
+OnDone = Callable[[Job, Outcome], None]
+
+
+class Files(Protocol):
+    """Where inputs are read and outputs written."""
+
+    def open(self, path: PurePath) -> BinaryIO:
+        """An input opened for reading (seekable); ImageError with the reason when it cannot be."""
+
+    def write(self, path: PurePath, data: bytes) -> None:
+        """Store an output whole or not at all."""
+
+
+class LocalFiles:
+    def open(self, path: PurePath) -> BinaryIO:
+        return open_input(path)
+
+    def write(self, path: PurePath, data: bytes) -> None:
+        write_atomically(Path(path), lambda handle: handle.write(data))
 
 
 @dataclasses.dataclass
-class _Decoded:
+class _Item:
+    """A job in flight and what it holds."""
+
     job: Job
-    photo: Photo
-    model_rgb: np.ndarray
+    pixels: int
+    photo: Photo | None = None
+    model_rgb: np.ndarray | None = None
 
 
-def convert_jobs(engine: Engine, jobs: list[Job], settings: ConvertSettings, on_done: OnDone) -> None:
+def convert_jobs(engine: Engine, jobs: list[Job], settings: ConvertSettings, on_done: OnDone,
+                 files: Files | None = None) -> None:  # fmt: skip
     """Paint every job's photo and write it; per-file problems go to on_done, never abort the batch."""
     pool = ThreadPoolExecutor(settings.io_workers, thread_name_prefix="portraitize-io")
-    writes: deque[tuple[Job, Future]] = deque()
-    max_pending = settings.batch_size * 2 + settings.io_workers
-
-    def paint_and_write(group: list[_Decoded]) -> None:
-        painted = paint_photos(engine, [item.photo for item in group], [item.model_rgb for item in group],
-                               settings.paint, settings.batch_size)  # fmt: skip
-        for item, result in zip(group, painted):
-            if isinstance(result, str):
-                on_done(item.job, result)
-            else:
-                writes.append((item.job, pool.submit(_render_and_write, item, result, settings)))
-        while len(writes) > max_pending:
-            _collect(writes.popleft(), on_done)
-
+    batch = _Batch(engine, settings, on_done, files or LocalFiles(), pool)
     try:
-        decode = lambda job: _decode(job, settings)  # noqa: E731
-        batcher = _Batcher(settings.batch_size)
-        for job, decoded in _prefetch(pool, decode, jobs, window=max_pending):
-            if isinstance(decoded, str):
-                on_done(job, decoded)
-            elif needs_tiles(decoded.photo, settings.paint):
-                paint_and_write([decoded])
-            else:
-                for group in batcher.add(decoded):
-                    paint_and_write(group)
-        for group in batcher.flush():
-            paint_and_write(group)
-        while writes:
-            _collect(writes.popleft(), on_done)
+        for job in jobs:
+            batch.start(job)
+        batch.finish()
     except BaseException:
         # Ctrl-C: drop queued work; writes already running finish (each one is atomic) before we leave.
         pool.shutdown(wait=True, cancel_futures=True)
@@ -95,60 +123,139 @@ def convert_jobs(engine: Engine, jobs: list[Job], settings: ConvertSettings, on_
     pool.shutdown(wait=True)
 
 
-def _decode(job: Job, settings: ConvertSettings) -> _Decoded | str:
+def _read(item: _Item, files: Files, settings: ConvertSettings) -> Outcome | None:
+    """Decode and orient the photo and make the model's input; the Outcome when the file cannot be used."""
     try:
-        photo = load_photo(job.source, settings.max_pixels)
+        with files.open(item.job.source) as handle:
+            item.photo = load_photo(handle, settings.max_pixels)
+        item.model_rgb = model_input(item.photo, settings.paint)
     except ImageError as error:
-        return str(error)
-    return _Decoded(job, photo, model_input(photo, settings.paint))
-
-
-def _render_and_write(item: _Decoded, painted: np.ndarray, settings: ConvertSettings) -> str | None:
-    image_format = FORMAT_BY_EXTENSION[item.job.format_extension]
-    data = render(item.photo, painted, settings.paint, image_format, settings.quality)
-    try:
-        write_atomically(item.job.target, lambda handle: handle.write(data))
-    except OSError as error:
-        return f"cannot write {item.job.target} ({first_line(error)})"
+        return Outcome(str(error))
+    except Exception as error:  # the per-file guard: whatever a library raises fails this file only
+        return Outcome(f"cannot be read ({type(error).__name__}: {first_line(error)})")
     return None
 
 
-def _collect(pending: tuple[Job, Future], on_done: OnDone) -> None:
-    job, future = pending
-    on_done(job, future.result())
+def _write(item: _Item, painted: np.ndarray, files: Files, settings: ConvertSettings) -> Outcome:
+    """Encode the painting with what the photo carries and store it atomically."""
+    target = item.job.target
+    try:
+        image_format = FORMAT_BY_EXTENSION[item.job.format_extension]
+        data, notes = render(item.photo, painted, settings.paint, image_format, settings.quality)
+        files.write(target, data)
+    except ImageError as error:
+        return Outcome(str(error))
+    except OSError as error:
+        return Outcome(f"cannot write {target} ({first_line(error)})")
+    except Exception as error:  # the per-file guard: an encoder's surprise fails this file only
+        return Outcome(f"cannot be encoded ({type(error).__name__}: {first_line(error)})")
+    return Outcome(None, (*item.photo.notes, *notes))
 
 
-def _prefetch(pool: ThreadPoolExecutor, function, items: Iterable, window: int) -> Iterator[tuple]:
-    """Yield (item, function(item)) in order, keeping up to `window` calls running ahead in the pool."""
-    items = iter(items)
-    running = deque((item, pool.submit(function, item)) for item in itertools.islice(items, window))
-    while running:
-        item, future = running.popleft()
-        for upcoming in itertools.islice(items, 1):
-            running.append((upcoming, pool.submit(function, upcoming)))
-        yield item, future.result()
+class _Batch:
+    """One run's work in flight: photos being read, waiting for a model call, being written.
+
+    Only the main thread touches this; the pool runs `_read` and `_write`.
+    """
+
+    def __init__(self, engine: Engine, settings: ConvertSettings, on_done: OnDone, files: Files, pool):
+        self.engine, self.settings, self.on_done, self.files, self.pool = engine, settings, on_done, files, pool
+        self.reading: deque[tuple[_Item, Future]] = deque()
+        self.writing: deque[tuple[_Item, Future]] = deque()
+        self.batcher = _Batcher(settings.batch_size)
+        self.pixels = 0  # of every photo started and not done
+        self.window = settings.batch_size * 2 + settings.io_workers  # photos read ahead, and writes pending
+
+    def start(self, job: Job) -> None:
+        item = _Item(job, self._pixels(job))
+        while self.pixels and self.pixels + item.pixels > self.settings.pixels_in_flight:
+            self._advance()
+        while len(self.reading) >= self.window:
+            self._receive()
+        self.pixels += item.pixels
+        self.reading.append((item, self.pool.submit(_read, item, self.files, self.settings)))
+        while self.writing and self.writing[0][1].done():
+            self._finish_write()
+
+    def finish(self) -> None:
+        while self.reading:
+            self._receive()
+        for group in self.batcher.flush():
+            self._paint(group)
+        while self.writing:
+            self._finish_write()
+
+    def _pixels(self, job: Job) -> int:
+        """The photo's size from its header; a file refused before decoding (unreadable, a bomb) costs none."""
+        try:
+            with self.files.open(job.source) as handle:
+                pixels = pixel_count(handle)
+        except Exception:  # reading will fail too, and say why
+            return 0
+        return pixels if pixels <= self.settings.max_pixels else 0
+
+    def _advance(self) -> None:
+        """Move the oldest work one step, towards freeing pixels: a write, else a read, else a model call."""
+        if self.writing:
+            self._finish_write()
+        elif self.reading:
+            self._receive()
+        else:
+            self._paint(self.batcher.release_fullest())
+
+    def _receive(self) -> None:
+        item, future = self.reading.popleft()
+        failure = future.result()
+        if failure is not None:
+            self._done(item, failure)
+        elif needs_tiles(item.photo, self.settings.paint):
+            self._paint([item])
+        else:
+            for group in self.batcher.add(item):
+                self._paint(group)
+
+    def _paint(self, group: list[_Item]) -> None:
+        photos, inputs = [item.photo for item in group], [item.model_rgb for item in group]
+        painted = paint_photos(self.engine, photos, inputs, self.settings.paint, self.settings.batch_size)
+        for item, result in zip(group, painted):
+            if isinstance(result, str):
+                self._done(item, Outcome(result))
+            else:
+                self.writing.append((item, self.pool.submit(_write, item, result, self.files, self.settings)))
+        while len(self.writing) > self.window:
+            self._finish_write()
+
+    def _finish_write(self) -> None:
+        item, future = self.writing.popleft()
+        self._done(item, future.result())
+
+    def _done(self, item: _Item, outcome: Outcome) -> None:
+        self.pixels -= item.pixels
+        item.photo = item.model_rgb = None
+        self.on_done(item.job, outcome)
 
 
 class _Batcher:
-    """Groups decoded photos by pixel size; a group is released when full or when too many wait."""
+    """Groups decoded photos by model input size; a group is released when full or when too many wait."""
 
     def __init__(self, batch_size: int):
         self.batch_size = batch_size
-        self.waiting: dict[tuple[int, ...], list[_Decoded]] = {}
+        self.waiting: dict[tuple[int, ...], list[_Item]] = {}
 
-    def add(self, item: _Decoded) -> list[list[_Decoded]]:
+    def add(self, item: _Item) -> list[list[_Item]]:
         group = self.waiting.setdefault(item.model_rgb.shape, [])
         group.append(item)
         if len(group) >= self.batch_size:
             return [self.waiting.pop(item.model_rgb.shape)]
         if sum(len(waiting) for waiting in self.waiting.values()) >= 2 * self.batch_size:
             # Many sizes, few repeats: release the fullest group rather than hold photos in memory.
-            fullest = max(self.waiting, key=lambda shape: len(self.waiting[shape]))
-            return [self.waiting.pop(fullest)]
+            return [self.release_fullest()]
         return []
 
-    def flush(self) -> list[list[_Decoded]]:
+    def release_fullest(self) -> list[_Item]:
+        return self.waiting.pop(max(self.waiting, key=lambda shape: len(self.waiting[shape])))
+
+    def flush(self) -> list[list[_Item]]:
         groups = list(self.waiting.values())
         self.waiting.clear()
         return groups
-

@@ -1,28 +1,34 @@
 """What a conversion will do, decided before any pixel is touched.
 
-Finds the inputs, mirrors the source tree into the destination (names never collide), refuses a destination
-inside the source, and sets aside outputs that already exist so a rerun resumes. Any engine executes the
-same plan; where the files live (this disk, or a cluster's object store) is a `Storage`.
+Finds the inputs, says what it leaves out and why, mirrors the source tree into the destination with one
+distinct output per input, refuses any output that would land on an input or inside the source folder, and
+sets aside outputs that already exist so a rerun resumes. Any engine executes the same plan; where the files
+live (this disk, or a cluster's object store) is a `Storage`.
+
+What is an image is Pillow's call, the same for a file named on the command line and for a folder's member:
+a file named by the user is always tried; in a folder, a file is an input when its extension is one Pillow
+decodes, or (whatever its name) when Pillow recognises its first bytes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import stat
+import unicodedata
 from collections import Counter
 from pathlib import Path, PurePath
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
-# Extensions we look for in folders; a single file given on the command line is tried whatever its name.
-IMAGE_EXTENSIONS = {
-    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".dib", ".tif", ".tiff",
-    ".gif", ".ppm", ".pgm", ".pbm", ".pnm", ".tga", ".jp2", ".j2k", ".ico", ".pcx", ".sgi", ".qoi",
-}
+from .images import IMAGE_EXTENSIONS, ImageError, open_input, recognised
+
 # Output extension for each input extension when no --format is given ("same as input").
 SAME_FORMAT = {
     ".jpg": "jpg", ".jpeg": "jpg", ".jpe": "jpg", ".jfif": "jpg", ".png": "png", ".webp": "webp",
     ".bmp": "bmp", ".dib": "bmp", ".tif": "tiff", ".tiff": "tiff",
-}
+}  # fmt: skip
 SPELLING = {"jpg": {".jpg", ".jpeg", ".jpe", ".jfif"}, "tiff": {".tif", ".tiff"}, "bmp": {".bmp", ".dib"}}
+NOT_AN_IMAGE = "not an image"
 
 
 class PlanError(Exception):
@@ -45,65 +51,153 @@ class Job:
 
 
 @dataclasses.dataclass
+class Listing:
+    """A folder's content, as paths relative to it: regular files, and what was passed over, with reasons."""
+
+    files: list[PurePath]
+    passed_over: list[tuple[PurePath, str]]  # hidden, links not followed, not regular files
+    unreadable: list[tuple[PurePath, str]]  # folders that could not be listed ("." for the folder itself)
+
+
+@dataclasses.dataclass
 class Plan:
     todo: list[Job]
     existing: list[Job]  # outputs already there, skipped unless --overwrite
-    ignored: list[PurePath]  # files in the source folder that are not images by their extension
+    left_out: list[tuple[PurePath, str]]  # source files not converted on purpose, with the reason
+    unreadable: list[tuple[PurePath, str]]  # source folders that could not be read: failures
 
 
 class Storage(Protocol):
     """What planning needs to know about a file system."""
 
     def kind(self, path: PurePath) -> str | None:
-        """ "file", "dir" or None (missing)."""
+        """ "file" (a regular file), "dir", "other" (a pipe, a device...) or None (missing)."""
 
-    def files_below(self, folder: PurePath) -> list[PurePath]:
-        """Every file below `folder`, recursively, as paths relative to it."""
+    def walk(self, folder: PurePath) -> Listing:
+        """Everything below `folder`, recursively."""
 
     def existing(self, paths: list[PurePath]) -> set[PurePath]:
         """Which of `paths` exist."""
 
     def canonical(self, path: PurePath) -> PurePath:
-        """An absolute form that also names the file system, so that containment can be checked."""
+        """Where reading or writing `path` really happens: absolute, links resolved, naming the file system."""
+
+    def open(self, path: PurePath) -> BinaryIO:
+        """A file opened for reading; ImageError with the reason when it cannot be."""
 
 
 class LocalStorage:
-    def kind(self, path: PurePath) -> str | None:
-        path = Path(path)
-        return "dir" if path.is_dir() else "file" if path.exists() else None
+    def __init__(self) -> None:
+        self._folders: dict[Path, Path] = {}  # resolved folders: outputs share few folders, resolve each once
 
-    def files_below(self, folder: PurePath) -> list[PurePath]:
-        return [path.relative_to(folder) for path in Path(folder).rglob("*") if path.is_file()]
+    def kind(self, path: PurePath) -> str | None:
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise PlanError(f"{path}: cannot be read ({error.strerror})") from None
+        return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
+
+    def walk(self, folder: PurePath) -> Listing:
+        listing = Listing([], [], [])
+
+        def unreadable(error: OSError) -> None:
+            listing.unreadable.append((Path(error.filename).relative_to(folder), f"cannot read this folder ({error.strerror})"))  # fmt: skip
+
+        for top, folders, names in os.walk(folder, onerror=unreadable):
+            here = Path(top).relative_to(folder)
+            for name in list(folders):
+                reason = hidden(name, "folder") or ("a link to a folder, not followed" if os.path.islink(os.path.join(top, name)) else None)  # fmt: skip
+                if reason:
+                    folders.remove(name)  # os.walk descends into what stays in `folders`
+                    listing.passed_over.append((here / name, reason))
+            for name in names:
+                reason = hidden(name, "file") or _not_regular(os.path.join(top, name))
+                if reason:
+                    listing.passed_over.append((here / name, reason))
+                else:
+                    listing.files.append(here / name)
+        listing.files.sort()
+        return listing
 
     def existing(self, paths: list[PurePath]) -> set[PurePath]:
-        return {path for path in paths if Path(path).exists()}
+        return {path for path in paths if os.path.exists(path)}
 
     def canonical(self, path: PurePath) -> PurePath:
-        return Path(path).resolve()
+        path = Path(path)
+        if path.parent not in self._folders:
+            self._folders[path.parent] = path.parent.resolve()
+        full = self._folders[path.parent] / path.name
+        return full.resolve() if full.is_symlink() else full
+
+    def open(self, path: PurePath) -> BinaryIO:
+        return open_input(path)
+
+
+def hidden(name: str, what: str) -> str | None:
+    """Hidden names (.git, .DS_Store, our own temp files) are never inputs."""
+    return f"hidden {what}" if name.startswith(".") else None
+
+
+def _not_regular(path: str) -> str | None:
+    if not os.path.exists(path):
+        return "a broken link"
+    if not os.path.isfile(path):
+        return "not a regular file"  # a pipe or a device: reading it could block forever
+    return None
 
 
 def make_plan(source: PurePath, destination: PurePath, output_format: str | None, overwrite: bool,
-              storage: Storage = LocalStorage(), target_storage: Storage | None = None) -> Plan:  # fmt: skip
+              storage: Storage | None = None, target_storage: Storage | None = None) -> Plan:  # fmt: skip
     """The jobs of a conversion; `target_storage` holds the destination when it is another file system."""
+    storage = storage or LocalStorage()
     target_storage = target_storage or storage
     kind = storage.kind(source)
     if kind is None:
         raise PlanError(f"{source}: no such file or folder")
-    root = source if kind == "dir" else source.parent
-    _refuse_destination_inside(storage.canonical(root), target_storage.canonical(destination))
-    if target_storage.kind(destination) == "file":
+    if kind == "other":
+        raise PlanError(f"{source}: not a file or a folder (a pipe, a device or a socket)")
+    if target_storage.kind(destination) not in (None, "dir"):
         raise PlanError(f"destination {destination} exists and is not a folder")
     if kind == "file":
-        relative, ignored = [PurePath(source.name)], []
+        root, relative, left_out, unreadable = source.parent, [PurePath(source.name)], [], []
     else:
-        relative, others = _split(storage.files_below(source))
-        ignored = [source / path for path in others]
+        _refuse_destination_inside(storage.canonical(source), target_storage.canonical(destination))
+        root = source
+        relative, left_out, unreadable = _inputs(storage, source)
     jobs = [Job(root / path, destination / target) for path, target in zip(relative, _mirror(relative, output_format))]
+    _refuse_outputs_over_inputs(jobs, source if kind == "dir" else None, storage, target_storage)
     existing = target_storage.existing([job.target for job in jobs])
-    done = [job for job in jobs if job.target in existing]
+    left_out = [(root / path, reason) for path, reason in left_out]
+    unreadable = [(root / path, reason) for path, reason in unreadable]
     if overwrite:
-        return Plan(jobs, [], ignored)
-    return Plan([job for job in jobs if job.target not in existing], done, ignored)
+        return Plan(jobs, [], left_out, unreadable)
+    todo = [job for job in jobs if job.target not in existing]
+    return Plan(todo, [job for job in jobs if job.target in existing], left_out, unreadable)
+
+
+def _inputs(storage: Storage, folder: PurePath):
+    """(image files, files left out with reasons, unreadable folders with reasons), relative to `folder`."""
+    listing = storage.walk(folder)
+    for path, reason in listing.unreadable:
+        if path == PurePath("."):
+            raise PlanError(f"cannot read the source folder {folder}: {reason}")
+    images, left_out = [], list(listing.passed_over)
+    for path in listing.files:
+        if path.suffix.lower() in IMAGE_EXTENSIONS or _recognised(storage, folder / path):
+            images.append(path)
+        else:
+            left_out.append((path, NOT_AN_IMAGE))
+    return images, sorted(left_out), listing.unreadable
+
+
+def _recognised(storage: Storage, path: PurePath) -> bool:
+    try:
+        with storage.open(path) as handle:
+            return recognised(handle)
+    except ImageError:
+        return False  # unreadable: if it is an image, nothing here could convert it anyway
 
 
 def _refuse_destination_inside(source_dir: PurePath, target: PurePath) -> None:
@@ -115,24 +209,70 @@ def _refuse_destination_inside(source_dir: PurePath, target: PurePath) -> None:
         )
 
 
-def _split(relative: list[PurePath]) -> tuple[list[PurePath], list[PurePath]]:
-    """Image files (sorted) and other files; hidden files and folders (.git, .DS_Store, our temp files) are skipped."""
-    images, others = [], []
-    for path in sorted(relative):
-        if any(part.startswith(".") for part in path.parts):
-            continue
-        (images if path.suffix.lower() in IMAGE_EXTENSIONS else others).append(path)
-    return images, others
+def _refuse_outputs_over_inputs(jobs: list[Job], folder: PurePath | None, storage: Storage,
+                                target_storage: Storage) -> None:  # fmt: skip
+    """No output may land on an input, or inside the source folder, whatever nesting or links lead it there.
+
+    The destination's root being outside the source is not enough: `convert d/p d` writes d/p/p/a.jpg's
+    painting to d/p/a.jpg, and a destination sub-folder may be a link into the source.
+    """
+    source_dir = storage.canonical(folder) if folder is not None else None
+    inputs = {storage.canonical(job.source): job.source for job in jobs}
+    for job in jobs:
+        landing = target_storage.canonical(job.target)
+        if landing in inputs:
+            raise PlanError(
+                f"output {job.target} would overwrite the input {inputs[landing]}; choose another destination"
+            )
+        if source_dir is not None and source_dir in landing.parents:
+            raise PlanError(
+                f"output {job.target} would be written inside the source folder {folder} (as {landing}); "
+                "choose a destination outside it"
+            )
 
 
 def _mirror(relative: list[PurePath], output_format: str | None) -> list[PurePath]:
-    """Target of each file, relative: same folder and stem; the full name is kept where stems would collide."""
+    """Target of each file, relative: same folder and name, one distinct output per input.
+
+    Where stems would collide the full name is kept (a.jpg + a.png with --format png -> a.jpg.png, a.png);
+    anything still colliding is numbered.
+    """
     targets = [path.parent / _output_name(path, output_format) for path in relative]
-    counts = Counter(targets)
-    return [
-        target.with_name(f"{path.name}{target.suffix}") if counts[target] > 1 and target.name != path.name else target
+    counts = Counter(_key(target) for target in targets)
+    targets = [
+        target.with_name(f"{path.name}{target.suffix}") if counts[_key(target)] > 1 and target.name != path.name else target
         for path, target in zip(relative, targets)
-    ]  # a.jpg + a.png with --format png -> a.jpg.png, a.png
+    ]  # fmt: skip
+    return _number_collisions(relative, targets)
+
+
+def _number_collisions(relative: list[PurePath], targets: list[PurePath]) -> list[PurePath]:
+    """Targets made distinct: a name that collides (with another target, or with a folder of targets) stays
+    with the input it names unchanged, else with the first input; the others become `name (2).ext`, ...
+    (a.gif, a.png, a.gif.png with --format png: a.gif's full-name target a.gif.png is a.gif.png's own)."""
+    folders = {_key(folder) for target in targets for folder in target.parents}
+    owners: dict[str, PurePath] = {}
+    for path, target in sorted(zip(relative, targets), key=lambda pair: pair[1].name != pair[0].name):
+        owners.setdefault(_key(target), path)
+    taken = set(owners) | folders
+    result = []
+    for path, target in zip(relative, targets):
+        keeps = owners[_key(target)] == path and _key(target) not in folders
+        result.append(target if keeps else _numbered(target, taken))
+        taken.add(_key(result[-1]))
+    return result
+
+
+def _numbered(target: PurePath, taken: set[str]) -> PurePath:
+    number = 2
+    while _key(candidate := target.with_name(f"{target.stem} ({number}){target.suffix}")) in taken:
+        number += 1
+    return candidate
+
+
+def _key(path: PurePath) -> str:
+    """Paths that one file system may take for the same file: compared without case, Unicode normalised."""
+    return unicodedata.normalize("NFC", str(path)).casefold()
 
 
 def _output_name(path: PurePath, output_format: str | None) -> str:

@@ -1,22 +1,20 @@
-"""The Ray engine: the same plan and the same painting, run on a Ray cluster through Ray Data.
+"""The Ray engine: the same plan and the same per-file conversion, run on a Ray cluster through Ray Data.
 
 SRC and DST may be local folders or any URI pyarrow's file systems open (s3://, gs://, ...). The driver makes
-the plan (mirror tree, skip existing, refuse DST inside SRC) with `plan.make_plan` over a pyarrow file
-system; a pool of actors (`map_batches` with a callable class) each holds one onnxruntime session for its
-whole life, reads, paints (photos of one size share a model call), and writes every output atomically:
-a temp name renamed on local disks; one PUT, which appears whole or not at all, on object stores.
-Per-file errors come back as rows and land in the converter's own summary.
+the plan with `plan.make_plan` (on local folders with the very storage the local engine uses, so links and
+hidden files are treated alike); a pool of actors (`map_batches` with a callable class) each holds one
+onnxruntime session for its whole life and runs `pipeline.convert_jobs` on its batches: the same read, paint,
+encode and write steps, the same per-file guard and pixel bound. Every output is written atomically: a temp
+name renamed on local disks; one PUT, which appears whole or not at all, on object stores. Per-file errors
+and notes come back as rows and land in the converter's own summary.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import uuid
 from pathlib import PurePath, PurePosixPath
 
-from .plan import Job, PlanError
-from .translate import PaintSettings
+from .plan import Job, Listing, PlanError, hidden
 
 INSTALL_HINT = "--engine ray needs Ray: pip install 'portraitize[ray]'"
 
@@ -42,8 +40,17 @@ def open_filesystem(uri: str):
         return fs.LocalFileSystem(), os.path.abspath(os.path.expanduser(uri))
 
 
+def _open_input(filesystem, path: PurePath):
+    from .images import ImageError
+
+    try:
+        return filesystem.open_input_file(str(path))
+    except OSError as error:
+        raise ImageError(f"cannot read this file ({error})") from None
+
+
 class ArrowStorage:
-    """plan.Storage over a pyarrow file system."""
+    """plan.Storage over a pyarrow file system of objects (no links, no special files)."""
 
     def __init__(self, filesystem):
         self.filesystem = filesystem
@@ -55,13 +62,27 @@ class ArrowStorage:
         from pyarrow.fs import FileType
 
         found = self._info([path])[0].type
-        return {FileType.Directory: "dir", FileType.File: "file"}.get(found)
+        return {FileType.Directory: "dir", FileType.File: "file", FileType.NotFound: None}.get(found, "other")
 
-    def files_below(self, folder: PurePath) -> list[PurePath]:
+    def walk(self, folder: PurePath) -> Listing:
         from pyarrow.fs import FileSelector, FileType
 
-        infos = self.filesystem.get_file_info(FileSelector(str(folder), recursive=True))
-        return [PurePosixPath(info.path).relative_to(str(folder)) for info in infos if info.type == FileType.File]
+        try:
+            infos = self.filesystem.get_file_info(FileSelector(str(folder), recursive=True))
+        except OSError as error:
+            raise PlanError(f"cannot read the source folder {folder}: {error}") from None
+        listing = Listing([], [], [])
+        for info in infos:
+            path = PurePosixPath(info.path).relative_to(str(folder))
+            if any(part.startswith(".") for part in path.parent.parts):
+                continue  # inside a hidden folder, which is named once
+            reason = hidden(path.name, "folder" if info.type == FileType.Directory else "file")
+            if reason or info.type not in (FileType.File, FileType.Directory):
+                listing.passed_over.append((path, reason or "not a regular file"))
+            elif info.type == FileType.File:
+                listing.files.append(path)
+        listing.files.sort()
+        return listing
 
     def existing(self, paths: list[PurePath]) -> set[PurePath]:
         from pyarrow.fs import FileType
@@ -71,6 +92,34 @@ class ArrowStorage:
     def canonical(self, path: PurePath) -> PurePath:
         # The file system's name goes first, so paths on different systems never contain each other.
         return PurePosixPath("/", self.filesystem.type_name, *PurePosixPath(str(path)).parts[1 if str(path).startswith("/") else 0 :])
+
+    def open(self, path: PurePath):
+        return _open_input(self.filesystem, path)
+
+
+class ArrowFiles:
+    """pipeline.Files over pyarrow file systems: inputs from one, outputs to another."""
+
+    def __init__(self, src_uri: str, dst_uri: str):
+        self.source_fs, _ = open_filesystem(src_uri)
+        self.target_fs, _ = open_filesystem(dst_uri)
+
+    def open(self, path: PurePath):
+        return _open_input(self.source_fs, path)
+
+    def write(self, path: PurePath, data: bytes) -> None:
+        from pathlib import Path
+
+        from pyarrow.fs import LocalFileSystem
+
+        from .images import write_atomically
+
+        if isinstance(self.target_fs, LocalFileSystem):
+            write_atomically(Path(path), lambda handle: handle.write(data))
+            return
+        self.target_fs.create_dir(str(path.parent), recursive=True)
+        with self.target_fs.open_output_stream(str(path)) as stream:  # an object appears whole on close
+            stream.write(data)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,66 +132,27 @@ class RaySettings:
 
 
 class Painter:
-    """A Ray actor: one onnxruntime session for its life, painting batches of jobs."""
+    """A Ray actor: one onnxruntime session for its life, converting batches of jobs."""
 
-    def __init__(self, model_bytes: bytes, device: str, threads: int, paint: PaintSettings, quality: int,
-                 max_pixels: int, src_uri: str, dst_uri: str, batch_size: int):  # fmt: skip
+    def __init__(self, model_bytes: bytes, device: str, threads: int, settings, src_uri: str, dst_uri: str):
         from .engine import Engine, choose_providers, open_session, read_info
 
         session = open_session(model_bytes, choose_providers(device), threads)
         self.engine = Engine("model", read_info(session, "model"), session, device)
-        self.paint, self.quality, self.max_pixels, self.batch_size = paint, quality, max_pixels, batch_size
-        self.source_fs, _ = open_filesystem(src_uri)
-        self.target_fs, _ = open_filesystem(dst_uri)
+        self.settings = settings
+        self.files = ArrowFiles(src_uri, dst_uri)
 
     def __call__(self, batch: dict) -> dict:
-        from .images import FORMAT_BY_EXTENSION, ImageError, load_photo
-        from .translate import model_input, paint_photos, render
+        from .pipeline import convert_jobs
 
         jobs = [Job(PurePosixPath(source), PurePosixPath(target)) for source, target in zip(batch["source"], batch["target"])]
-        errors: list[str] = [""] * len(jobs)
-        photos, rgbs, indices = [], [], []
-        for index, job in enumerate(jobs):
-            try:
-                with self.source_fs.open_input_stream(str(job.source)) as stream:
-                    photo = load_photo(stream.read(), self.max_pixels)
-            except (ImageError, OSError) as error:
-                errors[index] = str(error)
-                continue
-            photos.append(photo)
-            rgbs.append(model_input(photo, self.paint))
-            indices.append(index)
-        for index, photo, painted in zip(indices, photos, paint_photos(self.engine, photos, rgbs, self.paint, self.batch_size)):
-            if isinstance(painted, str):
-                errors[index] = painted
-                continue
-            job = jobs[index]
-            data = render(photo, painted, self.paint, FORMAT_BY_EXTENSION[job.format_extension], self.quality)
-            try:
-                self._write(job.target, data)
-            except OSError as error:
-                errors[index] = f"cannot write {job.target} ({error})"
-        return {"source": batch["source"], "error": errors}
-
-    def _write(self, target: PurePosixPath, data: bytes) -> None:
-        from pyarrow.fs import LocalFileSystem
-
-        self.target_fs.create_dir(str(target.parent), recursive=True)
-        if not isinstance(self.target_fs, LocalFileSystem):
-            with self.target_fs.open_output_stream(str(target)) as stream:  # an object appears whole on close
-                stream.write(data)
-            return
-        from .images import TEMP_PREFIX, TEMP_SUFFIX
-
-        temp = target.with_name(f"{TEMP_PREFIX}{uuid.uuid4().hex}{TEMP_SUFFIX}")
-        try:
-            with self.target_fs.open_output_stream(str(temp)) as stream:
-                stream.write(data)
-            self.target_fs.move(str(temp), str(target))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                self.target_fs.delete_file(str(temp))
-            raise
+        outcomes = {}
+        convert_jobs(self.engine, jobs, self.settings, outcomes.__setitem__, self.files)
+        return {
+            "source": batch["source"],
+            "error": [outcomes[job].error or "" for job in jobs],
+            "notes": ["\n".join(outcomes[job].notes) for job in jobs],  # one line each
+        }
 
 
 def make_ray_plan(source: str, destination: str, output_format: str | None, overwrite: bool):
@@ -153,32 +163,41 @@ def make_ray_plan(source: str, destination: str, output_format: str | None, over
     source_fs, source_path = open_filesystem(source)
     target_fs, target_path = open_filesystem(destination)
     return make_plan(PurePosixPath(source_path), PurePosixPath(target_path), output_format, overwrite,
-                     ArrowStorage(source_fs), ArrowStorage(target_fs))  # fmt: skip
+                     _storage(source_fs), _storage(target_fs))  # fmt: skip
 
 
-def run_on_ray(jobs: list[Job], model_bytes: bytes, device: str, paint: PaintSettings, quality: int, max_pixels: int,
-               source: str, destination: str, settings: RaySettings) -> list[tuple[str, str]]:  # fmt: skip
-    """Paint the jobs on Ray; returns (source, error) for each job, error "" when written."""
+def _storage(filesystem):
+    from pyarrow.fs import LocalFileSystem
+
+    from .plan import LocalStorage
+
+    return LocalStorage() if isinstance(filesystem, LocalFileSystem) else ArrowStorage(filesystem)
+
+
+def run_on_ray(jobs: list[Job], model_bytes: bytes, device: str, settings, source: str, destination: str,
+               ray_settings: RaySettings) -> list[tuple[str, str, list[str]]]:  # fmt: skip
+    """Convert the jobs on Ray (`settings`: the pipeline's ConvertSettings); (source, error, notes) per job,
+    error "" when written."""
     import logging
 
     if not jobs:
         return []  # nothing to do: no need to start or join a cluster
     ray = _import_ray()
     if not ray.is_initialized():
-        ray.init(address=settings.address, logging_level=logging.ERROR, include_dashboard=False,
+        ray.init(address=ray_settings.address, logging_level=logging.ERROR, include_dashboard=False,
                  configure_logging=False)  # fmt: skip
     rows = [{"source": str(job.source), "target": str(job.target)} for job in jobs]
     painter_arguments = dict(
-        model_bytes=model_bytes, device=device, threads=settings.threads or 1, paint=paint, quality=quality,
-        max_pixels=max_pixels, src_uri=source, dst_uri=destination, batch_size=settings.batch_size,
+        model_bytes=model_bytes, device=device, threads=ray_settings.threads or 1, settings=settings,
+        src_uri=source, dst_uri=destination,
     )  # fmt: skip
     results = ray.data.from_items(rows).map_batches(
         Painter,
         fn_constructor_kwargs=painter_arguments,
-        batch_size=settings.batch_size,
-        concurrency=settings.workers,
+        batch_size=ray_settings.batch_size,
+        concurrency=ray_settings.workers,
         num_cpus=1,
-        num_gpus=settings.gpus_per_worker,
+        num_gpus=ray_settings.gpus_per_worker,
         batch_format="numpy",
     ).take_all()
-    return [(str(row["source"]), str(row["error"])) for row in results]
+    return [(str(row["source"]), str(row["error"]), str(row["notes"]).splitlines()) for row in results]

@@ -10,11 +10,16 @@ import dataclasses
 
 import numpy as np
 
-from .contract import images_to_tensor, tensor_to_float_images, tensor_to_images
-from .engine import Engine, first_line
-from .images import Photo, encode_image, resize
+from .contract import images_to_tensor, tensor_to_float_images
+from .engine import Engine
+from .images import Photo, carried_metadata, encode_image, resize
+from .text import first_line
 
 TILE_OVERLAP = 0.25  # share of a tile that overlaps its neighbour; wide enough to hide instance-norm seams
+
+
+class PaintError(Exception):
+    """The model gave no usable painting for an image; one line for the user."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,8 +50,16 @@ def model_input(photo: Photo, settings: PaintSettings) -> np.ndarray:
 def paint_batch(engine: Engine, images: list[np.ndarray]) -> list[np.ndarray]:
     """Paint same-sized uint8 RGB images in one model call."""
     height, width = images[0].shape[:2]
-    output = engine.run(images_to_tensor(images, engine.info))
-    return list(tensor_to_images(output, engine.info, size=(height, width)))
+    floats = _run(engine, images, size=(height, width))
+    return list(np.rint(floats).astype(np.uint8))
+
+
+def _run(engine: Engine, images: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
+    """The model's float RGB [N, h, w, 3] for same-sized images; thin ones padded to what the model runs on."""
+    output = engine.run(images_to_tensor(images, engine.info, engine.min_side))
+    if not np.isfinite(output).all():
+        raise PaintError("the model gave NaN or infinite values for this image")
+    return tensor_to_float_images(output, engine.info, size=size)
 
 
 def paint_tiled(engine: Engine, rgb: np.ndarray, tile: int, batch_size: int) -> np.ndarray:
@@ -72,9 +85,7 @@ def paint_tiled(engine: Engine, rgb: np.ndarray, tile: int, batch_size: int) -> 
         top = _finish_rows(painted, accumulated, weights, top, row)
         tiles = [rgb[row : row + tile_h, col : col + tile_w] for col in cols]
         for start in range(0, len(tiles), batch_size):
-            chunk = tiles[start : start + batch_size]
-            output = engine.run(images_to_tensor(chunk, info))
-            floats = tensor_to_float_images(output, info, size=(tile_h, tile_w))
+            floats = _run(engine, tiles[start : start + batch_size], size=(tile_h, tile_w))
             for col, result in zip(cols[start : start + batch_size], floats):
                 offset = row - top
                 accumulated[offset : offset + tile_h, col : col + tile_w] += result * weight[..., None]
@@ -135,6 +146,9 @@ def paint_photos(
         for start in range(0, len(indices), batch_size):
             chunk = indices[start : start + batch_size]
             painted = _guarded(lambda: paint_batch(engine, [model_rgbs[index] for index in chunk]))
+            if isinstance(painted, str) and len(chunk) > 1:
+                # One image (a NaN, say) must not fail the others: paint each alone to find it.
+                painted = [_guarded(lambda: paint_batch(engine, [model_rgbs[index]])[0]) for index in chunk]
             for position, index in enumerate(chunk):
                 results[index] = painted if isinstance(painted, str) else painted[position]
     return results
@@ -143,14 +157,19 @@ def paint_photos(
 def _guarded(paint):
     try:
         return paint()
+    except PaintError as error:
+        return str(error)
     except Exception as error:  # onnxruntime's errors have many types; one photo must not stop the batch
         return f"the model failed on this image ({first_line(error)})"
 
 
-def render(photo: Photo, painted: np.ndarray, settings: PaintSettings, image_format: str, quality: int) -> bytes:
-    """The output file's bytes: the photo's size restored, blended by strength, alpha/ICC/EXIF carried over."""
-    result = finish(photo, painted, settings)
-    return encode_image(result, image_format, quality, alpha=photo.alpha, icc_profile=photo.icc_profile, exif=photo.exif)
+def render(
+    photo: Photo, painted: np.ndarray, settings: PaintSettings, image_format: str, quality: int
+) -> tuple[bytes, list[str]]:
+    """The output file's bytes (the photo's size restored, blended by strength, metadata carried where it fits),
+    and notes on what the format could not carry."""
+    carried, notes = carried_metadata(photo, image_format)
+    return encode_image(finish(photo, painted, settings), image_format, quality, **carried), notes
 
 
 def finish(photo: Photo, painted: np.ndarray, settings: PaintSettings) -> np.ndarray:

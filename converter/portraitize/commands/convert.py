@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from rich.console import Console
 from rich.markup import escape
@@ -11,14 +11,14 @@ from rich.markup import escape
 from ..catalogue import resolve
 from ..engine import load_engine
 from ..images import remove_stale_temp_files
-from ..pipeline import ConvertSettings, Report, convert_jobs
+from ..pipeline import ConvertSettings, Outcome, Report, convert_jobs
 from ..plan import make_plan
 from ..progress import image_progress
 from ..ray_engine import RaySettings, make_ray_plan, run_on_ray
 from ..translate import PaintSettings
+from . import EXIT_FAILED_FILES, print_catalogue_warnings
 
-EXIT_FAILED_FILES = 1
-FAILURES_SHOWN = 50  # beyond this the summary counts failures instead of listing them all
+LEFT_OUT_NAMED = 5  # files named for each reason to leave files out; the rest are counted
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +48,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     else:
         source, target = Path(request.src).expanduser(), Path(request.dst).expanduser()
         plan = make_plan(source, target, request.output_format, request.overwrite)
+    print_catalogue_warnings(console)
     model_path = resolve(request.model, "translator")
     # On Ray the workers pick their device; this process only reads the model's contract.
     engine = load_engine(model_path, "cpu" if on_ray else request.device, request.threads, kind="translator")
@@ -57,6 +58,9 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         keep_model_size=request.keep_model_size,
         strength=request.strength,
     )
+    settings = ConvertSettings(
+        paint=paint, batch_size=request.batch_size, quality=request.quality, max_pixels=request.max_pixels
+    )
     where = f"Ray ({request.ray.workers} workers)" if on_ray else engine.device_name
     console.print(
         f"model [bold]{escape(engine.info.name)}[/] ({escape(str(engine.path))}) on [bold]{where}[/], "
@@ -65,44 +69,53 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     if plan.existing:
         console.print(f"skipping {len(plan.existing)} photos already converted in {request.dst} (--overwrite redoes them)")
 
-    report = Report(skipped=plan.existing)
+    report = Report(skipped=plan.existing, failed=list(plan.unreadable))
     if on_ray:
         jobs = {str(job.source): job for job in plan.todo}
-        results = run_on_ray(plan.todo, model_path.read_bytes(), request.device, paint, request.quality,
-                             request.max_pixels, request.src, request.dst, request.ray)  # fmt: skip
-        for source, error in results:
-            report.record(jobs[source], error or None)
+        results = run_on_ray(plan.todo, model_path.read_bytes(), request.device, settings, request.src,
+                             request.dst, request.ray)  # fmt: skip
+        for source, error, notes in results:
+            report.record(jobs[source], Outcome(error or None, tuple(notes)))
     else:
-        _convert_here(engine, plan.todo, paint, request, target, report, console)
-    _print_summary(console, report, len(plan.ignored))
+        _convert_here(engine, plan.todo, settings, target, report, console)
+    _print_summary(console, report, plan.left_out)
     return EXIT_FAILED_FILES if report.failed else 0
 
 
-def _convert_here(engine, jobs, paint, request: ConvertRequest, target: Path, report: Report, console: Console) -> None:
+def _convert_here(engine, jobs, settings: ConvertSettings, target: Path, report: Report, console: Console) -> None:
     """The local engine, with its progress bar."""
     removed = remove_stale_temp_files(target)
     if removed:
         console.print(f"removed {removed} partial files left by a killed run")
-    settings = ConvertSettings(
-        paint=paint, batch_size=request.batch_size, quality=request.quality, max_pixels=request.max_pixels
-    )
     with image_progress(console) as progress:
         task = progress.add_task("painting", total=len(jobs))
 
-        def on_done(job, error):
-            report.record(job, error)
+        def on_done(job, outcome):
+            report.record(job, outcome)
             progress.advance(task)
 
         convert_jobs(engine, jobs, settings, on_done)
 
 
-def _print_summary(console: Console, report: Report, ignored: int) -> None:
+def _print_summary(console: Console, report: Report, left_out: list[tuple[PurePath, str]]) -> None:
+    """Counts, then every failure, note and left-out file with its reason: one line each, the file named."""
     parts = [f"[green]{len(report.converted)} converted[/]", f"{len(report.skipped)} skipped (already there)"]
     parts.append(f"[red]{len(report.failed)} failed[/]" if report.failed else "0 failed")
-    if ignored:
-        parts.append(f"{ignored} non-image files ignored")
+    if left_out:
+        parts.append(f"{len(left_out)} left out")
     console.print(", ".join(parts))
-    for source, reason in report.failed[:FAILURES_SHOWN]:
-        console.print(f"  [red]x[/] {escape(str(source))}: {escape(reason)}")
-    if len(report.failed) > FAILURES_SHOWN:
-        console.print(f"  ... and {len(report.failed) - FAILURES_SHOWN} more")
+    _print_lines(console, "[red]x[/]", report.failed)
+    _print_lines(console, "[yellow]![/]", report.notes)
+    by_reason: dict[str, list[PurePath]] = {}
+    for path, reason in left_out:
+        by_reason.setdefault(reason, []).append(path)
+    for reason, paths in by_reason.items():
+        names = ", ".join(escape(str(path)) for path in paths[:LEFT_OUT_NAMED])
+        more = f" and {len(paths) - LEFT_OUT_NAMED} more" if len(paths) > LEFT_OUT_NAMED else ""
+        console.print(f"  - left out, {escape(reason)} ({len(paths)}): {names}{more}")
+
+
+def _print_lines(console: Console, mark: str, lines: list[tuple[PurePath, str]]) -> None:
+    """All of them, sorted by file: whichever engine ran, and in whatever order files finished."""
+    for path, text in sorted(lines, key=lambda line: str(line[0])):
+        console.print(f"  {mark} {escape(str(path))}: {escape(text)}")

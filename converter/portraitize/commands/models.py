@@ -7,9 +7,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..catalogue import MODELS_ENV, list_models, search_dirs
+from . import print_catalogue_warnings
 
 
-def show_models(console: Console) -> None:
+def show_models(console: Console, messages: Console) -> None:
+    """The listing on `console`; warnings on `messages`."""
+    print_catalogue_warnings(messages)
     entries = list_models()
     if not entries:
         folders = ", ".join(str(folder) for folder in search_dirs())
@@ -18,7 +21,7 @@ def show_models(console: Console) -> None:
     # One block per model rather than one wide table: the summaries are sentences, and a table column
     # squeezed into an 80-column terminal folds them into a word per line.
     for entry in entries:
-        size = f"{entry.size_bytes / 1e6:.1f} MB"
+        size = f"{entry.size_bytes / 1e6:.1f} MB" if entry.size_bytes else "no file"
         if entry.info is None:
             console.print(f"[bold]{escape(entry.name)}[/]  [red]invalid[/] ({size}): {escape(entry.problem)}\n")
             continue

@@ -10,9 +10,12 @@ from rich.markup import escape
 
 from ..catalogue import resolve
 from ..engine import load_engine
-from ..progress import image_progress
 from ..grid import contact_sheet
+from ..plan import PlanError
+from ..progress import image_progress
 from ..sampling import grid_path, paint_samples, sample_path, save_png
+from ..text import first_line
+from . import EXIT_FAILED_FILES, print_catalogue_warnings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,9 +34,8 @@ class SampleRequest:
 
 def run_sample(request: SampleRequest, console: Console) -> int:
     if request.out.exists() and not request.out.is_dir():
-        from ..plan import PlanError
-
         raise PlanError(f"--out {request.out} exists and is not a folder")
+    print_catalogue_warnings(console)
     engine = load_engine(resolve(request.model, "sampler"), request.device, request.threads, kind="sampler")
     name = engine.info.name
     console.print(f"model [bold]{escape(name)}[/] ({escape(str(engine.path))}) on [bold]{engine.device_name}[/]")
@@ -44,22 +46,34 @@ def run_sample(request: SampleRequest, console: Console) -> int:
             on_batch=lambda done: progress.advance(task, done),
         )  # fmt: skip
     written = kept = 0
-    for index, image in enumerate(images):
-        path = sample_path(request.out, name, request.seed, index)
-        if path.exists() and not request.overwrite:
-            kept += 1
-            continue
-        save_png(path, image)
-        written += 1
+    path = request.out
+    try:
+        for index, image in enumerate(images):
+            path = sample_path(request.out, name, request.seed, index)
+            if path.exists() and not request.overwrite:
+                kept += 1
+                continue
+            save_png(path, image)
+            written += 1
+        path = grid_path(request.out, name, request.seed, request.count)
+        sheet = _write_sheet(path, request.overwrite, images) if request.grid else None
+    except OSError as error:
+        # A full or read-only disk fails every later file the same way: stop at the first.
+        reason = escape(error.strerror or first_line(error))
+        console.print(f"[green]{written} written[/], then [red]x[/] {escape(str(path))}: cannot write ({reason})")
+        return EXIT_FAILED_FILES
     summary = f"[green]{written} written[/] to {escape(str(request.out))}"
     if kept:
         summary += f", {kept} already there kept (--overwrite replaces them)"
-    if request.grid:
-        sheet = grid_path(request.out, name, request.seed, request.count)
-        if sheet.exists() and not request.overwrite:
-            summary += f"; contact sheet {escape(str(sheet))} already there, kept"
-        else:
-            save_png(sheet, contact_sheet(images))
-            summary += f"; contact sheet {escape(str(sheet))}"
+    if sheet:
+        summary += f"; contact sheet {escape(sheet)}"
     console.print(summary)
     return 0
+
+
+def _write_sheet(path: Path, overwrite: bool, images) -> str:
+    """Write the contact sheet unless it is there and kept; what the summary says of it."""
+    if path.exists() and not overwrite:
+        return f"{path} already there, kept"
+    save_png(path, contact_sheet(images))
+    return str(path)
