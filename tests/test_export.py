@@ -21,7 +21,7 @@ from trainer.cli import app as trainer_app
 from trainer.export import ExportError, export_checkpoint
 
 PARTS = [("style", None, "translator"), ("unet", None, "translator"), ("cyclegan", None, "translator"),
-         ("dcgan", None, "sampler"), ("vae", "decoder", "sampler"), ("vae", "reconstruction", "translator"),
+         ("dcgan", None, "sampler"), ("fastgan", None, "sampler"), ("vae", "decoder", "sampler"), ("vae", "reconstruction", "translator"),
          ("upscale", None, "upscaler")]  # fmt: skip
 
 

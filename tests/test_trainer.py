@@ -16,6 +16,7 @@ from trainer.data import BatchStream, FaceBox, ImageFolder, square_crop
 from trainer.loop import LoopConfig, Trainer, TrainingDiverged
 from trainer.recipes.cyclegan import CycleGANConfig, CycleGANRecipe
 from trainer.recipes.dcgan import DCGANConfig, DCGANRecipe
+from trainer.recipes.fastgan import FastGANConfig, FastGANRecipe
 from trainer.recipes.style import StyleConfig, StyleRecipe
 from trainer.recipes.unet import UNetConfig, UNetRecipe
 from trainer.recipes.upscale import UpscaleConfig, UpscaleRecipe
@@ -43,6 +44,8 @@ def tiny_configs(image_folder, style_image):
         "style": StyleConfig(photos=str(image_folder), style_image=str(style_image), feature_weights=str(MOBILENET),
                              size=32, style_size=32, width=4, residual_blocks=1),
         "dcgan": DCGANConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
+        "fastgan": FastGANConfig(images=str(image_folder), size=32, latent_size=8, width=16, d_width=4,
+                                 reconstruction_size=16, ema_decay=0.5, lr=1e-3),
         "vae": VAEConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
         "unet": UNetConfig(photos=str(image_folder), paintings=str(image_folder), encoder_weights=str(MOBILENET),
                            size=32, width=4, d_width=4),
@@ -60,9 +63,9 @@ def tiny_configs(image_folder, style_image):
     }  # fmt: skip
 
 
-RECIPE_CLASSES = {"style": StyleRecipe, "dcgan": DCGANRecipe, "vae": VAERecipe, "unet": UNetRecipe,
+RECIPE_CLASSES = {"style": StyleRecipe, "dcgan": DCGANRecipe, "fastgan": FastGANRecipe, "vae": VAERecipe, "unet": UNetRecipe,
                   "unet-cut": UNetRecipe, "upscale": UpscaleRecipe, "cyclegan": CycleGANRecipe}  # fmt: skip
-WATCHED_LOSS = {"style": "loss", "dcgan": "loss_d", "vae": "loss", "unet": "loss_g", "unet-cut": "content",
+WATCHED_LOSS = {"style": "loss", "dcgan": "loss_d", "fastgan": "reconstruction", "vae": "loss", "unet": "loss_g", "unet-cut": "content",
                 "upscale": "loss", "cyclegan": "cycle"}  # fmt: skip
 RECIPES = list(RECIPE_CLASSES)
 
@@ -324,3 +327,15 @@ def test_pixel_norm_is_local_a_spike_elsewhere_changes_nothing_here():
     assert torch.allclose(normed.pow(2).mean(dim=1), torch.ones(1, 6, 6), atol=1e-4)
     instance = torch.nn.InstanceNorm2d(8)
     assert not torch.allclose(instance(features)[..., 1:, :], instance(spiked)[..., 1:, :], atol=0.1)
+
+
+def test_fastgan_exports_its_moving_average_which_resumes_exactly(image_folder, style_image, tmp_path):
+    config = tiny_configs(image_folder, style_image)["fastgan"]
+    straight = run_loop("fastgan", config, tmp_path / "straight", steps=4)
+    run_loop("fastgan", config, tmp_path / "halves", steps=2)
+    resumed = run_loop("fastgan", config, tmp_path / "halves", steps=4, resume=True)
+    for expected, actual in zip(straight.recipe.ema.state_dict().values(), resumed.recipe.ema.state_dict().values()):
+        assert torch.equal(expected, actual)
+    live, average = straight.recipe.nets["generator"], straight.recipe.ema
+    assert not torch.equal(next(live.parameters()), next(average.parameters()))  # decay 0.5: behind the live weights
+    assert straight.recipe.export_specs()["generator"].module is average

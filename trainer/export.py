@@ -38,7 +38,9 @@ def load_for_inference(checkpoint: Path):
     recipe_class = RECIPES[state["recipe"]]
     recipe = build_recipe(state["recipe"], recipe_class.Config(**state["recipe_config"]), torch.device("cpu"), training=False)
     nets = state["recipe_state"]["nets"]
-    recipe.load_state_dict({"nets": {name: weights for name, weights in nets.items() if name in recipe.nets}})
+    # Extra state too: some recipes export what it holds (FastGAN's moving average of the generator).
+    recipe.load_state_dict({"nets": {name: weights for name, weights in nets.items() if name in recipe.nets},
+                            "extra": state["recipe_state"].get("extra", {})})  # fmt: skip
     for net in recipe.nets.values():
         net.eval()
     return recipe, state

@@ -7,13 +7,14 @@ import torch
 from .base import ExportSpec, Recipe
 from .cyclegan import CycleGANRecipe
 from .dcgan import DCGANRecipe
+from .fastgan import FastGANRecipe
 from .style import StyleRecipe
 from .unet import UNetRecipe
 from .upscale import UpscaleRecipe
 from .vae import VAERecipe
 
 RECIPES: dict[str, type[Recipe]] = {
-    recipe.name: recipe for recipe in (StyleRecipe, UNetRecipe, CycleGANRecipe, DCGANRecipe, VAERecipe, UpscaleRecipe)
+    recipe.name: recipe for recipe in (StyleRecipe, UNetRecipe, CycleGANRecipe, DCGANRecipe, FastGANRecipe, VAERecipe, UpscaleRecipe)
 }
 
 

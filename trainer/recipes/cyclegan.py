@@ -101,5 +101,7 @@ class CycleGANRecipe(TranslatorRecipe):
         return {"pools": {name: pool.state() for name, pool in self.pools.items()}} if self.training else {}
 
     def load_extra_state(self, state: dict) -> None:
+        if not self.training:  # export and previews have no pools
+            return
         for name, images in state.get("pools", {}).items():
             self.pools[name].load(images, self.device)
