@@ -93,16 +93,15 @@ class ImageError(Exception):
 class Photo:
     """An input image as the model sees it, plus what must travel to the output."""
 
-    rgb: np.ndarray  # uint8 [H, W, 3], orientation applied
+    rgb: np.ndarray | None  # uint8 [H, W, 3], orientation applied; None once only a model-sized copy is needed
     alpha: np.ndarray | None  # uint8 [H, W] or None
     icc_profile: bytes | None  # only RGB profiles: they describe `rgb` and so the painted result
     exif: bytes | None
     notes: list[str] = dataclasses.field(default_factory=list)  # what was dropped or left unpainted, for the user
+    size: tuple[int, int] = dataclasses.field(init=False)  # (width, height), as Pillow counts
 
-    @property
-    def size(self) -> tuple[int, int]:
-        """(width, height), as Pillow counts."""
-        return self.rgb.shape[1], self.rgb.shape[0]
+    def __post_init__(self) -> None:
+        self.size = (self.rgb.shape[1], self.rgb.shape[0])
 
 
 def open_input(path: PurePath) -> BinaryIO:
@@ -260,7 +259,9 @@ def _to_rgb(image: Image.Image, icc_profile: bytes | None, notes: list[str]) -> 
             pass  # a broken profile: fall back to Pillow's plain conversion below
         notes.append(f"colour profile not applied: it does not convert this {image.mode} image")
         icc_profile = None
-    return np.asarray(image.convert("RGB")), _rgb_profile(icc_profile, notes)
+    if image.mode != "RGB":
+        image = image.convert("RGB")  # convert() copies even an RGB image: 4 bytes a pixel saved
+    return np.asarray(image), _rgb_profile(icc_profile, notes)
 
 
 def _rgb_profile(icc_profile: bytes | None, notes: list[str]) -> bytes | None:
@@ -298,23 +299,24 @@ def carried_metadata(photo: Photo, image_format: str) -> tuple[dict[str, object]
 
 
 def encode_image(
-    rgb: np.ndarray,
+    rgb: np.ndarray | Image.Image,
     image_format: str,
     quality: int,
     alpha: np.ndarray | None = None,
     icc_profile: bytes | None = None,
     exif: bytes | None = None,
 ) -> bytes:
-    """The file bytes of an output image, with alpha, ICC profile and EXIF where the format carries them."""
-    height, width = rgb.shape[:2]
+    """The file bytes of an output image (uint8 RGB, as an array or an RGB Pillow image), with alpha, ICC
+    profile and EXIF where the format carries them."""
+    image = rgb if isinstance(rgb, Image.Image) else Image.fromarray(rgb, "RGB")
+    width, height = image.size
     if max(width, height) > MAX_SIDE.get(image_format, max(width, height)):
         raise ImageError(
             f"{width}x{height} is too large for {image_format} ({MAX_SIDE[image_format]} px a side at most); "
             "choose another --format, e.g. png"
         )
-    image = Image.fromarray(rgb, "RGB")
     if alpha is not None and image_format in FORMATS_WITH_ALPHA:
-        if alpha.shape != rgb.shape[:2]:
+        if alpha.shape != (height, width):
             alpha = np.asarray(Image.fromarray(alpha).resize(image.size, Image.Resampling.LANCZOS))
         image.putalpha(Image.fromarray(alpha, "L"))
     options: dict[str, object] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from PIL import Image
 
 from .contract import images_to_tensor, tensor_to_float_images
 from .engine import Engine
@@ -169,16 +170,22 @@ def render(
     """The output file's bytes (the photo's size restored, blended by strength, metadata carried where it fits),
     and notes on what the format could not carry."""
     carried, notes = carried_metadata(photo, image_format)
-    return encode_image(finish(photo, painted, settings), image_format, quality, **carried), notes
+    return encode_image(finished_image(photo, painted, settings), image_format, quality, **carried), notes
 
 
 def finish(photo: Photo, painted: np.ndarray, settings: PaintSettings) -> np.ndarray:
     """Restore the photo's size (unless keep_model_size) and blend with the photo by strength."""
-    if not settings.keep_model_size:
-        painted = resize(painted, photo.size)
-    if settings.strength >= 1.0:
-        return painted
-    original = resize(photo.rgb, (painted.shape[1], painted.shape[0]))
-    blend = settings.strength * painted.astype(np.float32) + (1 - settings.strength) * original
-    return np.rint(blend).astype(np.uint8)
+    return np.asarray(finished_image(photo, painted, settings))
 
+
+def finished_image(photo: Photo, painted: np.ndarray, settings: PaintSettings) -> Image.Image:
+    """`finish` as a Pillow image, which the encoder takes without another full-size copy."""
+    image = Image.fromarray(painted)
+    if not settings.keep_model_size and image.size != photo.size:
+        image = image.resize(photo.size, Image.Resampling.LANCZOS)
+    if settings.strength >= 1.0:
+        return image
+    original = Image.fromarray(photo.rgb)
+    if original.size != image.size:
+        original = original.resize(image.size, Image.Resampling.LANCZOS)
+    return Image.blend(original, image, settings.strength)
