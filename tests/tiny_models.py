@@ -22,7 +22,8 @@ def _save(graph: onnx.GraphProto, info: ModelInfo, path: Path) -> Path:
     return path
 
 
-def make_translator(path: Path, name: str = "tiny-painter", size_multiple: int = 4, native_size: int = 64) -> Path:
+def make_translator(path: Path, name: str = "tiny-painter", size_multiple: int = 4, native_size: int = 64,
+                    face_size: int = 0) -> Path:  # fmt: skip
     """Colour-mixing 1x1 conv inside SpaceToDepth/DepthToSpace, so H and W must be multiples of size_multiple."""
     block = size_multiple
     channels = 3 * block * block
@@ -51,7 +52,33 @@ def make_translator(path: Path, name: str = "tiny-painter", size_multiple: int =
     info = ModelInfo(
         kind="translator", name=name, description="tiny test translator", family="test",
         native_size=native_size, size_multiple=size_multiple, training_summary="built by the tests",
-        data_licence="none", quality="SSIM 0.99 in a test",
+        data_licence="none", quality="SSIM 0.99 in a test", face_size=face_size,
+    )  # fmt: skip
+    return _save(graph, info, path)
+
+
+def make_upscaler(path: Path, name: str = "tiny-upscaler", factor: int = 2) -> Path:
+    """A 3x3 blur (zero-padded: tiles without enough context would show seams) then a nearest enlargement."""
+    kernel = np.zeros((3, 3, 3, 3), np.float32)
+    for channel in range(3):
+        kernel[channel, channel] = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], np.float32) / 16
+    nodes = [
+        helper.make_node("Conv", ["image", "kernel"], ["blurred"], pads=[1, 1, 1, 1]),
+        helper.make_node("Resize", ["blurred", "", "scales"], ["upscaled"], mode="nearest"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "tiny_upscaler",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, "height", "width"])],
+        [helper.make_tensor_value_info("upscaled", TensorProto.FLOAT, ["batch", 3, "out_height", "out_width"])],
+        initializer=[
+            numpy_helper.from_array(kernel, "kernel"),
+            numpy_helper.from_array(np.array([1, 1, factor, factor], np.float32), "scales"),
+        ],
+    )
+    info = ModelInfo(
+        kind="upscaler", name=name, description="tiny test upscaler", family="test", native_size=32, factor=factor,
+        training_summary="built by the tests", data_licence="none", quality="none",
     )  # fmt: skip
     return _save(graph, info, path)
 

@@ -1,0 +1,53 @@
+"""At what size to paint a photo: where its main face has the size of the faces the translator learned on.
+
+A translator trained on 128 px crops whose faces were about 100 px wide changes little on a face five times
+that size, and smears a face five times smaller; painting each photo at the scale of its training faces
+gives every photo the same treatment. Faces are found on a reduced copy (the detector is the bundled
+`face-detector.onnx`, torch-free); the largest face sets the scale. No face, or a translator that does not
+record its face size: the long-side rule (the model's native size, or --max-size).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from .faces import Face, FaceCascade
+
+DETECT_SIDE = 640  # long side of the copy the detector sees: faces from ~3% of the photo's long side
+SCALES = ("auto", "long-side")
+SMALLEST_PAINTING = 64  # long side: below it a portrait is a thumbnail whatever the face says
+
+
+class FaceFinder:
+    """The cascade on a reduced copy of each photo, boxes mapped back to the photo's pixels."""
+
+    def __init__(self, cascade: FaceCascade):
+        self.cascade = cascade
+
+    def faces(self, rgb: np.ndarray) -> list[Face]:
+        """Faces found, largest first, in the photo's own coordinates."""
+        height, width = rgb.shape[:2]
+        shrink = min(1.0, DETECT_SIDE / max(width, height))
+        small = rgb if shrink == 1.0 else np.asarray(
+            Image.fromarray(rgb).resize((max(1, round(width * shrink)), max(1, round(height * shrink))), Image.Resampling.BILINEAR)
+        )  # fmt: skip
+        if min(small.shape[:2]) < 12:  # smaller than the detector's window
+            return []
+        return [Face(face.x1 / shrink, face.y1 / shrink, face.x2 / shrink, face.y2 / shrink, face.probability)
+                for face in self.cascade.faces(small)]  # fmt: skip
+
+
+def painting_size(size: tuple[int, int], face: Face | None, face_size: int, max_size: int) -> tuple[int, int]:
+    """(width, height) to paint a photo of `size` at: its face at `face_size` px when known, else the long side at
+    `max_size`; never larger than the photo, never above `max_size` * 4 on the long side (a photo whose face is
+    tiny is painted as a scene, at most that large)."""
+    width, height = size
+    if face is not None and face_size > 0:
+        scale = face_size / max(face.size, 1.0)
+        scale = min(scale, 4 * max_size / max(width, height))
+        scale = max(scale, SMALLEST_PAINTING / max(width, height))
+    else:
+        scale = max_size / max(width, height)
+    scale = min(1.0, scale)
+    return max(1, round(width * scale)), max(1, round(height * scale))

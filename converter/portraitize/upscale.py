@@ -1,0 +1,49 @@
+"""From the painting's size to the photo's: a painting upscaler (`--upscaler`) applied while more than 2x is
+left, then one plain resize (at most 2x up, or down to an exact size).
+
+A learned upscaler paints detail (strokes, canvas) where a resize only blurs. It runs in tiles with a margin
+wider than its receptive field, so tiles join exactly and memory stays bounded on large photos.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from .contract import images_to_tensor, tensor_to_float_images
+from .engine import Engine
+
+TILE = 256  # input pixels per tile side
+MARGIN = 16  # > the upscaler's receptive radius (14 px for the bundled one), so tiles join without seams
+
+
+def enlarge(rgb: np.ndarray, size: tuple[int, int], upscaler: Engine | None) -> np.ndarray:
+    """uint8 RGB -> uint8 RGB of (width, height) `size`."""
+    while upscaler is not None and _fits(rgb, size):
+        rgb = upscale(rgb, upscaler)
+    if (rgb.shape[1], rgb.shape[0]) != size:
+        rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+    return rgb
+
+
+def _fits(rgb: np.ndarray, size: tuple[int, int]) -> bool:
+    """More than a 2x plain resize is left on both axes (a very thin photo is only resized)."""
+    return 2 * rgb.shape[1] < size[0] and 2 * rgb.shape[0] < size[1]
+
+
+def upscale(rgb: np.ndarray, engine: Engine, tile: int = TILE) -> np.ndarray:
+    """One pass of the upscaler over the whole image, tile by tile."""
+    factor = engine.info.factor
+    height, width = rgb.shape[:2]
+    out = np.empty((height * factor, width * factor, 3), np.uint8)
+    for top in range(0, height, tile):
+        for left in range(0, width, tile):
+            bottom, right = min(top + tile, height), min(left + tile, width)
+            # the tile with a margin of context on every side that has one
+            y0, x0 = max(0, top - MARGIN), max(0, left - MARGIN)
+            y1, x1 = min(height, bottom + MARGIN), min(width, right + MARGIN)
+            tensor = images_to_tensor([rgb[y0:y1, x0:x1]], engine.info, engine.min_side)
+            floats = tensor_to_float_images(engine.run(tensor), engine.info, size=((y1 - y0) * factor, (x1 - x0) * factor))[0]
+            inner = floats[(top - y0) * factor : (bottom - y0) * factor, (left - x0) * factor : (right - x0) * factor]
+            out[top * factor : bottom * factor, left * factor : right * factor] = np.rint(inner).astype(np.uint8)
+    return out
