@@ -481,3 +481,59 @@ def test_only_the_first_frame_is_painted_and_said(cli, translator, tmp_path):
     said = notes(result.output)
     assert said == {str(src / name): "only the first of its 3 frames is painted" for name in ("anim.gif", "pages.tiff")}
     assert set(reopen_all(tmp_path / "out")) == {"anim.png", "pages.tiff"}
+
+
+# The Ray engine runs the same per-file step: the same hostile folder gives the same outputs and summary.
+
+
+def hostile_folder(folder, elsewhere):
+    """One of each class above that a folder can hold."""
+    folder.mkdir()
+    many_modes_folder(folder)
+    image = Image.fromarray(gradient_image(30, 20))
+    image.save(folder / "bad_exif.jpg", exif=MALFORMED_EXIF)
+    image.save(folder / "bad_exif.webp", exif=MALFORMED_EXIF)
+    for name in ("a.gif", "a.png", "a.gif.png"):
+        image.save(folder / name)
+    image.save(folder / "no_extension", format="JPEG")
+    frames = [image.convert("P"), image.transpose(Image.Transpose.FLIP_LEFT_RIGHT).convert("P")]
+    frames[0].save(folder / "anim.gif", save_all=True, append_images=frames[1:])
+    Image.fromarray(gradient_image(17_000, 2)).save(folder / "strip.png")
+    (folder / "notes.txt").write_text("not an image")
+    (folder / "bad.jpg").write_text("not a photo")
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "truncated.jpg").write_bytes((folder / "bad_exif.jpg").read_bytes()[:300])
+    image.save(folder / ".hidden.png")
+    (folder / "broken.png").symlink_to(elsewhere / "nowhere.png")
+    write_image(elsewhere / "linked.png")
+    (folder / "linked").symlink_to(elsewhere)
+
+
+def summary(stderr: str) -> list[str]:
+    """The summary's lines: counts, then failures, notes and files left out."""
+    lines = stderr.splitlines()
+    start = next(index for index, line in enumerate(lines) if " converted, " in line)
+    return lines[start:]
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_ray_engine_treats_a_hostile_folder_as_the_local_engine_does(translator, tmp_path):
+    pytest.importorskip("ray")
+    src = tmp_path / "src"
+    hostile_folder(src, tmp_path / "elsewhere")
+    before = digest(src)
+    results = {}
+    for engine in ("local", "ray"):
+        command = [sys.executable, "-m", "portraitize", "convert", str(src), str(tmp_path / engine), "-m",
+                   str(translator), "--engine", engine, "--workers", "2", "--batch-size", "3"]  # fmt: skip
+        results[engine] = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        assert results[engine].returncode == 1, results[engine].stderr[-3000:]
+        assert "Traceback" not in results[engine].stderr
+    assert summary(results["local"].stderr) == summary(results["ray"].stderr)
+    assert set(failures(results["ray"].stderr)) == {str(src / name) for name in ("bad.jpg", "empty.png", "truncated.jpg")}
+    local, on_ray = reopen_all(tmp_path / "local"), reopen_all(tmp_path / "ray")
+    assert set(local) == set(on_ray) and len(local) == 20
+    for name, image in local.items():
+        assert np.abs(np.asarray(image, dtype=int) - np.asarray(on_ray[name], dtype=int)).max() <= 1, name
+    assert digest(src) == before

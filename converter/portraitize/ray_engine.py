@@ -41,10 +41,13 @@ def open_filesystem(uri: str):
 
 
 def _open_input(filesystem, path: PurePath):
+    import io
+
     from .images import ImageError
 
     try:
-        return filesystem.open_input_file(str(path))
+        # Buffered: Pillow's readers call readline(), which pyarrow's files lack; reads stay ranged on S3.
+        return io.BufferedReader(filesystem.open_input_file(str(path)))
     except OSError as error:
         raise ImageError(f"cannot read this file ({error})") from None
 
@@ -98,23 +101,28 @@ class ArrowStorage:
 
 
 class ArrowFiles:
-    """pipeline.Files over pyarrow file systems: inputs from one, outputs to another."""
+    """pipeline.Files over pyarrow file systems: inputs from one, outputs to another; on local disks, the
+    local engine's own reading and atomic writing."""
 
     def __init__(self, src_uri: str, dst_uri: str):
+        from pyarrow.fs import LocalFileSystem
+
         self.source_fs, _ = open_filesystem(src_uri)
         self.target_fs, _ = open_filesystem(dst_uri)
+        self.local_source = isinstance(self.source_fs, LocalFileSystem)
+        self.local_target = isinstance(self.target_fs, LocalFileSystem)
 
     def open(self, path: PurePath):
-        return _open_input(self.source_fs, path)
+        from .images import open_input
+
+        return open_input(path) if self.local_source else _open_input(self.source_fs, path)
 
     def write(self, path: PurePath, data: bytes) -> None:
         from pathlib import Path
 
-        from pyarrow.fs import LocalFileSystem
-
         from .images import write_atomically
 
-        if isinstance(self.target_fs, LocalFileSystem):
+        if self.local_target:
             write_atomically(Path(path), lambda handle: handle.write(data))
             return
         self.target_fs.create_dir(str(path.parent), recursive=True)
