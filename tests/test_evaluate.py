@@ -145,3 +145,15 @@ def test_face_retention_counts_faces_the_translation_keeps():
     blank = np.full_like(face, 128)
     assert face_retention(detector, [face, blank], [face, face]) == (1, 1)
     assert face_retention(detector, [face, face], [face, blank]) == (2, 1)
+
+
+def test_upscaler_scores_compare_with_bicubic(folders, tmp_path):
+    from tiny_models import make_upscaler
+
+    from trainer.evaluate_upscaler import evaluate_upscaler
+    from trainer.models.mobilenet_v2 import FeatureNetwork
+
+    model = make_upscaler(tmp_path / "tiny-upscaler.onnx", factor=2)  # a blur then nearest: worse than bicubic
+    scores = evaluate_upscaler(model, folders / "real", FeatureNetwork(random_mobilenet_weights()), size=32, limit=5)
+    assert scores.images == 5 and scores.factor == 2
+    assert 10 < scores.psnr_model < scores.psnr_bicubic

@@ -233,6 +233,31 @@ def evaluate(
         json_out.write_text(json.dumps({"real": str(real), "rows": [row.as_dict() for row in rows]}, indent=2) + "\n")
 
 
+@app.command("evaluate-upscaler")
+def evaluate_upscaler(
+    model: Path = typer.Argument(..., help="An exported upscaler (.onnx)."),
+    paintings: Path = typer.Option(..., help="Held-out paintings, e.g. ../shared/data/paintings/test."),
+    size: int = typer.Option(256, help="Side of each painting's centred square, the target (px)."),
+    features: Path = typer.Option(Path("../shared/weights/mobilenet_v2_imagenet.pth"), help="MobileNetV2 weights."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the scores as JSON here."),
+) -> None:
+    """PSNR and MobileNetV2 feature distance of an upscaler against bicubic enlargement, on held-out paintings."""
+    import json
+
+    from .evaluate_upscaler import evaluate_upscaler as run
+    from .models.mobilenet_v2 import FeatureNetwork
+
+    try:
+        scores = run(model, paintings, FeatureNetwork(features), size)
+    except (FileNotFoundError, ValueError) as error:
+        typer.secho(f"error: {error}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{scores.images} paintings, x{scores.factor}: PSNR {scores.psnr_model:.2f} dB (bicubic {scores.psnr_bicubic:.2f}), "
+               f"feature distance {scores.feature_distance_model:.4f} (bicubic {scores.feature_distance_bicubic:.4f})")  # fmt: skip
+    if json_out:
+        json_out.write_text(json.dumps(scores.as_dict(), indent=2) + "\n")
+
+
 @app.command("sample")
 def sample(
     checkpoint: Path = typer.Argument(..., help="checkpoint.pt, or the run folder holding it."),
