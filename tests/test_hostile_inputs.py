@@ -136,7 +136,7 @@ def many_modes_folder(folder):
     grey = rgb[..., 0]
     images = {
         "grey": Image.fromarray(grey),
-        "grey16": Image.fromarray((grey.astype(np.uint16) * 257)),
+        "grey16": Image.fromarray(grey.astype(np.uint16) * 257),
         "cmyk": Image.fromarray(rgb).convert("CMYK"),
         "bilevel": Image.fromarray(grey).convert("1"),
         "palette": Image.fromarray(rgb).convert("P"),

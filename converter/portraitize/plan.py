@@ -103,12 +103,13 @@ class LocalStorage:
         listing = Listing([], [], [])
 
         def unreadable(error: OSError) -> None:
-            listing.unreadable.append((Path(error.filename).relative_to(folder), f"cannot read this folder ({error.strerror})"))  # fmt: skip
+            reason = f"cannot read this folder ({error.strerror})"
+            listing.unreadable.append((Path(error.filename).relative_to(folder), reason))
 
         for top, folders, names in os.walk(folder, onerror=unreadable):
             here = Path(top).relative_to(folder)
             for name in list(folders):
-                reason = hidden(name, "folder") or ("a link to a folder, not followed" if os.path.islink(os.path.join(top, name)) else None)  # fmt: skip
+                reason = hidden(name, "folder") or _linked_folder(os.path.join(top, name))
                 if reason:
                     folders.remove(name)  # os.walk descends into what stays in `folders`
                     listing.passed_over.append((here / name, reason))
@@ -138,6 +139,11 @@ class LocalStorage:
 def hidden(name: str, what: str) -> str | None:
     """Hidden names (.git, .DS_Store, our own temp files) are never inputs."""
     return f"hidden {what}" if name.startswith(".") else None
+
+
+def _linked_folder(path: str) -> str | None:
+    # Not followed: a link may lead back up the tree (a loop) or out of the folder the user named.
+    return "a link to a folder, not followed" if os.path.islink(path) else None
 
 
 def _not_regular(path: str) -> str | None:

@@ -94,7 +94,8 @@ class ArrowStorage:
 
     def canonical(self, path: PurePath) -> PurePath:
         # The file system's name goes first, so paths on different systems never contain each other.
-        return PurePosixPath("/", self.filesystem.type_name, *PurePosixPath(str(path)).parts[1 if str(path).startswith("/") else 0 :])
+        parts = PurePosixPath(str(path)).parts
+        return PurePosixPath("/", self.filesystem.type_name, *parts[1 if str(path).startswith("/") else 0 :])
 
     def open(self, path: PurePath):
         return _open_input(self.filesystem, path)

@@ -140,24 +140,28 @@ def paint_photos(
             # On CPU, several tiles per call are no faster but multiply the model's workspace (measured on a
             # 6000x4000 photo: 605 MB peak with 1 tile per call, 1318 MB with 4), so batch tiles on GPUs only.
             tile_batch = batch_size if engine.device_name == "CUDA" else 1
-            results[index] = _guarded(lambda: paint_tiled(engine, rgb, settings.max_size, tile_batch))
+            results[index] = _guarded(paint_tiled, engine, rgb, settings.max_size, tile_batch)
         else:
             by_shape.setdefault(rgb.shape, []).append(index)
     for indices in by_shape.values():
         for start in range(0, len(indices), batch_size):
             chunk = indices[start : start + batch_size]
-            painted = _guarded(lambda: paint_batch(engine, [model_rgbs[index] for index in chunk]))
+            painted = _guarded(paint_batch, engine, [model_rgbs[index] for index in chunk])
             if isinstance(painted, str) and len(chunk) > 1:
                 # One image (a NaN, say) must not fail the others: paint each alone to find it.
-                painted = [_guarded(lambda: paint_batch(engine, [model_rgbs[index]])[0]) for index in chunk]
+                painted = [_guarded(_paint_one, engine, model_rgbs[index]) for index in chunk]
             for position, index in enumerate(chunk):
                 results[index] = painted if isinstance(painted, str) else painted[position]
     return results
 
 
-def _guarded(paint):
+def _paint_one(engine: Engine, rgb: np.ndarray) -> np.ndarray:
+    return paint_batch(engine, [rgb])[0]
+
+
+def _guarded(paint, *arguments):
     try:
-        return paint()
+        return paint(*arguments)
     except PaintError as error:
         return str(error)
     except Exception as error:  # onnxruntime's errors have many types; one photo must not stop the batch
