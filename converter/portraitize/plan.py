@@ -191,19 +191,21 @@ def _inputs(storage: Storage, folder: PurePath):
             raise PlanError(f"cannot read the source folder {folder}: {reason}")
     images, left_out = [], list(listing.passed_over)
     for path in listing.files:
-        if path.suffix.lower() in IMAGE_EXTENSIONS or _recognised(storage, folder / path):
-            images.append(path)
+        reason = None if path.suffix.lower() in IMAGE_EXTENSIONS else _not_an_image(storage, folder / path)
+        if reason:
+            left_out.append((path, reason))
         else:
-            left_out.append((path, NOT_AN_IMAGE))
+            images.append(path)
     return images, sorted(left_out), listing.unreadable
 
 
-def _recognised(storage: Storage, path: PurePath) -> bool:
+def _not_an_image(storage: Storage, path: PurePath) -> str | None:
+    """Why a file whose extension is no image's is left out; None when Pillow recognises its first bytes."""
     try:
         with storage.open(path) as handle:
-            return recognised(handle)
-    except ImageError:
-        return False  # unreadable: if it is an image, nothing here could convert it anyway
+            return None if recognised(handle) else NOT_AN_IMAGE
+    except ImageError as error:  # unreadable: whatever it is, it cannot be converted
+        return str(error)
 
 
 def _refuse_destination_inside(source_dir: PurePath, target: PurePath) -> None:
