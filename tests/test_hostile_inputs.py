@@ -394,6 +394,7 @@ def test_model_folders_that_are_missing_or_dangling_are_named(cli, translator, t
 # 7. What is an image is Pillow's call, for a named file and a folder's member alike; what is left out is said.
 
 
+@pytest.mark.filterwarnings("ignore:IM image format is deprecated")  # still one the issue names
 def test_every_image_pillow_opens_is_converted_and_what_is_left_out_is_named(cli, translator, tmp_path):
     src = tmp_path / "src"
     src.mkdir()
