@@ -256,8 +256,8 @@ def test_face_detector_finds_real_faces_and_writes_a_csv(tmp_path):
 
     detector = FaceDetector(need_shared("weights"))
     astronaut = np.asarray(Image.open(EXAMPLES / "astronaut.jpg").convert("RGB"))
-    box, probability = detector.largest_face(astronaut)
-    assert probability > 0.95 and 150 < (box.x1 + box.x2) / 2 < 300 and 60 < (box.y1 + box.y2) / 2 < 200
+    face = detector.largest_face(astronaut)
+    assert face.probability > 0.95 and 150 < face.centre[0] < 300 and 60 < face.centre[1] < 200
     assert detector.largest_face(gradient_image(200, 200)) is None
 
     folder = tmp_path / "photos"
