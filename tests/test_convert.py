@@ -139,7 +139,8 @@ def test_batches_same_sized_photos_and_opens_one_session(cli, translator, tmp_pa
     monkeypatch.setattr(
         portraitize.engine, "open_session", lambda *args, **kw: sessions.append(1) or original_open(*args, **kw)
     )
-    assert cli("convert", src, tmp_path / "out", "-m", translator, "--batch-size", "4").exit_code == 0
+    result = cli("convert", src, tmp_path / "out", "-m", translator, "--batch-size", "4", "--upscaler", "none")
+    assert result.exit_code == 0
     assert sorted(batch_sizes) == [1, 4, 4] and len(sessions) == 1
 
 
@@ -170,7 +171,7 @@ def test_model_errors_are_one_clear_line(cli, translator, sampler, tmp_path):
     cases = {
         str(tmp_path / "missing.onnx"): "model file not found",
         str(corrupt): "not a loadable ONNX model",
-        str(sampler): "is a sampler, but `convert` needs a translator",
+        str(sampler): "is a sampler, but `convert` needs a translator (use it with portraitize sample)",
         "no-such-model": "no model named 'no-such-model'",
     }
     for model, message in cases.items():

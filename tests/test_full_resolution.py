@@ -84,3 +84,81 @@ def test_face_finder_maps_boxes_back_to_the_photos_pixels():
     big = FaceFinder(cascade).faces(np.asarray(photo.resize((2048, 2048))))[0]  # detected on a 640 px copy
     assert big.size == pytest.approx(4 * small.size, rel=0.1)
     assert big.centre[0] == pytest.approx(4 * small.centre[0], rel=0.05)
+
+
+@pytest.fixture(scope="module")
+def face_translator(tmp_path_factory):
+    from tiny_models import make_translator
+
+    return make_translator(tmp_path_factory.mktemp("ft") / "face-painter.onnx", face_size=40)
+
+
+@pytest.fixture(scope="module")
+def upscaler_file(tmp_path_factory):
+    return make_upscaler(tmp_path_factory.mktemp("upf") / "tiny-upscaler.onnx", factor=2)
+
+
+def big_astronaut(tmp_path, side: int = 1024, mode: str = "RGB"):
+    from conftest import EXAMPLES
+    from PIL import Image
+
+    path = tmp_path / "src" / "astronaut.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.open(EXAMPLES / "astronaut.jpg").convert(mode).resize((side, side)).save(path)
+    return path
+
+
+def test_convert_paints_at_the_face_scale_and_upscales_to_the_photos_size(cli, face_translator, upscaler_file, tmp_path,
+                                                                           monkeypatch):  # fmt: skip
+    from PIL import Image
+
+    from portraitize.engine import Engine
+
+    shapes = []
+    original = Engine.run
+    monkeypatch.setattr(Engine, "run", lambda self, batch: shapes.append((self.info.kind, batch.shape)) or original(self, batch))
+    photo = big_astronaut(tmp_path)
+    result = cli("convert", photo, tmp_path / "out", "-m", face_translator, "--upscaler", upscaler_file)
+    assert result.exit_code == 0, result.output
+    assert "painted where the main face is 40 px" in result.output and "enlarged by tiny-upscaler" in result.output
+    painted = [shape for kind, shape in shapes if kind == "translator" and shape[2] > 32]  # not the load-time probe
+    assert len(painted) == 1 and 160 <= max(painted[0][2:]) <= 210  # her ~220 px face brought to 40 px
+    assert any(kind == "upscaler" and shape[2] > 32 for kind, shape in shapes)
+    assert Image.open(tmp_path / "out" / "astronaut.png").size == (1024, 1024)
+    # --scale long-side: today's rule, the model's native size
+    shapes.clear()
+    assert cli("convert", photo, tmp_path / "long", "-m", face_translator, "--scale", "long-side", "--upscaler", "none").exit_code == 0
+    assert [max(shape[2:]) for kind, shape in shapes if kind == "translator" and shape[2] > 32] == [64]
+
+
+def test_portrait_frame_near_an_edge_keeps_alpha_and_stays_inside(cli, face_translator, tmp_path):
+    from conftest import EXAMPLES
+    from PIL import Image
+
+    canvas = Image.new("RGBA", (1400, 700), (40, 60, 80, 128))
+    canvas.paste(Image.open(EXAMPLES / "astronaut.jpg").convert("RGBA").resize((600, 600)), (0, 50))  # face near the left edge
+    (tmp_path / "src").mkdir()
+    canvas.save(tmp_path / "src" / "wide.png")
+    result = cli("convert", tmp_path / "src", tmp_path / "out", "-m", face_translator, "--frame", "portrait")
+    assert result.exit_code == 0, result.output
+    framed = Image.open(tmp_path / "out" / "wide.png")
+    assert framed.mode == "RGBA" and framed.size[0] / framed.size[1] == pytest.approx(0.8, abs=0.01)
+    assert framed.size[0] < 700 and framed.size[1] <= 700
+
+
+def test_frame_without_a_face_leaves_the_image_and_says_so(cli, face_translator, tmp_path):
+    from conftest import write_image
+
+    write_image(tmp_path / "src" / "plain.png", 80, 60)
+    result = cli("convert", tmp_path / "src", tmp_path / "out", "-m", face_translator, "--frame", "portrait")
+    assert result.exit_code == 0 and "no face found: not framed" in result.output
+
+
+def test_a_bad_or_missing_upscaler_is_one_clear_line(cli, face_translator, tmp_path):
+    photo = big_astronaut(tmp_path, side=128)
+    cases = {str(tmp_path / "missing.onnx"): "model file not found",
+             str(face_translator): "is a translator, but --upscaler needs an upscaler"}  # fmt: skip
+    for upscaler, message in cases.items():
+        result = cli("convert", photo, tmp_path / "out", "-m", face_translator, "--upscaler", upscaler)
+        assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
+    assert not (tmp_path / "out").exists()

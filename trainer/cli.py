@@ -187,6 +187,9 @@ def evaluate(
     face_framing: float = typer.Option(2.0, help="Crop side as a multiple of the face size, with --faces."),
     train: Optional[Path] = typer.Option(None, help="Samplers: the training folder, for the memorisation check (nearest training image of 100 samples)."),
     detector_weights: Path = typer.Option(Path("../shared/weights"), help="MTCNN weights folder: translators also report whether the face detector still finds the face."),
+    scale: str = typer.Option("auto", help="Translators: --scale of `portraitize convert` (auto or long-side)."),
+    upscaler: Optional[str] = typer.Option(None, help="Translators: --upscaler of `portraitize convert` (none: resize).",
+                                           show_default="painting-x4 when installed"),
     identity: bool = typer.Option(True, help="Translators: judge with dlib's face-recognition network whether each "
                                   "sitter is still the same person (needs the eval extra; skipped with a note without it)."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the rows as JSON here."),
@@ -214,7 +217,8 @@ def evaluate(
             typer.secho(f"note: no identity check: {error}", fg="yellow", err=True)
     try:
         rows = run_evaluation(real, network, model, photos or (), images or (), floor, samples, seed, device,
-                              crop=crop, detector=detector, judge=judge, train=train)  # fmt: skip
+                              crop=crop, detector=detector, judge=judge, train=train, scale=scale,
+                              upscaler=upscaler)  # fmt: skip
     except (FileNotFoundError, ValueError) as error:
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from None

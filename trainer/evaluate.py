@@ -170,18 +170,24 @@ def has_dark_blotch(original: np.ndarray, result: np.ndarray, share: float = 0.0
     return float(((luminance(Image.fromarray(result)) < 0.12) & (luminance(photo) > 0.45)).mean()) > share
 
 
-def translate_with_converter(model: Path, images: list[np.ndarray], device: str = "auto") -> list[np.ndarray]:
-    """Run an exported translator exactly as `portraitize convert` does (model size, restored to the photo's)."""
-    from portraitize.engine import load_engine
+def translate_with_converter(model: Path, images: list[np.ndarray], device: str = "auto", scale: str = "auto",
+                             upscaler: str | None = None) -> list[np.ndarray]:  # fmt: skip
+    """Run an exported translator exactly as `portraitize convert` does with the same --scale and --upscaler
+    (face-scaled painting, brought to the photo's size by the upscaler, by default)."""
+    from portraitize.catalogue import resolve_optional
     from portraitize.images import Photo
+    from portraitize.model_set import ModelSources
     from portraitize.translate import PaintSettings, finish, model_input, paint_batch
 
-    engine = load_engine(model, device, kind="translator")
-    settings = PaintSettings(max_size=engine.info.native_size)
+    models = ModelSources(model, resolve_optional(upscaler, "upscaler"), resolve_optional(None, "face_detector")).load(device)
+    engine = models.translator
+    settings = PaintSettings(max_size=engine.info.native_size, scale=scale, face_size=engine.info.face_size)
     results = []
     for rgb in images:
         photo = Photo(rgb=rgb, alpha=None, icc_profile=None, exif=None)
-        results.append(finish(photo, paint_batch(engine, [model_input(photo, settings)])[0], settings))
+        found = models.faces.faces(rgb) if models.faces is not None and settings.wants_faces else []
+        painted = paint_batch(engine, [model_input(photo, settings, found[0] if found else None)])[0]
+        results.append(finish(photo, painted, settings, models.upscaler))
     return results
 
 
@@ -262,7 +268,7 @@ MEMORISATION_SAMPLES = 100
 def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: Iterable[Path] = (),
              images: Iterable[Path] = (), floor: Path | None = None, samples: int = 1000, seed: int = 0,
              device: str = "auto", crop: FaceCrops | None = None, detector=None, judge=None,
-             train: Path | None = None) -> list[Row]:  # fmt: skip
+             train: Path | None = None, scale: str = "auto", upscaler: str | None = None) -> list[Row]:  # fmt: skip
     """Score folders and/or a model against the real paintings in `real`.
 
     `crop` face-crops every real folder (not the model's outputs); `detector` (a FaceDetector) adds face
@@ -295,7 +301,7 @@ def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: 
     for folder in photos if kind == "translator" else ():
         originals = folder_images(folder)[1]
         before = Row(f"photos: {folder}", len(originals), score(originals))
-        translated = translate_with_converter(model, originals, device)
+        translated = translate_with_converter(model, originals, device, scale, upscaler)
         after = Row(f"{model.stem}({folder})", len(translated), score(translated), ssim=mean_ssim(originals, translated),
                     blotched=sum(map(has_dark_blotch, originals, translated)))  # fmt: skip
         if floor_kid is not None and before.distance.kid > floor_kid:

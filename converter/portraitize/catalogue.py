@@ -14,6 +14,9 @@ from .contract import ModelInfo
 MODELS_ENV = "PORTRAITIZE_MODELS"
 DEFAULT_TRANSLATOR = "oil-portrait"
 DEFAULT_SAMPLER = "portrait-gan"
+DEFAULT_UPSCALER = "painting-x4"
+FACE_DETECTOR = "face-detector"
+OFF = "none"  # --upscaler none
 
 
 def bundled_dir() -> Path:
@@ -87,6 +90,17 @@ def resolve(name_or_path: str | None, kind: str) -> Path:
         return path
     names = ", ".join(sorted(installed)) or "none"
     raise ModelError(f"no model named {name_or_path!r} (installed: {names}; or give a path to an .onnx file)")
+
+
+def resolve_optional(name_or_path: str | None, kind: str) -> Path | None:
+    """A helper model (an upscaler, the face detector): the one named, or the bundled one if installed, or None.
+
+    Naming one that is missing is an error; a missing default only switches the helper off."""
+    if name_or_path == OFF:
+        return None
+    if name_or_path is not None:
+        return resolve(name_or_path, kind)
+    return model_files().get(DEFAULT_UPSCALER if kind == "upscaler" else FACE_DETECTOR)
 
 
 def _default_model(installed: dict[str, Path], kind: str) -> Path:

@@ -44,6 +44,16 @@ class Engine(str, enum.Enum):
     ray = "ray"
 
 
+class Scale(str, enum.Enum):
+    auto = "auto"
+    long_side = "long-side"
+
+
+class Frame(str, enum.Enum):
+    none = "none"
+    portrait = "portrait"
+
+
 class Format(str, enum.Enum):
     png = "png"
     jpg = "jpg"
@@ -77,8 +87,23 @@ def convert(
     device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
     batch_size: int = typer.Option(4, min=1, help="Photos of one size painted per model call."),
     threads: int = typer.Option(0, min=0, max=MAX_THREADS, help=THREADS_HELP),
+    scale: Scale = typer.Option(
+        Scale.auto, help="auto: paint each photo where its main face (the largest found) has the size of the faces "
+        "the model learned on, then bring it to the photo's size with the upscaler; photos without a face, and models "
+        "that do not record their face size, use the long-side rule. long-side: paint at --max-size on the long side.",
+    ),
     max_size: Optional[int] = typer.Option(
-        None, min=16, help="Long side fed to the model.", show_default="the size the model was made for"
+        None, min=16, help="Long side fed to the model by the long-side rule (and a quarter of the largest painting "
+        "--scale auto makes).", show_default="the size the model was made for",
+    ),
+    upscaler: Optional[str] = typer.Option(
+        None, help="Painting upscaler that enlarges the painting to the photo's size (while more than 2x is left; a "
+        "plain resize does the rest): an installed name or an .onnx path, or none (a plain resize).",
+        show_default="painting-x4 when installed",
+    ),
+    frame: Frame = typer.Option(
+        Frame.none, help="portrait: crop the result to a 4:5 head-and-shoulders frame around the main face (a photo "
+        "without a face is left as it is, with a note). none: the photo's own frame.",
     ),
     full_res: bool = typer.Option(
         False, "--full-res", help="Paint photos larger than --max-size at full resolution, in blended tiles."
@@ -114,7 +139,8 @@ def convert(
         _fail("--full-res and --keep-model-size contradict each other: choose one")
     request = ConvertRequest(
         src=src, dst=dst, model=model, device=device.value, batch_size=batch_size, threads=threads,
-        max_size=max_size, full_res=full_res, keep_model_size=keep_model_size,
+        max_size=max_size, full_res=full_res, keep_model_size=keep_model_size, scale=scale.value, upscaler=upscaler,
+        frame=frame.value,
         output_format=output_format.value if output_format else None, quality=quality, overwrite=overwrite,
         strength=strength, max_pixels=max_pixels, engine=engine.value,
         ray=RaySettings(address, workers, gpus_per_worker, batch_size, threads),

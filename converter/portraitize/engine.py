@@ -92,11 +92,13 @@ class Engine:
         # Smallest square side the model runs on: thinner inputs are padded to it (reflection pads in a
         # network need a few pixels per axis). Probing also proves, before any photo, that the model keeps
         # the contract's shapes and gives numbers.
-        self.min_side = 1  # translators: the smallest square side the model runs on, found by the probe
-        if info.kind == "translator":
-            self.min_side = self._probe_translator()
+        self.min_side = 1  # translators, upscalers: the smallest square side the model runs on, found by the probe
+        if info.kind in ("translator", "upscaler"):
+            self.min_side = self._probe_image_model()
         elif info.kind == "sampler":
             self._probe_sampler()
+        else:
+            raise ModelError(f"{path}: a {info.kind} is not run as a painting model")
 
     @property
     def device_name(self) -> str:
@@ -109,7 +111,9 @@ class Engine:
         (output,) = self.session.run([self.info.output_name], {self.info.input_name: batch})
         return output
 
-    def _probe_translator(self) -> int:
+    def _probe_image_model(self) -> int:
+        """The smallest square side a translator or upscaler runs on; its output must be its input's size
+        (translators) or `factor` times it (upscalers)."""
         low, high = VALUE_RANGES[self.info.value_range]
         side = self.info.size_multiple
         while True:
@@ -122,7 +126,9 @@ class Engine:
                     reason = first_line(error)
                     raise ModelError(f"{self.path}: fails on every input up to {side}x{side} ({reason})") from None
                 side *= 2
-        self._check_output(output, image.shape, "a [N, 3, H, W] image of its input's size")
+        factor = self.info.factor if self.info.kind == "upscaler" else 1
+        expected = "a [N, 3, H, W] image of its input's size" if factor == 1 else f"[N, 3, {factor}H, {factor}W]"
+        self._check_output(output, (1, 3, side * factor, side * factor), expected)
         return side
 
     def _probe_sampler(self) -> None:
@@ -147,15 +153,24 @@ class Engine:
             raise ModelError(f"{self.path}: gives NaN or infinite values")
 
 
-def load_engine(path: Path, device: str = "auto", threads: int = 0, kind: str | None = None) -> Engine:
-    """Open `path` on `device`, check its contract and (if given) that it is a model of `kind`."""
-    providers = choose_providers(device)
-    session = open_session(path, providers, threads)
-    info = read_info(session, path)
-    if kind is not None and info.kind != kind:
-        verb = "convert" if kind == "translator" else "sample"
-        other = "sample" if info.kind == "sampler" else "convert"
-        raise ModelError(
-            f"{path}: {info.name!r} is a {info.kind}, but `{verb}` needs a {kind} (use it with `portraitize {other}`)"
-        )
-    return Engine(path, info, session, device)
+# Who needs each kind, and what a model of that kind is for: the words of a wrong-kind error.
+USED_BY = {"translator": "`convert`", "sampler": "`sample`", "upscaler": "--upscaler", "face_detector": "the face finder"}
+USE_WITH = {"translator": "portraitize convert", "sampler": "portraitize sample", "upscaler": "--upscaler",
+            "face_detector": "nothing: convert uses it by itself"}  # fmt: skip
+
+
+def check_kind(path: Path, info: ModelInfo, kind: str) -> None:
+    if info.kind != kind:
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise ModelError(f"{path}: {info.name!r} is a {info.kind}, but {USED_BY[kind]} needs {article} {kind} "
+                         f"(use it with {USE_WITH[info.kind]})")  # fmt: skip
+
+
+def load_engine(path: Path | bytes, device: str = "auto", threads: int = 0, kind: str | None = None) -> Engine:
+    """Open a model file (or its bytes) on `device`, check its contract and (if given) that it is of `kind`."""
+    name = path if isinstance(path, Path) else Path("model")
+    session = open_session(path, choose_providers(device), threads)
+    info = read_info(session, name)
+    if kind is not None:
+        check_kind(name, info, kind)
+    return Engine(name, info, session, device)

@@ -23,7 +23,7 @@ from typing import BinaryIO, Protocol
 
 import numpy as np
 
-from .engine import Engine
+from .faces import Face
 from .images import (
     DEFAULT_MAX_PIXELS,
     FORMAT_BY_EXTENSION,
@@ -34,6 +34,7 @@ from .images import (
     pixel_count,
     write_atomically,
 )
+from .model_set import ModelSet
 from .plan import Job
 from .text import first_line
 from .translate import PaintSettings, model_input, needs_tiles, paint_photos, render
@@ -107,13 +108,14 @@ class _Item:
     pixels: int
     photo: Photo | None = None
     model_rgb: np.ndarray | None = None
+    face: Face | None = None  # the main face, when the scale or the frame needs it
 
 
-def convert_jobs(engine: Engine, jobs: list[Job], settings: ConvertSettings, on_done: OnDone,
+def convert_jobs(models: ModelSet, jobs: list[Job], settings: ConvertSettings, on_done: OnDone,
                  files: Files | None = None) -> None:  # fmt: skip
     """Paint every job's photo and write it; per-file problems go to on_done, never abort the batch."""
     pool = ThreadPoolExecutor(settings.io_workers, thread_name_prefix="portraitize-io")
-    batch = _Batch(engine, settings, on_done, files or LocalFiles(), pool)
+    batch = _Batch(models, settings, on_done, files or LocalFiles(), pool)
     try:
         for job in jobs:
             batch.start(job)
@@ -125,12 +127,16 @@ def convert_jobs(engine: Engine, jobs: list[Job], settings: ConvertSettings, on_
     pool.shutdown(wait=True)
 
 
-def _read(item: _Item, files: Files, settings: ConvertSettings) -> Outcome | None:
-    """Decode and orient the photo and make the model's input; the Outcome when the file cannot be used."""
+def _read(item: _Item, files: Files, settings: ConvertSettings, models: ModelSet) -> Outcome | None:
+    """Decode and orient the photo, find its main face if needed, and make the model's input; the Outcome when
+    the file cannot be used."""
     try:
         with files.open(item.job.source) as handle:
             item.photo = load_photo(handle, settings.max_pixels)
-        item.model_rgb = model_input(item.photo, settings.paint)
+        if models.faces is not None and settings.paint.wants_faces:
+            faces = models.faces.faces(item.photo.rgb)
+            item.face = faces[0] if faces else None
+        item.model_rgb = model_input(item.photo, settings.paint, item.face)
         if settings.paint.strength >= 1 and not needs_tiles(item.photo, settings.paint):
             item.photo.rgb = None  # nothing will blend with it: only the model-sized copy stays in flight
     except ImageError as error:
@@ -140,12 +146,12 @@ def _read(item: _Item, files: Files, settings: ConvertSettings) -> Outcome | Non
     return None
 
 
-def _write(item: _Item, painted: np.ndarray, files: Files, settings: ConvertSettings) -> Outcome:
-    """Encode the painting with what the photo carries and store it atomically."""
+def _write(item: _Item, painted: np.ndarray, files: Files, settings: ConvertSettings, models: ModelSet) -> Outcome:
+    """Bring the painting to the photo's size, encode it with what the photo carries and store it atomically."""
     target = item.job.target
     try:
         image_format = FORMAT_BY_EXTENSION[item.job.format_extension]
-        data, notes = render(item.photo, painted, settings.paint, image_format, settings.quality)
+        data, notes = render(item.photo, painted, settings.paint, image_format, settings.quality, models.upscaler, item.face)
         files.write(target, data)
     except ImageError as error:
         return Outcome(str(error))
@@ -162,8 +168,8 @@ class _Batch:
     Only the main thread touches this; the pool runs `_read` and `_write`.
     """
 
-    def __init__(self, engine: Engine, settings: ConvertSettings, on_done: OnDone, files: Files, pool):
-        self.engine, self.settings, self.on_done, self.files, self.pool = engine, settings, on_done, files, pool
+    def __init__(self, models: ModelSet, settings: ConvertSettings, on_done: OnDone, files: Files, pool):
+        self.models, self.settings, self.on_done, self.files, self.pool = models, settings, on_done, files, pool
         self.reading: deque[tuple[_Item, Future]] = deque()
         self.writing: deque[tuple[_Item, Future]] = deque()
         self.batcher = _Batcher(settings.batch_size)
@@ -177,7 +183,7 @@ class _Batch:
         while len(self.reading) >= self.window:
             self._receive()
         self.pixels += item.pixels
-        self.reading.append((item, self.pool.submit(_read, item, self.files, self.settings)))
+        self.reading.append((item, self.pool.submit(_read, item, self.files, self.settings, self.models)))
         while self.writing and self.writing[0][1].done():
             self._finish_write()
 
@@ -220,12 +226,12 @@ class _Batch:
 
     def _paint(self, group: list[_Item]) -> None:
         photos, inputs = [item.photo for item in group], [item.model_rgb for item in group]
-        painted = paint_photos(self.engine, photos, inputs, self.settings.paint, self.settings.batch_size)
+        painted = paint_photos(self.models.translator, photos, inputs, self.settings.paint, self.settings.batch_size)
         for item, result in zip(group, painted):
             if isinstance(result, str):
                 self._done(item, Outcome(result))
             else:
-                self.writing.append((item, self.pool.submit(_write, item, result, self.files, self.settings)))
+                self.writing.append((item, self.pool.submit(_write, item, result, self.files, self.settings, self.models)))
         while len(self.writing) > self.window:
             self._finish_write()
 

@@ -141,13 +141,10 @@ class RaySettings:
 
 
 class Painter:
-    """A Ray actor: one onnxruntime session for its life, converting batches of jobs."""
+    """A Ray actor: one onnxruntime session per model for its life, converting batches of jobs."""
 
-    def __init__(self, model_bytes: bytes, device: str, threads: int, settings, src_uri: str, dst_uri: str):
-        from .engine import Engine, choose_providers, open_session, read_info
-
-        session = open_session(model_bytes, choose_providers(device), threads)
-        self.engine = Engine("model", read_info(session, "model"), session, device)
+    def __init__(self, models, device: str, threads: int, settings, src_uri: str, dst_uri: str):
+        self.models = models.load(device, threads)  # a ModelSources of bytes
         self.settings = settings
         self.files = ArrowFiles(src_uri, dst_uri)
 
@@ -156,7 +153,7 @@ class Painter:
 
         jobs = [Job(PurePosixPath(source), PurePosixPath(target)) for source, target in zip(batch["source"], batch["target"])]
         outcomes = {}
-        convert_jobs(self.engine, jobs, self.settings, outcomes.__setitem__, self.files)
+        convert_jobs(self.models, jobs, self.settings, outcomes.__setitem__, self.files)
         return {
             "source": batch["source"],
             "error": [outcomes[job].error or "" for job in jobs],
@@ -183,10 +180,10 @@ def _storage(filesystem):
     return LocalStorage() if isinstance(filesystem, LocalFileSystem) else ArrowStorage(filesystem)
 
 
-def run_on_ray(jobs: list[Job], model_bytes: bytes, device: str, settings, source: str, destination: str,
+def run_on_ray(jobs: list[Job], models, device: str, settings, source: str, destination: str,
                ray_settings: RaySettings) -> list[tuple[str, str, list[str]]]:  # fmt: skip
-    """Convert the jobs on Ray (`settings`: the pipeline's ConvertSettings); (source, error, notes) per job,
-    error "" when written."""
+    """Convert the jobs on Ray (`models`: a ModelSources of bytes; `settings`: the pipeline's ConvertSettings);
+    (source, error, notes) per job, error "" when written."""
     import logging
 
     if not jobs:
@@ -197,7 +194,7 @@ def run_on_ray(jobs: list[Job], model_bytes: bytes, device: str, settings, sourc
                  configure_logging=False)  # fmt: skip
     rows = [{"source": str(job.source), "target": str(job.target)} for job in jobs]
     painter_arguments = dict(
-        model_bytes=model_bytes, device=device, threads=ray_settings.threads or 1, settings=settings,
+        models=models, device=device, threads=ray_settings.threads or 1, settings=settings,
         src_uri=source, dst_uri=destination,
     )  # fmt: skip
     results = ray.data.from_items(rows).map_batches(

@@ -13,8 +13,12 @@ from PIL import Image
 
 from .contract import images_to_tensor, tensor_to_float_images
 from .engine import Engine
+from .face_scale import painting_size
+from .faces import Face
+from .framing import portrait_box
 from .images import Photo, carried_metadata, encode_image, resize
 from .text import first_line
+from .upscale import enlarge
 
 TILE_OVERLAP = 0.25  # share of a tile that overlaps its neighbour; wide enough to hide instance-norm seams
 
@@ -25,10 +29,17 @@ class PaintError(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class PaintSettings:
-    max_size: int  # long side fed to the model
+    max_size: int  # long side fed to the model (without a face to scale by)
     full_res: bool = False  # paint photos larger than max_size in overlapping tiles at full resolution
     keep_model_size: bool = False  # write the model-sized result instead of restoring the photo's size
     strength: float = 1.0  # 1: the painting; 0: the photo; between: a blend
+    scale: str = "auto"  # auto: the main face at face_size (face_scale.py); long-side: the long side at max_size
+    face_size: int = 0  # the translator's training face size (its metadata); 0: unknown, the long-side rule
+    frame: str = "none"  # portrait: crop to a 4:5 head-and-shoulders frame around the main face
+
+    @property
+    def wants_faces(self) -> bool:
+        return (self.scale == "auto" and self.face_size > 0 and not self.full_res) or self.frame == "portrait"
 
 
 def model_size(width: int, height: int, max_size: int) -> tuple[int, int]:
@@ -41,10 +52,12 @@ def needs_tiles(photo: Photo, settings: PaintSettings) -> bool:
     return settings.full_res and max(photo.size) > settings.max_size
 
 
-def model_input(photo: Photo, settings: PaintSettings) -> np.ndarray:
+def model_input(photo: Photo, settings: PaintSettings, face: Face | None = None) -> np.ndarray:
     """The uint8 RGB the model will see (already at model size unless the photo is painted in tiles)."""
     if needs_tiles(photo, settings):
         return photo.rgb
+    if settings.scale == "auto":
+        return resize(photo.rgb, painting_size(photo.size, face, settings.face_size, settings.max_size))
     return resize(photo.rgb, model_size(*photo.size, settings.max_size))
 
 
@@ -169,24 +182,41 @@ def _guarded(paint, *arguments):
 
 
 def render(
-    photo: Photo, painted: np.ndarray, settings: PaintSettings, image_format: str, quality: int
-) -> tuple[bytes, list[str]]:
-    """The output file's bytes (the photo's size restored, blended by strength, metadata carried where it fits),
-    and notes on what the format could not carry."""
-    carried, notes = carried_metadata(photo, image_format)
-    return encode_image(finished_image(photo, painted, settings), image_format, quality, **carried), notes
+    photo: Photo, painted: np.ndarray, settings: PaintSettings, image_format: str, quality: int,
+    upscaler: Engine | None = None, face: Face | None = None,
+) -> tuple[bytes, list[str]]:  # fmt: skip
+    """The output file's bytes (the photo's size restored, blended by strength, framed, metadata carried where it
+    fits), and notes on what the format could not carry."""
+    image = finished_image(photo, painted, settings, upscaler)
+    box = portrait_box(photo.size, face) if settings.frame == "portrait" else None
+    notes = []
+    if box is not None:
+        image = image.crop(_scaled(box, photo.size, image.size))
+        if photo.alpha is not None:
+            photo.alpha = photo.alpha[box[1] : box[3], box[0] : box[2]]
+    elif settings.frame == "portrait":
+        notes.append("no face found: not framed")
+    carried, carried_notes = carried_metadata(photo, image_format)
+    return encode_image(image, image_format, quality, **carried), [*notes, *carried_notes]
 
 
-def finish(photo: Photo, painted: np.ndarray, settings: PaintSettings) -> np.ndarray:
+def _scaled(box: tuple[int, int, int, int], source: tuple[int, int], target: tuple[int, int]) -> tuple[int, int, int, int]:
+    """A (left, top, right, bottom) box in an image of `source` size, in the same image at `target` size."""
+    sx, sy = target[0] / source[0], target[1] / source[1]
+    return round(box[0] * sx), round(box[1] * sy), round(box[2] * sx), round(box[3] * sy)
+
+
+def finish(photo: Photo, painted: np.ndarray, settings: PaintSettings, upscaler: Engine | None = None) -> np.ndarray:
     """Restore the photo's size (unless keep_model_size) and blend with the photo by strength."""
-    return np.asarray(finished_image(photo, painted, settings))
+    return np.asarray(finished_image(photo, painted, settings, upscaler))
 
 
-def finished_image(photo: Photo, painted: np.ndarray, settings: PaintSettings) -> Image.Image:
-    """`finish` as a Pillow image, which the encoder takes without another full-size copy."""
+def finished_image(photo: Photo, painted: np.ndarray, settings: PaintSettings, upscaler: Engine | None = None) -> Image.Image:
+    """`finish` as a Pillow image, which the encoder takes without another full-size copy. The painting reaches
+    the photo's size through the upscaler while more than 2x is left, then one plain resize (upscale.py)."""
+    if not settings.keep_model_size and (painted.shape[1], painted.shape[0]) != photo.size:
+        painted = enlarge(painted, photo.size, upscaler)
     image = Image.fromarray(painted)
-    if not settings.keep_model_size and image.size != photo.size:
-        image = image.resize(photo.size, Image.Resampling.LANCZOS)
     if settings.strength >= 1.0:
         return image
     original = Image.fromarray(photo.rgb)

@@ -8,9 +8,10 @@ from pathlib import Path, PurePath
 from rich.console import Console
 from rich.markup import escape
 
-from ..catalogue import resolve
-from ..engine import load_engine
+from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
+from ..engine import ModelError
 from ..images import remove_stale_temp_files
+from ..model_set import ModelSet, ModelSources, load_face_finder, load_from
 from ..pipeline import ConvertSettings, Outcome, Report, convert_jobs
 from ..plan import make_plan
 from ..progress import image_progress
@@ -37,6 +38,9 @@ class ConvertRequest:
     overwrite: bool
     strength: float
     max_pixels: int
+    scale: str = "auto"
+    upscaler: str | None = None  # a name or path; None: the bundled default if installed; "none": off
+    frame: str = "none"
     engine: str = "local"  # or "ray"
     ray: RaySettings | None = None
 
@@ -49,22 +53,37 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         source, target = Path(request.src).expanduser(), Path(request.dst).expanduser()
         plan = make_plan(source, target, request.output_format, request.overwrite)
     print_catalogue_warnings(console)
-    model_path = resolve(request.model, "translator")
-    # On Ray the workers pick their device; this process only reads the model's contract.
-    engine = load_engine(model_path, "cpu" if on_ray else request.device, request.threads, kind="translator")
+    # On Ray the workers pick their device; this process only reads the models' contracts.
+    device = "cpu" if on_ray else request.device
+    translator_path = resolve(request.model, "translator")
+    engine = load_from(translator_path, device, request.threads, "translator")
     paint = PaintSettings(
         max_size=request.max_size or engine.info.native_size,
         full_res=request.full_res,
         keep_model_size=request.keep_model_size,
         strength=request.strength,
+        scale=request.scale,
+        face_size=engine.info.face_size,
+        frame=request.frame,
     )
+    sources = ModelSources(
+        translator_path,
+        upscaler=None if request.keep_model_size or request.full_res else resolve_optional(request.upscaler, "upscaler"),
+        face_detector=resolve_optional(None, "face_detector") if paint.wants_faces else None,
+    )  # fmt: skip
+    models = ModelSet(
+        engine,
+        upscaler=load_from(sources.upscaler, device, request.threads, "upscaler") if sources.upscaler else None,
+        faces=load_face_finder(sources.face_detector, request.threads) if sources.face_detector else None,
+    )  # fmt: skip
+    if request.frame == "portrait" and models.faces is None:
+        raise ModelError(f"--frame portrait needs the face detector ({FACE_DETECTOR}.onnx), which is not installed")
     settings = ConvertSettings(
         paint=paint, batch_size=request.batch_size, quality=request.quality, max_pixels=request.max_pixels
     )
     where = f"Ray ({request.ray.workers} workers)" if on_ray else engine.device_name
     console.print(
-        f"model [bold]{escape(engine.info.name)}[/] ({escape(str(engine.path))}) on [bold]{where}[/], "
-        f"long side {paint.max_size} px{' (full resolution in tiles)' if paint.full_res else ''}"
+        f"model [bold]{escape(engine.info.name)}[/] ({escape(str(engine.path))}) on [bold]{where}[/], {_scale_line(paint, models)}"
     )
     if plan.existing:
         console.print(f"skipping {len(plan.existing)} photos already converted in {request.dst} (--overwrite redoes them)")
@@ -72,17 +91,30 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     report = Report(skipped=plan.existing, failed=list(plan.unreadable))
     if on_ray:
         jobs = {str(job.source): job for job in plan.todo}
-        results = run_on_ray(plan.todo, model_path.read_bytes(), request.device, settings, request.src,
+        results = run_on_ray(plan.todo, sources.as_bytes(), request.device, settings, request.src,
                              request.dst, request.ray)  # fmt: skip
         for source, error, notes in results:
             report.record(jobs[source], Outcome(error or None, tuple(notes)))
     else:
-        _convert_here(engine, plan.todo, settings, target, report, console)
+        _convert_here(models, plan.todo, settings, target, report, console)
     _print_summary(console, report, plan.left_out)
     return EXIT_FAILED_FILES if report.failed else 0
 
 
-def _convert_here(engine, jobs, settings: ConvertSettings, target: Path, report: Report, console: Console) -> None:
+def _scale_line(paint: PaintSettings, models) -> str:
+    """How photos will be sized, in words, for the run's first line."""
+    if paint.full_res:
+        return f"full resolution in {paint.max_size} px tiles"
+    if paint.scale == "auto" and paint.face_size and models.faces is not None:
+        line = f"painted where the main face is {paint.face_size} px (no face: long side {paint.max_size} px)"
+    else:
+        line = f"long side {paint.max_size} px"
+    if not paint.keep_model_size:
+        line += f", enlarged by {escape(models.upscaler.info.name)}" if models.upscaler else ", enlarged by resizing"
+    return line + (", portrait frame" if paint.frame == "portrait" else "")
+
+
+def _convert_here(models, jobs, settings: ConvertSettings, target: Path, report: Report, console: Console) -> None:
     """The local engine, with its progress bar."""
     removed = remove_stale_temp_files(target)
     if removed:
@@ -94,7 +126,7 @@ def _convert_here(engine, jobs, settings: ConvertSettings, target: Path, report:
             report.record(job, outcome)
             progress.advance(task)
 
-        convert_jobs(engine, jobs, settings, on_done)
+        convert_jobs(models, jobs, settings, on_done)
 
 
 def _print_summary(console: Console, report: Report, left_out: list[tuple[PurePath, str]]) -> None:

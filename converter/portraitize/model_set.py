@@ -1,0 +1,60 @@
+"""The models one conversion runs: the translator, and the two that paint at the photo's resolution (the face
+finder that chooses the painting's scale and frame, the upscaler that enlarges the painting to the photo's size).
+
+Each comes from a file path (this machine) or the file's bytes (a Ray worker, which may not see the driver's
+disks), and is loaded once per process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from . import engine as engines
+from .engine import Engine
+from .face_scale import FaceFinder
+from .faces import onnx_cascade
+
+Source = Path | bytes
+
+
+@dataclasses.dataclass
+class ModelSet:
+    translator: Engine
+    upscaler: Engine | None = None
+    faces: FaceFinder | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSources:
+    translator: Source
+    upscaler: Source | None = None
+    face_detector: Source | None = None
+
+    def as_bytes(self) -> ModelSources:
+        """The same models as bytes, to ship to workers."""
+
+        def read(source: Source | None) -> bytes | None:
+            return source.read_bytes() if isinstance(source, Path) else source
+
+        return ModelSources(read(self.translator), read(self.upscaler), read(self.face_detector))
+
+    def load(self, device: str, threads: int = 0) -> ModelSet:
+        return ModelSet(
+            translator=load_from(self.translator, device, threads, "translator"),
+            upscaler=load_from(self.upscaler, device, threads, "upscaler") if self.upscaler is not None else None,
+            faces=load_face_finder(self.face_detector, threads) if self.face_detector is not None else None,
+        )
+
+
+def load_from(source: Source, device: str, threads: int, kind: str) -> Engine:
+    return engines.load_engine(source, device, threads, kind)
+
+
+def load_face_finder(source: Source, threads: int = 0) -> FaceFinder:
+    """On the CPU whatever --device says: the detector is small, and its many little calls would only wait on
+    transfers to a GPU."""
+    name = source if isinstance(source, Path) else Path("model")
+    session = engines.open_session(source, None, threads)
+    engines.check_kind(name, engines.read_info(session, name), "face_detector")
+    return FaceFinder(onnx_cascade(session))
