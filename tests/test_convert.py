@@ -13,7 +13,7 @@ from PIL import Image
 
 import portraitize.engine
 from portraitize.engine import Engine
-from portraitize.images import FILE_MODE
+from portraitize.files import FILE_MODE
 
 
 def digest(folder):

@@ -13,10 +13,18 @@ from typer.testing import CliRunner
 
 from trainer.cli import app as trainer_app
 from trainer.data import FaceBox
-from trainer.evaluate import (FaceCrops, embed, evaluate, face_retention, folder_images, has_dark_blotch, load_feature_network, mean_ssim,
-                              memorisation)  # fmt: skip
+from trainer.evaluate import (
+    FaceCrops,
+    embed,
+    evaluate,
+    face_retention,
+    folder_images,
+    has_dark_blotch,
+    load_feature_network,
+    mean_ssim,
+    memorisation,  # fmt: skip
+)
 from trainer.faces import FaceDetector
-
 
 
 class ColourLayout(torch.nn.Module):

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 import trainer.export
 from portraitize.contract import ModelInfo
-from portraitize.images import FILE_MODE
+from portraitize.files import FILE_MODE
 from trainer.cli import app as trainer_app
 from trainer.export import ExportError, export_checkpoint
 

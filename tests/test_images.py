@@ -9,7 +9,8 @@ import pytest
 from conftest import gradient_image, write_image
 from PIL import Image, ImageCms
 
-from portraitize.images import ImageError, load_photo, save_image, write_atomically
+from portraitize.files import write_atomically
+from portraitize.images import ImageError, load_photo, save_image
 
 
 @pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp", ".bmp", ".tiff", ".gif"])

@@ -339,3 +339,13 @@ def test_fastgan_exports_its_moving_average_which_resumes_exactly(image_folder, 
     live, average = straight.recipe.nets["generator"], straight.recipe.ema
     assert not torch.equal(next(live.parameters()), next(average.parameters()))  # decay 0.5: behind the live weights
     assert straight.recipe.export_specs()["generator"].module is average
+
+
+def test_checkpoint_is_written_with_a_new_files_mode(image_folder, style_image, tmp_path):
+    import stat
+
+    from portraitize.files import FILE_MODE
+
+    run_loop("vae", tiny_configs(image_folder, style_image)["vae"], tmp_path, steps=1)
+    assert stat.S_IMODE((tmp_path / "checkpoint.pt").stat().st_mode) == FILE_MODE  # not the temp file's 0600
+    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")], "no temp file left"

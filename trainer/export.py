@@ -1,15 +1,13 @@
 """Checkpoint -> one self-contained ONNX file with the contract metadata, checked against torch.
 
-The file is written to a temp name and only renamed to OUT once onnxruntime reproduces torch within the
-tolerance on random inputs (including a non-square size), so a failed export never leaves a model behind.
+The file is written (atomically) only once onnxruntime reproduces torch within the tolerance on random inputs
+(including a non-square size), so a failed export never leaves a model behind.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import onnx
 import torch
 
 from portraitize.contract import ModelInfo, images_to_tensor, round_up
-from portraitize.images import FILE_MODE
+from portraitize.files import write_atomically
 
 from .checkpoint import load_checkpoint, training_summary
 from .recipes import RECIPES, ExportSpec, build_recipe
@@ -70,20 +68,12 @@ def export_checkpoint(checkpoint: Path, out: Path, part: str | None = None, desc
         data_licence=state["loop_config"].get("data_licence") or "not stated",
         quality=quality,
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        model = to_onnx(spec, info)
-        onnx.save(model, temp, save_as_external_data=False)
-        error = parity_error(temp, spec, info)
-        if error > tolerance:
-            raise ExportError(f"onnxruntime differs from torch by {error:.2e} (> {tolerance:g}); {out} not written")
-        os.chmod(temp, FILE_MODE)
-        os.replace(temp, out)
-    finally:
-        temp.unlink(missing_ok=True)
+    # Checked in memory first: a model that fails parity never reaches the disk.
+    model_bytes = to_onnx(spec, info).SerializeToString()
+    error = parity_error(model_bytes, spec, info)
+    if error > tolerance:
+        raise ExportError(f"onnxruntime differs from torch by {error:.2e} (> {tolerance:g}); {out} not written")
+    write_atomically(out, lambda file: file.write(model_bytes))
     log.info("exported %s (%s, %.1f MB), max |onnxruntime - torch| = %.1e", out, info.kind, out.stat().st_size / 1e6, error)
     if fp16:
         write_fp16_copy(out)
@@ -126,10 +116,10 @@ def parity_inputs(spec: ExportSpec, info: ModelInfo) -> list[np.ndarray]:
     return [images_to_tensor(images, info), images_to_tensor([rng.integers(0, 256, (*odd, 3), dtype=np.uint8)], info)]
 
 
-def parity_error(path: Path, spec: ExportSpec, info: ModelInfo) -> float:
+def parity_error(model: bytes, spec: ExportSpec, info: ModelInfo) -> float:
     import onnxruntime as ort
 
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
     worst = 0.0
     for inputs in parity_inputs(spec, info):
         with torch.no_grad():

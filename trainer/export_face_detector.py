@@ -1,12 +1,11 @@
 """MTCNN -> `face-detector.onnx`, the converter's own face finder: the three torch networks in one graph.
 
-Written atomically and only when the converter's cascade on the ONNX file finds the same faces as on the torch
+Written (atomically) only when the converter's cascade on the ONNX file finds the same faces as on the torch
 networks, on real photos (boxes within `tolerance` pixels).
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 import warnings
 from pathlib import Path
@@ -18,7 +17,7 @@ from torch import nn
 
 from portraitize.contract import ModelInfo
 from portraitize.faces import ONET_INPUT, PNET_INPUT, RNET_INPUT, onnx_cascade
-from portraitize.images import FILE_MODE
+from portraitize.files import write_atomically
 
 from .data import read_rgb
 from .export import OPSET, ExportError
@@ -57,12 +56,12 @@ def to_onnx(weights_folder: Path) -> onnx.ModelProto:
     return model
 
 
-def largest_box_difference(path: Path, weights_folder: Path, photos: list[Path]) -> float:
+def largest_box_difference(model: bytes, weights_folder: Path, photos: list[Path]) -> float:
     """Worst |box difference| (px) between the cascade on torch and on ONNX; inf if one finds a face the other misses."""
     import onnxruntime as ort
 
     torch_detector = FaceDetector(weights_folder)
-    onnx_detector = onnx_cascade(ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]))
+    onnx_detector = onnx_cascade(ort.InferenceSession(model, providers=["CPUExecutionProvider"]))
     worst = 0.0
     for photo in photos:
         pixels = np.asarray(read_rgb(photo))
@@ -78,17 +77,9 @@ def export_face_detector(weights_folder: Path, out: Path, photos: list[Path], to
     """Write `out` if the ONNX cascade finds the torch cascade's faces on `photos`; returns the worst difference."""
     if not photos:
         raise ExportError("the parity check needs at least one photo with a face")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        onnx.save(to_onnx(weights_folder), temp, save_as_external_data=False)
-        worst = largest_box_difference(temp, weights_folder, photos)
-        if worst > tolerance:
-            raise ExportError(f"the ONNX cascade's boxes differ from torch's by {worst:.1f} px (> {tolerance:g}); {out} not written")
-        os.chmod(temp, FILE_MODE)
-        os.replace(temp, out)
-    finally:
-        temp.unlink(missing_ok=True)
+    model_bytes = to_onnx(weights_folder).SerializeToString()
+    worst = largest_box_difference(model_bytes, weights_folder, photos)
+    if worst > tolerance:
+        raise ExportError(f"the ONNX cascade's boxes differ from torch's by {worst:.1f} px (> {tolerance:g}); {out} not written")
+    write_atomically(out, lambda file: file.write(model_bytes))
     return worst

@@ -13,19 +13,16 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import io
-import os
-import tempfile
 from pathlib import Path, PurePath
 from typing import BinaryIO
 
 import numpy as np
 from PIL import EpsImagePlugin, ExifTags, Image, ImageCms, ImageFile, UnidentifiedImageError
 
+from .files import write_atomically
 from .text import first_line
 
 DEFAULT_MAX_PIXELS = 120_000_000  # above any camera sold today (100 MP), far below a decompression bomb
-TEMP_PREFIX = ".portraitize-"
-TEMP_SUFFIX = ".part"
 
 # Pillow's name of each output format we write, by the extension the plan gave the output file.
 FORMAT_BY_EXTENSION = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP", "bmp": "BMP", "tiff": "TIFF"}
@@ -337,41 +334,6 @@ def save_image(path: Path, rgb: np.ndarray, image_format: str, quality: int, **c
     """Encode and write atomically (temp file in the target folder, then rename)."""
     data = encode_image(rgb, image_format, quality, **carried)
     write_atomically(path, lambda handle: handle.write(data))
-
-
-def _file_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-# The mode open() would give a new file. mkstemp makes its temp file private (0600); the finished file must
-# not stay so. Read once at import: the umask is process-wide, so probing it later could race with threads.
-FILE_MODE = _file_mode()
-
-
-def write_atomically(path: Path, write) -> None:
-    """Call write(file) on a temp file next to `path`, then rename it to `path`; never leave the temp."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as temp_file:
-            write(temp_file)
-        os.chmod(temp_name, FILE_MODE)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
-def remove_stale_temp_files(folder: Path) -> int:
-    """Delete temp files a killed run (SIGKILL, power loss) left behind; returns how many."""
-    removed = 0
-    if folder.is_dir():
-        for stale in folder.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
-            stale.unlink(missing_ok=True)
-            removed += 1
-    return removed
 
 
 def resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -24,6 +24,7 @@ from typing import BinaryIO, Protocol
 import numpy as np
 
 from .faces import Face
+from .files import write_atomically
 from .images import (
     DEFAULT_MAX_PIXELS,
     FORMAT_BY_EXTENSION,
@@ -32,7 +33,6 @@ from .images import (
     load_photo,
     open_input,
     pixel_count,
-    write_atomically,
 )
 from .model_set import ModelSet
 from .plan import Job

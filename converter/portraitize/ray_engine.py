@@ -121,7 +121,7 @@ class ArrowFiles:
     def write(self, path: PurePath, data: bytes) -> None:
         from pathlib import Path
 
-        from .images import write_atomically
+        from .files import write_atomically
 
         if self.local_target:
             write_atomically(Path(path), lambda handle: handle.write(data))

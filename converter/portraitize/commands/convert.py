@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
 from ..engine import ModelError
-from ..images import remove_stale_temp_files
+from ..files import remove_stale_temp_files
 from ..model_set import ModelSet, ModelSources, load_face_finder, load_from
 from ..pipeline import ConvertSettings, Outcome, Report, convert_jobs
 from ..plan import make_plan
