@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from portraitize.contract import VALUE_RANGES, images_to_tensor
-from portraitize.engine import first_line, load_engine
+from portraitize.session import first_line, load_model
 
 REPO = Path(__file__).resolve().parents[1]
 BUDGET_SECONDS = 290  # the whole check stays under 5 minutes: checks still waiting then are FAIL rows
@@ -247,7 +247,7 @@ def export_parity(gpu: GpuCheck, name: str) -> str:
     done = gpu.run([sys.executable, "-m", "trainer", "export", str(run), str(model), "--fp16"], 150, {"COLUMNS": "1000"})
     said = re.search(r"max \|onnxruntime - torch\| = (\S+)", done.stdout + done.stderr)
     torch_parity = said.group(1) if said else "?"
-    reference = load_engine(model, "cpu")
+    reference = load_model(model, "cpu")
     info, rng = reference.info, np.random.default_rng(0)
     if info.kind == "sampler":
         inputs = rng.standard_normal((4, info.latent_size)).astype(np.float32)
@@ -257,7 +257,7 @@ def export_parity(gpu: GpuCheck, name: str) -> str:
     low, high = VALUE_RANGES[info.value_range]
     levels = {}
     for path in (model, model.with_name(f"{name}-fp16.onnx")):
-        actual = load_engine(path, "cuda").run(inputs)
+        actual = load_model(path, "cuda").run(inputs)
         levels[path] = float(np.abs(actual.astype(np.float32) - expected).max()) * 255 / (high - low)
     fp32, fp16 = levels.values()
     figure = f"torch vs CPU {torch_parity}; CUDA vs CPU: fp32 {fp32:.2f}, fp16 {fp16:.2f} levels"

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from portraitize.engine import choose_providers, open_session
+from portraitize.session import choose_providers, open_session
 from trainer.export import export_checkpoint, load_for_inference
 
 

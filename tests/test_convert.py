@@ -11,9 +11,9 @@ import pytest
 from conftest import EXAMPLES, gradient_image, write_image
 from PIL import Image
 
-import portraitize.engine
-from portraitize.engine import Engine
+import portraitize.session
 from portraitize.files import FILE_MODE
+from portraitize.session import ModelSession
 
 
 def digest(folder):
@@ -134,10 +134,10 @@ def test_batches_same_sized_photos_and_opens_one_session(cli, translator, tmp_pa
         write_image(src / f"p{index}.png", 32, 24)
     write_image(src / "odd.png", 20, 20)
     batch_sizes, sessions = [], []
-    original_run, original_open = Engine.run, portraitize.engine.open_session
-    monkeypatch.setattr(Engine, "run", lambda self, batch: batch_sizes.append(len(batch)) or original_run(self, batch))
+    original_run, original_open = ModelSession.run, portraitize.session.open_session
+    monkeypatch.setattr(ModelSession, "run", lambda self, batch: batch_sizes.append(len(batch)) or original_run(self, batch))
     monkeypatch.setattr(
-        portraitize.engine, "open_session", lambda *args, **kw: sessions.append(1) or original_open(*args, **kw)
+        portraitize.session, "open_session", lambda *args, **kw: sessions.append(1) or original_open(*args, **kw)
     )
     result = cli("convert", src, tmp_path / "out", "-m", translator, "--batch-size", "4", "--upscaler", "none")
     assert result.exit_code == 0
@@ -185,7 +185,7 @@ def test_device_choice_is_reported_and_cuda_is_never_faked(cli, translator, tmp_
     photo = write_image(tmp_path / "src" / "p.png")
     result = cli("convert", photo, tmp_path / "out", "-m", translator, "--device", "auto")
     assert result.exit_code == 0 and "on CPU" in result.output
-    monkeypatch.setattr(portraitize.engine.ort, "get_available_providers", lambda: ["CPUExecutionProvider"])
+    monkeypatch.setattr(portraitize.session.ort, "get_available_providers", lambda: ["CPUExecutionProvider"])
     result = cli("convert", photo, tmp_path / "out2", "-m", translator, "--device", "cuda")
     assert result.exit_code == 2 and "no CUDA provider" in result.output and "portraitize[gpu]" in result.output
 
@@ -193,9 +193,9 @@ def test_device_choice_is_reported_and_cuda_is_never_faked(cli, translator, tmp_
 def test_cuda_fallback_inside_onnxruntime_is_an_error(translator, monkeypatch):
     """onnxruntime drops to CPU when CUDA libraries fail to load; --device cuda must not accept that."""
     monkeypatch.setattr(
-        portraitize.engine.ort, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"]
+        portraitize.session.ort, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"]
     )
-    original = portraitize.engine.open_session
-    monkeypatch.setattr(portraitize.engine, "open_session", lambda path, providers, threads: original(path))
-    with pytest.raises(portraitize.engine.DeviceError, match="fell back"):
-        portraitize.engine.load_engine(translator, "cuda")
+    original = portraitize.session.open_session
+    monkeypatch.setattr(portraitize.session, "open_session", lambda path, providers, threads: original(path))
+    with pytest.raises(portraitize.session.DeviceError, match="fell back"):
+        portraitize.session.load_model(translator, "cuda")

@@ -8,9 +8,9 @@ from conftest import EXAMPLES, REPO
 from PIL import Image
 
 from portraitize.contract import sample_latents, tensor_to_images
-from portraitize.engine import load_engine, open_session, read_info
 from portraitize.faces import onnx_cascade
 from portraitize.images import load_photo
+from portraitize.session import load_model, open_session, read_info
 from portraitize.translate import PaintSettings, model_input, paint_batch
 from portraitize.upscale import upscale
 
@@ -27,7 +27,7 @@ def test_shipped_model_is_valid_and_paints(path):
         assert cascade.largest_face(np.asarray(load_photo(EXAMPLES / "astronaut.jpg").rgb)) is not None
         return
     assert info.quality
-    engine = load_engine(path, "cpu")
+    engine = load_model(path, "cpu")
     if info.kind == "upscaler":
         photo = load_photo(EXAMPLES / "astronaut.jpg").rgb[::4, ::4]
         enlarged = upscale(photo, engine)

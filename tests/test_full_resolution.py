@@ -8,10 +8,10 @@ import pytest
 from conftest import gradient_image
 from tiny_models import make_upscaler
 
-from portraitize.engine import load_engine
 from portraitize.face_scale import painting_size
 from portraitize.faces import Face
 from portraitize.framing import portrait_box
+from portraitize.session import load_model
 from portraitize.upscale import enlarge, upscale
 
 
@@ -33,7 +33,7 @@ def test_the_main_face_is_painted_at_the_translators_face_size():
 
 @pytest.fixture(scope="module")
 def upscaler(tmp_path_factory):
-    return load_engine(make_upscaler(tmp_path_factory.mktemp("up") / "tiny-upscaler.onnx", factor=2), "cpu")
+    return load_model(make_upscaler(tmp_path_factory.mktemp("up") / "tiny-upscaler.onnx", factor=2), "cpu")
 
 
 def test_upscaler_tiles_join_exactly(upscaler):
@@ -112,11 +112,11 @@ def test_convert_paints_at_the_face_scale_and_upscales_to_the_photos_size(cli, f
                                                                            monkeypatch):  # fmt: skip
     from PIL import Image
 
-    from portraitize.engine import Engine
+    from portraitize.session import ModelSession
 
     shapes = []
-    original = Engine.run
-    monkeypatch.setattr(Engine, "run", lambda self, batch: shapes.append((self.info.kind, batch.shape)) or original(self, batch))
+    original = ModelSession.run
+    monkeypatch.setattr(ModelSession, "run", lambda self, batch: shapes.append((self.info.kind, batch.shape)) or original(self, batch))
     photo = big_astronaut(tmp_path)
     result = cli("convert", photo, tmp_path / "out", "-m", face_translator, "--upscaler", upscaler_file)
     assert result.exit_code == 0, result.output

@@ -25,10 +25,10 @@ from tiny_models import make_faulty_translator, with_metadata
 import portraitize.images
 import portraitize.pipeline
 import portraitize.plan
-from portraitize.engine import load_engine
 from portraitize.model_set import ModelSet
 from portraitize.pipeline import ConvertSettings, convert_jobs
 from portraitize.plan import make_plan
+from portraitize.session import load_model
 from portraitize.translate import PaintSettings
 
 BUNDLED_TRANSLATORS = ["oil-portrait", "starry-night", "great-wave", "the-kiss"]
@@ -464,7 +464,7 @@ def test_pixels_in_flight_stay_within_the_bound(translator, tmp_path, monkeypatc
     monkeypatch.setattr(portraitize.pipeline, "load_photo", counting_load)
     plan = make_plan(src, tmp_path / "out", None, False)
     settings = ConvertSettings(PaintSettings(max_size=64), batch_size=4, pixels_in_flight=3_000, io_workers=4)
-    convert_jobs(ModelSet(load_engine(translator)), plan.todo, settings, done)
+    convert_jobs(ModelSet(load_model(translator)), plan.todo, settings, done)
     assert peak[0] == 10_000  # the big photo alone; never two 1,200-pixel photos beside it, never three small ones
     assert len(list((tmp_path / "out").iterdir())) == len(sizes)
 

@@ -192,10 +192,10 @@ def translate_with_converter(model: Path, images: list[np.ndarray], device: str 
 
 
 def sample_with_converter(model: Path, count: int, seed: int, device: str = "auto") -> list[np.ndarray]:
-    from portraitize.engine import load_engine
     from portraitize.sampling import paint_samples
+    from portraitize.session import load_model
 
-    return list(paint_samples(load_engine(model, device, kind="sampler"), count, seed, None, batch_size=50))
+    return list(paint_samples(load_model(model, device, kind="sampler"), count, seed, None, batch_size=50))
 
 
 def face_retention(detector, originals: list[np.ndarray], results: list[np.ndarray]) -> tuple[int, int]:
@@ -288,9 +288,9 @@ def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: 
         rows.append(Row(f"images: {folder}", len(pictures), score(pictures)))
     if model is None:
         return rows
-    from portraitize.engine import load_engine
+    from portraitize.session import load_model
 
-    kind = load_engine(model, "cpu").info.kind
+    kind = load_model(model, "cpu").info.kind
     if kind == "sampler":
         painted = embed(sample_with_converter(model, samples, seed, device), network)
         row = Row(f"samples of {model.stem} (seed {seed})", samples, distance(real_features, painted, seed=seed))

@@ -38,11 +38,11 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def evaluate_upscaler(model: Path, folder: Path, features: FeatureNetwork, size: int = 256, limit: int | None = None) -> UpscalerScores:
-    from portraitize.engine import load_engine
+    from portraitize.session import load_model
     from portraitize.upscale import upscale
 
-    engine = load_engine(model, "cpu", kind="upscaler")
-    factor = engine.info.factor
+    model = load_model(model, "cpu", kind="upscaler")
+    factor = model.info.factor
     size -= size % factor
     results = {"model": ([], []), "bicubic": ([], [])}
     paths = find_images(folder)[:limit]
@@ -51,7 +51,7 @@ def evaluate_upscaler(model: Path, folder: Path, features: FeatureNetwork, size:
         target = np.asarray(image.crop(square_crop(image.width, image.height, None, 2.0)).resize((size, size), Image.Resampling.LANCZOS))
         small = np.asarray(Image.fromarray(target).resize((size // factor, size // factor), Image.Resampling.BICUBIC, reducing_gap=None))
         candidates = {
-            "model": upscale(small, engine),
+            "model": upscale(small, model),
             "bicubic": np.asarray(Image.fromarray(small).resize((size, size), Image.Resampling.BICUBIC)),
         }
         with torch.no_grad():

@@ -63,7 +63,7 @@ class CatalogueEntry:
 
 def list_models() -> list[CatalogueEntry]:
     """Every installed model with its metadata (reads each file once)."""
-    from .engine import ModelError, open_session, read_info
+    from .session import ModelError, open_session, read_info
 
     entries = []
     for name, path in model_files().items():
@@ -76,7 +76,7 @@ def list_models() -> list[CatalogueEntry]:
 
 def resolve(name_or_path: str | None, kind: str) -> Path:
     """The model file for --model: an installed name, a path, or (None) the default model of `kind`."""
-    from .engine import ModelError
+    from .session import ModelError
 
     installed = model_files()
     if name_or_path is None:
@@ -105,7 +105,7 @@ def resolve_optional(name_or_path: str | None, kind: str) -> Path | None:
 
 def _default_model(installed: dict[str, Path], kind: str) -> Path:
     """The shipped default of `kind`; else the first installed model of that kind, so a partial set works."""
-    from .engine import ModelError, open_session, read_info
+    from .session import ModelError, open_session, read_info
 
     preferred = DEFAULT_TRANSLATOR if kind == "translator" else DEFAULT_SAMPLER
     if preferred in installed:

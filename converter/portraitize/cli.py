@@ -39,7 +39,7 @@ class Device(str, enum.Enum):
     cuda = "cuda"
 
 
-class Engine(str, enum.Enum):
+class EngineChoice(str, enum.Enum):
     local = "local"
     ray = "ray"
 
@@ -120,7 +120,7 @@ def convert(
     max_pixels: int = typer.Option(
         DEFAULT_MAX_PIXELS, min=1, help="Refuse images with more pixels (decompression-bomb guard)."
     ),
-    engine: Engine = typer.Option(Engine.local, help="local: this machine. ray: a Ray cluster (the ray extra).",
+    engine: EngineChoice = typer.Option(EngineChoice.local, help="local: this machine. ray: a Ray cluster (the ray extra).",
                                   rich_help_panel="Cluster"),
     address: Optional[str] = typer.Option(None, help="Ray cluster address.", show_default="start Ray on this machine",
                                           rich_help_panel="Cluster"),
@@ -145,7 +145,7 @@ def convert(
         strength=strength, max_pixels=max_pixels, engine=engine.value,
         ray=RaySettings(address, workers, gpus_per_worker, batch_size, threads),
     )  # fmt: skip
-    raise typer.Exit(_guarded(lambda: run_convert(request, console)))
+    raise typer.Exit(_exit_code_of(lambda: run_convert(request, console)))
 
 
 @app.command()
@@ -171,7 +171,7 @@ def sample(
         count=count, out=out, model=model, seed=seed, truncation=truncation, grid=grid, device=device.value,
         batch_size=batch_size, threads=threads, overwrite=overwrite,
     )  # fmt: skip
-    raise typer.Exit(_guarded(lambda: run_sample(request, console)))
+    raise typer.Exit(_exit_code_of(lambda: run_sample(request, console)))
 
 
 @app.command()
@@ -180,13 +180,13 @@ def models() -> None:
     from .commands.models import show_models
 
     # The listing is the command's output: stdout, unlike messages.
-    raise typer.Exit(_guarded(lambda: show_models(Console(highlight=False), console) or 0))
+    raise typer.Exit(_exit_code_of(lambda: show_models(Console(highlight=False), console) or 0))
 
 
-def _guarded(run) -> int:
+def _exit_code_of(run) -> int:
     """Run a verb; turn expected errors into one red line and an exit code, Ctrl-C/SIGTERM into 130."""
-    from .engine import DeviceError, ModelError
     from .plan import PlanError
+    from .session import DeviceError, ModelError
 
     signal.signal(signal.SIGTERM, _interrupt)
     # Libraries' warnings (Pillow's "possibly corrupt EXIF", ...) are for developers, over several lines;

@@ -10,18 +10,18 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from . import engine as engines
-from .engine import Engine
+from . import session as sessions
 from .face_scale import FaceFinder
 from .faces import onnx_cascade
+from .session import ModelSession
 
 Source = Path | bytes
 
 
 @dataclasses.dataclass
 class ModelSet:
-    translator: Engine
-    upscaler: Engine | None = None
+    translator: ModelSession
+    upscaler: ModelSession | None = None
     faces: FaceFinder | None = None
 
 
@@ -47,14 +47,14 @@ class ModelSources:
         )
 
 
-def load_from(source: Source, device: str, threads: int, kind: str) -> Engine:
-    return engines.load_engine(source, device, threads, kind)
+def load_from(source: Source, device: str, threads: int, kind: str) -> ModelSession:
+    return sessions.load_model(source, device, threads, kind)
 
 
 def load_face_finder(source: Source, threads: int = 0) -> FaceFinder:
     """On the CPU whatever --device says: the detector is small, and its many little calls would only wait on
     transfers to a GPU."""
     name = source if isinstance(source, Path) else Path("model")
-    session = engines.open_session(source, None, threads)
-    engines.check_kind(name, engines.read_info(session, name), "face_detector")
+    session = sessions.open_session(source, None, threads)
+    sessions.check_kind(name, sessions.read_info(session, name), "face_detector")
     return FaceFinder(onnx_cascade(session))

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from .contract import sample_latents, tensor_to_images
-from .engine import Engine
 from .images import save_image
+from .session import ModelSession
 
 
 def sample_path(folder: Path, model: str, seed: int, index: int) -> Path:
@@ -22,7 +22,7 @@ def grid_path(folder: Path, model: str, seed: int, count: int) -> Path:
 
 
 def paint_samples(
-    engine: Engine,
+    model: ModelSession,
     count: int,
     seed: int,
     truncation: float | None,
@@ -30,10 +30,10 @@ def paint_samples(
     on_batch: Callable[[int], None] = lambda done: None,
 ) -> np.ndarray:
     """uint8 [count, S, S, 3]; image i depends only on (seed, i, truncation)."""
-    latents = sample_latents(count, engine.info.latent_size, seed, truncation)
+    latents = sample_latents(count, model.info.latent_size, seed, truncation)
     images = []
     for start in range(0, count, batch_size):
-        images.append(tensor_to_images(engine.run(latents[start : start + batch_size]), engine.info))
+        images.append(tensor_to_images(model.run(latents[start : start + batch_size]), model.info))
         on_batch(len(images[-1]))
     return np.concatenate(images) if images else np.zeros((0, 1, 1, 3), np.uint8)
 

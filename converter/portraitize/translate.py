@@ -1,6 +1,6 @@
 """Running a translator on photos: resize to the model's size, batch, tile huge images, restore the size.
 
-Every engine (the local pipeline, a cluster) calls these functions, so a photo is painted the same way
+Every model (the local pipeline, a cluster) calls these functions, so a photo is painted the same way
 everywhere.
 """
 
@@ -12,11 +12,11 @@ import numpy as np
 from PIL import Image
 
 from .contract import images_to_tensor, tensor_to_float_images
-from .engine import Engine
 from .face_scale import painting_size
 from .faces import Face
 from .framing import portrait_box
 from .images import Photo, carried_metadata, encode_image, resize
+from .session import ModelSession
 from .text import first_line
 from .upscale import enlarge
 
@@ -61,28 +61,28 @@ def model_input(photo: Photo, settings: PaintSettings, face: Face | None = None)
     return resize(photo.rgb, model_size(*photo.size, settings.max_size))
 
 
-def paint_batch(engine: Engine, images: list[np.ndarray]) -> list[np.ndarray]:
+def paint_batch(model: ModelSession, images: list[np.ndarray]) -> list[np.ndarray]:
     """Paint same-sized uint8 RGB images in one model call."""
     height, width = images[0].shape[:2]
-    floats = _run(engine, images, size=(height, width))
+    floats = _run(model, images, size=(height, width))
     return list(np.rint(floats).astype(np.uint8))
 
 
-def _run(engine: Engine, images: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
+def _run(model: ModelSession, images: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
     """The model's float RGB [N, h, w, 3] for same-sized images; thin ones padded to what the model runs on."""
-    output = engine.run(images_to_tensor(images, engine.info, engine.min_side))
+    output = model.run(images_to_tensor(images, model.info, model.min_side))
     if not np.isfinite(output).all():
         raise PaintError("the model gave NaN or infinite values for this image")
-    return tensor_to_float_images(output, engine.info, size=size)
+    return tensor_to_float_images(output, model.info, size=size)
 
 
-def paint_tiled(engine: Engine, rgb: np.ndarray, tile: int, batch_size: int) -> np.ndarray:
+def paint_tiled(model: ModelSession, rgb: np.ndarray, tile: int, batch_size: int) -> np.ndarray:
     """Paint a large image in overlapping tiles, cross-faded so no seam shows.
 
     Tiles are painted one row at a time and rows are finished as soon as no later tile touches them, so
     memory stays at a few tile rows of float accumulators whatever the image's height.
     """
-    info = engine.info
+    info = model.info
     tile = max(info.size_multiple, tile - tile % info.size_multiple)
     height, width = rgb.shape[:2]
     tile_h, tile_w = min(tile, height), min(tile, width)
@@ -99,7 +99,7 @@ def paint_tiled(engine: Engine, rgb: np.ndarray, tile: int, batch_size: int) -> 
         top = _finish_rows(painted, accumulated, weights, top, row)
         tiles = [rgb[row : row + tile_h, col : col + tile_w] for col in cols]
         for start in range(0, len(tiles), batch_size):
-            floats = _run(engine, tiles[start : start + batch_size], size=(tile_h, tile_w))
+            floats = _run(model, tiles[start : start + batch_size], size=(tile_h, tile_w))
             for col, result in zip(cols[start : start + batch_size], floats):
                 offset = row - top
                 accumulated[offset : offset + tile_h, col : col + tile_w] += result * weight[..., None]
@@ -140,7 +140,7 @@ def _finish_rows(painted, accumulated, weights, top: int, until: int) -> int:
 
 
 def paint_photos(
-    engine: Engine, photos: list[Photo], model_rgbs: list[np.ndarray], settings: PaintSettings, batch_size: int
+    model: ModelSession, photos: list[Photo], model_rgbs: list[np.ndarray], settings: PaintSettings, batch_size: int
 ) -> list[np.ndarray | str]:
     """Paint each photo (its model-sized RGB given): same-sized ones share model calls, large ones go in tiles.
 
@@ -152,27 +152,27 @@ def paint_photos(
         if needs_tiles(photo, settings):
             # On CPU, several tiles per call are no faster but multiply the model's workspace (measured on a
             # 6000x4000 photo: 605 MB peak with 1 tile per call, 1318 MB with 4), so batch tiles on GPUs only.
-            tile_batch = batch_size if engine.device_name == "CUDA" else 1
-            results[index] = _guarded(paint_tiled, engine, rgb, settings.max_size, tile_batch)
+            tile_batch = batch_size if model.device_name == "CUDA" else 1
+            results[index] = _painted_or_reason(paint_tiled, model, rgb, settings.max_size, tile_batch)
         else:
             by_shape.setdefault(rgb.shape, []).append(index)
     for indices in by_shape.values():
         for start in range(0, len(indices), batch_size):
             chunk = indices[start : start + batch_size]
-            painted = _guarded(paint_batch, engine, [model_rgbs[index] for index in chunk])
+            painted = _painted_or_reason(paint_batch, model, [model_rgbs[index] for index in chunk])
             if isinstance(painted, str) and len(chunk) > 1:
                 # One image (a NaN, say) must not fail the others: paint each alone to find it.
-                painted = [_guarded(_paint_one, engine, model_rgbs[index]) for index in chunk]
+                painted = [_painted_or_reason(_paint_one, model, model_rgbs[index]) for index in chunk]
             for position, index in enumerate(chunk):
                 results[index] = painted if isinstance(painted, str) else painted[position]
     return results
 
 
-def _paint_one(engine: Engine, rgb: np.ndarray) -> np.ndarray:
-    return paint_batch(engine, [rgb])[0]
+def _paint_one(model: ModelSession, rgb: np.ndarray) -> np.ndarray:
+    return paint_batch(model, [rgb])[0]
 
 
-def _guarded(paint, *arguments):
+def _painted_or_reason(paint, *arguments):
     try:
         return paint(*arguments)
     except PaintError as error:
@@ -183,7 +183,7 @@ def _guarded(paint, *arguments):
 
 def render(
     photo: Photo, painted: np.ndarray, settings: PaintSettings, image_format: str, quality: int,
-    upscaler: Engine | None = None, face: Face | None = None,
+    upscaler: ModelSession | None = None, face: Face | None = None,
 ) -> tuple[bytes, list[str]]:  # fmt: skip
     """The output file's bytes (the photo's size restored, blended by strength, framed, metadata carried where it
     fits), and notes on what the format could not carry."""
@@ -206,12 +206,12 @@ def _scaled(box: tuple[int, int, int, int], source: tuple[int, int], target: tup
     return round(box[0] * sx), round(box[1] * sy), round(box[2] * sx), round(box[3] * sy)
 
 
-def finish(photo: Photo, painted: np.ndarray, settings: PaintSettings, upscaler: Engine | None = None) -> np.ndarray:
+def finish(photo: Photo, painted: np.ndarray, settings: PaintSettings, upscaler: ModelSession | None = None) -> np.ndarray:
     """Restore the photo's size (unless keep_model_size) and blend with the photo by strength."""
     return np.asarray(finished_image(photo, painted, settings, upscaler))
 
 
-def finished_image(photo: Photo, painted: np.ndarray, settings: PaintSettings, upscaler: Engine | None = None) -> Image.Image:
+def finished_image(photo: Photo, painted: np.ndarray, settings: PaintSettings, upscaler: ModelSession | None = None) -> Image.Image:
     """`finish` as a Pillow image, which the encoder takes without another full-size copy. The painting reaches
     the photo's size through the upscaler while more than 2x is left, then one plain resize (upscale.py)."""
     if not settings.keep_model_size and (painted.shape[1], painted.shape[0]) != photo.size:

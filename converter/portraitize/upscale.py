@@ -11,13 +11,13 @@ import numpy as np
 from PIL import Image
 
 from .contract import images_to_tensor, tensor_to_float_images
-from .engine import Engine
+from .session import ModelSession
 
 TILE = 256  # input pixels per tile side
 MARGIN = 16  # > the upscaler's receptive radius (14 px for the bundled one), so tiles join without seams
 
 
-def enlarge(rgb: np.ndarray, size: tuple[int, int], upscaler: Engine | None) -> np.ndarray:
+def enlarge(rgb: np.ndarray, size: tuple[int, int], upscaler: ModelSession | None) -> np.ndarray:
     """uint8 RGB -> uint8 RGB of (width, height) `size`."""
     while upscaler is not None and _fits(rgb, size):
         rgb = upscale(rgb, upscaler)
@@ -31,9 +31,9 @@ def _fits(rgb: np.ndarray, size: tuple[int, int]) -> bool:
     return 2 * rgb.shape[1] < size[0] and 2 * rgb.shape[0] < size[1]
 
 
-def upscale(rgb: np.ndarray, engine: Engine, tile: int = TILE) -> np.ndarray:
+def upscale(rgb: np.ndarray, model: ModelSession, tile: int = TILE) -> np.ndarray:
     """One pass of the upscaler over the whole image, tile by tile."""
-    factor = engine.info.factor
+    factor = model.info.factor
     height, width = rgb.shape[:2]
     out = np.empty((height * factor, width * factor, 3), np.uint8)
     for top in range(0, height, tile):
@@ -42,8 +42,8 @@ def upscale(rgb: np.ndarray, engine: Engine, tile: int = TILE) -> np.ndarray:
             # the tile with a margin of context on every side that has one
             y0, x0 = max(0, top - MARGIN), max(0, left - MARGIN)
             y1, x1 = min(height, bottom + MARGIN), min(width, right + MARGIN)
-            tensor = images_to_tensor([rgb[y0:y1, x0:x1]], engine.info, engine.min_side)
-            floats = tensor_to_float_images(engine.run(tensor), engine.info, size=((y1 - y0) * factor, (x1 - x0) * factor))[0]
+            tensor = images_to_tensor([rgb[y0:y1, x0:x1]], model.info, model.min_side)
+            floats = tensor_to_float_images(model.run(tensor), model.info, size=((y1 - y0) * factor, (x1 - x0) * factor))[0]
             inner = floats[(top - y0) * factor : (bottom - y0) * factor, (left - x0) * factor : (right - x0) * factor]
             out[top * factor : bottom * factor, left * factor : right * factor] = np.rint(inner).astype(np.uint8)
     return out

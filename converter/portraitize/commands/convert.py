@@ -9,13 +9,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
-from ..engine import ModelError
 from ..files import remove_stale_temp_files
 from ..model_set import ModelSet, ModelSources, load_face_finder, load_from
 from ..pipeline import ConvertSettings, Outcome, Report, convert_jobs
 from ..plan import make_plan
 from ..progress import image_progress
 from ..ray_engine import RaySettings, make_ray_plan, run_on_ray
+from ..session import ModelError
 from ..translate import PaintSettings
 from . import EXIT_FAILED_FILES, print_catalogue_warnings
 
@@ -56,14 +56,14 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     # On Ray the workers pick their device; this process only reads the models' contracts.
     device = "cpu" if on_ray else request.device
     translator_path = resolve(request.model, "translator")
-    engine = load_from(translator_path, device, request.threads, "translator")
+    translator = load_from(translator_path, device, request.threads, "translator")
     paint = PaintSettings(
-        max_size=request.max_size or engine.info.native_size,
+        max_size=request.max_size or translator.info.native_size,
         full_res=request.full_res,
         keep_model_size=request.keep_model_size,
         strength=request.strength,
         scale=request.scale,
-        face_size=engine.info.face_size,
+        face_size=translator.info.face_size,
         frame=request.frame,
     )
     sources = ModelSources(
@@ -72,7 +72,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         face_detector=resolve_optional(None, "face_detector") if paint.wants_faces else None,
     )  # fmt: skip
     models = ModelSet(
-        engine,
+        translator,
         upscaler=load_from(sources.upscaler, device, request.threads, "upscaler") if sources.upscaler else None,
         faces=load_face_finder(sources.face_detector, request.threads) if sources.face_detector else None,
     )  # fmt: skip
@@ -81,9 +81,9 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     settings = ConvertSettings(
         paint=paint, batch_size=request.batch_size, quality=request.quality, max_pixels=request.max_pixels
     )
-    where = f"Ray ({request.ray.workers} workers)" if on_ray else engine.device_name
+    where = f"Ray ({request.ray.workers} workers)" if on_ray else translator.device_name
     console.print(
-        f"model [bold]{escape(engine.info.name)}[/] ({escape(str(engine.path))}) on [bold]{where}[/], {_scale_line(paint, models)}"
+        f"model [bold]{escape(translator.info.name)}[/] ({escape(str(translator.path))}) on [bold]{where}[/], {_scale_line(paint, models)}"
     )
     if plan.existing:
         console.print(f"skipping {len(plan.existing)} photos already converted in {request.dst} (--overwrite redoes them)")

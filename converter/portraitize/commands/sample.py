@@ -9,11 +9,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..catalogue import resolve
-from ..engine import load_engine
 from ..grid import contact_sheet
 from ..plan import PlanError
 from ..progress import image_progress
 from ..sampling import grid_path, paint_samples, sample_path, save_png
+from ..session import load_model
 from ..text import first_line
 from . import EXIT_FAILED_FILES, print_catalogue_warnings
 
@@ -36,13 +36,13 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     if request.out.exists() and not request.out.is_dir():
         raise PlanError(f"--out {request.out} exists and is not a folder")
     print_catalogue_warnings(console)
-    engine = load_engine(resolve(request.model, "sampler"), request.device, request.threads, kind="sampler")
-    name = engine.info.name
-    console.print(f"model [bold]{escape(name)}[/] ({escape(str(engine.path))}) on [bold]{engine.device_name}[/]")
+    model = load_model(resolve(request.model, "sampler"), request.device, request.threads, kind="sampler")
+    name = model.info.name
+    console.print(f"model [bold]{escape(name)}[/] ({escape(str(model.path))}) on [bold]{model.device_name}[/]")
     with image_progress(console) as progress:
         task = progress.add_task("painting", total=request.count)
         images = paint_samples(
-            engine, request.count, request.seed, request.truncation, request.batch_size,
+            model, request.count, request.seed, request.truncation, request.batch_size,
             on_batch=lambda done: progress.advance(task, done),
         )  # fmt: skip
     written = kept = 0

@@ -68,7 +68,7 @@ def choose_providers(device: str) -> list[str]:
     return [CPU]
 
 
-class Engine:
+class ModelSession:
     """A loaded model and the session that runs it on one device."""
 
     def __init__(self, path: Path, info: ModelInfo, session: ort.InferenceSession, requested_device: str):
@@ -166,11 +166,11 @@ def check_kind(path: Path, info: ModelInfo, kind: str) -> None:
                          f"(use it with {USE_WITH[info.kind]})")  # fmt: skip
 
 
-def load_engine(path: Path | bytes, device: str = "auto", threads: int = 0, kind: str | None = None) -> Engine:
+def load_model(path: Path | bytes, device: str = "auto", threads: int = 0, kind: str | None = None) -> ModelSession:
     """Open a model file (or its bytes) on `device`, check its contract and (if given) that it is of `kind`."""
     name = path if isinstance(path, Path) else Path("model")
     session = open_session(path, choose_providers(device), threads)
     info = read_info(session, name)
     if kind is not None:
         check_kind(name, info, kind)
-    return Engine(name, info, session, device)
+    return ModelSession(name, info, session, device)
