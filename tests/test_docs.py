@@ -17,7 +17,7 @@ def test_ci_runs_the_readme_test_command():
     assert test_command.replace("pip install ", "pip install -q ") in ci_script
 
 
-def test_quick_start_converts_the_bundled_examples():
+def test_quick_start_names_the_bundled_examples_and_models():
     install_and_convert, _ = readme_commands()
     assert install_and_convert.endswith("pip install . && portraitize convert examples out")
     assert list((REPO / "examples").glob("*.jpg")), "the quick start needs example photos"

@@ -14,8 +14,42 @@ from PIL import Image
 PHOTOS = 40
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_run_leaves_no_partial_files_and_rerun_resumes(stop_signal, translator, tmp_path):
+STOP_AT_CALL = 5
+
+
+def test_interrupt_at_a_known_model_call_leaves_complete_files_and_rerun_resumes(cli, translator, tmp_path, monkeypatch):
+    """Deterministic: Ctrl-C arrives during the 5th model call (in-process, no timing involved)."""
+    from portraitize.session import ModelSession
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    for index in range(12):
+        write_image(src / f"p{index:02d}.png", 64, 48)
+    calls = []
+    original = ModelSession.run
+
+    def run(self, batch):
+        calls.append(len(batch))
+        if len(calls) == STOP_AT_CALL:
+            raise KeyboardInterrupt
+        return original(self, batch)
+
+    monkeypatch.setattr(ModelSession, "run", run)
+    result = cli("convert", src, dst, "-m", translator, "--batch-size", "1")
+    assert result.exit_code == 130 and "interrupted" in result.output
+    assert len(calls) == STOP_AT_CALL, "nothing is painted after the interrupt"
+    written = sorted(path.name for path in dst.iterdir())
+    assert all(name.endswith(".png") and not name.startswith(".") for name in written), written  # no temp files
+    assert len(written) <= STOP_AT_CALL - 1  # queued writes may be dropped; finished ones are whole
+    for name in written:
+        with Image.open(dst / name) as image:
+            image.load()
+    monkeypatch.setattr(ModelSession, "run", original)
+    rerun = cli("convert", src, dst, "-m", translator)
+    assert rerun.exit_code == 0 and f"{12 - len(written)} converted, {len(written)} skipped" in rerun.output
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT])
+def test_a_real_signal_leaves_no_partial_files_and_rerun_resumes(stop_signal, translator, tmp_path):
     src, dst = tmp_path / "src", tmp_path / "out"
     for index in range(PHOTOS):
         write_image(src / f"p{index:02d}.png", 640, 640)

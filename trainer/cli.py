@@ -1,7 +1,8 @@
-"""`python -m trainer`: train RECIPE, export CKPT OUT.onnx, sample CKPT.
+"""`python -m trainer`: train RECIPE, export, export-face-detector, evaluate, evaluate-upscaler, detect-faces,
+sample, plot.
 
 Each recipe has its own `train` sub-command whose options are its config dataclass's fields (with the help
-in their metadata); the loop's options (steps, batch size, time budget, ...) are added to every one.
+in their metadata), followed by the loop's, made the same way from `LoopConfig`.
 """
 
 import dataclasses

@@ -18,9 +18,10 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
+from portraitize.images import IMAGE_EXTENSIONS  # the converter's list: both sides see the same images
+
 log = logging.getLogger(__name__)
 
-EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 CROP_MARGIN = 1.125  # images are cached this much larger than the training size, for random crops
 
 
@@ -78,7 +79,7 @@ def square_crop(width: int, height: int, face: FaceBox | None, framing: float) -
 def find_images(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: image folder not found")
-    return sorted(path for path in folder.rglob("*") if path.suffix.lower() in EXTENSIONS and path.is_file())
+    return sorted(path for path in folder.rglob("*") if path.suffix.lower() in IMAGE_EXTENSIONS and path.is_file())
 
 
 def read_rgb(path: Path) -> Image.Image:
@@ -116,7 +117,7 @@ class ImageFolder:
             )
         kept = [(path, image) for path, image in zip(paths, loaded) if image is not None]
         if not kept:
-            raise ValueError(f"{self.folder}: no readable images (looked for {', '.join(sorted(EXTENSIONS))})")
+            raise ValueError(f"{self.folder}: no readable images (any format Pillow reads, named by its extension)")
         self.paths = [path for path, _ in kept]
         self.images = torch.stack([image for _, image in kept])
         self.face_cropped = sum(path.resolve() in faces for path in self.paths)
