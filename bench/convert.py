@@ -42,8 +42,9 @@ def make_folder(source: Path, folder: Path, count: int, size: int) -> None:
 def timed_run(arguments: list[str]) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MB) of one `portraitize` process."""
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "portraitize", *arguments],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "portraitize", *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     stderr = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not the max over all children
     seconds = time.perf_counter() - start
@@ -73,8 +74,9 @@ def main() -> None:
         print(f"{'batch':>5} {'seconds':>8} {'img/s':>7} {'peak MB':>8}")
         for batch in [int(value) for value in options.batch_sizes.split(",")]:
             out = Path(temp) / f"out{batch}"
-            seconds, peak = timed_run(["convert", str(photos), str(out), *model, "--max-size", str(options.size),
-                                       "--batch-size", str(batch)])  # fmt: skip
+            seconds, peak = timed_run(
+                ["convert", str(photos), str(out), *model, "--max-size", str(options.size), "--batch-size", str(batch)]
+            )
             print(f"{batch:>5} {seconds:>8.2f} {options.count / seconds:>7.2f} {peak:>8.0f}")
         for workers in [int(value) for value in options.ray.split(",")] if options.ray else []:
             runs = {}
@@ -85,13 +87,29 @@ def main() -> None:
                     for photo in sorted(photos.iterdir())[:count]:
                         (subset / photo.name).symlink_to(photo)
                 out = Path(temp) / f"ray{workers}-{count}"
-                runs[count], _ = timed_run(["convert", str(subset), str(out), *model, "--max-size", str(options.size),
-                                            "--engine", "ray", "--workers", str(workers), "--batch-size", "4"])  # fmt: skip
+                runs[count], _ = timed_run(
+                    [
+                        "convert",
+                        str(subset),
+                        str(out),
+                        *model,
+                        "--max-size",
+                        str(options.size),
+                        "--engine",
+                        "ray",
+                        "--workers",
+                        str(workers),
+                        "--batch-size",
+                        "4",
+                    ]
+                )
             rate = (options.count - 8) / (runs[options.count] - runs[8])
             fixed = runs[8] - 8 / rate
-            print(f"ray, {workers} workers: {options.count} photos in {runs[options.count]:.1f} s "
-                  f"({options.count / runs[options.count]:.2f} img/s end to end); fit: {fixed:.1f} s fixed + "
-                  f"{rate:.2f} img/s")  # fmt: skip
+            print(
+                f"ray, {workers} workers: {options.count} photos in {runs[options.count]:.1f} s "
+                f"({options.count / runs[options.count]:.2f} img/s end to end); fit: {fixed:.1f} s fixed + "
+                f"{rate:.2f} img/s"
+            )
         if options.huge:
             huge = Path(temp) / "huge"
             huge.mkdir()
@@ -99,9 +117,13 @@ def main() -> None:
                 image.resize((6000, 4000), Image.Resampling.BICUBIC).save(huge / "huge.jpg", quality=92)
             for batch in [int(value) for value in options.batch_sizes.split(",")]:
                 out = Path(temp) / f"outhuge{batch}"
-                seconds, peak = timed_run(["convert", str(huge), str(out), *model, "--full-res", "--batch-size", str(batch)])
-                print(f"6000x4000 --full-res, --batch-size {batch} (tiles per call): {seconds:.1f} s, peak {peak:.0f} MB "
-                      f"(the decoded photo alone is {6000 * 4000 * 3 / 1e6:.0f} MB)")  # fmt: skip
+                seconds, peak = timed_run(
+                    ["convert", str(huge), str(out), *model, "--full-res", "--batch-size", str(batch)]
+                )
+                print(
+                    f"6000x4000 --full-res, --batch-size {batch} (tiles per call): {seconds:.1f} s, peak {peak:.0f} MB "
+                    f"(the decoded photo alone is {6000 * 4000 * 3 / 1e6:.0f} MB)"
+                )
         if options.sample:
             for extra in ([], ["--grid"]):
                 out = Path(temp) / f"samples{len(extra)}"

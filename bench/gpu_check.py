@@ -148,7 +148,9 @@ def make_photos(folder: Path, count: int) -> None:
         scale = min(source.width / width, source.height / height) * rng.uniform(0.6, 1.0)
         crop = (round(width * scale), round(height * scale))
         left, top = (int(rng.integers(0, extent - side + 1)) for extent, side in zip(source.size, crop))
-        photo = source.crop((left, top, left + crop[0], top + crop[1])).resize((width, height), Image.Resampling.LANCZOS)
+        photo = source.crop((left, top, left + crop[0], top + crop[1])).resize(
+            (width, height), Image.Resampling.LANCZOS
+        )
         if rng.random() < 0.5:
             photo = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         photo.save(folder / f"photo{index:03d}.png")  # PNG: outputs are PNG too, so no codec hides a difference
@@ -157,7 +159,9 @@ def make_photos(folder: Path, count: int) -> None:
 def convert(gpu: GpuCheck, photos: Path, out: Path, device: str, env: dict | None = None) -> tuple[float, str]:
     start = time.perf_counter()
     done = gpu.run(
-        [sys.executable, "-m", "portraitize", "convert", str(photos), str(out), "--device", device], timeout=150, env=env
+        [sys.executable, "-m", "portraitize", "convert", str(photos), str(out), "--device", device],
+        timeout=150,
+        env=env,
     )
     return time.perf_counter() - start, done.stdout + done.stderr
 
@@ -202,7 +206,11 @@ def converter_equal(gpu: GpuCheck) -> str:
         if not cuda_path.exists():
             raise Failed(f"{cpu_path.name}: no CUDA output")
         difference = np.abs(np.asarray(Image.open(cpu_path), np.int16) - np.asarray(Image.open(cuda_path), np.int16))
-        worst, off, values = max(worst, int(difference.max())), off + int((difference > 0).sum()), values + difference.size
+        worst, off, values = (
+            max(worst, int(difference.max())),
+            off + int((difference > 0).sum()),
+            values + difference.size,
+        )
         compared += 1
     if compared != PHOTOS:
         raise Failed(f"{compared} CPU outputs, not {PHOTOS}")
@@ -244,7 +252,9 @@ def export_parity(gpu: GpuCheck, name: str) -> str:
     if not (run / "checkpoint.pt").exists():
         raise Failed(f"no checkpoint: training {name} failed")
     # a wide console: the trainer's log line with the parity figure must not be wrapped
-    done = gpu.run([sys.executable, "-m", "trainer", "export", str(run), str(model), "--fp16"], 150, {"COLUMNS": "1000"})
+    done = gpu.run(
+        [sys.executable, "-m", "trainer", "export", str(run), str(model), "--fp16"], 150, {"COLUMNS": "1000"}
+    )
     said = re.search(r"max \|onnxruntime - torch\| = (\S+)", done.stdout + done.stderr)
     torch_parity = said.group(1) if said else "?"
     reference = load_model(model, "cpu")
@@ -252,7 +262,9 @@ def export_parity(gpu: GpuCheck, name: str) -> str:
     if info.kind == "sampler":
         inputs = rng.standard_normal((4, info.latent_size)).astype(np.float32)
     else:
-        inputs = images_to_tensor([rng.integers(0, 256, (info.native_size, info.native_size, 3), dtype=np.uint8)] * 2, info)
+        inputs = images_to_tensor(
+            [rng.integers(0, 256, (info.native_size, info.native_size, 3), dtype=np.uint8)] * 2, info
+        )
     expected = reference.run(inputs)
     low, high = VALUE_RANGES[info.value_range]
     levels = {}

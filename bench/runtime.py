@@ -55,18 +55,24 @@ def main() -> None:
         session = open_session(model, choose_providers("cpu"), threads=options.threads)
         input_name = session.get_inputs()[0].name
         parameters = sum(p.numel() for p in spec.module.parameters())
-        print(f"{state['recipe']} translator, {parameters / 1e6:.2f} M parameters; CPU, {options.threads} threads, "
-              f"batch {options.batch}; median of {options.repeats}")  # fmt: skip
+        print(
+            f"{state['recipe']} translator, {parameters / 1e6:.2f} M parameters; CPU, {options.threads} threads, "
+            f"batch {options.batch}; median of {options.repeats}"
+        )
         print(f"{'size':>6} {'onnxruntime ms':>15} {'torch eager ms':>15} {'torch / ort':>12}")
         for size in (int(value) for value in options.sizes.split(",")):
             images = torch.rand(options.batch, 3, size, size) * 2 - 1
             array = images.numpy()
-            ort_seconds = median_seconds(lambda: session.run(None, {input_name: array}), options.repeats)
+            ort_seconds = median_seconds(lambda array=array: session.run(None, {input_name: array}), options.repeats)
             with torch.inference_mode():
-                torch_seconds = median_seconds(lambda: spec.module(images), options.repeats)
-                difference = float(np.abs(session.run(None, {input_name: array})[0] - spec.module(images).numpy()).max())
-            print(f"{size:>6} {ort_seconds * 1000:>15.1f} {torch_seconds * 1000:>15.1f} {torch_seconds / ort_seconds:>12.2f}"
-                  f"   (max |difference| {difference:.1e})")  # fmt: skip
+                torch_seconds = median_seconds(lambda images=images: spec.module(images), options.repeats)
+                difference = float(
+                    np.abs(session.run(None, {input_name: array})[0] - spec.module(images).numpy()).max()
+                )
+            print(
+                f"{size:>6} {ort_seconds * 1000:>15.1f} {torch_seconds * 1000:>15.1f} {torch_seconds / ort_seconds:>12.2f}"
+                f"   (max |difference| {difference:.1e})"
+            )
 
 
 if __name__ == "__main__":

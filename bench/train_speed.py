@@ -65,7 +65,9 @@ def main() -> None:
             torch.cuda.synchronize()
         rate = options.steps / (time.perf_counter() - start)
         parameters = sum(recipe.parameter_count(net) for net in recipe.nets) / 1e6
-        print(f"{name:>9} {config.size:>5} {config.width:>5} {parameters:>7.2f}M {rate:>8.2f} {rate * options.batch_size:>7.1f}")
+        print(
+            f"{name:>9} {config.size:>5} {config.width:>5} {parameters:>7.2f}M {rate:>8.2f} {rate * options.batch_size:>7.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,21 @@ def main() -> None:
         for number, model in enumerate(options.model):
             outputs.append(Path(temp) / f"out{number}")
             labels.append(Path(model).stem if model.endswith(".onnx") else model)
-            subprocess.run([sys.executable, "-m", "portraitize", "convert", str(chosen), str(outputs[-1]), "--model", model,
-                            *options.extra.split()], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "portraitize",
+                    "convert",
+                    str(chosen),
+                    str(outputs[-1]),
+                    "--model",
+                    model,
+                    *options.extra.split(),
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         for photo in sorted(chosen.iterdir()):
             tiles.append(square(photo, options.size))
             tiles += [square(next(output.glob(photo.stem + ".*")), options.size) for output in outputs]

@@ -19,8 +19,19 @@ def test_version_and_python_dash_m():
 def test_help_explains_every_convert_option(cli):
     result = cli("convert", "--help")
     assert result.exit_code == 0
-    for option in ("--model", "--device", "--batch-size", "--threads", "--max-size", "--full-res",
-                   "--keep-model-size", "--format", "--quality", "--overwrite", "--strength"):  # fmt: skip
+    for option in (
+        "--model",
+        "--device",
+        "--batch-size",
+        "--threads",
+        "--max-size",
+        "--full-res",
+        "--keep-model-size",
+        "--format",
+        "--quality",
+        "--overwrite",
+        "--strength",
+    ):
         assert option in result.output
 
 
@@ -41,10 +52,22 @@ def test_models_lists_installed_models_and_invalid_files(cli, translator, sample
         (folder / model.name).write_bytes(model.read_bytes())
     (folder / "broken.onnx").write_bytes(b"nope")
     monkeypatch.setenv("PORTRAITIZE_MODELS", str(folder))
-    result = subprocess.run([sys.executable, "-m", "portraitize", "models"], capture_output=True, text=True,
-                            env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "portraitize", "models"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     assert result.returncode == 0, result.stderr
-    for text in ("tiny-painter", "translator (test)", "tiny-sampler", "latent 8 -> 16x16", "broken", "invalid", "SSIM 0.99 in a test"):
+    for text in (
+        "tiny-painter",
+        "translator (test)",
+        "tiny-sampler",
+        "latent 8 -> 16x16",
+        "broken",
+        "invalid",
+        "SSIM 0.99 in a test",
+    ):
         assert text in result.stdout
 
 

@@ -50,9 +50,16 @@ def test_converts_a_mixed_folder_mirroring_the_tree(cli, translator, mixed_folde
 
     assert result.exit_code == 1, result.output  # three bad files
     expected = {
-        "people/astronaut.jpg", "grace_hopper.jpg", "formats/a.png", "formats/b.webp", "formats/c.bmp",
-        "formats/d.tiff", "modes/grey.png", "modes/palette.png", "modes/cmyk.jpg",
-    }  # fmt: skip
+        "people/astronaut.jpg",
+        "grace_hopper.jpg",
+        "formats/a.png",
+        "formats/b.webp",
+        "formats/c.bmp",
+        "formats/d.tiff",
+        "modes/grey.png",
+        "modes/palette.png",
+        "modes/cmyk.jpg",
+    }
     assert {str(path.relative_to(dst)) for path in dst.rglob("*") if path.is_file()} == expected
     for name in ("notes.jpg", "empty.png", "truncated.jpg"):
         assert f"bad/{name}:" in result.output
@@ -135,7 +142,9 @@ def test_batches_same_sized_photos_and_opens_one_session(cli, translator, tmp_pa
     write_image(src / "odd.png", 20, 20)
     batch_sizes, sessions = [], []
     original_run, original_open = ModelSession.run, portraitize.session.open_session
-    monkeypatch.setattr(ModelSession, "run", lambda self, batch: batch_sizes.append(len(batch)) or original_run(self, batch))
+    monkeypatch.setattr(
+        ModelSession, "run", lambda self, batch: batch_sizes.append(len(batch)) or original_run(self, batch)
+    )
     monkeypatch.setattr(
         portraitize.session, "open_session", lambda *args, **kw: sessions.append(1) or original_open(*args, **kw)
     )

@@ -22,7 +22,7 @@ from trainer.evaluate import (
     has_dark_blotch,
     load_feature_network,
     mean_ssim,
-    memorisation,  # fmt: skip
+    memorisation,
 )
 from trainer.faces import FaceDetector
 
@@ -75,8 +75,13 @@ def test_translator_rows_have_ssim_and_gap_closed(folders, network, translator, 
     (tmp_path / "bright").mkdir()
     for index in range(3):  # light grey photos: a colour-mixing translator keeps them light, so no dark blotch
         Image.fromarray(np.full((32, 32, 3), 200 + 10 * index, np.uint8)).save(tmp_path / "bright" / f"{index}.png")
-    rows = evaluate(folders / "real", network, model=translator, photos=[folders / "noise", tmp_path / "bright"],
-                    floor=folders / "similar")  # fmt: skip
+    rows = evaluate(
+        folders / "real",
+        network,
+        model=translator,
+        photos=[folders / "noise", tmp_path / "bright"],
+        floor=folders / "similar",
+    )
     floor, photos, translated, _, bright = rows
     assert translated.images == photos.images == 24 and bright.images == 3
     assert 0 < translated.ssim < 1 and translated.gap_closed is not None and bright.blotched == 0
@@ -110,10 +115,24 @@ def test_mobilenet_embedding_is_1280_d(folders):
 
 
 def test_cli_prints_a_table_and_writes_json(folders, sampler, features_script, tmp_path):
-    result = CliRunner().invoke(trainer_app, [
-        "evaluate", "--real", str(folders / "real"), "--model", str(sampler), "--samples", "30",
-        "--train", str(folders / "similar"), "--features-script", str(features_script), "--json", str(tmp_path / "scores.json"),
-    ])  # fmt: skip
+    result = CliRunner().invoke(
+        trainer_app,
+        [
+            "evaluate",
+            "--real",
+            str(folders / "real"),
+            "--model",
+            str(sampler),
+            "--samples",
+            "30",
+            "--train",
+            str(folders / "similar"),
+            "--features-script",
+            str(features_script),
+            "--json",
+            str(tmp_path / "scores.json"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "KID x1000" in result.output and "memorisation: " in result.output
     rows = json.loads((tmp_path / "scores.json").read_text())["rows"]
@@ -124,8 +143,18 @@ def test_cli_prints_a_table_and_writes_json(folders, sampler, features_script, t
 def test_cli_names_a_folder_without_images_and_fails(folders, features_script, tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "notes.txt").write_text("not a picture")
-    result = CliRunner().invoke(trainer_app, ["evaluate", "--real", str(tmp_path / "empty"), "--images", str(folders / "real"),
-                                              "--features-script", str(features_script)])  # fmt: skip
+    result = CliRunner().invoke(
+        trainer_app,
+        [
+            "evaluate",
+            "--real",
+            str(tmp_path / "empty"),
+            "--images",
+            str(folders / "real"),
+            "--features-script",
+            str(features_script),
+        ],
+    )
     assert result.exit_code == 2 and f"{tmp_path / 'empty'}: no readable images" in result.output
 
 

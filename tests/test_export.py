@@ -20,9 +20,16 @@ from portraitize.files import FILE_MODE
 from trainer.cli import app as trainer_app
 from trainer.export import ExportError, export_checkpoint
 
-PARTS = [("style", None, "translator"), ("unet", None, "translator"), ("cyclegan", None, "translator"),
-         ("dcgan", None, "sampler"), ("fastgan", None, "sampler"), ("vae", "decoder", "sampler"), ("vae", "reconstruction", "translator"),
-         ("upscale", None, "upscaler")]  # fmt: skip
+PARTS = [
+    ("style", None, "translator"),
+    ("unet", None, "translator"),
+    ("cyclegan", None, "translator"),
+    ("dcgan", None, "sampler"),
+    ("fastgan", None, "sampler"),
+    ("vae", "decoder", "sampler"),
+    ("vae", "reconstruction", "translator"),
+    ("upscale", None, "upscaler"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +53,11 @@ def test_export_writes_contract_and_runs_in_the_converter(recipe, part, kind, ch
     assert stat.S_IMODE(out.stat().st_mode) == FILE_MODE, "readable like any new file, not the temp file's 0600"
     info = ModelInfo.from_metadata({entry.key: entry.value for entry in model.metadata_props})
     assert (info.kind, info.name, info.family) == (kind, out.stem, recipe)
-    assert info.data_licence == "test images made by the tests" and "2 steps" in info.training_summary and " CPU (" in info.training_summary
+    assert (
+        info.data_licence == "test images made by the tests"
+        and "2 steps" in info.training_summary
+        and " CPU (" in info.training_summary
+    )
     assert info.quality == "KID x1000 12.3 on the test set"
 
     if kind == "translator":
@@ -76,24 +87,42 @@ def test_parity_failure_leaves_no_file(checkpoints, tmp_path, monkeypatch):
 
 def test_trainer_cli_trains_resumes_exports_and_previews(image_folder, style_image, tmp_path):  # noqa: F811
     runner = CliRunner()
-    common = ["train", "vae", "--images", str(image_folder), "--size", "16", "--width", "4", "--latent-size", "4",
-              "--batch-size", "2", "--out", str(tmp_path / "run"), "--sample-every", "1"]  # fmt: skip
+    common = [
+        "train",
+        "vae",
+        "--images",
+        str(image_folder),
+        "--size",
+        "16",
+        "--width",
+        "4",
+        "--latent-size",
+        "4",
+        "--batch-size",
+        "2",
+        "--out",
+        str(tmp_path / "run"),
+        "--sample-every",
+        "1",
+    ]
     result = runner.invoke(trainer_app, [*common, "--steps", "2"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(trainer_app, [*common, "--steps", "2"])
     assert result.exit_code == 2 and "--resume" in result.output
     result = runner.invoke(trainer_app, [*common, "--steps", "3", "--resume", "--beta", "4"])
     assert result.exit_code == 2 and "beta: 1.0 -> 4.0" in result.output
-    result = runner.invoke(trainer_app, [*common, "--steps", "3", "--resume",
-                                         "--export-to", str(tmp_path / "vae-cli.onnx")])  # fmt: skip
+    result = runner.invoke(
+        trainer_app, [*common, "--steps", "3", "--resume", "--export-to", str(tmp_path / "vae-cli.onnx")]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "vae-cli.onnx").exists()
     shutil.copytree(tmp_path / "run", tmp_path / "copied")  # a run folder copied elsewhere resumes from there
     result = runner.invoke(trainer_app, [*common, "--steps", "4", "--resume", "--out", str(tmp_path / "copied")])
     assert result.exit_code == 0, result.output
     assert torch.load(tmp_path / "copied" / "checkpoint.pt", weights_only=False)["counters"]["step"] == 4
-    result = runner.invoke(trainer_app, ["sample", str(tmp_path / "run"), "--out", str(tmp_path / "grid.png"),
-                                         "--count", "4"])  # fmt: skip
+    result = runner.invoke(
+        trainer_app, ["sample", str(tmp_path / "run"), "--out", str(tmp_path / "grid.png"), "--count", "4"]
+    )
     assert result.exit_code == 0, result.output
     assert Image.open(tmp_path / "grid.png").size == (4 * 18 + 2, 3 * 18 + 2)  # photos, reconstructions, samples
 

@@ -78,7 +78,9 @@ def test_face_finder_maps_boxes_back_to_the_photos_pixels():
     from portraitize.face_scale import FaceFinder
     from portraitize.faces import onnx_cascade
 
-    cascade = onnx_cascade(ort.InferenceSession(str(REPO / "exported" / "face-detector.onnx"), providers=["CPUExecutionProvider"]))
+    cascade = onnx_cascade(
+        ort.InferenceSession(str(REPO / "exported" / "face-detector.onnx"), providers=["CPUExecutionProvider"])
+    )
     photo = Image.open(EXAMPLES / "astronaut.jpg").convert("RGB")
     small = FaceFinder(cascade).faces(np.asarray(photo))[0]
     big = FaceFinder(cascade).faces(np.asarray(photo.resize((2048, 2048))))[0]  # detected on a 640 px copy
@@ -108,15 +110,18 @@ def big_astronaut(tmp_path, side: int = 1024, mode: str = "RGB"):
     return path
 
 
-def test_convert_paints_at_the_face_scale_and_upscales_to_the_photos_size(cli, face_translator, upscaler_file, tmp_path,
-                                                                           monkeypatch):  # fmt: skip
+def test_convert_paints_at_the_face_scale_and_upscales_to_the_photos_size(
+    cli, face_translator, upscaler_file, tmp_path, monkeypatch
+):
     from PIL import Image
 
     from portraitize.session import ModelSession
 
     shapes = []
     original = ModelSession.run
-    monkeypatch.setattr(ModelSession, "run", lambda self, batch: shapes.append((self.info.kind, batch.shape)) or original(self, batch))
+    monkeypatch.setattr(
+        ModelSession, "run", lambda self, batch: shapes.append((self.info.kind, batch.shape)) or original(self, batch)
+    )
     photo = big_astronaut(tmp_path)
     result = cli("convert", photo, tmp_path / "out", "-m", face_translator, "--upscaler", upscaler_file)
     assert result.exit_code == 0, result.output
@@ -127,7 +132,12 @@ def test_convert_paints_at_the_face_scale_and_upscales_to_the_photos_size(cli, f
     assert Image.open(tmp_path / "out" / "astronaut.png").size == (1024, 1024)
     # --scale long-side: today's rule, the model's native size
     shapes.clear()
-    assert cli("convert", photo, tmp_path / "long", "-m", face_translator, "--scale", "long-side", "--upscaler", "none").exit_code == 0
+    assert (
+        cli(
+            "convert", photo, tmp_path / "long", "-m", face_translator, "--scale", "long-side", "--upscaler", "none"
+        ).exit_code
+        == 0
+    )
     assert [max(shape[2:]) for kind, shape in shapes if kind == "translator" and shape[2] > 32] == [64]
 
 
@@ -136,7 +146,9 @@ def test_portrait_frame_near_an_edge_keeps_alpha_and_stays_inside(cli, face_tran
     from PIL import Image
 
     canvas = Image.new("RGBA", (1400, 700), (40, 60, 80, 128))
-    canvas.paste(Image.open(EXAMPLES / "astronaut.jpg").convert("RGBA").resize((600, 600)), (0, 50))  # face near the left edge
+    canvas.paste(
+        Image.open(EXAMPLES / "astronaut.jpg").convert("RGBA").resize((600, 600)), (0, 50)
+    )  # face near the left edge
     (tmp_path / "src").mkdir()
     canvas.save(tmp_path / "src" / "wide.png")
     result = cli("convert", tmp_path / "src", tmp_path / "out", "-m", face_translator, "--frame", "portrait")
@@ -156,8 +168,10 @@ def test_frame_without_a_face_leaves_the_image_and_says_so(cli, face_translator,
 
 def test_a_bad_or_missing_upscaler_is_one_clear_line(cli, face_translator, tmp_path):
     photo = big_astronaut(tmp_path, side=128)
-    cases = {str(tmp_path / "missing.onnx"): "model file not found",
-             str(face_translator): "is a translator, but --upscaler needs an upscaler"}  # fmt: skip
+    cases = {
+        str(tmp_path / "missing.onnx"): "model file not found",
+        str(face_translator): "is a translator, but --upscaler needs an upscaler",
+    }
     for upscaler, message in cases.items():
         result = cli("convert", photo, tmp_path / "out", "-m", face_translator, "--upscaler", upscaler)
         assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output

@@ -75,7 +75,9 @@ def reopen_all(folder) -> dict[str, Image.Image]:
 def exif_blob(entries: list[tuple[int, int, int, bytes]]) -> bytes:
     """A little-endian EXIF block written by hand, so that it can be malformed: (tag, type, count, value)."""
     ifd = struct.pack("<H", len(entries))
-    ifd += b"".join(struct.pack("<HHI", tag, kind, count) + value.ljust(4, b"\0") for tag, kind, count, value in entries)
+    ifd += b"".join(
+        struct.pack("<HHI", tag, kind, count) + value.ljust(4, b"\0") for tag, kind, count, value in entries
+    )
     return b"Exif\0\0II*\0" + struct.pack("<I", 8) + ifd + b"\0\0\0\0"
 
 
@@ -208,7 +210,9 @@ def test_malformed_or_oversized_metadata_and_format_limits_fail_one_file_at_most
     result = convert(cli, src, tmp_path / "webp", "-m", translator, "--format", "webp")
     assert result.exit_code == 1
     assert failures(result.output) == {
-        str(src / "d_strip.png"): "17000x1 is too large for WEBP (16383 px a side at most); choose another --format, e.g. png"
+        str(
+            src / "d_strip.png"
+        ): "17000x1 is too large for WEBP (16383 px a side at most); choose another --format, e.g. png"
     }
     assert len(reopen_all(tmp_path / "webp")) == 4
     assert digest(src) == before
@@ -286,8 +290,13 @@ def test_colliding_outputs_are_all_written_under_distinct_names(cli, translator,
     # Compared without case (a destination may ignore it): A.PNG comes first, so a.png is numbered; a.gif's
     # full-name output is a.gif.png's own name; the file b.png would collide with the folder b.png.
     assert set(reopen_all(dst)) == {
-        "A.PNG", "a (2).png", "a.gif.png", "a.gif (2).png", "b (2).png", "b.png/c.png",
-    }  # fmt: skip
+        "A.PNG",
+        "a (2).png",
+        "a.gif.png",
+        "a.gif (2).png",
+        "b (2).png",
+        "b.png/c.png",
+    }
     again = convert(cli, src, dst, "-m", translator, "--format", "png")
     assert "0 converted, 6 skipped" in again.output
 
@@ -335,8 +344,10 @@ def test_unreadable_folders_and_files_are_named_with_the_real_reason(cli, transl
 
 def test_bad_option_values_are_usage_errors(cli, translator, sampler, tmp_path):
     photo = write_image(tmp_path / "src" / "p.png")
-    for args in (("convert", photo, tmp_path / "out", "-m", translator, "--threads", "99999999999"),
-                 ("sample", "-n", 1, "-o", tmp_path / "s", "-m", sampler, "--seed", "-1")):  # fmt: skip
+    for args in (
+        ("convert", photo, tmp_path / "out", "-m", translator, "--threads", "99999999999"),
+        ("sample", "-n", 1, "-o", tmp_path / "s", "-m", sampler, "--seed", "-1"),
+    ):
         result = cli(*args)
         assert result.exit_code == 2 and "Traceback" not in result.output, result.output
     assert not (tmp_path / "out").exists() and not (tmp_path / "s").exists()
@@ -417,8 +428,12 @@ def test_every_image_pillow_opens_is_converted_and_what_is_left_out_is_named(cli
     assert result.exit_code == 0, result.output
     assert set(reopen_all(tmp_path / "out")) == {"photo.png", "anim.png", "old.png", "IMG_0001.png", "misnamed.png"}
     assert "5 converted, 0 skipped (already there), 0 failed, 4 left out" in result.output
-    for reason, name in (("not an image", "notes.txt"), ("hidden file", ".hidden.jpg"), ("a broken link", "broken.jpg"),
-                         ("a link to a folder, not followed", "linked_folder")):  # fmt: skip
+    for reason, name in (
+        ("not an image", "notes.txt"),
+        ("hidden file", ".hidden.jpg"),
+        ("a broken link", "broken.jpg"),
+        ("a link to a folder, not followed", "linked_folder"),
+    ):
         assert f"left out, {reason} (1): {src / name}" in result.output
     single = convert(cli, src / "photo.avif", tmp_path / "single", "-m", translator)
     assert single.exit_code == 0 and set(reopen_all(tmp_path / "single")) == {"photo.png"}
@@ -527,13 +542,29 @@ def test_ray_engine_treats_a_hostile_folder_as_the_local_engine_does(translator,
     before = digest(src)
     results = {}
     for engine in ("local", "ray"):
-        command = [sys.executable, "-m", "portraitize", "convert", str(src), str(tmp_path / engine), "-m",
-                   str(translator), "--engine", engine, "--workers", "2", "--batch-size", "3"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "portraitize",
+            "convert",
+            str(src),
+            str(tmp_path / engine),
+            "-m",
+            str(translator),
+            "--engine",
+            engine,
+            "--workers",
+            "2",
+            "--batch-size",
+            "3",
+        ]
         results[engine] = subprocess.run(command, capture_output=True, text=True, timeout=300)
         assert results[engine].returncode == 1, results[engine].stderr[-3000:]
         assert "Traceback" not in results[engine].stderr
     assert summary(results["local"].stderr) == summary(results["ray"].stderr)
-    assert set(failures(results["ray"].stderr)) == {str(src / name) for name in ("bad.jpg", "empty.png", "truncated.jpg")}
+    assert set(failures(results["ray"].stderr)) == {
+        str(src / name) for name in ("bad.jpg", "empty.png", "truncated.jpg")
+    }
     local, on_ray = reopen_all(tmp_path / "local"), reopen_all(tmp_path / "ray")
     assert set(local) == set(on_ray) and len(local) == 20
     for name, image in local.items():

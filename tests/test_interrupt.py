@@ -17,7 +17,9 @@ PHOTOS = 40
 STOP_AT_CALL = 5
 
 
-def test_interrupt_at_a_known_model_call_leaves_complete_files_and_rerun_resumes(cli, translator, tmp_path, monkeypatch):
+def test_interrupt_at_a_known_model_call_leaves_complete_files_and_rerun_resumes(
+    cli, translator, tmp_path, monkeypatch
+):
     """Deterministic: Ctrl-C arrives during the 5th model call (in-process, no timing involved)."""
     from portraitize.session import ModelSession
 
@@ -53,11 +55,28 @@ def test_a_real_signal_leaves_no_partial_files_and_rerun_resumes(stop_signal, tr
     src, dst = tmp_path / "src", tmp_path / "out"
     for index in range(PHOTOS):
         write_image(src / f"p{index:02d}.png", 640, 640)
-    command = [sys.executable, "-m", "portraitize", "convert", str(src), str(dst), "-m", str(translator),
-               "--max-size", "640", "--batch-size", "1"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "portraitize",
+        "convert",
+        str(src),
+        str(dst),
+        "-m",
+        str(translator),
+        "--max-size",
+        "640",
+        "--batch-size",
+        "1",
+    ]
     # A shell that starts jobs in the background makes them ignore SIGINT; give the child the usual Ctrl-C.
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 60
     while not (dst.exists() and any(dst.glob("*.png"))) and time.monotonic() < deadline:
         time.sleep(0.005)

@@ -32,7 +32,9 @@ def test_two_runs_overlaid_in_one_png(tmp_path):
     losses = lambda step: dict(loss_d=1 / step, loss_g=2.0 + step % 3, d_real=0.8, d_fake=0.3)
     gan = [{"step": step, "images": 8 * step, "seconds": step / 10, **losses(step)} for step in range(1, 40)]
     write_log(tmp_path / "gan", gan)
-    write_log(tmp_path / "gan-2", [{"step": step, "images": 4 * step, "seconds": step, "loss_g": 1.5} for step in range(1, 9)])
+    write_log(
+        tmp_path / "gan-2", [{"step": step, "images": 4 * step, "seconds": step, "loss_g": 1.5} for step in range(1, 9)]
+    )
     with (tmp_path / "gan-2" / "log.jsonl").open("a") as log:
         log.write('{"step": 9, "ima')  # a running job's half-written line
 

@@ -39,7 +39,9 @@ def test_ray_engine_matches_the_local_engine(translator, tmp_path):
         assert "23 converted, 0 skipped (already there), 2 failed" in output
         assert "bad.jpg: not an image" in output and "empty.png: empty file" in output
 
-    local_files = sorted(path.relative_to(tmp_path / "local") for path in (tmp_path / "local").rglob("*") if path.is_file())
+    local_files = sorted(
+        path.relative_to(tmp_path / "local") for path in (tmp_path / "local").rglob("*") if path.is_file()
+    )
     ray_files = sorted(path.relative_to(tmp_path / "ray") for path in (tmp_path / "ray").rglob("*") if path.is_file())
     assert local_files == ray_files and len(ray_files) == 23
     for relative in ray_files:

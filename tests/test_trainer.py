@@ -41,32 +41,100 @@ def style_image(tmp_path_factory):
 
 def tiny_configs(image_folder, style_image):
     return {
-        "style": StyleConfig(photos=str(image_folder), style_image=str(style_image), feature_weights=str(MOBILENET),
-                             size=32, style_size=32, width=4, residual_blocks=1),
+        "style": StyleConfig(
+            photos=str(image_folder),
+            style_image=str(style_image),
+            feature_weights=str(MOBILENET),
+            size=32,
+            style_size=32,
+            width=4,
+            residual_blocks=1,
+        ),
         "dcgan": DCGANConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
-        "fastgan": FastGANConfig(images=str(image_folder), size=32, latent_size=8, width=16, d_width=4,
-                                 reconstruction_size=16, ema_decay=0.5, lr=1e-3),
+        "fastgan": FastGANConfig(
+            images=str(image_folder),
+            size=32,
+            latent_size=8,
+            width=16,
+            d_width=4,
+            reconstruction_size=16,
+            ema_decay=0.5,
+            lr=1e-3,
+        ),
         "vae": VAEConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
-        "unet": UNetConfig(photos=str(image_folder), paintings=str(image_folder), encoder_weights=str(MOBILENET),
-                           size=32, width=4, d_width=4),
+        "unet": UNetConfig(
+            photos=str(image_folder),
+            paintings=str(image_folder),
+            encoder_weights=str(MOBILENET),
+            size=32,
+            width=4,
+            d_width=4,
+        ),
         # The shipped translator's recipe: PatchNCE content, multi-scale spectral critics, photos as negatives,
         # chroma, and the grey texture critic on the paintings' own scale. From a random-weight encoder, whose
         # patches start alike, PatchNCE needs a larger step to move within a dozen steps.
-        "unet-cut": UNetConfig(photos=str(image_folder), paintings=str(image_folder), encoder_weights=str(MOBILENET),
-                               size=64, width=4, d_width=4, content="nce", content_weight=1, nce_patches=16,
-                               critic_scales=2, critic_norm="spectral", photo_negative_weight=1, chroma_weight=2,
-                               identity_weight=0, texture_weight=1, texture_source_size=72, texture_crop=32, lr=1e-3),
-        "upscale": UpscaleConfig(paintings=str(image_folder), factor=2, size=16, source_size=32, width=8, blocks=1,
-                                 feature_weights=str(MOBILENET), lr=3e-3),
-        "cyclegan": CycleGANConfig(photos=str(image_folder), paintings=str(image_folder), size=32, width=4,
-                                   residual_blocks=1, d_width=4, pool_size=3),
-    }  # fmt: skip
+        "unet-cut": UNetConfig(
+            photos=str(image_folder),
+            paintings=str(image_folder),
+            encoder_weights=str(MOBILENET),
+            size=64,
+            width=4,
+            d_width=4,
+            content="nce",
+            content_weight=1,
+            nce_patches=16,
+            critic_scales=2,
+            critic_norm="spectral",
+            photo_negative_weight=1,
+            chroma_weight=2,
+            identity_weight=0,
+            texture_weight=1,
+            texture_source_size=72,
+            texture_crop=32,
+            lr=1e-3,
+        ),
+        "upscale": UpscaleConfig(
+            paintings=str(image_folder),
+            factor=2,
+            size=16,
+            source_size=32,
+            width=8,
+            blocks=1,
+            feature_weights=str(MOBILENET),
+            lr=3e-3,
+        ),
+        "cyclegan": CycleGANConfig(
+            photos=str(image_folder),
+            paintings=str(image_folder),
+            size=32,
+            width=4,
+            residual_blocks=1,
+            d_width=4,
+            pool_size=3,
+        ),
+    }
 
 
-RECIPE_CLASSES = {"style": StyleRecipe, "dcgan": DCGANRecipe, "fastgan": FastGANRecipe, "vae": VAERecipe, "unet": UNetRecipe,
-                  "unet-cut": UNetRecipe, "upscale": UpscaleRecipe, "cyclegan": CycleGANRecipe}  # fmt: skip
-WATCHED_LOSS = {"style": "loss", "dcgan": "loss_d", "fastgan": "reconstruction", "vae": "loss", "unet": "loss_g", "unet-cut": "content",
-                "upscale": "loss", "cyclegan": "cycle"}  # fmt: skip
+RECIPE_CLASSES = {
+    "style": StyleRecipe,
+    "dcgan": DCGANRecipe,
+    "fastgan": FastGANRecipe,
+    "vae": VAERecipe,
+    "unet": UNetRecipe,
+    "unet-cut": UNetRecipe,
+    "upscale": UpscaleRecipe,
+    "cyclegan": CycleGANRecipe,
+}
+WATCHED_LOSS = {
+    "style": "loss",
+    "dcgan": "loss_d",
+    "fastgan": "reconstruction",
+    "vae": "loss",
+    "unet": "loss_g",
+    "unet-cut": "content",
+    "upscale": "loss",
+    "cyclegan": "cycle",
+}
 RECIPES = list(RECIPE_CLASSES)
 
 
@@ -84,8 +152,9 @@ def test_loss_decreases_on_a_fixed_batch(name, image_folder, style_image):
 
 
 def run_loop(name, config, out, steps, resume=False, **loop_options):
-    loop = LoopConfig(out=str(out), steps=steps, batch_size=4, sample_every=2, checkpoint_every=100, log_every=1,
-                      **loop_options)  # fmt: skip
+    loop = LoopConfig(
+        out=str(out), steps=steps, batch_size=4, sample_every=2, checkpoint_every=100, log_every=1, **loop_options
+    )
     trainer = Trainer(RECIPE_CLASSES[name].name, config, loop, resume=resume)
     trainer.run()
     return trainer
@@ -106,8 +175,9 @@ def test_resume_is_exact(name, image_folder, style_image, tmp_path):
     log = [json.loads(line) for line in (tmp_path / "halves" / "log.jsonl").read_text().splitlines()]
     assert [entry["step"] for entry in log] == [1, 2, 3, 4]
     assert sorted(path.name for path in (tmp_path / "halves" / "samples").iterdir()) == [
-        "step0000002.png", "step0000004.png"
-    ]  # fmt: skip
+        "step0000002.png",
+        "step0000004.png",
+    ]
 
 
 def test_existing_run_is_never_overwritten(image_folder, style_image, tmp_path):
@@ -120,30 +190,50 @@ def test_existing_run_is_never_overwritten(image_folder, style_image, tmp_path):
 def test_init_from_starts_a_new_run_from_trained_weights_with_other_options(image_folder, style_image, tmp_path):
     config = tiny_configs(image_folder, style_image)["vae"]
     trained = run_loop("vae", config, tmp_path / "first", steps=3)
-    tuned = Trainer("vae", dataclasses.replace(config, beta=0.5),
-                    LoopConfig(out=str(tmp_path / "tuned"), steps=2, batch_size=4, init_from=str(tmp_path / "first")))  # fmt: skip
-    for expected, actual in zip(trained.recipe.nets["decoder"].state_dict().values(), tuned.recipe.nets["decoder"].state_dict().values()):
+    tuned = Trainer(
+        "vae",
+        dataclasses.replace(config, beta=0.5),
+        LoopConfig(out=str(tmp_path / "tuned"), steps=2, batch_size=4, init_from=str(tmp_path / "first")),
+    )
+    for expected, actual in zip(
+        trained.recipe.nets["decoder"].state_dict().values(), tuned.recipe.nets["decoder"].state_dict().values()
+    ):
         assert torch.equal(expected, actual)
     assert tuned.counters.step == 0
     tuned.run()
     summary = training_summary(load_checkpoint(tmp_path / "tuned"))
     assert summary.startswith("vae recipe, 2 steps") and "started from [vae recipe, 3 steps" in summary
-    resumed = Trainer("vae", dataclasses.replace(config, beta=0.5), LoopConfig(out=str(tmp_path / "tuned"), steps=3, batch_size=4), resume=True)
+    resumed = Trainer(
+        "vae",
+        dataclasses.replace(config, beta=0.5),
+        LoopConfig(out=str(tmp_path / "tuned"), steps=3, batch_size=4),
+        resume=True,
+    )
     resumed.run()
-    assert "started from [vae recipe, 3 steps" in training_summary(load_checkpoint(tmp_path / "tuned"))  # kept across --resume
+    assert "started from [vae recipe, 3 steps" in training_summary(
+        load_checkpoint(tmp_path / "tuned")
+    )  # kept across --resume
     with pytest.raises(ValueError, match="a vae checkpoint, not dcgan"):
-        Trainer("dcgan", tiny_configs(image_folder, style_image)["dcgan"],
-                LoopConfig(out=str(tmp_path / "wrong"), steps=1, batch_size=4, init_from=str(tmp_path / "first")))  # fmt: skip
+        Trainer(
+            "dcgan",
+            tiny_configs(image_folder, style_image)["dcgan"],
+            LoopConfig(out=str(tmp_path / "wrong"), steps=1, batch_size=4, init_from=str(tmp_path / "first")),
+        )
 
 
 def test_projected_critic_learns_while_its_feature_network_stays_frozen(image_folder, style_image):
     torch.manual_seed(0)
     imagenet = need_shared("weights", "mobilenet_v2_imagenet.pth")  # random features give the critic nothing to learn
-    config = dataclasses.replace(tiny_configs(image_folder, style_image)["unet"], critic="features", d_width=8,
-                                 feature_weights=str(imagenet))  # fmt: skip
+    config = dataclasses.replace(
+        tiny_configs(image_folder, style_image)["unet"], critic="features", d_width=8, feature_weights=str(imagenet)
+    )
     recipe = UNetRecipe(config, torch.device("cpu"))
     critic = recipe.nets["discriminator"]
-    frozen = {key: value.clone() for key, value in critic.state_dict().items() if not key.startswith("heads.") or ".mixing." in key}
+    frozen = {
+        key: value.clone()
+        for key, value in critic.state_dict().items()
+        if not key.startswith("heads.") or ".mixing." in key
+    }
     heads = {key: value.clone() for key, value in critic.state_dict().items() if key not in frozen}
     batch = BatchStream(ImageFolder(image_folder, config.size), batch_size=4, seed=0).batch(0)
     recipe.total_steps = 12
@@ -159,8 +249,9 @@ def test_dcgan_with_a_projected_critic_learns_from_one_logit_per_image(image_fol
     torch.manual_seed(0)
     # A projected critic is only as good as its pretrained features: random ones give it nothing to learn from.
     imagenet = need_shared("weights", "mobilenet_v2_imagenet.pth")
-    config = dataclasses.replace(tiny_configs(image_folder, style_image)["dcgan"], critic="features", loss="hinge",
-                                 feature_weights=str(imagenet))  # fmt: skip
+    config = dataclasses.replace(
+        tiny_configs(image_folder, style_image)["dcgan"], critic="features", loss="hinge", feature_weights=str(imagenet)
+    )
     recipe = DCGANRecipe(config, torch.device("cpu"))
     batch = BatchStream(ImageFolder(image_folder, config.size), batch_size=4, seed=0).batch(0)
     assert recipe.judge(batch).shape == (4,)
@@ -169,12 +260,19 @@ def test_dcgan_with_a_projected_critic_learns_from_one_logit_per_image(image_fol
     assert sum(losses[-3:]) < 0.9 * sum(losses[:3]), losses
 
 
-def test_init_from_with_another_critic_keeps_the_generator_and_starts_the_critic_fresh(image_folder, style_image, tmp_path):
+def test_init_from_with_another_critic_keeps_the_generator_and_starts_the_critic_fresh(
+    image_folder, style_image, tmp_path
+):
     config = tiny_configs(image_folder, style_image)["unet"]
     trained = run_loop("unet", config, tmp_path / "first", steps=2)
-    tuned = Trainer("unet", dataclasses.replace(config, critic="features", feature_weights=str(MOBILENET)),
-                    LoopConfig(out=str(tmp_path / "tuned"), steps=1, batch_size=4, init_from=str(tmp_path / "first")))  # fmt: skip
-    for expected, actual in zip(trained.recipe.nets["generator"].state_dict().values(), tuned.recipe.nets["generator"].state_dict().values()):
+    tuned = Trainer(
+        "unet",
+        dataclasses.replace(config, critic="features", feature_weights=str(MOBILENET)),
+        LoopConfig(out=str(tmp_path / "tuned"), steps=1, batch_size=4, init_from=str(tmp_path / "first")),
+    )
+    for expected, actual in zip(
+        trained.recipe.nets["generator"].state_dict().values(), tuned.recipe.nets["generator"].state_dict().values()
+    ):
         assert torch.equal(expected, actual)
     assert "heads.head.network.0.parametrizations.weight.original" in tuned.recipe.nets["discriminator"].state_dict()
 
@@ -275,10 +373,35 @@ def test_torchrun_ddp_on_cpu(image_folder, tmp_path):
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "trainer", "train",
-               "dcgan", "--images", str(image_folder), "--size", "16", "--width", "4", "--latent-size", "4",
-               "--steps", "3", "--batch-size", "2", "--r1-gamma", "1", "--diffaugment", "color,translation",
-               "--out", str(tmp_path)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "trainer",
+        "train",
+        "dcgan",
+        "--images",
+        str(image_folder),
+        "--size",
+        "16",
+        "--width",
+        "4",
+        "--latent-size",
+        "4",
+        "--steps",
+        "3",
+        "--batch-size",
+        "2",
+        "--r1-gamma",
+        "1",
+        "--diffaugment",
+        "color,translation",
+        "--out",
+        str(tmp_path),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]
     state = torch.load(tmp_path / "checkpoint.pt", weights_only=False)

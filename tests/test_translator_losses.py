@@ -21,7 +21,9 @@ def test_patch_nce_prefers_the_patch_at_the_same_place():
     assert [len(where) for where in positions] == [20, 9]  # a 3x3 map has only 9 positions
     keys = heads(features, positions)
     same = [patch_nce_loss(query, key) for query, key in zip(heads(features, positions), keys)]
-    shuffled = [patch_nce_loss(query, key) for query, key in zip(heads([f.roll(1, dims=3) for f in features], positions), keys)]
+    shuffled = [
+        patch_nce_loss(query, key) for query, key in zip(heads([f.roll(1, dims=3) for f in features], positions), keys)
+    ]
     assert all(a < b for a, b in zip(same, shuffled)), (same, shuffled)
     query, key = torch.randn(1, 5, 4, requires_grad=True), torch.randn(1, 5, 4, requires_grad=True)
     patch_nce_loss(query, key).backward()

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(REPO)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(REPO)], check=True, capture_output=True
+    )
     (wheel,) = out.glob("portraitize-*.whl")
     return wheel
 
@@ -50,26 +51,45 @@ def test_fresh_venv_without_torch_converts_and_samples(wheel, translator, sample
     clean_env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     clean_env.pop("PORTRAITIZE_MODELS", None)
 
-    result = subprocess.run([command, "convert", photos, tmp_path / "out", "-m", translator],
-                            capture_output=True, text=True, env=clean_env, cwd=tmp_path)  # fmt: skip
+    result = subprocess.run(
+        [command, "convert", photos, tmp_path / "out", "-m", translator],
+        capture_output=True,
+        text=True,
+        env=clean_env,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     painted = sorted(path.name for path in (tmp_path / "out").iterdir())
     assert painted == sorted(path.name for path in photos.iterdir() if path.suffix == ".jpg")
 
     # The bundled default: no --model at all.
-    result = subprocess.run([command, "convert", photos, tmp_path / "default"], capture_output=True, text=True,
-                            env=clean_env, cwd=tmp_path)  # fmt: skip
+    result = subprocess.run(
+        [command, "convert", photos, tmp_path / "default"], capture_output=True, text=True, env=clean_env, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "default").iterdir())) == len(painted)
 
-    result = subprocess.run([command, "sample", "-n", "4", "-o", tmp_path / "samples", "-m", sampler, "--grid"],
-                            capture_output=True, text=True, env=clean_env, cwd=tmp_path)  # fmt: skip
+    result = subprocess.run(
+        [command, "sample", "-n", "4", "-o", tmp_path / "samples", "-m", sampler, "--grid"],
+        capture_output=True,
+        text=True,
+        env=clean_env,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "samples").glob("*.png"))) == 5
 
     modules = subprocess.run(
-        [python, "-c", "import sys, portraitize.commands.convert, portraitize.commands.sample;"
-                       "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'trainer')))"],
-        capture_output=True, text=True, check=True, env=clean_env, cwd=tmp_path,
-    )  # fmt: skip
+        [
+            python,
+            "-c",
+            "import sys, portraitize.commands.convert, portraitize.commands.sample;"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'trainer')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=clean_env,
+        cwd=tmp_path,
+    )
     assert modules.stdout.strip() == "[]"

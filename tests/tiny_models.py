@@ -22,8 +22,9 @@ def _save(graph: onnx.GraphProto, info: ModelInfo, path: Path) -> Path:
     return path
 
 
-def make_translator(path: Path, name: str = "tiny-painter", size_multiple: int = 4, native_size: int = 64,
-                    face_size: int = 0) -> Path:  # fmt: skip
+def make_translator(
+    path: Path, name: str = "tiny-painter", size_multiple: int = 4, native_size: int = 64, face_size: int = 0
+) -> Path:
     """Colour-mixing 1x1 conv inside SpaceToDepth/DepthToSpace, so H and W must be multiples of size_multiple."""
     block = size_multiple
     channels = 3 * block * block
@@ -36,7 +37,15 @@ def make_translator(path: Path, name: str = "tiny-painter", size_multiple: int =
     nodes = [
         helper.make_node("SpaceToDepth", ["image"], ["packed"], blocksize=block),
         helper.make_node("Conv", ["packed", "weight", "bias"], ["mixed"]),
-        helper.make_node("DepthToSpace", ["mixed", ], ["unpacked"], blocksize=block, mode="DCR"),
+        helper.make_node(
+            "DepthToSpace",
+            [
+                "mixed",
+            ],
+            ["unpacked"],
+            blocksize=block,
+            mode="DCR",
+        ),
         helper.make_node("Tanh", ["unpacked"], ["painted"]),
     ]
     graph = helper.make_graph(
@@ -50,10 +59,17 @@ def make_translator(path: Path, name: str = "tiny-painter", size_multiple: int =
         ],
     )
     info = ModelInfo(
-        kind="translator", name=name, description="tiny test translator", family="test",
-        native_size=native_size, size_multiple=size_multiple, training_summary="built by the tests",
-        data_licence="none", quality="SSIM 0.99 in a test", face_size=face_size,
-    )  # fmt: skip
+        kind="translator",
+        name=name,
+        description="tiny test translator",
+        family="test",
+        native_size=native_size,
+        size_multiple=size_multiple,
+        training_summary="built by the tests",
+        data_licence="none",
+        quality="SSIM 0.99 in a test",
+        face_size=face_size,
+    )
     return _save(graph, info, path)
 
 
@@ -77,9 +93,16 @@ def make_upscaler(path: Path, name: str = "tiny-upscaler", factor: int = 2) -> P
         ],
     )
     info = ModelInfo(
-        kind="upscaler", name=name, description="tiny test upscaler", family="test", native_size=32, factor=factor,
-        training_summary="built by the tests", data_licence="none", quality="none",
-    )  # fmt: skip
+        kind="upscaler",
+        name=name,
+        description="tiny test upscaler",
+        family="test",
+        native_size=32,
+        factor=factor,
+        training_summary="built by the tests",
+        data_licence="none",
+        quality="none",
+    )
     return _save(graph, info, path)
 
 
@@ -102,9 +125,15 @@ def make_sampler(path: Path, name: str = "tiny-sampler", latent_size: int = 8, s
         ],
     )
     info = ModelInfo(
-        kind="sampler", name=name, description="tiny test sampler", family="test", native_size=size,
-        latent_size=latent_size, training_summary="built by the tests", data_licence="none",
-    )  # fmt: skip
+        kind="sampler",
+        name=name,
+        description="tiny test sampler",
+        family="test",
+        native_size=size,
+        latent_size=latent_size,
+        training_summary="built by the tests",
+        data_licence="none",
+    )
     return _save(graph, info, path)
 
 
@@ -130,10 +159,16 @@ def make_faulty_translator(path: Path, fault: str) -> Path:
             helper.make_node("Div", ["shifted", "spread"], ["painted"]),
         ],
     }[fault]
-    graph = helper.make_graph(nodes, f"faulty_{fault}", [image], [painted],
-                              initializer=[numpy_helper.from_array(np.array(1, np.float32), "one")])  # fmt: skip
-    info = ModelInfo(kind="translator", name=f"faulty-{fault}", description="breaks the contract", family="test",
-                     native_size=64)  # fmt: skip
+    graph = helper.make_graph(
+        nodes,
+        f"faulty_{fault}",
+        [image],
+        [painted],
+        initializer=[numpy_helper.from_array(np.array(1, np.float32), "one")],
+    )
+    info = ModelInfo(
+        kind="translator", name=f"faulty-{fault}", description="breaks the contract", family="test", native_size=64
+    )
     return _save(graph, info, path)
 
 

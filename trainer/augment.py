@@ -31,9 +31,11 @@ def translation(x: torch.Tensor, ratio: float = 0.125) -> torch.Tensor:
     dy = torch.randint(-shift_y, shift_y + 1, (batch, 1, 1), device=x.device)
     dx = torch.randint(-shift_x, shift_x + 1, (batch, 1, 1), device=x.device)
     grid_b, grid_y, grid_x = torch.meshgrid(
-        torch.arange(batch, device=x.device), torch.arange(height, device=x.device), torch.arange(width, device=x.device),
+        torch.arange(batch, device=x.device),
+        torch.arange(height, device=x.device),
+        torch.arange(width, device=x.device),
         indexing="ij",
-    )  # fmt: skip
+    )
     grid_y = torch.clamp(grid_y + dy + 1, 0, height + 1)
     grid_x = torch.clamp(grid_x + dx + 1, 0, width + 1)
     padded = F.pad(x, [1, 1, 1, 1, 0, 0, 0, 0])

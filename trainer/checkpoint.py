@@ -47,7 +47,9 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
 def training_summary(state: dict[str, Any]) -> str:
     """One line of provenance for a model card: steps, images, time, hardware, data, and the run it started from."""
     counters, loop = state["counters"], state["loop_config"]
-    data = "; ".join(f"{role}: {entry['folder']} ({entry['images']} images)" for role, entry in state.get("data", {}).items())
+    data = "; ".join(
+        f"{role}: {entry['folder']} ({entry['images']} images)" for role, entry in state.get("data", {}).items()
+    )
     summary = (
         f"{state['recipe']} recipe, {counters['step']} steps x batch {loop['batch_size']} "
         f"({counters['images_seen']} images seen), {counters['wall_seconds'] / 60:.1f} min on {state['hardware']}; "

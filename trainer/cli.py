@@ -24,8 +24,16 @@ app.add_typer(train_app, name="train")
 
 # Settings that do not change what the next step computes: a run folder may be copied or moved (out), and the
 # weights a run started from (init_from) are in its checkpoint by now.
-RESUMABLE_CHANGES = {"steps", "time_budget_minutes", "export_to", "sample_every", "checkpoint_every", "log_every",
-                     "out", "init_from"}  # fmt: skip
+RESUMABLE_CHANGES = {
+    "steps",
+    "time_budget_minutes",
+    "export_to",
+    "sample_every",
+    "checkpoint_every",
+    "log_every",
+    "out",
+    "init_from",
+}
 
 
 def config_parameters(config_class: type, panel: str | None = None) -> list[inspect.Parameter]:
@@ -40,9 +48,15 @@ def config_parameters(config_class: type, panel: str | None = None) -> list[insp
         if typing.get_origin(annotation) is tuple:
             annotation, default = Optional[List[typing.get_args(annotation)[0]]], None
         flags = [field.metadata["flag"]] if field.metadata.get("flag") else []
-        option = typer.Option(... if default is dataclasses.MISSING else default, *flags,
-                              help=field.metadata.get("help", ""), rich_help_panel=panel)  # fmt: skip
-        parameters.append(inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=option))
+        option = typer.Option(
+            ... if default is dataclasses.MISSING else default,
+            *flags,
+            help=field.metadata.get("help", ""),
+            rich_help_panel=panel,
+        )
+        parameters.append(
+            inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=option)
+        )
     return parameters
 
 
@@ -50,10 +64,13 @@ def build_config(config_class: type, values: dict):
     """The dataclass from a command's keyword arguments (repeatable options back to tuples)."""
     fields = {field.name: field for field in dataclasses.fields(config_class)}
     hints = typing.get_type_hints(config_class)
-    return config_class(**{
-        name: tuple(str(item) for item in value or ()) if typing.get_origin(hints[name]) is tuple else value
-        for name, value in values.items() if name in fields
-    })  # fmt: skip
+    return config_class(
+        **{
+            name: tuple(str(item) for item in value or ()) if typing.get_origin(hints[name]) is tuple else value
+            for name, value in values.items()
+            if name in fields
+        }
+    )
 
 
 def _register_recipe(recipe: type) -> None:
@@ -63,8 +80,16 @@ def _register_recipe(recipe: type) -> None:
     def command(resume: bool, **kwargs) -> None:
         _train(recipe.name, build_config(recipe.Config, kwargs), build_config(LoopConfig, kwargs), resume)
 
-    resume = inspect.Parameter("resume", inspect.Parameter.KEYWORD_ONLY, annotation=bool, default=typer.Option(
-        False, help="Continue the run in --out from its checkpoint (same recipe options).", rich_help_panel="Training loop"))
+    resume = inspect.Parameter(
+        "resume",
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=bool,
+        default=typer.Option(
+            False,
+            help="Continue the run in --out from its checkpoint (same recipe options).",
+            rich_help_panel="Training loop",
+        ),
+    )
     parameters = [*config_parameters(recipe.Config), *config_parameters(LoopConfig, "Training loop"), resume]
     command.__signature__ = inspect.Signature(parameters)
     command.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
@@ -91,10 +116,16 @@ def _check_resume_matches(recipe_name: str, config, loop) -> None:
     from .checkpoint import load_checkpoint
 
     state = load_checkpoint(Path(loop.out))
-    saved = {"recipe": state["recipe"], **state["recipe_config"],
-             **{k: v for k, v in state["loop_config"].items() if k not in RESUMABLE_CHANGES}}  # fmt: skip
-    given = {"recipe": recipe_name, **dataclasses.asdict(config),
-             **{k: v for k, v in dataclasses.asdict(loop).items() if k not in RESUMABLE_CHANGES}}  # fmt: skip
+    saved = {
+        "recipe": state["recipe"],
+        **state["recipe_config"],
+        **{k: v for k, v in state["loop_config"].items() if k not in RESUMABLE_CHANGES},
+    }
+    given = {
+        "recipe": recipe_name,
+        **dataclasses.asdict(config),
+        **{k: v for k, v in dataclasses.asdict(loop).items() if k not in RESUMABLE_CHANGES},
+    }
     changed = [f"{key}: {saved.get(key)!r} -> {value!r}" for key, value in given.items() if saved.get(key) != value]
     if changed:
         raise ValueError(f"--resume with other settings than the checkpoint's ({'; '.join(changed)})")
@@ -128,24 +159,41 @@ def detect_faces(
 def export(
     checkpoint: Path = typer.Argument(..., help="checkpoint.pt, or the run folder holding it."),
     out: Path = typer.Argument(..., help="The .onnx file to write; its name (without .onnx) is the model name."),
-    part: Optional[str] = typer.Option(None, help="Which network, for recipes with several (vae: decoder|reconstruction)."),
-    description: Optional[str] = typer.Option(None, help="One line for `portraitize models`.",
-                                              show_default="the recipe's"),
+    part: Optional[str] = typer.Option(
+        None, help="Which network, for recipes with several (vae: decoder|reconstruction)."
+    ),
+    description: Optional[str] = typer.Option(
+        None, help="One line for `portraitize models`.", show_default="the recipe's"
+    ),
     fp16: bool = typer.Option(False, help="Also write OUT-fp16.onnx (half the size; for GPU users)."),
     tolerance: float = typer.Option(1e-3, help="Largest allowed |onnxruntime - torch| on random inputs."),
     native_size: Optional[int] = typer.Option(
         None, help="Translators: the long side the converter feeds by default.", show_default="the training size"
     ),
-    quality: str = typer.Option("", help="One line of measured quality (from `evaluate`), shown by `portraitize models`."),
-    face_size: int = typer.Option(0, help="Translators: the face size (px) in the crops it trained on; the converter "
-                                  "paints each photo at the scale where its main face has this size (0: unknown)."),
+    quality: str = typer.Option(
+        "", help="One line of measured quality (from `evaluate`), shown by `portraitize models`."
+    ),
+    face_size: int = typer.Option(
+        0,
+        help="Translators: the face size (px) in the crops it trained on; the converter "
+        "paints each photo at the scale where its main face has this size (0: unknown).",
+    ),
 ) -> None:
     """Export a checkpoint's generator to one self-contained ONNX file, with metadata and a parity check."""
     from .export import ExportError, export_checkpoint
 
     try:
-        export_checkpoint(checkpoint, out, part=part, description=description, fp16=fp16, tolerance=tolerance,
-                          native_size=native_size, quality=quality, face_size=face_size)  # fmt: skip
+        export_checkpoint(
+            checkpoint,
+            out,
+            part=part,
+            description=description,
+            fp16=fp16,
+            tolerance=tolerance,
+            native_size=native_size,
+            quality=quality,
+            face_size=face_size,
+        )
     except (ExportError, FileNotFoundError, KeyError) as error:
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from None
@@ -155,8 +203,9 @@ def export(
 def export_face_detector(
     out: Path = typer.Argument(Path("exported/face-detector.onnx"), help="The .onnx file to write."),
     weights: Path = typer.Option(Path("../shared/weights"), help="Folder with mtcnn_pnet/rnet/onet.pt."),
-    photos: Optional[List[Path]] = typer.Option(None, help="Photos with faces for the parity check; repeatable.",
-                                                show_default="the repository's examples/*.jpg"),
+    photos: Optional[List[Path]] = typer.Option(
+        None, help="Photos with faces for the parity check; repeatable.", show_default="the repository's examples/*.jpg"
+    ),
     tolerance: float = typer.Option(3.0, help="Largest allowed box difference (px) between torch and onnxruntime."),
 ) -> None:
     """Export MTCNN as the converter's face finder (one ONNX file), checked against torch on real photos."""
@@ -176,23 +225,43 @@ def export_face_detector(
 def evaluate(
     real: Path = typer.Option(..., help="Held-out real paintings, e.g. ../shared/data/paintings/test."),
     model: Optional[Path] = typer.Option(None, help="An exported .onnx model (run through the converter)."),
-    photos: Optional[List[Path]] = typer.Option(None, help="Translators: held-out photo folders to translate; repeatable."),
+    photos: Optional[List[Path]] = typer.Option(
+        None, help="Translators: held-out photo folders to translate; repeatable."
+    ),
     images: Optional[List[Path]] = typer.Option(None, help="Folders to score as they are (baselines); repeatable."),
     floor: Optional[Path] = typer.Option(None, help="Real-vs-real reference (e.g. paintings/train) for 'gap closed'."),
     samples: int = typer.Option(1000, help="Samplers: how many images to generate."),
     seed: int = typer.Option(0, help="Seed of the samples and of KID's subsets."),
-    features: Path = typer.Option(Path("../shared/weights/mobilenet_v2_imagenet.pth"), help="MobileNetV2 weights (FID-MNv2)."),
-    features_script: Optional[Path] = typer.Option(None, help="TorchScript feature network instead (uint8 NCHW 224 -> [N, D])."),
+    features: Path = typer.Option(
+        Path("../shared/weights/mobilenet_v2_imagenet.pth"), help="MobileNetV2 weights (FID-MNv2)."
+    ),
+    features_script: Optional[Path] = typer.Option(
+        None, help="TorchScript feature network instead (uint8 NCHW 224 -> [N, D])."
+    ),
     device: str = typer.Option("auto", help="Device of the model under test (onnxruntime): auto, cpu or cuda."),
-    faces: Optional[List[Path]] = typer.Option(None, help="Face-box CSVs: crop the real folders (--real, --floor, --images, --train) around the face, as training with --faces did; repeatable."),
+    faces: Optional[List[Path]] = typer.Option(
+        None,
+        help="Face-box CSVs: crop the real folders (--real, --floor, --images, --train) around the face, as training with --faces did; repeatable.",
+    ),
     face_framing: float = typer.Option(2.0, help="Crop side as a multiple of the face size, with --faces."),
-    train: Optional[Path] = typer.Option(None, help="Samplers: the training folder, for the memorisation check (nearest training image of 100 samples)."),
-    detector_weights: Path = typer.Option(Path("../shared/weights"), help="MTCNN weights folder: translators also report whether the face detector still finds the face."),
+    train: Optional[Path] = typer.Option(
+        None, help="Samplers: the training folder, for the memorisation check (nearest training image of 100 samples)."
+    ),
+    detector_weights: Path = typer.Option(
+        Path("../shared/weights"),
+        help="MTCNN weights folder: translators also report whether the face detector still finds the face.",
+    ),
     scale: str = typer.Option("auto", help="Translators: --scale of `portraitize convert` (auto or long-side)."),
-    upscaler: Optional[str] = typer.Option(None, help="Translators: --upscaler of `portraitize convert` (none: resize).",
-                                           show_default="painting-x4 when installed"),
-    identity: bool = typer.Option(True, help="Translators: judge with dlib's face-recognition network whether each "
-                                  "sitter is still the same person (needs the eval extra; skipped with a note without it)."),
+    upscaler: Optional[str] = typer.Option(
+        None,
+        help="Translators: --upscaler of `portraitize convert` (none: resize).",
+        show_default="painting-x4 when installed",
+    ),
+    identity: bool = typer.Option(
+        True,
+        help="Translators: judge with dlib's face-recognition network whether each "
+        "sitter is still the same person (needs the eval extra; skipped with a note without it).",
+    ),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the rows as JSON here."),
 ) -> None:
     """FID-MNv2 and KID against real paintings; translators add SSIM to the photo, gap closed, faces kept, dark
@@ -217,22 +286,41 @@ def evaluate(
         except ImportError as error:
             typer.secho(f"note: no identity check: {error}", fg="yellow", err=True)
     try:
-        rows = run_evaluation(real, network, model, photos or (), images or (), floor, samples, seed, device,
-                              crop=crop, detector=detector, judge=judge, train=train, scale=scale,
-                              upscaler=upscaler)  # fmt: skip
+        rows = run_evaluation(
+            real,
+            network,
+            model,
+            photos or (),
+            images or (),
+            floor,
+            samples,
+            seed,
+            device,
+            crop=crop,
+            detector=detector,
+            judge=judge,
+            train=train,
+            scale=scale,
+            upscaler=upscaler,
+        )
     except (FileNotFoundError, ValueError) as error:
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from None
     if not rows:
         raise typer.BadParameter("nothing to score: give --images or --floor, or --model (a translator with --photos)")
-    table = scores_table(rows, title=f"against {real}{' (face crops)' if crop else ''} (features: {features_script or 'MobileNetV2, FID-MNv2'})")
+    table = scores_table(
+        rows,
+        title=f"against {real}{' (face crops)' if crop else ''} (features: {features_script or 'MobileNetV2, FID-MNv2'})",
+    )
     console = Console()
     console.print(table)
     for row in rows:
         if row.memorisation is not None:
             found = row.memorisation
-            console.print(f"memorisation: {found.too_close} of {len(found.nearest)} samples are closer to a training image "
-                          f"than the 5th percentile of held-out paintings ({found.threshold:.3f}); closest {min(found.nearest):.3f}")  # fmt: skip
+            console.print(
+                f"memorisation: {found.too_close} of {len(found.nearest)} samples are closer to a training image "
+                f"than the 5th percentile of held-out paintings ({found.threshold:.3f}); closest {min(found.nearest):.3f}"
+            )
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps({"real": str(real), "rows": [row.as_dict() for row in rows]}, indent=2) + "\n")
@@ -257,8 +345,10 @@ def evaluate_upscaler(
     except (FileNotFoundError, ValueError) as error:
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"{scores.images} paintings, x{scores.factor}: PSNR {scores.psnr_model:.2f} dB (bicubic {scores.psnr_bicubic:.2f}), "
-               f"feature distance {scores.feature_distance_model:.4f} (bicubic {scores.feature_distance_bicubic:.4f})")  # fmt: skip
+    typer.echo(
+        f"{scores.images} paintings, x{scores.factor}: PSNR {scores.psnr_model:.2f} dB (bicubic {scores.psnr_bicubic:.2f}), "
+        f"feature distance {scores.feature_distance_model:.4f} (bicubic {scores.feature_distance_bicubic:.4f})"
+    )
     if json_out:
         json_out.write_text(json.dumps(scores.as_dict(), indent=2) + "\n")
 

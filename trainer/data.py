@@ -112,9 +112,7 @@ class ImageFolder:
         paths = find_images(self.folder)
         faces = faces or {}
         with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
-            loaded = list(
-                pool.map(lambda p: load_square(p, self.cached_size, faces.get(p.resolve()), framing), paths)
-            )
+            loaded = list(pool.map(lambda p: load_square(p, self.cached_size, faces.get(p.resolve()), framing), paths))
         kept = [(path, image) for path, image in zip(paths, loaded) if image is not None]
         if not kept:
             raise ValueError(f"{self.folder}: no readable images (any format Pillow reads, named by its extension)")
@@ -153,7 +151,7 @@ class BatchStream:
         size, margin = self.folder.size, self.folder.cached_size - self.folder.size
         crops = []
         for index in indices:
-            top, left = (torch.randint(0, margin + 1, (2,), generator=generator).tolist() if margin else (0, 0))
+            top, left = torch.randint(0, margin + 1, (2,), generator=generator).tolist() if margin else (0, 0)
             crop = self.folder.images[index, :, top : top + size, left : left + size]
             if torch.rand((), generator=generator) < 0.5:
                 crop = crop.flip(-1)

@@ -65,11 +65,15 @@ class FaceCrops:
         return cls(boxes, framing)
 
     def __call__(self, path: Path, image: np.ndarray) -> np.ndarray:
-        left, top, right, bottom = square_crop(image.shape[1], image.shape[0], self.boxes.get(path.resolve()), self.framing)
+        left, top, right, bottom = square_crop(
+            image.shape[1], image.shape[0], self.boxes.get(path.resolve()), self.framing
+        )
         return image[top:bottom, left:right]
 
 
-def folder_images(folder: Path, limit: int | None = None, crop: FaceCrops | None = None) -> tuple[list[Path], list[np.ndarray]]:
+def folder_images(
+    folder: Path, limit: int | None = None, crop: FaceCrops | None = None
+) -> tuple[list[Path], list[np.ndarray]]:
     """Readable images of a folder (recursive, sorted), as uint8 RGB arrays, optionally face-cropped."""
     paths, images = [], []
     for path in find_images(folder):
@@ -124,7 +128,11 @@ class Distance:
     kid_std: float  # x1000
 
     def as_dict(self) -> dict[str, float]:
-        return {"fid_mnv2": round(self.fid, 2), "kid_x1000": round(self.kid, 2), "kid_std_x1000": round(self.kid_std, 2)}
+        return {
+            "fid_mnv2": round(self.fid, 2),
+            "kid_x1000": round(self.kid, 2),
+            "kid_std_x1000": round(self.kid_std, 2),
+        }
 
 
 def distance(real: torch.Tensor, fake: torch.Tensor, subsets: int = 50, seed: int = 0) -> Distance:
@@ -151,7 +159,10 @@ def mean_ssim(originals: list[np.ndarray], results: list[np.ndarray], size: int 
     from torchmetrics.functional.image import structural_similarity_index_measure as ssim
 
     def grey(images: list[np.ndarray]) -> torch.Tensor:
-        small = [np.asarray(Image.fromarray(image).convert("L").resize((size, size), Image.Resampling.BICUBIC)) for image in images]
+        small = [
+            np.asarray(Image.fromarray(image).convert("L").resize((size, size), Image.Resampling.BICUBIC))
+            for image in images
+        ]
         return torch.from_numpy(np.stack(small)).float().unsqueeze(1) / 255
 
     return float(ssim(grey(results), grey(originals), data_range=1.0, reduction="none").mean())
@@ -163,6 +174,7 @@ def has_dark_blotch(original: np.ndarray, result: np.ndarray, share: float = 0.0
     The failure GAN translators hide from KID, SSIM and face detection alike: a few dark droplets on a
     bright face barely move those, yet ruin the portrait. The photo's own shadows never count.
     """
+
     def luminance(image: Image.Image) -> np.ndarray:
         return np.asarray(image.convert("L"), dtype=np.float32) / 255
 
@@ -170,8 +182,9 @@ def has_dark_blotch(original: np.ndarray, result: np.ndarray, share: float = 0.0
     return float(((luminance(Image.fromarray(result)) < 0.12) & (luminance(photo) > 0.45)).mean()) > share
 
 
-def translate_with_converter(model: Path, images: list[np.ndarray], device: str = "auto", scale: str = "auto",
-                             upscaler: str | None = None) -> list[np.ndarray]:  # fmt: skip
+def translate_with_converter(
+    model: Path, images: list[np.ndarray], device: str = "auto", scale: str = "auto", upscaler: str | None = None
+) -> list[np.ndarray]:
     """Run an exported translator exactly as `portraitize convert` does with the same --scale and --upscaler
     (face-scaled painting, brought to the photo's size by the upscaler, by default)."""
     from portraitize.catalogue import resolve_optional
@@ -179,7 +192,9 @@ def translate_with_converter(model: Path, images: list[np.ndarray], device: str 
     from portraitize.model_set import ModelSources
     from portraitize.translate import PaintSettings, finish, model_input, paint_batch
 
-    models = ModelSources(model, resolve_optional(upscaler, "upscaler"), resolve_optional(None, "face_detector")).load(device)
+    models = ModelSources(model, resolve_optional(upscaler, "upscaler"), resolve_optional(None, "face_detector")).load(
+        device
+    )
     engine = models.translator
     settings = PaintSettings(max_size=engine.info.native_size, scale=scale, face_size=engine.info.face_size)
     results = []
@@ -224,8 +239,12 @@ class Memorisation:
         return sum(distance < self.threshold for distance in self.nearest)
 
     def as_dict(self) -> dict:
-        return {"samples": len(self.nearest), "threshold_p5": round(self.threshold, 3),
-                "closest": round(min(self.nearest), 3), "closer_than_threshold": self.too_close}  # fmt: skip
+        return {
+            "samples": len(self.nearest),
+            "threshold_p5": round(self.threshold, 3),
+            "closest": round(min(self.nearest), 3),
+            "closer_than_threshold": self.too_close,
+        }
 
 
 def memorisation(train: torch.Tensor, held_out: torch.Tensor, samples: torch.Tensor) -> Memorisation:
@@ -265,10 +284,23 @@ class Row:
 MEMORISATION_SAMPLES = 100
 
 
-def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: Iterable[Path] = (),
-             images: Iterable[Path] = (), floor: Path | None = None, samples: int = 1000, seed: int = 0,
-             device: str = "auto", crop: FaceCrops | None = None, detector=None, judge=None,
-             train: Path | None = None, scale: str = "auto", upscaler: str | None = None) -> list[Row]:  # fmt: skip
+def evaluate(
+    real: Path,
+    network: nn.Module,
+    model: Path | None = None,
+    photos: Iterable[Path] = (),
+    images: Iterable[Path] = (),
+    floor: Path | None = None,
+    samples: int = 1000,
+    seed: int = 0,
+    device: str = "auto",
+    crop: FaceCrops | None = None,
+    detector=None,
+    judge=None,
+    train: Path | None = None,
+    scale: str = "auto",
+    upscaler: str | None = None,
+) -> list[Row]:
     """Score folders and/or a model against the real paintings in `real`.
 
     `crop` face-crops every real folder (not the model's outputs); `detector` (a FaceDetector) adds face
@@ -302,8 +334,13 @@ def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: 
         originals = folder_images(folder)[1]
         before = Row(f"photos: {folder}", len(originals), score(originals))
         translated = translate_with_converter(model, originals, device, scale, upscaler)
-        after = Row(f"{model.stem}({folder})", len(translated), score(translated), ssim=mean_ssim(originals, translated),
-                    blotched=sum(map(has_dark_blotch, originals, translated)))  # fmt: skip
+        after = Row(
+            f"{model.stem}({folder})",
+            len(translated),
+            score(translated),
+            ssim=mean_ssim(originals, translated),
+            blotched=sum(map(has_dark_blotch, originals, translated)),
+        )
         if floor_kid is not None and before.distance.kid > floor_kid:
             after.gap_closed = (before.distance.kid - after.distance.kid) / (before.distance.kid - floor_kid)
         if detector is not None:
@@ -315,11 +352,13 @@ def evaluate(real: Path, network: nn.Module, model: Path | None = None, photos: 
 
 
 COLUMN_NOTES = {
-    "FID": "FID over MobileNetV2 features", "SSIM": "SSIM: to the photo, grey, 64 px",
-    "gap": "gap: share of the photos' KID gap closed", "faces": "faces: kept / found in the photos",
+    "FID": "FID over MobileNetV2 features",
+    "SSIM": "SSIM: to the photo, grey, 64 px",
+    "gap": "gap: share of the photos' KID gap closed",
+    "faces": "faces: kept / found in the photos",
     "blotches": "blotches: translations painting near-black where the photo is bright",
     "same person": "same person: dlib face descriptors < 0.6 apart (mean distance; different sitters' mean)",
-}  # fmt: skip
+}
 
 
 def scores_table(rows, title: str):
@@ -327,16 +366,22 @@ def scores_table(rows, title: str):
     from rich import box
     from rich.table import Table
 
-    cells = [{
-        "what": row.name, "images": str(row.images), "FID": f"{row.distance.fid:.1f}",
-        "KID x1000": f"{row.distance.kid:.1f} ± {row.distance.kid_std:.1f}",
-        "SSIM": "" if row.ssim is None else f"{row.ssim:.3f}",
-        "gap": "" if row.gap_closed is None else f"{row.gap_closed:.2f}",
-        "faces": "" if row.faces is None else f"{row.faces[1]}/{row.faces[0]}",
-        "blotches": "" if row.blotched is None else str(row.blotched),
-        "same person": "" if row.identity is None else
-        f"{row.identity.same}/{row.identity.faces} ({row.identity.mean_distance:.2f}; {row.identity.between_sitters:.2f})",
-    } for row in rows]  # fmt: skip
+    cells = [
+        {
+            "what": row.name,
+            "images": str(row.images),
+            "FID": f"{row.distance.fid:.1f}",
+            "KID x1000": f"{row.distance.kid:.1f} ± {row.distance.kid_std:.1f}",
+            "SSIM": "" if row.ssim is None else f"{row.ssim:.3f}",
+            "gap": "" if row.gap_closed is None else f"{row.gap_closed:.2f}",
+            "faces": "" if row.faces is None else f"{row.faces[1]}/{row.faces[0]}",
+            "blotches": "" if row.blotched is None else str(row.blotched),
+            "same person": ""
+            if row.identity is None
+            else f"{row.identity.same}/{row.identity.faces} ({row.identity.mean_distance:.2f}; {row.identity.between_sitters:.2f})",
+        }
+        for row in rows
+    ]
     columns = [column for column in cells[0] if any(line[column] for line in cells)]
     notes = "; ".join(note for column, note in COLUMN_NOTES.items() if column in columns)
     table = Table(title=title, caption=notes, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)

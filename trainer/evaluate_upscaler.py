@@ -29,7 +29,10 @@ class UpscalerScores:
     feature_distance_bicubic: float
 
     def as_dict(self) -> dict:
-        return {key: round(value, 4) if isinstance(value, float) else value for key, value in dataclasses.asdict(self).items()}
+        return {
+            key: round(value, 4) if isinstance(value, float) else value
+            for key, value in dataclasses.asdict(self).items()
+        }
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -37,7 +40,9 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return 10 * np.log10(255.0**2 / max(mse, 1e-10))
 
 
-def evaluate_upscaler(model: Path, folder: Path, features: FeatureNetwork, size: int = 256, limit: int | None = None) -> UpscalerScores:
+def evaluate_upscaler(
+    model: Path, folder: Path, features: FeatureNetwork, size: int = 256, limit: int | None = None
+) -> UpscalerScores:
     from portraitize.session import load_model
     from portraitize.upscale import upscale
 
@@ -48,21 +53,33 @@ def evaluate_upscaler(model: Path, folder: Path, features: FeatureNetwork, size:
     paths = find_images(folder)[:limit]
     for path in paths:
         image = read_rgb(path)
-        target = np.asarray(image.crop(square_crop(image.width, image.height, None, 2.0)).resize((size, size), Image.Resampling.LANCZOS))
-        small = np.asarray(Image.fromarray(target).resize((size // factor, size // factor), Image.Resampling.BICUBIC, reducing_gap=None))
+        target = np.asarray(
+            image.crop(square_crop(image.width, image.height, None, 2.0)).resize((size, size), Image.Resampling.LANCZOS)
+        )
+        small = np.asarray(
+            Image.fromarray(target).resize(
+                (size // factor, size // factor), Image.Resampling.BICUBIC, reducing_gap=None
+            )
+        )
         candidates = {
             "model": upscale(small, model),
             "bicubic": np.asarray(Image.fromarray(small).resize((size, size), Image.Resampling.BICUBIC)),
         }
         with torch.no_grad():
-            wanted = features(torch.from_numpy(target).permute(2, 0, 1)[None].float() / 127.5 - 1, ("block6",))["block6"]
+            wanted = features(torch.from_numpy(target).permute(2, 0, 1)[None].float() / 127.5 - 1, ("block6",))[
+                "block6"
+            ]
             for name, result in candidates.items():
-                found = features(torch.from_numpy(result).permute(2, 0, 1)[None].float() / 127.5 - 1, ("block6",))["block6"]
+                found = features(torch.from_numpy(result).permute(2, 0, 1)[None].float() / 127.5 - 1, ("block6",))[
+                    "block6"
+                ]
                 results[name][0].append(psnr(result, target))
                 results[name][1].append(float((found - wanted).abs().mean()))
     return UpscalerScores(
-        images=len(paths), factor=factor,
-        psnr_model=float(np.mean(results["model"][0])), psnr_bicubic=float(np.mean(results["bicubic"][0])),
+        images=len(paths),
+        factor=factor,
+        psnr_model=float(np.mean(results["model"][0])),
+        psnr_bicubic=float(np.mean(results["bicubic"][0])),
         feature_distance_model=float(np.mean(results["model"][1])),
         feature_distance_bicubic=float(np.mean(results["bicubic"][1])),
-    )  # fmt: skip
+    )

@@ -34,19 +34,33 @@ def load_for_inference(checkpoint: Path):
     """The recipe of a checkpoint, networks loaded, on CPU, in eval mode; plus the raw checkpoint state."""
     state = load_checkpoint(checkpoint)
     recipe_class = RECIPES[state["recipe"]]
-    recipe = build_recipe(state["recipe"], recipe_class.Config(**state["recipe_config"]), torch.device("cpu"), training=False)
+    recipe = build_recipe(
+        state["recipe"], recipe_class.Config(**state["recipe_config"]), torch.device("cpu"), training=False
+    )
     nets = state["recipe_state"]["nets"]
     # Extra state too: some recipes export what it holds (FastGAN's moving average of the generator).
-    recipe.load_state_dict({"nets": {name: weights for name, weights in nets.items() if name in recipe.nets},
-                            "extra": state["recipe_state"].get("extra", {})})  # fmt: skip
+    recipe.load_state_dict(
+        {
+            "nets": {name: weights for name, weights in nets.items() if name in recipe.nets},
+            "extra": state["recipe_state"].get("extra", {}),
+        }
+    )
     for net in recipe.nets.values():
         net.eval()
     return recipe, state
 
 
-def export_checkpoint(checkpoint: Path, out: Path, part: str | None = None, description: str | None = None,
-                      fp16: bool = False, tolerance: float = 1e-3, native_size: int | None = None,
-                      quality: str = "", face_size: int = 0) -> ModelInfo:  # fmt: skip
+def export_checkpoint(
+    checkpoint: Path,
+    out: Path,
+    part: str | None = None,
+    description: str | None = None,
+    fp16: bool = False,
+    tolerance: float = 1e-3,
+    native_size: int | None = None,
+    quality: str = "",
+    face_size: int = 0,
+) -> ModelInfo:
     recipe, state = load_for_inference(Path(checkpoint))
     specs = recipe.export_specs()
     if part is not None and part not in specs:
@@ -74,7 +88,9 @@ def export_checkpoint(checkpoint: Path, out: Path, part: str | None = None, desc
     if error > tolerance:
         raise ExportError(f"onnxruntime differs from torch by {error:.2e} (> {tolerance:g}); {out} not written")
     write_atomically(out, lambda file: file.write(model_bytes))
-    log.info("exported %s (%s, %.1f MB), max |onnxruntime - torch| = %.1e", out, info.kind, out.stat().st_size / 1e6, error)
+    log.info(
+        "exported %s (%s, %.1f MB), max |onnxruntime - torch| = %.1e", out, info.kind, out.stat().st_size / 1e6, error
+    )
     if fp16:
         write_fp16_copy(out)
     return info
@@ -90,15 +106,25 @@ def to_onnx(spec: ExportSpec, info: ModelInfo) -> onnx.ModelProto:
         # min 2: torch.export specialises sizes 0 and 1, so they cannot be part of a dynamic range.
         height = torch.export.Dim("height_blocks", min=2, max=16384 // multiple)
         width = torch.export.Dim("width_blocks", min=2, max=16384 // multiple)
-        shapes = {0: batch, 2: height * multiple, 3: width * multiple} if multiple > 1 else {0: batch, 2: height, 3: width}
+        shapes = (
+            {0: batch, 2: height * multiple, 3: width * multiple} if multiple > 1 else {0: batch, 2: height, 3: width}
+        )
     else:
         shapes = {0: batch}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         program = torch.onnx.export(
-            module, (example,), None, input_names=[info.input_name], output_names=[info.output_name],
-            opset_version=OPSET, dynamo=True, external_data=False, dynamic_shapes=(shapes,), verbose=False,
-        )  # fmt: skip
+            module,
+            (example,),
+            None,
+            input_names=[info.input_name],
+            output_names=[info.output_name],
+            opset_version=OPSET,
+            dynamo=True,
+            external_data=False,
+            dynamic_shapes=(shapes,),
+            verbose=False,
+        )
     model = program.model_proto
     onnx.helper.set_model_props(model, info.to_metadata())
     onnx.checker.check_model(model)
@@ -146,5 +172,9 @@ def write_fp16_copy(out: Path) -> Path:
     onnx.helper.set_model_props(half, {**metadata, "name": target.stem})
     onnx.checker.check_model(half)
     onnx.save(half, target, save_as_external_data=False)
-    log.info("wrote %s (%.1f MB; checked on GPU only: CPU onnxruntime lacks many fp16 kernels)", target, target.stat().st_size / 1e6)
+    log.info(
+        "wrote %s (%.1f MB; checked on GPU only: CPU onnxruntime lacks many fp16 kernels)",
+        target,
+        target.stat().st_size / 1e6,
+    )
     return target

@@ -44,13 +44,30 @@ def to_onnx(weights_folder: Path) -> onnx.ModelProto:
     with warnings.catch_warnings(), tempfile.TemporaryDirectory() as folder:
         warnings.simplefilter("ignore")
         # The TorchScript exporter: torch.export cannot keep a batch of 0 (the stages not in use) dynamic.
-        torch.onnx.export(module, examples, f"{folder}/mtcnn.onnx", dynamo=False, opset_version=OPSET,
-                          input_names=[PNET_INPUT, RNET_INPUT, ONET_INPUT], output_names=outputs,
-                          dynamic_axes={PNET_INPUT: {0: "batch", 2: "height", 3: "width"}, RNET_INPUT: {0: "rnet_batch"},
-                                        ONET_INPUT: {0: "onet_batch"}})  # fmt: skip
+        torch.onnx.export(
+            module,
+            examples,
+            f"{folder}/mtcnn.onnx",
+            dynamo=False,
+            opset_version=OPSET,
+            input_names=[PNET_INPUT, RNET_INPUT, ONET_INPUT],
+            output_names=outputs,
+            dynamic_axes={
+                PNET_INPUT: {0: "batch", 2: "height", 3: "width"},
+                RNET_INPUT: {0: "rnet_batch"},
+                ONET_INPUT: {0: "onet_batch"},
+            },
+        )
         model = onnx.load(f"{folder}/mtcnn.onnx")
-    info = ModelInfo(kind="face_detector", name="face-detector", description=DESCRIPTION, family="mtcnn", native_size=48,
-                     training_summary="pretrained MTCNN (WIDER FACE / CelebA), not trained here", data_licence=LICENCE)  # fmt: skip
+    info = ModelInfo(
+        kind="face_detector",
+        name="face-detector",
+        description=DESCRIPTION,
+        family="mtcnn",
+        native_size=48,
+        training_summary="pretrained MTCNN (WIDER FACE / CelebA), not trained here",
+        data_licence=LICENCE,
+    )
     onnx.helper.set_model_props(model, info.to_metadata())
     onnx.checker.check_model(model)
     return model
@@ -69,7 +86,9 @@ def largest_box_difference(model: bytes, weights_folder: Path, photos: list[Path
         if (expected is None) != (actual is None):
             return float("inf")
         if expected is not None:
-            worst = max(worst, *(abs(getattr(expected, side) - getattr(actual, side)) for side in ("x1", "y1", "x2", "y2")))
+            worst = max(
+                worst, *(abs(getattr(expected, side) - getattr(actual, side)) for side in ("x1", "y1", "x2", "y2"))
+            )
     return worst
 
 
@@ -80,6 +99,8 @@ def export_face_detector(weights_folder: Path, out: Path, photos: list[Path], to
     model_bytes = to_onnx(weights_folder).SerializeToString()
     worst = largest_box_difference(model_bytes, weights_folder, photos)
     if worst > tolerance:
-        raise ExportError(f"the ONNX cascade's boxes differ from torch's by {worst:.1f} px (> {tolerance:g}); {out} not written")
+        raise ExportError(
+            f"the ONNX cascade's boxes differ from torch's by {worst:.1f} px (> {tolerance:g}); {out} not written"
+        )
     write_atomically(out, lambda file: file.write(model_bytes))
     return worst

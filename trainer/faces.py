@@ -58,7 +58,14 @@ def write_face_csv(folder: Path, out: Path, detector: FaceDetector, on_image=lam
             face = detector.largest_face(pixels)
             if face is None:
                 continue
-            writer.writerow([os.path.relpath(path, out.parent), pixels.shape[1], pixels.shape[0],
-                             *(round(value) for value in (face.x1, face.y1, face.x2, face.y2)), round(face.probability, 3)])  # fmt: skip
+            writer.writerow(
+                [
+                    os.path.relpath(path, out.parent),
+                    pixels.shape[1],
+                    pixels.shape[0],
+                    *(round(value) for value in (face.x1, face.y1, face.x2, face.y2)),
+                    round(face.probability, 3),
+                ]
+            )
             found += 1
     return len(paths), found

@@ -38,8 +38,12 @@ class IdentityScore:
         return self.same / self.faces if self.faces else float("nan")
 
     def as_dict(self) -> dict:
-        return {"faces": self.faces, "same_person": self.same, "mean_distance": round(self.mean_distance, 3),
-                "between_sitters": round(self.between_sitters, 3)}  # fmt: skip
+        return {
+            "faces": self.faces,
+            "same_person": self.same,
+            "mean_distance": round(self.mean_distance, 3),
+            "between_sitters": round(self.between_sitters, 3),
+        }
 
 
 class IdentityJudge:
@@ -49,7 +53,9 @@ class IdentityJudge:
 
             folder = _model_folder()
         except ImportError as error:
-            raise ImportError(f"the identity check needs dlib and its models: pip install '.[eval]' ({error})") from None
+            raise ImportError(
+                f"the identity check needs dlib and its models: pip install '.[eval]' ({error})"
+            ) from None
         self.detector = dlib.get_frontal_face_detector()
         self.landmarks = dlib.shape_predictor(str(folder / "shape_predictor_5_face_landmarks.dat"))
         self.network = dlib.face_recognition_model_v1(str(folder / "dlib_face_recognition_resnet_model_v1.dat"))
@@ -73,12 +79,15 @@ class IdentityJudge:
             if box is None:
                 continue
             if result.shape[:2] != photo.shape[:2]:
-                result = np.asarray(Image.fromarray(result).resize((photo.shape[1], photo.shape[0]), Image.Resampling.BICUBIC))
+                result = np.asarray(
+                    Image.fromarray(result).resize((photo.shape[1], photo.shape[0]), Image.Resampling.BICUBIC)
+                )
             before.append(self.descriptor(photo, box))
             distances.append(float(np.linalg.norm(before[-1] - self.descriptor(result, box))))
         pairs = [np.linalg.norm(a - b) for index, a in enumerate(before) for b in before[index + 1 :]]
         return IdentityScore(
-            faces=len(distances), same=sum(distance < SAME_PERSON for distance in distances),
+            faces=len(distances),
+            same=sum(distance < SAME_PERSON for distance in distances),
             mean_distance=float(np.mean(distances)) if distances else float("nan"),
             between_sitters=float(np.mean(pairs)) if pairs else float("nan"),
-        )  # fmt: skip
+        )

@@ -53,17 +53,22 @@ class LoopConfig:
     sample_every: int = option(200, help="Write a sample grid every N steps.")
     checkpoint_every: int = option(500, help="Write the checkpoint every N steps (and always at the end).")
     log_every: int = option(10, help="Append losses to log.jsonl every N steps.")
-    time_budget_minutes: float | None = option(None, flag="--time-budget",
-                                               help="Minutes; stop cleanly (checkpoint, export) when spent.")
+    time_budget_minutes: float | None = option(
+        None, flag="--time-budget", help="Minutes; stop cleanly (checkpoint, export) when spent."
+    )
     device: str = option("auto", help="auto (CUDA if present), cpu, cuda or cuda:N.")
     preview_count: int = option(8, help="Images in each sample grid.")
-    face_boxes: tuple[str, ...] = option((), flag="--faces", help="CSV of face boxes (path,x1,y1,x2,y2) for "
-                                         "face-aware crops; repeatable.")
+    face_boxes: tuple[str, ...] = option(
+        (), flag="--faces", help="CSV of face boxes (path,x1,y1,x2,y2) for face-aware crops; repeatable."
+    )
     face_framing: float = option(2.0, help="Crop side as a multiple of the face size, with --faces.")
     data_licence: str = option("", help="Terms of the training data; written into the exported model.")
     export_to: str | None = option(None, help="Export the final generator to this .onnx file.")
-    init_from: str | None = option(None, help="Fine-tune: start the networks from this checkpoint's weights "
-                                   "(recipe options may differ); optimisers and step start afresh.")
+    init_from: str | None = option(
+        None,
+        help="Fine-tune: start the networks from this checkpoint's weights "
+        "(recipe options may differ); optimisers and step start afresh.",
+    )
 
 
 @dataclasses.dataclass
@@ -119,9 +124,11 @@ class Trainer:
         self.tensorboard = TensorBoardLog(self.out / "tensorboard", first_step=self.counters.step + 1)
         if self.world_size > 1:
             self.recipe.nets = {
-                name: torch.nn.parallel.DistributedDataParallel(net, device_ids=[self.device] if self.device.type == "cuda" else None)
+                name: torch.nn.parallel.DistributedDataParallel(
+                    net, device_ids=[self.device] if self.device.type == "cuda" else None
+                )
                 for name, net in self.recipe.nets.items()
-            }  # fmt: skip
+            }
 
     def _leave_process_group(self) -> None:
         # DDP reducers hold the group; dropping them first keeps gloo's threads from being torn down at
@@ -171,8 +178,10 @@ class Trainer:
             raise ValueError(f"--init-from {path}: none of its networks fit these options")
         self.started_from = training_summary(state)
         if self.is_main:
-            console.print(f"{', '.join(loaded)} start from {path} (step {state['counters']['step']})"
-                          + (f"; {', '.join(fresh)} start fresh (other shape)" if fresh else ""))  # fmt: skip
+            console.print(
+                f"{', '.join(loaded)} start from {path} (step {state['counters']['step']})"
+                + (f"; {', '.join(fresh)} start fresh (other shape)" if fresh else "")
+            )
 
     def _load_data(self) -> tuple[dict[str, BatchStream], dict[str, torch.Tensor]]:
         faces = {}
@@ -246,7 +255,11 @@ class Trainer:
         if not self.is_main:
             return
         if step % self.loop.log_every == 0 or step == 1:
-            record = {"step": step, "images": self.counters.images_seen, "seconds": round(self.counters.wall_seconds, 2)}
+            record = {
+                "step": step,
+                "images": self.counters.images_seen,
+                "seconds": round(self.counters.wall_seconds, 2),
+            }
             with open(self.out / "log.jsonl", "a") as log:
                 log.write(json.dumps({**record, **{name: round(value, 6) for name, value in losses.items()}}) + "\n")
             self.tensorboard.scalars(step, losses)
@@ -264,19 +277,27 @@ class Trainer:
     def _check_finite(self, losses: dict[str, float], step: int) -> None:
         bad = [name for name, value in losses.items() if not math.isfinite(value)]
         if bad:
-            kept = f"the last good checkpoint {self.checkpoint_path} is kept" if self.checkpoint_path.exists() else "no checkpoint was written yet"
+            kept = (
+                f"the last good checkpoint {self.checkpoint_path} is kept"
+                if self.checkpoint_path.exists()
+                else "no checkpoint was written yet"
+            )
             raise TrainingDiverged(
                 f"step {step + 1}: {', '.join(bad)} became {losses[bad[0]]}; {kept} (try a lower learning rate, "
                 "then --resume)"
-            )  # fmt: skip
+            )
 
     def _progress(self) -> Progress:
         return Progress(
-            TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            _ImagesPerSecond(self.loop.batch_size * self.world_size), TimeRemainingColumn(),
-            TextColumn("{task.fields[losses]}"), console=console,
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _ImagesPerSecond(self.loop.batch_size * self.world_size),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[losses]}"),
+            console=console,
             disable=not (self.is_main and console.is_terminal),  # a log file gets plain lines instead (_after_step)
-        )  # fmt: skip
+        )
 
     # -- outputs -----------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:

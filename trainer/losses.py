@@ -15,11 +15,18 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
 
 def total_variation(images: torch.Tensor) -> torch.Tensor:
     """Mean absolute difference between neighbouring pixels: penalises high-frequency noise."""
-    return (images[..., 1:, :] - images[..., :-1, :]).abs().mean() + (images[..., :, 1:] - images[..., :, :-1]).abs().mean()
+    return (images[..., 1:, :] - images[..., :-1, :]).abs().mean() + (
+        images[..., :, 1:] - images[..., :, :-1]
+    ).abs().mean()
 
 
-def discriminator_loss(kind: str, real_logits: torch.Tensor, fake_logits: torch.Tensor,
-                       real_target: torch.Tensor | float = 1.0, fake_target: torch.Tensor | float = 0.0) -> torch.Tensor:  # fmt: skip
+def discriminator_loss(
+    kind: str,
+    real_logits: torch.Tensor,
+    fake_logits: torch.Tensor,
+    real_target: torch.Tensor | float = 1.0,
+    fake_target: torch.Tensor | float = 0.0,
+) -> torch.Tensor:
     """D's loss for `kind` in {"bce", "hinge", "lsgan"}.
 
     For "bce" and "lsgan" the targets may be soft (one-sided label smoothing: real_target 0.9) or noisy
@@ -27,8 +34,12 @@ def discriminator_loss(kind: str, real_logits: torch.Tensor, fake_logits: torch.
     """
     if kind == "hinge":
         return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
-    real_target = torch.as_tensor(real_target, dtype=real_logits.dtype, device=real_logits.device).expand_as(real_logits)
-    fake_target = torch.as_tensor(fake_target, dtype=fake_logits.dtype, device=fake_logits.device).expand_as(fake_logits)
+    real_target = torch.as_tensor(real_target, dtype=real_logits.dtype, device=real_logits.device).expand_as(
+        real_logits
+    )
+    fake_target = torch.as_tensor(fake_target, dtype=fake_logits.dtype, device=fake_logits.device).expand_as(
+        fake_logits
+    )
     if kind == "lsgan":
         return 0.5 * ((real_logits - real_target) ** 2).mean() + 0.5 * ((fake_logits - fake_target) ** 2).mean()
     return F.binary_cross_entropy_with_logits(real_logits, real_target) + F.binary_cross_entropy_with_logits(

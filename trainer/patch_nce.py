@@ -33,7 +33,9 @@ class PatchProjection(nn.Module):
         return projected
 
 
-def sample_positions(features: list[torch.Tensor], count: int, generator: torch.Generator | None = None) -> list[torch.Tensor]:
+def sample_positions(
+    features: list[torch.Tensor], count: int, generator: torch.Generator | None = None
+) -> list[torch.Tensor]:
     """`count` random flat positions per depth (all of them where a map has fewer)."""
     positions = []
     for feature in features:

@@ -80,29 +80,38 @@ THREADS_HELP = "CPU threads for the model (0: onnxruntime's choice, all cores)."
 
 @app.command()
 def convert(
-    src: str = typer.Argument(..., help="A photo, or a folder of photos (searched recursively); a URI with --engine ray."),
+    src: str = typer.Argument(
+        ..., help="A photo, or a folder of photos (searched recursively); a URI with --engine ray."
+    ),
     dst: str = typer.Argument(..., help="Output folder; SRC's sub-folder tree is mirrored inside it."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP,
-                                         show_default="oil-portrait, else the first installed translator"),
+    model: Optional[str] = typer.Option(
+        None, "--model", "-m", help=MODEL_HELP, show_default="oil-portrait, else the first installed translator"
+    ),
     device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
     batch_size: int = typer.Option(4, min=1, help="Photos of one size painted per model call."),
     threads: int = typer.Option(0, min=0, max=MAX_THREADS, help=THREADS_HELP),
     scale: Scale = typer.Option(
-        Scale.auto, help="auto: paint each photo where its main face (the largest found) has the size of the faces "
+        Scale.auto,
+        help="auto: paint each photo where its main face (the largest found) has the size of the faces "
         "the model learned on, then bring it to the photo's size with the upscaler; photos without a face, and models "
         "that do not record their face size, use the long-side rule. long-side: paint at --max-size on the long side.",
     ),
     max_size: Optional[int] = typer.Option(
-        None, min=16, help="Long side fed to the model by the long-side rule (and a quarter of the largest painting "
-        "--scale auto makes).", show_default="the size the model was made for",
+        None,
+        min=16,
+        help="Long side fed to the model by the long-side rule (and a quarter of the largest painting "
+        "--scale auto makes).",
+        show_default="the size the model was made for",
     ),
     upscaler: Optional[str] = typer.Option(
-        None, help="Painting upscaler that enlarges the painting to the photo's size (while more than 2x is left; a "
+        None,
+        help="Painting upscaler that enlarges the painting to the photo's size (while more than 2x is left; a "
         "plain resize does the rest): an installed name or an .onnx path, or none (a plain resize).",
         show_default="painting-x4 when installed",
     ),
     frame: Frame = typer.Option(
-        Frame.none, help="portrait: crop the result to a 4:5 head-and-shoulders frame around the main face (a photo "
+        Frame.none,
+        help="portrait: crop the result to a 4:5 head-and-shoulders frame around the main face (a photo "
         "without a face is left as it is, with a note). none: the photo's own frame.",
     ),
     full_res: bool = typer.Option(
@@ -120,13 +129,18 @@ def convert(
     max_pixels: int = typer.Option(
         DEFAULT_MAX_PIXELS, min=1, help="Refuse images with more pixels (decompression-bomb guard)."
     ),
-    engine: EngineChoice = typer.Option(EngineChoice.local, help="local: this machine. ray: a Ray cluster (the ray extra).",
-                                  rich_help_panel="Cluster"),
-    address: Optional[str] = typer.Option(None, help="Ray cluster address.", show_default="start Ray on this machine",
-                                          rich_help_panel="Cluster"),
-    workers: int = typer.Option(2, min=1, help="Ray workers, each holding one model session.", rich_help_panel="Cluster"),
-    gpus_per_worker: float = typer.Option(0.0, min=0.0, help="GPUs each Ray worker reserves (e.g. 1, or 0.5 to share).",
-                                          rich_help_panel="Cluster"),
+    engine: EngineChoice = typer.Option(
+        EngineChoice.local, help="local: this machine. ray: a Ray cluster (the ray extra).", rich_help_panel="Cluster"
+    ),
+    address: Optional[str] = typer.Option(
+        None, help="Ray cluster address.", show_default="start Ray on this machine", rich_help_panel="Cluster"
+    ),
+    workers: int = typer.Option(
+        2, min=1, help="Ray workers, each holding one model session.", rich_help_panel="Cluster"
+    ),
+    gpus_per_worker: float = typer.Option(
+        0.0, min=0.0, help="GPUs each Ray worker reserves (e.g. 1, or 0.5 to share).", rich_help_panel="Cluster"
+    ),
 ) -> None:
     """Paint every photo in SRC and write the results to DST.
 
@@ -138,13 +152,26 @@ def convert(
     if full_res and keep_model_size:
         _fail("--full-res and --keep-model-size contradict each other: choose one")
     request = ConvertRequest(
-        src=src, dst=dst, model=model, device=device.value, batch_size=batch_size, threads=threads,
-        max_size=max_size, full_res=full_res, keep_model_size=keep_model_size, scale=scale.value, upscaler=upscaler,
+        src=src,
+        dst=dst,
+        model=model,
+        device=device.value,
+        batch_size=batch_size,
+        threads=threads,
+        max_size=max_size,
+        full_res=full_res,
+        keep_model_size=keep_model_size,
+        scale=scale.value,
+        upscaler=upscaler,
         frame=frame.value,
-        output_format=output_format.value if output_format else None, quality=quality, overwrite=overwrite,
-        strength=strength, max_pixels=max_pixels, engine=engine.value,
+        output_format=output_format.value if output_format else None,
+        quality=quality,
+        overwrite=overwrite,
+        strength=strength,
+        max_pixels=max_pixels,
+        engine=engine.value,
         ray=RaySettings(address, workers, gpus_per_worker, batch_size, threads),
-    )  # fmt: skip
+    )
     raise typer.Exit(_exit_code_of(lambda: run_convert(request, console)))
 
 
@@ -152,8 +179,9 @@ def convert(
 def sample(
     count: int = typer.Option(50, "--count", "-n", min=1, help="How many portraits to paint."),
     out: Path = typer.Option(Path("samples"), "--out", "-o", help="Folder for the PNGs."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP,
-                                         show_default="portrait-gan, else the first installed sampler"),
+    model: Optional[str] = typer.Option(
+        None, "--model", "-m", help=MODEL_HELP, show_default="portrait-gan, else the first installed sampler"
+    ),
     seed: int = typer.Option(0, min=0, help="The same seed paints the same portraits."),
     truncation: Optional[float] = typer.Option(
         None, min=0.01, help="Redraw latent values beyond +-T: less variety, fewer failures (e.g. 1.5)."
@@ -168,9 +196,17 @@ def sample(
     from .commands.sample import SampleRequest, run_sample
 
     request = SampleRequest(
-        count=count, out=out, model=model, seed=seed, truncation=truncation, grid=grid, device=device.value,
-        batch_size=batch_size, threads=threads, overwrite=overwrite,
-    )  # fmt: skip
+        count=count,
+        out=out,
+        model=model,
+        seed=seed,
+        truncation=truncation,
+        grid=grid,
+        device=device.value,
+        batch_size=batch_size,
+        threads=threads,
+        overwrite=overwrite,
+    )
     raise typer.Exit(_exit_code_of(lambda: run_sample(request, console)))
 
 
@@ -197,8 +233,10 @@ def _exit_code_of(run) -> int:
     except (ModelError, DeviceError, PlanError) as error:
         _fail(str(error))
     except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/]: finished files are complete, no partial files were left; "
-                      "run the same command again to resume")  # fmt: skip
+        console.print(
+            "[yellow]interrupted[/]: finished files are complete, no partial files were left; "
+            "run the same command again to resume"
+        )
         return EXIT_INTERRUPTED
     except Exception as error:  # a case no check foresaw: still one line, never a traceback
         if os.environ.get(DEBUG_ENV):

@@ -81,7 +81,9 @@ class ModelInfo:
 
     @property
     def output_name(self) -> str:
-        return {"translator": TRANSLATOR_OUTPUT, "sampler": SAMPLER_OUTPUT, "upscaler": UPSCALER_OUTPUT}.get(self.kind, "")
+        return {"translator": TRANSLATOR_OUTPUT, "sampler": SAMPLER_OUTPUT, "upscaler": UPSCALER_OUTPUT}.get(
+            self.kind, ""
+        )
 
     def to_metadata(self) -> dict[str, str]:
         return {field.name: str(getattr(self, field.name)) for field in dataclasses.fields(self)}

@@ -29,13 +29,21 @@ class FaceFinder:
         """Faces found, largest first, in the photo's own coordinates."""
         height, width = rgb.shape[:2]
         shrink = min(1.0, DETECT_SIDE / max(width, height))
-        small = rgb if shrink == 1.0 else np.asarray(
-            Image.fromarray(rgb).resize((max(1, round(width * shrink)), max(1, round(height * shrink))), Image.Resampling.BILINEAR)
-        )  # fmt: skip
+        small = (
+            rgb
+            if shrink == 1.0
+            else np.asarray(
+                Image.fromarray(rgb).resize(
+                    (max(1, round(width * shrink)), max(1, round(height * shrink))), Image.Resampling.BILINEAR
+                )
+            )
+        )
         if min(small.shape[:2]) < 12:  # smaller than the detector's window
             return []
-        return [Face(face.x1 / shrink, face.y1 / shrink, face.x2 / shrink, face.y2 / shrink, face.probability)
-                for face in self.cascade.faces(small)]  # fmt: skip
+        return [
+            Face(face.x1 / shrink, face.y1 / shrink, face.x2 / shrink, face.y2 / shrink, face.probability)
+            for face in self.cascade.faces(small)
+        ]
 
 
 def painting_size(size: tuple[int, int], face: Face | None, face_size: int, max_size: int) -> tuple[int, int]:

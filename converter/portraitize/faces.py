@@ -59,7 +59,9 @@ def nms(boxes: np.ndarray, overlap: float, mode: str = "union") -> np.ndarray:
         width = np.maximum(0.0, np.minimum(x2[best], x2[rest]) - np.maximum(x1[best], x1[rest]) + 1)
         height = np.maximum(0.0, np.minimum(y2[best], y2[rest]) - np.maximum(y1[best], y1[rest]) + 1)
         inter = width * height
-        ratio = inter / np.minimum(area[best], area[rest]) if mode == "min" else inter / (area[best] + area[rest] - inter)
+        ratio = (
+            inter / np.minimum(area[best], area[rest]) if mode == "min" else inter / (area[best] + area[rest] - inter)
+        )
         order = rest[ratio <= overlap]
     return np.array(keep)
 
@@ -131,15 +133,22 @@ class FaceCascade:
         picture = Image.fromarray(image)
         for level in scales:
             size = (math.ceil(width * level), math.ceil(height * level))
-            probability, offsets = self.pnet(to_input(np.asarray(picture.resize(size, Image.Resampling.BILINEAR)))[None])
+            probability, offsets = self.pnet(
+                to_input(np.asarray(picture.resize(size, Image.Resampling.BILINEAR)))[None]
+            )
             rows, cols = np.nonzero(probability[0] > THRESHOLDS[0])
             if len(rows) == 0:
                 continue
-            windows = np.stack([
-                np.round((2 * cols + 1) / level), np.round((2 * rows + 1) / level),
-                np.round((2 * cols + 13) / level), np.round((2 * rows + 13) / level),
-                probability[0][rows, cols],
-            ], axis=1)  # fmt: skip
+            windows = np.stack(
+                [
+                    np.round((2 * cols + 1) / level),
+                    np.round((2 * rows + 1) / level),
+                    np.round((2 * cols + 13) / level),
+                    np.round((2 * rows + 13) / level),
+                    probability[0][rows, cols],
+                ],
+                axis=1,
+            )
             windows = np.concatenate([windows, offsets[0][:, rows, cols].T], axis=1)
             proposals.append(windows[nms(windows, 0.5)])
         if not proposals:

@@ -33,16 +33,29 @@ JPEG_MAX_EXIF = 65_533  # bytes of EXIF that one JPEG APP1 marker holds
 
 # EXIF tags that describe the photo (what, who, when, where, which camera) and so describe the painting too.
 CARRIED_EXIF_TAGS = {
-    ExifTags.Base.ImageDescription, ExifTags.Base.Make, ExifTags.Base.Model, ExifTags.Base.XResolution,
-    ExifTags.Base.YResolution, ExifTags.Base.ResolutionUnit, ExifTags.Base.Software, ExifTags.Base.DateTime,
-    ExifTags.Base.Artist, ExifTags.Base.HostComputer, ExifTags.Base.Copyright, ExifTags.IFD.Exif,
+    ExifTags.Base.ImageDescription,
+    ExifTags.Base.Make,
+    ExifTags.Base.Model,
+    ExifTags.Base.XResolution,
+    ExifTags.Base.YResolution,
+    ExifTags.Base.ResolutionUnit,
+    ExifTags.Base.Software,
+    ExifTags.Base.DateTime,
+    ExifTags.Base.Artist,
+    ExifTags.Base.HostComputer,
+    ExifTags.Base.Copyright,
+    ExifTags.IFD.Exif,
     ExifTags.IFD.GPSInfo,
-}  # fmt: skip
+}
 TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
-}  # EXIF orientation -> the transposition that shows the photo upright  # fmt: skip
+}  # EXIF orientation -> the transposition that shows the photo upright
 
 # load_photo checks the pixel count itself, against the user's --max-pixels, before anything is decoded;
 # Pillow's own fixed limit would only add a confusing warning for 90-180 MP photos.
@@ -69,9 +82,10 @@ def _decodable_formats() -> set[str]:
     Image.init()
     undecodable = {"MPEG"} | (set() if EpsImagePlugin.has_ghostscript() else {"EPS"})
     return {
-        name for name, (factory, _) in Image.OPEN.items()
+        name
+        for name, (factory, _) in Image.OPEN.items()
         if name not in undecodable and not (isinstance(factory, type) and issubclass(factory, ImageFile.StubImageFile))
-    }  # fmt: skip
+    }
 
 
 DECODABLE_FORMATS = _decodable_formats()
@@ -209,7 +223,9 @@ def _carried_exif(exif: Image.Exif, notes: list[str]) -> bytes | None:
         try:
             value = exif.get_ifd(tag) if tag in (ExifTags.IFD.Exif, ExifTags.IFD.GPSInfo) else exif[tag]
             if isinstance(value, dict):
-                value = {key: item for key, item in value.items() if key != ExifTags.IFD.Interop}  # an offset into the input file
+                value = {
+                    key: item for key, item in value.items() if key != ExifTags.IFD.Interop
+                }  # an offset into the input file
             trial = Image.Exif()
             trial[tag] = value
             trial.tobytes()
@@ -247,9 +263,7 @@ def _to_rgb(image: Image.Image, icc_profile: bytes | None, notes: list[str]) -> 
         # A CMYK or grey profile cannot describe RGB output: convert colour-managed into sRGB instead.
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
-            converted = ImageCms.profileToProfile(
-                image, source, ImageCms.createProfile("sRGB"), outputMode="RGB"
-            )
+            converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
             if converted is not None:
                 return np.asarray(converted), None
         except (ImageCms.PyCMSError, OSError):

@@ -111,8 +111,9 @@ class _Item:
     face: Face | None = None  # the main face, when the scale or the frame needs it
 
 
-def convert_jobs(models: ModelSet, jobs: list[Job], settings: ConvertSettings, on_done: OnDone,
-                 files: Files | None = None) -> None:  # fmt: skip
+def convert_jobs(
+    models: ModelSet, jobs: list[Job], settings: ConvertSettings, on_done: OnDone, files: Files | None = None
+) -> None:
     """Paint every job's photo and write it; per-file problems go to on_done, never abort the batch."""
     pool = ThreadPoolExecutor(settings.io_workers, thread_name_prefix="portraitize-io")
     batch = _Batch(models, settings, on_done, files or LocalFiles(), pool)
@@ -151,7 +152,9 @@ def _write(item: _Item, painted: np.ndarray, files: Files, settings: ConvertSett
     target = item.job.target
     try:
         image_format = FORMAT_BY_EXTENSION[item.job.format_extension]
-        data, notes = render(item.photo, painted, settings.paint, image_format, settings.quality, models.upscaler, item.face)
+        data, notes = render(
+            item.photo, painted, settings.paint, image_format, settings.quality, models.upscaler, item.face
+        )
         files.write(target, data)
     except ImageError as error:
         return Outcome(str(error))
@@ -231,7 +234,9 @@ class _Batch:
             if isinstance(result, str):
                 self._done(item, Outcome(result))
             else:
-                self.writing.append((item, self.pool.submit(_write, item, result, self.files, self.settings, self.models)))
+                self.writing.append(
+                    (item, self.pool.submit(_write, item, result, self.files, self.settings, self.models))
+                )
         while len(self.writing) > self.window:
             self._finish_write()
 

@@ -24,9 +24,17 @@ from .images import IMAGE_EXTENSIONS, ImageError, open_input, recognised
 
 # Output extension for each input extension when no --format is given ("same as input").
 SAME_FORMAT = {
-    ".jpg": "jpg", ".jpeg": "jpg", ".jpe": "jpg", ".jfif": "jpg", ".png": "png", ".webp": "webp",
-    ".bmp": "bmp", ".dib": "bmp", ".tif": "tiff", ".tiff": "tiff",
-}  # fmt: skip
+    ".jpg": "jpg",
+    ".jpeg": "jpg",
+    ".jpe": "jpg",
+    ".jfif": "jpg",
+    ".png": "png",
+    ".webp": "webp",
+    ".bmp": "bmp",
+    ".dib": "bmp",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+}
 SPELLING = {"jpg": {".jpg", ".jpeg", ".jpe", ".jfif"}, "tiff": {".tif", ".tiff"}, "bmp": {".bmp", ".dib"}}
 NOT_AN_IMAGE = "not an image"
 
@@ -154,8 +162,14 @@ def _not_regular(path: str) -> str | None:
     return None
 
 
-def make_plan(source: PurePath, destination: PurePath, output_format: str | None, overwrite: bool,
-              storage: Storage | None = None, target_storage: Storage | None = None) -> Plan:  # fmt: skip
+def make_plan(
+    source: PurePath,
+    destination: PurePath,
+    output_format: str | None,
+    overwrite: bool,
+    storage: Storage | None = None,
+    target_storage: Storage | None = None,
+) -> Plan:
     """The jobs of a conversion; `target_storage` holds the destination when it is another file system."""
     storage = storage or LocalStorage()
     target_storage = target_storage or storage
@@ -217,8 +231,9 @@ def _refuse_destination_inside(source_dir: PurePath, target: PurePath) -> None:
         )
 
 
-def _refuse_outputs_over_inputs(jobs: list[Job], folder: PurePath | None, storage: Storage,
-                                target_storage: Storage) -> None:  # fmt: skip
+def _refuse_outputs_over_inputs(
+    jobs: list[Job], folder: PurePath | None, storage: Storage, target_storage: Storage
+) -> None:
     """No output may land on an input, or inside the source folder, whatever nesting or links lead it there.
 
     The destination's root being outside the source is not enough: `convert d/p d` writes d/p/p/a.jpg's
@@ -248,9 +263,11 @@ def _mirror(relative: list[PurePath], output_format: str | None) -> list[PurePat
     targets = [path.parent / _output_name(path, output_format) for path in relative]
     counts = Counter(_key(target) for target in targets)
     targets = [
-        target.with_name(f"{path.name}{target.suffix}") if counts[_key(target)] > 1 and target.name != path.name else target
+        target.with_name(f"{path.name}{target.suffix}")
+        if counts[_key(target)] > 1 and target.name != path.name
+        else target
         for path, target in zip(relative, targets)
-    ]  # fmt: skip
+    ]
     return _number_collisions(relative, targets)
 
 

@@ -151,7 +151,10 @@ class Painter:
     def __call__(self, batch: dict) -> dict:
         from .pipeline import convert_jobs
 
-        jobs = [Job(PurePosixPath(source), PurePosixPath(target)) for source, target in zip(batch["source"], batch["target"])]
+        jobs = [
+            Job(PurePosixPath(source), PurePosixPath(target))
+            for source, target in zip(batch["source"], batch["target"])
+        ]
         outcomes = {}
         convert_jobs(self.models, jobs, self.settings, outcomes.__setitem__, self.files)
         return {
@@ -168,8 +171,14 @@ def make_ray_plan(source: str, destination: str, output_format: str | None, over
     _import_ray()
     source_fs, source_path = open_filesystem(source)
     target_fs, target_path = open_filesystem(destination)
-    return make_plan(PurePosixPath(source_path), PurePosixPath(target_path), output_format, overwrite,
-                     _storage(source_fs), _storage(target_fs))  # fmt: skip
+    return make_plan(
+        PurePosixPath(source_path),
+        PurePosixPath(target_path),
+        output_format,
+        overwrite,
+        _storage(source_fs),
+        _storage(target_fs),
+    )
 
 
 def _storage(filesystem):
@@ -180,8 +189,9 @@ def _storage(filesystem):
     return LocalStorage() if isinstance(filesystem, LocalFileSystem) else ArrowStorage(filesystem)
 
 
-def run_on_ray(jobs: list[Job], models, device: str, settings, source: str, destination: str,
-               ray_settings: RaySettings) -> list[tuple[str, str, list[str]]]:  # fmt: skip
+def run_on_ray(
+    jobs: list[Job], models, device: str, settings, source: str, destination: str, ray_settings: RaySettings
+) -> list[tuple[str, str, list[str]]]:
     """Convert the jobs on Ray (`models`: a ModelSources of bytes; `settings`: the pipeline's ConvertSettings);
     (source, error, notes) per job, error "" when written."""
     import logging
@@ -190,20 +200,29 @@ def run_on_ray(jobs: list[Job], models, device: str, settings, source: str, dest
         return []  # nothing to do: no need to start or join a cluster
     ray = _import_ray()
     if not ray.is_initialized():
-        ray.init(address=ray_settings.address, logging_level=logging.ERROR, include_dashboard=False,
-                 configure_logging=False)  # fmt: skip
+        ray.init(
+            address=ray_settings.address, logging_level=logging.ERROR, include_dashboard=False, configure_logging=False
+        )
     rows = [{"source": str(job.source), "target": str(job.target)} for job in jobs]
     painter_arguments = dict(
-        models=models, device=device, threads=ray_settings.threads or 1, settings=settings,
-        src_uri=source, dst_uri=destination,
-    )  # fmt: skip
-    results = ray.data.from_items(rows).map_batches(
-        Painter,
-        fn_constructor_kwargs=painter_arguments,
-        batch_size=ray_settings.batch_size,
-        concurrency=ray_settings.workers,
-        num_cpus=1,
-        num_gpus=ray_settings.gpus_per_worker,
-        batch_format="numpy",
-    ).take_all()
+        models=models,
+        device=device,
+        threads=ray_settings.threads or 1,
+        settings=settings,
+        src_uri=source,
+        dst_uri=destination,
+    )
+    results = (
+        ray.data.from_items(rows)
+        .map_batches(
+            Painter,
+            fn_constructor_kwargs=painter_arguments,
+            batch_size=ray_settings.batch_size,
+            concurrency=ray_settings.workers,
+            num_cpus=1,
+            num_gpus=ray_settings.gpus_per_worker,
+            batch_format="numpy",
+        )
+        .take_all()
+    )
     return [(str(row["source"]), str(row["error"]), str(row["notes"]).splitlines()) for row in results]

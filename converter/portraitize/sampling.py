@@ -40,4 +40,3 @@ def paint_samples(
 
 def save_png(path: Path, rgb: np.ndarray) -> None:
     save_image(path, rgb, "PNG", quality=95)
-

@@ -154,16 +154,27 @@ class ModelSession:
 
 
 # Who needs each kind, and what a model of that kind is for: the words of a wrong-kind error.
-USED_BY = {"translator": "`convert`", "sampler": "`sample`", "upscaler": "--upscaler", "face_detector": "the face finder"}
-USE_WITH = {"translator": "portraitize convert", "sampler": "portraitize sample", "upscaler": "--upscaler",
-            "face_detector": "nothing: convert uses it by itself"}  # fmt: skip
+USED_BY = {
+    "translator": "`convert`",
+    "sampler": "`sample`",
+    "upscaler": "--upscaler",
+    "face_detector": "the face finder",
+}
+USE_WITH = {
+    "translator": "portraitize convert",
+    "sampler": "portraitize sample",
+    "upscaler": "--upscaler",
+    "face_detector": "nothing: convert uses it by itself",
+}
 
 
 def check_kind(path: Path, info: ModelInfo, kind: str) -> None:
     if info.kind != kind:
         article = "an" if kind[0] in "aeiou" else "a"
-        raise ModelError(f"{path}: {info.name!r} is a {info.kind}, but {USED_BY[kind]} needs {article} {kind} "
-                         f"(use it with {USE_WITH[info.kind]})")  # fmt: skip
+        raise ModelError(
+            f"{path}: {info.name!r} is a {info.kind}, but {USED_BY[kind]} needs {article} {kind} "
+            f"(use it with {USE_WITH[info.kind]})"
+        )
 
 
 def load_model(path: Path | bytes, device: str = "auto", threads: int = 0, kind: str | None = None) -> ModelSession:

@@ -182,9 +182,14 @@ def _painted_or_reason(paint, *arguments):
 
 
 def render(
-    photo: Photo, painted: np.ndarray, settings: PaintSettings, image_format: str, quality: int,
-    upscaler: ModelSession | None = None, face: Face | None = None,
-) -> tuple[bytes, list[str]]:  # fmt: skip
+    photo: Photo,
+    painted: np.ndarray,
+    settings: PaintSettings,
+    image_format: str,
+    quality: int,
+    upscaler: ModelSession | None = None,
+    face: Face | None = None,
+) -> tuple[bytes, list[str]]:
     """The output file's bytes (the photo's size restored, blended by strength, framed, metadata carried where it
     fits), and notes on what the format could not carry."""
     image = finished_image(photo, painted, settings, upscaler)
@@ -200,18 +205,24 @@ def render(
     return encode_image(image, image_format, quality, **carried), [*notes, *carried_notes]
 
 
-def _scaled(box: tuple[int, int, int, int], source: tuple[int, int], target: tuple[int, int]) -> tuple[int, int, int, int]:
+def _scaled(
+    box: tuple[int, int, int, int], source: tuple[int, int], target: tuple[int, int]
+) -> tuple[int, int, int, int]:
     """A (left, top, right, bottom) box in an image of `source` size, in the same image at `target` size."""
     sx, sy = target[0] / source[0], target[1] / source[1]
     return round(box[0] * sx), round(box[1] * sy), round(box[2] * sx), round(box[3] * sy)
 
 
-def finish(photo: Photo, painted: np.ndarray, settings: PaintSettings, upscaler: ModelSession | None = None) -> np.ndarray:
+def finish(
+    photo: Photo, painted: np.ndarray, settings: PaintSettings, upscaler: ModelSession | None = None
+) -> np.ndarray:
     """Restore the photo's size (unless keep_model_size) and blend with the photo by strength."""
     return np.asarray(finished_image(photo, painted, settings, upscaler))
 
 
-def finished_image(photo: Photo, painted: np.ndarray, settings: PaintSettings, upscaler: ModelSession | None = None) -> Image.Image:
+def finished_image(
+    photo: Photo, painted: np.ndarray, settings: PaintSettings, upscaler: ModelSession | None = None
+) -> Image.Image:
     """`finish` as a Pillow image, which the encoder takes without another full-size copy. The painting reaches
     the photo's size through the upscaler while more than 2x is left, then one plain resize (upscale.py)."""
     if not settings.keep_model_size and (painted.shape[1], painted.shape[0]) != photo.size:

@@ -43,7 +43,9 @@ def upscale(rgb: np.ndarray, model: ModelSession, tile: int = TILE) -> np.ndarra
             y0, x0 = max(0, top - MARGIN), max(0, left - MARGIN)
             y1, x1 = min(height, bottom + MARGIN), min(width, right + MARGIN)
             tensor = images_to_tensor([rgb[y0:y1, x0:x1]], model.info, model.min_side)
-            floats = tensor_to_float_images(model.run(tensor), model.info, size=((y1 - y0) * factor, (x1 - x0) * factor))[0]
+            floats = tensor_to_float_images(
+                model.run(tensor), model.info, size=((y1 - y0) * factor, (x1 - x0) * factor)
+            )[0]
             inner = floats[(top - y0) * factor : (bottom - y0) * factor, (left - x0) * factor : (right - x0) * factor]
             out[top * factor : bottom * factor, left * factor : right * factor] = np.rint(inner).astype(np.uint8)
     return out

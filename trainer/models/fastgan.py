@@ -63,8 +63,9 @@ class SkipExcitation(nn.Module):
 
     def __init__(self, small: int, large: int):
         super().__init__()
-        self.gate = nn.Sequential(nn.AdaptiveAvgPool2d(4), conv(small, large, 4, 1, 0), nn.SiLU(),
-                                  conv(large, large, 1, 1, 0), nn.Sigmoid())  # fmt: skip
+        self.gate = nn.Sequential(
+            nn.AdaptiveAvgPool2d(4), conv(small, large, 4, 1, 0), nn.SiLU(), conv(large, large, 1, 1, 0), nn.Sigmoid()
+        )
 
     def forward(self, small: torch.Tensor, large: torch.Tensor) -> torch.Tensor:
         return large * self.gate(small)
@@ -76,16 +77,26 @@ class Generator(nn.Module):
         self.size, self.latent_size = size, latent_size
         levels = _levels(size)  # 2**levels = size; the 4x4 start is level 2
         self.channels = {level: max(min_channels, width >> max(0, level - 3)) for level in range(2, levels + 1)}
-        self.start = nn.Sequential(spectral_norm(nn.ConvTranspose2d(latent_size, self.channels[2] * 2, 4, 1, 0, bias=False)),
-                                   nn.BatchNorm2d(self.channels[2] * 2), GLU())  # fmt: skip
-        self.ups = nn.ModuleDict({
-            str(level): up_block(self.channels[level - 1], self.channels[level], noise_side=2**level if level <= 5 else 0)
-            for level in range(3, levels + 1)
-        })  # fmt: skip
+        self.start = nn.Sequential(
+            spectral_norm(nn.ConvTranspose2d(latent_size, self.channels[2] * 2, 4, 1, 0, bias=False)),
+            nn.BatchNorm2d(self.channels[2] * 2),
+            GLU(),
+        )
+        self.ups = nn.ModuleDict(
+            {
+                str(level): up_block(
+                    self.channels[level - 1], self.channels[level], noise_side=2**level if level <= 5 else 0
+                )
+                for level in range(3, levels + 1)
+            }
+        )
         # 4x4 gates 4 levels up (64 px), 8x8 gates 128 px, 16x16 gates 256 px, as far as the size reaches.
-        self.excitations = nn.ModuleDict({
-            str(level): SkipExcitation(self.channels[level - 4], self.channels[level]) for level in range(6, levels + 1)
-        })  # fmt: skip
+        self.excitations = nn.ModuleDict(
+            {
+                str(level): SkipExcitation(self.channels[level - 4], self.channels[level])
+                for level in range(6, levels + 1)
+            }
+        )
         self.to_rgb = nn.Sequential(conv(self.channels[levels], 3, 3), nn.Tanh())
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
@@ -123,7 +134,9 @@ class Discriminator(nn.Module):
         for level in range(levels - 1, 2, -1):
             channels[level] = min(max_channels, channels[level + 1] * 2)
         self.stem = nn.Sequential(conv(3, width, 3), nn.LeakyReLU(0.2, inplace=True))
-        self.downs = nn.ModuleDict({str(level): down_block(channels[level + 1], channels[level]) for level in range(levels - 1, 2, -1)})
+        self.downs = nn.ModuleDict(
+            {str(level): down_block(channels[level + 1], channels[level]) for level in range(levels - 1, 2, -1)}
+        )
         self.logits = conv(channels[3], 1, 3)
         self.reconstruction_size = reconstruction_size
         self.decode_whole = decoder(channels[3], reconstruction_size)

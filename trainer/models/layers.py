@@ -19,7 +19,9 @@ class PixelNorm(nn.Module):
 NORMS = {"instance": lambda channels: nn.InstanceNorm2d(channels, affine=True), "pixel": lambda channels: PixelNorm()}
 
 
-def conv_norm_relu(inputs: int, outputs: int, kernel: int = 3, stride: int = 1, norm: str = "instance") -> nn.Sequential:
+def conv_norm_relu(
+    inputs: int, outputs: int, kernel: int = 3, stride: int = 1, norm: str = "instance"
+) -> nn.Sequential:
     """Reflection-padded conv + normalisation (see NORMS) + ReLU: no zero borders, no batch statistics."""
     return nn.Sequential(
         nn.ReflectionPad2d(kernel // 2),

@@ -25,10 +25,16 @@ class PNet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.features = nn.Sequential(OrderedDict([
-            *_conv_prelu(1, 3, 10, 3), ("pool1", nn.MaxPool2d(2, 2, ceil_mode=True)),
-            *_conv_prelu(2, 10, 16, 3), *_conv_prelu(3, 16, 32, 3),
-        ]))  # fmt: skip
+        self.features = nn.Sequential(
+            OrderedDict(
+                [
+                    *_conv_prelu(1, 3, 10, 3),
+                    ("pool1", nn.MaxPool2d(2, 2, ceil_mode=True)),
+                    *_conv_prelu(2, 10, 16, 3),
+                    *_conv_prelu(3, 16, 32, 3),
+                ]
+            )
+        )
         self.conv4_1, self.conv4_2 = nn.Conv2d(32, 2, 1), nn.Conv2d(32, 4, 1)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -41,12 +47,20 @@ class RNet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.features = nn.Sequential(OrderedDict([
-            *_conv_prelu(1, 3, 28, 3), ("pool1", nn.MaxPool2d(3, 2, ceil_mode=True)),
-            *_conv_prelu(2, 28, 48, 3), ("pool2", nn.MaxPool2d(3, 2, ceil_mode=True)),
-            *_conv_prelu(3, 48, 64, 2), ("flatten", _Flatten()),
-            ("conv4", nn.Linear(576, 128)), ("prelu4", nn.PReLU(128)),
-        ]))  # fmt: skip
+        self.features = nn.Sequential(
+            OrderedDict(
+                [
+                    *_conv_prelu(1, 3, 28, 3),
+                    ("pool1", nn.MaxPool2d(3, 2, ceil_mode=True)),
+                    *_conv_prelu(2, 28, 48, 3),
+                    ("pool2", nn.MaxPool2d(3, 2, ceil_mode=True)),
+                    *_conv_prelu(3, 48, 64, 2),
+                    ("flatten", _Flatten()),
+                    ("conv4", nn.Linear(576, 128)),
+                    ("prelu4", nn.PReLU(128)),
+                ]
+            )
+        )
         self.conv5_1, self.conv5_2 = nn.Linear(128, 2), nn.Linear(128, 4)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -59,13 +73,23 @@ class ONet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.features = nn.Sequential(OrderedDict([
-            *_conv_prelu(1, 3, 32, 3), ("pool1", nn.MaxPool2d(3, 2, ceil_mode=True)),
-            *_conv_prelu(2, 32, 64, 3), ("pool2", nn.MaxPool2d(3, 2, ceil_mode=True)),
-            *_conv_prelu(3, 64, 64, 3), ("pool3", nn.MaxPool2d(2, 2, ceil_mode=True)),
-            *_conv_prelu(4, 64, 128, 2), ("flatten", _Flatten()),
-            ("conv5", nn.Linear(1152, 256)), ("drop5", nn.Dropout(0.25)), ("prelu5", nn.PReLU(256)),
-        ]))  # fmt: skip
+        self.features = nn.Sequential(
+            OrderedDict(
+                [
+                    *_conv_prelu(1, 3, 32, 3),
+                    ("pool1", nn.MaxPool2d(3, 2, ceil_mode=True)),
+                    *_conv_prelu(2, 32, 64, 3),
+                    ("pool2", nn.MaxPool2d(3, 2, ceil_mode=True)),
+                    *_conv_prelu(3, 64, 64, 3),
+                    ("pool3", nn.MaxPool2d(2, 2, ceil_mode=True)),
+                    *_conv_prelu(4, 64, 128, 2),
+                    ("flatten", _Flatten()),
+                    ("conv5", nn.Linear(1152, 256)),
+                    ("drop5", nn.Dropout(0.25)),
+                    ("prelu5", nn.PReLU(256)),
+                ]
+            )
+        )
         self.conv6_1, self.conv6_2, self.conv6_3 = nn.Linear(256, 2), nn.Linear(256, 4), nn.Linear(256, 10)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -28,10 +28,12 @@ class FeatureHead(nn.Module):
         self.mixing = nn.Conv2d(channels, mixed, 1, bias=False)
         self.mixing.requires_grad_(False)  # a fixed random projection, never trained
         self.network = nn.Sequential(
-            spectral_norm(nn.Conv2d(mixed, width, 3, 1, 1)), nn.LeakyReLU(0.2, True),
-            spectral_norm(nn.Conv2d(width, width, 3, 1, 1)), nn.LeakyReLU(0.2, True),
+            spectral_norm(nn.Conv2d(mixed, width, 3, 1, 1)),
+            nn.LeakyReLU(0.2, True),
+            spectral_norm(nn.Conv2d(width, width, 3, 1, 1)),
+            nn.LeakyReLU(0.2, True),
             spectral_norm(nn.Conv2d(width, 1, 1)),
-        )  # fmt: skip
+        )
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.network(self.mixing(features))
@@ -41,8 +43,9 @@ class ProjectedDiscriminator(nn.Module):
     def __init__(self, weights: Path | None, width: int = 64):
         super().__init__()
         self.features = FeatureNetwork(weights)
-        self.heads = nn.ModuleDict({name: FeatureHead(channels, min(channels, 256), width)
-                                    for name, channels in STAGES.items()})  # fmt: skip
+        self.heads = nn.ModuleDict(
+            {name: FeatureHead(channels, min(channels, 256), width) for name, channels in STAGES.items()}
+        )
 
     def requires_grad_(self, requires_grad: bool = True) -> ProjectedDiscriminator:
         # Recipes freeze D while G learns and unfreeze it after; the feature network and mixings stay frozen.

@@ -17,8 +17,9 @@ class UpBlock(nn.Module):
     def __init__(self, inputs: int, skip: int, outputs: int, norm: str):
         super().__init__()
         self.up = nn.Upsample(scale_factor=2, mode="nearest")
-        self.convs = nn.Sequential(conv_norm_relu(inputs + skip, outputs, norm=norm),
-                                   conv_norm_relu(outputs, outputs, norm=norm))  # fmt: skip
+        self.convs = nn.Sequential(
+            conv_norm_relu(inputs + skip, outputs, norm=norm), conv_norm_relu(outputs, outputs, norm=norm)
+        )
 
     def forward(self, x: torch.Tensor, skip: torch.Tensor | None) -> torch.Tensor:
         x = self.up(x)
@@ -33,8 +34,14 @@ class UNet(nn.Module):
     # until the output saturated (a run collapsed at step 4,800). Pixel norm bounds them with no spatial
     # statistics to game.
 
-    def __init__(self, encoder: str = "mobilenet_v2", encoder_weights: str | None = None, width: int = 32,
-                 freeze_encoder_norm: bool = True, decoder_norm: str = "pixel"):  # fmt: skip
+    def __init__(
+        self,
+        encoder: str = "mobilenet_v2",
+        encoder_weights: str | None = None,
+        width: int = 32,
+        freeze_encoder_norm: bool = True,
+        decoder_norm: str = "pixel",
+    ):
         super().__init__()
         if encoder not in ENCODERS:
             raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}, not {encoder!r}")

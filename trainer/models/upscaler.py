@@ -16,8 +16,11 @@ from torch import nn
 class ResidualBlock(nn.Module):
     def __init__(self, channels: int):
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1, padding_mode="reflect"), nn.ReLU(inplace=True),
-                                  nn.Conv2d(channels, channels, 3, padding=1, padding_mode="reflect"))  # fmt: skip
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1, padding_mode="reflect"),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(channels, channels, 3, padding=1, padding_mode="reflect"),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + 0.1 * self.body(x)  # EDSR's residual scaling keeps a deep stack stable without norms
@@ -31,8 +34,9 @@ class Upscaler(nn.Module):
         self.factor = factor
         self.head = nn.Conv2d(3, width, 3, padding=1, padding_mode="reflect")
         self.body = nn.Sequential(*(ResidualBlock(width) for _ in range(blocks)))
-        self.tail = nn.Sequential(nn.Conv2d(width, 3 * factor * factor, 3, padding=1, padding_mode="reflect"),
-                                  nn.PixelShuffle(factor))  # fmt: skip
+        self.tail = nn.Sequential(
+            nn.Conv2d(width, 3 * factor * factor, 3, padding=1, padding_mode="reflect"), nn.PixelShuffle(factor)
+        )
         nn.init.zeros_(self.tail[0].weight)  # starts as the bilinear enlargement
         nn.init.zeros_(self.tail[0].bias)
 

@@ -59,6 +59,8 @@ class Reconstructor(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         height, width = images.shape[-2:]
-        squashed = F.interpolate(images, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=True)
+        squashed = F.interpolate(
+            images, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=True
+        )
         mu, _ = self.encoder(squashed)
         return F.interpolate(self.decoder(mu), size=(height, width), mode="bilinear", align_corners=False)

@@ -14,9 +14,9 @@ from .upscale import UpscaleRecipe
 from .vae import VAERecipe
 
 RECIPES: dict[str, type[Recipe]] = {
-    recipe.name: recipe for recipe in (StyleRecipe, UNetRecipe, CycleGANRecipe, DCGANRecipe, FastGANRecipe, VAERecipe, UpscaleRecipe)
+    recipe.name: recipe
+    for recipe in (StyleRecipe, UNetRecipe, CycleGANRecipe, DCGANRecipe, FastGANRecipe, VAERecipe, UpscaleRecipe)
 }
-
 
 
 def build_recipe(name: str, config: Any, device: torch.device, training: bool = True) -> Recipe:

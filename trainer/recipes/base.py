@@ -31,14 +31,23 @@ class ExportSpec:
     factor: int = 0  # upscalers
     face_size: int = 0  # translators: the face size (px) of their training photos
 
-    def info(self, name: str, description: str, family: str, training_summary: str, data_licence: str,
-             quality: str = "") -> ModelInfo:  # fmt: skip
+    def info(
+        self, name: str, description: str, family: str, training_summary: str, data_licence: str, quality: str = ""
+    ) -> ModelInfo:
         return ModelInfo(
-            kind=self.kind, name=name, description=description, family=family, native_size=self.native_size,
-            size_multiple=self.size_multiple, latent_size=self.latent_size, factor=self.factor,
-            face_size=self.face_size, training_summary=training_summary,
-            data_licence=data_licence, quality=quality,
-        )  # fmt: skip
+            kind=self.kind,
+            name=name,
+            description=description,
+            family=family,
+            native_size=self.native_size,
+            size_multiple=self.size_multiple,
+            latent_size=self.latent_size,
+            factor=self.factor,
+            face_size=self.face_size,
+            training_summary=training_summary,
+            data_licence=data_licence,
+            quality=quality,
+        )
 
 
 class Recipe:
@@ -120,4 +129,6 @@ class TranslatorRecipe(Recipe):
         # Non-square, so tracing cannot tie height to width; at least 2 blocks, which torch.export can keep dynamic.
         height = max(size, 2 * multiple)
         example = torch.rand(1, 3, height, height + multiple, device=self.device) * 2 - 1
-        return {"generator": ExportSpec(self.unwrapped("generator"), example, "translator", size, size_multiple=multiple)}
+        return {
+            "generator": ExportSpec(self.unwrapped("generator"), example, "translator", size, size_multiple=multiple)
+        }

@@ -75,11 +75,17 @@ class CycleGANRecipe(TranslatorRecipe):
         fake_paintings, fake_photos = nets["generator"](photos), nets["generator_back"](paintings)
         for critic in critics:
             critic.requires_grad_(False)
-        adversarial = generator_loss("lsgan", critics[0](fake_paintings)) + generator_loss("lsgan", critics[1](fake_photos))
-        cycle = F.l1_loss(nets["generator_back"](fake_paintings), photos) + F.l1_loss(nets["generator"](fake_photos), paintings)
+        adversarial = generator_loss("lsgan", critics[0](fake_paintings)) + generator_loss(
+            "lsgan", critics[1](fake_photos)
+        )
+        cycle = F.l1_loss(nets["generator_back"](fake_paintings), photos) + F.l1_loss(
+            nets["generator"](fake_photos), paintings
+        )
         identity = torch.zeros((), device=self.device)
         if config.identity_weight:
-            identity = F.l1_loss(nets["generator"](paintings), paintings) + F.l1_loss(nets["generator_back"](photos), photos)
+            identity = F.l1_loss(nets["generator"](paintings), paintings) + F.l1_loss(
+                nets["generator_back"](photos), photos
+            )
         loss_g = adversarial + config.cycle_weight * cycle + config.cycle_weight * config.identity_weight * identity
         self.optimizers["generators"].zero_grad(set_to_none=True)
         loss_g.backward()
@@ -89,13 +95,20 @@ class CycleGANRecipe(TranslatorRecipe):
             critic.requires_grad_(True)
         old_paintings = self.pools["paintings"].query(fake_paintings.detach())
         old_photos = self.pools["photos"].query(fake_photos.detach())
-        loss_d = 0.5 * (discriminator_loss("lsgan", critics[0](paintings), critics[0](old_paintings))
-                        + discriminator_loss("lsgan", critics[1](photos), critics[1](old_photos)))  # fmt: skip
+        loss_d = 0.5 * (
+            discriminator_loss("lsgan", critics[0](paintings), critics[0](old_paintings))
+            + discriminator_loss("lsgan", critics[1](photos), critics[1](old_photos))
+        )
         self.optimizers["critics"].zero_grad(set_to_none=True)
         loss_d.backward()
         self.optimizers["critics"].step()
-        return {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "adversarial": adversarial.item(),
-                "cycle": cycle.item(), "identity": identity.item()}  # fmt: skip
+        return {
+            "loss_g": loss_g.item(),
+            "loss_d": loss_d.item(),
+            "adversarial": adversarial.item(),
+            "cycle": cycle.item(),
+            "identity": identity.item(),
+        }
 
     def extra_state(self) -> dict:
         return {"pools": {name: pool.state() for name, pool in self.pools.items()}} if self.training else {}

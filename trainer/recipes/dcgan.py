@@ -37,8 +37,11 @@ class DCGANConfig:
     label_noise: float = option(0.0, help="Probability of flipping each D label (bce/lsgan).")
     r1_gamma: float = option(0.0, help="R1 gradient penalty weight (0: off).")
     spectral_norm: bool = option(False, help="Spectral norm in D instead of batch norm.")
-    critic: str = option("conv", help="conv (DCGAN's discriminator) or features (projected discriminator: trainable "
-                         "heads on frozen MobileNetV2 features at three scales).")
+    critic: str = option(
+        "conv",
+        help="conv (DCGAN's discriminator) or features (projected discriminator: trainable "
+        "heads on frozen MobileNetV2 features at three scales).",
+    )
     feature_weights: str | None = option(DEFAULT_WEIGHTS, help="MobileNetV2 state_dict for --critic features.")
     optimizer: str = option("adam", help="adam (beta1 below, beta2 0.999) or rmsprop.")
     lr: float = option(2e-4, help="Learning rate of G and D.")
@@ -55,19 +58,25 @@ class DCGANRecipe(Recipe):
         super().__init__(config, device, training)
         if config.loss not in ("bce", "hinge", "lsgan"):
             raise ValueError(f"--loss must be bce, hinge or lsgan, not {config.loss!r}")
-        self.nets["generator"] = Generator(config.size, config.latent_size, config.width, config.max_channels).to(device)
+        self.nets["generator"] = Generator(config.size, config.latent_size, config.width, config.max_channels).to(
+            device
+        )
         if not training:
             return
         self.nets["discriminator"] = self._critic().to(device)
         for name, net in self.nets.items():
-            self.optimizers[name] = self._optimizer([parameter for parameter in net.parameters() if parameter.requires_grad])
+            self.optimizers[name] = self._optimizer(
+                [parameter for parameter in net.parameters() if parameter.requires_grad]
+            )
 
     def _critic(self) -> torch.nn.Module:
         config = self.config
         if config.critic == "conv":
             return Discriminator(config.size, config.width, config.max_channels, config.spectral_norm)
         if config.critic == "features":
-            return ProjectedDiscriminator(Path(config.feature_weights) if config.feature_weights else None, config.width)
+            return ProjectedDiscriminator(
+                Path(config.feature_weights) if config.feature_weights else None, config.width
+            )
         raise ValueError(f"--critic must be conv or features, not {config.critic!r}")
 
     def judge(self, images: torch.Tensor) -> torch.Tensor:
@@ -143,4 +152,8 @@ class DCGANRecipe(Recipe):
     def export_specs(self) -> dict[str, ExportSpec]:
         example = torch.randn(2, self.config.latent_size, device=self.device)
         generator = self.unwrapped("generator")
-        return {"generator": ExportSpec(generator, example, "sampler", self.config.size, latent_size=self.config.latent_size)}
+        return {
+            "generator": ExportSpec(
+                generator, example, "sampler", self.config.size, latent_size=self.config.latent_size
+            )
+        }

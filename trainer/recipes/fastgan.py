@@ -50,7 +50,9 @@ class FastGANRecipe(Recipe):
         self.ema = copy.deepcopy(self.nets["generator"]).eval().requires_grad_(False)
         if not training:
             return
-        self.nets["discriminator"] = Discriminator(config.size, config.d_width, reconstruction_size=config.reconstruction_size).to(device)
+        self.nets["discriminator"] = Discriminator(
+            config.size, config.d_width, reconstruction_size=config.reconstruction_size
+        ).to(device)
         for name, net in self.nets.items():
             self.optimizers[name] = torch.optim.Adam(net.parameters(), lr=config.lr, betas=(0.5, 0.999))
 
@@ -81,8 +83,13 @@ class FastGANRecipe(Recipe):
         loss_g.backward()
         self.optimizers["generator"].step()
         self._update_ema()
-        return {"loss_d": loss_d.item(), "loss_g": loss_g.item(), "d_real": real_logits.detach().mean().item(),
-                "d_fake": fake_logits.detach().mean().item(), "reconstruction": reconstruction.item()}  # fmt: skip
+        return {
+            "loss_d": loss_d.item(),
+            "loss_g": loss_g.item(),
+            "d_real": real_logits.detach().mean().item(),
+            "d_fake": fake_logits.detach().mean().item(),
+            "reconstruction": reconstruction.item(),
+        }
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -104,4 +111,8 @@ class FastGANRecipe(Recipe):
 
     def export_specs(self) -> dict[str, ExportSpec]:
         example = torch.randn(2, self.config.latent_size, device=self.device)
-        return {"generator": ExportSpec(self.ema.eval(), example, "sampler", self.config.size, latent_size=self.config.latent_size)}
+        return {
+            "generator": ExportSpec(
+                self.ema.eval(), example, "sampler", self.config.size, latent_size=self.config.latent_size
+            )
+        }

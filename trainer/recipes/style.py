@@ -29,7 +29,9 @@ CONTENT_LAYER = "block6"
 class StyleConfig:
     photos: str = option(help="Folder of content photos (recursive).")
     style_image: str = option(help="The painting whose style the network learns.")
-    feature_weights: str | None = option(DEFAULT_WEIGHTS, help="ImageNet MobileNetV2 state_dict for the losses; never downloaded.")
+    feature_weights: str | None = option(
+        DEFAULT_WEIGHTS, help="ImageNet MobileNetV2 state_dict for the losses; never downloaded."
+    )
     size: int = option(256, help="Training crop size (px).")
     style_size: int = option(256, help="Short side of the painting for its Gram matrices (sets the brush scale).")
     width: int = option(32, help="Channels of the first layer (x2, x4 deeper).")

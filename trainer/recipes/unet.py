@@ -38,38 +38,54 @@ class UNetConfig:
     photos: str = option(help="Folder of photos (recursive).")
     paintings: str = option(help="Folder of paintings (recursive); not paired with the photos.")
     encoder: str = option("mobilenet_v2", help="mobilenet_v2 (ImageNet weights) or resnet18.")
-    encoder_weights: str | None = option(DEFAULT_WEIGHTS, help="Encoder state_dict; '' trains the encoder from scratch.")
+    encoder_weights: str | None = option(
+        DEFAULT_WEIGHTS, help="Encoder state_dict; '' trains the encoder from scratch."
+    )
     size: int = option(256, help="Training crop size (px, a multiple of 32).")
     width: int = option(32, help="Decoder channels at full resolution.")
-    decoder_norm: str = option("pixel", help="pixel (per-pixel feature normalisation), or instance (the older "
-                               "models; it lets the decoder paint black blobs into bright photos).")
-    critic: str = option("patch", help="patch (PatchGAN, 70 px patches, one per --critic-scales) or features "
-                         "(projected discriminator on frozen MobileNetV2 features at three scales; experiments "
-                         "only: `evaluate` scores through the same network, so a model trained against it learns "
-                         "to fool the measure, e.g. eye-like stamps, and its score means nothing).")
+    decoder_norm: str = option(
+        "pixel",
+        help="pixel (per-pixel feature normalisation), or instance (the older "
+        "models; it lets the decoder paint black blobs into bright photos).",
+    )
+    critic: str = option(
+        "patch",
+        help="patch (PatchGAN, 70 px patches, one per --critic-scales) or features "
+        "(projected discriminator on frozen MobileNetV2 features at three scales; experiments "
+        "only: `evaluate` scores through the same network, so a model trained against it learns "
+        "to fool the measure, e.g. eye-like stamps, and its score means nothing).",
+    )
     critic_scales: int = option(1, help="--critic patch: PatchGANs on the image and its 2x, 4x ... downsampled copies.")
     critic_norm: str = option("instance", help="--critic patch: instance (pix2pix) or spectral (spectral norm).")
     d_width: int = option(64, help="Critic width: PatchGAN channels in its first layer, or each feature head's.")
     adversarial_weight: float = option(1.0, help="Weight of the LSGAN loss towards paintings.")
     photo_negative_weight: float = option(0.0, help="Weight of the photos shown to the critics as 'not a painting'.")
-    content: str = option("lowpass", help="lowpass (L1 of blurred images), perceptual (MobileNetV2 features) or nce "
-                          "(PatchNCE on the generator's own encoder features, as CUT).")
+    content: str = option(
+        "lowpass",
+        help="lowpass (L1 of blurred images), perceptual (MobileNetV2 features) or nce "
+        "(PatchNCE on the generator's own encoder features, as CUT).",
+    )
     content_weight: float = option(10.0, help="Weight of the content loss (keeps the sitter).")
     lowpass_factor: int = option(8, help="Average-pool factor of the lowpass content loss.")
     nce_depths: str = option("0,1,2,3", help="--content nce: encoder depths (0-4: strides 2, 4, 8, 16, 32).")
     nce_patches: int = option(256, help="--content nce: positions sampled per depth and image.")
     nce_temperature: float = option(0.07, help="--content nce: softmax temperature.")
-    feature_weights: str | None = option(DEFAULT_WEIGHTS, help="MobileNetV2 state_dict for --content perceptual "
-                                         "and --critic features.")
+    feature_weights: str | None = option(
+        DEFAULT_WEIGHTS, help="MobileNetV2 state_dict for --content perceptual and --critic features."
+    )
     identity_weight: float = option(5.0, help="Weight of L1(G(painting), painting).")
     chroma_weight: float = option(0.0, help="Weight of the Huber distance of the photo's and the result's U, V.")
     texture_weight: float = option(0.0, help="Weight of the grey texture critic (0: none).")
-    texture_source_size: int = option(384, help="Side at which the paintings' whole centred square is cached for "
-                                      "texture crops (paintings/train are up to 640 px: about their own scale).")
+    texture_source_size: int = option(
+        384,
+        help="Side at which the paintings' whole centred square is cached for "
+        "texture crops (paintings/train are up to 640 px: about their own scale).",
+    )
     texture_crop: int = option(64, help="Side of the random grey crops the texture critic judges.")
     lr: float = option(2e-4, help="Adam learning rate of G and D.")
     beta1: float = option(0.5, help="Adam beta1.")
     diffaugment: str = option("", help="DiffAugment policy for D's inputs, e.g. color,translation,cutout.")
+
 
 def low_pass(images: torch.Tensor, factor: int) -> torch.Tensor:
     return F.avg_pool2d(images, factor) if factor > 1 else images
@@ -80,7 +96,9 @@ def random_crops(images: torch.Tensor, size: int) -> torch.Tensor:
     height, width = images.shape[-2:]
     tops = torch.randint(0, height - size + 1, (len(images),)).tolist()
     lefts = torch.randint(0, width - size + 1, (len(images),)).tolist()
-    return torch.stack([image[:, top : top + size, left : left + size] for image, top, left in zip(images, tops, lefts)])
+    return torch.stack(
+        [image[:, top : top + size, left : left + size] for image, top, left in zip(images, tops, lefts)]
+    )
 
 
 class UNetRecipe(TranslatorRecipe):
@@ -92,8 +110,9 @@ class UNetRecipe(TranslatorRecipe):
     def __init__(self, config: UNetConfig, device: torch.device, training: bool = True):
         super().__init__(config, device, training)
         # At export the encoder weights come from the checkpoint, not the (maybe absent) ImageNet file.
-        self.nets["generator"] = UNet(config.encoder, config.encoder_weights if training else None, config.width,
-                                      decoder_norm=config.decoder_norm).to(device)
+        self.nets["generator"] = UNet(
+            config.encoder, config.encoder_weights if training else None, config.width, decoder_norm=config.decoder_norm
+        ).to(device)
         if not training:
             return
         self.nets["discriminator"] = self._critic().to(device)
@@ -117,9 +136,15 @@ class UNetRecipe(TranslatorRecipe):
             if config.critic_norm not in ("instance", "spectral"):
                 raise ValueError(f"--critic-norm must be instance or spectral, not {config.critic_norm!r}")
             options = {"width": config.d_width, "spectral": config.critic_norm == "spectral"}
-            return MultiScaleDiscriminator(config.critic_scales, **options) if config.critic_scales > 1 else PatchDiscriminator(**options)
+            return (
+                MultiScaleDiscriminator(config.critic_scales, **options)
+                if config.critic_scales > 1
+                else PatchDiscriminator(**options)
+            )
         if config.critic == "features":
-            return ProjectedDiscriminator(Path(config.feature_weights) if config.feature_weights else None, config.d_width)
+            return ProjectedDiscriminator(
+                Path(config.feature_weights) if config.feature_weights else None, config.d_width
+            )
         raise ValueError(f"--critic must be patch or features, not {config.critic!r}")
 
     def judge(self, images: torch.Tensor) -> list[torch.Tensor]:
@@ -158,7 +183,9 @@ class UNetRecipe(TranslatorRecipe):
         loss = sum(discriminator_loss("lsgan", r, f) for r, f in zip(real_logits, fake_logits)) / len(real_logits)
         if self.config.photo_negative_weight:
             photo_logits = judge(photos)
-            loss = loss + self.config.photo_negative_weight * sum(0.5 * (p**2).mean() for p in photo_logits) / len(photo_logits)
+            loss = loss + self.config.photo_negative_weight * sum(0.5 * (p**2).mean() for p in photo_logits) / len(
+                photo_logits
+            )
         self.optimizers[name].zero_grad(set_to_none=True)
         loss.backward()
         self.optimizers[name].step()
@@ -176,29 +203,45 @@ class UNetRecipe(TranslatorRecipe):
         critics = {"discriminator": (self.judge, paintings, "loss_d")}
         if config.texture_weight:
             critics["texture_critic"] = (self.judge_texture, batches["textures"], "loss_texture_d")
-        stats = {logged: self.critic_step(name, judge, real, painted, photos) for name, (judge, real, logged) in critics.items()}
+        stats = {
+            logged: self.critic_step(name, judge, real, painted, photos)
+            for name, (judge, real, logged) in critics.items()
+        }
 
         for name in critics:
             self.nets[name].requires_grad_(False)
         fake_logits = self.judge(painted)
         adversarial = sum(generator_loss("lsgan", fake) for fake in fake_logits) / len(fake_logits)
-        texture = (sum(generator_loss("lsgan", fake) for fake in self.judge_texture(painted))
-                   if config.texture_weight else torch.zeros((), device=self.device))  # fmt: skip
+        texture = (
+            sum(generator_loss("lsgan", fake) for fake in self.judge_texture(painted))
+            if config.texture_weight
+            else torch.zeros((), device=self.device)
+        )
         for name in critics:
             self.nets[name].requires_grad_(True)
         content = self.content_loss(photos, painted)
         zero = torch.zeros((), device=self.device)
         identity = F.l1_loss(generator(paintings), paintings) if config.identity_weight else zero
         chroma = chroma_loss(painted, photos) if config.chroma_weight else zero
-        loss_g = (config.adversarial_weight * adversarial + config.content_weight * content
-                  + config.identity_weight * identity + config.chroma_weight * chroma
-                  + config.texture_weight * texture)  # fmt: skip
+        loss_g = (
+            config.adversarial_weight * adversarial
+            + config.content_weight * content
+            + config.identity_weight * identity
+            + config.chroma_weight * chroma
+            + config.texture_weight * texture
+        )
         generator_side = ["generator", "nce_heads"] if config.content == "nce" else ["generator"]
         for name in generator_side:
             self.optimizers[name].zero_grad(set_to_none=True)
         loss_g.backward()
         for name in generator_side:
             self.optimizers[name].step()
-        losses = {"loss_g": loss_g, "adversarial": adversarial, "texture": texture, "content": content,
-                  "identity": identity, "chroma": chroma}
+        losses = {
+            "loss_g": loss_g,
+            "adversarial": adversarial,
+            "texture": texture,
+            "content": content,
+            "identity": identity,
+            "chroma": chroma,
+        }
         return {**stats, **{name: value.item() for name, value in losses.items()}}

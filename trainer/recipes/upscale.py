@@ -81,7 +81,9 @@ def random_crops(images: torch.Tensor, size: int) -> torch.Tensor:
     height, width = images.shape[-2:]
     tops = torch.randint(0, height - size + 1, (len(images),)).tolist()
     lefts = torch.randint(0, width - size + 1, (len(images),)).tolist()
-    return torch.stack([image[:, top : top + size, left : left + size] for image, top, left in zip(images, tops, lefts)])
+    return torch.stack(
+        [image[:, top : top + size, left : left + size] for image, top, left in zip(images, tops, lefts)]
+    )
 
 
 class UpscaleRecipe(Recipe):
@@ -123,8 +125,12 @@ class UpscaleRecipe(Recipe):
         loss.backward()
         self.optimizers["upscaler"].step()
         bilinear = F.interpolate(inputs, scale_factor=self.config.factor, mode="bilinear", align_corners=False)
-        return {"loss": loss.item(), "l1": l1.item(), "perceptual": perceptual.item(),
-                "l1_bilinear": F.l1_loss(bilinear, targets).item()}  # fmt: skip
+        return {
+            "loss": loss.item(),
+            "l1": l1.item(),
+            "perceptual": perceptual.item(),
+            "l1_bilinear": F.l1_loss(bilinear, targets).item(),
+        }
 
     def preview(self, fixed: dict[str, torch.Tensor], seed: int = 0) -> torch.Tensor:
         """Targets, the bilinear enlargement of their degraded copies, and the upscaler's."""
@@ -141,5 +147,8 @@ class UpscaleRecipe(Recipe):
     def export_specs(self) -> dict[str, ExportSpec]:
         side = 2 * self.config.size // self.config.factor
         example = torch.rand(1, 3, side, side + 8, device=self.device) * 2 - 1
-        return {"upscaler": ExportSpec(self.unwrapped("upscaler"), example, "upscaler", self.config.size,
-                                       factor=self.config.factor)}  # fmt: skip
+        return {
+            "upscaler": ExportSpec(
+                self.unwrapped("upscaler"), example, "upscaler", self.config.size, factor=self.config.factor
+            )
+        }

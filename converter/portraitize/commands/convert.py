@@ -68,14 +68,16 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     )
     sources = ModelSources(
         translator_path,
-        upscaler=None if request.keep_model_size or request.full_res else resolve_optional(request.upscaler, "upscaler"),
+        upscaler=None
+        if request.keep_model_size or request.full_res
+        else resolve_optional(request.upscaler, "upscaler"),
         face_detector=resolve_optional(None, "face_detector") if paint.wants_faces else None,
-    )  # fmt: skip
+    )
     models = ModelSet(
         translator,
         upscaler=load_from(sources.upscaler, device, request.threads, "upscaler") if sources.upscaler else None,
         faces=load_face_finder(sources.face_detector, request.threads) if sources.face_detector else None,
-    )  # fmt: skip
+    )
     if request.frame == "portrait" and models.faces is None:
         raise ModelError(f"--frame portrait needs the face detector ({FACE_DETECTOR}.onnx), which is not installed")
     settings = ConvertSettings(
@@ -86,13 +88,16 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         f"model [bold]{escape(translator.info.name)}[/] ({escape(str(translator.path))}) on [bold]{where}[/], {_scale_line(paint, models)}"
     )
     if plan.existing:
-        console.print(f"skipping {len(plan.existing)} photos already converted in {request.dst} (--overwrite redoes them)")
+        console.print(
+            f"skipping {len(plan.existing)} photos already converted in {request.dst} (--overwrite redoes them)"
+        )
 
     report = Report(skipped=plan.existing, failed=list(plan.unreadable))
     if on_ray:
         jobs = {str(job.source): job for job in plan.todo}
-        results = run_on_ray(plan.todo, sources.as_bytes(), request.device, settings, request.src,
-                             request.dst, request.ray)  # fmt: skip
+        results = run_on_ray(
+            plan.todo, sources.as_bytes(), request.device, settings, request.src, request.dst, request.ray
+        )
         for source, error, notes in results:
             report.record(jobs[source], Outcome(error or None, tuple(notes)))
     else:

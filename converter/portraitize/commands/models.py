@@ -34,8 +34,12 @@ def show_models(console: Console, messages: Console) -> None:
         details = Table.grid(padding=(0, 1))
         details.add_column(style="dim", no_wrap=True)
         details.add_column(overflow="fold")
-        for label, text in (("about", info.description), ("trained", info.training_summary),
-                            ("quality", info.quality), ("data", info.data_licence)):  # fmt: skip
+        for label, text in (
+            ("about", info.description),
+            ("trained", info.training_summary),
+            ("quality", info.quality),
+            ("data", info.data_licence),
+        ):
             if text:
                 details.add_row(f"  {label}", escape(text))
         console.print(details, "")

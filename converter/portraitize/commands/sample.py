@@ -42,9 +42,13 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     with image_progress(console) as progress:
         task = progress.add_task("painting", total=request.count)
         images = paint_samples(
-            model, request.count, request.seed, request.truncation, request.batch_size,
+            model,
+            request.count,
+            request.seed,
+            request.truncation,
+            request.batch_size,
             on_batch=lambda done: progress.advance(task, done),
-        )  # fmt: skip
+        )
     written = kept = 0
     path = request.out
     try:
