@@ -90,3 +90,17 @@ def write_image(path: Path, width: int = 40, height: int = 30, mode: str = "RGB"
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path, **save_options)
     return path
+
+
+@pytest.fixture(scope="session")
+def image_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("images")
+    for index in range(10):
+        Image.fromarray(gradient_image(40, 36, seed=index)).save(folder / f"img{index}.png")
+    (folder / "broken.jpg").write_text("not an image")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def style_image(tmp_path_factory):
+    return write_image(tmp_path_factory.mktemp("style") / "painting.png", 48, 40)

@@ -11,7 +11,7 @@ import pytest
 import torch
 from conftest import EXAMPLES
 from PIL import Image
-from test_trainer import image_folder, run_loop, style_image, tiny_configs  # noqa: F401  (fixtures)
+from tiny_trainers import run_loop, tiny_configs
 from typer.testing import CliRunner
 
 import trainer.export
@@ -33,7 +33,7 @@ PARTS = [
 
 
 @pytest.fixture(scope="module")
-def checkpoints(image_folder, style_image, tmp_path_factory):  # noqa: F811
+def checkpoints(image_folder, style_image, tmp_path_factory):
     runs = {}
     for name, config in tiny_configs(image_folder, style_image).items():
         runs[name] = tmp_path_factory.mktemp(name)
@@ -85,7 +85,7 @@ def test_parity_failure_leaves_no_file(checkpoints, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_trainer_cli_trains_resumes_exports_and_previews(image_folder, style_image, tmp_path):  # noqa: F811
+def test_trainer_cli_trains_resumes_exports_and_previews(image_folder, style_image, tmp_path):
     runner = CliRunner()
     common = [
         "train",

@@ -8,123 +8,17 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import gradient_image, need_shared, random_mobilenet_weights, write_image
+from conftest import gradient_image, need_shared
 from PIL import Image
+from tiny_trainers import MOBILENET, RECIPE_CLASSES, run_loop, tiny_configs
 
 from trainer.checkpoint import load_checkpoint, training_summary
 from trainer.data import BatchStream, FaceBox, ImageFolder, square_crop
 from trainer.loop import LoopConfig, Trainer, TrainingDiverged
-from trainer.recipes.cyclegan import CycleGANConfig, CycleGANRecipe
-from trainer.recipes.dcgan import DCGANConfig, DCGANRecipe
-from trainer.recipes.fastgan import FastGANConfig, FastGANRecipe
-from trainer.recipes.style import StyleConfig, StyleRecipe
-from trainer.recipes.unet import UNetConfig, UNetRecipe
-from trainer.recipes.upscale import UpscaleConfig, UpscaleRecipe
-from trainer.recipes.vae import VAEConfig, VAERecipe
+from trainer.recipes.dcgan import DCGANRecipe
+from trainer.recipes.unet import UNetRecipe
+from trainer.recipes.vae import VAERecipe
 
-MOBILENET = random_mobilenet_weights()
-
-
-@pytest.fixture(scope="module")
-def image_folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("images")
-    for index in range(10):
-        Image.fromarray(gradient_image(40, 36, seed=index)).save(folder / f"img{index}.png")
-    (folder / "broken.jpg").write_text("not an image")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def style_image(tmp_path_factory):
-    return write_image(tmp_path_factory.mktemp("style") / "painting.png", 48, 40)
-
-
-def tiny_configs(image_folder, style_image):
-    return {
-        "style": StyleConfig(
-            photos=str(image_folder),
-            style_image=str(style_image),
-            feature_weights=str(MOBILENET),
-            size=32,
-            style_size=32,
-            width=4,
-            residual_blocks=1,
-        ),
-        "dcgan": DCGANConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
-        "fastgan": FastGANConfig(
-            images=str(image_folder),
-            size=32,
-            latent_size=8,
-            width=16,
-            d_width=4,
-            reconstruction_size=16,
-            ema_decay=0.5,
-            lr=1e-3,
-        ),
-        "vae": VAEConfig(images=str(image_folder), size=16, latent_size=8, width=8, max_channels=16),
-        "unet": UNetConfig(
-            photos=str(image_folder),
-            paintings=str(image_folder),
-            encoder_weights=str(MOBILENET),
-            size=32,
-            width=4,
-            d_width=4,
-        ),
-        # The shipped translator's recipe: PatchNCE content, multi-scale spectral critics, photos as negatives,
-        # chroma, and the grey texture critic on the paintings' own scale. From a random-weight encoder, whose
-        # patches start alike, PatchNCE needs a larger step to move within a dozen steps.
-        "unet-cut": UNetConfig(
-            photos=str(image_folder),
-            paintings=str(image_folder),
-            encoder_weights=str(MOBILENET),
-            size=64,
-            width=4,
-            d_width=4,
-            content="nce",
-            content_weight=1,
-            nce_patches=16,
-            critic_scales=2,
-            critic_norm="spectral",
-            photo_negative_weight=1,
-            chroma_weight=2,
-            identity_weight=0,
-            texture_weight=1,
-            texture_source_size=72,
-            texture_crop=32,
-            lr=1e-3,
-        ),
-        "upscale": UpscaleConfig(
-            paintings=str(image_folder),
-            factor=2,
-            size=16,
-            source_size=32,
-            width=8,
-            blocks=1,
-            feature_weights=str(MOBILENET),
-            lr=3e-3,
-        ),
-        "cyclegan": CycleGANConfig(
-            photos=str(image_folder),
-            paintings=str(image_folder),
-            size=32,
-            width=4,
-            residual_blocks=1,
-            d_width=4,
-            pool_size=3,
-        ),
-    }
-
-
-RECIPE_CLASSES = {
-    "style": StyleRecipe,
-    "dcgan": DCGANRecipe,
-    "fastgan": FastGANRecipe,
-    "vae": VAERecipe,
-    "unet": UNetRecipe,
-    "unet-cut": UNetRecipe,
-    "upscale": UpscaleRecipe,
-    "cyclegan": CycleGANRecipe,
-}
 WATCHED_LOSS = {
     "style": "loss",
     "dcgan": "loss_d",
@@ -149,15 +43,6 @@ def test_loss_decreases_on_a_fixed_batch(name, image_folder, style_image):
     batches = dict.fromkeys(recipe.data_roles(), batch)
     losses = [recipe.train_step(batches, step)[WATCHED_LOSS[name]] for step in range(12)]
     assert sum(losses[-3:]) / 3 < 0.9 * sum(losses[:3]) / 3, losses
-
-
-def run_loop(name, config, out, steps, resume=False, **loop_options):
-    loop = LoopConfig(
-        out=str(out), steps=steps, batch_size=4, sample_every=2, checkpoint_every=100, log_every=1, **loop_options
-    )
-    trainer = Trainer(RECIPE_CLASSES[name].name, config, loop, resume=resume)
-    trainer.run()
-    return trainer
 
 
 @pytest.mark.parametrize("name", RECIPES)
