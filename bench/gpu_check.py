@@ -44,9 +44,19 @@ TRAIN_RUNS = {  # split into arguments before {images} and {painting} are filled
     "cyclegan": "cyclegan --photos {images} --paintings {images} --size 64 --residual-blocks 2",
     "dcgan": "dcgan --images {images} --size 64 --diffaugment color,translation",
     "dcgan (projected critic)": "dcgan --images {images} --size 64 --critic features --loss hinge",
+    "fastgan": "fastgan --images {images} --size 64 --width 64",
     "vae": "vae --images {images} --size 64",
+    "upscale": "upscale --paintings {images} --factor 4 --size 48 --source-size 96",
 }
-EXPORTS = ["style", "unet", "cyclegan", "dcgan", "vae"]  # one per family: the runs above that export a model
+EXPORTS = [
+    "style",
+    "unet",
+    "cyclegan",
+    "dcgan",
+    "fastgan",
+    "vae",
+    "upscale",
+]  # one per family: the runs above that export a model
 
 
 class Failed(Exception):
