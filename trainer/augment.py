@@ -64,3 +64,13 @@ def diff_augment(x: torch.Tensor, policy: str) -> torch.Tensor:
         for function in POLICIES[name]:
             x = function(x)
     return x
+
+
+def random_crops(images: torch.Tensor, size: int) -> torch.Tensor:
+    """One random `size` x `size` crop per image (the loop's RNG state makes it repeat on --resume)."""
+    height, width = images.shape[-2:]
+    tops = torch.randint(0, height - size + 1, (len(images),)).tolist()
+    lefts = torch.randint(0, width - size + 1, (len(images),)).tolist()
+    return torch.stack(
+        [image[:, top : top + size, left : left + size] for image, top, left in zip(images, tops, lefts)]
+    )

@@ -22,6 +22,13 @@ app = typer.Typer(help="Train, export and preview portraitize models.", no_args_
 train_app = typer.Typer(help="Train a model with one of the recipes.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 
+
+def fail(error: Exception) -> None:
+    """An expected error as one red line, exit code 2."""
+    typer.secho(f"error: {error}", fg="red", err=True)
+    raise typer.Exit(2) from None
+
+
 # Settings that do not change what the next step computes: a run folder may be copied or moved (out), and the
 # weights a run started from (init_from) are in its checkpoint by now.
 RESUMABLE_CHANGES = {
@@ -107,8 +114,7 @@ def _train(recipe_name: str, config, loop, resume: bool) -> None:
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except (TrainingDiverged, FileExistsError, FileNotFoundError, ValueError) as error:
-        typer.secho(f"error: {error}", fg="red", err=True)
-        raise typer.Exit(2) from None
+        fail(error)
 
 
 def _check_resume_matches(recipe_name: str, config, loop) -> None:
@@ -195,8 +201,7 @@ def export(
             face_size=face_size,
         )
     except (ExportError, FileNotFoundError, KeyError) as error:
-        typer.secho(f"error: {error}", fg="red", err=True)
-        raise typer.Exit(2) from None
+        fail(error)
 
 
 @app.command("export-face-detector")
@@ -216,8 +221,7 @@ def export_face_detector(
     try:
         worst = export(weights, out, chosen, tolerance)
     except (ExportError, FileNotFoundError) as error:
-        typer.secho(f"error: {error}", fg="red", err=True)
-        raise typer.Exit(2) from None
+        fail(error)
     typer.echo(f"wrote {out}: the same faces as torch on {len(chosen)} photos (boxes within {worst:.2g} px)")
 
 
@@ -304,8 +308,7 @@ def evaluate(
             upscaler=upscaler,
         )
     except (FileNotFoundError, ValueError) as error:
-        typer.secho(f"error: {error}", fg="red", err=True)
-        raise typer.Exit(2) from None
+        fail(error)
     if not rows:
         raise typer.BadParameter("nothing to score: give --images or --floor, or --model (a translator with --photos)")
     table = scores_table(
@@ -343,8 +346,7 @@ def evaluate_upscaler(
     try:
         scores = run(model, paintings, FeatureNetwork(features), size)
     except (FileNotFoundError, ValueError) as error:
-        typer.secho(f"error: {error}", fg="red", err=True)
-        raise typer.Exit(2) from None
+        fail(error)
     typer.echo(
         f"{scores.images} paintings, x{scores.factor}: PSNR {scores.psnr_model:.2f} dB (bicubic {scores.psnr_bicubic:.2f}), "
         f"feature distance {scores.feature_distance_model:.4f} (bicubic {scores.feature_distance_bicubic:.4f})"
@@ -379,8 +381,7 @@ def plot(
     try:
         plot_runs(runs, out, smoothing)
     except PlotError as error:
-        typer.secho(f"error: {error}", fg="red", err=True)
-        raise typer.Exit(2) from None
+        fail(error)
     typer.echo(f"wrote {out}")
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ..augment import diff_augment
+from ..augment import diff_augment, random_crops
 from ..data import DataRole
 from ..losses import chroma_loss, discriminator_loss, generator_loss, to_grey
 from ..models.encoders import ENCODERS
@@ -89,16 +89,6 @@ class UNetConfig:
 
 def low_pass(images: torch.Tensor, factor: int) -> torch.Tensor:
     return F.avg_pool2d(images, factor) if factor > 1 else images
-
-
-def random_crops(images: torch.Tensor, size: int) -> torch.Tensor:
-    """One random `size` x `size` crop per image (the loop's RNG state makes it repeat on --resume)."""
-    height, width = images.shape[-2:]
-    tops = torch.randint(0, height - size + 1, (len(images),)).tolist()
-    lefts = torch.randint(0, width - size + 1, (len(images),)).tolist()
-    return torch.stack(
-        [image[:, top : top + size, left : left + size] for image, top, left in zip(images, tops, lefts)]
-    )
 
 
 class UNetRecipe(TranslatorRecipe):

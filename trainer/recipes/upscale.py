@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from ..augment import random_crops
 from ..data import DataRole
 from ..models.mobilenet_v2 import DEFAULT_WEIGHTS, FeatureNetwork
 from ..models.upscaler import Upscaler
@@ -75,15 +76,6 @@ def degrade(targets: torch.Tensor, factor: int, blur: float, jpeg_quality: int) 
     small = gaussian_blur(small, torch.rand(len(small), device=small.device) * blur)
     qualities = torch.randint(jpeg_quality, 101, (len(small),)).tolist()
     return jpeg(small, qualities)
-
-
-def random_crops(images: torch.Tensor, size: int) -> torch.Tensor:
-    height, width = images.shape[-2:]
-    tops = torch.randint(0, height - size + 1, (len(images),)).tolist()
-    lefts = torch.randint(0, width - size + 1, (len(images),)).tolist()
-    return torch.stack(
-        [image[:, top : top + size, left : left + size] for image, top, left in zip(images, tops, lefts)]
-    )
 
 
 class UpscaleRecipe(Recipe):
