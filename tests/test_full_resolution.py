@@ -130,6 +130,13 @@ def test_convert_paints_at_the_face_scale_and_upscales_to_the_photos_size(
     assert len(painted) == 1 and 160 <= max(painted[0][2:]) <= 210  # her ~220 px face brought to 40 px
     assert any(kind == "upscaler" and shape[2] > 32 for kind, shape in shapes)
     assert Image.open(tmp_path / "out" / "astronaut.png").size == (1024, 1024)
+    # EXIF travels through the chain: a JPEG's camera tags reach the enlarged painting
+    exif = Image.Exif()
+    exif[0x013B] = "Photo: NASA"  # Artist
+    Image.open(photo).convert("RGB").save(tmp_path / "src" / "tagged.jpg", exif=exif)
+    assert cli("convert", tmp_path / "src" / "tagged.jpg", tmp_path / "tagged", "-m", face_translator).exit_code == 0
+    with Image.open(tmp_path / "tagged" / "tagged.jpg") as painted:
+        assert painted.size == (1024, 1024) and painted.getexif().get(0x013B) == "Photo: NASA"
     # --scale long-side: today's rule, the model's native size
     shapes.clear()
     assert (
