@@ -26,10 +26,13 @@ def show_models(console: Console, messages: Console) -> None:
             console.print(f"[bold]{escape(entry.name)}[/]  [red]invalid[/] ({size}): {escape(entry.problem)}\n")
             continue
         info = entry.info
-        if info.kind == "sampler":
-            shape = f"latent {info.latent_size} -> {info.native_size}x{info.native_size}"
-        else:
-            shape = f"long side {info.native_size} (multiple of {info.size_multiple})"
+        shape = {
+            "sampler": f"latent {info.latent_size} -> {info.native_size}x{info.native_size}",
+            "upscaler": f"x{info.factor} (used by convert --upscaler)",
+            "face_detector": "finds faces for convert's --scale auto and --frame portrait",
+        }.get(info.kind, f"long side {info.native_size} (multiple of {info.size_multiple})")
+        if info.kind == "translator" and info.face_size:
+            shape += f", faces painted at {info.face_size} px"
         console.print(f"[bold]{escape(entry.name)}[/]  {info.kind} ({escape(info.family)}), {shape}, {size}")
         details = Table.grid(padding=(0, 1))
         details.add_column(style="dim", no_wrap=True)
