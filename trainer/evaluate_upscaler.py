@@ -66,13 +66,13 @@ def evaluate_upscaler(
             "bicubic": np.asarray(Image.fromarray(small).resize((size, size), Image.Resampling.BICUBIC)),
         }
         with torch.no_grad():
-            wanted = features(torch.from_numpy(target).permute(2, 0, 1)[None].float() / 127.5 - 1, ("block6",))[
+            wanted = features(torch.from_numpy(target.copy()).permute(2, 0, 1)[None].float() / 127.5 - 1, ("block6",))[
                 "block6"
             ]
             for name, result in candidates.items():
-                found = features(torch.from_numpy(result).permute(2, 0, 1)[None].float() / 127.5 - 1, ("block6",))[
-                    "block6"
-                ]
+                found = features(
+                    torch.from_numpy(result.copy()).permute(2, 0, 1)[None].float() / 127.5 - 1, ("block6",)
+                )["block6"]
                 results[name][0].append(psnr(result, target))
                 results[name][1].append(float((found - wanted).abs().mean()))
     return UpscalerScores(
