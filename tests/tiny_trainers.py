@@ -64,6 +64,7 @@ def tiny_configs(image_folder, style_image):
             critic_norm="spectral",
             photo_negative_weight=1,
             chroma_weight=2,
+            light_weight=1,
             identity_weight=0,
             texture_weight=1,
             texture_source_size=72,

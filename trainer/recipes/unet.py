@@ -3,7 +3,7 @@
 Photos and paintings are not paired, so there is no L1 to a target. The generator instead minimises:
 adversarial (LSGAN, towards paintings) + content (keeps the sitter: PatchNCE on the generator's own encoder
 features as in CUT, L1 between low-passed photo and result, or a perceptual distance) + chroma (hues stay the
-photo's) + identity (a painting should pass through unchanged) + texture (a grey-image critic on small crops
+photo's) + light (the blurred luminance stays the photo's, so faces stay lit) + identity (a painting should pass through unchanged) + texture (a grey-image critic on small crops
 of paintings at their own scale, so that brushwork is judged where it is visible).
 
 The critic is pix2pix's PatchGAN, several of them at halved scales (--critic-scales), or a projected
@@ -75,6 +75,11 @@ class UNetConfig:
     )
     identity_weight: float = option(5.0, help="Weight of L1(G(painting), painting).")
     chroma_weight: float = option(0.0, help="Weight of the Huber distance of the photo's and the result's U, V.")
+    light_weight: float = option(
+        0.0,
+        help="Weight of the L1 distance of the photo's and the result's luminance, "
+        "both blurred (8x average pool): keeps faces lit while shading and texture change.",
+    )
     texture_weight: float = option(0.0, help="Weight of the grey texture critic (0: none).")
     texture_source_size: int = option(
         384,
@@ -213,11 +218,13 @@ class UNetRecipe(TranslatorRecipe):
         zero = torch.zeros((), device=self.device)
         identity = F.l1_loss(generator(paintings), paintings) if config.identity_weight else zero
         chroma = chroma_loss(painted, photos) if config.chroma_weight else zero
+        light = F.l1_loss(low_pass(to_grey(painted), 8), low_pass(to_grey(photos), 8)) if config.light_weight else zero
         loss_g = (
             config.adversarial_weight * adversarial
             + config.content_weight * content
             + config.identity_weight * identity
             + config.chroma_weight * chroma
+            + config.light_weight * light
             + config.texture_weight * texture
         )
         generator_side = ["generator", "nce_heads"] if config.content == "nce" else ["generator"]
@@ -233,5 +240,6 @@ class UNetRecipe(TranslatorRecipe):
             "content": content,
             "identity": identity,
             "chroma": chroma,
+            "light": light,
         }
         return {**stats, **{name: value.item() for name, value in losses.items()}}
