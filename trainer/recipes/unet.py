@@ -3,8 +3,9 @@
 Photos and paintings are not paired, so there is no L1 to a target. The generator instead minimises:
 adversarial (LSGAN, towards paintings) + content (keeps the sitter: PatchNCE on the generator's own encoder
 features as in CUT, L1 between low-passed photo and result, or a perceptual distance) + chroma (hues stay the
-photo's) + light (the blurred luminance stays the photo's, so faces stay lit) + identity (a painting should pass through unchanged) + texture (a grey-image critic on small crops
-of paintings at their own scale, so that brushwork is judged where it is visible).
+photo's) + light (the blurred luminance stays the photo's, so faces stay lit) + identity (a painting should
+pass through unchanged) + texture (a grey-image critic on small crops of paintings at their own scale, so that
+brushwork is judged where it is visible).
 
 The critic is pix2pix's PatchGAN, several of them at halved scales (--critic-scales), or a projected
 discriminator on frozen ImageNet features (--critic features). The photos themselves can be shown to the
