@@ -69,9 +69,11 @@ def rgb_to_yuv(images: torch.Tensor) -> torch.Tensor:
 
 
 def chroma_loss(painted: torch.Tensor, photos: torch.Tensor) -> torch.Tensor:
-    """Huber distance of the U and V channels (AnimeGAN's colour loss without its Y term): holds hues to the
-    photo's, against colour drift and red patches, while leaving brightness and texture free to change."""
-    return F.smooth_l1_loss(rgb_to_yuv(painted)[:, 1:], rgb_to_yuv(photos)[:, 1:])
+    """L1 distance of the U and V channels (AnimeGAN's colour loss without its Y term): holds hues to the photo's,
+    against colour drift, red patches and coloured speckle, while leaving brightness and texture free to change.
+    L1, not AnimeGAN's Huber: chroma differences are small (|U|, |V| < 0.9), where a Huber loss is quadratic and
+    its gradient vanishes (a run with Huber painted multicoloured speckle into greyscale photos)."""
+    return F.l1_loss(rgb_to_yuv(painted)[:, 1:], rgb_to_yuv(photos)[:, 1:])
 
 
 def to_grey(images: torch.Tensor) -> torch.Tensor:

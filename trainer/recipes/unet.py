@@ -75,7 +75,7 @@ class UNetConfig:
         DEFAULT_WEIGHTS, help="MobileNetV2 state_dict for --content perceptual and --critic features."
     )
     identity_weight: float = option(5.0, help="Weight of L1(G(painting), painting).")
-    chroma_weight: float = option(0.0, help="Weight of the Huber distance of the photo's and the result's U, V.")
+    chroma_weight: float = option(0.0, help="Weight of the L1 distance of the photo's and the result's U, V.")
     light_weight: float = option(
         0.0,
         help="Weight of the L1 distance of the photo's and the result's luminance, "
