@@ -33,8 +33,8 @@ def test_patch_nce_prefers_the_patch_at_the_same_place():
 def test_chroma_ignores_brightness_but_not_hue():
     torch.manual_seed(0)
     photo = torch.rand(2, 3, 8, 8) * 1.2 - 0.6
-    assert chroma_loss(photo + 0.3, photo) < 1e-6  # the same hues, lighter: free to change
-    assert chroma_loss(photo[:, [2, 1, 0]], photo) > 1e-3  # red and blue swapped
+    assert chroma_loss(photo + 0.3, photo) < 1e-4  # the same hues, lighter: free to change
+    assert chroma_loss(photo[:, [2, 1, 0]], photo) > 1e-2  # red and blue swapped
     assert to_grey(photo).shape == (2, 1, 8, 8)
 
 
