@@ -52,6 +52,9 @@ def test_chain_upscales_while_more_than_2x_is_left_then_resizes(upscaler, monkey
     assert out.shape == (344, 430, 3) and out.dtype == np.uint8
     assert [shape[2:] for shape in calls] == [(40, 50), (80, 100), (160, 200)]
     calls.clear()
+    assert enlarge(rgb, (430, 344), upscaler, max_input_pixels=8000).shape == (344, 430, 3)  # above it: resized
+    assert [shape[2:] for shape in calls] == [(40, 50), (80, 100)]
+    calls.clear()
     assert enlarge(rgb, (90, 72), upscaler).shape == (72, 90, 3) and not calls  # under 2x: resized only
     assert enlarge(rgb, (90, 72), None).shape == (72, 90, 3)
     assert enlarge(gradient_image(400, 3), (4000, 30), upscaler).shape == (30, 4000, 3)  # a thin strip: resized

@@ -1,5 +1,7 @@
 """From the painting's size to the photo's: a painting upscaler (`--upscaler`) applied while more than 2x is
-left, then one plain resize (at most 2x up, or down to an exact size).
+left, then one plain resize (down to the exact size, or up by at most 2x, or more where the upscaler would have
+to run on a painting above MAX_INPUT_PIXELS: its cost grows with its input, and a second x4 pass on a
+12-megapixel photo's painting took about a minute on two CPU cores).
 
 A learned upscaler paints detail (strokes, canvas) where a resize only blurs. It runs in tiles with a margin
 wider than its receptive field, so tiles join exactly and memory stays bounded on large photos.
@@ -15,11 +17,14 @@ from .session import ModelSession
 
 TILE = 256  # input pixels per tile side
 MARGIN = 16  # > the upscaler's receptive radius (14 px for the bundled one), so tiles join without seams
+MAX_INPUT_PIXELS = 1_000_000
 
 
-def enlarge(rgb: np.ndarray, size: tuple[int, int], upscaler: ModelSession | None) -> np.ndarray:
+def enlarge(
+    rgb: np.ndarray, size: tuple[int, int], upscaler: ModelSession | None, max_input_pixels: int = MAX_INPUT_PIXELS
+) -> np.ndarray:
     """uint8 RGB -> uint8 RGB of (width, height) `size`."""
-    while upscaler is not None and _fits(rgb, size):
+    while upscaler is not None and _fits(rgb, size) and rgb.shape[0] * rgb.shape[1] <= max_input_pixels:
         rgb = upscale(rgb, upscaler)
     if (rgb.shape[1], rgb.shape[0]) != size:
         rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
