@@ -200,8 +200,8 @@ def translate_with_converter(
     results = []
     for rgb in images:
         photo = Photo(rgb=rgb, alpha=None, icc_profile=None, exif=None)
-        found = models.faces.faces(rgb) if models.faces is not None and settings.wants_faces else []
-        painted = paint_batch(engine, [model_input(photo, settings, found[0] if found else None)])[0]
+        face = models.faces.main_face(rgb) if models.faces is not None and settings.wants_faces else None
+        painted = paint_batch(engine, [model_input(photo, settings, face)])[0]
         results.append(finish(photo, painted, settings, models.upscaler))
     return results
 

@@ -15,7 +15,6 @@ from PIL import Image
 from .faces import Face, FaceCascade
 
 DETECT_SIDE = 640  # long side of the copy the detector sees: faces from ~3% of the photo's long side
-SCALES = ("auto", "long-side")
 SMALLEST_PAINTING = 64  # long side: below it a portrait is a thumbnail whatever the face says
 
 
@@ -44,6 +43,11 @@ class FaceFinder:
             Face(face.x1 / shrink, face.y1 / shrink, face.x2 / shrink, face.y2 / shrink, face.probability)
             for face in self.cascade.faces(small)
         ]
+
+    def main_face(self, rgb: np.ndarray) -> Face | None:
+        """The largest face, the one that sets the painting's scale and frame."""
+        faces = self.faces(rgb)
+        return faces[0] if faces else None
 
 
 def painting_size(size: tuple[int, int], face: Face | None, face_size: int, max_size: int) -> tuple[int, int]:

@@ -39,16 +39,13 @@ class ModelSources:
 
         return ModelSources(read(self.translator), read(self.upscaler), read(self.face_detector))
 
-    def load(self, device: str, threads: int = 0) -> ModelSet:
+    def load(self, device: str, threads: int = 0, translator: ModelSession | None = None) -> ModelSet:
+        """Every model on `device`; `translator`: the translator already loaded from these sources."""
         return ModelSet(
-            translator=load_from(self.translator, device, threads, "translator"),
-            upscaler=load_from(self.upscaler, device, threads, "upscaler") if self.upscaler is not None else None,
-            faces=load_face_finder(self.face_detector, threads) if self.face_detector is not None else None,
+            translator=translator or sessions.load_model(self.translator, device, threads, "translator"),
+            upscaler=sessions.load_model(self.upscaler, device, threads, "upscaler") if self.upscaler else None,
+            faces=load_face_finder(self.face_detector, threads) if self.face_detector else None,
         )
-
-
-def load_from(source: Source, device: str, threads: int, kind: str) -> ModelSession:
-    return sessions.load_model(source, device, threads, kind)
 
 
 def load_face_finder(source: Source, threads: int = 0) -> FaceFinder:

@@ -135,8 +135,7 @@ def _read(item: _Item, files: Files, settings: ConvertSettings, models: ModelSet
         with files.open(item.job.source) as handle:
             item.photo = load_photo(handle, settings.max_pixels)
         if models.faces is not None and settings.paint.wants_faces:
-            faces = models.faces.faces(item.photo.rgb)
-            item.face = faces[0] if faces else None
+            item.face = models.faces.main_face(item.photo.rgb)
         item.model_rgb = model_input(item.photo, settings.paint, item.face)
         if settings.paint.strength >= 1 and not needs_tiles(item.photo, settings.paint):
             item.photo.rgb = None  # nothing will blend with it: only the model-sized copy stays in flight

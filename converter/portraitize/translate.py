@@ -1,6 +1,6 @@
 """Running a translator on photos: resize to the model's size, batch, tile huge images, restore the size.
 
-Every model (the local pipeline, a cluster) calls these functions, so a photo is painted the same way
+Every engine (the local pipeline, a cluster) calls these functions, so a photo is painted the same way
 everywhere.
 """
 

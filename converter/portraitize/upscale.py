@@ -1,7 +1,7 @@
 """From the painting's size to the photo's: a painting upscaler (`--upscaler`) applied while more than 2x is
 left, then one plain resize (down to the exact size, or up by at most 2x, or more where the upscaler would have
-to run on a painting above MAX_INPUT_PIXELS: its cost grows with its input, and a second x4 pass on a
-12-megapixel photo's painting took about a minute on two CPU cores).
+to run on a painting above MAX_INPUT_PIXELS: its cost grows with its input; a second x4 pass on a 12-megapixel
+photo's 2.5-megapixel painting would be ~0.3 T multiply-adds, an estimate of tens of seconds on two CPU cores).
 
 A learned upscaler paints detail (strokes, canvas) where a resize only blurs. It runs in tiles with a margin
 wider than its receptive field, so tiles join exactly and memory stays bounded on large photos.

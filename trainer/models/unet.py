@@ -68,9 +68,10 @@ class UNet(nn.Module):
                     module.eval()
         return self
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
+    def forward(self, images: torch.Tensor, with_features: bool = False):
+        """The painted images; with `with_features`, also the encoder's maps at strides 2..32 (PatchNCE's keys)."""
         features = self.encoder(images)
         x = features[4]
         for block, skip in zip(self.decoder, [*features[3::-1], None]):
             x = block(x, skip)
-        return self.head(x)
+        return (self.head(x), features) if with_features else self.head(x)

@@ -154,12 +154,14 @@ class UNetRecipe(TranslatorRecipe):
             roles["textures"] = DataRole(self.config.paintings, size=self.config.texture_source_size, face_framed=False)
         return roles
 
-    def content_loss(self, photos: torch.Tensor, painted: torch.Tensor) -> torch.Tensor:
+    def content_loss(
+        self, photos: torch.Tensor, painted: torch.Tensor, photo_features: list[torch.Tensor]
+    ) -> torch.Tensor:
+        """`photo_features`: the generator's own encoding of the photos (nce only), reused as PatchNCE's keys."""
         config = self.config
         if config.content == "nce":
             encoder, heads = self.unwrapped("generator").encoder, self.nets["nce_heads"]
-            with torch.no_grad():  # the photo's patches are the targets
-                keys = [encoder(photos)[depth] for depth in self.nce_depths]
+            keys = [photo_features[depth].detach() for depth in self.nce_depths]  # the photo's patches are targets
             encoded = encoder(painted)
             queries = [encoded[depth] for depth in self.nce_depths]
             positions = sample_positions(keys, config.nce_patches)
@@ -194,7 +196,10 @@ class UNetRecipe(TranslatorRecipe):
         config = self.config
         photos, paintings = batches["photos"], batches["paintings"]
         generator = self.nets["generator"]
-        painted = generator(photos)
+        if config.content == "nce":
+            painted, photo_features = generator(photos, with_features=True)
+        else:
+            painted, photo_features = generator(photos), []
 
         critics = {"discriminator": (self.judge, paintings, "loss_d")}
         if config.texture_weight:
@@ -215,7 +220,7 @@ class UNetRecipe(TranslatorRecipe):
         )
         for name in critics:
             self.nets[name].requires_grad_(True)
-        content = self.content_loss(photos, painted)
+        content = self.content_loss(photos, painted, photo_features)
         zero = torch.zeros((), device=self.device)
         identity = F.l1_loss(generator(paintings), paintings) if config.identity_weight else zero
         chroma = chroma_loss(painted, photos) if config.chroma_weight else zero

@@ -10,12 +10,12 @@ from rich.markup import escape
 
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
 from ..files import remove_stale_temp_files
-from ..model_set import ModelSet, ModelSources, load_face_finder, load_from
+from ..model_set import ModelSources
 from ..pipeline import ConvertSettings, Outcome, Report, convert_jobs
 from ..plan import make_plan
 from ..progress import image_progress
 from ..ray_engine import RaySettings, make_ray_plan, run_on_ray
-from ..session import ModelError
+from ..session import ModelError, load_model
 from ..translate import PaintSettings
 from . import EXIT_FAILED_FILES, print_catalogue_warnings
 
@@ -56,7 +56,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     # On Ray the workers pick their device; this process only reads the models' contracts.
     device = "cpu" if on_ray else request.device
     translator_path = resolve(request.model, "translator")
-    translator = load_from(translator_path, device, request.threads, "translator")
+    translator = load_model(translator_path, device, request.threads, "translator")
     paint = PaintSettings(
         max_size=request.max_size or translator.info.native_size,
         full_res=request.full_res,
@@ -73,11 +73,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         else resolve_optional(request.upscaler, "upscaler"),
         face_detector=resolve_optional(None, "face_detector") if paint.wants_faces else None,
     )
-    models = ModelSet(
-        translator,
-        upscaler=load_from(sources.upscaler, device, request.threads, "upscaler") if sources.upscaler else None,
-        faces=load_face_finder(sources.face_detector, request.threads) if sources.face_detector else None,
-    )
+    models = sources.load(device, request.threads, translator=translator)
     if request.frame == "portrait" and models.faces is None:
         raise ModelError(f"--frame portrait needs the face detector ({FACE_DETECTOR}.onnx), which is not installed")
     settings = ConvertSettings(
