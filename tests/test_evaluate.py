@@ -22,9 +22,9 @@ from trainer.evaluate import (
     has_dark_blotch,
     load_feature_network,
     mean_ssim,
-    memorisation,
 )
 from trainer.faces import FaceDetector
+from trainer.memorisation import grey_pixels, memorisation
 
 
 class ColourLayout(torch.nn.Module):
@@ -129,15 +129,23 @@ def test_cli_prints_a_table_and_writes_json(folders, sampler, features_script, t
             str(folders / "similar"),
             "--features-script",
             str(features_script),
+            "--closest",
+            str(tmp_path / "closest.png"),
             "--json",
             str(tmp_path / "scores.json"),
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "KID x1000" in result.output and "memorisation: " in result.output
+    assert "KID x1000" in result.output
+    assert "memorisation (features): " in result.output and "memorisation (grey 32 px): " in result.output
     rows = json.loads((tmp_path / "scores.json").read_text())["rows"]
     assert rows[0]["images"] == 30 and rows[0]["kid_x1000"] > 0
-    assert rows[0]["memorisation"]["samples"] == 30
+    assert {space: found["samples"] for space, found in rows[0]["memorisation"].items()} == {
+        "features": 30,
+        "grey 32 px": 30,
+    }
+    with Image.open(tmp_path / "closest.png") as sheet:  # 8 pairs wide, two rows per space, 128 px tiles
+        assert sheet.size == (8 * 130 + 2, 4 * 130 + 2)
 
 
 def test_cli_names_a_folder_without_images_and_fails(folders, features_script, tmp_path):
@@ -163,8 +171,27 @@ def test_memorisation_flags_copies_of_training_images_and_not_new_ones():
     train = torch.randn(200, 16, generator=generator)
     held_out = torch.randn(50, 16, generator=generator)  # unseen draws of the same distribution
     copies = train[:10] + 0.01 * torch.randn(10, 16, generator=generator)
-    assert memorisation(train, held_out, copies).too_close == 10
-    assert memorisation(train, held_out, torch.randn(10, 16, generator=generator)).too_close <= 2
+    found = memorisation(train, held_out, copies, "features")
+    assert found.too_close == 10 and found.closest(3) == [(i, i) for i in np.argsort(found.nearest)[:3]]
+    assert memorisation(train, held_out, torch.randn(10, 16, generator=generator), "features").too_close <= 2
+
+
+def test_grey_pixel_check_finds_a_toned_copy_and_passes_new_images():
+    rng = np.random.default_rng(0)
+    blobs = lambda n: [  # noqa: E731  smooth random colour layouts: distinct "paintings"
+        np.asarray(
+            Image.fromarray(rng.integers(0, 255, (6, 6, 3), np.uint8)).resize((64, 64), Image.Resampling.BICUBIC)
+        )
+        for _ in range(n)
+    ]
+    train, held_out, new = blobs(60), blobs(30), blobs(10)
+    toned = [(image * 0.9 + 12).astype(np.uint8) for image in train[:4]]  # a copy, a little lighter and flatter
+    pixels = grey_pixels(train)
+    assert pixels.shape == (60, 32 * 32) and 0 <= float(pixels.min()) and float(pixels.max()) <= 1
+    found = memorisation(pixels, grey_pixels(held_out), grey_pixels(toned + new), "grey 32 px")
+    assert sorted(found.closest(4)) == [(0, 0), (1, 1), (2, 2), (3, 3)]
+    assert sum(distance < found.threshold for distance in found.nearest[:4]) == 4
+    assert sum(distance < found.threshold for distance in found.nearest[4:]) <= 1
 
 
 def test_face_crops_frame_the_known_face_and_centre_the_rest(tmp_path):

@@ -249,7 +249,12 @@ def evaluate(
     ),
     face_framing: float = typer.Option(2.0, help="Crop side as a multiple of the face size, with --faces."),
     train: Optional[Path] = typer.Option(
-        None, help="Samplers: the training folder, for the memorisation check (nearest training image of 100 samples)."
+        None,
+        help="Samplers: the training folder, for the memorisation checks (nearest training image of 100 samples, "
+        "in feature space and in grey 32 px pixels).",
+    ),
+    closest: Optional[Path] = typer.Option(
+        None, help="Samplers, with --train: write the 8 closest sample/training pairs of each check here (PNG/JPEG)."
     ),
     detector_weights: Path = typer.Option(
         Path("../shared/weights"),
@@ -306,6 +311,7 @@ def evaluate(
             train=train,
             scale=scale,
             upscaler=upscaler,
+            closest_out=closest,
         )
     except (FileNotFoundError, ValueError) as error:
         fail(error)
@@ -318,12 +324,8 @@ def evaluate(
     console = Console()
     console.print(table)
     for row in rows:
-        if row.memorisation is not None:
-            found = row.memorisation
-            console.print(
-                f"memorisation: {found.too_close} of {len(found.nearest)} samples are closer to a training image "
-                f"than the 5th percentile of held-out paintings ({found.threshold:.3f}); closest {min(found.nearest):.3f}"
-            )
+        for check in row.memorisation:
+            console.print(check.summary())
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps({"real": str(real), "rows": [row.as_dict() for row in rows]}, indent=2) + "\n")

@@ -21,6 +21,7 @@ from torch import nn
 
 from .data import FaceBox, find_images, read_face_boxes, read_rgb, square_crop
 from .identity import IdentityScore
+from .memorisation import Memorisation, check_memorisation, save_closest_pairs
 from .models.mobilenet_v2 import FeatureNetwork
 
 FEATURE_SIZE = 224
@@ -224,35 +225,6 @@ def face_retention(detector, originals: list[np.ndarray], results: list[np.ndarr
 
 
 @dataclasses.dataclass
-class Memorisation:
-    """Are samples copies of training images? Nearest-neighbour distances in feature space.
-
-    The threshold is the 5th percentile of the distances from each held-out real image to its nearest
-    training image: a sample closer than that to a training image is closer than real, unseen paintings get.
-    """
-
-    threshold: float
-    nearest: list[float]  # each sample's distance to its nearest training image
-
-    @property
-    def too_close(self) -> int:
-        return sum(distance < self.threshold for distance in self.nearest)
-
-    def as_dict(self) -> dict:
-        return {
-            "samples": len(self.nearest),
-            "threshold_p5": round(self.threshold, 3),
-            "closest": round(min(self.nearest), 3),
-            "closer_than_threshold": self.too_close,
-        }
-
-
-def memorisation(train: torch.Tensor, held_out: torch.Tensor, samples: torch.Tensor) -> Memorisation:
-    threshold = torch.cdist(held_out, train).min(dim=1).values.quantile(0.05)
-    return Memorisation(float(threshold), torch.cdist(samples, train).min(dim=1).values.tolist())
-
-
-@dataclasses.dataclass
 class Row:
     name: str
     images: int
@@ -262,7 +234,7 @@ class Row:
     faces: tuple[int, int] | None = None  # (inputs with a face, translations that kept it)
     blotched: int | None = None  # translations with a dark blotch where the photo is bright
     identity: IdentityScore | None = None  # dlib's verdict: is the sitter still the same person?
-    memorisation: Memorisation | None = None
+    memorisation: list[Memorisation] = dataclasses.field(default_factory=list)  # samplers: one per space
 
     def as_dict(self) -> dict:
         row = {"name": self.name, "images": self.images, **self.distance.as_dict()}
@@ -276,12 +248,9 @@ class Row:
             row["dark_blotches"] = self.blotched
         if self.identity is not None:
             row["identity"] = self.identity.as_dict()
-        if self.memorisation is not None:
-            row["memorisation"] = self.memorisation.as_dict()
+        if self.memorisation:
+            row["memorisation"] = {check.space: check.as_dict() for check in self.memorisation}
         return row
-
-
-MEMORISATION_SAMPLES = 100
 
 
 def evaluate(
@@ -300,14 +269,17 @@ def evaluate(
     train: Path | None = None,
     scale: str = "auto",
     upscaler: str | None = None,
+    closest_out: Path | None = None,
 ) -> list[Row]:
     """Score folders and/or a model against the real paintings in `real`.
 
     `crop` face-crops every real folder (not the model's outputs); `detector` (a FaceDetector) adds face
     retention to translator rows, `judge` (an IdentityJudge) whether the sitter is the same person; `train`
-    (the sampler's training folder) adds the memorisation check.
+    (the sampler's training folder) adds the memorisation checks, and `closest_out` a sheet of their closest
+    sample/training pairs.
     """
-    real_features = embed(folder_images(real, crop=crop)[1], network)
+    real_images = folder_images(real, crop=crop)[1]
+    real_features = embed(real_images, network)
     score = lambda pictures: distance(real_features, embed(pictures, network), seed=seed)  # noqa: E731
     rows = []
     floor_kid = None
@@ -324,11 +296,16 @@ def evaluate(
 
     kind = load_model(model, "cpu").info.kind
     if kind == "sampler":
-        painted = embed(sample_with_converter(model, samples, seed, device), network)
+        sampled = sample_with_converter(model, samples, seed, device)
+        painted = embed(sampled, network)
         row = Row(f"samples of {model.stem} (seed {seed})", samples, distance(real_features, painted, seed=seed))
         if train is not None:
-            train_features = embed(folder_images(train, crop=crop)[1], network)
-            row.memorisation = memorisation(train_features, real_features, painted[:MEMORISATION_SAMPLES])
+            train_images = folder_images(train, crop=crop)[1]
+            row.memorisation = check_memorisation(
+                (train_images, embed(train_images, network)), (real_images, real_features), (sampled, painted)
+            )
+            if closest_out is not None:
+                save_closest_pairs(closest_out, row.memorisation, sampled, train_images)
         rows.append(row)
     for folder in photos if kind == "translator" else ():
         originals = folder_images(folder)[1]

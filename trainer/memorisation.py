@@ -1,0 +1,108 @@
+"""Are a sampler's portraits copies of its training paintings? Nearest-neighbour distances, in two spaces.
+
+In MobileNetV2 feature space a copy with shifted colours or a small translation still lands near its original;
+in grey 32 px pixel space a copy whose features differ (a different crop of the same layout and tones) does.
+A sampler passes when neither space finds samples closer to a training image than unseen paintings get.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+SAMPLES = 100  # samples checked against every training image
+PIXEL_SIDE = 32
+SHEET_PAIRS = 8
+
+
+@dataclasses.dataclass
+class Memorisation:
+    """The threshold is the 5th percentile of the distances from each held-out real image to its nearest
+    training image: a sample closer than that to a training image is closer than real, unseen paintings get."""
+
+    space: str
+    threshold: float
+    nearest: list[float]  # each sample's distance to its nearest training image
+    nearest_index: list[int]  # and which training image that is
+
+    @property
+    def too_close(self) -> int:
+        return sum(distance < self.threshold for distance in self.nearest)
+
+    def closest(self, count: int) -> list[tuple[int, int]]:
+        """(sample, training image) index pairs, closest first."""
+        order = np.argsort(self.nearest)[:count]
+        return [(int(sample), self.nearest_index[sample]) for sample in order]
+
+    def as_dict(self) -> dict:
+        return {
+            "samples": len(self.nearest),
+            "threshold_p5": round(self.threshold, 3),
+            "closest": round(min(self.nearest), 3),
+            "closer_than_threshold": self.too_close,
+        }
+
+    def summary(self) -> str:
+        return (
+            f"memorisation ({self.space}): {self.too_close} of {len(self.nearest)} samples are closer to a training "
+            f"image than the 5th percentile of held-out paintings ({self.threshold:.3f}); closest {min(self.nearest):.3f}"
+        )
+
+
+def memorisation(train: torch.Tensor, held_out: torch.Tensor, samples: torch.Tensor, space: str) -> Memorisation:
+    threshold = torch.cdist(held_out, train).min(dim=1).values.quantile(0.05)
+    nearest = torch.cdist(samples, train).min(dim=1)
+    return Memorisation(space, float(threshold), nearest.values.tolist(), nearest.indices.tolist())
+
+
+def grey_pixels(images: list[np.ndarray], side: int = PIXEL_SIDE) -> torch.Tensor:
+    """Each RGB image as its grey `side` x `side` thumbnail, flattened to [N, side * side] in [0, 1]."""
+    thumbnails = [
+        np.asarray(Image.fromarray(image).convert("L").resize((side, side), Image.Resampling.BOX), np.float64)
+        for image in images
+    ]
+    return torch.from_numpy(np.stack(thumbnails).reshape(len(images), -1) / 255.0)
+
+
+def check_memorisation(
+    train: tuple[list[np.ndarray], torch.Tensor],
+    held_out: tuple[list[np.ndarray], torch.Tensor],
+    samples: tuple[list[np.ndarray], torch.Tensor],
+) -> list[Memorisation]:
+    """Each argument is (RGB images, their feature vectors); the first SAMPLES samples are checked."""
+    images, features = samples[0][:SAMPLES], samples[1][:SAMPLES]
+    return [
+        memorisation(train[1], held_out[1], features, "features"),
+        memorisation(grey_pixels(train[0]), grey_pixels(held_out[0]), grey_pixels(images), f"grey {PIXEL_SIDE} px"),
+    ]
+
+
+def closest_pairs_sheet(
+    found: list[Memorisation], samples: list[np.ndarray], train: list[np.ndarray], side: int = 128
+) -> np.ndarray:
+    """For each space, a row of its SHEET_PAIRS closest samples over a row of their nearest training images."""
+    from portraitize.grid import contact_sheet
+
+    def tile(image: np.ndarray) -> np.ndarray:
+        return np.asarray(Image.fromarray(image).resize((side, side), Image.Resampling.BICUBIC))
+
+    count = min(SHEET_PAIRS, len(found[0].nearest))
+    rows = []
+    for check in found:
+        pairs = check.closest(count)
+        rows += [[tile(samples[sample]) for sample, _ in pairs], [tile(train[index]) for _, index in pairs]]
+    return contact_sheet(np.stack([image for row in rows for image in row]), columns=count)
+
+
+def save_closest_pairs(
+    path: Path, found: list[Memorisation], samples: list[np.ndarray], train: list[np.ndarray]
+) -> None:
+    from portraitize.images import save_image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image_format = "JPEG" if path.suffix.lower() in {".jpg", ".jpeg"} else "PNG"
+    save_image(path, closest_pairs_sheet(found, samples, train), image_format, quality=90)
