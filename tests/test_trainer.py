@@ -27,6 +27,7 @@ WATCHED_LOSS = {
     "unet": "loss_g",
     "unet-cut": "content",
     "upscale": "loss",
+    "upscale-gan": "loss_d",
     "cyclegan": "cycle",
 }
 RECIPES = list(RECIPE_CLASSES)

@@ -81,6 +81,18 @@ def tiny_configs(image_folder, style_image):
             feature_weights=str(MOBILENET),
             lr=3e-3,
         ),
+        "upscale-gan": UpscaleConfig(
+            paintings=str(image_folder),
+            factor=2,
+            size=16,
+            source_size=32,
+            width=8,
+            blocks=1,
+            feature_weights=str(MOBILENET),
+            critic_weight=0.05,
+            critic_width=8,
+            lr=3e-3,
+        ),
         "cyclegan": CycleGANConfig(
             photos=str(image_folder),
             paintings=str(image_folder),
@@ -101,6 +113,7 @@ RECIPE_CLASSES = {
     "unet": UNetRecipe,
     "unet-cut": UNetRecipe,
     "upscale": UpscaleRecipe,
+    "upscale-gan": UpscaleRecipe,
     "cyclegan": CycleGANRecipe,
 }
 
