@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from conftest import random_mobilenet_weights
 
 from trainer.loop import LoopConfig, Trainer
@@ -17,7 +19,7 @@ MOBILENET = random_mobilenet_weights()
 
 
 def tiny_configs(image_folder, style_image):
-    return {
+    configs = {
         "style": StyleConfig(
             photos=str(image_folder),
             style_image=str(style_image),
@@ -81,18 +83,6 @@ def tiny_configs(image_folder, style_image):
             feature_weights=str(MOBILENET),
             lr=3e-3,
         ),
-        "upscale-gan": UpscaleConfig(
-            paintings=str(image_folder),
-            factor=2,
-            size=16,
-            source_size=32,
-            width=8,
-            blocks=1,
-            feature_weights=str(MOBILENET),
-            critic_weight=0.05,
-            critic_width=8,
-            lr=3e-3,
-        ),
         "cyclegan": CycleGANConfig(
             photos=str(image_folder),
             paintings=str(image_folder),
@@ -103,6 +93,8 @@ def tiny_configs(image_folder, style_image):
             pool_size=3,
         ),
     }
+    configs["upscale-gan"] = dataclasses.replace(configs["upscale"], critic_weight=0.05, critic_width=8)
+    return configs
 
 
 RECIPE_CLASSES = {
