@@ -184,6 +184,11 @@ def export(
         help="Translators: the face size (px) in the crops it trained on; the converter "
         "paints each photo at the scale where its main face has this size (0: unknown).",
     ),
+    data_licence: Optional[str] = typer.Option(
+        None,
+        help="The training data's terms as the model's users must read them (shown by `portraitize models`).",
+        show_default="the run's --data-licence",
+    ),
 ) -> None:
     """Export a checkpoint's generator to one self-contained ONNX file, with metadata and a parity check."""
     from .export import ExportError, export_checkpoint
@@ -199,6 +204,7 @@ def export(
             native_size=native_size,
             quality=quality,
             face_size=face_size,
+            data_licence=data_licence,
         )
     except (ExportError, FileNotFoundError, KeyError) as error:
         fail(error)

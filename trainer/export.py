@@ -60,6 +60,7 @@ def export_checkpoint(
     native_size: int | None = None,
     quality: str = "",
     face_size: int = 0,
+    data_licence: str | None = None,
 ) -> ModelInfo:
     recipe, state = load_for_inference(Path(checkpoint))
     specs = recipe.export_specs()
@@ -79,7 +80,7 @@ def export_checkpoint(
         description=description or recipe.description,
         family=state["recipe"],
         training_summary=training_summary(state),
-        data_licence=state["loop_config"].get("data_licence") or "not stated",
+        data_licence=data_licence or state["loop_config"].get("data_licence") or "not stated",
         quality=quality,
     )
     # Checked in memory first: a model that fails parity never reaches the disk.
