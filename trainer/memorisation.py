@@ -101,8 +101,9 @@ def closest_pairs_sheet(
 def save_closest_pairs(
     path: Path, found: list[Memorisation], samples: list[np.ndarray], train: list[np.ndarray]
 ) -> None:
-    from portraitize.images import save_image
+    from portraitize.images import FORMAT_BY_EXTENSION, save_image
+    from portraitize.plan import SAME_FORMAT
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    image_format = "JPEG" if path.suffix.lower() in {".jpg", ".jpeg"} else "PNG"
+    image_format = FORMAT_BY_EXTENSION[SAME_FORMAT.get(path.suffix.lower(), "png")]  # the converter's one table
     save_image(path, closest_pairs_sheet(found, samples, train), image_format, quality=90)
