@@ -185,6 +185,16 @@ def test_time_budget_ends_cleanly(image_folder, style_image, tmp_path):
     assert torch.load(tmp_path / "checkpoint.pt", weights_only=False)["counters"]["step"] == 1
 
 
+def test_snapshots_keep_each_step_they_were_taken_at(image_folder, style_image, tmp_path):
+    config = tiny_configs(image_folder, style_image)["vae"]
+    run_loop("vae", config, tmp_path, steps=5, keep_every=2)
+    snapshots = sorted(path.name for path in (tmp_path / "snapshots").iterdir())
+    assert snapshots == ["step0000002.pt", "step0000004.pt"]
+    kept = torch.load(tmp_path / "snapshots" / "step0000002.pt", weights_only=False)
+    assert kept["counters"]["step"] == 2
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=False)["counters"]["step"] == 5
+
+
 def test_unreadable_images_are_skipped(image_folder):
     images = ImageFolder(image_folder, 16)
     assert len(images) == 10 and all(path.suffix == ".png" for path in images.paths)

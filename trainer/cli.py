@@ -37,6 +37,7 @@ RESUMABLE_CHANGES = {
     "export_to",
     "sample_every",
     "checkpoint_every",
+    "keep_every",
     "log_every",
     "out",
     "init_from",

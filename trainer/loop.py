@@ -52,6 +52,11 @@ class LoopConfig:
     seed: int = option(0, help="Seeds the data order, augmentation and initialisation.")
     sample_every: int = option(200, help="Write a sample grid every N steps.")
     checkpoint_every: int = option(500, help="Write the checkpoint every N steps (and always at the end).")
+    keep_every: int = option(
+        0,
+        help="Also keep a copy of the checkpoint every N steps as snapshots/stepNNNNNNN.pt (0: none), "
+        "so a GAN's best step is not overwritten by a later, worse one.",
+    )
     log_every: int = option(10, help="Append losses to log.jsonl every N steps.")
     time_budget_minutes: float | None = option(
         None, flag="--time-budget", help="Minutes; stop cleanly (checkpoint, export) when spent."
@@ -273,6 +278,8 @@ class Trainer:
             self.write_grid()
         if step % self.loop.checkpoint_every == 0:
             self.save()
+        if self.loop.keep_every and step % self.loop.keep_every == 0 and self.is_main:
+            save_checkpoint(self.out / "snapshots" / f"step{step:07d}.pt", self.state())
 
     def _check_finite(self, losses: dict[str, float], step: int) -> None:
         bad = [name for name, value in losses.items() if not math.isfinite(value)]
