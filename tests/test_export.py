@@ -11,7 +11,7 @@ import pytest
 import torch
 from conftest import EXAMPLES
 from PIL import Image
-from tiny_trainers import run_loop, tiny_configs
+from tiny_trainers import RECIPE_CLASSES, run_loop, tiny_configs
 from typer.testing import CliRunner
 
 import trainer.export
@@ -24,6 +24,7 @@ from trainer.export import ExportError, export_checkpoint
 PARTS = [
     ("style", None, "translator"),
     ("unet", None, "translator"),
+    ("unet-brush", None, "translator"),
     ("cyclegan", None, "translator"),
     ("dcgan", None, "sampler"),
     ("fastgan", None, "sampler"),
@@ -53,7 +54,7 @@ def test_export_writes_contract_and_runs_in_the_converter(recipe, part, kind, ch
     assert [path.name for path in tmp_path.iterdir()] == [out.name], "one self-contained file"
     assert stat.S_IMODE(out.stat().st_mode) == FILE_MODE, "readable like any new file, not the temp file's 0600"
     info = ModelInfo.from_metadata({entry.key: entry.value for entry in model.metadata_props})
-    assert (info.kind, info.name, info.family) == (kind, out.stem, recipe)
+    assert (info.kind, info.name, info.family) == (kind, out.stem, RECIPE_CLASSES[recipe].name)
     assert (
         info.data_licence == "test images made by the tests"
         and "2 steps" in info.training_summary

@@ -26,6 +26,7 @@ WATCHED_LOSS = {
     "vae": "loss",
     "unet": "loss_g",
     "unet-cut": "content",
+    "unet-brush": "loss_g",
     "upscale": "loss",
     "upscale-gan": "loss_d",
     "cyclegan": "cycle",

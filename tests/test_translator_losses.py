@@ -11,6 +11,7 @@ from PIL import Image, ImageFilter
 from trainer.losses import chroma_loss, to_grey
 from trainer.models.patchgan import MultiScaleDiscriminator, PatchDiscriminator
 from trainer.patch_nce import PatchProjection, patch_nce_loss, sample_positions
+from trainer.recipes.base import frozen
 
 
 def test_patch_nce_prefers_the_patch_at_the_same_place():
@@ -60,3 +61,13 @@ def test_identity_judge_tells_the_same_sitter_from_another():
     assert score.between_sitters == 0  # both photos are the same sitter
     other = judge.score([np.asarray(astronaut), np.asarray(hopper)], [np.asarray(astronaut), np.asarray(hopper)])
     assert other.same == 2 and other.mean_distance == 0 and other.between_sitters > 0.6
+
+
+def test_frozen_critic_passes_gradients_but_records_none_and_restores_its_flags():
+    generator, critic = torch.nn.Linear(3, 3), torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 1))
+    critic[1].bias.requires_grad_(False)  # a part that is always frozen stays so
+    with frozen(critic):
+        critic(generator(torch.ones(2, 3))).sum().backward()
+    assert generator.weight.grad is not None and generator.weight.grad.abs().sum() > 0
+    assert all(parameter.grad is None for parameter in critic.parameters())
+    assert [parameter.requires_grad for parameter in critic.parameters()] == [True, True, True, False]

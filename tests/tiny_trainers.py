@@ -94,6 +94,7 @@ def tiny_configs(image_folder, style_image):
         ),
     }
     configs["upscale-gan"] = dataclasses.replace(configs["upscale"], critic_weight=0.05, critic_width=8)
+    configs["unet-brush"] = dataclasses.replace(configs["unet"], brush_radius=2, brush_relief=0.6, brush_stroke=3)
     return configs
 
 
@@ -104,6 +105,7 @@ RECIPE_CLASSES = {
     "vae": VAERecipe,
     "unet": UNetRecipe,
     "unet-cut": UNetRecipe,
+    "unet-brush": UNetRecipe,
     "upscale": UpscaleRecipe,
     "upscale-gan": UpscaleRecipe,
     "cyclegan": CycleGANRecipe,

@@ -41,6 +41,7 @@ class UNet(nn.Module):
         width: int = 32,
         freeze_encoder_norm: bool = True,
         decoder_norm: str = "pixel",
+        brushwork: nn.Module | None = None,
     ):
         super().__init__()
         if encoder not in ENCODERS:
@@ -57,6 +58,7 @@ class UNet(nn.Module):
             previous = outputs
         self.decoder = nn.ModuleList(blocks)
         self.head = nn.Sequential(nn.ReflectionPad2d(3), nn.Conv2d(width, 3, 7), nn.Tanh())
+        self.brushwork = brushwork  # a fixed painting stage after the head (brushwork.py), or None
         self.train()  # applies the frozen encoder statistics from the first step on
 
     def train(self, mode: bool = True) -> UNet:
@@ -74,4 +76,7 @@ class UNet(nn.Module):
         x = features[4]
         for block, skip in zip(self.decoder, [*features[3::-1], None]):
             x = block(x, skip)
-        return (self.head(x), features) if with_features else self.head(x)
+        painted = self.head(x)
+        if self.brushwork is not None:
+            painted = self.brushwork(painted)
+        return (painted, features) if with_features else painted

@@ -7,7 +7,9 @@ checkpoint rebuilds its recipe with nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import torch
@@ -16,6 +18,21 @@ from torch import nn
 from portraitize.contract import ModelInfo
 
 from ..data import DataRole
+
+
+@contextlib.contextmanager
+def frozen(*nets: nn.Module) -> Iterator[None]:
+    """Critics judging the generator's output: what runs inside passes gradients through them to the generator
+    without recording any for their own weights, which only their own step trains. Each weight's flag is
+    restored afterwards, so parts that are always frozen (a fixed backbone) stay frozen."""
+    flags = [(parameter, parameter.requires_grad) for net in nets for parameter in net.parameters()]
+    for parameter, _ in flags:
+        parameter.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for parameter, flag in flags:
+            parameter.requires_grad_(flag)
 
 
 @dataclasses.dataclass

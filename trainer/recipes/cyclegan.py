@@ -17,7 +17,7 @@ from ..losses import discriminator_loss, generator_loss
 from ..models.patchgan import PatchDiscriminator
 from ..models.resnet_generator import ResnetGenerator
 from ..options import option
-from .base import TranslatorRecipe
+from .base import TranslatorRecipe, frozen
 
 
 @dataclasses.dataclass
@@ -73,11 +73,10 @@ class CycleGANRecipe(TranslatorRecipe):
         critics = (nets["critic_paintings"], nets["critic_photos"])
 
         fake_paintings, fake_photos = nets["generator"](photos), nets["generator_back"](paintings)
-        for critic in critics:
-            critic.requires_grad_(False)
-        adversarial = generator_loss("lsgan", critics[0](fake_paintings)) + generator_loss(
-            "lsgan", critics[1](fake_photos)
-        )
+        with frozen(*critics):
+            adversarial = generator_loss("lsgan", critics[0](fake_paintings)) + generator_loss(
+                "lsgan", critics[1](fake_photos)
+            )
         cycle = F.l1_loss(nets["generator_back"](fake_paintings), photos) + F.l1_loss(
             nets["generator"](fake_photos), paintings
         )
@@ -91,8 +90,6 @@ class CycleGANRecipe(TranslatorRecipe):
         loss_g.backward()
         self.optimizers["generators"].step()
 
-        for critic in critics:
-            critic.requires_grad_(True)
         old_paintings = self.pools["paintings"].query(fake_paintings.detach())
         old_photos = self.pools["photos"].query(fake_photos.detach())
         loss_d = 0.5 * (

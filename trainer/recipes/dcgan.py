@@ -20,7 +20,7 @@ from ..models.dcgan import Discriminator, Generator
 from ..models.mobilenet_v2 import DEFAULT_WEIGHTS
 from ..models.projected import ProjectedDiscriminator
 from ..options import option
-from .base import ExportSpec, Recipe
+from .base import ExportSpec, Recipe, frozen
 
 R1_INTERVAL = 4  # lazy regularisation (StyleGAN2): the penalty every 4th step, scaled by 4
 
@@ -126,8 +126,9 @@ class DCGANRecipe(Recipe):
         self.optimizers["discriminator"].step()
 
         # Generator: make D call the (augmented) fakes real.
-        fake_logits_for_g = self.judge(diff_augment(fake, config.diffaugment))
-        loss_g = generator_loss(config.loss, fake_logits_for_g)
+        with frozen(self.nets["discriminator"]):
+            fake_logits_for_g = self.judge(diff_augment(fake, config.diffaugment))
+            loss_g = generator_loss(config.loss, fake_logits_for_g)
         self.optimizers["generator"].zero_grad(set_to_none=True)
         loss_g.backward()
         self.optimizers["generator"].step()

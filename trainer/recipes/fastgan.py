@@ -20,7 +20,7 @@ from ..data import seeded_generator
 from ..losses import discriminator_loss, generator_loss
 from ..models.fastgan import Discriminator, Generator, reconstruction_targets
 from ..options import option
-from .base import ExportSpec, Recipe
+from .base import ExportSpec, Recipe, frozen
 
 
 @dataclasses.dataclass
@@ -76,9 +76,8 @@ class FastGANRecipe(Recipe):
         loss_d.backward()
         self.optimizers["discriminator"].step()
 
-        critic.requires_grad_(False)
-        loss_g = generator_loss("hinge", critic(diff_augment(fake, config.diffaugment)))
-        critic.requires_grad_(True)
+        with frozen(critic):
+            loss_g = generator_loss("hinge", critic(diff_augment(fake, config.diffaugment)))
         self.optimizers["generator"].zero_grad(set_to_none=True)
         loss_g.backward()
         self.optimizers["generator"].step()

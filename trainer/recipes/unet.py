@@ -5,7 +5,9 @@ adversarial (LSGAN, towards paintings) + content (keeps the sitter: PatchNCE on 
 features as in CUT, L1 between low-passed photo and result, or a perceptual distance) + chroma (hues stay the
 photo's) + light (the blurred luminance stays the photo's, so faces stay lit) + identity (a painting should
 pass through unchanged) + texture (a grey-image critic on small crops of paintings at their own scale, so that
-brushwork is judged where it is visible).
+brushwork is judged where it is visible). Optionally a fixed painting stage after the generator
+(--brush-radius, --brush-relief; models/brushwork.py) paints patches and strokes by construction; every loss
+sees its output, so the generator learns around it.
 
 The critic is pix2pix's PatchGAN, several of them at halved scales (--critic-scales), or a projected
 discriminator on frozen ImageNet features (--critic features). The photos themselves can be shown to the
@@ -24,6 +26,7 @@ import torch.nn.functional as F
 from ..augment import diff_augment, random_crops
 from ..data import DataRole
 from ..losses import chroma_loss, discriminator_loss, generator_loss, to_grey
+from ..models.brushwork import Brushwork
 from ..models.encoders import ENCODERS
 from ..models.mobilenet_v2 import DEFAULT_WEIGHTS, FeatureNetwork
 from ..models.patchgan import MultiScaleDiscriminator, PatchDiscriminator
@@ -31,7 +34,7 @@ from ..models.projected import ProjectedDiscriminator
 from ..models.unet import UNet
 from ..options import option
 from ..patch_nce import PatchProjection, patch_nce_loss, sample_positions
-from .base import TranslatorRecipe
+from .base import TranslatorRecipe, frozen
 
 
 @dataclasses.dataclass
@@ -88,6 +91,15 @@ class UNetConfig:
         "texture crops (paintings/train are up to 640 px: about their own scale).",
     )
     texture_crop: int = option(64, help="Side of the random grey crops the texture critic judges.")
+    brush_radius: int = option(
+        0,
+        help="Brushwork, a fixed painting stage after the generator (models/brushwork.py): radius (px) of "
+        "its Kuwahara filter, which flattens texture into paint patches while keeping edges; 0: none.",
+    )
+    brush_relief: float = option(
+        0.0, help="Brushwork: relief of its bristle strokes, which follow the contours (0: none; 0.4: visible at 100%)."
+    )
+    brush_stroke: int = option(10, help="Brushwork: length (px, each way) of its strokes.")
     lr: float = option(2e-4, help="Adam learning rate of G and D.")
     beta1: float = option(0.5, help="Adam beta1.")
     diffaugment: str = option("", help="DiffAugment policy for D's inputs, e.g. color,translation,cutout.")
@@ -106,8 +118,17 @@ class UNetRecipe(TranslatorRecipe):
     def __init__(self, config: UNetConfig, device: torch.device, training: bool = True):
         super().__init__(config, device, training)
         # At export the encoder weights come from the checkpoint, not the (maybe absent) ImageNet file.
+        brushwork = (
+            Brushwork(config.brush_radius, config.brush_stroke, config.brush_relief)
+            if config.brush_radius or config.brush_relief
+            else None
+        )
         self.nets["generator"] = UNet(
-            config.encoder, config.encoder_weights if training else None, config.width, decoder_norm=config.decoder_norm
+            config.encoder,
+            config.encoder_weights if training else None,
+            config.width,
+            decoder_norm=config.decoder_norm,
+            brushwork=brushwork,
         ).to(device)
         if not training:
             return
@@ -209,17 +230,14 @@ class UNetRecipe(TranslatorRecipe):
             for name, (judge, real, logged) in critics.items()
         }
 
-        for name in critics:
-            self.nets[name].requires_grad_(False)
-        fake_logits = self.judge(painted)
-        adversarial = sum(generator_loss("lsgan", fake) for fake in fake_logits) / len(fake_logits)
-        texture = (
-            sum(generator_loss("lsgan", fake) for fake in self.judge_texture(painted))
-            if config.texture_weight
-            else torch.zeros((), device=self.device)
-        )
-        for name in critics:
-            self.nets[name].requires_grad_(True)
+        with frozen(*(self.nets[name] for name in critics)):
+            fake_logits = self.judge(painted)
+            adversarial = sum(generator_loss("lsgan", fake) for fake in fake_logits) / len(fake_logits)
+            texture = (
+                sum(generator_loss("lsgan", fake) for fake in self.judge_texture(painted))
+                if config.texture_weight
+                else torch.zeros((), device=self.device)
+            )
         content = self.content_loss(photos, painted, photo_features)
         zero = torch.zeros((), device=self.device)
         identity = F.l1_loss(generator(paintings), paintings) if config.identity_weight else zero

@@ -30,7 +30,7 @@ from ..models.mobilenet_v2 import DEFAULT_WEIGHTS, FeatureNetwork
 from ..models.patchgan import PatchDiscriminator
 from ..models.upscaler import Upscaler
 from ..options import option
-from .base import ExportSpec, Recipe
+from .base import ExportSpec, Recipe, frozen
 
 
 @dataclasses.dataclass
@@ -137,9 +137,8 @@ class UpscaleRecipe(Recipe):
         loss_d = 0.0
         if self.config.critic_weight:
             loss_d = self.critic_step(targets, upscaled)
-            self.nets["critic"].requires_grad_(False)
-            adversarial = generator_loss("lsgan", self.judge(upscaled))
-            self.nets["critic"].requires_grad_(True)
+            with frozen(self.nets["critic"]):
+                adversarial = generator_loss("lsgan", self.judge(upscaled))
         l1 = F.l1_loss(upscaled, targets)
         perceptual = torch.zeros((), device=self.device)
         if self.features is not None:

@@ -1,0 +1,185 @@
+"""Brushwork: a fixed, differentiable painting stage at the end of a translator (no weights to learn).
+
+Critics that see pixels taught the translator an old master's palette and modelling, but not visible paint:
+in the CPU budgets this project has, strokes never appeared. This stage paints them by construction, as
+non-photorealistic rendering does, and stays inside the network, so the exported ONNX file is the whole model,
+training can run through it, and the converter needs no change:
+
+1. Flat paint patches: a generalised Kuwahara filter (Papari, Petkov and Campisi 2007): each pixel takes the
+   mean colour of whichever of 8 overlapping sectors around it varies least, so edges stay sharp while texture
+   inside a region flattens into patches, as a loaded brush leaves it.
+2. Strokes with relief: white noise smeared along the image's flow (line integral convolution along the
+   minor eigenvector of the structure tensor; Cabral and Leedom 1993) makes bristle streaks that follow the
+   contours; read as a height field and lit from the top left, they become the ridges of impasto. Where the
+   image is flat there is no flow to follow, so a slowly turning default stroke direction (as a painter's
+   hand would lay a background) takes over.
+
+Everything is computed from the image and two fixed tiles seeded at construction, so a model paints the same
+photo the same way every time, in torch and in onnxruntime alike (plain convolutions, GridSample, Gather).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+SECTORS = 8
+TILE = 256  # side of the fixed noise tiles, repeated over larger images
+FLOW_SIGMA = 3.0  # px; smoothing of the structure tensor: the scale of the contours strokes follow
+FLAT_FLOW = 0.0005  # weight of the default stroke direction: below the gradient energy of skin, so strokes model
+# faces along their contours, and take the default slant only in plain backgrounds
+DEFAULT_SLANT = -60.0  # degrees from the x axis (y down): "/", a right-handed painter's hatching; turns by up to
+SLANT_SPREAD = 40.0  # this much over the image
+BRISTLE = 0.015  # share of the brightness the bristle streaks modulate
+SHADE = 0.1  # brightness change per unit of relief slope
+
+
+def _gaussian_kernel(sigma: float) -> torch.Tensor:
+    radius = max(1, math.ceil(2.5 * sigma))
+    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    kernel = torch.exp(-(x**2) / (2 * sigma**2))
+    return kernel / kernel.sum()
+
+
+def _sector_kernels(radius: int) -> torch.Tensor:
+    """[SECTORS, 1, k, k]: smooth, overlapping pie slices of a disc, each summing to 1 (Papari et al.)."""
+    offsets = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    y, x = torch.meshgrid(offsets, offsets, indexing="ij")
+    distance, angle = torch.sqrt(x * x + y * y), torch.atan2(y, x)
+    kernels = []
+    for index in range(SECTORS):
+        centre = 2 * math.pi * index / SECTORS
+        off_centre = torch.remainder(angle - centre + math.pi, 2 * math.pi) - math.pi
+        weight = torch.exp(-((off_centre / (math.pi / SECTORS)) ** 2) - 2 * (distance / radius) ** 2)
+        weight = weight * (distance <= radius + 0.5)
+        weight[radius, radius] = 1e-3  # the centre belongs to every sector, weakly
+        kernels.append(weight / weight.sum())
+    return torch.stack(kernels).unsqueeze(1)
+
+
+def _slant_prior(generator: torch.Generator) -> torch.Tensor:
+    """[3, TILE, TILE]: FLAT_FLOW x the structure tensor (E, F, G) of a gradient across the default stroke,
+    whose direction turns slowly over the tile (periodic, so repeated tiles join without a seam)."""
+    noise = torch.randn(TILE, TILE, generator=generator)
+    frequency = torch.fft.fftfreq(TILE)
+    low_pass = torch.exp(-(frequency[:, None] ** 2 + frequency[None, :] ** 2) / (2 * 0.01**2))
+    field = torch.fft.ifft2(torch.fft.fft2(noise) * low_pass).real
+    field = field / field.abs().max()
+    across = torch.deg2rad(DEFAULT_SLANT + SLANT_SPREAD * field + 90)
+    a, b = torch.cos(across), torch.sin(across)
+    return FLAT_FLOW * torch.stack([a * a, a * b, b * b])
+
+
+class Brushwork(nn.Module):
+    def __init__(self, radius: int = 2, stroke: int = 10, relief: float = 0.4, seed: int = 0):
+        super().__init__()
+        if radius < 0 or stroke < 1 or relief < 0:
+            raise ValueError(
+                f"brushwork needs radius >= 0, stroke >= 1, relief >= 0 (got {radius}, {stroke}, {relief})"
+            )
+        self.radius, self.stroke, self.relief = radius, stroke, relief
+        generator = torch.Generator().manual_seed(seed)
+        # Not persistent: rebuilt from the settings, so checkpoints hold no extra tensors.
+        self.register_buffer("sectors", _sector_kernels(max(radius, 1)), persistent=False)
+        self.register_buffer("blur", _gaussian_kernel(FLOW_SIGMA), persistent=False)
+        self.register_buffer("noise", torch.rand(TILE, TILE, generator=generator), persistent=False)
+        self.register_buffer("slant", _slant_prior(generator), persistent=False)
+        sobel = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8
+        self.register_buffer("sobel", torch.stack([sobel, sobel.t()]).unsqueeze(1), persistent=False)
+
+    def extra_repr(self) -> str:
+        return f"radius={self.radius}, stroke={self.stroke}, relief={self.relief}"
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """[N, 3, H, W] in [-1, 1] -> the same, painted."""
+        rgb = (images + 1) / 2
+        painted = self.flatten(rgb) if self.radius else rgb
+        if self.relief:
+            painted = painted * self.stroke_light(rgb)
+        return (painted * 2 - 1).clamp(-1, 1)
+
+    def flatten(self, rgb: torch.Tensor) -> torch.Tensor:
+        """Generalised Kuwahara: per pixel, the sectors' mean colours weighted by (their variance)^(-4)."""
+        n, _, height, width = rgb.shape
+        r = self.radius
+        padded = F.pad(rgb, (r, r, r, r), mode="replicate").reshape(-1, 1, height + 2 * r, width + 2 * r)
+        mean = F.conv2d(padded, self.sectors).reshape(n, 3, SECTORS, height, width)
+        square = F.conv2d(padded * padded, self.sectors).reshape(n, 3, SECTORS, height, width)
+        variance = (square - mean * mean).clamp(min=0).sum(1)  # [N, SECTORS, H, W]
+        # (variance + eps)^(-q/2) with q = 8, normalised; as a softmax of logs it cannot overflow.
+        weights = torch.softmax(-4 * torch.log(variance + 1e-6), dim=1)
+        return (weights.unsqueeze(1) * mean).sum(2)
+
+    def stroke_light(self, rgb: torch.Tensor) -> torch.Tensor:
+        """[N, 1, H, W] multiplier: bristle streaks and their relief, lit from the top left."""
+        n, _, height, width = rgb.shape
+        # Where strokes go is a rendering decision: gradients reach the colours, not the flow (whose square
+        # roots have none where the structure tensor is degenerate).
+        with torch.no_grad():
+            tangent_x, tangent_y = self.flow(rgb)
+        noise = self.tiled(self.noise.unsqueeze(0), height, width).expand(n, 1, height, width)
+        streaks = self.smear(noise, tangent_x, tangent_y)
+        mean = streaks.mean(dim=(2, 3), keepdim=True)
+        streaks = (streaks - mean) / (streaks.std(dim=(2, 3), keepdim=True) + 1e-6)
+        slope = self.gradients(streaks)
+        return 1 + BRISTLE * streaks - SHADE * self.relief * (slope[:, :1] + slope[:, 1:])
+
+    def gradients(self, grey: torch.Tensor) -> torch.Tensor:
+        """[N, 2, H, W]: Sobel x and y derivatives of [N, 1, H, W]."""
+        return F.conv2d(F.pad(grey, (1, 1, 1, 1), mode="replicate"), self.sobel)
+
+    def tiled(self, tile: torch.Tensor, height: int, width: int) -> torch.Tensor:
+        """[C, TILE, TILE] repeated to [1, C, height, width]."""
+        rows = torch.arange(height, device=tile.device) % TILE
+        columns = torch.arange(width, device=tile.device) % TILE
+        return tile[:, rows][:, :, columns].unsqueeze(0)
+
+    def flow(self, rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Unit vectors [N, H, W] along the contours: the structure tensor's minor eigenvector, from the
+        double angle (no atan2, which ONNX lacks); flat areas lean to the slowly turning default slant."""
+        _, _, height, width = rgb.shape
+        grey = 0.299 * rgb[:, :1] + 0.587 * rgb[:, 1:2] + 0.114 * rgb[:, 2:]
+        slope = self.gradients(grey)
+        dx, dy = slope[:, :1], slope[:, 1:]
+        tensor = self.smooth(torch.cat([dx * dx, dx * dy, dy * dy], dim=1)) + self.tiled(self.slant, height, width)
+        e, f, g = tensor[:, 0], tensor[:, 1], tensor[:, 2]
+        root = torch.sqrt((e - g) ** 2 + 4 * f * f + 1e-12)
+        cos_double = (e - g) / root
+        cos_across = torch.sqrt(((1 + cos_double) / 2).clamp(min=0))
+        sin_across = torch.where(f >= 0, 1.0, -1.0) * torch.sqrt(((1 - cos_double) / 2).clamp(min=0))
+        return -sin_across, cos_across
+
+    def smooth(self, maps: torch.Tensor) -> torch.Tensor:
+        kernel, channels = self.blur, maps.shape[1]
+        r = kernel.numel() // 2
+        across = kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1)
+        maps = F.conv2d(F.pad(maps, (r, r, 0, 0), mode="replicate"), across, groups=channels)
+        down = kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1)
+        return F.conv2d(F.pad(maps, (0, 0, r, r), mode="replicate"), down, groups=channels)
+
+    def smear(self, image: torch.Tensor, tangent_x: torch.Tensor, tangent_y: torch.Tensor) -> torch.Tensor:
+        """Line integral convolution of [N, 1, H, W] along the flow, `stroke` px each way, Gaussian-weighted."""
+        n, _, height, width = image.shape
+        ys = torch.arange(height, dtype=image.dtype, device=image.device).view(1, height, 1).expand(n, height, width)
+        xs = torch.arange(width, dtype=image.dtype, device=image.device).view(1, 1, width).expand(n, height, width)
+        scale_x, scale_y = 2.0 / (width - 1), 2.0 / (height - 1)
+        flow = torch.stack([tangent_x, tangent_y], dim=1)
+        total, weights = image, 1.0
+        for direction in (1.0, -1.0):
+            x, y = xs, ys
+            step_x, step_y = tangent_x * direction, tangent_y * direction
+            for index in range(1, self.stroke + 1):
+                grid = torch.stack([x * scale_x - 1, y * scale_y - 1], dim=-1)
+                here = F.grid_sample(flow, grid, align_corners=True, padding_mode="border")
+                # The flow is an orientation, not a direction: keep walking the way we came.
+                turn = torch.where(here[:, 0] * step_x + here[:, 1] * step_y >= 0, 1.0, -1.0)
+                step_x, step_y = here[:, 0] * turn, here[:, 1] * turn
+                x, y = x + step_x, y + step_y
+                grid = torch.stack([x * scale_x - 1, y * scale_y - 1], dim=-1)
+                weight = math.exp(-2 * (index / self.stroke) ** 2)
+                total = total + weight * F.grid_sample(image, grid, align_corners=True, padding_mode="border")
+                weights += weight
+        return total / weights
