@@ -35,6 +35,8 @@ DEFAULT_SLANT = -60.0  # degrees from the x axis (y down): "/", a right-handed p
 SLANT_SPREAD = 40.0  # this much over the image
 BRISTLE = 0.015  # share of the brightness the bristle streaks modulate
 SHADE = 0.1  # brightness change per unit of relief slope
+ISOTROPIC = 1e-5  # gradient energy below which a point has no orientation (FLAT_FLOW is 50x more)
+STALL = 0.1  # a streamline slows to a stop, rather than turning back, where it meets the contour at a right angle
 
 
 def _gaussian_kernel(sigma: float) -> torch.Tensor:
@@ -116,12 +118,11 @@ class Brushwork(nn.Module):
     def stroke_light(self, rgb: torch.Tensor) -> torch.Tensor:
         """[N, 1, H, W] multiplier: bristle streaks and their relief, lit from the top left."""
         n, _, height, width = rgb.shape
-        # Where strokes go is a rendering decision: gradients reach the colours, not the flow (whose square
-        # roots have none where the structure tensor is degenerate).
+        # Where strokes go is a rendering decision: gradients reach the colours, not the flow.
         with torch.no_grad():
-            tangent_x, tangent_y = self.flow(rgb)
+            orientation = self.orientation(rgb)
         noise = self.tiled(self.noise.unsqueeze(0), height, width).expand(n, 1, height, width)
-        streaks = self.smear(noise, tangent_x, tangent_y)
+        streaks = self.smear(noise, orientation)
         mean = streaks.mean(dim=(2, 3), keepdim=True)
         streaks = (streaks - mean) / (streaks.std(dim=(2, 3), keepdim=True) + 1e-6)
         slope = self.gradients(streaks)
@@ -137,20 +138,20 @@ class Brushwork(nn.Module):
         columns = torch.arange(width, device=tile.device) % TILE
         return tile[:, rows][:, :, columns].unsqueeze(0)
 
-    def flow(self, rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Unit vectors [N, H, W] along the contours: the structure tensor's minor eigenvector, from the
-        double angle (no atan2, which ONNX lacks); flat areas lean to the slowly turning default slant."""
+    def orientation(self, rgb: torch.Tensor) -> torch.Tensor:
+        """[N, 2, H, W]: cos and sin of twice the angle of the local gradient, from the smoothed structure
+        tensor; flat areas lean to the slowly turning default slant. Twice the angle has no sign to flip (a
+        contour has an orientation, not a direction), so it interpolates smoothly between pixels."""
         _, _, height, width = rgb.shape
         grey = 0.299 * rgb[:, :1] + 0.587 * rgb[:, 1:2] + 0.114 * rgb[:, 2:]
         slope = self.gradients(grey)
         dx, dy = slope[:, :1], slope[:, 1:]
         tensor = self.smooth(torch.cat([dx * dx, dx * dy, dy * dy], dim=1)) + self.tiled(self.slant, height, width)
-        e, f, g = tensor[:, 0], tensor[:, 1], tensor[:, 2]
-        root = torch.sqrt((e - g) ** 2 + 4 * f * f + 1e-12)
-        cos_double = (e - g) / root
-        cos_across = torch.sqrt(((1 + cos_double) / 2).clamp(min=0))
-        sin_across = torch.where(f >= 0, 1.0, -1.0) * torch.sqrt(((1 - cos_double) / 2).clamp(min=0))
-        return -sin_across, cos_across
+        e, f, g = tensor[:, :1], tensor[:, 1:2], tensor[:, 2:]
+        # + ISOTROPIC: where the tensor is nearly round (a contour crossing the default slant at right angles),
+        # the orientation fades to none instead of being a ratio of rounding errors.
+        root = torch.sqrt((e - g) ** 2 + 4 * f * f) + ISOTROPIC
+        return torch.cat([(e - g) / root, 2 * f / root], dim=1)
 
     def smooth(self, maps: torch.Tensor) -> torch.Tensor:
         kernel, channels = self.blur, maps.shape[1]
@@ -160,26 +161,39 @@ class Brushwork(nn.Module):
         down = kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1)
         return F.conv2d(F.pad(maps, (0, 0, r, r), mode="replicate"), down, groups=channels)
 
-    def smear(self, image: torch.Tensor, tangent_x: torch.Tensor, tangent_y: torch.Tensor) -> torch.Tensor:
-        """Line integral convolution of [N, 1, H, W] along the flow, `stroke` px each way, Gaussian-weighted."""
+    def smear(self, image: torch.Tensor, orientation: torch.Tensor) -> torch.Tensor:
+        """Line integral convolution of [N, 1, H, W] along the contours, `stroke` px each way, Gaussian-weighted.
+
+        Each step is the last one projected onto the contour where the streamline now is (I - g g^T, from
+        the double angle), so it keeps its way without choosing a sign: the walk depends continuously on the
+        image, and onnxruntime's rounding cannot send it elsewhere than torch's."""
         n, _, height, width = image.shape
         ys = torch.arange(height, dtype=image.dtype, device=image.device).view(1, height, 1).expand(n, height, width)
         xs = torch.arange(width, dtype=image.dtype, device=image.device).view(1, 1, width).expand(n, height, width)
         scale_x, scale_y = 2.0 / (width - 1), 2.0 / (height - 1)
-        flow = torch.stack([tangent_x, tangent_y], dim=1)
+        cos_double, sin_double = orientation[:, 0], orientation[:, 1]
+        # The first step: along the contour at the pixel itself, the minor eigenvector, taken as the longer
+        # column of J - lambda_max I (both are parallel to it; either way is fine, both ways are walked).
+        first_column = cos_double < 0
+        along_x = torch.where(first_column, (cos_double - 1) / 2, sin_double / 2)
+        along_y = torch.where(first_column, sin_double / 2, -(cos_double + 1) / 2)
+        length = torch.sqrt(along_x**2 + along_y**2)
+        along_x, along_y = along_x / length, along_y / length
         total, weights = image, 1.0
         for direction in (1.0, -1.0):
             x, y = xs, ys
-            step_x, step_y = tangent_x * direction, tangent_y * direction
+            step_x, step_y = along_x * direction, along_y * direction
             for index in range(1, self.stroke + 1):
-                grid = torch.stack([x * scale_x - 1, y * scale_y - 1], dim=-1)
-                here = F.grid_sample(flow, grid, align_corners=True, padding_mode="border")
-                # The flow is an orientation, not a direction: keep walking the way we came.
-                turn = torch.where(here[:, 0] * step_x + here[:, 1] * step_y >= 0, 1.0, -1.0)
-                step_x, step_y = here[:, 0] * turn, here[:, 1] * turn
                 x, y = x + step_x, y + step_y
                 grid = torch.stack([x * scale_x - 1, y * scale_y - 1], dim=-1)
                 weight = math.exp(-2 * (index / self.stroke) ** 2)
                 total = total + weight * F.grid_sample(image, grid, align_corners=True, padding_mode="border")
                 weights += weight
+                here = F.grid_sample(orientation, grid, align_corners=True, padding_mode="border")
+                cos_here, sin_here = here[:, 0], here[:, 1]
+                projected_x = (1 - cos_here) / 2 * step_x - sin_here / 2 * step_y
+                projected_y = -sin_here / 2 * step_x + (1 + cos_here) / 2 * step_y
+                # Unit speed along the contour; slower where the walk meets it at a right angle.
+                speed = torch.sqrt(projected_x**2 + projected_y**2) + STALL
+                step_x, step_y = projected_x / speed, projected_y / speed
         return total / weights
