@@ -41,10 +41,26 @@ def test_same_settings_paint_the_same_and_images_beyond_a_tile_work():
     first, again = Brushwork(stroke=3)(image), Brushwork(stroke=3)(image)
     assert torch.equal(first, again)
     assert first.shape == image.shape and first.abs().max() <= 1 and torch.isfinite(first).all()
-    assert not torch.equal(first[0], Brushwork(stroke=3)(image[1:])[0]), "each image painted from its own content"
+    assert torch.allclose(first[1], Brushwork(stroke=3)(image[1:])[0]), "each image painted on its own"
+    repeated = Brushwork().tiled(torch.arange(2.0 * TILE * TILE).view(2, TILE, TILE), 3, TILE + 5)
+    assert repeated.shape == (1, 2, 3, TILE + 5) and torch.equal(repeated[..., TILE:], repeated[..., :5])
+
+
+def test_relief_is_lit_from_the_top_left():
+    y, x = torch.meshgrid(torch.arange(33.0), torch.arange(33.0), indexing="ij")
+    bump = torch.exp(-((x - 16) ** 2 + (y - 16) ** 2) / 40).view(1, 1, 33, 33)
+    light = Brushwork(relief=1.0).lit(bump)
+    assert light[0, 0, 12, 12] > 1.01 > 0.99 > light[0, 0, 20, 20], "the flank facing the light is the bright one"
 
 
 def test_gradients_reach_the_generator_through_the_stage():
     image = noisy_step_edge(32).requires_grad_(True)
     Brushwork(radius=2, stroke=3, relief=0.6)(image).square().mean().backward()
     assert torch.isfinite(image.grad).all() and image.grad.abs().sum() > 0
+
+
+def test_a_bf16_training_step_paints_like_the_float32_export():
+    image, stage = noisy_step_edge(32), Brushwork(radius=2, stroke=3, relief=0.2)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = stage(image)
+    assert torch.equal(mixed, stage(image))

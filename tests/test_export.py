@@ -125,6 +125,12 @@ def test_trainer_cli_trains_resumes_exports_and_previews(image_folder, style_ima
     result = runner.invoke(trainer_app, [*common, "--steps", "4", "--resume", "--out", str(tmp_path / "copied")])
     assert result.exit_code == 0, result.output
     assert torch.load(tmp_path / "copied" / "checkpoint.pt", weights_only=False)["counters"]["step"] == 4
+    # A run saved before a setting existed (here: beta, and the loop's keep_every) resumes with its default.
+    state = torch.load(tmp_path / "copied" / "checkpoint.pt", weights_only=False)
+    del state["recipe_config"]["beta"], state["loop_config"]["keep_every"]
+    torch.save(state, tmp_path / "copied" / "checkpoint.pt")
+    result = runner.invoke(trainer_app, [*common, "--steps", "5", "--resume", "--out", str(tmp_path / "copied")])
+    assert result.exit_code == 0, result.output
     result = runner.invoke(
         trainer_app, ["sample", str(tmp_path / "run"), "--out", str(tmp_path / "grid.png"), "--count", "4"]
     )

@@ -118,15 +118,25 @@ def _train(recipe_name: str, config, loop, resume: bool) -> None:
         fail(error)
 
 
+def _defaults(config_class) -> dict:
+    return {
+        field.name: field.default
+        for field in dataclasses.fields(config_class)
+        if field.default is not dataclasses.MISSING
+    }
+
+
 def _check_resume_matches(recipe_name: str, config, loop) -> None:
     """--resume continues a run exactly, so its recipe and data must be the ones the checkpoint was made with."""
     from .checkpoint import load_checkpoint
 
     state = load_checkpoint(Path(loop.out))
+    # A setting added after the checkpoint was written is absent from it: the run had its default behaviour.
     saved = {
         "recipe": state["recipe"],
+        **_defaults(type(config)),
         **state["recipe_config"],
-        **{k: v for k, v in state["loop_config"].items() if k not in RESUMABLE_CHANGES},
+        **{k: v for k, v in {**_defaults(type(loop)), **state["loop_config"]}.items() if k not in RESUMABLE_CHANGES},
     }
     given = {
         "recipe": recipe_name,

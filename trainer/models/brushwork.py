@@ -10,7 +10,7 @@ training can run through it, and the converter needs no change:
    inside a region flattens into patches, as a loaded brush leaves it.
 2. Strokes with relief: white noise smeared along the image's flow (line integral convolution along the
    minor eigenvector of the structure tensor; Cabral and Leedom 1993) makes bristle streaks that follow the
-   contours; read as a height field and lit from the top left, they become the ridges of impasto. Where the
+   contours; read as a height field lit from the top left, they become the ridges of impasto. Where the
    image is flat there is no flow to follow, so a slowly turning default stroke direction (as a painter's
    hand would lay a background) takes over.
 
@@ -96,12 +96,14 @@ class Brushwork(nn.Module):
         return f"radius={self.radius}, stroke={self.stroke}, relief={self.relief}"
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """[N, 3, H, W] in [-1, 1] -> the same, painted."""
-        rgb = (images + 1) / 2
-        painted = self.flatten(rgb) if self.radius else rgb
-        if self.relief:
-            painted = painted * self.stroke_light(rgb)
-        return (painted * 2 - 1).clamp(-1, 1)
+        """[N, 3, H, W] in [-1, 1] -> the same, painted. Always in float32, also inside a bf16 training step:
+        the Kuwahara variances are differences of near-equal numbers, which bf16 rounds to noise."""
+        with torch.autocast(images.device.type, enabled=False):
+            rgb = (images.float() + 1) / 2
+            painted = self.flatten(rgb) if self.radius else rgb
+            if self.relief:
+                painted = painted * self.stroke_light(rgb)
+            return (painted * 2 - 1).clamp(-1, 1).to(images.dtype)
 
     def flatten(self, rgb: torch.Tensor) -> torch.Tensor:
         """Generalised Kuwahara: per pixel, the sectors' mean colours weighted by (their variance)^(-4)."""
@@ -116,7 +118,7 @@ class Brushwork(nn.Module):
         return (weights.unsqueeze(1) * mean).sum(2)
 
     def stroke_light(self, rgb: torch.Tensor) -> torch.Tensor:
-        """[N, 1, H, W] multiplier: bristle streaks and their relief, lit from the top left."""
+        """[N, 1, H, W] multiplier: bristle streaks along the contours, lit as a height field."""
         n, _, height, width = rgb.shape
         # Where strokes go is a rendering decision: gradients reach the colours, not the flow.
         with torch.no_grad():
@@ -124,9 +126,13 @@ class Brushwork(nn.Module):
         noise = self.tiled(self.noise.unsqueeze(0), height, width).expand(n, 1, height, width)
         streaks = self.smear(noise, orientation)
         mean = streaks.mean(dim=(2, 3), keepdim=True)
-        streaks = (streaks - mean) / (streaks.std(dim=(2, 3), keepdim=True) + 1e-6)
-        slope = self.gradients(streaks)
-        return 1 + BRISTLE * streaks - SHADE * self.relief * (slope[:, :1] + slope[:, 1:])
+        return self.lit((streaks - mean) / (streaks.std(dim=(2, 3), keepdim=True) + 1e-6))
+
+    def lit(self, height: torch.Tensor) -> torch.Tensor:
+        """[N, 1, H, W] multiplier for a height field: ridges a little brighter (BRISTLE), and slopes facing the
+        light, up and to the left (height falling towards it; y runs down), brighter by their steepness."""
+        slope = self.gradients(height)
+        return 1 + BRISTLE * height + SHADE * self.relief * (slope[:, :1] + slope[:, 1:])
 
     def gradients(self, grey: torch.Tensor) -> torch.Tensor:
         """[N, 2, H, W]: Sobel x and y derivatives of [N, 1, H, W]."""
@@ -170,7 +176,6 @@ class Brushwork(nn.Module):
         n, _, height, width = image.shape
         ys = torch.arange(height, dtype=image.dtype, device=image.device).view(1, height, 1).expand(n, height, width)
         xs = torch.arange(width, dtype=image.dtype, device=image.device).view(1, 1, width).expand(n, height, width)
-        scale_x, scale_y = 2.0 / (width - 1), 2.0 / (height - 1)
         cos_double, sin_double = orientation[:, 0], orientation[:, 1]
         # The first step: along the contour at the pixel itself, the minor eigenvector, taken as the longer
         # column of J - lambda_max I (both are parallel to it; either way is fine, both ways are walked).
@@ -185,15 +190,15 @@ class Brushwork(nn.Module):
             step_x, step_y = along_x * direction, along_y * direction
             for index in range(1, self.stroke + 1):
                 x, y = x + step_x, y + step_y
-                grid = torch.stack([x * scale_x - 1, y * scale_y - 1], dim=-1)
+                grid = torch.stack([(2 * x + 1) / width - 1, (2 * y + 1) / height - 1], dim=-1)
                 weight = math.exp(-2 * (index / self.stroke) ** 2)
-                total = total + weight * F.grid_sample(image, grid, align_corners=True, padding_mode="border")
+                total = total + weight * F.grid_sample(image, grid, align_corners=False, padding_mode="border")
                 weights += weight
-                here = F.grid_sample(orientation, grid, align_corners=True, padding_mode="border")
+                here = F.grid_sample(orientation, grid, align_corners=False, padding_mode="border")
                 cos_here, sin_here = here[:, 0], here[:, 1]
                 projected_x = (1 - cos_here) / 2 * step_x - sin_here / 2 * step_y
                 projected_y = -sin_here / 2 * step_x + (1 + cos_here) / 2 * step_y
-                # Unit speed along the contour; slower where the walk meets it at a right angle.
+                # About 0.9 px a step along the contour; slower where the walk meets it at a right angle.
                 speed = torch.sqrt(projected_x**2 + projected_y**2) + STALL
                 step_x, step_y = projected_x / speed, projected_y / speed
         return total / weights

@@ -47,12 +47,6 @@ class ProjectedDiscriminator(nn.Module):
             {name: FeatureHead(channels, min(channels, 256), width) for name, channels in STAGES.items()}
         )
 
-    def requires_grad_(self, requires_grad: bool = True) -> ProjectedDiscriminator:
-        # Recipes freeze D while G learns and unfreeze it after; the feature network and mixings stay frozen.
-        for head in self.heads.values():
-            head.network.requires_grad_(requires_grad)
-        return self
-
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
         """One map of real/fake logits per stage, coarser maps judging larger regions."""
         if images.shape[-1] < MIN_SIZE:
