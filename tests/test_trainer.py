@@ -194,6 +194,8 @@ def test_snapshots_keep_each_step_they_were_taken_at(image_folder, style_image, 
     kept = torch.load(tmp_path / "snapshots" / "step0000002.pt", weights_only=False)
     assert kept["counters"]["step"] == 2
     assert torch.load(tmp_path / "checkpoint.pt", weights_only=False)["counters"]["step"] == 5
+    with pytest.raises(ValueError, match="--keep-every must be 0"):
+        run_loop("vae", config, tmp_path / "negative", steps=1, keep_every=-1)
 
 
 def test_unreadable_images_are_skipped(image_folder):

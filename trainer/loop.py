@@ -106,6 +106,8 @@ def hardware_name(device: torch.device, processes: int = 1) -> str:
 class Trainer:
     def __init__(self, recipe_name: str, recipe_config: Any, loop: LoopConfig, resume: bool = False):
         self.rank, self.world_size = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+        if loop.keep_every < 0:
+            raise ValueError(f"--keep-every must be 0 (no snapshots) or a number of steps, not {loop.keep_every}")
         self.loop = loop
         self.out = Path(loop.out)
         self.checkpoint_path = self.out / CHECKPOINT_NAME
