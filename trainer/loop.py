@@ -280,7 +280,7 @@ class Trainer:
             self.write_grid()
         if step % self.loop.checkpoint_every == 0:
             self.save()
-        if self.loop.keep_every and step % self.loop.keep_every == 0 and self.is_main:
+        if self.loop.keep_every and step % self.loop.keep_every == 0:
             save_checkpoint(self.out / "snapshots" / f"step{step:07d}.pt", self.state())
 
     def _check_finite(self, losses: dict[str, float], step: int) -> None:

@@ -149,6 +149,7 @@ class Brushwork(nn.Module):
         tensor; flat areas lean to the slowly turning default slant. Twice the angle has no sign to flip (a
         contour has an orientation, not a direction), so it interpolates smoothly between pixels."""
         _, _, height, width = rgb.shape
+        # BT.601 luma, as losses.to_grey, but without its einsum, which torch.export pins to a batch of 1.
         grey = 0.299 * rgb[:, :1] + 0.587 * rgb[:, 1:2] + 0.114 * rgb[:, 2:]
         slope = self.gradients(grey)
         dx, dy = slope[:, :1], slope[:, 1:]
