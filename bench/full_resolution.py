@@ -1,6 +1,7 @@
 """Full-resolution painting: detail kept, time and peak memory, against the long-side rule with a plain resize.
 
     python bench/full_resolution.py [--model NAME|PATH] [--nasa DIR] [--count 51] [--upscaler NAME|none]
+        [--texture NAME|none]
 
 Detail ratio: the mean absolute gradient (grey, |dx| + |dy|) of the output over the photo's; 1 keeps as much
 fine structure (edges, strokes) as the photo has, a blurred enlargement far less. Cases: the NASA test
@@ -23,7 +24,7 @@ from PIL import Image, ImageOps
 
 REPO = Path(__file__).resolve().parents[1]
 NASA = REPO.parent / "shared" / "data" / "photos" / "test" / "nasa"
-TODAY = ["--scale", "long-side", "--upscaler", "none"]  # the converter before full-resolution painting
+TODAY = ["--scale", "long-side", "--upscaler", "none", "--texture", "none"]  # before full-resolution painting
 
 
 def detail(path: Path) -> float:
@@ -62,12 +63,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="translator (default: the bundled default)")
     parser.add_argument("--upscaler", help="upscaler for the new path (default: the bundled one)")
+    parser.add_argument("--texture", help="brush texture for the new path (default: the bundled one)")
     parser.add_argument("--nasa", type=Path, default=NASA)
     parser.add_argument("--count", type=int, default=51, help="NASA photos used")
     options = parser.parse_args()
     model = ["--model", options.model] if options.model else []
-    new = [*model, *(["--upscaler", options.upscaler] if options.upscaler else [])]
-    old = [*model, *TODAY]
+    upscaled = [*model, *(["--upscaler", options.upscaler] if options.upscaler else [])]
+    new = [*upscaled, *(["--texture", options.texture] if options.texture else [])]
+    cases = (
+        ("long side + resize (before)", [*model, *TODAY]),
+        ("face scale + upscaler", [*upscaled, "--texture", "none"]),
+        ("+ brush texture (now)", new),
+    )
     examples = sorted((REPO / "examples").glob("*.jpg"))
     with tempfile.TemporaryDirectory() as temp:
         temp = Path(temp)
@@ -78,7 +85,7 @@ def main() -> None:
         print("detail ratio (output / photo, mean absolute gradient), time and peak memory; CPU")
         for label, photos in (("NASA at own size", nasa), ("4032 x 3024 examples", phone)):
             print(f"{label} ({len(list(photos.iterdir()))} photos)")
-            for name, arguments in (("long side + resize (before)", old), ("face scale + upscaler (now)", new)):
+            for name, arguments in cases:
                 out = temp / f"out-{label}-{name}".replace(" ", "_")
                 run(name, photos, out, arguments)
                 ratios = detail_ratios(photos, out)
@@ -86,7 +93,7 @@ def main() -> None:
                 shutil.rmtree(out)
         for label, photos in (("512 px photos (20)", small), ("one 6000 x 4000 photo", huge)):
             print(label)
-            for name, arguments in (("long side + resize (before)", old), ("face scale + upscaler (now)", new)):
+            for name, arguments in cases:
                 run(name, photos, temp / f"out-{label}-{name}".replace(" ", "_"), arguments)
 
 

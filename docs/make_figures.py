@@ -6,7 +6,8 @@ docs/before_after.jpg: each photo of examples/ (public domain, from the scikit-i
 packages), then the same photo through every bundled translator, `portraitize convert --model NAME`.
 docs/samples.jpg: the contact sheet of `portraitize sample --count 16 --seed 0 --grid` (default sampler).
 docs/phone_crop.jpg: the astronaut enlarged to a 4032 x 3024 phone photo, a 100% crop of her face: the photo, the
-long-side rule with a plain resize (`--scale long-side --upscaler none`), and the default (face scale + upscaler).
+long-side rule with a plain resize (`--scale long-side --upscaler none --texture none`), face scale + upscaler
+(`--texture none`), and the default (face scale + upscaler + brush texture).
 Pictures made from ../shared/data are never used here: their terms do not allow it.
 """
 
@@ -74,21 +75,23 @@ def samples(temp: Path) -> Path:
     return out
 
 
-def phone_crop(temp: Path, side: int = 640) -> Path:
+def phone_crop(temp: Path, side: int = 480) -> Path:
     photo = temp / "phone" / "astronaut.jpg"
     photo.parent.mkdir()
     with Image.open(EXAMPLES / "astronaut.jpg") as image:
         image.convert("RGB").resize((4032, 3024), Image.Resampling.LANCZOS).save(photo, quality=95)
-    portraitize("convert", str(photo), str(temp / "before"), "--scale", "long-side", "--upscaler", "none")
-    portraitize("convert", str(photo), str(temp / "now"))
+    runs = {
+        "before": ("--scale", "long-side", "--upscaler", "none", "--texture", "none"),
+        "upscaled": ("--texture", "none"),
+        "now": (),
+    }
+    for folder, options in runs.items():
+        portraitize("convert", str(photo), str(temp / folder), *options)
     box = (1400, 250, 1400 + side, 250 + side)  # her face, at 100%
-    tiles = [
-        np.asarray(Image.open(path).crop(box))
-        for path in (photo, temp / "before" / photo.name, temp / "now" / photo.name)
-    ]
+    tiles = [np.asarray(Image.open(path).crop(box)) for path in (photo, *(temp / name / photo.name for name in runs))]
     out = DOCS / "phone_crop.jpg"
-    labels = ["photo (4032 x 3024), 100%", "long side 256 + resize", "face scale + painting-x4"]
-    labelled(contact_sheet(np.stack(tiles), columns=3), labels, side).save(out, quality=88, optimize=True)
+    labels = ["photo (4032 x 3024), 100%", "long side 256 + resize", "face scale + painting-x4", "+ impasto (default)"]
+    labelled(contact_sheet(np.stack(tiles), columns=4), labels, side).save(out, quality=88, optimize=True)
     return out
 
 

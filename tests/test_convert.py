@@ -148,7 +148,19 @@ def test_batches_same_sized_photos_and_opens_one_session(cli, translator, tmp_pa
     monkeypatch.setattr(
         portraitize.session, "open_session", lambda *args, **kw: sessions.append(1) or original_open(*args, **kw)
     )
-    result = cli("convert", src, tmp_path / "out", "-m", translator, "--batch-size", "4", "--upscaler", "none")
+    result = cli(
+        "convert",
+        src,
+        tmp_path / "out",
+        "-m",
+        translator,
+        "--batch-size",
+        "4",
+        "--upscaler",
+        "none",
+        "--texture",
+        "none",
+    )
     assert result.exit_code == 0
     assert sorted(batch_sizes) == [1, 4, 4] and len(sessions) == 1
 

@@ -11,6 +11,7 @@ from portraitize.contract import sample_latents, tensor_to_images
 from portraitize.faces import onnx_cascade
 from portraitize.images import load_photo
 from portraitize.session import load_model, open_session, read_info
+from portraitize.texture import apply_texture
 from portraitize.translate import PaintSettings, model_input, paint_batch
 from portraitize.upscale import upscale
 
@@ -34,6 +35,11 @@ def test_shipped_model_is_valid_and_paints(path):
         assert enlarged.shape == (photo.shape[0] * info.factor, photo.shape[1] * info.factor, 3)
         plain = np.asarray(Image.fromarray(photo).resize(enlarged.shape[1::-1], Image.Resampling.BICUBIC), dtype=int)
         assert 1 < np.abs(enlarged.astype(int) - plain).mean() < 20, "close to the picture, not a copy of bicubic"
+    elif info.kind == "texture":
+        photo = load_photo(EXAMPLES / "astronaut.jpg").rgb
+        textured = apply_texture(photo, engine)
+        assert textured.shape == photo.shape
+        assert 0.5 < np.abs(textured.astype(int) - photo).mean() < 10, "a texture over the picture, not another one"
     elif info.kind == "translator":
         photo = load_photo(EXAMPLES / "astronaut.jpg")
         rgb = model_input(photo, PaintSettings(max_size=256))

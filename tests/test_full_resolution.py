@@ -123,7 +123,9 @@ def test_convert_paints_at_the_face_scale_and_upscales_to_the_photos_size(
     shapes = []
     original = ModelSession.run
     monkeypatch.setattr(
-        ModelSession, "run", lambda self, batch: shapes.append((self.info.kind, batch.shape)) or original(self, batch)
+        ModelSession,
+        "run",
+        lambda self, batch, *extra: shapes.append((self.info.kind, batch.shape)) or original(self, batch, *extra),
     )
     photo = big_astronaut(tmp_path)
     result = cli("convert", photo, tmp_path / "out", "-m", face_translator, "--upscaler", upscaler_file)

@@ -1,5 +1,5 @@
-"""`python -m trainer`: train RECIPE, export, export-face-detector, evaluate, evaluate-upscaler, detect-faces,
-sample, plot.
+"""`python -m trainer`: train RECIPE, export, export-face-detector, export-texture, evaluate, evaluate-upscaler,
+detect-faces, sample, plot.
 
 Each recipe has its own `train` sub-command whose options are its config dataclass's fields (with the help
 in their metadata), followed by the loop's, made the same way from `LoopConfig`.
@@ -242,6 +242,30 @@ def export_face_detector(
     typer.echo(f"wrote {out}: the same faces as torch on {len(chosen)} photos (boxes within {worst:.2g} px)")
 
 
+@app.command("export-texture")
+def export_texture(
+    out: Path = typer.Argument(Path("exported/impasto.onnx"), help="The .onnx file to write (its name: the model's)."),
+    stroke: int = typer.Option(12, min=1, help="Length of the bristle streaks each way along the contours (px)."),
+    relief: float = typer.Option(0.35, min=0.0, help="Strength of the lit relief (0: streaks only, no shading)."),
+    flow_sigma: float = typer.Option(
+        8.0, min=0.5, help="Smoothing (px) of the contours the streaks follow: larger, longer and calmer strokes."
+    ),
+    seed: int = typer.Option(0, help="Seed of the fixed noise the streaks are smeared from."),
+    quality: str = typer.Option("", help="What it was measured to do, one line from its card (stored in the file)."),
+) -> None:
+    """Export the brushwork stage as the converter's brush texture for enlarged paintings (`--texture`).
+
+    No training: the stage is fixed, and the file is written only if onnxruntime matches torch."""
+    from .export import ExportError
+    from .export_texture import export_texture as export
+
+    try:
+        worst = export(out, stroke, relief, flow_sigma, seed, quality)
+    except ExportError as error:
+        fail(error)
+    typer.echo(f"wrote {out}: max |onnxruntime - torch| = {worst:.2g}")
+
+
 @app.command("evaluate")
 def evaluate(
     real: Path = typer.Option(..., help="Held-out real paintings, e.g. ../shared/data/paintings/test."),
@@ -282,6 +306,11 @@ def evaluate(
         None,
         help="Translators: --upscaler of `portraitize convert` (none: resize).",
         show_default="painting-x4 when installed",
+    ),
+    texture: Optional[str] = typer.Option(
+        None,
+        help="Translators: --texture of `portraitize convert` (none: no brush texture).",
+        show_default="impasto when installed",
     ),
     identity: bool = typer.Option(
         True,
@@ -329,6 +358,7 @@ def evaluate(
             scale=scale,
             upscaler=upscaler,
             closest_out=closest,
+            texture=texture,
         )
     except (FileNotFoundError, ValueError) as error:
         fail(error)

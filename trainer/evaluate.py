@@ -184,18 +184,26 @@ def has_dark_blotch(original: np.ndarray, result: np.ndarray, share: float = 0.0
 
 
 def translate_with_converter(
-    model: Path, images: list[np.ndarray], device: str = "auto", scale: str = "auto", upscaler: str | None = None
+    model: Path,
+    images: list[np.ndarray],
+    device: str = "auto",
+    scale: str = "auto",
+    upscaler: str | None = None,
+    texture: str | None = None,
 ) -> list[np.ndarray]:
-    """Run an exported translator exactly as `portraitize convert` does with the same --scale and --upscaler
-    (face-scaled painting, brought to the photo's size by the upscaler, by default)."""
+    """Run an exported translator exactly as `portraitize convert` does with the same --scale, --upscaler and
+    --texture (face-scaled painting, brought to the photo's size by the upscaler, brush texture, by default)."""
     from portraitize.catalogue import resolve_optional
     from portraitize.images import Photo
     from portraitize.model_set import ModelSources
     from portraitize.translate import PaintSettings, finish, model_input, paint_batch
 
-    models = ModelSources(model, resolve_optional(upscaler, "upscaler"), resolve_optional(None, "face_detector")).load(
-        device
-    )
+    models = ModelSources(
+        model,
+        resolve_optional(upscaler, "upscaler"),
+        resolve_optional(None, "face_detector"),
+        resolve_optional(texture, "texture"),
+    ).load(device)
     engine = models.translator
     settings = PaintSettings(max_size=engine.info.native_size, scale=scale, face_size=engine.info.face_size)
     results = []
@@ -203,7 +211,7 @@ def translate_with_converter(
         photo = Photo(rgb=rgb, alpha=None, icc_profile=None, exif=None)
         face = models.faces.main_face(rgb) if models.faces is not None and settings.wants_faces else None
         painted = paint_batch(engine, [model_input(photo, settings, face)])[0]
-        results.append(finish(photo, painted, settings, models.upscaler))
+        results.append(finish(photo, painted, settings, models.upscaler, models.texture))
     return results
 
 
@@ -270,6 +278,7 @@ def evaluate(
     scale: str = "auto",
     upscaler: str | None = None,
     closest_out: Path | None = None,
+    texture: str | None = None,
 ) -> list[Row]:
     """Score folders and/or a model against the real paintings in `real`.
 
@@ -310,7 +319,7 @@ def evaluate(
     for folder in photos if kind == "translator" else ():
         originals = folder_images(folder)[1]
         before = Row(f"photos: {folder}", len(originals), score(originals))
-        translated = translate_with_converter(model, originals, device, scale, upscaler)
+        translated = translate_with_converter(model, originals, device, scale, upscaler, texture)
         after = Row(
             f"{model.stem}({folder})",
             len(translated),

@@ -15,8 +15,10 @@ MODELS_ENV = "PORTRAITIZE_MODELS"
 DEFAULT_TRANSLATOR = "oil-portrait"
 DEFAULT_SAMPLER = "portrait-gan"
 DEFAULT_UPSCALER = "painting-x4"
+DEFAULT_TEXTURE = "impasto"
 FACE_DETECTOR = "face-detector"
-OFF = "none"  # --upscaler none
+HELPERS = {"upscaler": DEFAULT_UPSCALER, "texture": DEFAULT_TEXTURE, "face_detector": FACE_DETECTOR}
+OFF = "none"  # --upscaler none, --texture none
 
 
 def bundled_dir() -> Path:
@@ -93,14 +95,14 @@ def resolve(name_or_path: str | None, kind: str) -> Path:
 
 
 def resolve_optional(name_or_path: str | None, kind: str) -> Path | None:
-    """A helper model (an upscaler, the face detector): the one named, or the bundled one if installed, or None.
+    """A helper model (an upscaler, a texture, the face detector): the one named, or the bundled one if installed, or None.
 
     Naming one that is missing is an error; a missing default only switches the helper off."""
     if name_or_path == OFF:
         return None
     if name_or_path is not None:
         return resolve(name_or_path, kind)
-    return model_files().get(DEFAULT_UPSCALER if kind == "upscaler" else FACE_DETECTOR)
+    return model_files().get(HELPERS[kind])
 
 
 def _default_model(installed: dict[str, Path], kind: str) -> Path:

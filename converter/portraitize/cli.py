@@ -109,6 +109,12 @@ def convert(
         "plain resize does the rest): an installed name or an .onnx path, or none (a plain resize).",
         show_default="painting-x4 when installed",
     ),
+    texture: Optional[str] = typer.Option(
+        None,
+        help="Brush texture laid at the photo's own resolution over a painting enlarged more than 2x (fine "
+        "bristle streaks along the contours, with their relief): an installed name or an .onnx path, or none.",
+        show_default="impasto when installed",
+    ),
     frame: Frame = typer.Option(
         Frame.none,
         help="portrait: crop the result to a 4:5 head-and-shoulders frame around the main face (a photo "
@@ -163,6 +169,7 @@ def convert(
         keep_model_size=keep_model_size,
         scale=scale.value,
         upscaler=upscaler,
+        texture=texture,
         frame=frame.value,
         output_format=output_format.value if output_format else None,
         quality=quality,

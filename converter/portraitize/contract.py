@@ -22,12 +22,27 @@ if TYPE_CHECKING:
     import numpy as np
 
 CONTRACT_VERSION = "1"
-KINDS = ("translator", "sampler", "upscaler", "face_detector")
+KINDS = ("translator", "sampler", "upscaler", "face_detector", "texture")
 VALUE_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
 
 TRANSLATOR_INPUT, TRANSLATOR_OUTPUT = "image", "painted"
 SAMPLER_INPUT, SAMPLER_OUTPUT = "latent", "image"
 UPSCALER_INPUT, UPSCALER_OUTPUT = "image", "upscaled"
+# A texture model also takes the (top, left) of its tile in the whole image (int64 [2]), so its fixed pattern
+# continues across tiles.
+TEXTURE_INPUT, TEXTURE_ORIGIN, TEXTURE_OUTPUT = "image", "origin", "textured"
+INPUTS = {
+    "translator": TRANSLATOR_INPUT,
+    "sampler": SAMPLER_INPUT,
+    "upscaler": UPSCALER_INPUT,
+    "texture": TEXTURE_INPUT,
+}
+OUTPUTS = {
+    "translator": TRANSLATOR_OUTPUT,
+    "sampler": SAMPLER_OUTPUT,
+    "upscaler": UPSCALER_OUTPUT,
+    "texture": TEXTURE_OUTPUT,
+}
 
 
 class ContractError(ValueError):
@@ -42,7 +57,8 @@ class ModelInfo:
     name: str
     description: str
     family: str  # which trainer recipe made it, e.g. "style", "unet", "cyclegan", "dcgan", "vae"
-    native_size: int  # translator: long side it was trained at (default --max-size); sampler: output side
+    native_size: int  # translator: long side it was trained at (default --max-size); sampler: output side;
+    # texture: the side of the pattern it repeats
     size_multiple: int = 1  # translator inputs must have H and W divisible by this
     latent_size: int = 0  # sampler only
     face_size: int = 0  # translator: the face size (px) of its training photos, the scale it paints best; 0: unknown
@@ -77,13 +93,11 @@ class ModelInfo:
 
     @property
     def input_name(self) -> str:
-        return {"translator": TRANSLATOR_INPUT, "sampler": SAMPLER_INPUT, "upscaler": UPSCALER_INPUT}.get(self.kind, "")
+        return INPUTS.get(self.kind, "")
 
     @property
     def output_name(self) -> str:
-        return {"translator": TRANSLATOR_OUTPUT, "sampler": SAMPLER_OUTPUT, "upscaler": UPSCALER_OUTPUT}.get(
-            self.kind, ""
-        )
+        return OUTPUTS.get(self.kind, "")
 
     def to_metadata(self) -> dict[str, str]:
         return {field.name: str(getattr(self, field.name)) for field in dataclasses.fields(self)}

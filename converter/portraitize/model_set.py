@@ -1,5 +1,6 @@
-"""The models one conversion runs: the translator, and the two that paint at the photo's resolution (the face
-finder that chooses the painting's scale and frame, the upscaler that enlarges the painting to the photo's size).
+"""The models one conversion runs: the translator, and the three that paint at the photo's resolution (the face
+finder that chooses the painting's scale and frame, the upscaler that enlarges the painting to the photo's size,
+the brush texture laid over an enlarged painting).
 
 Each comes from a file path (this machine) or the file's bytes (a Ray worker, which may not see the driver's
 disks), and is loaded once per process.
@@ -23,6 +24,7 @@ class ModelSet:
     translator: ModelSession
     upscaler: ModelSession | None = None
     faces: FaceFinder | None = None
+    texture: ModelSession | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +32,7 @@ class ModelSources:
     translator: Source
     upscaler: Source | None = None
     face_detector: Source | None = None
+    texture: Source | None = None
 
     def as_bytes(self) -> ModelSources:
         """The same models as bytes, to ship to workers."""
@@ -37,7 +40,7 @@ class ModelSources:
         def read(source: Source | None) -> bytes | None:
             return source.read_bytes() if isinstance(source, Path) else source
 
-        return ModelSources(read(self.translator), read(self.upscaler), read(self.face_detector))
+        return ModelSources(read(self.translator), read(self.upscaler), read(self.face_detector), read(self.texture))
 
     def load(self, device: str, threads: int = 0, translator: ModelSession | None = None) -> ModelSet:
         """Every model on `device`; `translator`: the translator already loaded from these sources."""
@@ -45,6 +48,7 @@ class ModelSources:
             translator=translator or sessions.load_model(self.translator, device, threads, "translator"),
             upscaler=sessions.load_model(self.upscaler, device, threads, "upscaler") if self.upscaler else None,
             faces=load_face_finder(self.face_detector, threads) if self.face_detector else None,
+            texture=sessions.load_model(self.texture, device, threads, "texture") if self.texture else None,
         )
 
 

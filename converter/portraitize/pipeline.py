@@ -152,7 +152,14 @@ def _write(item: _Item, painted: np.ndarray, files: Files, settings: ConvertSett
     try:
         image_format = FORMAT_BY_EXTENSION[item.job.format_extension]
         data, notes = render(
-            item.photo, painted, settings.paint, image_format, settings.quality, models.upscaler, item.face
+            item.photo,
+            painted,
+            settings.paint,
+            image_format,
+            settings.quality,
+            models.upscaler,
+            item.face,
+            models.texture,
         )
         files.write(target, data)
     except ImageError as error:

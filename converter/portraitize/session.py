@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from .contract import VALUE_RANGES, ContractError, ModelInfo
+from .contract import TEXTURE_ORIGIN, VALUE_RANGES, ContractError, ModelInfo
 from .text import first_line
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -84,16 +84,17 @@ class ModelSession:
             )
         inputs = {node.name for node in session.get_inputs()}
         outputs = {node.name for node in session.get_outputs()}
-        if info.input_name not in inputs or info.output_name not in outputs:
+        wanted = [info.input_name, TEXTURE_ORIGIN] if info.kind == "texture" else [info.input_name]
+        if not set(wanted) <= inputs or info.output_name not in outputs:
             raise ModelError(
-                f"{path}: a {info.kind} must take {info.input_name!r} and give {info.output_name!r}, "
+                f"{path}: a {info.kind} must take {' and '.join(map(repr, wanted))} and give {info.output_name!r}, "
                 f"this model takes {sorted(inputs)} and gives {sorted(outputs)}"
             )
         # Smallest square side the model runs on: thinner inputs are padded to it (reflection pads in a
         # network need a few pixels per axis). Probing also proves, before any photo, that the model keeps
         # the contract's shapes and gives numbers.
-        self.min_side = 1  # translators, upscalers: the smallest square side the model runs on, found by the probe
-        if info.kind in ("translator", "upscaler"):
+        self.min_side = 1  # image models: the smallest square side the model runs on, found by the probe
+        if info.kind in ("translator", "upscaler", "texture"):
             self.min_side = self._probe_image_model()
         elif info.kind == "sampler":
             self._probe_sampler()
@@ -104,16 +105,19 @@ class ModelSession:
     def device_name(self) -> str:
         return "CUDA" if self.provider == CUDA else "CPU"
 
-    def run(self, batch: np.ndarray) -> np.ndarray:
-        return self._infer(batch)
+    def run(self, batch: np.ndarray, extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """The model's output for `batch`; `extra`: its other inputs (a texture model's tile origin)."""
+        return self._infer(batch, extra)
 
-    def _infer(self, batch: np.ndarray) -> np.ndarray:
-        (output,) = self.session.run([self.info.output_name], {self.info.input_name: batch})
+    def _infer(self, batch: np.ndarray, extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        if extra is None and self.info.kind == "texture":
+            extra = {TEXTURE_ORIGIN: np.zeros(2, np.int64)}
+        (output,) = self.session.run([self.info.output_name], {self.info.input_name: batch, **(extra or {})})
         return output
 
     def _probe_image_model(self) -> int:
-        """The smallest square side a translator or upscaler runs on; its output must be its input's size
-        (translators) or `factor` times it (upscalers)."""
+        """The smallest square side an image model runs on; its output must be its input's size (translators,
+        textures) or `factor` times it (upscalers)."""
         low, high = VALUE_RANGES[self.info.value_range]
         side = self.info.size_multiple
         while True:
@@ -159,12 +163,14 @@ USED_BY = {
     "sampler": "`sample`",
     "upscaler": "--upscaler",
     "face_detector": "the face finder",
+    "texture": "--texture",
 }
 USE_WITH = {
     "translator": "portraitize convert",
     "sampler": "portraitize sample",
     "upscaler": "--upscaler",
     "face_detector": "nothing: convert uses it by itself",
+    "texture": "--texture",
 }
 
 

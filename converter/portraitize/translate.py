@@ -189,10 +189,11 @@ def render(
     quality: int,
     upscaler: ModelSession | None = None,
     face: Face | None = None,
+    texture: ModelSession | None = None,
 ) -> tuple[bytes, list[str]]:
     """The output file's bytes (the photo's size restored, blended by strength, framed, metadata carried where it
     fits), and notes on what the format could not carry."""
-    image = finished_image(photo, painted, settings, upscaler)
+    image = finished_image(photo, painted, settings, upscaler, texture)
     box = portrait_box(photo.size, face) if settings.frame == "portrait" else None
     notes = []
     if box is not None:
@@ -214,19 +215,28 @@ def _scaled(
 
 
 def finish(
-    photo: Photo, painted: np.ndarray, settings: PaintSettings, upscaler: ModelSession | None = None
+    photo: Photo,
+    painted: np.ndarray,
+    settings: PaintSettings,
+    upscaler: ModelSession | None = None,
+    texture: ModelSession | None = None,
 ) -> np.ndarray:
     """Restore the photo's size (unless keep_model_size) and blend with the photo by strength."""
-    return np.asarray(finished_image(photo, painted, settings, upscaler))
+    return np.asarray(finished_image(photo, painted, settings, upscaler, texture))
 
 
 def finished_image(
-    photo: Photo, painted: np.ndarray, settings: PaintSettings, upscaler: ModelSession | None = None
+    photo: Photo,
+    painted: np.ndarray,
+    settings: PaintSettings,
+    upscaler: ModelSession | None = None,
+    texture: ModelSession | None = None,
 ) -> Image.Image:
     """`finish` as a Pillow image, which the encoder takes without another full-size copy. The painting reaches
-    the photo's size through the upscaler while more than 2x is left, then one plain resize (upscale.py)."""
+    the photo's size through the upscaler while more than 2x is left, then one plain resize, then the brush
+    texture where it was enlarged more than 2x (upscale.py)."""
     if not settings.keep_model_size and (painted.shape[1], painted.shape[0]) != photo.size:
-        painted = enlarge(painted, photo.size, upscaler)
+        painted = enlarge(painted, photo.size, upscaler, texture)
     image = Image.fromarray(painted)
     if settings.strength >= 1.0:
         return image

@@ -28,7 +28,7 @@ from torch import nn
 
 SECTORS = 8
 TILE = 256  # side of the fixed noise tiles, repeated over larger images
-FLOW_SIGMA = 3.0  # px; smoothing of the structure tensor: the scale of the contours strokes follow
+FLOW_SIGMA = 3.0  # px; default smoothing of the structure tensor: the scale of the contours strokes follow
 FLAT_FLOW = 0.0005  # weight of the default stroke direction: below the gradient energy of skin, so strokes model
 # faces along their contours, and take the default slant only in plain backgrounds
 DEFAULT_SLANT = -60.0  # degrees from the x axis (y down): "/", a right-handed painter's hatching; turns by up to
@@ -76,33 +76,50 @@ def _slant_prior(generator: torch.Generator) -> torch.Tensor:
 
 
 class Brushwork(nn.Module):
-    def __init__(self, radius: int = 2, stroke: int = 10, relief: float = 0.4, seed: int = 0):
+    def __init__(
+        self, radius: int = 2, stroke: int = 10, relief: float = 0.4, seed: int = 0, flow_sigma: float = FLOW_SIGMA
+    ):
         super().__init__()
-        if radius < 0 or stroke < 1 or relief < 0:
+        if radius < 0 or stroke < 1 or relief < 0 or flow_sigma <= 0:
             raise ValueError(
-                f"brushwork needs radius >= 0, stroke >= 1, relief >= 0 (got {radius}, {stroke}, {relief})"
+                "brushwork needs radius >= 0, stroke >= 1, relief >= 0, flow_sigma > 0 "
+                f"(got {radius}, {stroke}, {relief}, {flow_sigma})"
             )
         self.radius, self.stroke, self.relief = radius, stroke, relief
         generator = torch.Generator().manual_seed(seed)
         # Not persistent: rebuilt from the settings, so checkpoints hold no extra tensors.
         self.register_buffer("sectors", _sector_kernels(max(radius, 1)), persistent=False)
-        self.register_buffer("blur", _gaussian_kernel(FLOW_SIGMA), persistent=False)
+        self.register_buffer("blur", _gaussian_kernel(flow_sigma), persistent=False)
         self.register_buffer("noise", torch.rand(TILE, TILE, generator=generator), persistent=False)
         self.register_buffer("slant", _slant_prior(generator), persistent=False)
         sobel = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8
         self.register_buffer("sobel", torch.stack([sobel, sobel.t()]).unsqueeze(1), persistent=False)
+        self.prepare_streaks()
+        self.measure_streaks()
+
+    def prepare_streaks(self) -> None:
+        """Whatever `streaks` needs besides the noise tile: nothing here (LookupBrushwork smears it in advance)."""
+
+    def measure_streaks(self) -> None:
+        """The streaks' mean and spread, measured once on a plain tile (strokes along the default slant): fixed
+        numbers rather than each image's own, so a painting cut into tiles is painted as it would be whole."""
+        with torch.no_grad():
+            streaks = self.streaks(self.orientation(torch.full((1, 3, TILE, TILE), 0.5)))
+        self.streak_mean, self.streak_std = float(streaks.mean()), float(streaks.std())
 
     def extra_repr(self) -> str:
         return f"radius={self.radius}, stroke={self.stroke}, relief={self.relief}"
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """[N, 3, H, W] in [-1, 1] -> the same, painted. Always in float32, also inside a bf16 training step:
-        the Kuwahara variances are differences of near-equal numbers, which bf16 rounds to noise."""
+    def forward(self, images: torch.Tensor, origin: torch.Tensor | None = None) -> torch.Tensor:
+        """[N, 3, H, W] in [-1, 1] -> the same, painted. `origin`: int64 (top, left) of these pixels in a larger
+        image they are a tile of, so the fixed tiles line up across tiles; None: (0, 0). Always in float32, also
+        inside a bf16 training step: the Kuwahara variances are differences of near-equal numbers, which bf16
+        rounds to noise."""
         with torch.autocast(images.device.type, enabled=False):
             rgb = (images.float() + 1) / 2
             painted = self.flatten(rgb) if self.radius else rgb
             if self.relief:
-                painted = painted * self.stroke_light(rgb)
+                painted = painted * self.stroke_light(rgb, origin)
             return (painted * 2 - 1).clamp(-1, 1).to(images.dtype)
 
     def flatten(self, rgb: torch.Tensor) -> torch.Tensor:
@@ -117,16 +134,18 @@ class Brushwork(nn.Module):
         weights = torch.softmax(-4 * torch.log(variance + 1e-6), dim=1)
         return (weights.unsqueeze(1) * mean).sum(2)
 
-    def stroke_light(self, rgb: torch.Tensor) -> torch.Tensor:
+    def stroke_light(self, rgb: torch.Tensor, origin: torch.Tensor | None = None) -> torch.Tensor:
         """[N, 1, H, W] multiplier: bristle streaks along the contours, lit as a height field."""
-        n, _, height, width = rgb.shape
         # Where strokes go is a rendering decision: gradients reach the colours, not the flow.
         with torch.no_grad():
-            orientation = self.orientation(rgb)
-        noise = self.tiled(self.noise.unsqueeze(0), height, width).expand(n, 1, height, width)
-        streaks = self.smear(noise, orientation)
-        mean = streaks.mean(dim=(2, 3), keepdim=True)
-        return self.lit((streaks - mean) / (streaks.std(dim=(2, 3), keepdim=True) + 1e-6))
+            orientation = self.orientation(rgb, origin)
+        return self.lit((self.streaks(orientation, origin) - self.streak_mean) / self.streak_std)
+
+    def streaks(self, orientation: torch.Tensor, origin: torch.Tensor | None = None) -> torch.Tensor:
+        """[N, 1, H, W]: the fixed noise smeared along the contours of an [N, 2, H, W] orientation field."""
+        n, _, height, width = orientation.shape
+        noise = self.tiled(self.noise.unsqueeze(0), height, width, origin).expand(n, 1, height, width)
+        return self.smear(noise, orientation)
 
     def lit(self, height: torch.Tensor) -> torch.Tensor:
         """[N, 1, H, W] multiplier for a height field: ridges a little brighter (BRISTLE), and slopes facing the
@@ -138,13 +157,16 @@ class Brushwork(nn.Module):
         """[N, 2, H, W]: Sobel x and y derivatives of [N, 1, H, W]."""
         return F.conv2d(F.pad(grey, (1, 1, 1, 1), mode="replicate"), self.sobel)
 
-    def tiled(self, tile: torch.Tensor, height: int, width: int) -> torch.Tensor:
-        """[C, TILE, TILE] repeated to [1, C, height, width]."""
-        rows = torch.arange(height, device=tile.device) % TILE
-        columns = torch.arange(width, device=tile.device) % TILE
+    def tiled(self, tile: torch.Tensor, height: int, width: int, origin: torch.Tensor | None = None) -> torch.Tensor:
+        """[C, TILE, TILE] repeated to [1, C, height, width], starting at `origin` (top, left) of the pattern."""
+        rows = torch.arange(height, device=tile.device)
+        columns = torch.arange(width, device=tile.device)
+        if origin is not None:
+            rows, columns = rows + origin[0], columns + origin[1]
+        rows, columns = rows % TILE, columns % TILE
         return tile[:, rows][:, :, columns].unsqueeze(0)
 
-    def orientation(self, rgb: torch.Tensor) -> torch.Tensor:
+    def orientation(self, rgb: torch.Tensor, origin: torch.Tensor | None = None) -> torch.Tensor:
         """[N, 2, H, W]: cos and sin of twice the angle of the local gradient, from the smoothed structure
         tensor; flat areas lean to the slowly turning default slant. Twice the angle has no sign to flip (a
         contour has an orientation, not a direction), so it interpolates smoothly between pixels."""
@@ -153,7 +175,9 @@ class Brushwork(nn.Module):
         grey = 0.299 * rgb[:, :1] + 0.587 * rgb[:, 1:2] + 0.114 * rgb[:, 2:]
         slope = self.gradients(grey)
         dx, dy = slope[:, :1], slope[:, 1:]
-        tensor = self.smooth(torch.cat([dx * dx, dx * dy, dy * dy], dim=1)) + self.tiled(self.slant, height, width)
+        tensor = self.smooth(torch.cat([dx * dx, dx * dy, dy * dy], dim=1)) + self.tiled(
+            self.slant, height, width, origin
+        )
         e, f, g = tensor[:, :1], tensor[:, 1:2], tensor[:, 2:]
         # + ISOTROPIC: where the tensor is nearly round (a contour crossing the default slant at right angles),
         # the orientation fades to none instead of being a ratio of rounding errors.

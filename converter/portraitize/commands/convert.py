@@ -40,6 +40,7 @@ class ConvertRequest:
     max_pixels: int
     scale: str = "auto"
     upscaler: str | None = None  # a name or path; None: the bundled default if installed; "none": off
+    texture: str | None = None  # the same
     frame: str = "none"
     engine: str = "local"  # or "ray"
     ray: RaySettings | None = None
@@ -66,12 +67,12 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         face_size=translator.info.face_size,
         frame=request.frame,
     )
+    enlarges = not (request.keep_model_size or request.full_res)  # else nothing is enlarged to the photo's size
     sources = ModelSources(
         translator_path,
-        upscaler=None
-        if request.keep_model_size or request.full_res
-        else resolve_optional(request.upscaler, "upscaler"),
+        upscaler=resolve_optional(request.upscaler, "upscaler") if enlarges else None,
         face_detector=resolve_optional(None, "face_detector") if paint.wants_faces else None,
+        texture=resolve_optional(request.texture, "texture") if enlarges else None,
     )
     models = sources.load(device, request.threads, translator=translator)
     if request.frame == "portrait" and models.faces is None:
@@ -112,6 +113,8 @@ def _scale_line(paint: PaintSettings, models) -> str:
         line = f"long side {paint.max_size} px"
     if not paint.keep_model_size:
         line += f", enlarged by {escape(models.upscaler.info.name)}" if models.upscaler else ", enlarged by resizing"
+        if models.texture:
+            line += f" with {escape(models.texture.info.name)} brush texture"
     return line + (", portrait frame" if paint.frame == "portrait" else "")
 
 

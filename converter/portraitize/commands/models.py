@@ -30,6 +30,7 @@ def show_models(console: Console, messages: Console) -> None:
             "sampler": f"latent {info.latent_size} -> {info.native_size}x{info.native_size}",
             "upscaler": f"x{info.factor} (used by convert --upscaler)",
             "face_detector": "finds faces for convert's --scale auto and --frame portrait",
+            "texture": "brush texture for enlarged paintings (used by convert --texture)",
         }.get(info.kind, f"long side {info.native_size} (multiple of {info.size_multiple})")
         if info.kind == "translator" and info.face_size:
             shape += f", faces painted at {info.face_size} px"

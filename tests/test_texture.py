@@ -1,0 +1,102 @@
+"""Brush texture at the photo's resolution: the exported stage, its tiles, and where `convert` applies it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from conftest import EXAMPLES, gradient_image
+from PIL import Image
+
+from portraitize.session import load_model
+from portraitize.texture import MARGIN, apply_texture
+from portraitize.upscale import enlarge
+from trainer.export import ExportError
+from trainer.export_texture import export_texture
+from trainer.models.brush_texture import LookupBrushwork
+from trainer.models.brushwork import Brushwork
+
+
+@pytest.fixture(scope="module")
+def texture_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("texture") / "tiny-texture.onnx"
+    assert export_texture(path, stroke=4, relief=0.6, flow_sigma=2.0) < 1e-4
+    return path
+
+
+@pytest.fixture(scope="module")
+def texture(texture_file):
+    return load_model(texture_file, "cpu", kind="texture")
+
+
+def astronaut(width: int, height: int) -> np.ndarray:
+    return np.array(Image.open(EXAMPLES / "astronaut.jpg").convert("RGB").resize((width, height)))
+
+
+@pytest.mark.parametrize("stage", [Brushwork(radius=0, stroke=5, relief=0.6), LookupBrushwork(5, 0.6, flow_sigma=3.0)])
+def test_a_tile_told_its_origin_paints_what_the_whole_image_has_there(stage):
+    image = torch.from_numpy(astronaut(96, 80)).permute(2, 0, 1)[None].float() / 127.5 - 1
+    whole = stage(image)
+    top, left, reach = 17, 30, 20  # reach: past the flow's smoothing and the streaks' length
+    tile = stage(image[..., top:, left:], torch.tensor([top, left]))
+    assert torch.allclose(tile[..., reach:, reach:], whole[..., top + reach :, left + reach :], atol=1e-5)
+    assert not torch.allclose(stage(image[..., top:, left:])[..., reach:, reach:], tile[..., reach:, reach:])
+
+
+def test_looked_up_streaks_follow_the_contours_like_walked_ones():
+    # Vertical stripes: the streaks' light changes far less down a column than across a row.
+    columns = torch.linspace(0, 6 * torch.pi, 64)
+    rgb = (0.5 + 0.4 * torch.sin(columns)).view(1, 1, 1, 64).expand(1, 3, 64, 64).contiguous()
+    light = LookupBrushwork(6, 0.6, flow_sigma=3.0).stroke_light(rgb)[..., 8:56, 8:56]
+    down = (light[..., 1:, :] - light[..., :-1, :]).abs().mean()
+    across = (light[..., :, 1:] - light[..., :, :-1]).abs().mean()
+    assert light.std() > 0.01 and down < 0.5 * across, (down, across)
+
+
+def test_texture_tiles_join_and_it_paints_fine_detail(texture):
+    rgb = astronaut(300, 260)
+    whole = apply_texture(rgb, texture, tile=10_000)
+    tiled = apply_texture(rgb, texture, tile=70)
+    assert whole.shape == rgb.shape and whole.dtype == np.uint8
+    assert np.abs(tiled.astype(int) - whole).max() <= 1, "tiles join as one image"
+
+    def detail(image: np.ndarray) -> float:
+        grey = image.astype(np.float32).mean(axis=2)
+        return float(np.abs(np.diff(grey, axis=0)).mean() + np.abs(np.diff(grey, axis=1)).mean())
+
+    soft = np.asarray(Image.fromarray(rgb).resize((75, 65)).resize((300, 260), Image.Resampling.BICUBIC))
+    assert detail(apply_texture(soft, texture)) > 1.3 * detail(soft), "strokes, where the enlargement has none"
+    assert np.abs(whole.astype(int) - rgb).mean() < 8, "a texture over the painting, not another picture"
+
+
+def test_texture_is_laid_only_over_a_painting_enlarged_more_than_2x(texture, monkeypatch):
+    calls = []
+    real_run = texture.run
+    monkeypatch.setattr(texture, "run", lambda batch, extra: calls.append(batch.shape) or real_run(batch, extra))
+    rgb = gradient_image(50, 40)
+    assert enlarge(rgb, (130, 104), None, texture).shape == (104, 130, 3) and calls  # 2.6x
+    calls.clear()
+    assert enlarge(rgb, (90, 72), None, texture).shape == (72, 90, 3) and not calls  # 1.8x: resized only
+
+
+def test_export_refuses_a_flow_wider_than_the_converters_tile_margin(tmp_path):
+    with pytest.raises(ExportError, match="margin"):
+        export_texture(tmp_path / "wide.onnx", stroke=4, relief=0.3, flow_sigma=MARGIN / 2)
+    assert not (tmp_path / "wide.onnx").exists()
+
+
+def test_convert_names_the_texture_and_a_wrong_one_is_one_clear_line(cli, translator, texture_file, tmp_path):
+    from conftest import write_image
+
+    photo = write_image(tmp_path / "src" / "big.png", 200, 150)
+    result = cli("convert", photo, tmp_path / "out", "-m", translator, "--texture", texture_file)
+    assert result.exit_code == 0 and "with tiny-texture brush texture" in result.output, result.output
+    for texture, message in {
+        str(tmp_path / "missing.onnx"): "model file not found",
+        str(translator): "is a translator, but --texture needs a texture",
+    }.items():
+        result = cli("convert", photo, tmp_path / "bad", "-m", translator, "--texture", texture)
+        assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
+    assert not (tmp_path / "bad").exists()
+    result = cli("convert", photo, tmp_path / "plain", "-m", translator, "--texture", "none")
+    assert result.exit_code == 0 and "brush texture" not in result.output
