@@ -22,6 +22,7 @@ from trainer.evaluate import (
     has_dark_blotch,
     load_feature_network,
     mean_ssim,
+    sample_with_converter,
 )
 from trainer.faces import FaceDetector
 from trainer.memorisation import grey_pixels, memorisation
@@ -221,3 +222,14 @@ def test_upscaler_scores_compare_with_bicubic(folders, tmp_path):
     scores = evaluate_upscaler(model, folders / "real", FeatureNetwork(random_mobilenet_weights()), size=32, limit=5)
     assert scores.images == 5 and scores.factor == 2
     assert 10 < scores.psnr_model < scores.psnr_bicubic
+
+
+def test_samplers_are_scored_with_the_truncation_sample_uses(sampler):
+    from portraitize.sampling import paint_samples
+    from portraitize.session import load_model
+
+    truncated = sample_with_converter(sampler, 6, seed=0, device="cpu", truncation=0.5)
+    assert not np.array_equal(truncated, sample_with_converter(sampler, 6, seed=0, device="cpu"))
+    # the pictures `portraitize sample --count 6 --seed 0 --truncation 0.5` paints (in batches of its own size)
+    painted = list(paint_samples(load_model(sampler, "cpu"), 6, 0, 0.5, batch_size=4))
+    assert np.array_equal(truncated, painted)

@@ -277,6 +277,9 @@ def evaluate(
     floor: Optional[Path] = typer.Option(None, help="Real-vs-real reference (e.g. paintings/train) for 'gap closed'."),
     samples: int = typer.Option(1000, help="Samplers: how many images to generate."),
     seed: int = typer.Option(0, help="Seed of the samples and of KID's subsets."),
+    truncation: Optional[float] = typer.Option(
+        None, min=0.01, help="Samplers: --truncation of `portraitize sample` (latent values beyond +-T redrawn)."
+    ),
     features: Path = typer.Option(
         Path("../shared/weights/mobilenet_v2_imagenet.pth"), help="MobileNetV2 weights (FID-MNv2)."
     ),
@@ -359,6 +362,7 @@ def evaluate(
             upscaler=upscaler,
             closest_out=closest,
             texture=texture,
+            truncation=truncation,
         )
     except (FileNotFoundError, ValueError) as error:
         fail(error)

@@ -215,11 +215,13 @@ def translate_with_converter(
     return results
 
 
-def sample_with_converter(model: Path, count: int, seed: int, device: str = "auto") -> list[np.ndarray]:
+def sample_with_converter(
+    model: Path, count: int, seed: int, device: str = "auto", truncation: float | None = None
+) -> list[np.ndarray]:
     from portraitize.sampling import paint_samples
     from portraitize.session import load_model
 
-    return list(paint_samples(load_model(model, device, kind="sampler"), count, seed, None, batch_size=50))
+    return list(paint_samples(load_model(model, device, kind="sampler"), count, seed, truncation, batch_size=50))
 
 
 def face_retention(detector, originals: list[np.ndarray], results: list[np.ndarray]) -> tuple[int, int]:
@@ -279,6 +281,7 @@ def evaluate(
     upscaler: str | None = None,
     closest_out: Path | None = None,
     texture: str | None = None,
+    truncation: float | None = None,
 ) -> list[Row]:
     """Score folders and/or a model against the real paintings in `real`.
 
@@ -305,9 +308,12 @@ def evaluate(
 
     kind = load_model(model, "cpu").info.kind
     if kind == "sampler":
-        sampled = sample_with_converter(model, samples, seed, device)
+        sampled = sample_with_converter(model, samples, seed, device, truncation)
         painted = embed(sampled, network)
-        row = Row(f"samples of {model.stem} (seed {seed})", samples, distance(real_features, painted, seed=seed))
+        truncated = f", truncation {truncation:g}" if truncation else ""
+        row = Row(
+            f"samples of {model.stem} (seed {seed}{truncated})", samples, distance(real_features, painted, seed=seed)
+        )
         if train is not None:
             train_images = folder_images(train, crop=crop)[1]
             row.memorisation = check_memorisation(
