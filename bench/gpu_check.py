@@ -3,8 +3,8 @@
     bash bench/gpu_check.sh          # README "GPU check" says what to install first
 
 Rows: the CUDA stack; the converter on onnxruntime's CUDA provider (100 generated photos, img/s against the
-CPU in the same run, outputs equal to the CPU's within rounding), `--device cuda` and what a user sees when
-CUDA cannot start; 50 steps of every trainer recipe on CUDA (the loop's bf16 autocast); each family's ONNX
+CPU in the same run, outputs equal to the CPU's within rounding), the brush texture on CUDA against the CPU,
+`--device cuda` and what a user sees when CUDA cannot start; 50 steps of every trainer recipe on CUDA (the loop's bf16 autocast); each family's ONNX
 export, with its fp32 and fp16 files on the CUDA provider against the CPU; a 2-process torchrun when there
 are 2 GPUs. A check that fails is a FAIL row with its reason, and the rest still run; exit 1 if any failed.
 """
@@ -230,6 +230,24 @@ def converter_equal(gpu: GpuCheck) -> str:
     return figure
 
 
+def texture_equal(gpu: GpuCheck) -> str:
+    """The bundled brush texture (int64 tile origins, gathers) on CUDA against the CPU, on a photo of several tiles."""
+    from portraitize.catalogue import resolve_optional
+    from portraitize.texture import apply_texture
+
+    path = resolve_optional(None, "texture")
+    if path is None:
+        raise Failed("no brush texture installed (impasto)")
+    rgb = np.asarray(Image.open(REPO / "examples" / "astronaut.jpg").convert("RGB").resize((1500, 1100)))
+    cpu = apply_texture(rgb, load_model(path, "cpu", kind="texture")).astype(np.int16)
+    cuda = apply_texture(rgb, load_model(path, "cuda", kind="texture")).astype(np.int16)
+    worst = int(np.abs(cuda - cpu).max())
+    figure = f"1500 x 1100 in 512 px tiles: largest difference {worst} levels"
+    if worst > ROUNDING_LEVELS:
+        raise Failed(figure)
+    return figure
+
+
 def make_training_images(folder: Path) -> Path:
     """32 varied pictures for every recipe's image folders, and one 'painting' for the style recipe."""
     rng = np.random.default_rng(1)
@@ -314,6 +332,7 @@ def main() -> int:
         gpu.check("convert, GPU hidden: cuda refuses, auto says CPU", cuda_missing, gpu, one_photo)
         gpu.check(f"convert {PHOTOS} photos {PHOTO_SIZE[0]} px: CUDA vs CPU", converter_speed, gpu, photos)
         gpu.check("convert: CUDA outputs = CPU outputs", converter_equal, gpu)
+        gpu.check("brush texture: CUDA = CPU", texture_equal, gpu)
         images = gpu.work / "images"
         painting = make_training_images(images)
         for name in TRAIN_RUNS:

@@ -130,6 +130,8 @@ def test_cli_prints_a_table_and_writes_json(folders, sampler, features_script, t
             str(folders / "similar"),
             "--features-script",
             str(features_script),
+            "--truncation",
+            "2.5",
             "--closest",
             str(tmp_path / "closest.png"),
             "--json",
@@ -140,7 +142,7 @@ def test_cli_prints_a_table_and_writes_json(folders, sampler, features_script, t
     assert "KID x1000" in result.output
     assert "memorisation (features): " in result.output and "memorisation (grey 32 px): " in result.output
     rows = json.loads((tmp_path / "scores.json").read_text())["rows"]
-    assert rows[0]["images"] == 30 and rows[0]["kid_x1000"] > 0
+    assert rows[0]["images"] == 30 and rows[0]["kid_x1000"] > 0 and "truncation 2.5" in rows[0]["what"]
     assert {space: found["samples"] for space, found in rows[0]["memorisation"].items()} == {
         "features": 30,
         "grey 32 px": 30,
@@ -230,6 +232,6 @@ def test_samplers_are_scored_with_the_truncation_sample_uses(sampler):
 
     truncated = sample_with_converter(sampler, 6, seed=0, device="cpu", truncation=0.5)
     assert not np.array_equal(truncated, sample_with_converter(sampler, 6, seed=0, device="cpu"))
-    # the pictures `portraitize sample --count 6 --seed 0 --truncation 0.5` paints (in batches of its own size)
+    # the pictures `sample` paints with the same truncation, whatever the batch size
     painted = list(paint_samples(load_model(sampler, "cpu"), 6, 0, 0.5, batch_size=4))
     assert np.array_equal(truncated, painted)

@@ -39,6 +39,7 @@ def test_shipped_model_is_valid_and_paints(path):
         photo = load_photo(EXAMPLES / "astronaut.jpg").rgb
         textured = apply_texture(photo, engine)
         assert textured.shape == photo.shape
+        assert np.abs(apply_texture(photo, engine, tile=200).astype(int) - textured).max() <= 1, "tiles join"
         assert 0.5 < np.abs(textured.astype(int) - photo).mean() < 10, "a texture over the picture, not another one"
     elif info.kind == "translator":
         photo = load_photo(EXAMPLES / "astronaut.jpg")

@@ -43,7 +43,7 @@ def test_a_tile_told_its_origin_paints_what_the_whole_image_has_there(stage):
     assert not torch.allclose(stage(image[..., top:, left:])[..., reach:, reach:], tile[..., reach:, reach:])
 
 
-def test_looked_up_streaks_follow_the_contours_like_walked_ones():
+def test_looked_up_streaks_run_along_the_contours():
     # Vertical stripes: the streaks' light changes far less down a column than across a row.
     columns = torch.linspace(0, 6 * torch.pi, 64)
     rgb = (0.5 + 0.4 * torch.sin(columns)).view(1, 1, 1, 64).expand(1, 3, 64, 64).contiguous()
@@ -100,3 +100,5 @@ def test_convert_names_the_texture_and_a_wrong_one_is_one_clear_line(cli, transl
     assert not (tmp_path / "bad").exists()
     result = cli("convert", photo, tmp_path / "plain", "-m", translator, "--texture", "none")
     assert result.exit_code == 0 and "brush texture" not in result.output
+    textured, plain = (np.asarray(Image.open(tmp_path / folder / "big.png"), int) for folder in ("out", "plain"))
+    assert np.abs(textured - plain).mean() > 0.5, "the texture was laid over the enlarged painting"

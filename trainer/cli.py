@@ -245,8 +245,10 @@ def export_face_detector(
 @app.command("export-texture")
 def export_texture(
     out: Path = typer.Argument(Path("exported/impasto.onnx"), help="The .onnx file to write (its name: the model's)."),
-    stroke: int = typer.Option(12, min=1, help="Length of the bristle streaks each way along the contours (px)."),
-    relief: float = typer.Option(0.35, min=0.0, help="Strength of the lit relief (0: streaks only, no shading)."),
+    stroke: int = typer.Option(
+        12, min=1, max=64, help="Length of the bristle streaks each way along the contours (px)."
+    ),
+    relief: float = typer.Option(0.35, min=0.01, help="Strength of the streaks' light and of their lit relief."),
     flow_sigma: float = typer.Option(
         8.0, min=0.5, help="Smoothing (px) of the contours the streaks follow: larger, longer and calmer strokes."
     ),

@@ -10,6 +10,8 @@ Tensors:
 - sampler: input `latent` float32 [N, latent_size] -> output `image` float32 [N, 3, S, S], S = native_size.
 - upscaler: input `image` float32 [N, 3, H, W] -> output `upscaled` float32 [N, 3, H * factor, W * factor].
 - face_detector: MTCNN's three networks in one graph (see `faces.py`), for the converter's own use.
+- texture: inputs `image` float32 [N, 3, H, W] and `origin` int64 [2] (top, left of this tile in the whole
+  image, so a fixed pattern continues across tiles) -> output `textured` float32 [N, 3, H, W].
 Pixel values in both directions lie in `value_range`.
 """
 
