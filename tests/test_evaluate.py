@@ -142,7 +142,7 @@ def test_cli_prints_a_table_and_writes_json(folders, sampler, features_script, t
     assert "KID x1000" in result.output
     assert "memorisation (features): " in result.output and "memorisation (grey 32 px): " in result.output
     rows = json.loads((tmp_path / "scores.json").read_text())["rows"]
-    assert rows[0]["images"] == 30 and rows[0]["kid_x1000"] > 0 and "truncation 2.5" in rows[0]["what"]
+    assert rows[0]["images"] == 30 and rows[0]["kid_x1000"] > 0 and "truncation 2.5" in rows[0]["name"]
     assert {space: found["samples"] for space, found in rows[0]["memorisation"].items()} == {
         "features": 30,
         "grey 32 px": 30,
