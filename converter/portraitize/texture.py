@@ -12,6 +12,7 @@ import numpy as np
 
 from .contract import TEXTURE_ORIGIN, images_to_tensor, tensor_to_float_images
 from .session import ModelSession
+from .tiling import tiles_with_margin
 
 TILE = 512  # pixels per tile side
 MARGIN = 32  # > a model's reach: the flow smoothed over 20 px for the bundled one, then two Sobel filters (22 px)
@@ -21,14 +22,11 @@ def apply_texture(rgb: np.ndarray, model: ModelSession, tile: int = TILE) -> np.
     """uint8 RGB -> the same size, textured, tile by tile."""
     height, width = rgb.shape[:2]
     out = np.empty_like(rgb)
-    for top in range(0, height, tile):
-        for left in range(0, width, tile):
-            bottom, right = min(top + tile, height), min(left + tile, width)
-            y0, x0 = max(0, top - MARGIN), max(0, left - MARGIN)
-            y1, x1 = min(height, bottom + MARGIN), min(width, right + MARGIN)
-            tensor = images_to_tensor([rgb[y0:y1, x0:x1]], model.info, model.min_side)
-            origin = np.array([y0, x0], np.int64)
-            floats = tensor_to_float_images(model.run(tensor, {TEXTURE_ORIGIN: origin}), model.info, (y1 - y0, x1 - x0))
-            inner = floats[0, top - y0 : bottom - y0, left - x0 : right - x0]
-            out[top:bottom, left:right] = np.rint(inner).astype(np.uint8)
+    for (top, left, bottom, right), (y0, x0, y1, x1) in tiles_with_margin(height, width, tile, MARGIN):
+        tensor = images_to_tensor([rgb[y0:y1, x0:x1]], model.info, model.min_side)
+        origin = np.array([y0, x0], np.int64)
+        floats = tensor_to_float_images(model.run(tensor, {TEXTURE_ORIGIN: origin}), model.info, (y1 - y0, x1 - x0))
+        out[top:bottom, left:right] = np.rint(floats[0, top - y0 : bottom - y0, left - x0 : right - x0]).astype(
+            np.uint8
+        )
     return out

@@ -17,6 +17,7 @@ from PIL import Image
 from .contract import images_to_tensor, tensor_to_float_images
 from .session import ModelSession
 from .texture import apply_texture
+from .tiling import tiles_with_margin
 
 TILE = 256  # input pixels per tile side
 MARGIN = 16  # > the upscaler's receptive radius (14 px for the bundled one), so tiles join without seams
@@ -49,16 +50,9 @@ def upscale(rgb: np.ndarray, model: ModelSession, tile: int = TILE) -> np.ndarra
     factor = model.info.factor
     height, width = rgb.shape[:2]
     out = np.empty((height * factor, width * factor, 3), np.uint8)
-    for top in range(0, height, tile):
-        for left in range(0, width, tile):
-            bottom, right = min(top + tile, height), min(left + tile, width)
-            # the tile with a margin of context on every side that has one
-            y0, x0 = max(0, top - MARGIN), max(0, left - MARGIN)
-            y1, x1 = min(height, bottom + MARGIN), min(width, right + MARGIN)
-            tensor = images_to_tensor([rgb[y0:y1, x0:x1]], model.info, model.min_side)
-            floats = tensor_to_float_images(
-                model.run(tensor), model.info, size=((y1 - y0) * factor, (x1 - x0) * factor)
-            )[0]
-            inner = floats[(top - y0) * factor : (bottom - y0) * factor, (left - x0) * factor : (right - x0) * factor]
-            out[top * factor : bottom * factor, left * factor : right * factor] = np.rint(inner).astype(np.uint8)
+    for (top, left, bottom, right), (y0, x0, y1, x1) in tiles_with_margin(height, width, tile, MARGIN):
+        tensor = images_to_tensor([rgb[y0:y1, x0:x1]], model.info, model.min_side)
+        floats = tensor_to_float_images(model.run(tensor), model.info, size=((y1 - y0) * factor, (x1 - x0) * factor))[0]
+        inner = floats[(top - y0) * factor : (bottom - y0) * factor, (left - x0) * factor : (right - x0) * factor]
+        out[top * factor : bottom * factor, left * factor : right * factor] = np.rint(inner).astype(np.uint8)
     return out
