@@ -108,6 +108,21 @@ def test_init_from_starts_a_new_run_from_trained_weights_with_other_options(imag
         )
 
 
+def test_init_from_a_fastgan_run_goes_on_from_its_moving_average(image_folder, style_image, tmp_path):
+    # The average is the exported model: a fine-tune (e.g. at a lower --lr) must start from it, not from noise.
+    config = tiny_configs(image_folder, style_image)["fastgan"]
+    trained = run_loop("fastgan", config, tmp_path / "first", steps=3)
+    tuned = Trainer(
+        "fastgan",
+        dataclasses.replace(config, lr=1e-4),
+        LoopConfig(out=str(tmp_path / "tuned"), steps=1, batch_size=4, init_from=str(tmp_path / "first")),
+    )
+    saved, started = trained.recipe.ema.state_dict(), tuned.recipe.ema.state_dict()
+    assert all(torch.equal(saved[name], started[name]) for name in saved)
+    live = trained.recipe.nets["generator"].state_dict()
+    assert any(not torch.equal(saved[name], live[name]) for name in saved), "the average is not the live weights"
+
+
 def test_projected_critic_learns_while_its_feature_network_stays_frozen(image_folder, style_image):
     torch.manual_seed(0)
     imagenet = need_shared("weights", "mobilenet_v2_imagenet.pth")  # random features give the critic nothing to learn

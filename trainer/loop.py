@@ -183,6 +183,7 @@ class Trainer:
                 fresh.append(name)
         if not loaded:
             raise ValueError(f"--init-from {path}: none of its networks fit these options")
+        self.recipe.init_extra_from(state["recipe_state"].get("extra", {}))
         self.started_from = training_summary(state)
         if self.is_main:
             console.print(

@@ -110,6 +110,10 @@ class Recipe:
     def load_extra_state(self, state: dict[str, Any]) -> None:
         pass
 
+    def init_extra_from(self, state: dict[str, Any]) -> None:
+        """What --init-from carries over besides the networks (given the other run's extra state): nothing by
+        default, since pools and the like belong to that run's training."""
+
     def state_dict(self) -> dict[str, Any]:
         return {
             "nets": {name: self.unwrapped(name).state_dict() for name in self.nets},

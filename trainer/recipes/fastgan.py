@@ -103,6 +103,14 @@ class FastGANRecipe(Recipe):
     def load_extra_state(self, state: dict[str, Any]) -> None:
         self.ema.load_state_dict(state["ema"])
 
+    def init_extra_from(self, state: dict[str, Any]) -> None:
+        # The moving average is the model users get: a run started from another goes on from its average (or,
+        # where the generator's shape changed, from the generator as it now is), never from random weights.
+        try:
+            self.ema.load_state_dict(state["ema"])
+        except (KeyError, RuntimeError):
+            self.ema.load_state_dict(self.unwrapped("generator").state_dict())
+
     def preview(self, fixed: dict[str, torch.Tensor], seed: int = 0) -> torch.Tensor:
         count = len(next(iter(fixed.values()))) * 2 if fixed else 16
         latent = torch.randn(count, self.config.latent_size, generator=seeded_generator(seed)).to(self.device)
