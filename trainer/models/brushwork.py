@@ -164,7 +164,8 @@ class Brushwork(nn.Module):
         if origin is not None:
             rows, columns = rows + origin[0], columns + origin[1]
         rows, columns = rows % TILE, columns % TILE
-        return tile[:, rows][:, :, columns].unsqueeze(0)
+        # index_select, not fancy indexing: one plain Gather per axis in ONNX, without transposes around it
+        return tile.index_select(1, rows).index_select(2, columns).unsqueeze(0)
 
     def orientation(self, rgb: torch.Tensor, origin: torch.Tensor | None = None) -> torch.Tensor:
         """[N, 2, H, W]: cos and sin of twice the angle of the local gradient, from the smoothed structure
