@@ -13,7 +13,6 @@ several origins and sizes, so that tiles painted separately join as the whole im
 
 from __future__ import annotations
 
-import math
 import warnings
 from pathlib import Path
 
@@ -120,14 +119,14 @@ def export_texture(
     tolerance: float = 1e-4,
 ) -> float:
     """Write `out` if onnxruntime matches torch within `tolerance`; returns the largest difference."""
+    module = TextureStage(stroke, relief, seed, flow_sigma)
     # What a pixel's texture depends on: the flow smoothed over the Gaussian's radius, then two Sobel filters.
-    reach = math.ceil(2.5 * flow_sigma) + 2
+    reach = module.brushwork.blur.numel() // 2 + 2
     if reach >= MARGIN:
         raise ExportError(
             f"a flow smoothed over {flow_sigma:g} px reaches {reach} px, past the converter's tile margin of "
             f"{MARGIN} px: tiles would show seams; {out} not written"
         )
-    module = TextureStage(stroke, relief, seed, flow_sigma)
     info = texture_info(out.stem, stroke, relief, seed, flow_sigma, quality)
     model = to_onnx(module, info).SerializeToString()
     worst = parity_error(model, module, info)

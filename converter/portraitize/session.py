@@ -110,8 +110,6 @@ class ModelSession:
         return self._infer(batch, extra)
 
     def _infer(self, batch: np.ndarray, extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        if extra is None and self.info.kind == "texture":
-            extra = {TEXTURE_ORIGIN: np.zeros(2, np.int64)}
         (output,) = self.session.run([self.info.output_name], {self.info.input_name: batch, **(extra or {})})
         return output
 
@@ -120,10 +118,11 @@ class ModelSession:
         textures) or `factor` times it (upscalers)."""
         low, high = VALUE_RANGES[self.info.value_range]
         side = self.info.size_multiple
+        probe_extra = {TEXTURE_ORIGIN: np.zeros(2, np.int64)} if self.info.kind == "texture" else None
         while True:
             image = np.random.default_rng(0).uniform(low, high, (1, 3, side, side)).astype(np.float32)
             try:
-                output = self._infer(image)
+                output = self._infer(image, probe_extra)
                 break
             except Exception as error:  # onnxruntime raises several unrelated types
                 if side * 2 > PROBE_LIMIT:

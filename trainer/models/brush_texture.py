@@ -38,7 +38,7 @@ class LookupBrushwork(Brushwork):
         tile = F.pad(self.noise[None, None], (pad, pad, pad, pad), mode="circular")
         side = TILE + 2 * pad
         steps = torch.arange(-self.stroke, self.stroke + 1, dtype=torch.float32)
-        weights = torch.exp(-2 * (steps / self.stroke) ** 2)
+        weights = torch.tensor([self.stroke_weight(int(step)) for step in steps])
         ys, xs = torch.meshgrid(torch.arange(TILE) + pad, torch.arange(TILE) + pad, indexing="ij")
         smeared = []
         for angle in angles:

@@ -193,6 +193,10 @@ class Brushwork(nn.Module):
         down = kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1)
         return F.conv2d(F.pad(maps, (0, 0, r, r), mode="replicate"), down, groups=channels)
 
+    def stroke_weight(self, index: int) -> float:
+        """Weight of the sample `index` px along a streak: a Gaussian fading to exp(-2) at `stroke` px."""
+        return math.exp(-2 * (index / self.stroke) ** 2)
+
     def smear(self, image: torch.Tensor, orientation: torch.Tensor) -> torch.Tensor:
         """Line integral convolution of [N, 1, H, W] along the contours, `stroke` px each way, Gaussian-weighted.
 
@@ -217,7 +221,7 @@ class Brushwork(nn.Module):
             for index in range(1, self.stroke + 1):
                 x, y = x + step_x, y + step_y
                 grid = torch.stack([(2 * x + 1) / width - 1, (2 * y + 1) / height - 1], dim=-1)
-                weight = math.exp(-2 * (index / self.stroke) ** 2)
+                weight = self.stroke_weight(index)
                 total = total + weight * F.grid_sample(image, grid, align_corners=False, padding_mode="border")
                 weights += weight
                 here = F.grid_sample(orientation, grid, align_corners=False, padding_mode="border")
