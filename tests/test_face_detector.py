@@ -8,7 +8,7 @@ import pytest
 from conftest import EXAMPLES, REPO, gradient_image, need_shared
 from PIL import Image
 
-from portraitize.faces import onnx_cascade
+from portraitize.faces import Face, main_face, onnx_cascade
 
 BUNDLED = REPO / "exported" / "face-detector.onnx"
 
@@ -19,12 +19,12 @@ def photo(name: str) -> np.ndarray:
 
 def test_bundled_detector_finds_the_examples_faces_and_nothing_in_a_gradient():
     cascade = onnx_cascade(ort.InferenceSession(str(BUNDLED), providers=["CPUExecutionProvider"]))
-    astronaut = cascade.largest_face(photo("astronaut.jpg"))  # 512 x 512, her face left of centre, high up
+    astronaut = cascade.main_face(photo("astronaut.jpg"))  # 512 x 512, her face left of centre, high up
     assert astronaut.probability > 0.95 and 150 < astronaut.centre[0] < 300 and 60 < astronaut.centre[1] < 200
     assert 60 < astronaut.size < 160
-    hopper = cascade.largest_face(photo("grace_hopper.jpg"))
+    hopper = cascade.main_face(photo("grace_hopper.jpg"))
     assert 150 < hopper.size < 260
-    assert cascade.largest_face(gradient_image(200, 160)) is None
+    assert cascade.main_face(gradient_image(200, 160)) is None
 
 
 def test_several_faces_come_largest_first():
@@ -35,6 +35,15 @@ def test_several_faces_come_largest_first():
     canvas.paste(big.resize((256, 300)), (620, 200))
     faces = cascade.faces(np.asarray(canvas))
     assert len(faces) == 2 and faces[0].size > 1.6 * faces[1].size and faces[1].centre[0] > 620
+
+
+def test_the_main_face_is_the_largest_confident_one_not_a_larger_doubtful_box():
+    face = Face(340, 130, 480, 300, 1.0)
+    torso = Face(220, 370, 750, 1000, 0.958)  # the kind of false box MTCNN puts on a suit below the face
+    other = Face(600, 130, 700, 250, 0.995)
+    assert main_face([torso, face, other]) == face
+    assert main_face([torso]) == torso  # nothing confident: the largest is still the best guess
+    assert main_face([]) is None
 
 
 def test_export_matches_the_trainers_torch_cascade(tmp_path):

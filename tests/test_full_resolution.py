@@ -43,7 +43,7 @@ def test_upscaler_tiles_join_exactly(upscaler):
     assert np.array_equal(upscale(rgb, upscaler, tile=40), whole)
 
 
-def test_chain_upscales_while_more_than_2x_is_left_then_resizes(upscaler, monkeypatch):
+def test_chain_upscales_while_more_than_a_quarter_is_left_then_resizes(upscaler, monkeypatch):
     calls = []
     real_run = upscaler.run
     monkeypatch.setattr(upscaler, "run", lambda batch: calls.append(batch.shape) or real_run(batch))
@@ -55,7 +55,10 @@ def test_chain_upscales_while_more_than_2x_is_left_then_resizes(upscaler, monkey
     assert enlarge(rgb, (430, 344), upscaler, max_input_pixels=8000).shape == (344, 430, 3)  # above it: resized
     assert [shape[2:] for shape in calls] == [(40, 50), (80, 100)]
     calls.clear()
-    assert enlarge(rgb, (90, 72), upscaler).shape == (72, 90, 3) and not calls  # under 2x: resized only
+    assert enlarge(rgb, (90, 72), upscaler).shape == (72, 90, 3)  # 1.8x: one pass, reduced to size
+    assert [shape[2:] for shape in calls] == [(40, 50)]
+    calls.clear()
+    assert enlarge(rgb, (60, 48), upscaler).shape == (48, 60, 3) and not calls  # 1.2x: resized only
     assert enlarge(rgb, (90, 72), None).shape == (72, 90, 3)
     assert enlarge(gradient_image(400, 3), (4000, 30), upscaler).shape == (30, 4000, 3)  # a thin strip: resized
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from portraitize.session import load_model
 from portraitize.texture import MARGIN, apply_texture
-from portraitize.upscale import enlarge
+from portraitize.upscale import enlarge, texture_strength
 from trainer.export import ExportError
 from trainer.export_texture import export_texture
 from trainer.models.brush_texture import LookupBrushwork
@@ -69,14 +69,24 @@ def test_texture_tiles_join_and_it_paints_fine_detail(texture):
     assert np.abs(whole.astype(int) - rgb).mean() < 8, "a texture over the painting, not another picture"
 
 
-def test_texture_is_laid_only_over_a_painting_enlarged_more_than_2x(texture, monkeypatch):
+def test_texture_grows_with_the_enlargement_and_is_whole_from_2x(texture, monkeypatch):
+    assert texture_strength(1.0) == 0 and texture_strength(0.5) == 0
+    assert texture_strength(2**0.5) == pytest.approx(0.5) and texture_strength(2.0) == texture_strength(6.0) == 1
+    rgb = gradient_image(120, 96, seed=2)
+    full = apply_texture(rgb, texture).astype(float)
+    half = apply_texture(rgb, texture, strength=0.5).astype(float)
+    assert np.abs(half - (rgb + full) / 2).max() <= 1, "half strength is half way to the full texture"
+    assert np.abs(full - rgb).mean() > 2, "and the full texture changes the painting"
+
     calls = []
     real_run = texture.run
     monkeypatch.setattr(texture, "run", lambda batch, extra: calls.append(batch.shape) or real_run(batch, extra))
-    rgb = gradient_image(50, 40)
-    assert enlarge(rgb, (130, 104), None, texture).shape == (104, 130, 3) and calls  # 2.6x
+    small = gradient_image(50, 40)
+    assert enlarge(small, (130, 104), None, texture).shape == (104, 130, 3) and calls  # 2.6x
     calls.clear()
-    assert enlarge(rgb, (90, 72), None, texture).shape == (72, 90, 3) and not calls  # 1.8x: resized only
+    assert enlarge(small, (70, 56), None, texture).shape == (56, 70, 3) and calls  # 1.4x: half the texture
+    calls.clear()
+    assert enlarge(small, (50, 40), None, texture).shape == (40, 50, 3) and not calls  # not enlarged: none
 
 
 def test_export_refuses_a_flow_wider_than_the_converters_tile_margin(tmp_path):

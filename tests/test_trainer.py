@@ -268,9 +268,9 @@ def test_face_detector_finds_real_faces_and_writes_a_csv(tmp_path):
 
     detector = FaceDetector(need_shared("weights"))
     astronaut = np.asarray(Image.open(EXAMPLES / "astronaut.jpg").convert("RGB"))
-    face = detector.largest_face(astronaut)
+    face = detector.main_face(astronaut)
     assert face.probability > 0.95 and 150 < face.centre[0] < 300 and 60 < face.centre[1] < 200
-    assert detector.largest_face(gradient_image(200, 200)) is None
+    assert detector.main_face(gradient_image(200, 200)) is None
 
     folder = tmp_path / "photos"
     folder.mkdir()

@@ -228,9 +228,9 @@ def face_retention(detector, originals: list[np.ndarray], results: list[np.ndarr
     """(photos where the detector finds a face, of those the ones whose translation still shows one)."""
     found = kept = 0
     for original, result in zip(originals, results):
-        if detector.largest_face(original) is not None:
+        if detector.main_face(original) is not None:
             found += 1
-            kept += detector.largest_face(result) is not None
+            kept += detector.main_face(result) is not None
     return found, kept
 
 

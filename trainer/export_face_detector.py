@@ -82,7 +82,7 @@ def largest_box_difference(model: bytes, weights_folder: Path, photos: list[Path
     worst = 0.0
     for photo in photos:
         pixels = np.asarray(read_rgb(photo))
-        expected, actual = torch_detector.largest_face(pixels), onnx_detector.largest_face(pixels)
+        expected, actual = torch_detector.main_face(pixels), onnx_detector.main_face(pixels)
         if (expected is None) != (actual is None):
             return float("inf")
         if expected is not None:

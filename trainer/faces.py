@@ -55,7 +55,7 @@ def write_face_csv(folder: Path, out: Path, detector: FaceDetector, on_image=lam
                 pixels = np.asarray(read_rgb(path))
             except (OSError, ValueError, SyntaxError):
                 continue
-            face = detector.largest_face(pixels)
+            face = detector.main_face(pixels)
             if face is None:
                 continue
             writer.writerow(

@@ -92,7 +92,7 @@ def convert(
     threads: int = typer.Option(0, min=0, max=MAX_THREADS, help=THREADS_HELP),
     scale: Scale = typer.Option(
         Scale.auto,
-        help="auto: paint each photo where its main face (the largest found) has the size of the faces "
+        help="auto: paint each photo where its main face (the largest found with high confidence) has the size of the faces "
         "the model learned on, then bring it to the photo's size with the upscaler; photos without a face, and models "
         "that do not record their face size, use the long-side rule. long-side: paint at --max-size on the long side.",
     ),
@@ -105,14 +105,15 @@ def convert(
     ),
     upscaler: Optional[str] = typer.Option(
         None,
-        help="Painting upscaler that enlarges the painting to the photo's size (while more than 2x is left; a "
+        help="Painting upscaler that enlarges the painting to the photo's size (while more than 1.25x is left; a "
         "plain resize does the rest): an installed name or an .onnx path, or none (a plain resize).",
         show_default="painting-x4 when installed",
     ),
     texture: Optional[str] = typer.Option(
         None,
-        help="Brush texture laid at the photo's own resolution over a painting enlarged more than 2x (fine "
-        "bristle streaks along the contours, with their relief): an installed name or an .onnx path, or none.",
+        help="Brush texture laid at the photo's own resolution over an enlarged painting (fine bristle streaks "
+        "along the contours, with their relief; half of it at 1.4x, all of it from 2x on): an installed name or an "
+        ".onnx path, or none.",
         show_default="impasto when installed",
     ),
     frame: Frame = typer.Option(

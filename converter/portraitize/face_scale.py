@@ -3,8 +3,8 @@
 A translator trained on 128 px crops whose faces were about 100 px wide changes little on a face five times
 that size, and smears a face five times smaller; painting each photo at the scale of its training faces
 gives every photo the same treatment. Faces are found on a reduced copy (the detector is the bundled
-`face-detector.onnx`, torch-free); the largest face sets the scale. No face, or a translator that does not
-record its face size: the long-side rule (the model's native size, or --max-size).
+`face-detector.onnx`, torch-free); the largest confident face sets the scale (`faces.main_face`). No face, or a
+translator that does not record its face size: the long-side rule (the model's native size, or --max-size).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from .faces import Face, FaceCascade
+from .faces import Face, FaceCascade, main_face
 
 DETECT_SIDE = 640  # long side of the copy the detector sees: faces from ~3% of the photo's long side
 SMALLEST_PAINTING = 64  # long side: below it a portrait is a thumbnail whatever the face says
@@ -45,9 +45,8 @@ class FaceFinder:
         ]
 
     def main_face(self, rgb: np.ndarray) -> Face | None:
-        """The largest face, the one that sets the painting's scale and frame."""
-        faces = self.faces(rgb)
-        return faces[0] if faces else None
+        """The face that sets the painting's scale and frame (`faces.main_face`)."""
+        return main_face(self.faces(rgb))
 
 
 def painting_size(size: tuple[int, int], face: Face | None, face_size: int, max_size: int) -> tuple[int, int]:

@@ -18,6 +18,10 @@ from PIL import Image
 THRESHOLDS = (0.6, 0.7, 0.8)
 NMS_OVERLAP = (0.7, 0.7, 0.7)
 PYRAMID_FACTOR = 0.707  # each pyramid level is half the area of the previous one
+# A face the photo is about scores at least this: the largest face does on 494 of the 515 `paintings/train`
+# portraits sampled where one was found. The false boxes seen, a torso below the face in a painting and in a
+# photo, scored 0.92-0.96 and were larger than the face.
+CONFIDENT = 0.99
 PNET_INPUT, RNET_INPUT, ONET_INPUT = "pnet_image", "rnet_crops", "onet_crops"
 
 # A stage: float32 [N, 3, H, W] scaled as MTCNN was trained -> (face probability, box offsets [.., 4, ...]).
@@ -162,9 +166,14 @@ class FaceCascade:
         found = [Face(*(float(value) for value in box)) for box in self.detect(image) if box[4] >= min_probability]
         return sorted(found, key=lambda face: -face.size)
 
-    def largest_face(self, image: np.ndarray, min_probability: float = 0.9) -> Face | None:
-        faces = self.faces(image, min_probability)
-        return faces[0] if faces else None
+    def main_face(self, image: np.ndarray, min_probability: float = 0.9) -> Face | None:
+        return main_face(self.faces(image, min_probability))
+
+
+def main_face(faces: list[Face]) -> Face | None:
+    """The face a photo is about: the largest confident face; only where none is confident, the largest."""
+    confident = [face for face in faces if face.probability >= CONFIDENT]
+    return max(confident or faces, key=lambda face: face.size, default=None)
 
 
 def onnx_cascade(session, min_face_size: float = 20.0) -> FaceCascade:

@@ -18,15 +18,15 @@ TILE = 512  # pixels per tile side
 MARGIN = 32  # > a model's reach: the flow smoothed over 20 px for the bundled one, then two Sobel filters (22 px)
 
 
-def apply_texture(rgb: np.ndarray, model: ModelSession, tile: int = TILE) -> np.ndarray:
-    """uint8 RGB -> the same size, textured, tile by tile."""
+def apply_texture(rgb: np.ndarray, model: ModelSession, strength: float = 1.0, tile: int = TILE) -> np.ndarray:
+    """uint8 RGB -> the same size, textured, tile by tile; `strength` < 1 blends that share of the texture in."""
     height, width = rgb.shape[:2]
     out = np.empty_like(rgb)
     for (top, left, bottom, right), (y0, x0, y1, x1) in tiles_with_margin(height, width, tile, MARGIN):
         tensor = images_to_tensor([rgb[y0:y1, x0:x1]], model.info, model.min_side)
         origin = np.array([y0, x0], np.int64)
         floats = tensor_to_float_images(model.run(tensor, {TEXTURE_ORIGIN: origin}), model.info, (y1 - y0, x1 - x0))
-        out[top:bottom, left:right] = np.rint(floats[0, top - y0 : bottom - y0, left - x0 : right - x0]).astype(
-            np.uint8
-        )
+        inner = rgb[top:bottom, left:right]
+        textured = floats[0, top - y0 : bottom - y0, left - x0 : right - x0]
+        out[top:bottom, left:right] = np.rint(inner + strength * (textured - inner)).clip(0, 255).astype(np.uint8)
     return out

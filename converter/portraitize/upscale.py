@@ -1,9 +1,9 @@
-"""From the painting's size to the photo's: a painting upscaler (`--upscaler`) applied while more than 2x is
-left, then one plain resize (down to the exact size, or up by at most 2x, or more where the upscaler would have
-to run on a painting above MAX_INPUT_PIXELS: its cost grows with its input; a second x4 pass on a 12-megapixel
-photo's 2.5-megapixel painting would be ~0.3 T multiply-adds, an estimate of tens of seconds on two CPU cores),
-then, where the painting was enlarged more than 2x, brush texture at the photo's own resolution (`--texture`,
-texture.py).
+"""From the painting's size to the photo's: a painting upscaler (`--upscaler`) applied while more than
+UPSCALE_ABOVE is left, then one plain resize (down to the exact size, or up by at most UPSCALE_ABOVE, or more
+where the upscaler would have to run on a painting above MAX_INPUT_PIXELS: its cost grows with its input; a
+second x4 pass on a 12-megapixel photo's 2.5-megapixel painting would be ~0.3 T multiply-adds, an estimate of
+tens of seconds on two CPU cores), then brush texture at the photo's own resolution (`--texture`, texture.py),
+at a strength that grows with the enlargement (`texture_strength`).
 
 A learned upscaler paints detail (strokes, canvas) where a resize only blurs. It runs in tiles with a margin
 wider than its receptive field, so tiles join exactly and memory stays bounded on large photos.
@@ -22,6 +22,9 @@ from .tiling import tiles_with_margin
 TILE = 256  # input pixels per tile side
 MARGIN = 16  # > the upscaler's receptive radius (14 px for the bundled one), so tiles join without seams
 MAX_INPUT_PIXELS = 1_000_000
+# Enlargement left above which the upscaler runs (its output then reduced to size): a resize by less loses
+# under a third of an octave of detail, not worth a pass that costs 16x the painting's pixels.
+UPSCALE_ABOVE = 1.25
 
 
 def enlarge(
@@ -32,17 +35,27 @@ def enlarge(
     max_input_pixels: int = MAX_INPUT_PIXELS,
 ) -> np.ndarray:
     """uint8 RGB -> uint8 RGB of (width, height) `size`."""
-    textured = texture is not None and _fits(rgb, size)
-    while upscaler is not None and _fits(rgb, size) and rgb.shape[0] * rgb.shape[1] <= max_input_pixels:
+    strength = texture_strength(_enlargement(rgb, size)) if texture is not None else 0.0
+    while (
+        upscaler is not None
+        and _enlargement(rgb, size) > UPSCALE_ABOVE
+        and rgb.shape[0] * rgb.shape[1] <= max_input_pixels
+    ):
         rgb = upscale(rgb, upscaler)
     if (rgb.shape[1], rgb.shape[0]) != size:
         rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
-    return apply_texture(rgb, texture) if textured else rgb
+    return apply_texture(rgb, texture, strength) if strength > 0 else rgb
 
 
-def _fits(rgb: np.ndarray, size: tuple[int, int]) -> bool:
-    """More than a 2x plain resize is left on both axes (a very thin photo is only resized)."""
-    return 2 * rgb.shape[1] < size[0] and 2 * rgb.shape[0] < size[1]
+def texture_strength(enlargement: float) -> float:
+    """How much of the brush texture an enlarged painting gets: an enlargement loses an octave of detail per
+    doubling, so the texture grows with log2 of it, in full from 2x on; none on a painting not enlarged."""
+    return float(np.clip(np.log2(max(enlargement, 1.0)), 0.0, 1.0))
+
+
+def _enlargement(rgb: np.ndarray, size: tuple[int, int]) -> float:
+    """The smaller of the two axes' enlargements (a very thin photo is enlarged by its thin side)."""
+    return min(size[0] / rgb.shape[1], size[1] / rgb.shape[0])
 
 
 def upscale(rgb: np.ndarray, model: ModelSession, tile: int = TILE) -> np.ndarray:
