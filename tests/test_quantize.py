@@ -1,0 +1,109 @@
+"""`python -m trainer quantize`: an int8 copy of an upscaler, written only when it stays close to the float model."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+from conftest import gradient_image, write_image
+from onnx import TensorProto, helper, numpy_helper
+from tiny_models import _save
+from typer.testing import CliRunner
+
+from portraitize.contract import ModelInfo
+from portraitize.session import load_model
+from portraitize.upscale import upscale
+from trainer.cli import app as trainer_app
+from trainer.evaluate_upscaler import psnr
+from trainer.export import ExportError
+from trainer.quantize import quantize_upscaler
+
+
+def make_sub_pixel_upscaler(path, factor: int = 2):
+    """An ESPCN-shaped upscaler: a convolution and a ReLU, then one that paints factor^2 sub-pixels per channel."""
+    rng = np.random.default_rng(0)
+    hidden = rng.normal(0, 0.3, (8, 3, 3, 3)).astype(np.float32)
+    # the last layer sees the image and the hidden features: the image passed through, plus a learned-like detail
+    sub_pixel = np.zeros((3 * factor * factor, 11, 3, 3), np.float32)
+    sub_pixel[:, :3, 1, 1] = np.repeat(np.eye(3, dtype=np.float32), factor * factor, axis=0)
+    sub_pixel[:, 3:] = rng.normal(0, 0.1, (3 * factor * factor, 8, 3, 3))
+    nodes = [
+        helper.make_node("Conv", ["image", "hidden_weight"], ["hidden"], pads=[1, 1, 1, 1], name="hidden_conv"),
+        helper.make_node("Relu", ["hidden"], ["active"]),
+        helper.make_node("Concat", ["image", "active"], ["both"], axis=1),
+        helper.make_node("Conv", ["both", "out_weight"], ["sub_pixels"], pads=[1, 1, 1, 1], name="sub_pixel_conv"),
+        helper.make_node("DepthToSpace", ["sub_pixels"], ["upscaled"], blocksize=factor, mode="CRD"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "sub_pixel_upscaler",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, "height", "width"])],
+        [helper.make_tensor_value_info("upscaled", TensorProto.FLOAT, ["batch", 3, "out_height", "out_width"])],
+        initializer=[
+            numpy_helper.from_array(hidden, "hidden_weight"),
+            numpy_helper.from_array(sub_pixel, "out_weight"),
+        ],
+    )
+    info = ModelInfo(
+        kind="upscaler",
+        name=path.stem,
+        description="tiny sub-pixel upscaler.",
+        family="test",
+        native_size=32,
+        factor=factor,
+        training_summary="built by the tests",
+        data_licence="none",
+        quality="float quality",
+    )
+    return _save(graph, info, path)
+
+
+@pytest.fixture(scope="module")
+def paintings(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("paintings")
+    for index in range(4):
+        write_image(folder / f"painting{index}.png", 200, 170)
+    return folder
+
+
+def test_int8_copy_quantizes_the_body_keeps_the_sub_pixel_layer_float_and_paints_the_same(tmp_path, paintings):
+    source = make_sub_pixel_upscaler(tmp_path / "float.onnx")
+    out = tmp_path / "small-int8.onnx"
+    worst = quantize_upscaler(source, out, paintings, crops=8, min_psnr=30.0, quality="measured on int8")
+    assert worst >= 30.0
+
+    graph = onnx.load(str(out)).graph
+    int8_weights = {init.name for init in graph.initializer if init.data_type == TensorProto.INT8}
+    convs = {node.name: node for node in graph.node if node.op_type == "Conv"}
+    producers = {output: node for node in graph.node for output in node.output}
+    dequantized = {
+        name
+        for name, node in convs.items()
+        if node.input[1] in producers and producers[node.input[1]].op_type == "DequantizeLinear"
+    }
+    assert int8_weights and dequantized == {"hidden_conv"}, "the body in int8, the sub-pixel layer in float"
+
+    int8_model, float_model = load_model(out, "cpu", kind="upscaler"), load_model(source, "cpu", kind="upscaler")
+    assert int8_model.info.name == "small-int8" and int8_model.info.quality == "measured on int8"
+    assert int8_model.info.description.endswith("int8 for the CPU.") and int8_model.info.factor == 2
+    rgb = gradient_image(90, 70, seed=5)
+    assert psnr(upscale(rgb, int8_model), upscale(rgb, float_model)) > 30
+
+
+def test_a_copy_too_far_from_the_float_model_is_not_written(tmp_path, paintings):
+    source = make_sub_pixel_upscaler(tmp_path / "float.onnx")
+    with pytest.raises(ExportError, match="not written"):
+        quantize_upscaler(source, tmp_path / "int8.onnx", paintings, crops=4, min_psnr=200.0)
+    assert not (tmp_path / "int8.onnx").exists()
+
+
+def test_cli_refuses_another_kind_and_overwriting_its_source(tmp_path, paintings, translator):
+    runner = CliRunner()
+    result = runner.invoke(
+        trainer_app, ["quantize", str(translator), str(tmp_path / "x.onnx"), "--paintings", str(paintings)]
+    )
+    assert result.exit_code == 2 and "upscaler" in result.output and not (tmp_path / "x.onnx").exists()
+    source = make_sub_pixel_upscaler(tmp_path / "float.onnx")
+    before = source.read_bytes()
+    result = runner.invoke(trainer_app, ["quantize", str(source), str(source), "--paintings", str(paintings)])
+    assert result.exit_code == 2 and "another file" in result.output and source.read_bytes() == before
