@@ -112,18 +112,25 @@ def to_onnx(spec: ExportSpec, info: ModelInfo) -> onnx.ModelProto:
         )
     else:
         shapes = {0: batch}
+    return traced_to_onnx(module, (example,), [info.input_name], (shapes,), info)
+
+
+def traced_to_onnx(
+    module: torch.nn.Module, examples: tuple, input_names: list[str], dynamic_shapes: tuple, info: ModelInfo
+) -> onnx.ModelProto:
+    """One torch.export-based ONNX graph from `module` on `examples`, with the contract metadata, checked."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         program = torch.onnx.export(
             module,
-            (example,),
+            examples,
             None,
-            input_names=[info.input_name],
+            input_names=input_names,
             output_names=[info.output_name],
             opset_version=OPSET,
             dynamo=True,
             external_data=False,
-            dynamic_shapes=(shapes,),
+            dynamic_shapes=dynamic_shapes,
             verbose=False,
         )
     model = program.model_proto

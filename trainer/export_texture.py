@@ -13,7 +13,6 @@ several origins and sizes, so that tiles painted separately join as the whole im
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,7 @@ from portraitize.contract import TEXTURE_ORIGIN, ModelInfo
 from portraitize.files import write_atomically
 from portraitize.texture import MARGIN
 
-from .export import OPSET, ExportError
+from .export import ExportError, traced_to_onnx
 from .models.brush_texture import LookupBrushwork
 from .models.brushwork import TILE
 
@@ -70,24 +69,7 @@ def to_onnx(module: TextureStage, info: ModelInfo) -> onnx.ModelProto:
         },
         None,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        program = torch.onnx.export(
-            module.eval(),
-            example,
-            None,
-            input_names=[info.input_name, TEXTURE_ORIGIN],
-            output_names=[info.output_name],
-            opset_version=OPSET,
-            dynamo=True,
-            external_data=False,
-            dynamic_shapes=shapes,
-            verbose=False,
-        )
-    model = program.model_proto
-    onnx.helper.set_model_props(model, info.to_metadata())
-    onnx.checker.check_model(model)
-    return model
+    return traced_to_onnx(module.eval(), example, [info.input_name, TEXTURE_ORIGIN], shapes, info)
 
 
 def parity_error(model: bytes, module: TextureStage, info: ModelInfo) -> float:
