@@ -42,6 +42,8 @@ def test_the_main_face_is_the_largest_confident_one_not_a_larger_doubtful_box():
     torso = Face(220, 370, 750, 1000, 0.958)  # the kind of false box MTCNN puts on a suit below the face
     other = Face(600, 130, 700, 250, 0.995)
     assert main_face([torso, face, other]) == face
+    sitter, background = Face(300, 100, 500, 340, 0.98), Face(40, 60, 90, 120, 0.999)
+    assert main_face([sitter, background]) == sitter, "a real face scored 0.98 is confident enough"
     assert main_face([torso]) == torso  # nothing confident: the largest is still the best guess
     assert main_face([]) is None
 

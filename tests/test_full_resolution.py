@@ -43,7 +43,7 @@ def test_upscaler_tiles_join_exactly(upscaler):
     assert np.array_equal(upscale(rgb, upscaler, tile=40), whole)
 
 
-def test_chain_upscales_while_more_than_a_quarter_is_left_then_resizes(upscaler, monkeypatch):
+def test_chain_upscales_past_1_25x_again_past_2x_then_resizes(upscaler, monkeypatch):
     calls = []
     real_run = upscaler.run
     monkeypatch.setattr(upscaler, "run", lambda batch: calls.append(batch.shape) or real_run(batch))
@@ -58,9 +58,16 @@ def test_chain_upscales_while_more_than_a_quarter_is_left_then_resizes(upscaler,
     assert enlarge(rgb, (90, 72), upscaler).shape == (72, 90, 3)  # 1.8x: one pass, reduced to size
     assert [shape[2:] for shape in calls] == [(40, 50)]
     calls.clear()
+    assert enlarge(rgb, (150, 120), upscaler).shape == (120, 150, 3)  # 3x: one pass; 1.5x left is resized
+    assert [shape[2:] for shape in calls] == [(40, 50)]
+    calls.clear()
     assert enlarge(rgb, (60, 48), upscaler).shape == (48, 60, 3) and not calls  # 1.2x: resized only
     assert enlarge(rgb, (90, 72), None).shape == (72, 90, 3)
-    assert enlarge(gradient_image(400, 3), (4000, 30), upscaler).shape == (30, 4000, 3)  # a thin strip: resized
+    assert enlarge(gradient_image(400, 3), (4000, 30), upscaler).shape == (
+        30,
+        4000,
+        3,
+    )  # a thin strip: by its thin side
 
 
 def test_portrait_frame_is_4_to_5_around_the_face_and_stays_inside():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
-from conftest import gradient_image, write_image
+from conftest import REPO, gradient_image, write_image
 from onnx import TensorProto, helper, numpy_helper
 from tiny_models import _save
 from typer.testing import CliRunner
@@ -16,7 +16,7 @@ from portraitize.upscale import upscale
 from trainer.cli import app as trainer_app
 from trainer.evaluate_upscaler import psnr
 from trainer.export import ExportError
-from trainer.quantize import quantize_upscaler
+from trainer.quantize import quantize_upscaler, sub_pixel_convolutions
 
 
 def make_sub_pixel_upscaler(path, factor: int = 2):
@@ -73,21 +73,34 @@ def test_int8_copy_quantizes_the_body_keeps_the_sub_pixel_layer_float_and_paints
     assert worst >= 30.0
 
     graph = onnx.load(str(out)).graph
-    int8_weights = {init.name for init in graph.initializer if init.data_type == TensorProto.INT8}
-    convs = {node.name: node for node in graph.node if node.op_type == "Conv"}
-    producers = {output: node for node in graph.node for output in node.output}
-    dequantized = {
-        name
-        for name, node in convs.items()
-        if node.input[1] in producers and producers[node.input[1]].op_type == "DequantizeLinear"
-    }
-    assert int8_weights and dequantized == {"hidden_conv"}, "the body in int8, the sub-pixel layer in float"
+    assert any(init.data_type == TensorProto.INT8 for init in graph.initializer)
+    assert dequantized_convolutions(graph) == ({"hidden_conv", "sub_pixel_conv"}, {"hidden_conv"}), (
+        "the body in int8, the sub-pixel layer in float"
+    )
 
     int8_model, float_model = load_model(out, "cpu", kind="upscaler"), load_model(source, "cpu", kind="upscaler")
     assert int8_model.info.name == "small-int8" and int8_model.info.quality == "measured on int8"
     assert int8_model.info.description.endswith("int8 for the CPU.") and int8_model.info.factor == 2
     rgb = gradient_image(90, 70, seed=5)
     assert psnr(upscale(rgb, int8_model), upscale(rgb, float_model)) > 30
+
+
+def dequantized_convolutions(graph: onnx.GraphProto) -> tuple[set[str], set[str]]:
+    """(every Conv, the Convs whose weights come out of a DequantizeLinear: run in int8 on the CPU)."""
+    producers = {output: node for node in graph.node for output in node.output}
+    convs = {node.name: node for node in graph.node if node.op_type == "Conv"}
+    return set(convs), {
+        name
+        for name, node in convs.items()
+        if node.input[1] in producers and producers[node.input[1]].op_type == "DequantizeLinear"
+    }
+
+
+def test_shipped_upscaler_is_int8_but_for_its_sub_pixel_layer():
+    graph = onnx.load(str(REPO / "exported" / "painting-x4.onnx")).graph
+    convs, int8 = dequantized_convolutions(graph)
+    sub_pixel = set(sub_pixel_convolutions(graph))
+    assert len(sub_pixel) == 1 and int8 == convs - sub_pixel
 
 
 def test_a_copy_too_far_from_the_float_model_is_not_written(tmp_path, paintings):

@@ -84,8 +84,13 @@ def test_texture_grows_with_the_enlargement_and_is_whole_from_2x(texture, monkey
     small = gradient_image(50, 40)
     assert enlarge(small, (130, 104), None, texture).shape == (104, 130, 3) and calls  # 2.6x
     calls.clear()
-    assert enlarge(small, (70, 56), None, texture).shape == (56, 70, 3) and calls  # 1.4x: half the texture
+    half_way = enlarge(small, (70, 56), None, texture)  # 1.4x: half the texture
+    resized = np.asarray(Image.fromarray(small).resize((70, 56), Image.Resampling.LANCZOS))
+    assert np.array_equal(half_way, apply_texture(resized, texture, strength=texture_strength(70 / 50))) and calls
     calls.clear()
+    barely = np.asarray(Image.fromarray(small).resize((51, 41), Image.Resampling.LANCZOS))
+    assert np.array_equal(enlarge(small, (51, 41), None, texture), barely)
+    assert not calls, "an enlargement of 2% gets no texture"
     assert enlarge(small, (50, 40), None, texture).shape == (40, 50, 3) and not calls  # not enlarged: none
 
 

@@ -112,10 +112,10 @@ def to_onnx(spec: ExportSpec, info: ModelInfo) -> onnx.ModelProto:
         )
     else:
         shapes = {0: batch}
-    return traced_to_onnx(module, (example,), [info.input_name], (shapes,), info)
+    return onnx_from_torch(module, (example,), [info.input_name], (shapes,), info)
 
 
-def traced_to_onnx(
+def onnx_from_torch(
     module: torch.nn.Module, examples: tuple, input_names: list[str], dynamic_shapes: tuple, info: ModelInfo
 ) -> onnx.ModelProto:
     """One torch.export-based ONNX graph from `module` on `examples`, with the contract metadata, checked."""

@@ -24,7 +24,7 @@ from portraitize.contract import TEXTURE_ORIGIN, ModelInfo
 from portraitize.files import write_atomically
 from portraitize.texture import MARGIN
 
-from .export import ExportError, traced_to_onnx
+from .export import ExportError, onnx_from_torch
 from .models.brush_texture import LookupBrushwork
 from .models.brushwork import TILE
 
@@ -69,7 +69,7 @@ def to_onnx(module: TextureStage, info: ModelInfo) -> onnx.ModelProto:
         },
         None,
     )
-    return traced_to_onnx(module.eval(), example, [info.input_name, TEXTURE_ORIGIN], shapes, info)
+    return onnx_from_torch(module.eval(), example, [info.input_name, TEXTURE_ORIGIN], shapes, info)
 
 
 def parity_error(model: bytes, module: TextureStage, info: ModelInfo) -> float:

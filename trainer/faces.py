@@ -39,7 +39,7 @@ class FaceDetector(FaceCascade):
 
 
 def write_face_csv(folder: Path, out: Path, detector: FaceDetector, on_image=lambda: None) -> tuple[int, int]:
-    """Detect the largest face of every image below `folder`; returns (images, images with a face).
+    """Detect the main face (`faces.main_face`) of every image below `folder`; returns (images, images with a face).
 
     Paths in the CSV are relative to its folder, as `read_face_boxes` expects.
     """

@@ -18,7 +18,7 @@ import numpy as np
 import onnx
 from PIL import Image
 
-from portraitize.contract import images_to_tensor, tensor_to_images
+from portraitize.contract import ModelInfo, images_to_tensor, tensor_to_images
 from portraitize.files import write_atomically
 from portraitize.session import load_model
 
@@ -27,11 +27,12 @@ from .evaluate_upscaler import psnr
 from .export import ExportError
 
 CROP = 72  # input side of a calibration crop (the converter's tiles are 256 + margins: the scales are per tensor)
+CHECKS = 16  # crops the copy is compared with the float model on, drawn apart from the calibration ones
 
 
 def reduced_crops(folder: Path, factor: int, count: int, seed: int) -> list[np.ndarray]:
     """`count` random squares of CROP * factor px from the paintings, reduced by `factor`: uint8 RGB inputs."""
-    paths = find_images(folder)
+    paths = find_images(folder) if folder.is_dir() else []
     if not paths:
         raise FileNotFoundError(f"{folder}: no images to calibrate on")
     rng = np.random.default_rng(seed)
@@ -49,7 +50,8 @@ def reduced_crops(folder: Path, factor: int, count: int, seed: int) -> list[np.n
 
 def sub_pixel_convolutions(graph: onnx.GraphProto) -> list[str]:
     """The convolutions that feed a pixel shuffle (DepthToSpace). They stay in float: their rounding error differs
-    between the factor x factor output positions each channel paints, and shows as a fine grid at 100%."""
+    between the factor x factor output positions each channel paints, and shows as a fine grid at 100%. (An
+    upscaler that enlarges otherwise, e.g. by a Resize, has none, and no such grid to fear.)"""
     shuffled = {node.input[0] for node in graph.node if node.op_type == "DepthToSpace"}
     return [node.name for node in graph.node if node.op_type == "Conv" and node.output[0] in shuffled]
 
@@ -57,12 +59,15 @@ def sub_pixel_convolutions(graph: onnx.GraphProto) -> list[str]:
 def quantize_upscaler(
     model: Path, out: Path, paintings: Path, crops: int = 64, min_psnr: float = 38.0, quality: str | None = None
 ) -> float:
-    """Write the int8 copy of `model` to `out` if it keeps within `min_psnr` dB of it; returns that PSNR."""
+    """Write the int8 copy of `model` to `out` if its output's PSNR to the float model's is at least `min_psnr` dB
+    on every check crop; returns the worst PSNR."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     float_model = load_model(model, "cpu", kind="upscaler")
     info = float_model.info
+    if any(node.op_type == "DequantizeLinear" for node in onnx.load(str(model)).graph.node):
+        raise ExportError(f"{model} is already quantized; give the float model")
     calibration = reduced_crops(paintings, info.factor, crops, seed=0)
 
     class Reader(CalibrationDataReader):
@@ -90,7 +95,7 @@ def quantize_upscaler(
             nodes_to_exclude=sub_pixel_convolutions(graph),
         )
         proto = onnx.load(str(quantized))
-    renamed = info.__class__.from_metadata(
+    renamed = ModelInfo.from_metadata(
         {
             **info.to_metadata(),
             "name": out.stem,
@@ -104,12 +109,15 @@ def quantize_upscaler(
 
     int8_model = load_model(data, "cpu", kind="upscaler")
     scores = []
-    for crop in reduced_crops(paintings, info.factor, 16, seed=1):
+    for crop in reduced_crops(paintings, info.factor, CHECKS, seed=1):
         expected = tensor_to_images(float_model.run(images_to_tensor([crop], info)), info)[0]
         actual = tensor_to_images(int8_model.run(images_to_tensor([crop], info)), info)[0]
         scores.append(psnr(actual, expected))
     worst = float(min(scores))
     if worst < min_psnr:
-        raise ExportError(f"the int8 copy is {worst:.1f} dB from the float model (< {min_psnr:g}); {out} not written")
+        raise ExportError(
+            f"the int8 copy's PSNR to the float model is {worst:.1f} dB, under the required {min_psnr:g}; "
+            f"{out} not written"
+        )
     write_atomically(out, lambda file: file.write(data))
     return worst

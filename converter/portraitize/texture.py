@@ -26,7 +26,9 @@ def apply_texture(rgb: np.ndarray, model: ModelSession, strength: float = 1.0, t
         tensor = images_to_tensor([rgb[y0:y1, x0:x1]], model.info, model.min_side)
         origin = np.array([y0, x0], np.int64)
         floats = tensor_to_float_images(model.run(tensor, {TEXTURE_ORIGIN: origin}), model.info, (y1 - y0, x1 - x0))
-        inner = rgb[top:bottom, left:right]
         textured = floats[0, top - y0 : bottom - y0, left - x0 : right - x0]
-        out[top:bottom, left:right] = np.rint(inner + strength * (textured - inner)).clip(0, 255).astype(np.uint8)
+        if strength < 1:
+            inner = rgb[top:bottom, left:right]
+            textured = inner + strength * (textured - inner)
+        out[top:bottom, left:right] = np.rint(textured).clip(0, 255).astype(np.uint8)
     return out

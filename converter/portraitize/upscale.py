@@ -1,9 +1,10 @@
-"""From the painting's size to the photo's: a painting upscaler (`--upscaler`) applied while more than
-UPSCALE_ABOVE is left, then one plain resize (down to the exact size, or up by at most UPSCALE_ABOVE, or more
-where the upscaler would have to run on a painting above MAX_INPUT_PIXELS: its cost grows with its input; a
-second x4 pass on a 12-megapixel photo's 2.5-megapixel painting would be ~0.3 T multiply-adds, an estimate of
-tens of seconds on two CPU cores), then brush texture at the photo's own resolution (`--texture`, texture.py),
-at a strength that grows with the enlargement (`texture_strength`).
+"""From the painting's size to the photo's: a painting upscaler (`--upscaler`) applied where more than
+UPSCALE_ABOVE is left (again while more than UPSCALE_AGAIN_ABOVE is), then one plain resize (down to the exact
+size, or up by at most UPSCALE_AGAIN_ABOVE, or more where the upscaler would have to run on a painting above
+MAX_INPUT_PIXELS: its cost grows with its input; a second x4 pass on a 12-megapixel photo's 2.5-megapixel
+painting would be ~0.3 T multiply-adds, an estimate of tens of seconds on two CPU cores), then brush texture at
+the photo's own resolution (`--texture`, texture.py), at a strength that grows with the enlargement
+(`texture_strength`).
 
 A learned upscaler paints detail (strokes, canvas) where a resize only blurs. It runs in tiles with a margin
 wider than its receptive field, so tiles join exactly and memory stays bounded on large photos.
@@ -22,9 +23,14 @@ from .tiling import tiles_with_margin
 TILE = 256  # input pixels per tile side
 MARGIN = 16  # > the upscaler's receptive radius (14 px for the bundled one), so tiles join without seams
 MAX_INPUT_PIXELS = 1_000_000
-# Enlargement left above which the upscaler runs (its output then reduced to size): a resize by less loses
-# under a third of an octave of detail, not worth a pass that costs 16x the painting's pixels.
+# Enlargement left above which the upscaler runs on the painting (its output then reduced to size): a resize by
+# less loses under a third of an octave of detail, not worth a pass over 16x the painting's pixels.
 UPSCALE_ABOVE = 1.25
+# ... and above which it runs again on its own output: a second pass costs 16x the first, worth it only where a
+# resize would lose more than an octave.
+UPSCALE_AGAIN_ABOVE = 2.0
+# Below this strength (an enlargement of under 3.5%) the texture would move pixels by about a level: not run.
+MIN_TEXTURE_STRENGTH = 0.05
 
 
 def enlarge(
@@ -36,15 +42,15 @@ def enlarge(
 ) -> np.ndarray:
     """uint8 RGB -> uint8 RGB of (width, height) `size`."""
     strength = texture_strength(_enlargement(rgb, size)) if texture is not None else 0.0
+    threshold = UPSCALE_ABOVE
     while (
-        upscaler is not None
-        and _enlargement(rgb, size) > UPSCALE_ABOVE
-        and rgb.shape[0] * rgb.shape[1] <= max_input_pixels
+        upscaler is not None and _enlargement(rgb, size) > threshold and rgb.shape[0] * rgb.shape[1] <= max_input_pixels
     ):
         rgb = upscale(rgb, upscaler)
+        threshold = UPSCALE_AGAIN_ABOVE
     if (rgb.shape[1], rgb.shape[0]) != size:
         rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
-    return apply_texture(rgb, texture, strength) if strength > 0 else rgb
+    return apply_texture(rgb, texture, strength) if strength >= MIN_TEXTURE_STRENGTH else rgb
 
 
 def texture_strength(enlargement: float) -> float:

@@ -114,7 +114,7 @@ def _scale_line(paint: PaintSettings, models) -> str:
     if not paint.keep_model_size:
         line += f", enlarged by {escape(models.upscaler.info.name)}" if models.upscaler else ", enlarged by resizing"
         if models.texture:
-            line += f" with {escape(models.texture.info.name)} brush texture (where enlarged more than 2x)"
+            line += f" with {escape(models.texture.info.name)} brush texture (in full where enlarged 2x or more)"
     return line + (", portrait frame" if paint.frame == "portrait" else "")
 
 
