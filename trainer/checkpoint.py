@@ -56,4 +56,5 @@ def training_summary(state: dict[str, Any]) -> str:
         f"data: {data}"
     )
     # A fine-tuned run's cost and recipe include those of the run it started from.
-    return summary + (f"; networks started from [{state['started_from']}]" if state.get("started_from") else "")
+    summary += f"; networks started from [{state['started_from']}]" if state.get("started_from") else ""
+    return summary + (f"; weights: {state['averaged_from']}" if state.get("averaged_from") else "")

@@ -1,4 +1,4 @@
-"""`python -m trainer`: train RECIPE, export, export-face-detector, export-texture, quantize, evaluate,
+"""`python -m trainer`: train RECIPE, export, average, export-face-detector, export-texture, quantize, evaluate,
 evaluate-upscaler, detect-faces, sample, plot.
 
 Each recipe has its own `train` sub-command whose options are its config dataclass's fields (with the help
@@ -219,6 +219,26 @@ def export(
         )
     except (ExportError, FileNotFoundError, KeyError) as error:
         fail(error)
+
+
+@app.command("average")
+def average(
+    out: Path = typer.Argument(..., help="The checkpoint to write (then `export` it)."),
+    snapshots: List[Path] = typer.Argument(..., help="Snapshots of one run (`--keep-every`), oldest first."),
+    part: Optional[str] = typer.Option(None, help="Which network, for recipes with several (as in `export`)."),
+) -> None:
+    """The mean of a run's snapshots, as a checkpoint: its exported network's weights averaged over a window far
+    longer than the run's own moving average (a GAN's wander averaged out)."""
+    from .average import average_snapshots
+    from .export import ExportError
+
+    if any(out.resolve() == snapshot.resolve() for snapshot in snapshots):
+        fail(ValueError(f"{out}: write the mean to another file than the snapshots it is made from"))
+    try:
+        estimated = average_snapshots(snapshots, out, part)
+    except (ExportError, FileNotFoundError, KeyError) as error:
+        fail(error)
+    typer.echo(f"wrote {out}: the mean of {len(snapshots)} snapshots ({estimated} spectral norms re-estimated)")
 
 
 @app.command("export-face-detector")
