@@ -2,60 +2,19 @@
 
 from __future__ import annotations
 
-import numpy as np
 import onnx
 import pytest
 from conftest import REPO, gradient_image, write_image
-from onnx import TensorProto, helper, numpy_helper
-from tiny_models import _save
+from onnx import TensorProto
+from tiny_models import make_sub_pixel_upscaler
 from typer.testing import CliRunner
 
-from portraitize.contract import ModelInfo
 from portraitize.session import load_model
 from portraitize.upscale import upscale
 from trainer.cli import app as trainer_app
 from trainer.evaluate_upscaler import psnr
 from trainer.export import ExportError
 from trainer.quantize import quantize_upscaler, sub_pixel_convolutions
-
-
-def make_sub_pixel_upscaler(path, factor: int = 2):
-    """An ESPCN-shaped upscaler: a convolution and a ReLU, then one that paints factor^2 sub-pixels per channel."""
-    rng = np.random.default_rng(0)
-    hidden = rng.normal(0, 0.3, (8, 3, 3, 3)).astype(np.float32)
-    # the last layer sees the image and the hidden features: the image passed through, plus a learned-like detail
-    sub_pixel = np.zeros((3 * factor * factor, 11, 3, 3), np.float32)
-    sub_pixel[:, :3, 1, 1] = np.repeat(np.eye(3, dtype=np.float32), factor * factor, axis=0)
-    sub_pixel[:, 3:] = rng.normal(0, 0.1, (3 * factor * factor, 8, 3, 3))
-    nodes = [
-        helper.make_node("Conv", ["image", "hidden_weight"], ["hidden"], pads=[1, 1, 1, 1], name="hidden_conv"),
-        helper.make_node("Relu", ["hidden"], ["active"]),
-        helper.make_node("Concat", ["image", "active"], ["both"], axis=1),
-        helper.make_node("Conv", ["both", "out_weight"], ["sub_pixels"], pads=[1, 1, 1, 1], name="sub_pixel_conv"),
-        helper.make_node("DepthToSpace", ["sub_pixels"], ["upscaled"], blocksize=factor, mode="CRD"),
-    ]
-    graph = helper.make_graph(
-        nodes,
-        "sub_pixel_upscaler",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, "height", "width"])],
-        [helper.make_tensor_value_info("upscaled", TensorProto.FLOAT, ["batch", 3, "out_height", "out_width"])],
-        initializer=[
-            numpy_helper.from_array(hidden, "hidden_weight"),
-            numpy_helper.from_array(sub_pixel, "out_weight"),
-        ],
-    )
-    info = ModelInfo(
-        kind="upscaler",
-        name=path.stem,
-        description="tiny sub-pixel upscaler.",
-        family="test",
-        native_size=32,
-        factor=factor,
-        training_summary="built by the tests",
-        data_licence="none",
-        quality="float quality",
-    )
-    return _save(graph, info, path)
 
 
 @pytest.fixture(scope="module")

@@ -82,20 +82,45 @@ def make_upscaler(path: Path, name: str = "tiny-upscaler", factor: int = 2) -> P
         helper.make_node("Conv", ["image", "kernel"], ["blurred"], pads=[1, 1, 1, 1]),
         helper.make_node("Resize", ["blurred", "", "scales"], ["upscaled"], mode="nearest"),
     ]
-    graph = helper.make_graph(
+    weights = {"kernel": kernel, "scales": np.array([1, 1, factor, factor], np.float32)}
+    return _save(_upscaler_graph(nodes, weights), upscaler_info(name, factor), path)
+
+
+def make_sub_pixel_upscaler(path: Path, factor: int = 2) -> Path:
+    """An ESPCN-shaped upscaler: a convolution and a ReLU, then one that paints factor^2 sub-pixels per channel
+    (the quantizer keeps that last one in float)."""
+    rng = np.random.default_rng(0)
+    hidden = rng.normal(0, 0.3, (8, 3, 3, 3)).astype(np.float32)
+    # the last layer sees the image and the hidden features: the image passed through, plus a learned-like detail
+    sub_pixel = np.zeros((3 * factor * factor, 11, 3, 3), np.float32)
+    sub_pixel[:, :3, 1, 1] = np.repeat(np.eye(3, dtype=np.float32), factor * factor, axis=0)
+    sub_pixel[:, 3:] = rng.normal(0, 0.1, (3 * factor * factor, 8, 3, 3))
+    nodes = [
+        helper.make_node("Conv", ["image", "hidden_weight"], ["hidden"], pads=[1, 1, 1, 1], name="hidden_conv"),
+        helper.make_node("Relu", ["hidden"], ["active"]),
+        helper.make_node("Concat", ["image", "active"], ["both"], axis=1),
+        helper.make_node("Conv", ["both", "out_weight"], ["sub_pixels"], pads=[1, 1, 1, 1], name="sub_pixel_conv"),
+        helper.make_node("DepthToSpace", ["sub_pixels"], ["upscaled"], blocksize=factor, mode="CRD"),
+    ]
+    graph = _upscaler_graph(nodes, {"hidden_weight": hidden, "out_weight": sub_pixel})
+    return _save(graph, upscaler_info(path.stem, factor, "tiny sub-pixel upscaler."), path)
+
+
+def _upscaler_graph(nodes: list, weights: dict[str, np.ndarray]) -> onnx.GraphProto:
+    return helper.make_graph(
         nodes,
         "tiny_upscaler",
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, "height", "width"])],
         [helper.make_tensor_value_info("upscaled", TensorProto.FLOAT, ["batch", 3, "out_height", "out_width"])],
-        initializer=[
-            numpy_helper.from_array(kernel, "kernel"),
-            numpy_helper.from_array(np.array([1, 1, factor, factor], np.float32), "scales"),
-        ],
+        initializer=[numpy_helper.from_array(value, name) for name, value in weights.items()],
     )
-    info = ModelInfo(
+
+
+def upscaler_info(name: str, factor: int, description: str = "tiny test upscaler") -> ModelInfo:
+    return ModelInfo(
         kind="upscaler",
         name=name,
-        description="tiny test upscaler",
+        description=description,
         family="test",
         native_size=32,
         factor=factor,
@@ -103,7 +128,6 @@ def make_upscaler(path: Path, name: str = "tiny-upscaler", factor: int = 2) -> P
         data_licence="none",
         quality="none",
     )
-    return _save(graph, info, path)
 
 
 def make_sampler(path: Path, name: str = "tiny-sampler", latent_size: int = 8, size: int = 16) -> Path:
