@@ -154,3 +154,17 @@ def test_fp16_copy_keeps_float32_inputs_and_its_own_name(checkpoints, tmp_path):
     assert {entry.key: entry.value for entry in half.metadata_props}["name"] == "tiny-fp16"
     weight_bytes = lambda model: sum(len(init.raw_data) for init in model.graph.initializer)  # noqa: E731
     assert weight_bytes(half) < 0.6 * weight_bytes(onnx.load(tmp_path / "tiny.onnx"))
+
+
+def test_a_damaged_or_foreign_checkpoint_is_one_clear_line(tmp_path):
+    damaged = tmp_path / "damaged.pt"
+    damaged.write_bytes(b"half a checkpoint")
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(2)}, foreign)
+    runner = CliRunner()
+    for path, reason in ((damaged, "not a readable checkpoint"), (foreign, "not a portraitize checkpoint")):
+        result = runner.invoke(trainer_app, ["export", str(path), str(tmp_path / "out.onnx")])
+        assert result.exit_code == 2 and reason in result.output and str(path) in result.output
+        assert "Traceback" not in result.output and not (tmp_path / "out.onnx").exists()
+    result = runner.invoke(trainer_app, ["average", str(tmp_path / "mean.pt"), str(damaged), str(foreign)])
+    assert result.exit_code == 2 and "not a readable checkpoint" in result.output

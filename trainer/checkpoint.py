@@ -41,7 +41,17 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no checkpoint there")
     # Our own files hold RNG states and config dicts (Python objects), so weights_only cannot be used.
-    return torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as error:  # torch.load raises whatever unpickling a damaged file trips over
+        raise CheckpointError(f"{path}: not a readable checkpoint ({type(error).__name__}: {error})") from None
+    if not isinstance(state, dict) or "recipe" not in state:
+        raise CheckpointError(f"{path}: not a portraitize checkpoint (no recipe recorded)")
+    return state
+
+
+class CheckpointError(ValueError):
+    """A file that is there but is not a checkpoint this trainer wrote (damaged, or something else)."""
 
 
 def training_summary(state: dict[str, Any]) -> str:

@@ -217,7 +217,7 @@ def export(
             face_size=face_size,
             data_licence=data_licence,
         )
-    except (ExportError, FileNotFoundError, KeyError) as error:
+    except (ExportError, FileNotFoundError, KeyError, ValueError) as error:
         fail(error)
 
 
@@ -236,7 +236,7 @@ def average(
         fail(ValueError(f"{out}: write the mean to another file than the snapshots it is made from"))
     try:
         estimated = average_snapshots(snapshots, out, part)
-    except (ExportError, FileNotFoundError, KeyError) as error:
+    except (ExportError, FileNotFoundError, KeyError, ValueError) as error:
         fail(error)
     typer.echo(f"wrote {out}: the mean of {len(snapshots)} snapshots ({estimated} spectral norms re-estimated)")
 
