@@ -5,11 +5,11 @@ decay 0.999: about the last thousand steps) smooths the last minutes of that wan
 snapshots thousands of steps apart averages the wander itself (post-hoc averaging, as in Karras et al. 2024,
 "Analyzing and Improving the Training Dynamics of Diffusion Models"; Polyak averaging for GANs: Yazici et al.
 2019, "The Unusual Effectiveness of Averaging in GAN Training"). Floating-point weights and batch-norm statistics
-are averaged; counters (batches seen) come from the last snapshot. Spectral norm's power-iteration vectors are
+are averaged; counters (batches seen) come from the newest snapshot. Spectral norm's power-iteration vectors are
 re-estimated for the averaged weights, since the mean of each snapshot's vectors is not the mean weight's
 singular vector.
 
-The result is the last snapshot's checkpoint with the averaged weights, and its training summary names the
+The result is the newest snapshot's checkpoint with the averaged weights, and its training summary names the
 snapshots, so `export` reads it like any other and the card can say what it is.
 """
 
@@ -23,7 +23,7 @@ from torch.nn.utils import parametrize
 from .checkpoint import save_checkpoint
 from .export import ExportError, load_for_inference
 
-POWER_ITERATIONS = 100  # from the last snapshot's vectors, already close: converges well within this
+POWER_ITERATIONS = 100  # from the snapshots' mean vectors, already close: converges well within this
 
 
 def average_snapshots(snapshots: list[Path], out: Path, part: str | None = None) -> int:
@@ -42,19 +42,20 @@ def average_snapshots(snapshots: list[Path], out: Path, part: str | None = None)
         modules.append(specs[part or next(iter(specs))].module)
         states.append(state)
         recipes.append(recipe)
-    target = modules[-1]
+    newest = max(range(len(states)), key=lambda index: states[index]["counters"]["step"])  # in any order given
+    target = modules[newest]
     weights = [module.state_dict() for module in modules]
     with torch.no_grad():
         for name, value in target.state_dict().items():
             if value.is_floating_point():
                 value.copy_(torch.stack([w[name].float() for w in weights]).mean(0).to(value.dtype))
         estimated = reestimate_spectral_norms(target)
-    state, recipe = states[-1], recipes[-1]
+    state, recipe = states[newest], recipes[newest]
     # The averaged module is one of the recipe's networks (or its moving average): the recipe's own state
     # carries it to wherever export looks for it.
     fresh = recipe.state_dict()
     state["recipe_state"] = {**state["recipe_state"], "nets": fresh["nets"], "extra": fresh["extra"]}
-    steps = ", ".join(str(snapshot_state["counters"]["step"]) for snapshot_state in states)
+    steps = ", ".join(str(step) for step in sorted(snapshot_state["counters"]["step"] for snapshot_state in states))
     state["averaged_from"] = f"the mean of {len(states)} snapshots, at steps {steps}"
     save_checkpoint(out, state)
     return estimated

@@ -224,7 +224,7 @@ def export(
 @app.command("average")
 def average(
     out: Path = typer.Argument(..., help="The checkpoint to write (then `export` it)."),
-    snapshots: List[Path] = typer.Argument(..., help="Snapshots of one run (`--keep-every`), oldest first."),
+    snapshots: List[Path] = typer.Argument(..., help="Snapshots of one run (`--keep-every`), in any order."),
     part: Optional[str] = typer.Option(None, help="Which network, for recipes with several (as in `export`)."),
 ) -> None:
     """The mean of a run's snapshots, as a checkpoint: its exported network's weights averaged over a window far
