@@ -297,7 +297,8 @@ def quantize(
     ),
     crops: int = typer.Option(64, min=1, help="Calibration crops."),
     min_psnr: float = typer.Option(
-        38.0, help="Write only if the int8 output is within this PSNR (dB) of the float one."
+        38.0,
+        help="Write only if the int8 output's PSNR (dB) to the float model's is at least this on every check crop.",
     ),
     quality: Optional[str] = typer.Option(
         None, help="One line of measured quality for the copy (`evaluate-upscaler` on it).", show_default="the model's"

@@ -105,8 +105,8 @@ def convert(
     ),
     upscaler: Optional[str] = typer.Option(
         None,
-        help="Painting upscaler that enlarges the painting to the photo's size (while more than 1.25x is left; a "
-        "plain resize does the rest): an installed name or an .onnx path, or none (a plain resize).",
+        help="Painting upscaler that enlarges the painting to the photo's size (from more than 1.25x left, again while "
+        "more than 2x is; a plain resize does the rest): an installed name or an .onnx path, or none (a plain resize).",
         show_default="painting-x4 when installed",
     ),
     texture: Optional[str] = typer.Option(

@@ -233,8 +233,8 @@ def finished_image(
     texture: ModelSession | None = None,
 ) -> Image.Image:
     """`finish` as a Pillow image, which the encoder takes without another full-size copy. The painting reaches
-    the photo's size through the upscaler while more than 1.25x is left, then one plain resize, then the brush
-    texture at a strength that grows with the enlargement (upscale.py)."""
+    the photo's size through the upscaler (from more than 1.25x left, again while more than 2x is), then one
+    plain resize, then the brush texture at a strength that grows with the enlargement (upscale.py)."""
     if not settings.keep_model_size and (painted.shape[1], painted.shape[0]) != photo.size:
         painted = enlarge(painted, photo.size, upscaler, texture)
     image = Image.fromarray(painted)
