@@ -179,6 +179,18 @@ def test_memorisation_flags_copies_of_training_images_and_not_new_ones():
     assert memorisation(train, held_out, torch.randn(10, 16, generator=generator), "features").too_close <= 2
 
 
+def test_a_sampler_passes_with_no_more_samples_near_training_images_than_unseen_paintings_have():
+    generator = torch.Generator().manual_seed(1)
+    train, held_out = torch.randn(400, 16, generator=generator), torch.randn(200, 16, generator=generator)
+    new = 1.5 * torch.randn(100, 16, generator=generator)  # new images, a little further afield than real ones
+    copies = train[:10] + 0.01 * torch.randn(10, 16, generator=generator)
+    honest = memorisation(train, held_out, new, "features")
+    assert honest.passes and honest.too_close <= 5 and "passes" in honest.summary()
+    copying = memorisation(train, held_out, torch.cat([new[:94], copies[:6]]), "features")  # 6% copies
+    assert copying.too_close >= 6 and not copying.passes and "FAILS" in copying.summary()
+    assert copying.as_dict()["passes"] is False
+
+
 def test_grey_pixel_check_finds_a_toned_copy_and_passes_new_images():
     rng = np.random.default_rng(0)
     blobs = lambda n: [  # noqa: E731  smooth random colour layouts: distinct "paintings"
