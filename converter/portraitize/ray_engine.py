@@ -200,8 +200,15 @@ def run_on_ray(
         return []  # nothing to do: no need to start or join a cluster
     ray = _import_ray()
     if not ray.is_initialized():
+        # log_to_driver=False: every failure reaches the user as its file's error row, and the cluster's own
+        # log lines (e.g. the GCS's spurious "KillActor RPC failed" at shutdown, ray-project/ray#58544) would
+        # otherwise be printed after the summary.
         ray.init(
-            address=ray_settings.address, logging_level=logging.ERROR, include_dashboard=False, configure_logging=False
+            address=ray_settings.address,
+            logging_level=logging.ERROR,
+            include_dashboard=False,
+            configure_logging=False,
+            log_to_driver=False,
         )
     rows = [{"source": str(job.source), "target": str(job.target)} for job in jobs]
     painter_arguments = dict(
