@@ -245,5 +245,5 @@ def test_samplers_are_scored_with_the_truncation_sample_uses(sampler):
     truncated = sample_with_converter(sampler, 6, seed=0, device="cpu", truncation=0.5)
     assert not np.array_equal(truncated, sample_with_converter(sampler, 6, seed=0, device="cpu"))
     # the pictures `sample` paints with the same truncation, whatever the batch size
-    painted = list(paint_samples(load_model(sampler, "cpu"), 6, 0, 0.5, batch_size=4))
+    painted = list(paint_samples(load_model(sampler, "cpu"), 6, 0, 0.5, batch_size=4).images)
     assert np.array_equal(truncated, painted)

@@ -336,6 +336,11 @@ def evaluate(
     truncation: Optional[float] = typer.Option(
         None, min=0.01, help="Samplers: --truncation of `portraitize sample` (latent values beyond +-T redrawn)."
     ),
+    face_check: bool = typer.Option(
+        False,
+        "--face-check",
+        help="Samplers: --face-check of `portraitize sample` (portraits without a clear face redrawn).",
+    ),
     features: Path = typer.Option(
         Path("../shared/weights/mobilenet_v2_imagenet.pth"), help="MobileNetV2 weights (FID-MNv2)."
     ),
@@ -419,6 +424,7 @@ def evaluate(
             closest_out=closest,
             texture=texture,
             truncation=truncation,
+            face_check=face_check,
         )
     except (FileNotFoundError, ValueError) as error:
         fail(error)

@@ -216,12 +216,14 @@ def translate_with_converter(
 
 
 def sample_with_converter(
-    model: Path, count: int, seed: int, device: str = "auto", truncation: float | None = None
+    model: Path, count: int, seed: int, device: str = "auto", truncation: float | None = None, face_check: bool = False
 ) -> list[np.ndarray]:
-    from portraitize.sampling import paint_samples
+    from portraitize.sampling import bundled_face_score, paint_samples
     from portraitize.session import load_model
 
-    return list(paint_samples(load_model(model, device, kind="sampler"), count, seed, truncation, batch_size=50))
+    sampler = load_model(model, device, kind="sampler")
+    face_score = bundled_face_score(sampler) if face_check else None
+    return list(paint_samples(sampler, count, seed, truncation, batch_size=50, face_score=face_score).images)
 
 
 def face_retention(detector, originals: list[np.ndarray], results: list[np.ndarray]) -> tuple[int, int]:
@@ -282,6 +284,7 @@ def evaluate(
     closest_out: Path | None = None,
     texture: str | None = None,
     truncation: float | None = None,
+    face_check: bool = False,
 ) -> list[Row]:
     """Score folders and/or a model against the real paintings in `real`.
 
@@ -308,11 +311,11 @@ def evaluate(
 
     kind = load_model(model, "cpu").info.kind
     if kind == "sampler":
-        sampled = sample_with_converter(model, samples, seed, device, truncation)
+        sampled = sample_with_converter(model, samples, seed, device, truncation, face_check)
         painted = embed(sampled, network)
-        truncated = f", truncation {truncation:g}" if truncation else ""
+        settings = (f", truncation {truncation:g}" if truncation else "") + (", face check" if face_check else "")
         row = Row(
-            f"samples of {model.stem} (seed {seed}{truncated})", samples, distance(real_features, painted, seed=seed)
+            f"samples of {model.stem} (seed {seed}{settings})", samples, distance(real_features, painted, seed=seed)
         )
         if train is not None:
             train_images = folder_images(train, crop=crop)[1]

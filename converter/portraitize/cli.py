@@ -194,6 +194,13 @@ def sample(
     truncation: Optional[float] = typer.Option(
         None, min=0.01, help="Redraw latent values beyond +-T: less variety, fewer failures (e.g. 1.5)."
     ),
+    face_check: bool = typer.Option(
+        False,
+        "--face-check",
+        help="Paint again, from the next latent, each portrait in which the bundled face detector finds no clear "
+        "face (probability < 0.99): drops most melted or ghostly faces (about 1 in 11 with portrait-gan), not "
+        "subtler faults; about 10 ms more per portrait on a CPU. Files are named ...-faces-NNNN.png.",
+    ),
     grid: bool = typer.Option(False, "--grid", help="Also write a contact sheet of all samples."),
     device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
     batch_size: int = typer.Option(16, min=1, help="Portraits painted per model call."),
@@ -209,6 +216,7 @@ def sample(
         model=model,
         seed=seed,
         truncation=truncation,
+        face_check=face_check,
         grid=grid,
         device=device.value,
         batch_size=batch_size,

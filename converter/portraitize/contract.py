@@ -177,8 +177,11 @@ def tensor_to_images(tensor: np.ndarray, info: ModelInfo, size: tuple[int, int] 
     return np.rint(tensor_to_float_images(tensor, info, size)).astype(np.uint8)
 
 
-def sample_latents(count: int, latent_size: int, seed: int, truncation: float | None = None) -> np.ndarray:
-    """The latents a sampler paints from: standard normal, one random stream per (seed, image index).
+def sample_latents(
+    count: int, latent_size: int, seed: int, truncation: float | None = None, start: int = 0
+) -> np.ndarray:
+    """The latents a sampler paints from: standard normal, one random stream per (seed, image index), for the
+    indices start .. start + count - 1.
 
     Image i depends only on (seed, i), never on batch size or count, so `--count 50` repeats the first
     16 images of `--count 16`. With `truncation` T, values beyond +-T are redrawn (the truncation trick:
@@ -190,7 +193,7 @@ def sample_latents(count: int, latent_size: int, seed: int, truncation: float | 
         raise ValueError("truncation must be positive")
     latents = np.empty((count, latent_size), dtype=np.float32)
     for index in range(count):
-        rng = np.random.default_rng([seed, index])
+        rng = np.random.default_rng([seed, start + index])
         latent = rng.standard_normal(latent_size)
         if truncation is not None:
             outside = np.abs(latent) > truncation

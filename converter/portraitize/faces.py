@@ -171,6 +171,11 @@ class FaceCascade:
     def main_face(self, image: np.ndarray, min_probability: float = 0.9) -> Face | None:
         return main_face(self.faces(image, min_probability))
 
+    def face_probability(self, image: np.ndarray) -> float:
+        """The probability of the likeliest face in the image; 0 where the cascade finds none."""
+        boxes = self.detect(image)
+        return float(boxes[0, 4]) if len(boxes) else 0.0
+
 
 def main_face(faces: list[Face]) -> Face | None:
     """The face a photo is about: the largest confident face; only where none is confident, the largest."""

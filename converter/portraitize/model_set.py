@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import session as sessions
 from .face_scale import FaceFinder
-from .faces import onnx_cascade
+from .faces import FaceCascade, onnx_cascade
 from .session import ModelSession
 
 Source = Path | bytes
@@ -53,9 +53,13 @@ class ModelSources:
 
 
 def load_face_finder(source: Source, threads: int = 0) -> FaceFinder:
+    return FaceFinder(load_face_cascade(source, threads))
+
+
+def load_face_cascade(source: Source, threads: int = 0, min_face_size: float = 20.0) -> FaceCascade:
     """On the CPU whatever --device says: the detector is small, and its many little calls would only wait on
     transfers to a GPU."""
     name = source if isinstance(source, Path) else Path("model")
     session = sessions.open_session(source, None, threads)
     sessions.check_kind(name, sessions.read_info(session, name), "face_detector")
-    return FaceFinder(onnx_cascade(session))
+    return onnx_cascade(session, min_face_size)

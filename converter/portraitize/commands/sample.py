@@ -12,7 +12,7 @@ from ..catalogue import resolve
 from ..grid import contact_sheet
 from ..plan import PlanError
 from ..progress import image_progress
-from ..sampling import grid_path, paint_samples, sample_path, save_png
+from ..sampling import FACE_CHECK, bundled_face_score, grid_path, paint_samples, sample_path, save_png, variant_name
 from ..session import load_model
 from ..text import first_line
 from . import EXIT_FAILED_FILES, print_catalogue_warnings
@@ -25,6 +25,7 @@ class SampleRequest:
     model: str | None
     seed: int
     truncation: float | None
+    face_check: bool
     grid: bool
     device: str
     batch_size: int
@@ -39,33 +40,38 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     model = load_model(resolve(request.model, "sampler"), request.device, request.threads, kind="sampler")
     name = model.info.name
     console.print(f"model [bold]{escape(name)}[/] ({escape(str(model.path))}) on [bold]{model.device_name}[/]")
+    face_score = bundled_face_score(model, request.threads) if request.face_check else None
     with image_progress(console) as progress:
         task = progress.add_task("painting", total=request.count)
-        images = paint_samples(
+        samples = paint_samples(
             model,
             request.count,
             request.seed,
             request.truncation,
             request.batch_size,
             on_batch=lambda done: progress.advance(task, done),
+            face_score=face_score,
         )
+    variant = variant_name(request.seed, request.truncation, request.face_check)
     written = kept = 0
     path = request.out
     try:
-        for index, image in enumerate(images):
-            path = sample_path(request.out, name, request.seed, index)
+        for index, image in enumerate(samples.images):
+            path = sample_path(request.out, name, variant, index)
             if path.exists() and not request.overwrite:
                 kept += 1
                 continue
             save_png(path, image)
             written += 1
-        path = grid_path(request.out, name, request.seed, request.count)
-        sheet = _write_sheet(path, request.overwrite, images) if request.grid else None
+        path = grid_path(request.out, name, variant, request.count)
+        sheet = _write_sheet(path, request.overwrite, samples.images) if request.grid else None
     except OSError as error:
         # A full or read-only disk fails every later file the same way: stop at the first.
         reason = escape(error.strerror or first_line(error))
         console.print(f"[green]{written} written[/], then [red]x[/] {escape(str(path))}: cannot write ({reason})")
         return EXIT_FAILED_FILES
+    if request.face_check:
+        console.print(_face_check_note(samples.turned_down, samples.kept_anyway))
     summary = f"[green]{written} written[/] to {escape(str(request.out))}"
     if kept:
         summary += f", {kept} already there kept (--overwrite replaces them)"
@@ -73,6 +79,16 @@ def run_sample(request: SampleRequest, console: Console) -> int:
         summary += f"; contact sheet {escape(sheet)}"
     console.print(summary)
     return 0
+
+
+def _face_check_note(turned_down: int, kept_anyway: int) -> str:
+    note = f"face check: {turned_down} portrait(s) without a clear face (probability < {FACE_CHECK}) painted again"
+    if kept_anyway:
+        note += (
+            f"; [yellow]{kept_anyway} kept although they fail it[/]: too few of the latents tried passed "
+            "(is this sampler a portrait model?)"
+        )
+    return note
 
 
 def _write_sheet(path: Path, overwrite: bool, images) -> str:
