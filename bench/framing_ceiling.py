@@ -29,22 +29,25 @@ from trainer.data import read_face_boxes, read_rgb, square_crop  # noqa: E402
 from trainer.evaluate import distance, embed, folder_images, load_feature_network  # noqa: E402
 
 
-def photo_framings(photo_faces: Path) -> list[tuple[float, int]]:
-    """(side / face size, side) of each photo with a face, in the CSV's order."""
+def photo_framings(photo_faces: Path, photos: Path) -> list[tuple[float, int]]:
+    """(side / face size, side) of each photo under `photos` with a face box, sorted by path."""
     framings = []
     for path, box in sorted(read_face_boxes(photo_faces).items()):
-        with Image.open(path) as image:
-            side = min(image.size)
-        framings.append((side / max(box.x2 - box.x1, box.y2 - box.y1), side))
+        if path.is_relative_to(photos.resolve()):
+            with Image.open(path) as image:
+                side = min(image.size)
+            framings.append((side / max(box.x2 - box.x1, box.y2 - box.y1), side))
     if not framings:
-        sys.exit(f"{photo_faces}: no face boxes")
+        sys.exit(f"{photo_faces}: no face boxes of photos under {photos}")
     return framings
 
 
-def framed_paintings(painting_faces: Path, framings: list[tuple[float, int]]) -> list[np.ndarray]:
-    """Each training painting with a face, cut square at the next photo's framing and resized to its side."""
+def framed_paintings(painting_faces: Path, train: Path, framings: list[tuple[float, int]]) -> list[np.ndarray]:
+    """Each painting under `train` with a face box, cut square at the next photo's framing, resized to its side."""
     crops = []
-    boxes = sorted((path, box) for path, box in read_face_boxes(painting_faces).items() if "/train/" in str(path))
+    boxes = sorted(
+        (path, box) for path, box in read_face_boxes(painting_faces).items() if path.is_relative_to(train.resolve())
+    )
     for index, (path, box) in enumerate(boxes):
         framing, side = framings[index % len(framings)]
         image = read_rgb(path)
@@ -56,7 +59,7 @@ def framed_paintings(painting_faces: Path, framings: list[tuple[float, int]]) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--photos", type=Path, default=DATA / "photos" / "test" / "humans")
-    parser.add_argument("--photo-faces", type=Path, required=True, help="face boxes of --photos (detect-faces)")
+    parser.add_argument("--photo-faces", type=Path, required=True, help="face boxes of the photos (detect-faces)")
     parser.add_argument("--real", type=Path, default=DATA / "paintings" / "test", help="held-out paintings")
     parser.add_argument("--train", type=Path, default=DATA / "paintings" / "train", help="the floor, and the crops")
     parser.add_argument("--painting-faces", type=Path, default=DATA / "paintings" / "faces.csv")
@@ -70,13 +73,13 @@ def main() -> None:
         return distance(real, embed(images, network)).kid
 
     photos, floor = kid(folder_images(args.photos)[1]), kid(folder_images(args.train)[1])
-    framings = photo_framings(args.photo_faces)
+    framings = photo_framings(args.photo_faces, args.photos)
     side = int(np.median([side for _, side in framings]))
     cases = [(f"training paintings framed as the photos (median {np.median([f for f, _ in framings]):.2f})", framings)]
     cases += [(f"training paintings framed at {f}", [(float(f), side)]) for f in args.framings.split(",") if f]
     print(f"KID x1000 against {args.real}: photos as they are {photos:.1f}, floor ({args.train}) {floor:.1f}")
     for label, case in cases:
-        framed = kid(framed_paintings(args.painting_faces, case))
+        framed = kid(framed_paintings(args.painting_faces, args.train, case))
         print(f"  {label:<62} KID {framed:6.1f}  gap closed {(photos - framed) / (photos - floor):5.2f}")
 
 

@@ -132,6 +132,7 @@ def test_cli_prints_a_table_and_writes_json(folders, sampler, features_script, t
             str(features_script),
             "--truncation",
             "2.5",
+            "--face-check",
             "--closest",
             str(tmp_path / "closest.png"),
             "--json",
@@ -142,13 +143,22 @@ def test_cli_prints_a_table_and_writes_json(folders, sampler, features_script, t
     assert "KID x1000" in result.output
     assert "memorisation (features): " in result.output and "memorisation (grey 32 px): " in result.output
     rows = json.loads((tmp_path / "scores.json").read_text())["rows"]
-    assert rows[0]["images"] == 30 and rows[0]["kid_x1000"] > 0 and "truncation 2.5" in rows[0]["name"]
+    assert rows[0]["images"] == 30 and rows[0]["kid_x1000"] > 0
+    assert "truncation 2.5, face check" in rows[0]["name"]
     assert {space: found["samples"] for space, found in rows[0]["memorisation"].items()} == {
         "features": 30,
         "grey 32 px": 30,
     }
     with Image.open(tmp_path / "closest.png") as sheet:  # 8 pairs wide, two rows per space, 128 px tiles
         assert sheet.size == (8 * 130 + 2, 4 * 130 + 2)
+
+
+def test_face_check_without_the_face_detector_fails_before_any_work(folders, sampler, tmp_path, monkeypatch):
+    monkeypatch.setattr("portraitize.catalogue.bundled_dir", lambda: tmp_path / "nothing")
+    monkeypatch.delenv("PORTRAITIZE_MODELS", raising=False)
+    arguments = ["evaluate", "--real", str(folders / "real"), "--model", str(sampler), "--face-check"]
+    result = CliRunner().invoke(trainer_app, arguments)
+    assert result.exit_code == 2 and "--face-check needs the face detector" in result.output
 
 
 def test_cli_names_a_folder_without_images_and_fails(folders, features_script, tmp_path):

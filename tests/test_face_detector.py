@@ -25,6 +25,8 @@ def test_bundled_detector_finds_the_examples_faces_and_nothing_in_a_gradient():
     hopper = cascade.main_face(photo("grace_hopper.jpg"))
     assert 150 < hopper.size < 260
     assert cascade.main_face(gradient_image(200, 160)) is None
+    assert cascade.face_probability(photo("astronaut.jpg")) > 0.99  # what `sample --face-check` asks
+    assert cascade.face_probability(gradient_image(200, 160)) == 0.0
 
 
 def test_several_faces_come_largest_first():

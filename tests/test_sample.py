@@ -89,8 +89,9 @@ def test_sample_face_check_with_the_bundled_detector_names_its_files_and_says_wh
     names = sorted(path.name for path in tmp_path.iterdir())
     assert names == [f"tiny-sampler-seed0-trunc1.5-faces-{index:04d}.png" for index in range(3)]
     # 16 px noise has no face: every portrait fails, and the user is told which were kept anyway
-    assert "face check: 12 portrait(s) without a clear face" in result.output
-    assert "3 kept although they fail it" in " ".join(result.output.split())
+    output = " ".join(result.output.split())
+    assert "face check: 12 portrait(s) without a clear face (probability < 0.99) turned down" in output
+    assert "3 of them kept all the same" in output
 
 
 def test_face_check_without_the_face_detector_is_a_clear_error(cli, sampler, tmp_path, monkeypatch):

@@ -393,6 +393,12 @@ def evaluate(
     from .evaluate import evaluate as run_evaluation
     from .faces import FaceDetector
 
+    if face_check:
+        from portraitize.catalogue import resolve_optional
+
+        if resolve_optional(None, "face_detector") is None:
+            fail(ValueError("--face-check needs the face detector (face-detector.onnx), and it is not installed"))
+
     network = load_feature_network(None if features_script else features, features_script)
     crop = FaceCrops.from_csvs(faces, face_framing) if faces else None
     detector = FaceDetector(detector_weights) if model and detector_weights.is_dir() else None

@@ -192,14 +192,16 @@ def sample(
     ),
     seed: int = typer.Option(0, min=0, help="The same seed paints the same portraits."),
     truncation: Optional[float] = typer.Option(
-        None, min=0.01, help="Redraw latent values beyond +-T: less variety, fewer failures (e.g. 1.5)."
+        None,
+        min=0.01,
+        help="Redraw latent values beyond +-T: less variety, fewer failures (e.g. 1.5). Files are named ...-truncT-NNNN.png.",
     ),
     face_check: bool = typer.Option(
         False,
         "--face-check",
         help="Paint again, from the next latent, each portrait in which the bundled face detector finds no clear "
-        "face (probability < 0.99): drops most melted or ghostly faces (about 1 in 11 with portrait-gan), not "
-        "subtler faults; about 10 ms more per portrait on a CPU. Files are named ...-faces-NNNN.png.",
+        "face (probability < 0.99): about 1 in 11 of portrait-gan's, nearly all melted or ghostly faces; subtler "
+        "faults pass. About 5-10 ms more per portrait on a CPU. Files are named ...-faces-NNNN.png.",
     ),
     grid: bool = typer.Option(False, "--grid", help="Also write a contact sheet of all samples."),
     device: Device = typer.Option(Device.auto, help=DEVICE_HELP),

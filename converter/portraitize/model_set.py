@@ -53,6 +53,7 @@ class ModelSources:
 
 
 def load_face_finder(source: Source, threads: int = 0) -> FaceFinder:
+    """The face finder `convert` uses (on a reduced copy of each photo; see `load_face_cascade`)."""
     return FaceFinder(load_face_cascade(source, threads))
 
 

@@ -12,6 +12,7 @@ and notes come back as rows and land in the converter's own summary.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import PurePath, PurePosixPath
 
 from .plan import Job, Listing, PlanError, hidden
@@ -196,19 +197,22 @@ def run_on_ray(
     (source, error, notes) per job, error "" when written."""
     import logging
 
+    from .cli import DEBUG_ENV
+
     if not jobs:
         return []  # nothing to do: no need to start or join a cluster
     ray = _import_ray()
     if not ray.is_initialized():
-        # log_to_driver=False: every failure reaches the user as its file's error row, and the cluster's own
-        # log lines (e.g. the GCS's spurious "KillActor RPC failed" at shutdown, ray-project/ray#58544) would
-        # otherwise be printed after the summary.
+        # The cluster's own log lines stay off the terminal: a file's failure reaches the user as its error row
+        # and a worker's crash as the error `take_all` raises, while Ray's lines (e.g. the GCS's spurious
+        # "Failed to kill actor ... KillActor RPC failed" at shutdown, ray-project/ray#58544) would be printed
+        # after the summary. PORTRAITIZE_DEBUG brings them back, as it brings back tracebacks.
         ray.init(
             address=ray_settings.address,
             logging_level=logging.ERROR,
             include_dashboard=False,
             configure_logging=False,
-            log_to_driver=False,
+            log_to_driver=bool(os.environ.get(DEBUG_ENV)),
         )
     rows = [{"source": str(job.source), "target": str(job.target)} for job in jobs]
     painter_arguments = dict(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,8 +15,8 @@ from .session import ModelSession
 
 # A portrait passes the face check when the bundled face detector finds a face in it with at least this
 # probability. On 300 portrait-gan samples (seed 7), 9% scored lower, and nearly all of those were melted,
-# doubled or ghostly faces; most intact faces score above 0.995. The check cannot catch subtler faults (eyes
-# at odd heights), which the detector accepts.
+# doubled or ghostly faces. It catches only the worst: many distorted faces (eyes at odd heights, a smeared
+# half) still score above 0.99.
 FACE_CHECK = 0.99
 MAX_DRAWS = 4  # latents tried per portrait asked for; then the best of those turned down fill the rest
 
@@ -39,8 +40,8 @@ def variant_name(seed: int, truncation: float | None, face_check: bool) -> str:
 @dataclasses.dataclass
 class Samples:
     images: np.ndarray  # uint8 [count, S, S, 3]
-    turned_down: int = 0  # portraits the face check rejected (each one painted again from the next latent)
-    kept_anyway: int = 0  # of those, kept because MAX_DRAWS latents per portrait gave too few that pass
+    turned_down: int = 0  # portraits the face check rejected
+    kept_anyway: int = 0  # of those, kept because too few of MAX_DRAWS latents per portrait passed
 
 
 def paint_samples(
@@ -56,32 +57,38 @@ def paint_samples(
 
     With `face_score` (image -> probability of its best face), a portrait scoring under FACE_CHECK is turned
     down and the next latent in the stream is painted instead: the kept ones are the first `count` that pass, in
-    latent order, so `--count 50` still repeats `--count 16`'s portraits and the batch size changes nothing."""
+    latent order, so `--count 50` still repeats `--count 16`'s portraits and the batch size changes nothing.
+    Only where fewer than `count` of MAX_DRAWS * `count` latents pass do the best of those turned down fill the
+    rest, and which ones depends on `count`."""
     kept: list[np.ndarray] = []
-    turned_down: list[tuple[float, np.ndarray]] = []
+    best_rejects: list[tuple[float, int, np.ndarray]] = []  # a heap of (score, -index, image): the worst on top
+    turned_down = 0
     draws = count if face_score is None else MAX_DRAWS * count
     start = 0
     while len(kept) < count and start < draws:
         size = min(batch_size, draws - start)  # without the check, start == len(kept)
         latents = sample_latents(size, model.info.latent_size, seed, truncation, start)
         before = len(kept)
-        for image in tensor_to_images(model.run(latents), model.info):
+        for offset, image in enumerate(tensor_to_images(model.run(latents), model.info)):
             if len(kept) == count:
                 break
             score = 1.0 if face_score is None else face_score(image)
             if score >= FACE_CHECK:
                 kept.append(image)
-            else:
-                turned_down.append((score, image))
+                continue
+            turned_down += 1  # keep no more rejects than could ever fill in; ties go to the earlier latent
+            heapq.heappush(best_rejects, (score, -(start + offset), image))
+            if len(best_rejects) > count:
+                heapq.heappop(best_rejects)
         start += size
         on_batch(len(kept) - before)
     shortfall = count - len(kept)
     if shortfall:
-        best = sorted(turned_down, key=lambda pair: -pair[0])[:shortfall]
-        kept += [image for _, image in best]
+        fill = heapq.nlargest(shortfall, best_rejects, key=lambda entry: entry[:2])
+        kept += [image for _, _, image in fill]
         on_batch(shortfall)
     images = np.stack(kept) if kept else np.zeros((0, 1, 1, 3), np.uint8)
-    return Samples(images, len(turned_down), shortfall)
+    return Samples(images, turned_down, shortfall)
 
 
 def bundled_face_score(model: ModelSession, threads: int = 0) -> Callable[[np.ndarray], float]:

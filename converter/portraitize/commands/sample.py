@@ -82,10 +82,10 @@ def run_sample(request: SampleRequest, console: Console) -> int:
 
 
 def _face_check_note(turned_down: int, kept_anyway: int) -> str:
-    note = f"face check: {turned_down} portrait(s) without a clear face (probability < {FACE_CHECK}) painted again"
+    note = f"face check: {turned_down} portrait(s) without a clear face (probability < {FACE_CHECK}) turned down"
     if kept_anyway:
         note += (
-            f"; [yellow]{kept_anyway} kept although they fail it[/]: too few of the latents tried passed "
+            f"; [yellow]{kept_anyway} of them kept all the same[/]: too few of the latents tried passed "
             "(is this sampler a portrait model?)"
         )
     return note
