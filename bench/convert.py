@@ -8,7 +8,7 @@ Photos default to the NASA portraits in ../shared/data/photos/test/nasa, resized
 include start-up and model loading, as a user sees them. --huge adds one 6000x4000 photo with --full-res.
 --ray W1,W2 also runs `--engine ray` with each worker count, on 8 photos and on all of them, and fits
 seconds = fixed + photos / rate, so the fixed cost (Ray start, one session per worker) and the rate separate.
---sample N times `portraitize sample --count N` with the default sampler (and `--grid`).
+--sample N times `portraitize sample --count N` with the default sampler (and `--grid`, `--face-check`).
 """
 
 from __future__ import annotations
@@ -125,8 +125,8 @@ def main() -> None:
                     f"(the decoded photo alone is {6000 * 4000 * 3 / 1e6:.0f} MB)"
                 )
         if options.sample:
-            for extra in ([], ["--grid"]):
-                out = Path(temp) / f"samples{len(extra)}"
+            for index, extra in enumerate(([], ["--grid"], ["--face-check"])):
+                out = Path(temp) / f"samples{index}"
                 seconds, peak = timed_run(["sample", "--count", str(options.sample), "--out", str(out), *extra])
                 print(f"sample --count {options.sample} {' '.join(extra)}: {seconds:.2f} s, peak {peak:.0f} MB")
 
