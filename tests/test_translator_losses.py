@@ -71,3 +71,41 @@ def test_frozen_critic_passes_gradients_but_records_none_and_restores_its_flags(
     assert generator.weight.grad is not None and generator.weight.grad.abs().sum() > 0
     assert all(parameter.grad is None for parameter in critic.parameters())
     assert [parameter.requires_grad for parameter in critic.parameters()] == [True, True, True, False]
+
+
+def test_colour_before_brushwork_shows_the_colour_critic_the_unbrushed_output_and_the_texture_critic_the_strokes(
+    image_folder, style_image
+):
+    import dataclasses
+
+    from tiny_trainers import tiny_configs
+
+    from trainer.data import BatchStream, ImageFolder
+    from trainer.recipes.unet import UNetRecipe
+
+    torch.manual_seed(0)
+    base = tiny_configs(image_folder, style_image)["unet-cut"]
+    config = dataclasses.replace(base, brush_relief=0.6, brush_stroke=3, colour_before_brushwork=True)
+    recipe = UNetRecipe(config, torch.device("cpu"))
+    photos = BatchStream(ImageFolder(image_folder, config.size), batch_size=2, seed=0).batch(0)
+    textures = BatchStream(ImageFolder(image_folder, config.texture_source_size), batch_size=2, seed=0).batch(0)
+    with torch.no_grad():
+        painted, unbrushed = recipe.nets["generator"](photos, with_unbrushed=True)
+    assert (painted - unbrushed).abs().mean() > 1e-3  # the stage changes the picture, so the two can be told apart
+    seen = {"colour": [], "texture": []}
+    judge, judge_texture = recipe.judge, recipe.judge_texture
+    recipe.judge = lambda images: seen["colour"].append(images.detach()) or judge(images)
+    recipe.judge_texture = lambda images: seen["texture"].append(images.detach()) or judge_texture(images)
+    losses = recipe.train_step({"photos": photos, "paintings": photos, "textures": textures}, 0)
+    assert all(np.isfinite(value) for value in losses.values())
+    assert any(
+        images.shape == unbrushed.shape and torch.allclose(images, unbrushed, atol=1e-5) for images in seen["colour"]
+    )
+    assert not any(
+        images.shape == painted.shape and torch.allclose(images, painted, atol=1e-5) for images in seen["colour"]
+    )
+    assert any(
+        images.shape == painted.shape and torch.allclose(images, painted, atol=1e-5) for images in seen["texture"]
+    )
+    with pytest.raises(ValueError, match="needs a brushwork stage"):
+        UNetRecipe(dataclasses.replace(base, colour_before_brushwork=True), torch.device("cpu"))
