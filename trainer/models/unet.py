@@ -70,15 +70,13 @@ class UNet(nn.Module):
                     module.eval()
         return self
 
-    def forward(self, images: torch.Tensor, with_features: bool = False, with_unbrushed: bool = False):
-        """The painted images; with `with_features`, also the encoder's maps at strides 2..32 (PatchNCE's keys);
-        with `with_unbrushed`, last, also the head's output before the brushwork stage."""
+    def forward(self, images: torch.Tensor, with_features: bool = False):
+        """The painted images; with `with_features`, also the encoder's maps at strides 2..32 (PatchNCE's keys)."""
         features = self.encoder(images)
         x = features[4]
         for block, skip in zip(self.decoder, [*features[3::-1], None]):
             x = block(x, skip)
-        unbrushed = painted = self.head(x)
+        painted = self.head(x)
         if self.brushwork is not None:
             painted = self.brushwork(painted)
-        outputs = (painted, *([features] if with_features else []), *([unbrushed] if with_unbrushed else []))
-        return outputs if len(outputs) > 1 else painted
+        return (painted, features) if with_features else painted

@@ -100,12 +100,6 @@ class UNetConfig:
         0.0, help="Brushwork: relief of its bristle strokes, which follow the contours (0: none; 0.4: visible at 100%)."
     )
     brush_stroke: int = option(10, help="Brushwork: length (px, each way) of its strokes.")
-    colour_before_brushwork: bool = option(
-        False,
-        help="With brushwork: the colour critics and the content, chroma, light and identity losses see the "
-        "generator's output before the brushwork stage, and only the grey texture critic sees it after, so the "
-        "generator learns strokes through the stage without the colour critics pushing its colours.",
-    )
     lr: float = option(2e-4, help="Adam learning rate of G and D.")
     beta1: float = option(0.5, help="Adam beta1.")
     diffaugment: str = option("", help="DiffAugment policy for D's inputs, e.g. color,translation,cutout.")
@@ -129,8 +123,6 @@ class UNetRecipe(TranslatorRecipe):
             if config.brush_radius or config.brush_relief
             else None
         )
-        if config.colour_before_brushwork and brushwork is None:
-            raise ValueError("--colour-before-brushwork needs a brushwork stage (--brush-radius or --brush-relief)")
         self.nets["generator"] = UNet(
             config.encoder,
             config.encoder_weights if training else None,
@@ -225,37 +217,32 @@ class UNetRecipe(TranslatorRecipe):
         config = self.config
         photos, paintings = batches["photos"], batches["paintings"]
         generator = self.nets["generator"]
-        nce, split = config.content == "nce", config.colour_before_brushwork
-        outputs = generator(photos, with_features=nce, with_unbrushed=split)
-        outputs = outputs if isinstance(outputs, tuple) else (outputs,)
-        painted, photo_features = outputs[0], outputs[1] if nce else []
-        coloured = outputs[-1] if split else painted  # what the colour critic and the photo-ward losses see
+        if config.content == "nce":
+            painted, photo_features = generator(photos, with_features=True)
+        else:
+            painted, photo_features = generator(photos), []
 
-        critics = {"discriminator": (self.judge, paintings, coloured, "loss_d")}
+        critics = {"discriminator": (self.judge, paintings, "loss_d")}
         if config.texture_weight:
-            critics["texture_critic"] = (self.judge_texture, batches["textures"], painted, "loss_texture_d")
+            critics["texture_critic"] = (self.judge_texture, batches["textures"], "loss_texture_d")
         stats = {
-            logged: self.critic_step(name, judge, real, fake, photos)
-            for name, (judge, real, fake, logged) in critics.items()
+            logged: self.critic_step(name, judge, real, painted, photos)
+            for name, (judge, real, logged) in critics.items()
         }
 
         with frozen(*(self.nets[name] for name in critics)):
-            fake_logits = self.judge(coloured)
+            fake_logits = self.judge(painted)
             adversarial = sum(generator_loss("lsgan", fake) for fake in fake_logits) / len(fake_logits)
             texture = (
                 sum(generator_loss("lsgan", fake) for fake in self.judge_texture(painted))
                 if config.texture_weight
                 else torch.zeros((), device=self.device)
             )
-        content = self.content_loss(photos, coloured, photo_features)
+        content = self.content_loss(photos, painted, photo_features)
         zero = torch.zeros((), device=self.device)
-        identity = zero
-        if config.identity_weight:
-            identity = F.l1_loss(
-                generator(paintings, with_unbrushed=True)[-1] if split else generator(paintings), paintings
-            )
-        chroma = chroma_loss(coloured, photos) if config.chroma_weight else zero
-        light = F.l1_loss(low_pass(to_grey(coloured), 8), low_pass(to_grey(photos), 8)) if config.light_weight else zero
+        identity = F.l1_loss(generator(paintings), paintings) if config.identity_weight else zero
+        chroma = chroma_loss(painted, photos) if config.chroma_weight else zero
+        light = F.l1_loss(low_pass(to_grey(painted), 8), low_pass(to_grey(photos), 8)) if config.light_weight else zero
         loss_g = (
             config.adversarial_weight * adversarial
             + config.content_weight * content
