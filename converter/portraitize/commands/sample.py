@@ -86,7 +86,7 @@ def _face_check_note(turned_down: int, kept_anyway: int) -> str:
     if kept_anyway:
         note += (
             f"; [yellow]{kept_anyway} of them kept all the same[/]: too few of the latents tried passed "
-            "(is this sampler a portrait model?)"
+            "(this sampler rarely paints a face the detector is sure of)"
         )
     return note
 
