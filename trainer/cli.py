@@ -393,11 +393,14 @@ def evaluate(
     from .evaluate import evaluate as run_evaluation
     from .faces import FaceDetector
 
-    if face_check:
-        from portraitize.catalogue import resolve_optional
+    if face_check:  # before minutes of embedding, not after
+        from portraitize.plan import PlanError
+        from portraitize.sampling import bundled_face_detector
 
-        if resolve_optional(None, "face_detector") is None:
-            fail(ValueError("--face-check needs the face detector (face-detector.onnx), and it is not installed"))
+        try:
+            bundled_face_detector()
+        except PlanError as error:
+            fail(error)
 
     network = load_feature_network(None if features_script else features, features_script)
     crop = FaceCrops.from_csvs(faces, face_framing) if faces else None

@@ -91,18 +91,25 @@ def paint_samples(
     return Samples(images, turned_down, shortfall)
 
 
-def bundled_face_score(model: ModelSession, threads: int = 0) -> Callable[[np.ndarray], float]:
-    """The bundled face detector's probability of a portrait's best face (for `paint_samples`). The sampler's
-    faces are about half its side (it learned from crops at twice the face), so smaller windows are not
-    searched, which halves the time."""
+def bundled_face_detector() -> Path:
+    """The installed face detector, which `--face-check` needs: a clear error where it is missing."""
     from .catalogue import resolve_optional
-    from .model_set import load_face_cascade
     from .plan import PlanError
 
     detector = resolve_optional(None, "face_detector")
     if detector is None:
         raise PlanError("--face-check needs the face detector (face-detector.onnx), and it is not installed")
-    return load_face_cascade(detector, threads, min_face_size=max(12.0, model.info.native_size / 4)).face_probability
+    return detector
+
+
+def bundled_face_score(model: ModelSession, threads: int = 0) -> Callable[[np.ndarray], float]:
+    """The bundled face detector's probability of a portrait's best face (for `paint_samples`). The sampler's
+    faces are about half its side (it learned from crops at twice the face), so smaller windows are not
+    searched, which halves the time."""
+    from .model_set import load_face_cascade
+
+    cascade = load_face_cascade(bundled_face_detector(), threads, min_face_size=max(12.0, model.info.native_size / 4))
+    return cascade.face_probability
 
 
 def save_png(path: Path, rgb: np.ndarray) -> None:
