@@ -12,7 +12,7 @@ from portraitize.session import load_model
 from portraitize.texture import MARGIN, apply_texture
 from portraitize.upscale import enlarge, texture_strength
 from trainer.export import ExportError
-from trainer.export_texture import export_texture
+from trainer.export_texture import TextureSettings, export_texture
 from trainer.models.brush_texture import LookupBrushwork
 from trainer.models.brushwork import Brushwork
 
@@ -20,7 +20,7 @@ from trainer.models.brushwork import Brushwork
 @pytest.fixture(scope="module")
 def texture_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("texture") / "tiny-texture.onnx"
-    assert export_texture(path, stroke=4, relief=0.6, flow_sigma=2.0) < 1e-4
+    assert export_texture(path, TextureSettings(stroke=4, relief=0.6, flow_sigma=2.0)) < 1e-4
     return path
 
 
@@ -51,6 +51,21 @@ def test_looked_up_streaks_run_along_the_contours():
     down = (light[..., 1:, :] - light[..., :-1, :]).abs().mean()
     across = (light[..., :, 1:] - light[..., :, :-1]).abs().mean()
     assert light.std() > 0.01 and down < 0.5 * across, (down, across)
+
+
+def test_the_lit_floor_gives_dark_paint_strokes_and_leaves_light_paint_as_it_was():
+    # Near-black paint on the left, light paint on the right, with faint rows for the streaks to follow.
+    rgb = torch.full((1, 3, 64, 64), 0.05)
+    rgb[..., 32:] = 0.8
+    rgb[..., ::8, :] += 0.02
+    images = rgb * 2 - 1
+    plain, floored = (LookupBrushwork(5, 0.6, flow_sigma=2.0, lit_floor=floor)(images) for floor in (0, 0.4))
+    dark, light = (..., slice(4, 60), slice(4, 28)), (..., slice(4, 60), slice(36, 60))
+    strokes = (floored - images)[dark].abs().mean() / (plain - images)[dark].abs().mean()
+    assert strokes > 4, f"strokes show on dark paint ({strokes:.1f}x as strong)"
+    assert torch.equal(floored[light], plain[light]), "paint above the floor: as before"
+    with pytest.raises(ValueError, match="lit_floor"):
+        LookupBrushwork(5, 0.6, lit_floor=1.5)
 
 
 def test_texture_tiles_join_and_it_paints_fine_detail(texture):
@@ -96,7 +111,7 @@ def test_texture_grows_with_the_enlargement_and_is_whole_from_2x(texture, monkey
 
 def test_export_refuses_a_flow_wider_than_the_converters_tile_margin(tmp_path):
     with pytest.raises(ExportError, match="margin"):
-        export_texture(tmp_path / "wide.onnx", stroke=4, relief=0.3, flow_sigma=MARGIN / 2)
+        export_texture(tmp_path / "wide.onnx", TextureSettings(stroke=4, relief=0.3, flow_sigma=MARGIN / 2))
     assert not (tmp_path / "wide.onnx").exists()
 
 

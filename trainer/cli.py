@@ -16,6 +16,7 @@ from typing import List, Optional
 import typer
 from rich.logging import RichHandler
 
+from .export_texture import TextureSettings
 from .recipes import RECIPES
 
 app = typer.Typer(help="Train, export and preview portraitize models.", no_args_is_help=True, add_completion=False)
@@ -262,18 +263,10 @@ def export_face_detector(
     typer.echo(f"wrote {out}: the same faces as torch on {len(chosen)} photos (boxes within {worst:.2g} px)")
 
 
-@app.command("export-texture")
 def export_texture(
     out: Path = typer.Argument(Path("exported/impasto.onnx"), help="The .onnx file to write (its name: the model's)."),
-    stroke: int = typer.Option(
-        12, min=1, max=64, help="Length of the bristle streaks each way along the contours (px)."
-    ),
-    relief: float = typer.Option(0.35, min=0.01, help="Strength of the streaks' light and of their lit relief."),
-    flow_sigma: float = typer.Option(
-        8.0, min=0.5, help="Smoothing (px) of the contours the streaks follow: larger, longer and calmer strokes."
-    ),
-    seed: int = typer.Option(0, help="Seed of the fixed noise the streaks are smeared from."),
     quality: str = typer.Option("", help="What it was measured to do, one line from its card (stored in the file)."),
+    **settings,
 ) -> None:
     """Export the brushwork stage as the converter's brush texture for enlarged paintings (`--texture`).
 
@@ -282,10 +275,23 @@ def export_texture(
     from .export_texture import export_texture as export
 
     try:
-        worst = export(out, stroke, relief, flow_sigma, seed, quality)
-    except ExportError as error:
+        worst = export(out, build_config(TextureSettings, settings), quality)
+    except (ExportError, ValueError) as error:
         fail(error)
     typer.echo(f"wrote {out}: max |onnxruntime - torch| = {worst:.2g}")
+
+
+def _register_export_texture() -> None:
+    """`export-texture`: its options are TextureSettings' fields, as a recipe's are its config's."""
+    parameters = [
+        *list(inspect.signature(export_texture).parameters.values())[:2],
+        *config_parameters(TextureSettings),
+    ]
+    export_texture.__signature__ = inspect.Signature(parameters)
+    app.command("export-texture")(export_texture)
+
+
+_register_export_texture()
 
 
 @app.command("quantize")

@@ -13,6 +13,7 @@ several origins and sizes, so that tiles painted separately join as the whole im
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from portraitize.texture import MARGIN
 from .export import ExportError, onnx_from_torch
 from .models.brush_texture import LookupBrushwork
 from .models.brushwork import TILE
+from .options import option
 
 DESCRIPTION = (
     "Brush texture for paintings enlarged to a photo's size: fine bristle streaks along the contours with a "
@@ -34,26 +36,48 @@ DESCRIPTION = (
 )
 
 
+@dataclasses.dataclass(frozen=True)
+class TextureSettings:
+    """The texture model's settings, which are the whole model (the defaults are the shipped `impasto`'s)."""
+
+    stroke: int = option(12, help="Length of the bristle streaks each way along the contours (px).")
+    relief: float = option(0.35, help="Strength of the streaks' light and of their lit relief.")
+    flow_sigma: float = option(
+        8.0, help="Smoothing (px) of the contours the streaks follow: larger, longer and calmer strokes."
+    )
+    lit_floor: float = option(
+        0.35,
+        help="Dark paint is lit as paint of this brightness (0-1), so dark coats and hair show strokes too "
+        "(0: the light only multiplies, and black stays flat).",
+    )
+    seed: int = option(0, help="Seed of the fixed noise the streaks are smeared from.")
+
+    def summary(self) -> str:
+        return (
+            f"stroke {self.stroke} px, relief {self.relief:g}, flow smoothed over {self.flow_sigma:g} px, "
+            f"lit floor {self.lit_floor:g}, seed {self.seed}"
+        )
+
+
 class TextureStage(nn.Module):
-    def __init__(self, stroke: int, relief: float, seed: int, flow_sigma: float):
+    def __init__(self, settings: TextureSettings):
         super().__init__()
-        self.brushwork = LookupBrushwork(stroke, relief, seed, flow_sigma)
+        self.brushwork = LookupBrushwork(
+            settings.stroke, settings.relief, settings.seed, settings.flow_sigma, settings.lit_floor
+        )
 
     def forward(self, image: torch.Tensor, origin: torch.Tensor) -> torch.Tensor:
         return self.brushwork(image, origin)
 
 
-def texture_info(name: str, stroke: int, relief: float, seed: int, flow_sigma: float, quality: str = "") -> ModelInfo:
+def texture_info(name: str, settings: TextureSettings, quality: str = "") -> ModelInfo:
     return ModelInfo(
         kind="texture",
         name=name,
         description=DESCRIPTION,
         family="brushwork",
         native_size=TILE,
-        training_summary=(
-            f"not trained: a fixed painting stage (stroke {stroke} px, relief {relief:g}, flow smoothed over "
-            f"{flow_sigma:g} px, seed {seed})"
-        ),
+        training_summary=f"not trained: a fixed painting stage ({settings.summary()})",
         data_licence="none: made from no data",
         quality=quality,
     )
@@ -91,25 +115,17 @@ def parity_error(model: bytes, module: TextureStage, info: ModelInfo) -> float:
     return worst
 
 
-def export_texture(
-    out: Path,
-    stroke: int,
-    relief: float,
-    flow_sigma: float,
-    seed: int = 0,
-    quality: str = "",
-    tolerance: float = 1e-4,
-) -> float:
+def export_texture(out: Path, settings: TextureSettings, quality: str = "", tolerance: float = 1e-4) -> float:
     """Write `out` if onnxruntime matches torch within `tolerance`; returns the largest difference."""
-    module = TextureStage(stroke, relief, seed, flow_sigma)
+    module = TextureStage(settings)
     # What a pixel's texture depends on: the flow smoothed over the Gaussian's radius, then two Sobel filters.
     reach = module.brushwork.blur.numel() // 2 + 2
     if reach >= MARGIN:
         raise ExportError(
-            f"a flow smoothed over {flow_sigma:g} px reaches {reach} px, past the converter's tile margin of "
-            f"{MARGIN} px: tiles would show seams; {out} not written"
+            f"a flow smoothed over {settings.flow_sigma:g} px reaches {reach} px, past the converter's tile margin "
+            f"of {MARGIN} px: tiles would show seams; {out} not written"
         )
-    info = texture_info(out.stem, stroke, relief, seed, flow_sigma, quality)
+    info = texture_info(out.stem, settings, quality)
     model = to_onnx(module, info).SerializeToString()
     worst = parity_error(model, module, info)
     if worst > tolerance:

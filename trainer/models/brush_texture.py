@@ -21,8 +21,8 @@ BINS = 12  # stroke directions, 15 degrees apart: neighbours blend without a vis
 
 
 class LookupBrushwork(Brushwork):
-    def __init__(self, stroke: int, relief: float, seed: int = 0, flow_sigma: float = 8.0):
-        super().__init__(radius=0, stroke=stroke, relief=relief, seed=seed, flow_sigma=flow_sigma)
+    def __init__(self, stroke: int, relief: float, seed: int = 0, flow_sigma: float = 8.0, lit_floor: float = 0.0):
+        super().__init__(radius=0, stroke=stroke, relief=relief, seed=seed, flow_sigma=flow_sigma, lit_floor=lit_floor)
 
     def prepare_streaks(self) -> None:
         angles = torch.arange(BINS, dtype=torch.float32) * math.pi / BINS  # the directions, modulo a half turn

@@ -13,6 +13,8 @@ training can run through it, and the converter needs no change:
    contours; read as a height field lit from the top left, they become the ridges of impasto. Where the
    image is flat there is no flow to follow, so a slowly turning default stroke direction (as a painter's
    hand would lay a background) takes over.
+   The light multiplies the paint's colour, so black paint would show no strokes at all; real dark paint
+   shows them by its sheen. `lit_floor` lets the light act on dark paint as on paint of that brightness.
 
 Everything is computed from the image and two fixed tiles seeded at construction, so a model paints the same
 photo the same way every time, in torch and in onnxruntime alike (plain convolutions, GridSample, Gather).
@@ -77,15 +79,21 @@ def _slant_prior(generator: torch.Generator) -> torch.Tensor:
 
 class Brushwork(nn.Module):
     def __init__(
-        self, radius: int = 2, stroke: int = 10, relief: float = 0.4, seed: int = 0, flow_sigma: float = FLOW_SIGMA
+        self,
+        radius: int = 2,
+        stroke: int = 10,
+        relief: float = 0.4,
+        seed: int = 0,
+        flow_sigma: float = FLOW_SIGMA,
+        lit_floor: float = 0.0,
     ):
         super().__init__()
-        if radius < 0 or stroke < 1 or relief < 0 or flow_sigma <= 0:
+        if radius < 0 or stroke < 1 or relief < 0 or flow_sigma <= 0 or not 0 <= lit_floor <= 1:
             raise ValueError(
-                "brushwork needs radius >= 0, stroke >= 1, relief >= 0, flow_sigma > 0 "
-                f"(got {radius}, {stroke}, {relief}, {flow_sigma})"
+                "brushwork needs radius >= 0, stroke >= 1, relief >= 0, flow_sigma > 0, 0 <= lit_floor <= 1 "
+                f"(got {radius}, {stroke}, {relief}, {flow_sigma}, {lit_floor})"
             )
-        self.radius, self.stroke, self.relief = radius, stroke, relief
+        self.radius, self.stroke, self.relief, self.lit_floor = radius, stroke, relief, lit_floor
         generator = torch.Generator().manual_seed(seed)
         # Not persistent: rebuilt from the settings, so checkpoints hold no extra tensors.
         self.register_buffer("sectors", _sector_kernels(max(radius, 1)), persistent=False)
@@ -108,7 +116,7 @@ class Brushwork(nn.Module):
         self.streak_mean, self.streak_std = float(streaks.mean()), float(streaks.std())
 
     def extra_repr(self) -> str:
-        return f"radius={self.radius}, stroke={self.stroke}, relief={self.relief}"
+        return f"radius={self.radius}, stroke={self.stroke}, relief={self.relief}, lit_floor={self.lit_floor}"
 
     def forward(self, images: torch.Tensor, origin: torch.Tensor | None = None) -> torch.Tensor:
         """[N, 3, H, W] in [-1, 1] -> the same, painted. `origin`: int64 (top, left) of these pixels in a larger
@@ -119,7 +127,8 @@ class Brushwork(nn.Module):
             rgb = (images.float() + 1) / 2
             painted = self.flatten(rgb) if self.radius else rgb
             if self.relief:
-                painted = painted * self.stroke_light(rgb, origin)
+                # Multiplicative light, but never weaker than on paint of lit_floor's brightness (0: plain).
+                painted = painted + painted.clamp(min=self.lit_floor) * (self.stroke_light(rgb, origin) - 1)
             return (painted * 2 - 1).clamp(-1, 1).to(images.dtype)
 
     def flatten(self, rgb: torch.Tensor) -> torch.Tensor:
