@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import write_image
 
 from portraitize import __version__
@@ -101,3 +102,20 @@ def test_rate_column_shows_the_average_since_the_start_not_the_last_burst():
     clock[0] = 2.001
     progress.advance(task_id, 4)
     assert RateColumn().render(progress.tasks[0]).plain == "4.00 img/s"  # 8 images in 2.001 s, not 4,000 img/s
+
+
+def test_an_unforeseen_error_is_one_line_unless_debugging(cli, monkeypatch):
+    import portraitize.commands.models as models_command
+
+    def broken(*_):
+        raise RuntimeError("boom\n  at some internal frame")
+
+    monkeypatch.setattr(models_command, "show_models", broken)
+    monkeypatch.delenv("PORTRAITIZE_DEBUG", raising=False)
+    result = cli("models")
+    assert result.exit_code == 2, result.output
+    assert "unexpected RuntimeError: boom (please report it; PORTRAITIZE_DEBUG=1 shows where)" in result.output
+    assert "internal frame" not in result.output and "Traceback" not in result.output
+    monkeypatch.setenv("PORTRAITIZE_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        cli("models")

@@ -7,7 +7,6 @@ Exit codes: 0 all done; 1 some files failed; 2 bad arguments, model or device; 1
 from __future__ import annotations
 
 import enum
-import os
 import signal
 import warnings
 from pathlib import Path
@@ -21,7 +20,6 @@ from . import __version__
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130  # 1 (some files failed) comes from the commands
 DEFAULT_MAX_PIXELS = 120_000_000  # mirrors images.DEFAULT_MAX_PIXELS without importing Pillow at start-up
 MAX_THREADS = 1024  # onnxruntime starts every thread asked for, and rejects counts beyond a C int
-DEBUG_ENV = "PORTRAITIZE_DEBUG"  # set: an unexpected error shows its traceback
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one line: greppable logs
 app = typer.Typer(
@@ -257,9 +255,10 @@ def _exit_code_of(run) -> int:
         )
         return EXIT_INTERRUPTED
     except Exception as error:  # a case no check foresaw: still one line, never a traceback
-        if os.environ.get(DEBUG_ENV):
+        from .text import DEBUG_ENV, debugging, first_line
+
+        if debugging():
             raise
-        from .text import first_line
 
         _fail(f"unexpected {type(error).__name__}: {first_line(error)} (please report it; {DEBUG_ENV}=1 shows where)")
     return 0

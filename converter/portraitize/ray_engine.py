@@ -12,10 +12,10 @@ and notes come back as rows and land in the converter's own summary.
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import PurePath, PurePosixPath
 
 from .plan import Job, Listing, PlanError, hidden
+from .text import debugging
 
 INSTALL_HINT = "--engine ray needs Ray: pip install 'portraitize[ray]'"
 
@@ -197,8 +197,6 @@ def run_on_ray(
     (source, error, notes) per job, error "" when written."""
     import logging
 
-    from .cli import DEBUG_ENV
-
     if not jobs:
         return []  # nothing to do: no need to start or join a cluster
     ray = _import_ray()
@@ -212,7 +210,7 @@ def run_on_ray(
             logging_level=logging.ERROR,
             include_dashboard=False,
             configure_logging=False,
-            log_to_driver=bool(os.environ.get(DEBUG_ENV)),
+            log_to_driver=debugging(),
         )
     rows = [{"source": str(job.source), "target": str(job.target)} for job in jobs]
     painter_arguments = dict(

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
+DEBUG_ENV = "PORTRAITIZE_DEBUG"  # set: unexpected errors show their traceback, and a Ray cluster its own log lines
+
+
+def debugging() -> bool:
+    return bool(os.environ.get(DEBUG_ENV))
+
 
 def first_line(error: BaseException) -> str:
     """A one-line reason from an exception (libraries often raise multi-line or empty messages)."""
