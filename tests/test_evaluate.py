@@ -110,9 +110,11 @@ def test_ssim_is_one_for_identical_images_and_lower_for_others(folders):
     assert mean_ssim(images, [255 - image for image in images]) < 0.2
 
 
-def test_mobilenet_embedding_is_1280_d(folders):
+def test_mobilenet_embedding_is_1280_d_and_never_from_random_weights(folders):
     network = load_feature_network(random_mobilenet_weights())
     assert embed(folder_images(folders / "real", limit=3)[1], network).shape == (3, 1280)
+    with pytest.raises(ValueError, match="weights"):
+        load_feature_network()
 
 
 def test_cli_prints_a_table_and_writes_json(folders, sampler, features_script, tmp_path):

@@ -43,8 +43,11 @@ class MobileNetFeatures(nn.Module):
 
 
 def load_feature_network(weights: Path | None = None, script: Path | None = None) -> nn.Module:
+    """The feature network from its weights file or from a TorchScript file (tests' tiny networks)."""
     if script is not None:
         return torch.jit.load(str(script), map_location="cpu").eval()
+    if weights is None:  # MobileNetV2 would fall back to random weights, and every distance would be ~0
+        raise ValueError("the feature network needs its MobileNetV2 weights or a TorchScript file")
     return MobileNetFeatures(weights)
 
 
