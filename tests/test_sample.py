@@ -66,10 +66,15 @@ def test_face_check_keeps_the_first_portraits_that_pass_in_latent_order(sampler)
     middle = float(np.median([image.mean() for image in plain]))
     bright = lambda image: 1.0 if image.mean() > middle else 0.0  # noqa: E731  a stand-in for the detector
     passing = [image for image in plain if bright(image)]
+    painted = []
+    real_run = model.run
+    model.run = lambda latents: painted.append(len(latents)) or real_run(latents)
     checked = paint_samples(model, 5, 0, None, 3, face_score=bright)
+    model.run = real_run
     assert np.array_equal(checked.images, np.stack(passing[:5]))
     fifth = next(i for i, image in enumerate(plain) if np.array_equal(image, passing[4]))
     assert checked.turned_down == fifth + 1 - 5 and checked.kept_anyway == 0
+    assert sum(painted) == fifth + 1, f"a top-up paints only the portraits still missing ({painted})"
     assert np.array_equal(paint_samples(model, 2, 0, None, 1, face_score=bright).images, checked.images[:2])
 
 

@@ -66,12 +66,11 @@ def paint_samples(
     draws = count if face_score is None else MAX_DRAWS * count
     start = 0
     while len(kept) < count and start < draws:
-        size = min(batch_size, draws - start)  # without the check, start == len(kept)
+        # No more latents than portraits still missing: a top-up after a few were turned down stays small.
+        size = min(batch_size, draws - start, count - len(kept))
         latents = sample_latents(size, model.info.latent_size, seed, truncation, start)
         before = len(kept)
         for offset, image in enumerate(tensor_to_images(model.run(latents), model.info)):
-            if len(kept) == count:
-                break
             score = 1.0 if face_score is None else face_score(image)
             if score >= FACE_CHECK:
                 kept.append(image)
