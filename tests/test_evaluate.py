@@ -45,7 +45,7 @@ def features_script(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def network(features_script):
-    return load_feature_network(script=features_script)
+    return load_feature_network(None, script=features_script)
 
 
 @pytest.fixture(scope="module")
@@ -110,11 +110,11 @@ def test_ssim_is_one_for_identical_images_and_lower_for_others(folders):
     assert mean_ssim(images, [255 - image for image in images]) < 0.2
 
 
-def test_mobilenet_embedding_is_1280_d_and_never_from_random_weights(folders):
+def test_mobilenet_embedding_is_1280_d_and_needs_weights_or_a_script(folders):
     network = load_feature_network(random_mobilenet_weights())
     assert embed(folder_images(folders / "real", limit=3)[1], network).shape == (3, 1280)
     with pytest.raises(ValueError, match="weights"):
-        load_feature_network()
+        load_feature_network(None)
 
 
 def test_cli_prints_a_table_and_writes_json(folders, sampler, features_script, tmp_path):

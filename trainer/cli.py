@@ -16,8 +16,8 @@ from typing import List, Optional
 import typer
 from rich.logging import RichHandler
 
-from .export_texture import TextureSettings
 from .recipes import RECIPES
+from .texture_settings import TextureSettings
 
 app = typer.Typer(help="Train, export and preview portraitize models.", no_args_is_help=True, add_completion=False)
 train_app = typer.Typer(help="Train a model with one of the recipes.", no_args_is_help=True)
@@ -100,10 +100,15 @@ def _register_recipe(recipe: type) -> None:
         ),
     )
     parameters = [*config_parameters(recipe.Config), *config_parameters(LoopConfig, "Training loop"), resume]
+    summary = (sys.modules[recipe.__module__].__doc__ or recipe.description).strip()
+    train_app.command(recipe.name, help=summary)(with_signature(command, parameters))
+
+
+def with_signature(command, parameters: list[inspect.Parameter]):
+    """A `**kwargs` command with the signature typer reads its options from (config fields as options)."""
     command.__signature__ = inspect.Signature(parameters)
     command.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
-    summary = (sys.modules[recipe.__module__].__doc__ or recipe.description).strip()
-    train_app.command(recipe.name, help=summary)(command)
+    return command
 
 
 def _train(recipe_name: str, config, loop, resume: bool) -> None:
@@ -275,23 +280,19 @@ def export_texture(
     from .export_texture import export_texture as export
 
     try:
-        worst = export(out, build_config(TextureSettings, settings), quality)
-    except (ExportError, ValueError) as error:
+        chosen = build_config(TextureSettings, settings)
+    except ValueError as error:  # a setting out of its range, named by its flag
+        fail(error)
+    try:
+        worst = export(out, chosen, quality)
+    except ExportError as error:
         fail(error)
     typer.echo(f"wrote {out}: max |onnxruntime - torch| = {worst:.2g}")
 
 
-def _register_export_texture() -> None:
-    """`export-texture`: its options are TextureSettings' fields, as a recipe's are its config's."""
-    parameters = [
-        *list(inspect.signature(export_texture).parameters.values())[:2],
-        *config_parameters(TextureSettings),
-    ]
-    export_texture.__signature__ = inspect.Signature(parameters)
-    app.command("export-texture")(export_texture)
-
-
-_register_export_texture()
+# Its options: the two above, then TextureSettings' fields (as a recipe's are its config's).
+_explicit = [p for p in inspect.signature(export_texture).parameters.values() if p.kind is not p.VAR_KEYWORD]
+app.command("export-texture")(with_signature(export_texture, [*_explicit, *config_parameters(TextureSettings)]))
 
 
 @app.command("quantize")

@@ -42,8 +42,9 @@ class MobileNetFeatures(nn.Module):
         return self.network(images.float() / 127.5 - 1, ("head",))["head"].mean(dim=(2, 3))
 
 
-def load_feature_network(weights: Path | None = None, script: Path | None = None) -> nn.Module:
-    """The feature network from its weights file or from a TorchScript file (tests' tiny networks)."""
+def load_feature_network(weights: Path | None, script: Path | None = None) -> nn.Module:
+    """The feature network from its MobileNetV2 weights file, or from a TorchScript file (tests' tiny networks;
+    `weights` None then)."""
     if script is not None:
         return torch.jit.load(str(script), map_location="cpu").eval()
     if weights is None:  # MobileNetV2 would fall back to random weights, and every distance would be ~0

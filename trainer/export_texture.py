@@ -13,7 +13,6 @@ several origins and sizes, so that tiles painted separately join as the whole im
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +27,7 @@ from portraitize.texture import MARGIN
 from .export import ExportError, onnx_from_torch
 from .models.brush_texture import LookupBrushwork
 from .models.brushwork import TILE
-from .options import option
+from .texture_settings import TextureSettings
 
 DESCRIPTION = (
     "Brush texture for paintings enlarged to a photo's size: fine bristle streaks along the contours with a "
@@ -36,34 +35,15 @@ DESCRIPTION = (
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class TextureSettings:
-    """The texture model's settings, which are the whole model (the defaults are the shipped `impasto`'s)."""
-
-    stroke: int = option(12, help="Length of the bristle streaks each way along the contours (px).")
-    relief: float = option(0.35, help="Strength of the streaks' light and of their lit relief.")
-    flow_sigma: float = option(
-        8.0, help="Smoothing (px) of the contours the streaks follow: larger, longer and calmer strokes."
-    )
-    lit_floor: float = option(
-        0.35,
-        help="Dark paint is lit as paint of this brightness (0-1), so dark coats and hair show strokes too "
-        "(0: the light only multiplies, and black stays flat).",
-    )
-    seed: int = option(0, help="Seed of the fixed noise the streaks are smeared from.")
-
-    def summary(self) -> str:
-        return (
-            f"stroke {self.stroke} px, relief {self.relief:g}, flow smoothed over {self.flow_sigma:g} px, "
-            f"lit floor {self.lit_floor:g}, seed {self.seed}"
-        )
-
-
 class TextureStage(nn.Module):
     def __init__(self, settings: TextureSettings):
         super().__init__()
         self.brushwork = LookupBrushwork(
-            settings.stroke, settings.relief, settings.seed, settings.flow_sigma, settings.lit_floor
+            stroke=settings.stroke,
+            relief=settings.relief,
+            seed=settings.seed,
+            flow_sigma=settings.flow_sigma,
+            lit_floor=settings.lit_floor,
         )
 
     def forward(self, image: torch.Tensor, origin: torch.Tensor) -> torch.Tensor:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .text import DEBUG_ENV, debugging, first_line
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130  # 1 (some files failed) comes from the commands
 DEFAULT_MAX_PIXELS = 120_000_000  # mirrors images.DEFAULT_MAX_PIXELS without importing Pillow at start-up
@@ -255,8 +256,6 @@ def _exit_code_of(run) -> int:
         )
         return EXIT_INTERRUPTED
     except Exception as error:  # a case no check foresaw: still one line, never a traceback
-        from .text import DEBUG_ENV, debugging, first_line
-
         if debugging():
             raise
 

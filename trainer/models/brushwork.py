@@ -14,7 +14,7 @@ training can run through it, and the converter needs no change:
    image is flat there is no flow to follow, so a slowly turning default stroke direction (as a painter's
    hand would lay a background) takes over.
    The light multiplies the paint's colour, so black paint would show no strokes at all; real dark paint
-   shows them by its sheen. `lit_floor` lets the light act on dark paint as on paint of that brightness.
+   shows them by its sheen. `lit_floor` lets the light act on dark paint as on grey paint of that brightness.
 
 Everything is computed from the image and two fixed tiles seeded at construction, so a model paints the same
 photo the same way every time, in torch and in onnxruntime alike (plain convolutions, GridSample, Gather).
@@ -127,9 +127,17 @@ class Brushwork(nn.Module):
             rgb = (images.float() + 1) / 2
             painted = self.flatten(rgb) if self.radius else rgb
             if self.relief:
-                # Multiplicative light, but never weaker than on paint of lit_floor's brightness (0: plain).
-                painted = painted + painted.clamp(min=self.lit_floor) * (self.stroke_light(rgb, origin) - 1)
+                painted = self.light_paint(painted, self.stroke_light(rgb, origin))
             return (painted * 2 - 1).clamp(-1, 1).to(images.dtype)
+
+    def light_paint(self, painted: torch.Tensor, light: torch.Tensor) -> torch.Tensor:
+        """The streaks' light multiplies the paint; with a lit floor, paint whose brightest channel is darker than
+        the floor is lit as if a grey lifted it there (so its streaks are neutral, as a sheen is), and any paint
+        with a channel at or above the floor exactly as without one."""
+        if not self.lit_floor:
+            return painted * light
+        lift = (self.lit_floor - painted.amax(1, keepdim=True)).clamp(min=0)
+        return painted + (painted + lift) * (light - 1)
 
     def flatten(self, rgb: torch.Tensor) -> torch.Tensor:
         """Generalised Kuwahara: per pixel, the sectors' mean colours weighted by (their variance)^(-4)."""
