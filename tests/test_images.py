@@ -46,6 +46,17 @@ def test_rgba_alpha_kept_aside(tmp_path):
     assert np.array_equal(photo.rgb, rgba[..., :3])
 
 
+def test_a_16_bit_grey_png_keeps_its_transparent_grey_as_alpha(tmp_path):
+    grey = np.tile(np.linspace(1000, 65000, 20).astype(np.uint16), (10, 1))
+    grey[:, :5] = 0
+    path = tmp_path / "grey16.png"
+    Image.fromarray(grey).save(path, transparency=0)
+    assert Image.open(path).mode in ("I;16", "I") and Image.open(path).info.get("transparency") == 0
+    photo = load_photo(path)
+    assert photo.rgb.shape == (10, 20, 3) and photo.rgb[:, 5:].std() > 10
+    assert photo.alpha is not None and (photo.alpha[:, :5] == 0).all() and (photo.alpha[:, 5:] == 255).all()
+
+
 def test_exif_orientation_is_applied_and_dropped(tmp_path):
     image = Image.fromarray(gradient_image(40, 20))
     exif = Image.Exif()
@@ -102,6 +113,8 @@ def test_decompression_bomb_refused_before_decoding(tmp_path):
     path.write_bytes(buffer.getvalue())
     with pytest.raises(ImageError, match="decompression bomb"):
         load_photo(path)
+    with pytest.raises(ImageError, match="12000x11000 is 132,000,000 pixels, above the --max-pixels limit of 1,000 "):
+        load_photo(path, max_pixels=1000)
 
 
 def test_alpha_reattached_only_where_format_carries_it(tmp_path):

@@ -146,8 +146,8 @@ def _load(handle: BinaryIO, max_pixels: int) -> Photo:
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageError(
-                    f"{width}x{height} is {width * height / 1e6:.0f} MP, above the {max_pixels / 1e6:.0f} MP "
-                    "limit that guards against decompression bombs (raise it with --max-pixels)"
+                    f"{width}x{height} is {width * height:,} pixels, above the --max-pixels limit of "
+                    f"{max_pixels:,} that guards against decompression bombs (raise it if the photo is real)"
                 )
             image.load()
             return _to_photo(image)
@@ -196,6 +196,9 @@ def _to_photo(image: Image.Image) -> Photo:
     if image.mode in ("RGBA", "LA", "PA") or (image.mode in ("1", "L", "P", "RGB") and "transparency" in image.info):
         image = image.convert("RGBA")
         alpha = np.asarray(image.getchannel("A"))
+    elif image.mode in ("I;16", "I") and isinstance(image.info.get("transparency"), int):
+        # 16-bit grey PNG: one grey value is transparent (tRNS); Pillow's RGBA conversion would drop it
+        alpha = np.where(np.asarray(image) == image.info["transparency"], 0, 255).astype(np.uint8)
     rgb, icc_profile = _to_rgb(image, icc_profile, notes)
     return Photo(rgb=rgb, alpha=alpha, icc_profile=icc_profile, exif=_carried_exif(exif, notes), notes=notes)
 
