@@ -165,6 +165,25 @@ def test_batches_same_sized_photos_and_opens_one_session(cli, translator, tmp_pa
     assert sorted(batch_sizes) == [1, 4, 4] and len(sessions) == 1
 
 
+def test_on_cpu_large_paintings_share_no_model_call(cli, translator, tmp_path, monkeypatch):
+    # Four face-scaled paintings of 1 MP in one call took 4.1 GB; the pixel budget per call keeps them apart.
+    # Here the budget is two 32 x 24 paintings, so --batch-size 4 paints them two by two.
+    import portraitize.translate
+
+    src = tmp_path / "src"
+    for index in range(5):
+        write_image(src / f"p{index}.png", 32, 24)
+    batch_sizes = []
+    original_run = ModelSession.run
+    monkeypatch.setattr(
+        ModelSession, "run", lambda self, batch: batch_sizes.append(len(batch)) or original_run(self, batch)
+    )
+    monkeypatch.setattr(portraitize.translate, "CPU_CALL_PIXELS", 2 * 32 * 24 + 10)
+    options = ("-m", translator, "--batch-size", "4", "--upscaler", "none", "--texture", "none")
+    result = cli("convert", src, tmp_path / "out", *options)
+    assert result.exit_code == 0 and sorted(batch_sizes) == [1, 2, 2], (batch_sizes, result.output)
+
+
 def test_full_res_tiles_match_a_whole_image_run(cli, translator, tmp_path):
     """The tiny translator is per-pixel, so seamless tiling must reproduce the untiled result."""
     src = write_image(tmp_path / "src" / "big.png", 300, 170)

@@ -9,6 +9,8 @@ translator that does not record its face size: the long-side rule (the model's n
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PIL import Image
 
@@ -16,6 +18,9 @@ from .faces import Face, FaceCascade, main_face
 
 DETECT_SIDE = 640  # long side of the copy the detector sees: faces from ~3% of the photo's long side
 SMALLEST_PAINTING = 64  # long side: below it a portrait is a thumbnail whatever the face says
+# Most pixels a face-scaled painting may have, in units of max_size squared: a 4:3 painting 4 x max_size long
+# (1024 x 768 at 256; the model's working memory and time grow with them).
+MAX_PAINTING_AREA = 4 * 3
 
 
 class FaceFinder:
@@ -51,12 +56,13 @@ class FaceFinder:
 
 def painting_size(size: tuple[int, int], face: Face | None, face_size: int, max_size: int) -> tuple[int, int]:
     """(width, height) to paint a photo of `size` at: its face at `face_size` px when known, else the long side at
-    `max_size`; never larger than the photo, never above `max_size` * 4 on the long side (a photo whose face is
-    tiny is painted as a scene, at most that large)."""
+    `max_size`; never larger than the photo, never above the pixels of a 4:3 painting with its long side at
+    `max_size` * 4 (a photo whose face is tiny is painted as a scene, at most that large). A bound on pixels,
+    not on the long side, so a panorama's face is not painted smaller than a 4:3 photo's."""
     width, height = size
     if face is not None and face_size > 0:
         scale = face_size / max(face.size, 1.0)
-        scale = min(scale, 4 * max_size / max(width, height))
+        scale = min(scale, math.sqrt(MAX_PAINTING_AREA * max_size**2 / (width * height)))
         scale = max(scale, SMALLEST_PAINTING / max(width, height))
     else:
         scale = max_size / max(width, height)

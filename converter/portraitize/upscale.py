@@ -12,6 +12,8 @@ wider than its receptive field, so tiles join exactly and memory stays bounded o
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from PIL import Image
 
@@ -31,6 +33,10 @@ UPSCALE_ABOVE = 1.25
 UPSCALE_AGAIN_ABOVE = 2.0
 # Below this strength (an enlargement of under 3.5%) the texture would move pixels by about a level: not run.
 MIN_TEXTURE_STRENGTH = 0.05
+# One enlargement at a time across the converter's writer threads: onnxruntime already spreads each run over
+# every core, and concurrent runs only add up their workspaces (four 12 MP photos: 2.1 GB peak, against 1.2 GB
+# for one).
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def enlarge(
@@ -41,6 +47,17 @@ def enlarge(
     max_input_pixels: int = MAX_INPUT_PIXELS,
 ) -> np.ndarray:
     """uint8 RGB -> uint8 RGB of (width, height) `size`."""
+    with _ONE_AT_A_TIME:
+        return _enlarge(rgb, size, upscaler, texture, max_input_pixels)
+
+
+def _enlarge(
+    rgb: np.ndarray,
+    size: tuple[int, int],
+    upscaler: ModelSession | None,
+    texture: ModelSession | None,
+    max_input_pixels: int,
+) -> np.ndarray:
     strength = texture_strength(_enlargement(rgb, size)) if texture is not None else 0.0
     threshold = UPSCALE_ABOVE
     while (
