@@ -182,6 +182,9 @@ def test_on_cpu_large_paintings_share_no_model_call(cli, translator, tmp_path, m
     options = ("-m", translator, "--batch-size", "4", "--upscaler", "none", "--texture", "none")
     result = cli("convert", src, tmp_path / "out", *options)
     assert result.exit_code == 0 and sorted(batch_sizes) == [1, 2, 2], (batch_sizes, result.output)
+    batch_sizes.clear()
+    monkeypatch.setattr(ModelSession, "device_name", property(lambda self: "CUDA"))  # a GPU batches freely
+    assert cli("convert", src, tmp_path / "gpu", *options).exit_code == 0 and sorted(batch_sizes) == [1, 4]
 
 
 def test_full_res_tiles_match_a_whole_image_run(cli, translator, tmp_path):

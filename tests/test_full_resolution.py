@@ -33,31 +33,35 @@ def test_the_main_face_is_painted_at_the_translators_face_size():
     # a panorama's face is bound by the same pixels, not by its long side (which painted this face at 22 px)
     width, height = painting_size((8000, 1000), face(4000, 500, 171), face_size=100, max_size=256)
     assert width * height <= 1.01 * 1024 * 768 and 171 * width / 8000 > 50  # (rounding)
+    assert painting_size((100_000, 10), face(50_000, 5, 10), face_size=100, max_size=256)[0] == 16 * 256
 
 
-def test_enlargements_run_one_at_a_time(monkeypatch):
-    # The converter's writer threads enlarge in parallel; two enlargements at once only add up their workspaces.
+@pytest.mark.parametrize("device, most_at_once", [("CPU", 1), ("CUDA", 3)])
+def test_upscaler_passes_take_turns_on_the_cpu(device, most_at_once, monkeypatch):
+    # The converter's writer threads enlarge in parallel; on the CPU two passes at once only add up workspaces.
     import threading
     import time
+    import types
 
     import portraitize.upscale
 
     running, most = [], []
 
-    def slow(rgb, *_):
+    def slow_pass(rgb, model):
         running.append(1)
         most.append(len(running))
-        time.sleep(0.05)
+        time.sleep(0.1)
         running.pop()
-        return rgb
+        return np.repeat(np.repeat(rgb, 2, axis=0), 2, axis=1)
 
-    monkeypatch.setattr(portraitize.upscale, "_enlarge", slow)
-    threads = [threading.Thread(target=enlarge, args=(gradient_image(8, 8), (16, 16), None)) for _ in range(3)]
+    monkeypatch.setattr(portraitize.upscale, "upscale", slow_pass)
+    model = types.SimpleNamespace(device_name=device)
+    threads = [threading.Thread(target=enlarge, args=(gradient_image(8, 8), (16, 16), model)) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(most) == 3 and max(most) == 1
+    assert len(most) == 3 and max(most) == most_at_once
 
 
 def test_a_large_translator_call_gives_its_memory_back_and_a_small_one_keeps_it(face_translator, monkeypatch):
@@ -74,10 +78,12 @@ def test_a_large_translator_call_gives_its_memory_back_and_a_small_one_keeps_it(
         return real_run(outputs, feeds, run_options)
 
     monkeypatch.setattr(translator, "session", type("Spy", (), {"run": staticmethod(run)})())
-    monkeypatch.setattr(portraitize.session, "SHRINK_ABOVE", 40 * 40)
+    monkeypatch.setattr(portraitize.session, "CPU_CALL_PIXELS", 40 * 40)
     translator.run(np.zeros((1, 3, 32, 32), np.float32))
     translator.run(np.zeros((2, 3, 32, 32), np.float32))
-    assert shrinks == ["", "cpu:0"]
+    translator.provider = portraitize.session.CUDA  # a GPU's memory is its own business
+    translator.run(np.zeros((2, 3, 32, 32), np.float32))
+    assert shrinks == ["", "cpu:0", ""]
 
 
 @pytest.fixture(scope="module")

@@ -87,7 +87,9 @@ def convert(
         None, "--model", "-m", help=MODEL_HELP, show_default="oil-portrait, else the first installed translator"
     ),
     device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
-    batch_size: int = typer.Option(4, min=1, help="Photos of one size painted per model call."),
+    batch_size: int = typer.Option(
+        4, min=1, help="Photos of one size painted per model call (on the CPU, at most 512 x 512 pixels' worth)."
+    ),
     threads: int = typer.Option(0, min=0, max=MAX_THREADS, help=THREADS_HELP),
     scale: Scale = typer.Option(
         Scale.auto,
@@ -98,8 +100,8 @@ def convert(
     max_size: Optional[int] = typer.Option(
         None,
         min=16,
-        help="Long side fed to the model by the long-side rule (and a quarter of the largest painting "
-        "--scale auto makes).",
+        help="Long side fed to the model by the long-side rule; --scale auto paints at most as many pixels as a 4:3 "
+        "painting 4 x --max-size long.",
         show_default="the size the model was made for",
     ),
     upscaler: Optional[str] = typer.Option(

@@ -21,6 +21,7 @@ SMALLEST_PAINTING = 64  # long side: below it a portrait is a thumbnail whatever
 # Most pixels a face-scaled painting may have, in units of max_size squared: a 4:3 painting 4 x max_size long
 # (1024 x 768 at 256; the model's working memory and time grow with them).
 MAX_PAINTING_AREA = 4 * 3
+MAX_PAINTING_SIDE = 16  # and at most this x max_size long: a strip would reach the area only at an absurd length
 
 
 class FaceFinder:
@@ -62,7 +63,11 @@ def painting_size(size: tuple[int, int], face: Face | None, face_size: int, max_
     width, height = size
     if face is not None and face_size > 0:
         scale = face_size / max(face.size, 1.0)
-        scale = min(scale, math.sqrt(MAX_PAINTING_AREA * max_size**2 / (width * height)))
+        scale = min(
+            scale,
+            math.sqrt(MAX_PAINTING_AREA * max_size**2 / (width * height)),
+            MAX_PAINTING_SIDE * max_size / max(width, height),
+        )
         scale = max(scale, SMALLEST_PAINTING / max(width, height))
     else:
         scale = max_size / max(width, height)

@@ -196,7 +196,7 @@ def _to_photo(image: Image.Image) -> Photo:
     if image.mode in ("RGBA", "LA", "PA") or (image.mode in ("1", "L", "P", "RGB") and "transparency" in image.info):
         image = image.convert("RGBA")
         alpha = np.asarray(image.getchannel("A"))
-    elif image.mode in ("I;16", "I") and isinstance(image.info.get("transparency"), int):
+    elif (image.mode.startswith("I;16") or image.mode == "I") and isinstance(image.info.get("transparency"), int):
         # 16-bit grey PNG: one grey value is transparent (tRNS); Pillow's RGBA conversion would drop it
         alpha = np.where(np.asarray(image) == image.info["transparency"], 0, 255).astype(np.uint8)
     rgb, icc_profile = _to_rgb(image, icc_profile, notes)

@@ -68,11 +68,12 @@ def choose_providers(device: str) -> list[str]:
     return [CPU]
 
 
-# A translator call painting more pixels than this gives its memory back when it ends. onnxruntime keeps a
-# run's memory for the next (an arena); a translator paints each photo at its own size, up to 1 MP, and the
-# arena kept for every size grew to 1.8 GB over four 12 MP photos (0.9 GB shrunk after each; 256 px photos,
-# painted in a few ms, keep the arena's speed).
-SHRINK_ABOVE = 512 * 512
+# Pixels a model call paints at most on the CPU (translate.paint_photos): four 256 px photos share a call,
+# larger paintings go one by one; the workspace grows with a call's pixels, the speed on CPU does not. A
+# translator call above it gives its memory back when it ends: onnxruntime keeps a run's memory for the next
+# (an arena), a translator paints each photo at its own size, up to 0.8 MP, and the arena kept for every size
+# grew to 1.8 GB over four 12 MP photos (0.9 GB given back after each; 256 px photos keep the arena's speed).
+CPU_CALL_PIXELS = 512 * 512
 
 
 class ModelSession:
@@ -118,7 +119,7 @@ class ModelSession:
 
     def _infer(self, batch: np.ndarray, extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
         options = None
-        if self.info.kind == "translator" and self.provider != CUDA and batch[:, 0].size > SHRINK_ABOVE:
+        if self.info.kind == "translator" and self.provider != CUDA and batch[:, 0].size > CPU_CALL_PIXELS:
             options = ort.RunOptions()
             options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         (output,) = self.session.run(

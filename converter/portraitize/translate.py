@@ -16,14 +16,11 @@ from .face_scale import painting_size
 from .faces import Face
 from .framing import portrait_box
 from .images import Photo, carried_metadata, encode_image, resize
-from .session import ModelSession
+from .session import CPU_CALL_PIXELS, ModelSession
 from .text import first_line
 from .upscale import enlarge
 
 TILE_OVERLAP = 0.25  # share of a tile that overlaps its neighbour; wide enough to hide instance-norm seams
-# Pixels painted per model call on CPU: four 256 px photos share a call, larger paintings go one by one (see
-# paint_photos); the model's workspace grows with the pixels of a call, its speed on CPU does not.
-CPU_CALL_PIXELS = 512 * 512
 
 
 class PaintError(Exception):
@@ -159,7 +156,7 @@ def paint_photos(
             results[index] = _painted_or_reason(paint_tiled, model, rgb, settings.max_size, tile_batch)
         else:
             by_shape.setdefault(rgb.shape, []).append(index)
-    # On CPU the same holds for whole paintings: a face-scaled one reaches 1 MP, and four of them in one call
+    # On CPU the same holds for whole paintings: a face-scaled one reaches 0.8 MP, and four of them in one call
     # took 4.1 GB (measured on four 3000 x 3000 photos; 1.3 GB one by one, and no slower).
     call_pixels = None if model.device_name == "CUDA" else CPU_CALL_PIXELS
     for indices in by_shape.values():

@@ -12,6 +12,7 @@ wider than its receptive field, so tiles join exactly and memory stays bounded o
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import numpy as np
@@ -33,10 +34,14 @@ UPSCALE_ABOVE = 1.25
 UPSCALE_AGAIN_ABOVE = 2.0
 # Below this strength (an enlargement of under 3.5%) the texture would move pixels by about a level: not run.
 MIN_TEXTURE_STRENGTH = 0.05
-# One enlargement at a time across the converter's writer threads: onnxruntime already spreads each run over
-# every core, and concurrent runs only add up their workspaces (four 12 MP photos: 2.1 GB peak, against 1.2 GB
-# for one).
-_ONE_AT_A_TIME = threading.Lock()
+# The converter's writer threads enlarge several photos at once; on the CPU their upscaler and texture passes
+# take turns, since concurrent passes add up their workspaces (four 12 MP photos: 2.1 GB peak, against 1.2 GB
+# for one) and share the same cores. Resizing, which needs no model, still runs side by side.
+_CPU_PASSES = threading.Lock()
+
+
+def _one_pass_at_a_time(model: ModelSession):
+    return _CPU_PASSES if model.device_name == "CPU" else contextlib.nullcontext()
 
 
 def enlarge(
@@ -47,27 +52,20 @@ def enlarge(
     max_input_pixels: int = MAX_INPUT_PIXELS,
 ) -> np.ndarray:
     """uint8 RGB -> uint8 RGB of (width, height) `size`."""
-    with _ONE_AT_A_TIME:
-        return _enlarge(rgb, size, upscaler, texture, max_input_pixels)
-
-
-def _enlarge(
-    rgb: np.ndarray,
-    size: tuple[int, int],
-    upscaler: ModelSession | None,
-    texture: ModelSession | None,
-    max_input_pixels: int,
-) -> np.ndarray:
     strength = texture_strength(_enlargement(rgb, size)) if texture is not None else 0.0
     threshold = UPSCALE_ABOVE
     while (
         upscaler is not None and _enlargement(rgb, size) > threshold and rgb.shape[0] * rgb.shape[1] <= max_input_pixels
     ):
-        rgb = upscale(rgb, upscaler)
+        with _one_pass_at_a_time(upscaler):
+            rgb = upscale(rgb, upscaler)
         threshold = UPSCALE_AGAIN_ABOVE
     if (rgb.shape[1], rgb.shape[0]) != size:
         rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
-    return apply_texture(rgb, texture, strength) if strength >= MIN_TEXTURE_STRENGTH else rgb
+    if strength < MIN_TEXTURE_STRENGTH:
+        return rgb
+    with _one_pass_at_a_time(texture):
+        return apply_texture(rgb, texture, strength)
 
 
 def texture_strength(enlargement: float) -> float:
