@@ -28,7 +28,9 @@ from trainer.evaluate import embed, folder_images, load_feature_network, transla
 
 
 def kid(real: torch.Tensor, fake: torch.Tensor) -> float:
-    """Unbiased KID x1000 on whole sets (cubic polynomial kernel, as `evaluate`'s subsets use)."""
+    """Unbiased KID x1000 on whole sets (cubic polynomial kernel, as `evaluate`'s subsets use). Not
+    `evaluate.distance`: it averages random subsets, whose own noise would swamp a paired change, and
+    torchmetrics' `poly_mmd` assumes sets of one size (297 photos against 254 paintings here)."""
     dimensions = real.shape[1]
 
     def kernel(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
