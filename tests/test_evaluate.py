@@ -259,3 +259,19 @@ def test_samplers_are_scored_with_the_truncation_sample_uses(sampler):
     # the pictures `sample` paints with the same truncation, whatever the batch size
     painted = list(paint_samples(load_model(sampler, "cpu"), 6, 0, 0.5, batch_size=4).images)
     assert np.array_equal(truncated, painted)
+
+
+def test_evaluate_measures_exactly_what_convert_writes(cli, translator, tmp_path):
+    # One paint chain: the same photo and options give the same pixels through `evaluate` and `convert`.
+    from conftest import EXAMPLES
+
+    from portraitize.images import load_photo
+    from trainer.evaluate import translate_with_converter
+
+    photo = Image.open(EXAMPLES / "astronaut.jpg").convert("RGB").resize((160, 160))
+    photo.save(tmp_path / "sitter.png")
+    result = cli("convert", tmp_path / "sitter.png", tmp_path / "out", "-m", translator)
+    assert result.exit_code == 0, result.output
+    converted = load_photo(tmp_path / "out" / "sitter.png").rgb
+    measured = translate_with_converter(translator, [np.asarray(photo)], device="cpu")[0]
+    assert measured.shape == converted.shape and np.array_equal(measured, converted)

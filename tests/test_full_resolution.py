@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import onnxruntime as ort
 import pytest
-from conftest import gradient_image
+from conftest import gradient_image, write_image
 from tiny_models import make_upscaler
 
 from portraitize.face_scale import painting_size
 from portraitize.faces import Face
 from portraitize.framing import portrait_box
 from portraitize.session import load_model
+from portraitize.translate import PaintSettings
 from portraitize.upscale import enlarge, upscale
 
 
@@ -37,31 +38,40 @@ def test_the_main_face_is_painted_at_the_translators_face_size():
 
 
 @pytest.mark.parametrize("device, most_at_once", [("CPU", 1), ("CUDA", 3)])
-def test_upscaler_passes_take_turns_on_the_cpu(device, most_at_once, monkeypatch):
-    # The converter's writer threads enlarge in parallel; on the CPU two passes at once only add up workspaces.
+def test_finishing_runs_on_its_own_worker_one_photo_at_a_time_on_the_cpu(
+    device, most_at_once, translator, tmp_path, monkeypatch
+):
+    # On the CPU two finishing passes at once only add up their workspaces and share the same cores.
     import threading
     import time
-    import types
 
-    import portraitize.upscale
+    import portraitize.chain
+    from portraitize.model_set import ModelSet
+    from portraitize.pipeline import ConvertSettings, convert_jobs
+    from portraitize.plan import make_plan
 
-    running, most = [], []
+    running, most, lock = [], [], threading.Lock()
+    real_finish = portraitize.chain.PaintChain.finish
 
-    def slow_pass(rgb, model):
-        running.append(1)
-        most.append(len(running))
+    def slow_finish(self, sitting, painted):
+        with lock:
+            running.append(1)
+            most.append(len(running))
         time.sleep(0.1)
-        running.pop()
-        return np.repeat(np.repeat(rgb, 2, axis=0), 2, axis=1)
+        with lock:
+            running.pop()
+        return real_finish(self, sitting, painted)
 
-    monkeypatch.setattr(portraitize.upscale, "upscale", slow_pass)
-    model = types.SimpleNamespace(device_name=device)
-    threads = [threading.Thread(target=enlarge, args=(gradient_image(8, 8), (16, 16), model)) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(most) == 3 and max(most) == most_at_once
+    monkeypatch.setattr(portraitize.chain.PaintChain, "finish", slow_finish)
+    for index in range(3):
+        write_image(tmp_path / "src" / f"{index}.png", 40 + index * 8, 30)  # three sizes: three model calls
+    model = load_model(translator)
+    monkeypatch.setattr(type(model), "device_name", property(lambda self: device))
+    plan = make_plan(tmp_path / "src", tmp_path / "out", None, False)
+    outcomes = []
+    settings = ConvertSettings(PaintSettings(max_size=64), batch_size=1, io_workers=3)
+    convert_jobs(ModelSet(model), plan.todo, settings, lambda job, outcome: outcomes.append(outcome.error))
+    assert outcomes == [None] * 3 and len(most) == 3 and max(most) == most_at_once
 
 
 def test_a_large_translator_call_gives_its_memory_back_and_a_small_one_keeps_it(face_translator, monkeypatch):

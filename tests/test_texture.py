@@ -9,8 +9,7 @@ from conftest import EXAMPLES, gradient_image
 from PIL import Image
 
 from portraitize.session import load_model
-from portraitize.texture import MARGIN, apply_texture
-from portraitize.upscale import enlarge, texture_strength
+from portraitize.texture import MARGIN, apply_texture, texture_enlarged, texture_strength
 from trainer.export import ExportError
 from trainer.export_texture import TextureSettings, export_texture
 from trainer.models.brush_texture import LookupBrushwork
@@ -111,16 +110,14 @@ def test_texture_grows_with_the_enlargement_and_is_whole_from_2x(texture, monkey
     real_run = texture.run
     monkeypatch.setattr(texture, "run", lambda batch, extra: calls.append(batch.shape) or real_run(batch, extra))
     small = gradient_image(50, 40)
-    assert enlarge(small, (130, 104), None, texture).shape == (104, 130, 3) and calls  # 2.6x
+    assert texture_enlarged(small, texture, 2.6).shape == (40, 50, 3) and calls
     calls.clear()
-    half_way = enlarge(small, (70, 56), None, texture)  # 1.4x: half the texture
-    resized = np.asarray(Image.fromarray(small).resize((70, 56), Image.Resampling.LANCZOS))
-    assert np.array_equal(half_way, apply_texture(resized, texture, strength=texture_strength(70 / 50))) and calls
+    assert np.array_equal(texture_enlarged(small, texture, 1.4), apply_texture(small, texture, texture_strength(1.4)))
+    assert calls
     calls.clear()
-    barely = np.asarray(Image.fromarray(small).resize((51, 41), Image.Resampling.LANCZOS))
-    assert np.array_equal(enlarge(small, (51, 41), None, texture), barely)
-    assert not calls, "an enlargement of 2% gets no texture"
-    assert enlarge(small, (50, 40), None, texture).shape == (40, 50, 3) and not calls  # not enlarged: none
+    assert np.array_equal(texture_enlarged(small, texture, 51 / 50), small)
+    assert np.array_equal(texture_enlarged(small, texture, 1.0), small)
+    assert not calls, "an enlargement of 2% or none gets no texture"
 
 
 def test_export_refuses_a_flow_wider_than_the_converters_tile_margin(tmp_path):

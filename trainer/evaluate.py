@@ -195,12 +195,14 @@ def translate_with_converter(
     upscaler: str | None = None,
     texture: str | None = None,
 ) -> list[np.ndarray]:
-    """Run an exported translator exactly as `portraitize convert` does with the same --scale, --upscaler and
-    --texture (face-scaled painting, brought to the photo's size by the upscaler, brush texture, by default)."""
+    """Run an exported translator through `portraitize convert`'s own paint chain with the same --scale,
+    --upscaler and --texture (face-scaled painting, brought to the photo's size by the upscaler, brush texture,
+    by default)."""
     from portraitize.catalogue import resolve_optional
+    from portraitize.chain import PaintChain
     from portraitize.images import Photo
     from portraitize.model_set import ModelSources
-    from portraitize.translate import PaintSettings, finish, model_input, paint_batch
+    from portraitize.translate import PaintSettings
 
     models = ModelSources(
         model,
@@ -208,15 +210,9 @@ def translate_with_converter(
         resolve_optional(None, "face_detector"),
         resolve_optional(texture, "texture"),
     ).load(device)
-    engine = models.translator
-    settings = PaintSettings(max_size=engine.info.native_size, scale=scale, face_size=engine.info.face_size)
-    results = []
-    for rgb in images:
-        photo = Photo(rgb=rgb, alpha=None, icc_profile=None, exif=None)
-        face = models.faces.main_face(rgb) if models.faces is not None and settings.wants_faces else None
-        painted = paint_batch(engine, [model_input(photo, settings, face)])[0]
-        results.append(finish(photo, painted, settings, models.upscaler, models.texture))
-    return results
+    info = models.translator.info
+    chain = PaintChain(models, PaintSettings(max_size=info.native_size, scale=scale, face_size=info.face_size))
+    return [np.asarray(chain.paint(Photo(rgb=rgb, alpha=None, icc_profile=None, exif=None))) for rgb in images]
 
 
 def sample_with_converter(

@@ -4,8 +4,11 @@ A job goes read -> orient -> paint -> encode -> write, and every step is inside 
 can fail, with its one-line reason, but never end the batch. The Ray engine runs this same function in each
 of its workers (with `Files` on its file systems), so both engines follow the same rules.
 
-Decoding and encoding run in a thread pool (Pillow and numpy release the GIL) while the main thread feeds
-the model, so disk, CPU codecs and inference overlap. Photos of one size share a model call. Memory is
+How a photo is painted is the paint chain's (chain.py); this module schedules its stages. Decoding and encoding
+run in a thread pool (Pillow and numpy release the GIL) while the main thread feeds the translator, so disk,
+CPU codecs and inference overlap. The chain's heavy finishing stage (upscaler, brush texture) runs on a worker
+of its own on the CPU, one photo at a time: concurrent passes would add up their workspaces (four 12 MP photos:
+2.1 GB peak, against 1.2 GB for one) and share the same cores. Photos of one size share a model call. Memory is
 bounded by pixels, not by count: a photo counts from the moment its decoding starts until its output is
 written, and the next photo starts only while the total stays within `pixels_in_flight` (a photo larger
 than that is converted alone).
@@ -23,13 +26,12 @@ from typing import BinaryIO, Protocol
 
 import numpy as np
 
-from .faces import Face
+from .chain import PaintChain, Sitting
 from .files import write_atomically
 from .images import (
     DEFAULT_MAX_PIXELS,
     FORMAT_BY_EXTENSION,
     ImageError,
-    Photo,
     load_photo,
     open_input,
     pixel_count,
@@ -37,7 +39,7 @@ from .images import (
 from .model_set import ModelSet
 from .plan import Job
 from .text import first_line
-from .translate import PaintSettings, model_input, needs_tiles, paint_photos, render
+from .translate import PaintSettings, needs_tiles
 
 # A photo in flight costs up to ~9 bytes a pixel at its peak (Pillow's decoded image and its numpy copy, or
 # the restored painting while it is encoded; measured: 12 MP JPEGs, 0.41 GB for 48 MP in flight; one 81 MP
@@ -106,9 +108,7 @@ class _Item:
 
     job: Job
     pixels: int
-    photo: Photo | None = None
-    model_rgb: np.ndarray | None = None
-    face: Face | None = None  # the main face, when the scale or the frame needs it
+    sitting: Sitting | None = None
 
 
 def convert_jobs(
@@ -116,29 +116,30 @@ def convert_jobs(
 ) -> None:
     """Paint every job's photo and write it; per-file problems go to on_done, never abort the batch."""
     pool = ThreadPoolExecutor(settings.io_workers, thread_name_prefix="portraitize-io")
-    batch = _Batch(models, settings, on_done, files or LocalFiles(), pool)
+    on_cpu = models.translator.device_name != "CUDA"
+    finisher = ThreadPoolExecutor(1 if on_cpu else settings.io_workers, thread_name_prefix="portraitize-finish")
+    chain = PaintChain(models, settings.paint, settings.batch_size)
+    batch = _Batch(chain, settings, on_done, files or LocalFiles(), pool, finisher)
     try:
         for job in jobs:
             batch.start(job)
         batch.finish()
     except BaseException:
         # Ctrl-C: drop queued work; writes already running finish (each one is atomic) before we leave.
+        finisher.shutdown(wait=True, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
         raise
+    finisher.shutdown(wait=True)
     pool.shutdown(wait=True)
 
 
-def _read(item: _Item, files: Files, settings: ConvertSettings, models: ModelSet) -> Outcome | None:
-    """Decode and orient the photo, find its main face if needed, and make the model's input; the Outcome when
-    the file cannot be used."""
+def _read(item: _Item, files: Files, settings: ConvertSettings, chain: PaintChain) -> Outcome | None:
+    """Decode and orient the photo and prepare it for the translator (chain.prepare); the Outcome when the file
+    cannot be used."""
     try:
         with files.open(item.job.source) as handle:
-            item.photo = load_photo(handle, settings.max_pixels)
-        if models.faces is not None and settings.paint.wants_faces:
-            item.face = models.faces.main_face(item.photo.rgb)
-        item.model_rgb = model_input(item.photo, settings.paint, item.face)
-        if settings.paint.strength >= 1 and not needs_tiles(item.photo, settings.paint):
-            item.photo.rgb = None  # nothing will blend with it: only the model-sized copy stays in flight
+            photo = load_photo(handle, settings.max_pixels)
+        item.sitting = chain.prepare(photo)
     except ImageError as error:
         return Outcome(str(error))
     except Exception as error:  # the per-file guard: whatever a library raises fails this file only
@@ -146,21 +147,22 @@ def _read(item: _Item, files: Files, settings: ConvertSettings, models: ModelSet
     return None
 
 
-def _write(item: _Item, painted: np.ndarray, files: Files, settings: ConvertSettings, models: ModelSet) -> Outcome:
-    """Bring the painting to the photo's size, encode it with what the photo carries and store it atomically."""
+def _finish(item: _Item, painted: np.ndarray, chain: PaintChain):
+    """The chain's finishing stage; the painting, or the Outcome of a failure."""
+    try:
+        return chain.finish(item.sitting, painted)
+    except Exception as error:  # the per-file guard
+        return Outcome(f"cannot be finished ({type(error).__name__}: {first_line(error)})")
+
+
+def _write(item: _Item, finished, files: Files, settings: ConvertSettings, chain: PaintChain) -> Outcome:
+    """Encode the finished painting with what the photo carries and store it atomically."""
+    if isinstance(finished, Outcome):
+        return finished
     target = item.job.target
     try:
         image_format = FORMAT_BY_EXTENSION[item.job.format_extension]
-        data, notes = render(
-            item.photo,
-            painted,
-            settings.paint,
-            image_format,
-            settings.quality,
-            models.upscaler,
-            item.face,
-            models.texture,
-        )
+        data, notes = chain.encode(item.sitting, finished, image_format, settings.quality)
         files.write(target, data)
     except ImageError as error:
         return Outcome(str(error))
@@ -168,17 +170,18 @@ def _write(item: _Item, painted: np.ndarray, files: Files, settings: ConvertSett
         return Outcome(f"cannot write {target} ({first_line(error)})")
     except Exception as error:  # the per-file guard: an encoder's surprise fails this file only
         return Outcome(f"cannot be encoded ({type(error).__name__}: {first_line(error)})")
-    return Outcome(None, (*item.photo.notes, *notes))
+    return Outcome(None, (*item.sitting.photo.notes, *notes))
 
 
 class _Batch:
     """One run's work in flight: photos being read, waiting for a model call, being written.
 
-    Only the main thread touches this; the pool runs `_read` and `_write`.
+    Only the main thread touches this; the pool runs `_read` and `_write`, the finisher `_finish`.
     """
 
-    def __init__(self, models: ModelSet, settings: ConvertSettings, on_done: OnDone, files: Files, pool):
-        self.models, self.settings, self.on_done, self.files, self.pool = models, settings, on_done, files, pool
+    def __init__(self, chain: PaintChain, settings: ConvertSettings, on_done: OnDone, files: Files, pool, finisher):
+        self.chain, self.settings, self.on_done, self.files = chain, settings, on_done, files
+        self.pool, self.finisher = pool, finisher
         self.reading: deque[tuple[_Item, Future]] = deque()
         self.writing: deque[tuple[_Item, Future]] = deque()
         self.batcher = _Batcher(settings.batch_size)
@@ -192,8 +195,8 @@ class _Batch:
         while len(self.reading) >= self.window:
             self._receive()
         self.pixels += item.pixels
-        self.reading.append((item, self.pool.submit(_read, item, self.files, self.settings, self.models)))
-        while self.writing and self.writing[0][1].done():
+        self.reading.append((item, self.pool.submit(_read, item, self.files, self.settings, self.chain)))
+        while self.writing and _written(self.writing[0][1]):
             self._finish_write()
 
     def finish(self) -> None:
@@ -227,33 +230,40 @@ class _Batch:
         failure = future.result()
         if failure is not None:
             self._done(item, failure)
-        elif needs_tiles(item.photo, self.settings.paint):
+        elif needs_tiles(item.sitting.photo, self.settings.paint):
             self._paint([item])
         else:
             for group in self.batcher.add(item):
                 self._paint(group)
 
     def _paint(self, group: list[_Item]) -> None:
-        photos, inputs = [item.photo for item in group], [item.model_rgb for item in group]
-        painted = paint_photos(self.models.translator, photos, inputs, self.settings.paint, self.settings.batch_size)
+        painted = self.chain.translate([item.sitting for item in group])
         for item, result in zip(group, painted):
             if isinstance(result, str):
                 self._done(item, Outcome(result))
             else:
-                self.writing.append(
-                    (item, self.pool.submit(_write, item, result, self.files, self.settings, self.models))
-                )
+                self.writing.append((item, self.finisher.submit(self._finish_then_write, item, result)))
         while len(self.writing) > self.window:
             self._finish_write()
 
+    def _finish_then_write(self, item: _Item, painted: np.ndarray) -> Future:
+        """On the finisher: finish the painting, then hand encoding and writing to the pool."""
+        finished = _finish(item, painted, self.chain)
+        return self.pool.submit(_write, item, finished, self.files, self.settings, self.chain)
+
     def _finish_write(self) -> None:
         item, future = self.writing.popleft()
-        self._done(item, future.result())
+        self._done(item, future.result().result())
 
     def _done(self, item: _Item, outcome: Outcome) -> None:
         self.pixels -= item.pixels
-        item.photo = item.model_rgb = None
+        item.sitting = None
         self.on_done(item.job, outcome)
+
+
+def _written(finishing: Future) -> bool:
+    """Whether a job's finishing, and then its write, are over."""
+    return finishing.done() and (finishing.exception() is not None or finishing.result().done())
 
 
 class _Batcher:
@@ -264,10 +274,10 @@ class _Batcher:
         self.waiting: dict[tuple[int, ...], list[_Item]] = {}
 
     def add(self, item: _Item) -> list[list[_Item]]:
-        group = self.waiting.setdefault(item.model_rgb.shape, [])
+        group = self.waiting.setdefault(item.sitting.model_rgb.shape, [])
         group.append(item)
         if len(group) >= self.batch_size:
-            return [self.waiting.pop(item.model_rgb.shape)]
+            return [self.waiting.pop(item.sitting.model_rgb.shape)]
         if sum(len(waiting) for waiting in self.waiting.values()) >= 2 * self.batch_size:
             # Many sizes, few repeats: release the fullest group rather than hold photos in memory.
             return [self.release_fullest()]

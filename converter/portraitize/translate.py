@@ -1,24 +1,17 @@
-"""Running a translator on photos: resize to the model's size, batch, tile huge images, restore the size.
-
-Every engine (the local pipeline, a cluster) calls these functions, so a photo is painted the same way
-everywhere.
-"""
+"""The paint chain's translate stage (chain.py): resize to the painting size, batch, tile huge images."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
-from PIL import Image
 
 from .contract import images_to_tensor, tensor_to_float_images
 from .face_scale import painting_size
 from .faces import Face
-from .framing import portrait_box
-from .images import Photo, carried_metadata, encode_image, resize
+from .images import Photo, resize
 from .session import CPU_CALL_PIXELS, ModelSession
 from .text import first_line
-from .upscale import enlarge
 
 TILE_OVERLAP = 0.25  # share of a tile that overlaps its neighbour; wide enough to hide instance-norm seams
 
@@ -184,68 +177,3 @@ def _painted_or_reason(paint, *arguments):
         return str(error)
     except Exception as error:  # onnxruntime's errors have many types; one photo must not stop the batch
         return f"the model failed on this image ({first_line(error)})"
-
-
-def render(
-    photo: Photo,
-    painted: np.ndarray,
-    settings: PaintSettings,
-    image_format: str,
-    quality: int,
-    upscaler: ModelSession | None = None,
-    face: Face | None = None,
-    texture: ModelSession | None = None,
-) -> tuple[bytes, list[str]]:
-    """The output file's bytes (the photo's size restored, blended by strength, framed, metadata carried where it
-    fits), and notes on what the format could not carry."""
-    image = finished_image(photo, painted, settings, upscaler, texture)
-    box = portrait_box(photo.size, face) if settings.frame == "portrait" else None
-    notes = []
-    if box is not None:
-        image = image.crop(_scaled(box, photo.size, image.size))
-        if photo.alpha is not None:
-            photo.alpha = photo.alpha[box[1] : box[3], box[0] : box[2]]
-    elif settings.frame == "portrait":
-        notes.append("no face found: not framed")
-    carried, carried_notes = carried_metadata(photo, image_format)
-    return encode_image(image, image_format, quality, **carried), [*notes, *carried_notes]
-
-
-def _scaled(
-    box: tuple[int, int, int, int], source: tuple[int, int], target: tuple[int, int]
-) -> tuple[int, int, int, int]:
-    """A (left, top, right, bottom) box in an image of `source` size, in the same image at `target` size."""
-    sx, sy = target[0] / source[0], target[1] / source[1]
-    return round(box[0] * sx), round(box[1] * sy), round(box[2] * sx), round(box[3] * sy)
-
-
-def finish(
-    photo: Photo,
-    painted: np.ndarray,
-    settings: PaintSettings,
-    upscaler: ModelSession | None = None,
-    texture: ModelSession | None = None,
-) -> np.ndarray:
-    """Restore the photo's size (unless keep_model_size) and blend with the photo by strength."""
-    return np.asarray(finished_image(photo, painted, settings, upscaler, texture))
-
-
-def finished_image(
-    photo: Photo,
-    painted: np.ndarray,
-    settings: PaintSettings,
-    upscaler: ModelSession | None = None,
-    texture: ModelSession | None = None,
-) -> Image.Image:
-    """`finish` as a Pillow image, which the encoder takes without another full-size copy. The painting reaches
-    the photo's size through the upscaler (from more than 1.25x left, again while more than 2x is), then one
-    plain resize, then the brush texture at a strength that grows with the enlargement (upscale.py)."""
-    if not settings.keep_model_size and (painted.shape[1], painted.shape[0]) != photo.size:
-        painted = enlarge(painted, photo.size, upscaler, texture)
-    image = Image.fromarray(painted)
-    if settings.strength >= 1.0:
-        return image
-    original = Image.fromarray(photo.rgb)
-    if original.size != image.size:
-        original = original.resize(image.size, Image.Resampling.LANCZOS)
-    return Image.blend(original, image, settings.strength)

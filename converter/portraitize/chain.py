@@ -1,0 +1,126 @@
+"""The paint chain: how one photo becomes a painting, stage by stage, read top to bottom.
+
+Built once per run from its models and settings. The local engine and the Ray workers (both through
+`pipeline.convert_jobs`) and the trainer's `evaluate` call these same stages, so what is measured is what users
+get:
+
+    locate     the faces in the photo, where the painting's scale, its frame or the stroke painter needs them
+    plan       the portrait frame, cropped now, before any painting; the translator's input at its painting size
+    translate  the translator on batches of same-size photos (translate.py): the palette and the modelling
+    finish     enlarge to the photo's size (upscale.py), then the brush texture, then the blend by strength
+    encode     the output file's bytes, with what of the photo's metadata its format carries
+
+`prepare` runs locate and plan on one photo; an engine batches `translate` over several photos; `finish` is
+the heavy CPU stage, which the engine runs on a worker of its own (pipeline.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+from PIL import Image
+
+from .faces import Face, main_face
+from .framing import portrait_box
+from .images import Photo, carried_metadata, encode_image
+from .model_set import ModelSet
+from .texture import texture_enlarged
+from .translate import PaintError, PaintSettings, model_input, needs_tiles, paint_photos
+from .upscale import enlarge, enlargement
+
+
+@dataclasses.dataclass
+class Sitting:
+    """One photo on its way through the chain: framed, with its faces (in its own pixels) and the translator's
+    input. `photo.rgb` is dropped once nothing after the translator needs it."""
+
+    photo: Photo
+    faces: list[Face]
+    model_rgb: np.ndarray
+    notes: tuple[str, ...] = ()
+
+    @property
+    def main_face(self) -> Face | None:
+        return main_face(self.faces)
+
+
+class PaintChain:
+    def __init__(self, models: ModelSet, settings: PaintSettings, batch_size: int = 4):
+        self.models, self.settings, self.batch_size = models, settings, batch_size
+
+    def prepare(self, photo: Photo) -> Sitting:
+        """locate and plan: the photo framed, its faces, and what the translator will see."""
+        faces = self.locate(photo)
+        photo, faces, notes = self.frame(photo, faces)
+        model_rgb = model_input(photo, self.settings, main_face(faces))
+        if not self._needs_photo_after_translating(photo):
+            photo = copy.copy(photo)
+            photo.rgb = None  # only the model-sized copy stays in flight
+        return Sitting(photo, faces, model_rgb, notes)
+
+    def locate(self, photo: Photo) -> list[Face]:
+        if self.models.faces is None or not self.settings.wants_faces:
+            return []
+        return self.models.faces.faces(photo.rgb)
+
+    def frame(self, photo: Photo, faces: list[Face]) -> tuple[Photo, list[Face], tuple[str, ...]]:
+        """`--frame portrait`: the photo cropped to the frame around its main face, and its faces moved with it."""
+        if self.settings.frame != "portrait":
+            return photo, faces, ()
+        box = portrait_box(photo.size, main_face(faces))
+        if box is None:
+            return photo, faces, ("no face found: not framed",)
+        left, top, right, bottom = box
+        framed = Photo(
+            rgb=photo.rgb[top:bottom, left:right],
+            alpha=None if photo.alpha is None else photo.alpha[top:bottom, left:right],
+            icc_profile=photo.icc_profile,
+            exif=photo.exif,
+            notes=photo.notes,
+        )
+        moved = [
+            dataclasses.replace(face, x1=face.x1 - left, y1=face.y1 - top, x2=face.x2 - left, y2=face.y2 - top)
+            for face in faces
+        ]
+        return framed, moved, ()
+
+    def translate(self, sittings: list[Sitting]) -> list[np.ndarray | str]:
+        """The painting of each sitting at its painting size, or the one-line reason the model failed."""
+        photos, inputs = [sitting.photo for sitting in sittings], [sitting.model_rgb for sitting in sittings]
+        return paint_photos(self.models.translator, photos, inputs, self.settings, self.batch_size)
+
+    def finish(self, sitting: Sitting, painted: np.ndarray) -> Image.Image:
+        """The painting at the photo's size (unless keep_model_size), with its brush texture, blended by strength;
+        a Pillow image, which the encoder takes without another full-size copy."""
+        size = sitting.photo.size
+        if not self.settings.keep_model_size and (painted.shape[1], painted.shape[0]) != size:
+            grown = enlargement(painted, size)
+            painted = enlarge(painted, size, self.models.upscaler)
+            if self.models.texture is not None:
+                painted = texture_enlarged(painted, self.models.texture, grown)
+        image = Image.fromarray(painted)
+        if self.settings.strength >= 1.0:
+            return image
+        original = Image.fromarray(sitting.photo.rgb)
+        if original.size != image.size:
+            original = original.resize(image.size, Image.Resampling.LANCZOS)
+        return Image.blend(original, image, self.settings.strength)
+
+    def encode(self, sitting: Sitting, image: Image.Image, image_format: str, quality: int) -> tuple[bytes, list[str]]:
+        """The output file's bytes, and notes on what the format could not carry."""
+        carried, notes = carried_metadata(sitting.photo, image_format)
+        return encode_image(image, image_format, quality, **carried), [*sitting.notes, *notes]
+
+    def paint(self, photo: Photo) -> Image.Image:
+        """Every stage but encode, for one photo (what `evaluate` measures); PaintError when the model fails."""
+        sitting = self.prepare(photo)
+        painted = self.translate([sitting])[0]
+        if isinstance(painted, str):
+            raise PaintError(painted)
+        return self.finish(sitting, painted)
+
+    def _needs_photo_after_translating(self, photo: Photo) -> bool:
+        """The photo itself is needed after the translator only to blend with it, or to paint it in tiles."""
+        return self.settings.strength < 1 or needs_tiles(photo, self.settings)
