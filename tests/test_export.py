@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import shutil
 import stat
 
@@ -168,3 +170,31 @@ def test_a_damaged_or_foreign_checkpoint_is_one_clear_line(tmp_path):
         assert "Traceback" not in result.output and not (tmp_path / "out.onnx").exists()
     result = runner.invoke(trainer_app, ["average", str(tmp_path / "mean.pt"), str(damaged), str(foreign)])
     assert result.exit_code == 2 and "not a readable checkpoint" in result.output
+
+
+def test_a_translator_file_holds_its_generator_only_and_older_files_are_cut_to_it(checkpoints, tmp_path):
+    # The paint chain paints strokes; a fixed filter inside the network would block fp16/int8 and seam across tiles.
+    from trainer.export import load_for_inference, to_onnx
+    from trainer.generator_only import cut_to_generator
+
+    out = tmp_path / "brush.onnx"
+    export_checkpoint(checkpoints["unet-brush"], out)
+    assert not any(node.op_type == "GridSample" for node in onnx.load(out).graph.node), "no brushwork in the file"
+
+    recipe, _ = load_for_inference(checkpoints["unet-brush"])
+    generator = recipe.unwrapped("generator")
+    assert generator.brushwork is not None, "the recipe still trains through its brushwork"
+    spec = recipe.export_specs()["generator"]
+    whole = tmp_path / "whole.onnx"  # an older export: the generator and its brushwork in one file
+    info = spec.info(name="whole", description="d", family="unet", training_summary="", data_licence="x")
+    whole.write_bytes(to_onnx(dataclasses.replace(spec, module=generator), info).SerializeToString())
+    assert cut_to_generator(whole, tmp_path / "cut.onnx") == 0.0
+    example = spec.example
+    (cut,) = open_session(tmp_path / "cut.onnx").run(["painted"], {"image": example.numpy()})
+    plain = copy.deepcopy(generator)
+    plain.brushwork = None
+    with torch.no_grad():
+        assert np.abs(cut - plain(example).numpy()).max() < 1e-4
+    with pytest.raises(ExportError, match="already its generator only"):
+        cut_to_generator(tmp_path / "cut.onnx", tmp_path / "again.onnx")
+    assert not (tmp_path / "again.onnx").exists()

@@ -247,6 +247,26 @@ def average(
     typer.echo(f"wrote {out}: the mean of {len(snapshots)} snapshots ({estimated} spectral norms re-estimated)")
 
 
+@app.command("cut-to-generator")
+def cut_to_generator(
+    source: Path = typer.Argument(
+        ..., help="An exported translator whose file holds a fixed stage after its generator."
+    ),
+    out: Path = typer.Argument(..., help="The .onnx file to write: the generator only."),
+    description: Optional[str] = typer.Option(None, help="A new description for the cut model."),
+) -> None:
+    """Cut a translator's ONNX file back to its generator (the fixed brushwork stage of older exports left out),
+    checked to give exactly the generator's output on random photos."""
+    from .export import ExportError
+    from .generator_only import cut_to_generator as cut
+
+    try:
+        error = cut(source, out, description)
+    except ExportError as error:
+        fail(error)
+    typer.echo(f"wrote {out}: the generator of {source}, max |difference| {error:.1e}")
+
+
 @app.command("export-face-detector")
 def export_face_detector(
     out: Path = typer.Argument(Path("exported/face-detector.onnx"), help="The .onnx file to write."),

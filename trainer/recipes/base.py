@@ -8,6 +8,7 @@ checkpoint rebuilds its recipe with nothing else.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -150,6 +151,9 @@ class TranslatorRecipe(Recipe):
         # Non-square, so tracing cannot tie height to width; at least 2 blocks, which torch.export can keep dynamic.
         height = max(size, 2 * multiple)
         example = torch.rand(1, 3, height, height + multiple, device=self.device) * 2 - 1
-        return {
-            "generator": ExportSpec(self.unwrapped("generator"), example, "translator", size, size_multiple=multiple)
-        }
+        generator = self.unwrapped("generator")
+        if getattr(generator, "brushwork", None) is not None:
+            # The file holds the generator only: the converter's paint chain paints the strokes (chain.py).
+            generator = copy.deepcopy(generator)
+            generator.brushwork = None
+        return {"generator": ExportSpec(generator, example, "translator", size, size_multiple=multiple)}
