@@ -7,7 +7,8 @@ get:
     locate     the faces in the photo, where the painting's scale, its frame or the stroke painter needs them
     plan       the portrait frame, cropped now, before any painting; the translator's input at its painting size
     translate  the translator on batches of same-size photos (translate.py): the palette and the modelling
-    finish     enlarge to the photo's size (upscale.py), then the brush texture, then the blend by strength
+    finish     enlarge to the photo's size (upscale.py), then the strokes (painter.py) or a brush texture
+               (texture.py), then the blend by strength
     encode     the output file's bytes, with what of the photo's metadata its format carries
 
 `prepare` runs locate and plan on one photo; an engine batches `translate` over several photos; `finish` is
@@ -24,11 +25,20 @@ from PIL import Image
 
 from .faces import Face, main_face
 from .framing import portrait_box
-from .images import Photo, carried_metadata, encode_image
+from .images import Photo, carried_metadata, encode_image, resize
 from .model_set import ModelSet
+from .painter import Strokes, paint_strokes
 from .texture import texture_enlarged
 from .translate import PaintError, PaintSettings, model_input, needs_tiles, paint_photos
 from .upscale import enlarge, enlargement
+
+
+@dataclasses.dataclass
+class Finished:
+    """A finished painting, and the strokes the painter laid (broadest layer first; none without the painter)."""
+
+    image: Image.Image
+    strokes: list[Strokes] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -91,22 +101,30 @@ class PaintChain:
         photos, inputs = [sitting.photo for sitting in sittings], [sitting.model_rgb for sitting in sittings]
         return paint_photos(self.models.translator, photos, inputs, self.settings, self.batch_size)
 
-    def finish(self, sitting: Sitting, painted: np.ndarray) -> Image.Image:
-        """The painting at the photo's size (unless keep_model_size), with its brush texture, blended by strength;
-        a Pillow image, which the encoder takes without another full-size copy."""
+    def finish(self, sitting: Sitting, painted: np.ndarray) -> Finished:
+        """The painting at the photo's size (unless keep_model_size), painted in strokes or textured, blended
+        by strength; a Pillow image, which the encoder takes without another full-size copy."""
         size = sitting.photo.size
         if not self.settings.keep_model_size and (painted.shape[1], painted.shape[0]) != size:
             grown = enlargement(painted, size)
             painted = enlarge(painted, size, self.models.upscaler)
             if self.models.texture is not None:
                 painted = texture_enlarged(painted, self.models.texture, grown)
+        strokes = []
+        if self.settings.strokes is not None:
+            photo = sitting.photo.rgb
+            faces = sitting.faces
+            if (painted.shape[1], painted.shape[0]) != size:  # --keep-model-size: the painting's own pixels
+                photo = resize(photo, (painted.shape[1], painted.shape[0]))
+                faces = [_scaled(face, painted.shape[1] / size[0]) for face in faces]
+            painted, strokes = paint_strokes(painted, faces, self.settings.strokes, photo)
         image = Image.fromarray(painted)
         if self.settings.strength >= 1.0:
-            return image
+            return Finished(image, strokes)
         original = Image.fromarray(sitting.photo.rgb)
         if original.size != image.size:
             original = original.resize(image.size, Image.Resampling.LANCZOS)
-        return Image.blend(original, image, self.settings.strength)
+        return Finished(Image.blend(original, image, self.settings.strength), strokes)
 
     def encode(self, sitting: Sitting, image: Image.Image, image_format: str, quality: int) -> tuple[bytes, list[str]]:
         """The output file's bytes, and notes on what the format could not carry."""
@@ -119,8 +137,13 @@ class PaintChain:
         painted = self.translate([sitting])[0]
         if isinstance(painted, str):
             raise PaintError(painted)
-        return self.finish(sitting, painted)
+        return self.finish(sitting, painted).image
 
     def _needs_photo_after_translating(self, photo: Photo) -> bool:
-        """The photo itself is needed after the translator only to blend with it, or to paint it in tiles."""
-        return self.settings.strength < 1 or needs_tiles(photo, self.settings)
+        """The photo itself is needed after the translator to blend with it, to paint it in tiles, or to give the
+        stroke painter the faces' colour."""
+        return self.settings.strength < 1 or needs_tiles(photo, self.settings) or self.settings.strokes is not None
+
+
+def _scaled(face: Face, factor: float) -> Face:
+    return dataclasses.replace(face, x1=face.x1 * factor, y1=face.y1 * factor, x2=face.x2 * factor, y2=face.y2 * factor)

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .painter_settings import BACKGROUNDS, FINENESS, PainterSettings
 from .text import DEBUG_ENV, debugging, first_line
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130  # 1 (some files failed) comes from the commands
@@ -36,6 +37,15 @@ class Device(str, enum.Enum):
     auto = "auto"
     cpu = "cpu"
     cuda = "cuda"
+
+
+class Painter(str, enum.Enum):
+    strokes = "strokes"
+    none = "none"
+
+
+Fineness = enum.Enum("Fineness", {name: name for name in FINENESS}, type=str)
+Background = enum.Enum("Background", {name: name for name in BACKGROUNDS}, type=str)
 
 
 class EngineChoice(str, enum.Enum):
@@ -110,12 +120,39 @@ def convert(
         "more than 2x is; a plain resize does the rest): an installed name or an .onnx path, or none (a plain resize).",
         show_default="painting-x4 when installed",
     ),
+    painter: Painter = typer.Option(
+        Painter.strokes,
+        help="strokes: paint the result in layers of bristle strokes at the photo's own resolution, broad on the "
+        "ground, finer on the clothes and hair, finest on the eyes and the mouth, each sized by the faces. none: the "
+        "translator's painting as it is.",
+        rich_help_panel="Painting",
+    ),
+    fineness: Fineness = typer.Option(
+        "normal",
+        help="How small the strokes are: fine (0.7x every brush), normal, broad (1.4x).",
+        rich_help_panel="Painting",
+    ),
+    background: Background = typer.Option(
+        "ground",
+        help="ground: behind the sitters, a painter's dark warm ground, lit behind the head, echoing the photo's "
+        "colours without its detail (photos without a face keep theirs). keep: the photo's own background, "
+        "painted loosely.",
+        rich_help_panel="Painting",
+    ),
+    stroke_list: bool = typer.Option(
+        False,
+        "--stroke-list",
+        help="Also write each painting's strokes as JSON beside it (NAME.strokes.json: centre, direction, length, "
+        "width and colour of every stroke, broadest layer first), to inspect or re-render them.",
+        rich_help_panel="Painting",
+    ),
     texture: Optional[str] = typer.Option(
         None,
         help="Brush texture laid at the photo's own resolution over an enlarged painting (fine bristle streaks "
-        "along the contours, with their relief; half of it at 1.4x, all of it from 2x on): an installed name or an "
-        ".onnx path, or none.",
-        show_default="impasto when installed",
+        "along the contours, with their relief; half of it at 1.4x, all of it from 2x on): an installed name "
+        "(impasto) or an .onnx path. Made for --painter none; the strokes paint their own relief.",
+        show_default="none",
+        rich_help_panel="Painting",
     ),
     frame: Frame = typer.Option(
         Frame.none,
@@ -172,6 +209,8 @@ def convert(
         scale=scale.value,
         upscaler=upscaler,
         texture=texture,
+        strokes=PainterSettings(fineness.value, background.value) if painter is Painter.strokes else None,
+        stroke_list=stroke_list,
         frame=frame.value,
         output_format=output_format.value if output_format else None,
         quality=quality,

@@ -17,6 +17,7 @@ than that is converted alone).
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections import deque
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from .images import (
     pixel_count,
 )
 from .model_set import ModelSet
+from .painter import Strokes
 from .plan import Job
 from .text import first_line
 from .translate import PaintSettings, needs_tiles
@@ -55,6 +57,18 @@ class ConvertSettings:
     max_pixels: int = DEFAULT_MAX_PIXELS
     io_workers: int = min(4, os.cpu_count() or 1)
     pixels_in_flight: int = PIXELS_IN_FLIGHT
+    stroke_list: bool = False  # write each painting's strokes beside it (stroke_list_path)
+
+
+def stroke_list_path(target: PurePath) -> PurePath:
+    """Where `--stroke-list` writes a painting's strokes: beside it, its name + .strokes.json."""
+    return target.with_name(target.name + ".strokes.json")
+
+
+def stroke_list(layers: list[Strokes]) -> bytes:
+    """The strokes as JSON: layers broadest first, each stroke's centre, direction, length and width in the
+    output's pixels, and its colour."""
+    return json.dumps({"layers": [layer.as_records() for layer in layers]}).encode()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,7 +176,9 @@ def _write(item: _Item, finished, files: Files, settings: ConvertSettings, chain
     target = item.job.target
     try:
         image_format = FORMAT_BY_EXTENSION[item.job.format_extension]
-        data, notes = chain.encode(item.sitting, finished, image_format, settings.quality)
+        data, notes = chain.encode(item.sitting, finished.image, image_format, settings.quality)
+        if settings.stroke_list and finished.strokes:
+            files.write(stroke_list_path(target), stroke_list(finished.strokes))
         files.write(target, data)
     except ImageError as error:
         return Outcome(str(error))

@@ -10,6 +10,7 @@ from .contract import images_to_tensor, tensor_to_float_images
 from .face_scale import painting_size
 from .faces import Face
 from .images import Photo, resize
+from .painter_settings import PainterSettings
 from .session import CPU_CALL_PIXELS, ModelSession
 from .text import first_line
 
@@ -29,10 +30,12 @@ class PaintSettings:
     scale: str = "auto"  # auto: the main face at face_size (face_scale.py); long-side: the long side at max_size
     face_size: int = 0  # the translator's training face size (its metadata); 0: unknown, the long-side rule
     frame: str = "none"  # portrait: crop to a 4:5 head-and-shoulders frame around the main face
+    strokes: PainterSettings | None = None  # the stroke painter's (painter.py); None: the painting as it is
 
     @property
     def wants_faces(self) -> bool:
-        return (self.scale == "auto" and self.face_size > 0 and not self.full_res) or self.frame == "portrait"
+        face_scale = self.scale == "auto" and self.face_size > 0 and not self.full_res
+        return face_scale or self.frame == "portrait" or self.strokes is not None
 
 
 def model_size(width: int, height: int, max_size: int) -> tuple[int, int]:

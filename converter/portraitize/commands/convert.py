@@ -11,6 +11,7 @@ from rich.markup import escape
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
 from ..files import remove_stale_temp_files
 from ..model_set import ModelSources
+from ..painter_settings import PainterSettings
 from ..pipeline import ConvertSettings, Outcome, Report, convert_jobs
 from ..plan import make_plan
 from ..progress import image_progress
@@ -40,7 +41,9 @@ class ConvertRequest:
     max_pixels: int
     scale: str = "auto"
     upscaler: str | None = None  # a name or path; None: the bundled default if installed; "none": off
-    texture: str | None = None  # the same
+    texture: str | None = None  # a name or path; None or "none": no texture
+    strokes: PainterSettings | None = None  # the stroke painter's settings; None: no strokes
+    stroke_list: bool = False
     frame: str = "none"
     engine: str = "local"  # or "ray"
     ray: RaySettings | None = None
@@ -66,19 +69,24 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         scale=request.scale,
         face_size=translator.info.face_size,
         frame=request.frame,
+        strokes=request.strokes,
     )
     enlarges = not (request.keep_model_size or request.full_res)  # else nothing is enlarged to the photo's size
     sources = ModelSources(
         translator_path,
         upscaler=resolve_optional(request.upscaler, "upscaler") if enlarges else None,
         face_detector=resolve_optional(None, "face_detector") if paint.wants_faces else None,
-        texture=resolve_optional(request.texture, "texture") if enlarges else None,
+        texture=resolve_optional(request.texture, "texture") if enlarges and request.texture else None,
     )
     models = sources.load(device, request.threads, translator=translator)
     if request.frame == "portrait" and models.faces is None:
         raise ModelError(f"--frame portrait needs the face detector ({FACE_DETECTOR}.onnx), which is not installed")
     settings = ConvertSettings(
-        paint=paint, batch_size=request.batch_size, quality=request.quality, max_pixels=request.max_pixels
+        paint=paint,
+        batch_size=request.batch_size,
+        quality=request.quality,
+        max_pixels=request.max_pixels,
+        stroke_list=request.stroke_list,
     )
     where = f"Ray ({request.ray.workers} workers)" if on_ray else translator.device_name
     console.print(
@@ -115,6 +123,8 @@ def _scale_line(paint: PaintSettings, models) -> str:
         line += f", enlarged by {escape(models.upscaler.info.name)}" if models.upscaler else ", enlarged by resizing"
         if models.texture:
             line += f" with {escape(models.texture.info.name)} brush texture (in full where enlarged 2x or more)"
+    if paint.strokes is not None:
+        line += f", painted in strokes ({paint.strokes.fineness}, {paint.strokes.background})"
     return line + (", portrait frame" if paint.frame == "portrait" else "")
 
 

@@ -1,0 +1,71 @@
+"""A bristle brush: the mark one stroke leaves, as an alpha stamp (how much paint covers each pixel) and a
+relief stamp (how high the paint stands), for each length and direction a layer of strokes uses.
+
+A stroke is a band of bristles: each bristle carries a little more or less paint (streaks along the stroke),
+ends at its own place (ragged ends), and the load runs out towards the tail (a drier, broken end). The band
+narrows slightly towards its ends. The relief is highest along loaded bristles, so lit from the top left a
+stroke shows its ridges and the edge where it stands on the paint below. Stamps are made when first asked for
+and kept, so a layer of thousands of strokes makes a few dozen of them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image
+
+ANGLES = 32  # directions over a full turn (11.25 degrees apart): a stroke's head and tail differ
+LENGTHS = (0.6, 1.5, 2.5, 3.5, 5.0)  # body lengths in radii (the round ends add one radius each)
+VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other
+BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
+
+
+class Brush:
+    """Stamps of one radius (px at the layer's scale); `seed` fixes the bristle patterns."""
+
+    def __init__(self, radius: float, seed: int):
+        self.radius = radius
+        rng = np.random.default_rng(seed)
+        count = max(4, int(2 * radius / BRISTLE_PITCH) + 2)
+        # Per bristle: paint load, how far past the body it reaches, how early it runs dry.
+        self.load = [_smooth(rng.uniform(0, 1, count)) for _ in range(VARIANTS)]
+        self.reach = [rng.uniform(0, 1, count) for _ in range(VARIANTS)]
+        self.dry = [rng.uniform(0, 1, count) for _ in range(VARIANTS)]
+        self._stamps: dict[tuple[int, int, int], tuple[Image.Image, Image.Image, int]] = {}
+
+    def stamp(self, length: int, angle: int, variant: int) -> tuple[Image.Image, Image.Image, int]:
+        """(alpha, relief, half size): 'L' images centred on the stroke, for LENGTHS[length] and ANGLES[angle]."""
+        key = (length, angle, variant)
+        if key not in self._stamps:
+            self._stamps[key] = self._make(LENGTHS[length] * self.radius, 2 * math.pi * angle / ANGLES, variant)
+        return self._stamps[key]
+
+    def _make(self, body: float, theta: float, variant: int) -> tuple[Image.Image, Image.Image, int]:
+        radius = self.radius
+        half = int(math.ceil(body / 2 + 1.6 * radius)) + 1
+        ys, xs = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float32)
+        along = xs * math.cos(theta) + ys * math.sin(theta)  # from the head (negative) to the tail (positive)
+        across = -xs * math.sin(theta) + ys * math.cos(theta)
+        count = len(self.load[variant])
+        bristle = np.clip(((across / radius + 1) / 2 * count).astype(int), 0, count - 1)
+        load, reach, dry = self.load[variant][bristle], self.reach[variant][bristle], self.dry[variant][bristle]
+        end = body / 2 + radius * (0.25 + 0.6 * reach)  # each bristle ends at its own place
+        lengthwise = np.clip(end - np.abs(along) + 0.5, 0, 1)
+        width = radius * (1 - 0.22 * np.clip(np.abs(along) / (body / 2 + radius), 0, 1) ** 2)
+        crosswise = np.clip(width - np.abs(across) + 0.5, 0, 1)
+        # Past a bristle's dry point towards the tail its paint breaks up.
+        tail = np.clip((along - (0.1 + 0.5 * dry) * (body / 2 + radius)) / (body / 2 + radius), 0, 1)
+        alpha = lengthwise * crosswise * (0.72 + 0.28 * load) * (1 - 0.6 * tail)
+        relief = lengthwise * crosswise * (0.35 + 0.65 * load) * (1 - 0.5 * tail)
+        return _image(alpha), _image(relief), half
+
+
+def _smooth(values: np.ndarray) -> np.ndarray:
+    """Neighbouring bristles carry similar loads: a little averaging keeps streaks from looking like noise."""
+    padded = np.concatenate([values[:1], values, values[-1:]])
+    return (padded[:-2] + 2 * padded[1:-1] + padded[2:]) / 4
+
+
+def _image(values: np.ndarray) -> Image.Image:
+    return Image.fromarray(np.rint(np.clip(values, 0, 1) * 255).astype(np.uint8), "L")

@@ -1,0 +1,52 @@
+"""Small numpy filters the stroke painter plans with (Pillow blurs only 8-bit images)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def blur(values: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian-like blur of a float [H, W] or [H, W, C] array: three box filters of matching variance
+    (Wells 1986), each a running sum, so the cost does not grow with sigma. Edges are extended."""
+    if sigma < 0.5:
+        return values
+    radius = max(1, int(round(np.sqrt(4 * sigma**2 + 1) / 2)))  # 3 boxes of width 2r+1: variance ~ sigma^2
+    out = values.astype(np.float32, copy=True)
+    for axis in (0, 1):
+        for _ in range(3):
+            out = _box(out, radius, axis)
+    return out
+
+
+def _box(values: np.ndarray, radius: int, axis: int) -> np.ndarray:
+    padded = np.concatenate(
+        [
+            np.repeat(np.take(values, [0], axis), radius + 1, axis),
+            values,
+            np.repeat(np.take(values, [-1], axis), radius, axis),
+        ],
+        axis=axis,
+    )
+    summed = np.cumsum(padded, axis=axis, dtype=np.float64)
+    width = 2 * radius + 1
+    length = values.shape[axis]
+    upper = np.take(summed, np.arange(width, width + length), axis)
+    lower = np.take(summed, np.arange(0, length), axis)
+    return ((upper - lower) / width).astype(np.float32)
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """Rec. 601 luma of float RGB [..., 3]."""
+    return rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def flow(grey: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """The direction along the image's contours at each pixel (radians, y down) and how clearly there is one
+    (coherence, 0..1): the minor eigenvector of the structure tensor smoothed over `sigma`."""
+    gy, gx = np.gradient(grey)
+    tensor = blur(np.stack([gx * gx, gx * gy, gy * gy], axis=-1), sigma)
+    xx, xy, yy = tensor[..., 0], tensor[..., 1], tensor[..., 2]
+    gradient_angle = 0.5 * np.arctan2(2 * xy, xx - yy)
+    spread = np.sqrt((xx - yy) ** 2 + 4 * xy**2)
+    coherence = spread / (xx + yy + 1e-6)
+    return gradient_angle + np.pi / 2, coherence

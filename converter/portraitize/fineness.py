@@ -1,0 +1,90 @@
+"""Where the painter cares: the brush radius each part of a portrait gets, and the sitter's silhouette.
+
+A painter spends small strokes on the eyes, the brows, the nostrils and the mouth, broader ones on the rest of
+the face, broader still on the hair and the clothes, and the broadest on the ground behind. Every radius is a
+share of a face's size, so a 12 MP and a 1 MP photo of the same framing get the same painting at their own
+resolution, and every face of a group photo is painted finely at its own scale.
+
+Without a face the whole picture is a scene, painted at the person level of a face a fifth of its long side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .faces import Face, main_face
+from .filters import blur
+
+# Brush radius as a share of the face's size (its box's longer side), by what lies under the brush.
+FEATURES = 0.011  # eyes, brows, nostrils, lips
+FACE = 0.022
+PERSON = 0.05  # hair, neck, hands, clothes
+GROUND = 0.14
+SCENE_FACE = 0.2  # without a face: the long side's share a face is taken to have
+MIN_RADIUS = 1.2  # px: a finer stroke is below what a pixel grid can show as a stroke
+# Where the features lie in a face detector's box (x, y as shares of its width and height) and their half-size.
+EYES = ((0.3, 0.38), (0.7, 0.38))
+EYE_RADIUS = (0.16, 0.11)
+MOUTH, MOUTH_RADIUS = (0.5, 0.8), (0.22, 0.1)
+NOSE, NOSE_RADIUS = (0.5, 0.62), (0.1, 0.1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Regions:
+    """Soft masks (float32 [H, W], 0..1) at a working size, and the main face's size in output pixels."""
+
+    features: np.ndarray
+    face: np.ndarray
+    person: np.ndarray
+    sizes: np.ndarray  # the size of the face each point belongs to (the main face's outside every face)
+    face_size: float
+
+
+def regions(size: tuple[int, int], faces: list[Face], work: float, person: np.ndarray | None = None) -> Regions:
+    """The regions of an output of (width, height) `size`, drawn at `work` times its size. `person`: a person
+    mask at that working size (a segmentation model's), else the silhouette the faces imply."""
+    width, height = max(1, round(size[0] * work)), max(1, round(size[1] * work))
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) / work
+    features = np.zeros((height, width), np.float32)
+    face_mask = np.zeros((height, width), np.float32)
+    silhouette = np.zeros((height, width), np.float32)
+    main = _face_size(size, faces)
+    sizes = np.full((height, width), main, np.float32)
+    for face in sorted(faces, key=lambda face: -face.size):  # a smaller face in front of a larger one keeps its own
+        w, h = face.x2 - face.x1, face.y2 - face.y1
+        for (cx, cy), (rx, ry) in [*((eye, EYE_RADIUS) for eye in EYES), (MOUTH, MOUTH_RADIUS), (NOSE, NOSE_RADIUS)]:
+            features = np.maximum(features, _ellipse(xs, ys, face.x1 + cx * w, face.y1 + cy * h, rx * w, ry * h))
+        centre_x, centre_y = face.centre
+        inside = _ellipse(xs, ys, centre_x, centre_y, 0.75 * w, 0.85 * h)
+        sizes[inside > 0] = face.size
+        face_mask = np.maximum(face_mask, _ellipse(xs, ys, centre_x, centre_y, 0.55 * w, 0.62 * h))
+        # Head with hair, then the shoulders and the body below it, down to the picture's edge.
+        head = _ellipse(xs, ys, centre_x, centre_y - 0.1 * h, 0.85 * w, 0.95 * h)
+        shoulders = _ellipse(xs, ys, centre_x, centre_y + 2.3 * h, 2.2 * w, 1.7 * h)
+        body = (ys > centre_y + 2.3 * h) * (np.abs(xs - centre_x) < 2.2 * w)
+        silhouette = np.maximum(silhouette, np.maximum(head, np.maximum(shoulders, body)))
+    if person is None:
+        person = silhouette
+    soften = 0.02 * main * work
+    person = blur(person.astype(np.float32), soften)
+    return Regions(blur(features, soften), blur(face_mask, soften), person, sizes, main)
+
+
+def radius_map(found: Regions) -> np.ndarray:
+    """The brush radius (output px) each point of the working grid asks for."""
+    radius = found.face_size * (GROUND + (PERSON - GROUND) * found.person)
+    radius += (FACE * found.sizes - radius) * found.face
+    radius += (FEATURES * found.sizes - radius) * found.features
+    return np.maximum(radius, MIN_RADIUS).astype(np.float32)
+
+
+def _face_size(size: tuple[int, int], faces: list[Face]) -> float:
+    main = main_face(faces)
+    return main.size if main is not None else SCENE_FACE * max(size)
+
+
+def _ellipse(xs: np.ndarray, ys: np.ndarray, cx: float, cy: float, rx: float, ry: float) -> np.ndarray:
+    """1 inside the ellipse, 0 outside (softened by the caller)."""
+    return ((((xs - cx) / max(rx, 1e-3)) ** 2 + ((ys - cy) / max(ry, 1e-3)) ** 2) <= 1).astype(np.float32)

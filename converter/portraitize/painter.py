@@ -1,0 +1,228 @@
+"""The stroke painter: the paint chain's last painting stage, at the output's own resolution.
+
+The translator paints the palette and the modelling; this stage lays the paint as a painter does, in layers of
+discrete strokes from broad to fine (Hertzmann, SIGGRAPH 1998; anchors, flow and brush templates as in Im2Oil,
+Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
+
+1. What to paint (ground.py): the painting, its sitter lit as a painter would, on a painted ground.
+2. How fine (fineness.py): a brush radius for every part: features, face, person, ground, each a share of a
+   face's size.
+3. Layers, broadest first: each layer's strokes go where the fineness asks for that radius or a finer one, so
+   the ground keeps its broad strokes and the eyes get every layer down to the finest. Each stroke takes its
+   colour from the picture blurred to the brush's scale, runs along the picture's contours (the structure
+   tensor's flow; a painter's slant where there is none) and stops where the colour under it changes, so
+   strokes end at edges and are long on plain ground.
+4. Each stroke is a bristle stamp (brush.py) composited over what is there, with its relief lit from the top
+   left. A layer is painted at the scale where its brush is WORK_RADIUS px, then brought to the output's size:
+   broad strokes cost what fine ones do, and their edges soften with their size.
+
+The same picture, faces and settings give the same painting (every random choice is seeded).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from PIL import Image
+
+from .brush import ANGLES, LENGTHS, VARIANTS, Brush
+from .faces import Face
+from .filters import blur, flow, luminance
+from .fineness import radius_map, regions
+from .ground import target
+from .painter_settings import FINENESS, PainterSettings
+
+LAYER_STEP = 0.62  # each layer's brush radius is this share of the one before
+WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
+REGION_SIDE = 384  # long side of the grid the fineness and the ground are planned on
+SPACING = 1.15  # anchor spacing in brush radii: strokes two radii wide overlap, so they cover the canvas
+COLOUR_BLUR = 0.5  # a stroke's colour: the picture blurred over this many brush radii
+EDGE = 0.06  # a stroke stops where the colour under it differs from its own by this much (mean of RGB, 0..1)
+COHERENT = 0.25  # below this coherence the picture has no direction and the painter's slant takes over
+SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed painter's hatching, turning
+JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
+RELIEF = 0.9  # brightness change per unit of relief slope at the layer's scale
+MAX_SHADE = 0.25
+
+
+@dataclasses.dataclass
+class Strokes:
+    """One layer's strokes in output pixels: centres, direction (radians, y down), body length, brush radius,
+    colour (uint8 RGB)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    angle: np.ndarray
+    length: np.ndarray
+    radius: float
+    colour: np.ndarray
+
+    def as_records(self) -> list[dict]:
+        return [
+            {
+                "x": round(float(x), 1),
+                "y": round(float(y), 1),
+                "angle": round(math.degrees(float(angle)), 1),
+                "length": round(float(length), 1),
+                "width": round(2 * self.radius, 1),
+                "colour": "#{:02x}{:02x}{:02x}".format(*map(int, colour)),
+            }
+            for x, y, angle, length, colour in zip(self.x, self.y, self.angle, self.length, self.colour)
+        ]
+
+
+def paint_strokes(
+    painted: np.ndarray,
+    faces: list[Face],
+    settings: PainterSettings,
+    photo: np.ndarray | None = None,
+    person: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[Strokes]]:
+    """uint8 RGB -> the same size painted in strokes, and the strokes, broadest layer first. `photo`: the photo
+    at the same size (the faces' colour comes back from it); `person`: a person mask at any size (0..1)."""
+    height, width = painted.shape[:2]
+    work = min(1.0, REGION_SIDE / max(width, height))
+    grid = (max(1, round(width * work)), max(1, round(height * work)))
+    if person is not None:
+        person = np.asarray(Image.fromarray(np.float32(person), "F").resize(grid, Image.Resampling.BILINEAR))
+    found = regions((width, height), faces, work, person)
+    radii = radius_map(found) * FINENESS[settings.fineness]
+    photo_image = None if photo is None else Image.fromarray(photo)
+    picture = target(Image.fromarray(painted), photo_image, found, faces, work, settings.background)
+    canvas = picture.convert("RGBA")
+    rng = np.random.default_rng(settings.seed)
+    layers = []
+    for index, radius in enumerate(_layer_radii(radii)):
+        strokes = _paint_layer(canvas, picture, radii, work, radius, index == 0, rng)
+        layers.append(strokes)
+    return np.asarray(canvas.convert("RGB")), layers
+
+
+def _layer_radii(radii: np.ndarray) -> list[float]:
+    """Brush radii from the broadest the picture asks for down to its finest, LAYER_STEP apart."""
+    broadest, finest = float(radii.max()), float(radii.min())
+    layers = [broadest]
+    while layers[-1] * LAYER_STEP > finest * 1.05:
+        layers.append(layers[-1] * LAYER_STEP)
+    if layers[-1] > finest * 1.2:
+        layers.append(finest)
+    return layers
+
+
+def _paint_layer(
+    canvas: Image.Image,
+    picture: Image.Image,
+    radii: np.ndarray,
+    work: float,
+    radius: float,
+    first: bool,
+    rng: np.random.Generator,
+) -> Strokes:
+    """Paint one layer's strokes onto `canvas` (RGBA, the output's size) and return them. The layer is planned
+    and painted only over the box its strokes reach, at the scale where its brush is WORK_RADIUS px."""
+    x, y = _anchors(picture.size, radius, rng)
+    asks = radii[np.minimum((y * work).astype(int), radii.shape[0] - 1),
+                 np.minimum((x * work).astype(int), radii.shape[1] - 1)]  # fmt: skip
+    keep = np.ones(len(x), bool) if first else asks <= radius * (1 + 0.35 * rng.uniform(0, 1, len(x)))
+    x, y = x[keep], y[keep]
+    if len(x) == 0:
+        return Strokes(x, y, x, x, radius, np.zeros((0, 3), np.uint8))
+    reach = math.ceil((LENGTHS[-1] / 2 + 2 + 3 * COLOUR_BLUR) * radius) + 2
+    box = (
+        max(0, int(x.min()) - reach),
+        max(0, int(y.min()) - reach),
+        min(picture.width, int(x.max()) + reach + 1),
+        min(picture.height, int(y.max()) + reach + 1),
+    )
+    crop = picture.crop(box)
+    scale = min(1.0, WORK_RADIUS / radius)
+    small = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.Resampling.BOX)
+    sx, sy = small.width / crop.width, small.height / crop.height
+    x, y = (x - box[0]) * sx, (y - box[1]) * sy  # in the small crop's pixels
+    brush_radius = radius * sx
+    reference = blur(np.asarray(small, np.float32) / 255, COLOUR_BLUR * brush_radius)
+    angle = _directions(reference, brush_radius, x / sx + box[0], y / sy + box[1], picture.size, x, y, rng)
+    x, y, body = _lengths(reference, brush_radius, x, y, angle)
+    row, col = _index(reference, y, x)
+    colour = reference[row, col] * (1 + JITTER_VALUE * rng.standard_normal((len(x), 1)))
+    colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
+    layer = _render(np.asarray(small), brush_radius, x, y, angle, body, colour, rng)
+    if layer.size != crop.size:
+        layer = layer.convert("RGBa").resize(crop.size, Image.Resampling.BICUBIC).convert("RGBA")
+    canvas.alpha_composite(layer, dest=box[:2])
+    lengths = np.array(LENGTHS)[body] * radius
+    return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, radius, colour)
+
+
+def _anchors(size: tuple[int, int], radius: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """A jittered grid, SPACING brush radii apart, over the whole picture (output pixels)."""
+    step = SPACING * radius
+    ys, xs = np.mgrid[step / 2 : size[1] : step, step / 2 : size[0] : step]
+    x = xs.ravel() + rng.uniform(-0.5, 0.5, xs.size) * step
+    y = ys.ravel() + rng.uniform(-0.5, 0.5, ys.size) * step
+    return np.clip(x, 0, size[0] - 1), np.clip(y, 0, size[1] - 1)
+
+
+def _directions(reference, brush_radius: float, out_x, out_y, size, x, y, rng) -> np.ndarray:
+    """Along the contours where the picture has them; a painter's slowly turning slant where it has none (set
+    by the position in the whole picture, `out_x`, `out_y`, so it turns the same way in every layer)."""
+    along, coherence = flow(luminance(reference), 1.5 * brush_radius)
+    row, col = _index(reference, y, x)
+    slant = SLANT + SLANT_SPREAD * np.sin(2 * math.pi * (out_x / size[0] * 0.7 + out_y / size[1] * 0.4))
+    angle = np.where(coherence[row, col] >= COHERENT, along[row, col], slant)
+    angle = angle + JITTER_ANGLE * rng.standard_normal(len(x))
+    return angle + math.pi * (rng.uniform(0, 1, len(x)) < 0.5)  # strokes start from either end
+
+
+def _lengths(reference, brush_radius: float, x, y, angle) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each stroke grown both ways along its direction while the colour under it stays its own: its centre
+    moved to the middle of what it covers, and the index of the stamp length that fits."""
+    row, col = _index(reference, y, x)
+    own = reference[row, col]
+    dx, dy = np.cos(angle), np.sin(angle)
+    step = 0.5 * brush_radius
+    most = int(round(LENGTHS[-1] / 2 / 0.5))  # steps each way to the longest body
+    reach = []
+    for sign in (1, -1):
+        going = np.ones(len(x), bool)
+        steps = np.zeros(len(x))
+        for index in range(1, most + 1):
+            row, col = _index(reference, y + sign * index * step * dy, x + sign * index * step * dx)
+            going &= np.abs(reference[row, col] - own).mean(axis=1) < EDGE
+            steps += going
+        reach.append(steps * step)
+    forward, backward = reach
+    shift = (forward - backward) / 2
+    body = (forward + backward) / brush_radius
+    bucket = np.abs(body[:, None] - np.array(LENGTHS)[None, :]).argmin(axis=1)
+    return x + shift * dx, y + shift * dy, bucket
+
+
+def _render(base: np.ndarray, brush_radius: float, x, y, angle, body, colour, rng) -> Image.Image:
+    """The strokes stamped in a random order onto a transparent layer (its colour underneath the picture's, so
+    half-covered pixels blend with what they cover), lit by their relief."""
+    layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA")
+    relief = Image.new("L", layer.size, 0)
+    brush = Brush(brush_radius, int(rng.integers(1 << 31)))
+    turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
+    variants = rng.integers(0, VARIANTS, len(x))
+    for index in rng.permutation(len(x)):
+        alpha, height, half = brush.stamp(int(body[index]), int(turns[index]), int(variants[index]))
+        box = (int(round(x[index])) - half, int(round(y[index])) - half)
+        layer.paste((*map(int, colour[index]), 255), box, alpha)
+        relief.paste(height, box, alpha)
+    heights = np.asarray(relief, np.float32) / 255
+    slope_y, slope_x = np.gradient(heights)
+    shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
+    pixels = np.asarray(layer, np.float32)
+    pixels[..., :3] *= 1 + shade[..., None]
+    return Image.fromarray(np.rint(np.clip(pixels, 0, 255)).astype(np.uint8), "RGBA")
+
+
+def _index(reference: np.ndarray, y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest pixel rows and columns, clipped to the picture."""
+    row = np.clip(np.rint(y).astype(int), 0, reference.shape[0] - 1)
+    col = np.clip(np.rint(x).astype(int), 0, reference.shape[1] - 1)
+    return row, col
