@@ -29,9 +29,10 @@ class Brush:
         rng = np.random.default_rng(seed)
         count = max(4, int(2 * radius / BRISTLE_PITCH) + 2)
         # Per bristle: paint load, how far past the body it reaches, how early it runs dry.
-        self.load = [_smooth(rng.uniform(0, 1, count)) for _ in range(VARIANTS)]
-        self.reach = [rng.uniform(0, 1, count) for _ in range(VARIANTS)]
-        self.dry = [rng.uniform(0, 1, count) for _ in range(VARIANTS)]
+        load = [_smooth(rng.uniform(0, 1, count)) for _ in range(VARIANTS)]
+        reach = [_smooth(rng.uniform(0, 1, count)) for _ in range(VARIANTS)]
+        dry = [rng.uniform(0, 1, count) for _ in range(VARIANTS)]
+        self.profiles = (load, reach, dry)
         self._stamps: dict[tuple[int, int, int], tuple[Image.Image, Image.Image, int]] = {}
 
     def stamp(self, length: int, angle: int, variant: int) -> tuple[Image.Image, Image.Image, int]:
@@ -47,12 +48,19 @@ class Brush:
         ys, xs = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float32)
         along = xs * math.cos(theta) + ys * math.sin(theta)  # from the head (negative) to the tail (positive)
         across = -xs * math.sin(theta) + ys * math.cos(theta)
-        count = len(self.load[variant])
-        bristle = np.clip(((across / radius + 1) / 2 * count).astype(int), 0, count - 1)
-        load, reach, dry = self.load[variant][bristle], self.reach[variant][bristle], self.dry[variant][bristle]
-        end = body / 2 + radius * (0.25 + 0.6 * reach)  # each bristle ends at its own place
-        lengthwise = np.clip(end - np.abs(along) + 0.5, 0, 1)
-        width = radius * (1 - 0.22 * np.clip(np.abs(along) / (body / 2 + radius), 0, 1) ** 2)
+        # Bristle profiles across the stroke, interpolated between bristles so streaks have no stair-steps.
+        count = len(self.profiles[0][variant])
+        position = np.clip((across / radius + 1) / 2 * (count - 1), 0, count - 1)
+        load, reach, dry = (np.interp(position, np.arange(count), profile[variant]) for profile in self.profiles)
+        end = body / 2 + radius * (0.3 + 0.6 * reach)  # each bristle ends at its own place
+        past_body = np.clip(np.abs(along) - body / 2, 0, None) / (end - body / 2)
+        lengthwise = np.clip((end - np.abs(along)) + 0.5, 0, 1)
+        # The band narrows a little along the body and rounds off over the ends.
+        width = (
+            radius
+            * (1 - 0.12 * np.clip(np.abs(along) / (body / 2 + radius), 0, 1))
+            * np.sqrt(np.clip(1 - past_body**2, 0, 1))
+        )
         crosswise = np.clip(width - np.abs(across) + 0.5, 0, 1)
         # Past a bristle's dry point towards the tail its paint breaks up.
         tail = np.clip((along - (0.1 + 0.5 * dry) * (body / 2 + radius)) / (body / 2 + radius), 0, 1)

@@ -18,10 +18,11 @@ from .faces import Face, main_face
 from .filters import blur
 
 # Brush radius as a share of the face's size (its box's longer side), by what lies under the brush.
-FEATURES = 0.011  # eyes, brows, nostrils, lips
-FACE = 0.022
-PERSON = 0.05  # hair, neck, hands, clothes
-GROUND = 0.14
+FEATURES = 0.006  # eyes, brows, nostrils, lips
+FACE = 0.014
+PERSON = 0.04  # hair, neck, hands, clothes
+GROUND = 0.12
+DETAIL = 0.5  # the most that edges make the subject's strokes finer
 SCENE_FACE = 0.2  # without a face: the long side's share a face is taken to have
 MIN_RADIUS = 1.2  # px: a finer stroke is below what a pixel grid can show as a stroke
 # Where the features lie in a face detector's box (x, y as shares of its width and height) and their half-size.
@@ -61,20 +62,23 @@ def regions(size: tuple[int, int], faces: list[Face], work: float, person: np.nd
         sizes[inside > 0] = face.size
         face_mask = np.maximum(face_mask, _ellipse(xs, ys, centre_x, centre_y, 0.55 * w, 0.62 * h))
         # Head with hair, then the shoulders and the body below it, down to the picture's edge.
-        head = _ellipse(xs, ys, centre_x, centre_y - 0.1 * h, 0.85 * w, 0.95 * h)
+        head = _ellipse(xs, ys, centre_x, centre_y - 0.1 * h, 0.72 * w, 0.9 * h)
         shoulders = _ellipse(xs, ys, centre_x, centre_y + 2.3 * h, 2.2 * w, 1.7 * h)
         body = (ys > centre_y + 2.3 * h) * (np.abs(xs - centre_x) < 2.2 * w)
         silhouette = np.maximum(silhouette, np.maximum(head, np.maximum(shoulders, body)))
     if person is None:
-        person = silhouette
+        person = silhouette if faces else np.ones((height, width), np.float32)  # a scene: all of it is subject
     soften = 0.02 * main * work
     person = blur(person.astype(np.float32), soften)
     return Regions(blur(features, soften), blur(face_mask, soften), person, sizes, main)
 
 
-def radius_map(found: Regions) -> np.ndarray:
-    """The brush radius (output px) each point of the working grid asks for."""
+def radius_map(found: Regions, detail: np.ndarray) -> np.ndarray:
+    """The brush radius (output px) each point of the working grid asks for. `detail` (0..1, the grid's size):
+    where the picture has edges, the subject's strokes get up to DETAIL finer, so edges are drawn where they
+    matter and plain areas stay broad; the ground stays broad whatever it holds."""
     radius = found.face_size * (GROUND + (PERSON - GROUND) * found.person)
+    radius *= 1 - DETAIL * detail * found.person
     radius += (FACE * found.sizes - radius) * found.face
     radius += (FEATURES * found.sizes - radius) * found.features
     return np.maximum(radius, MIN_RADIUS).astype(np.float32)

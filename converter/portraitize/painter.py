@@ -25,7 +25,7 @@ import dataclasses
 import math
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from .brush import ANGLES, LENGTHS, VARIANTS, Brush
 from .faces import Face
@@ -38,12 +38,12 @@ LAYER_STEP = 0.62  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
 REGION_SIDE = 384  # long side of the grid the fineness and the ground are planned on
 SPACING = 1.15  # anchor spacing in brush radii: strokes two radii wide overlap, so they cover the canvas
-COLOUR_BLUR = 0.5  # a stroke's colour: the picture blurred over this many brush radii
+COLOUR_BLUR = 0.35  # a stroke's colour: the picture blurred over this many brush radii
 EDGE = 0.06  # a stroke stops where the colour under it differs from its own by this much (mean of RGB, 0..1)
 COHERENT = 0.25  # below this coherence the picture has no direction and the painter's slant takes over
 SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed painter's hatching, turning
 JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
-RELIEF = 0.9  # brightness change per unit of relief slope at the layer's scale
+RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
 MAX_SHADE = 0.25
 
 
@@ -88,9 +88,9 @@ def paint_strokes(
     if person is not None:
         person = np.asarray(Image.fromarray(np.float32(person), "F").resize(grid, Image.Resampling.BILINEAR))
     found = regions((width, height), faces, work, person)
-    radii = radius_map(found) * FINENESS[settings.fineness]
     photo_image = None if photo is None else Image.fromarray(photo)
     picture = target(Image.fromarray(painted), photo_image, found, faces, work, settings.background)
+    radii = radius_map(found, _detail(picture, grid)) * FINENESS[settings.fineness]
     canvas = picture.convert("RGBA")
     rng = np.random.default_rng(settings.seed)
     layers = []
@@ -98,6 +98,35 @@ def paint_strokes(
         strokes = _paint_layer(canvas, picture, radii, work, radius, index == 0, rng)
         layers.append(strokes)
     return np.asarray(canvas.convert("RGB")), layers
+
+
+def _detail(picture: Image.Image, grid: tuple[int, int]) -> np.ndarray:
+    """Edge strength on the working grid, 0..1 (1 at the strongest twentieth of the picture's edges)."""
+    grey = luminance(np.asarray(picture.resize(grid, Image.Resampling.BOX), np.float32) / 255)
+    gy, gx = np.gradient(grey)
+    strength = blur(np.hypot(gx, gy), 2.0)
+    return np.clip(strength / max(float(np.percentile(strength, 95)), 1e-6), 0, 1)
+
+
+def visible(layers: list[Strokes], size: tuple[int, int]) -> list[np.ndarray]:
+    """For each layer, which of its strokes still show at their centre once the finer layers are painted (each
+    stroke taken as a disc of its radius): what a viewer sees of the painting's stroke sizes."""
+    scale = min(1.0, 512 / max(size))
+    top = Image.new("L", (max(1, round(size[0] * scale)), max(1, round(size[1] * scale))), 0)
+    draw = ImageDraw.Draw(top)
+    for index, layer in enumerate(layers):
+        radius = layer.radius * scale
+        for x, y in zip(layer.x * scale, layer.y * scale):
+            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=index + 1)
+    shown = np.asarray(top)
+    return [
+        shown[
+            np.clip((layer.y * scale).astype(int), 0, shown.shape[0] - 1),
+            np.clip((layer.x * scale).astype(int), 0, shown.shape[1] - 1),
+        ]
+        == index + 1
+        for index, layer in enumerate(layers)
+    ]
 
 
 def _layer_radii(radii: np.ndarray) -> list[float]:
@@ -213,7 +242,7 @@ def _render(base: np.ndarray, brush_radius: float, x, y, angle, body, colour, rn
         box = (int(round(x[index])) - half, int(round(y[index])) - half)
         layer.paste((*map(int, colour[index]), 255), box, alpha)
         relief.paste(height, box, alpha)
-    heights = np.asarray(relief, np.float32) / 255
+    heights = blur(np.asarray(relief, np.float32) / 255, 0.7)
     slope_y, slope_x = np.gradient(heights)
     shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
     pixels = np.asarray(layer, np.float32)

@@ -1,0 +1,134 @@
+"""The stroke painter: real strokes, sized by the faces, on a painted ground, the same every run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import EXAMPLES, gradient_image
+from PIL import Image
+
+from portraitize.faces import Face
+from portraitize.images import load_photo
+from portraitize.painter import paint_strokes, visible
+from portraitize.painter_settings import PainterSettings
+
+
+def sitter(size: int = 240) -> tuple[np.ndarray, Face]:
+    """The astronaut at `size` px, and her face box there (found once by the bundled detector at 512 px)."""
+    rgb = np.asarray(Image.fromarray(load_photo(EXAMPLES / "astronaut.jpg").rgb).resize((size, size)))
+    scale = size / 512
+    return rgb, Face(180 * scale, 95 * scale, 290 * scale, 205 * scale, 0.99)
+
+
+def shown(layers, size) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x, y and width of the strokes that still show (painter.visible), over all layers."""
+    seen = visible(layers, size)
+    x = np.concatenate([layer.x[keep] for layer, keep in zip(layers, seen)])
+    y = np.concatenate([layer.y[keep] for layer, keep in zip(layers, seen)])
+    width = np.concatenate([np.full(keep.sum(), 2 * layer.radius) for layer, keep in zip(layers, seen)])
+    return x, y, width
+
+
+def inside(layers, box, size) -> tuple[np.ndarray, np.ndarray]:
+    """(widths of the strokes that show centred inside the box, widths of those outside it)."""
+    x, y, width = shown(layers, size)
+    within = (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
+    return width[within], width[~within]
+
+
+def test_the_same_photo_gives_the_same_painting_and_another_seed_another():
+    rgb, face = sitter()
+    first, strokes = paint_strokes(rgb, [face], PainterSettings(), photo=rgb)
+    again, _ = paint_strokes(rgb, [face], PainterSettings(), photo=rgb)
+    other, _ = paint_strokes(rgb, [face], PainterSettings(seed=1), photo=rgb)
+    assert first.shape == rgb.shape and first.dtype == np.uint8
+    assert np.array_equal(first, again)
+    assert np.abs(first.astype(int) - other).mean() > 1, "the seed sets the strokes"
+    assert sum(len(layer.x) for layer in strokes) > 500
+
+
+def test_face_strokes_are_finer_and_shorter_than_the_grounds_and_strokes_cover_the_canvas():
+    rgb, face = sitter()
+    _, layers = paint_strokes(rgb, [face], PainterSettings(), photo=rgb)
+    on_face, _ = inside(layers, (face.x1, face.y1, face.x2, face.y2), (240, 240))
+    ground, _ = inside(layers, (200, 0, 240, 60), (240, 240))  # behind her, top right
+    assert np.median(ground) >= 3 * np.median(on_face)
+    seen = visible(layers, (240, 240))
+    x = np.concatenate([layer.x[keep] for layer, keep in zip(layers, seen)])
+    y = np.concatenate([layer.y[keep] for layer, keep in zip(layers, seen)])
+    length = np.concatenate([layer.length[keep] for layer, keep in zip(layers, seen)])
+    background = (y < face.y1) & ((x < face.x1 - face.size) | (x > face.x2 + face.size))
+    on = (x >= face.x1) & (x <= face.x2) & (y >= face.y1) & (y <= face.y2)
+    assert np.median(length[background]) >= 3 * np.median(length[on])
+    # The broadest layer reaches every point of the canvas: a stroke centre within its width of each.
+    first = layers[0]
+    grid_y, grid_x = np.mgrid[0 : rgb.shape[0] : 7, 0 : rgb.shape[1] : 7]
+    nearest = np.min(np.hypot(grid_x.ravel()[:, None] - first.x, grid_y.ravel()[:, None] - first.y), axis=1)
+    assert nearest.max() <= 2 * first.radius
+
+
+def test_stroke_sizes_follow_the_face_so_two_resolutions_give_the_same_painting():
+    small, small_face = sitter(200)
+    large, large_face = sitter(400)
+    _, small_layers = paint_strokes(small, [small_face], PainterSettings(), photo=small)
+    _, large_layers = paint_strokes(large, [large_face], PainterSettings(), photo=large)
+    small_ground, _ = inside(small_layers, (160, 0, 200, 50), (200, 200))  # behind her, top right
+    large_ground, _ = inside(large_layers, (320, 0, 400, 100), (400, 400))
+    assert np.median(large_ground) == pytest.approx(2 * np.median(small_ground), rel=0.05)
+    picture = np.asarray(Image.fromarray(paint_strokes(large, [large_face], PainterSettings(), photo=large)[0]))
+    halved = np.asarray(Image.fromarray(picture).resize((200, 200), Image.Resampling.BOX), float)
+    small_painting = paint_strokes(small, [small_face], PainterSettings(), photo=small)[0]
+    assert np.abs(halved - small_painting).mean() < 20, "the same painting, not two different ones"
+
+
+def test_every_face_of_a_group_is_painted_finely():
+    left, right = gradient_image(160, 160, seed=1), gradient_image(160, 160, seed=2)
+    group = np.concatenate([left, right], axis=1)
+    faces = [Face(40, 40, 90, 90, 0.99), Face(200, 50, 250, 100, 0.99)]
+    _, layers = paint_strokes(group, faces, PainterSettings())
+    ground, _ = inside(layers, (130, 0, 170, 30), (320, 160))  # between and above them
+    for face in faces:
+        on_face, _ = inside(layers, (face.x1, face.y1, face.x2, face.y2), (320, 160))
+        assert len(on_face) and np.median(on_face) * 3 <= np.median(ground)
+
+
+def test_the_ground_replaces_the_photos_background_unless_it_is_kept():
+    rgb, face = sitter()
+    ground, _ = paint_strokes(rgb, [face], PainterSettings(), photo=rgb)
+    kept, _ = paint_strokes(rgb, [face], PainterSettings(background="keep"), photo=rgb)
+    corner = (slice(0, 50), slice(200, 240))  # behind her: the shuttle, a bright wall
+    photo_corner, ground_corner, kept_corner = (image[corner].astype(float) for image in (rgb, ground, kept))
+    assert ground_corner.mean() < photo_corner.mean() - 40, "a dark ground, not the bright wall"
+    assert abs(kept_corner.mean() - photo_corner.mean()) < 25, "keep: the photo's own background"
+    face_box = (slice(110, 190), slice(95, 140))
+    assert np.abs(ground[face_box].astype(float) - kept[face_box]).mean() < 18, "the sitter is painted alike"
+
+
+def test_a_photo_without_a_face_is_painted_as_a_scene_with_its_own_background():
+    scene = gradient_image(400, 300, seed=3)
+    painted, layers = paint_strokes(scene, [], PainterSettings())
+    assert painted.shape == scene.shape and len(layers) >= 2
+    assert abs(painted.astype(float).mean() - scene.mean()) < 12
+
+
+def test_convert_paints_strokes_by_default_and_writes_the_stroke_list_when_asked(cli, translator, tmp_path):
+    photo = tmp_path / "src" / "sitter.png"
+    photo.parent.mkdir()
+    Image.fromarray(sitter(200)[0]).save(photo)
+    result = cli("convert", photo, tmp_path / "strokes", "-m", translator, "--stroke-list")
+    assert result.exit_code == 0 and "painted in strokes (normal, ground)" in result.output, result.output
+    listed = json.loads((tmp_path / "strokes" / "sitter.png.strokes.json").read_text())
+    widths = [stroke["width"] for stroke in listed["layers"][0]]
+    assert widths and all(
+        set(stroke) == {"x", "y", "angle", "length", "width", "colour"} for stroke in listed["layers"][-1]
+    )
+    assert widths[0] > listed["layers"][-1][0]["width"], "broadest layer first"
+    result = cli("convert", photo, tmp_path / "plain", "-m", translator, "--painter", "none")
+    assert result.exit_code == 0 and "strokes" not in result.output
+    assert [path.name for path in (tmp_path / "plain").iterdir()] == ["sitter.png"]
+    stroked, plain = (
+        np.asarray(Image.open(tmp_path / folder / "sitter.png"), float) for folder in ("strokes", "plain")
+    )
+    assert np.abs(stroked - plain).mean() > 5
