@@ -400,9 +400,12 @@ def evaluate(
     ),
     texture: Optional[str] = typer.Option(
         None,
-        help="Translators: --texture of `portraitize convert` (none: no brush texture).",
-        show_default="impasto when installed",
+        help="Translators: --texture of `portraitize convert` (a brush texture's name or path).",
+        show_default="none",
     ),
+    painter: str = typer.Option("strokes", help="Translators: --painter of `portraitize convert` (strokes or none)."),
+    fineness: str = typer.Option("normal", help="Translators: --fineness of `portraitize convert`."),
+    background: str = typer.Option("ground", help="Translators: --background of `portraitize convert`."),
     identity: bool = typer.Option(
         True,
         help="Translators: judge with dlib's face-recognition network whether each "
@@ -415,6 +418,8 @@ def evaluate(
     import json
 
     from rich.console import Console
+
+    from portraitize.painter_settings import PainterSettings
 
     from .evaluate import FaceCrops, load_feature_network, scores_table
     from .evaluate import evaluate as run_evaluation
@@ -459,6 +464,7 @@ def evaluate(
             upscaler=upscaler,
             closest_out=closest,
             texture=texture,
+            strokes=PainterSettings(fineness, background) if painter == "strokes" else None,
             truncation=truncation,
             face_check=face_check,
         )
