@@ -6,8 +6,8 @@
   own background instead (loosely, as the broad strokes there make it).
 - The light on the sitter falls off gently away from the faces (a mild chiaroscuro): never so far that the
   person changes.
-- Faces keep their colour: the translator greys skin, browns teeth and empties irises, so on the faces the
-  painting's light and shade are kept and half of the photo's own colour comes back.
+- Faces keep their colour: the translator greys skin, browns teeth, empties irises and darkens the modelling
+  until sitters look older, so on the faces half of the photo's own colour and a third of its light come back.
 
 All in Pillow's 8-bit images: a 12 MP target costs tens of MB, not the hundreds float arrays would.
 """
@@ -25,7 +25,8 @@ ECHO = 0.25  # share of the photo's own (blurred) background colour in the groun
 GROUND_LIGHT = (0.3, 1.05)  # the ground's light at the edges and behind the head
 LIGHT_REACH = 2.4  # face sizes from the head at which the ground's light has fallen to 1/e
 SITTER_SHADE = 0.2  # the sitter's light falls by at most this far from the faces
-FACE_COLOUR = 0.5  # share of the photo's colour (not its light) that comes back on the faces
+FACE_COLOUR = 0.5  # share of the photo's colour that comes back on the faces
+FACE_LIGHT = 0.3  # and of its light: the translator's darker modelling aged faces and dulled their skin
 
 
 def target(
@@ -40,7 +41,7 @@ def target(
         sitter = _face_colour(sitter, photo, _mask(found.face, size))
     distance = _distance_to_faces(found.face.shape, faces, work)
     light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
-    sitter = ImageChops.multiply(sitter, _grey(light, size).convert("RGB"))
+    sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
     if background == "keep":
         return sitter
     return Image.composite(sitter, _ground(painted, found, distance, work, size), _mask(found.person, size))
@@ -58,11 +59,11 @@ def _ground(painted: Image.Image, found: Regions, distance: np.ndarray, work: fl
 
 
 def _face_colour(sitter: Image.Image, photo: Image.Image, mask: Image.Image) -> Image.Image:
-    """The painting's luma with the photo's colour mixed back in by FACE_COLOUR, where `mask` says."""
-    luma, *painted_colour = sitter.convert("YCbCr").split()
-    photo_colour = photo.convert("YCbCr").split()[1:]
-    mixed = [Image.blend(ours, theirs, FACE_COLOUR) for ours, theirs in zip(painted_colour, photo_colour)]
-    recoloured = Image.merge("YCbCr", (luma, *mixed)).convert("RGB")
+    """The photo's colour and light mixed back in by FACE_COLOUR and FACE_LIGHT, where `mask` says."""
+    ours, theirs = sitter.convert("YCbCr").split(), photo.convert("YCbCr").split()
+    shares = (FACE_LIGHT, FACE_COLOUR, FACE_COLOUR)
+    mixed = [Image.blend(own, photo_band, share) for own, photo_band, share in zip(ours, theirs, shares)]
+    recoloured = Image.merge("YCbCr", mixed).convert("RGB")
     return Image.composite(recoloured, sitter, mask)
 
 
@@ -80,7 +81,3 @@ def _mask(values: np.ndarray, size: tuple[int, int]) -> Image.Image:
     return Image.fromarray(np.rint(np.clip(values, 0, 1) * 255).astype(np.uint8), "L").resize(
         size, Image.Resampling.BILINEAR
     )
-
-
-def _grey(values: np.ndarray, size: tuple[int, int]) -> Image.Image:
-    return _mask(values, size)

@@ -13,8 +13,9 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
    tensor's flow; a painter's slant where there is none) and stops where the colour under it changes, so
    strokes end at edges and are long on plain ground.
 4. Each stroke is a bristle stamp (brush.py) composited over what is there, with its relief lit from the top
-   left. A layer is painted at the scale where its brush is WORK_RADIUS px, then brought to the output's size:
-   broad strokes cost what fine ones do, and their edges soften with their size.
+   left. A layer is painted at the scale where its brush is WORK_RADIUS px (at most MIN_SCALE smaller), then
+   brought to the output's size: broad strokes cost little more than fine ones, and their edges soften a little
+   with their size.
 
 The same picture, faces and settings give the same painting (every random choice is seeded).
 """
@@ -36,6 +37,7 @@ from .painter_settings import FINENESS, PainterSettings
 
 LAYER_STEP = 0.62  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
+MIN_SCALE = 1 / 3  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
 REGION_SIDE = 384  # long side of the grid the fineness and the ground are planned on
 SPACING = 1.15  # anchor spacing in brush radii: strokes two radii wide overlap, so they cover the canvas
 COLOUR_BLUR = 0.35  # a stroke's colour: the picture blurred over this many brush radii
@@ -166,7 +168,7 @@ def _paint_layer(
         min(picture.height, int(y.max()) + reach + 1),
     )
     crop = picture.crop(box)
-    scale = min(1.0, WORK_RADIUS / radius)
+    scale = min(1.0, max(WORK_RADIUS / radius, MIN_SCALE))
     small = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.Resampling.BOX)
     sx, sy = small.width / crop.width, small.height / crop.height
     x, y = (x - box[0]) * sx, (y - box[1]) * sy  # in the small crop's pixels
