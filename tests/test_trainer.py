@@ -281,46 +281,38 @@ def test_face_detector_finds_real_faces_and_writes_a_csv(tmp_path):
     assert list(boxes) == [(folder / "astronaut.png").resolve()]
 
 
-@pytest.mark.slow
-def test_torchrun_ddp_on_cpu(image_folder, tmp_path):
-    """Two processes through torchrun (gloo on CPU): each trains on its own share and rank 0 writes."""
+def torchrun_dcgan(image_folder, out, *options: str):
+    """`trainer train dcgan` on a tiny net in two processes through torchrun (gloo on CPU)."""
     import subprocess
     import sys
 
-    command = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node",
-        "2",
-        "-m",
-        "trainer",
-        "train",
-        "dcgan",
-        "--images",
-        str(image_folder),
-        "--size",
-        "16",
-        "--width",
-        "4",
-        "--latent-size",
-        "4",
-        "--steps",
-        "3",
-        "--batch-size",
-        "2",
-        "--r1-gamma",
-        "1",
-        "--diffaugment",
-        "color,translation",
-        "--out",
-        str(tmp_path),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=240)
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "trainer", "train"]
+    command += ["dcgan", "--images", str(image_folder), "--size", "16", "--width", "4", "--latent-size", "4"]
+    command += ["--batch-size", "2", "--r1-gamma", "1", "--diffaugment", "color,translation", "--out", str(out)]
+    return subprocess.run([*command, *options], capture_output=True, text=True, timeout=240)
+
+
+@pytest.mark.slow
+def test_torchrun_ddp_on_cpu(image_folder, tmp_path):
+    """Two processes through torchrun (gloo on CPU): each trains on its own share and rank 0 writes."""
+    result = torchrun_dcgan(image_folder, tmp_path, "--steps", "3")
     assert result.returncode == 0, result.stderr[-3000:]
     state = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
     assert state["counters"] == {"step": 3, "images_seen": 12, "wall_seconds": state["counters"]["wall_seconds"]}
     assert state["hardware"].startswith("2 x ")
+    # Each rank's own RNG state is kept, so a resumed rank continues its own random stream.
+    ranks = state["rng_by_rank"]
+    assert len(ranks) == 2 and not torch.equal(ranks[0]["torch"], ranks[1]["torch"])
+
+
+@pytest.mark.slow
+def test_torchrun_ranks_agree_to_stop_on_the_time_budget(image_folder, tmp_path):
+    # A rank that stopped alone would leave the other waiting forever in its next all-reduce.
+    result = torchrun_dcgan(image_folder, tmp_path, "--steps", "100000", "--time-budget", "0.002")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "time budget" in result.stdout + result.stderr
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert 1 <= state["counters"]["step"] < 100000
 
 
 def test_resnet18_encoder_loads_a_torchvision_style_state_dict(tmp_path):

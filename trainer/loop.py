@@ -162,7 +162,8 @@ class Trainer:
     def _resume(self) -> None:
         state = load_checkpoint(self.checkpoint_path)
         self.recipe.load_state_dict(state["recipe_state"])
-        restore_rng(state["rng"])
+        by_rank = state.get("rng_by_rank", [])
+        restore_rng(by_rank[self.rank] if len(by_rank) == self.world_size else state["rng"])
         self.counters = RunCounters(**state["counters"])
         self.started_from = state.get("started_from", "")
         self._trim_log(self.counters.step)
@@ -230,15 +231,20 @@ class Trainer:
                 batches = {role: stream.batch(step).to(self.device) for role, stream in self.streams.items()}
                 with self._autocast():
                     losses = self.recipe.train_step(batches, step)
-                self._check_finite(losses, step)  # raises before anything diverged is saved
+                # Every rank stops on the same step, or the others would wait forever in the next all-reduce.
+                diverged, interrupted, over_budget = self._agree(
+                    [not all(map(math.isfinite, losses.values())), stop.requested, time.monotonic() - start > budget]
+                )
+                if diverged:
+                    self._diverged(losses, step)  # raises before anything diverged is saved
                 self.counters.step += 1
                 self.counters.images_seen += loop.batch_size * self.world_size
                 self.counters.wall_seconds = already + time.monotonic() - start
                 self._after_step(losses, progress, task)
-                if stop.requested:
+                if interrupted:
                     stop_reason = "interrupted"
                     break
-                if time.monotonic() - start > budget:
+                if over_budget:
                     stop_reason = f"time budget of {loop.time_budget_minutes:g} min reached"
                     break
         self.save()
@@ -260,8 +266,15 @@ class Trainer:
         step = self.counters.step
         shown = "  ".join(f"{name} {value:.3g}" for name, value in losses.items())
         progress.update(task, advance=1, losses=shown)
-        if not self.is_main:
-            return
+        if self.is_main:
+            self._log(step, losses, shown)
+        # Every rank takes part in saving: each gives its RNG state to the checkpoint.
+        if step % self.loop.checkpoint_every == 0:
+            self.save()
+        if self.loop.keep_every and step % self.loop.keep_every == 0:
+            self.save(self.out / "snapshots" / f"step{step:07d}.pt")
+
+    def _log(self, step: int, losses: dict[str, float], shown: str) -> None:
         if step % self.loop.log_every == 0 or step == 1:
             record = {
                 "step": step,
@@ -279,23 +292,24 @@ class Trainer:
                 self._last_logged = (self.counters.images_seen, self.counters.wall_seconds)
         if step % self.loop.sample_every == 0:
             self.write_grid()
-        if step % self.loop.checkpoint_every == 0:
-            self.save()
-        if self.loop.keep_every and step % self.loop.keep_every == 0:
-            save_checkpoint(self.out / "snapshots" / f"step{step:07d}.pt", self.state())
 
-    def _check_finite(self, losses: dict[str, float], step: int) -> None:
+    def _agree(self, flags: list[bool]) -> list[bool]:
+        """Each flag true on every rank if it is true on any (one all-reduce per step)."""
+        if self.world_size == 1:
+            return flags
+        votes = torch.tensor([float(flag) for flag in flags], device=self.device)
+        dist.all_reduce(votes, op=dist.ReduceOp.MAX)
+        return [bool(vote) for vote in votes.tolist()]
+
+    def _diverged(self, losses: dict[str, float], step: int) -> None:
         bad = [name for name, value in losses.items() if not math.isfinite(value)]
-        if bad:
-            kept = (
-                f"the last good checkpoint {self.checkpoint_path} is kept"
-                if self.checkpoint_path.exists()
-                else "no checkpoint was written yet"
-            )
-            raise TrainingDiverged(
-                f"step {step + 1}: {', '.join(bad)} became {losses[bad[0]]}; {kept} (try a lower learning rate, "
-                "then --resume)"
-            )
+        what = f"{', '.join(bad)} became {losses[bad[0]]}" if bad else "a loss became NaN or infinite on another rank"
+        kept = (
+            f"the last good checkpoint {self.checkpoint_path} is kept"
+            if self.checkpoint_path.exists()
+            else "no checkpoint was written yet"
+        )
+        raise TrainingDiverged(f"step {step + 1}: {what}; {kept} (try a lower learning rate, then --resume)")
 
     def _progress(self) -> Progress:
         return Progress(
@@ -317,6 +331,7 @@ class Trainer:
             "loop_config": dataclasses.asdict(self.loop),
             "recipe_state": self.recipe.state_dict(),
             "rng": rng_state(),
+            "rng_by_rank": self._rng_by_rank(),
             "counters": dataclasses.asdict(self.counters),
             "data": self.data_summary,
             "hardware": hardware_name(self.device, self.world_size),
@@ -324,9 +339,19 @@ class Trainer:
             "started_from": self.started_from,
         }
 
-    def save(self) -> None:
+    def _rng_by_rank(self) -> list[dict[str, Any]]:
+        """Every rank's RNG state (rank 0's alone in one process), so a resumed rank continues its own."""
+        if self.world_size == 1:
+            return [rng_state()]
+        states: list[Any] = [None] * self.world_size
+        dist.all_gather_object(states, rng_state())
+        return states
+
+    def save(self, path: Path | None = None) -> None:
+        """Called on every rank (each gives its RNG state); rank 0 writes."""
+        state = self.state()
         if self.is_main:
-            save_checkpoint(self.checkpoint_path, self.state())
+            save_checkpoint(path or self.checkpoint_path, state)
 
     def write_grid(self) -> None:
         with torch.no_grad():
