@@ -218,3 +218,12 @@ def test_export_matches_the_tflite_interpreter_on_real_photos(tmp_path):
     points, presence = results["face-landmarks"].onnx_vs_tflite
     assert points < 0.05 and presence < 1e-3
     assert {path.name for path in tmp_path.iterdir()} == {"person-mask.onnx", "face-landmarks.onnx"}
+
+
+def test_the_apache_licence_ships_beside_the_models():
+    text = (BUNDLED / "LICENSE-mediapipe.txt").read_text()
+    assert "person-mask.onnx" in text and "face-landmarks.onnx" in text and "The MediaPipe Authors" in text
+    assert "Apache License" in text and "Version 2.0" in text and "END OF TERMS AND CONDITIONS" in text
+    for name in (PERSON_MASK, FACE_LANDMARKS):
+        info = load_model(BUNDLED / f"{name}.onnx", "cpu", 1).info
+        assert "Apache-2.0" in info.data_licence and "LICENSE-mediapipe.txt" in info.data_licence
