@@ -142,7 +142,8 @@ def to_onnx(module: nn.Module, info: ModelInfo) -> onnx.ModelProto:
     example = torch.zeros(2, 3, info.native_size, info.native_size)
     shapes = ({0: torch.export.Dim("batch", min=1, max=1024)},)
     model = onnx_from_torch(module.eval(), (example,), [info.input_name], shapes, info)
-    # The exporter notes each node's Python stack (this machine's paths): a third of the file, of no use to a user.
+    # The exporter notes each node's Python stack (this machine's paths): up to a quarter of the file, and of no
+    # use to a user.
     for node in model.graph.node:
         del node.metadata_props[:]
     return model
