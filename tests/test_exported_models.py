@@ -8,14 +8,17 @@ from conftest import EXAMPLES, REPO
 from PIL import Image
 
 from portraitize.contract import sample_latents, tensor_to_images
+from portraitize.face_scale import FaceFinder
 from portraitize.faces import onnx_cascade
 from portraitize.images import load_photo
+from portraitize.person import face_landmarks, person_mask
 from portraitize.session import load_model, open_session, read_info
 from portraitize.texture import apply_texture
 from portraitize.translate import PaintSettings, model_input, paint_batch
 from portraitize.upscale import upscale
 
 MODELS = sorted((REPO / "exported").glob("*.onnx"))
+FACE_DETECTOR = REPO / "exported" / "face-detector.onnx"
 
 
 @pytest.mark.parametrize("path", MODELS, ids=[path.stem for path in MODELS])
@@ -41,6 +44,16 @@ def test_shipped_model_is_valid_and_paints(path):
         assert textured.shape == photo.shape
         assert np.abs(apply_texture(photo, engine, tile=200).astype(int) - textured).max() <= 1, "tiles join"
         assert 0.5 < np.abs(textured.astype(int) - photo).mean() < 10, "a texture over the picture, not another one"
+    elif info.kind == "person_mask":  # the sitter's mask; more in test_person_models.py
+        photo = load_photo(EXAMPLES / "astronaut.jpg").rgb
+        mask = person_mask(photo, engine)
+        assert mask.shape == photo.shape[:2] and 0.2 < mask.mean() < 0.8
+    elif info.kind == "face_landmarks":
+        photo = load_photo(EXAMPLES / "astronaut.jpg").rgb
+        points, presence = face_landmarks(
+            photo, FaceFinder(onnx_cascade(open_session(FACE_DETECTOR))).main_face(photo), engine
+        )
+        assert points.shape[0] == 468 and presence > 0.9
     elif info.kind == "translator":
         photo = load_photo(EXAMPLES / "astronaut.jpg")
         rgb = model_input(photo, PaintSettings(max_size=256))

@@ -1,5 +1,5 @@
-"""`python -m trainer`: train RECIPE, export, average, export-face-detector, export-texture, quantize, evaluate,
-evaluate-upscaler, detect-faces, sample, plot.
+"""`python -m trainer`: train RECIPE, export, average, export-face-detector, export-mediapipe, export-texture,
+quantize, evaluate, evaluate-upscaler, detect-faces, sample, plot.
 
 Each recipe has its own `train` sub-command whose options are its config dataclass's fields (with the help
 in their metadata), followed by the loop's, made the same way from `LoopConfig`.
@@ -286,6 +286,62 @@ def export_face_detector(
     except (ExportError, FileNotFoundError) as error:
         fail(error)
     typer.echo(f"wrote {out}: the same faces as torch on {len(chosen)} photos (boxes within {worst:.2g} px)")
+
+
+@app.command("export-mediapipe")
+def export_mediapipe(
+    wheel: Optional[Path] = typer.Option(
+        None,
+        help="A mediapipe wheel that ships the .tflite models (0.10.x; `pip download mediapipe==0.10.14 --no-deps`).",
+    ),
+    tflite: Optional[List[Path]] = typer.Option(
+        None, help="selfie_segmentation.tflite or face_landmark.tflite itself; repeatable (wins over --wheel)."
+    ),
+    out_dir: Path = typer.Option(Path("exported"), help="Folder to write person-mask.onnx and face-landmarks.onnx to."),
+    photos: Optional[List[Path]] = typer.Option(
+        None,
+        help="Photos (or folders of photos) for the parity check; repeatable.",
+        show_default="the repository's examples/*.jpg",
+    ),
+    max_photos: int = typer.Option(64, help="Use at most this many of them, evenly spread over the sorted list."),
+    mask_tolerance: float = typer.Option(1e-3, help="Largest allowed |ONNX - TFLite| of the mask and the presence."),
+    point_tolerance: float = typer.Option(0.05, help="Largest allowed |ONNX - TFLite| of a point, in crop pixels."),
+) -> None:
+    """Export MediaPipe's person mask and face landmarks from their TFLite files (rebuilt in torch) as ONNX,
+    checked against the TFLite interpreter on real photos."""
+    from portraitize.catalogue import resolve_optional
+    from portraitize.face_scale import FaceFinder
+    from portraitize.faces import main_face
+    from portraitize.model_set import load_face_cascade
+
+    from .data import find_images
+    from .export import ExportError
+    from .export_mediapipe import export_mediapipe as export
+    from .export_mediapipe import read_sources
+
+    if wheel is None and not tflite:
+        fail(ValueError("give --wheel (a mediapipe wheel) or --tflite (the .tflite files)"))
+    chosen = [
+        found
+        for path in photos or [Path(__file__).resolve().parents[1] / "examples"]
+        for found in (find_images(path) if path.is_dir() else [path])
+    ]
+    if len(chosen) > max_photos:  # evenly spread: every k-th of the sorted list
+        chosen = [chosen[index * len(chosen) // max_photos] for index in range(max_photos)]
+    detector = resolve_optional(None, "face_detector")
+    finder = FaceFinder(load_face_cascade(detector)) if detector else None
+    find_face = (lambda rgb: main_face(finder.faces(rgb))) if finder else None
+    try:
+        results = export(read_sources(wheel, tflite), out_dir, chosen, find_face, mask_tolerance, point_tolerance)
+    except (ExportError, FileNotFoundError, OSError) as error:
+        fail(error)
+    for name, parity in results.items():
+        onnx_errors = ", ".join(f"{error:.2g}" for error in parity.onnx_vs_tflite)
+        torch_errors = ", ".join(f"{error:.2g}" for error in parity.torch_vs_tflite)
+        typer.echo(
+            f"wrote {out_dir / name}.onnx: max |onnxruntime - TFLite| {onnx_errors} (torch: {torch_errors}) "
+            f"on {parity.images} inputs ({'mask' if name == 'person-mask' else 'points in crop px, presence'})"
+        )
 
 
 def export_texture(

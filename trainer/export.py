@@ -126,7 +126,7 @@ def onnx_from_torch(
             examples,
             None,
             input_names=input_names,
-            output_names=[info.output_name],
+            output_names=info.output_names,
             opset_version=OPSET,
             dynamo=True,
             external_data=False,

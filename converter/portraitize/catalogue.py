@@ -17,7 +17,15 @@ DEFAULT_SAMPLER = "portrait-gan"
 DEFAULT_UPSCALER = "painting-x4"
 DEFAULT_TEXTURE = "impasto"
 FACE_DETECTOR = "face-detector"
-HELPERS = {"upscaler": DEFAULT_UPSCALER, "texture": DEFAULT_TEXTURE, "face_detector": FACE_DETECTOR}
+PERSON_MASK = "person-mask"
+FACE_LANDMARKS = "face-landmarks"
+HELPERS = {
+    "upscaler": DEFAULT_UPSCALER,
+    "texture": DEFAULT_TEXTURE,
+    "face_detector": FACE_DETECTOR,
+    "person_mask": PERSON_MASK,
+    "face_landmarks": FACE_LANDMARKS,
+}
 OFF = "none"  # --upscaler none, --texture none
 
 
@@ -95,7 +103,8 @@ def resolve(name_or_path: str | None, kind: str) -> Path:
 
 
 def resolve_optional(name_or_path: str | None, kind: str) -> Path | None:
-    """A helper model (an upscaler, a texture, the face detector): the one named, or the bundled one if installed, or None.
+    """A helper model (an upscaler, a texture, the face detector, the person mask, the face landmarks): the one named,
+    or the bundled one if installed, or None.
 
     Naming one that is missing is an error; a missing default only switches the helper off."""
     if name_or_path == OFF:

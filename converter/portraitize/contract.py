@@ -12,7 +12,12 @@ Tensors:
 - face_detector: MTCNN's three networks in one graph (see `faces.py`), for the converter's own use.
 - texture: inputs `image` float32 [N, 3, H, W] and `origin` int64 [2] (top, left of this tile in the whole
   image, so a fixed pattern continues across tiles) -> output `textured` float32 [N, 3, H, W].
-Pixel values in both directions lie in `value_range`.
+- person_mask: input `image` float32 [N, 3, S, S], S = native_size -> output `mask` float32 [N, 1, S, S], the
+  probability (0..1) that each pixel shows a person (see `person.py`).
+- face_landmarks: input `image` float32 [N, 3, S, S], a square crop around a face, S = native_size -> outputs
+  `landmarks` float32 [N, P, 3] (x, y in pixels of the crop, z at the same scale, smaller towards the camera) and
+  `presence` float32 [N], the probability (0..1) that the crop holds a face (see `person.py`).
+Pixel values in both directions lie in `value_range` (a mask's and a presence's are probabilities).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 CONTRACT_VERSION = "1"
-KINDS = ("translator", "sampler", "upscaler", "face_detector", "texture")
+KINDS = ("translator", "sampler", "upscaler", "face_detector", "texture", "person_mask", "face_landmarks")
 VALUE_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
 
 TRANSLATOR_INPUT, TRANSLATOR_OUTPUT = "image", "painted"
@@ -33,18 +38,26 @@ UPSCALER_INPUT, UPSCALER_OUTPUT = "image", "upscaled"
 # A texture model also takes the (top, left) of its tile in the whole image (int64 [2]), so its fixed pattern
 # continues across tiles.
 TEXTURE_INPUT, TEXTURE_ORIGIN, TEXTURE_OUTPUT = "image", "origin", "textured"
+PERSON_MASK_INPUT, PERSON_MASK_OUTPUT = "image", "mask"
+FACE_LANDMARKS_INPUT, FACE_LANDMARKS_OUTPUT, FACE_PRESENCE_OUTPUT = "image", "landmarks", "presence"
 INPUTS = {
     "translator": TRANSLATOR_INPUT,
     "sampler": SAMPLER_INPUT,
     "upscaler": UPSCALER_INPUT,
     "texture": TEXTURE_INPUT,
+    "person_mask": PERSON_MASK_INPUT,
+    "face_landmarks": FACE_LANDMARKS_INPUT,
 }
 OUTPUTS = {
     "translator": TRANSLATOR_OUTPUT,
     "sampler": SAMPLER_OUTPUT,
     "upscaler": UPSCALER_OUTPUT,
     "texture": TEXTURE_OUTPUT,
+    "person_mask": PERSON_MASK_OUTPUT,
+    "face_landmarks": FACE_LANDMARKS_OUTPUT,
 }
+# Outputs beyond the main one, in the order the model gives them.
+EXTRA_OUTPUTS = {"face_landmarks": (FACE_PRESENCE_OUTPUT,)}
 
 
 class ContractError(ValueError):
@@ -100,6 +113,11 @@ class ModelInfo:
     @property
     def output_name(self) -> str:
         return OUTPUTS.get(self.kind, "")
+
+    @property
+    def output_names(self) -> list[str]:
+        """Every output the contract names for this kind, the main one first."""
+        return [self.output_name, *EXTRA_OUTPUTS.get(self.kind, ())] if self.output_name else []
 
     def to_metadata(self) -> dict[str, str]:
         return {field.name: str(getattr(self, field.name)) for field in dataclasses.fields(self)}

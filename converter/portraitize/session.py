@@ -93,10 +93,11 @@ class ModelSession:
         inputs = {node.name for node in session.get_inputs()}
         outputs = {node.name for node in session.get_outputs()}
         wanted = [info.input_name, TEXTURE_ORIGIN] if info.kind == "texture" else [info.input_name]
-        if not set(wanted) <= inputs or info.output_name not in outputs:
+        if not set(wanted) <= inputs or not set(info.output_names) <= outputs:
             raise ModelError(
-                f"{path}: a {info.kind} must take {' and '.join(map(repr, wanted))} and give {info.output_name!r}, "
-                f"this model takes {sorted(inputs)} and gives {sorted(outputs)}"
+                f"{path}: a {info.kind} must take {' and '.join(map(repr, wanted))} and give "
+                f"{' and '.join(map(repr, info.output_names))}, this model takes {sorted(inputs)} and gives "
+                f"{sorted(outputs)}"
             )
         # Smallest square side the model runs on: thinner inputs are padded to it (reflection pads in a
         # network need a few pixels per axis). Probing also proves, before any photo, that the model keeps
@@ -106,6 +107,8 @@ class ModelSession:
             self.min_side = self._probe_image_model()
         elif info.kind == "sampler":
             self._probe_sampler()
+        elif info.kind in ("person_mask", "face_landmarks"):
+            self._probe_fixed_size()
         else:
             raise ModelError(f"{path}: a {info.kind} is not run as a painting model")
 
@@ -116,6 +119,10 @@ class ModelSession:
     def run(self, batch: np.ndarray, extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """The model's output for `batch`; `extra`: its other inputs (a texture model's tile origin)."""
         return self._infer(batch, extra)
+
+    def run_outputs(self, batch: np.ndarray) -> list[np.ndarray]:
+        """Every output the contract names for the model's kind (`ModelInfo.output_names`), for `batch`."""
+        return self.session.run(self.info.output_names, {self.info.input_name: batch})
 
     def _infer(self, batch: np.ndarray, extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
         options = None
@@ -160,6 +167,30 @@ class ModelSession:
         size = self.info.native_size
         self._check_output(output, (1, 3, size, size), f"[N, 3, {size}, {size}] images (its native_size)")
 
+    def _probe_fixed_size(self) -> None:
+        """A mask or landmark model runs on native_size x native_size images only: one of them, two of them."""
+        size = self.info.native_size
+        for count in (1, 2):
+            image = np.full((count, 3, size, size), 0.5, np.float32)
+            try:
+                outputs = self.run_outputs(image)
+            except Exception as error:  # onnxruntime raises several unrelated types
+                raise ModelError(
+                    f"{self.path}: does not run on a batch of {count} {size}x{size} images, the size its metadata "
+                    f"gives ({first_line(error)})"
+                ) from None
+            if self.info.kind == "person_mask":
+                self._check_output(outputs[0], (count, 1, size, size), f"[N, 1, {size}, {size}] masks")
+            else:
+                landmarks, presence = outputs
+                if landmarks.ndim != 3 or landmarks.shape[0] != count or landmarks.shape[2] not in (2, 3):
+                    raise ModelError(
+                        f"{self.path}: gives landmarks of shape {list(landmarks.shape)} where a face_landmarks model "
+                        "must give [N, points, 2 or 3]"
+                    )
+                self._check_output(presence, (count,), "[N] presence scores")
+                self._check_output(landmarks, landmarks.shape, "")
+
     def _check_output(self, output: np.ndarray, shape: tuple[int, ...], expected: str) -> None:
         if output.shape != shape:
             raise ModelError(
@@ -177,6 +208,8 @@ USED_BY = {
     "upscaler": "--upscaler",
     "face_detector": "the face finder",
     "texture": "--texture",
+    "person_mask": "the person mask",
+    "face_landmarks": "the face landmarks",
 }
 USE_WITH = {
     "translator": "portraitize convert",
@@ -184,6 +217,8 @@ USE_WITH = {
     "upscaler": "--upscaler",
     "face_detector": "nothing: convert uses it by itself",
     "texture": "--texture",
+    "person_mask": "nothing: the paint chain uses it by itself",
+    "face_landmarks": "nothing: the paint chain uses it by itself",
 }
 
 

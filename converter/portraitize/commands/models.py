@@ -31,6 +31,8 @@ def show_models(console: Console, messages: Console) -> None:
             "upscaler": f"x{info.factor} (used by convert --upscaler)",
             "face_detector": "finds faces for convert's --scale auto and --frame portrait",
             "texture": "brush texture for enlarged paintings (used by convert --texture)",
+            "person_mask": f"where the person is ({info.native_size}x{info.native_size} input)",
+            "face_landmarks": f"points of the face ({info.native_size}x{info.native_size} face crops)",
         }.get(info.kind, f"long side {info.native_size} (multiple of {info.size_multiple})")
         if info.kind == "translator" and info.face_size:
             shape += f", faces painted at {info.face_size} px"
