@@ -214,6 +214,8 @@ def translate_with_converter(
         resolve_optional(upscaler, "upscaler"),
         resolve_optional(None, "face_detector"),
         resolve_optional(texture, "texture") if texture else None,
+        resolve_optional(None, "person_mask") if strokes else None,
+        resolve_optional(None, "face_landmarks") if strokes else None,
     ).load(device)
     info = models.translator.info
     settings = PaintSettings(max_size=info.native_size, scale=scale, face_size=info.face_size, strokes=strokes)

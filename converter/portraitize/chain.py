@@ -4,7 +4,8 @@ Built once per run from its models and settings. The local engine and the Ray wo
 `pipeline.convert_jobs`) and the trainer's `evaluate` call these same stages, so what is measured is what users
 get:
 
-    locate     the faces in the photo, where the painting's scale, its frame or the stroke painter needs them
+    locate     the faces in the photo, where the painting's scale, its frame or the stroke painter needs them; for
+               the painter also the person mask and each face's landmarks (person.py)
     plan       the portrait frame, cropped now, before any painting; the translator's input at its painting size
     translate  the translator on batches of same-size photos (translate.py): the palette and the modelling
     finish     enlarge to the photo's size (upscale.py), then the strokes (painter.py) or a brush texture
@@ -28,9 +29,12 @@ from .framing import portrait_box
 from .images import Photo, carried_metadata, encode_image, resize
 from .model_set import ModelSet
 from .painter import Strokes, paint_strokes
+from .person import PRESENT, face_landmarks, person_mask
 from .texture import texture_enlarged
 from .translate import PaintError, PaintSettings, model_input, needs_tiles, paint_photos
 from .upscale import enlarge, enlargement
+
+MASK_SIDE = 512  # long side of the copy the person mask is made from (the painter plans on a 384 px grid)
 
 
 @dataclasses.dataclass
@@ -50,6 +54,8 @@ class Sitting:
     faces: list[Face]
     model_rgb: np.ndarray
     notes: tuple[str, ...] = ()
+    person: np.ndarray | None = None  # the person mask (0..1) at a reduced size, where the painter wants it
+    landmarks: list[np.ndarray | None] = dataclasses.field(default_factory=list)  # per face: 468 points, or None
 
     @property
     def main_face(self) -> Face | None:
@@ -65,15 +71,33 @@ class PaintChain:
         faces = self.locate(photo)
         photo, faces, notes = self.frame(photo, faces)
         model_rgb = model_input(photo, self.settings, main_face(faces))
+        person, landmarks = self.locate_sitter(photo, faces)
         if not self._needs_photo_after_translating(photo):
             photo = copy.copy(photo)
             photo.rgb = None  # only the model-sized copy stays in flight
-        return Sitting(photo, faces, model_rgb, notes)
+        return Sitting(photo, faces, model_rgb, notes, person, landmarks)
 
     def locate(self, photo: Photo) -> list[Face]:
         if self.models.faces is None or not self.settings.wants_faces:
             return []
         return self.models.faces.faces(photo.rgb)
+
+    def locate_sitter(self, photo: Photo, faces: list[Face]) -> tuple[np.ndarray | None, list[np.ndarray | None]]:
+        """For the stroke painter: the person mask (on a copy at most MASK_SIDE long) and each face's landmarks
+        (None where the landmark model finds no face in its box)."""
+        if self.settings.strokes is None:
+            return None, []
+        person = None
+        if self.models.person_mask is not None:
+            person = person_mask(_reduced(photo.rgb, MASK_SIDE), self.models.person_mask)
+        landmarks: list[np.ndarray | None] = []
+        for face in faces:
+            points = None
+            if self.models.face_landmarks is not None:
+                points, presence = face_landmarks(photo.rgb, face, self.models.face_landmarks)
+                points = points[:, :2] if presence >= PRESENT else None
+            landmarks.append(points)
+        return person, landmarks
 
     def frame(self, photo: Photo, faces: list[Face]) -> tuple[Photo, list[Face], tuple[str, ...]]:
         """`--frame portrait`: the photo cropped to the frame around its main face, and its faces moved with it."""
@@ -112,12 +136,13 @@ class PaintChain:
                 painted = texture_enlarged(painted, self.models.texture, grown)
         strokes = []
         if self.settings.strokes is not None:
-            photo = sitting.photo.rgb
-            faces = sitting.faces
+            photo, faces, landmarks = sitting.photo.rgb, sitting.faces, sitting.landmarks
             if (painted.shape[1], painted.shape[0]) != size:  # --keep-model-size: the painting's own pixels
+                factor = painted.shape[1] / size[0]
                 photo = resize(photo, (painted.shape[1], painted.shape[0]))
-                faces = [_scaled(face, painted.shape[1] / size[0]) for face in faces]
-            painted, strokes = paint_strokes(painted, faces, self.settings.strokes, photo)
+                faces = [_scaled(face, factor) for face in faces]
+                landmarks = [None if points is None else points * factor for points in landmarks]
+            painted, strokes = paint_strokes(painted, faces, self.settings.strokes, photo, sitting.person, landmarks)
         image = Image.fromarray(painted)
         if self.settings.strength >= 1.0:
             return Finished(image, strokes)
@@ -143,6 +168,13 @@ class PaintChain:
         """The photo itself is needed after the translator to blend with it, to paint it in tiles, or to give the
         stroke painter the faces' colour."""
         return self.settings.strength < 1 or needs_tiles(photo, self.settings) or self.settings.strokes is not None
+
+
+def _reduced(rgb: np.ndarray, side: int) -> np.ndarray:
+    """A copy at most `side` px long (the mask model sees 256 px whatever it is given)."""
+    height, width = rgb.shape[:2]
+    shrink = min(1.0, side / max(width, height))
+    return resize(rgb, (max(1, round(width * shrink)), max(1, round(height * shrink))))
 
 
 def _scaled(face: Face, factor: float) -> Face:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 from .faces import Face, main_face
 from .filters import blur
+from .person import FACE_OVAL
 
 # Brush radius as a share of the face's size (its box's longer side), by what lies under the brush.
 FEATURES = 0.006  # eyes, brows, nostrils, lips
@@ -25,7 +27,15 @@ GROUND = 0.12
 DETAIL = 0.5  # the most that edges make the subject's strokes finer
 SCENE_FACE = 0.2  # without a face: the long side's share a face is taken to have
 MIN_RADIUS = 1.2  # px: a finer stroke is below what a pixel grid can show as a stroke
-# Where the features lie in a face detector's box (x, y as shares of its width and height) and their half-size.
+# The features by their face-mesh points (MediaPipe's FACEMESH contours), where landmarks were found.
+RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
+LEFT_EYE = (362, 382, 381, 380, 374, 373, 390, 249, 263, 466, 388, 387, 386, 385, 384, 398)
+BROWS = ((70, 63, 105, 66, 107, 55, 65, 52, 53, 46), (300, 293, 334, 296, 336, 285, 295, 282, 283, 276))
+NOSTRILS = (1, 2, 4, 98, 327, 64, 294, 97, 326)
+LIPS = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
+FEATURE_MARGIN = 0.03  # of the face's size, around each feature's points
+# Without landmarks: where the features lie in a face detector's box (x, y as shares of its width and height) and
+# their half-size.
 EYES = ((0.3, 0.38), (0.7, 0.38))
 EYE_RADIUS = (0.16, 0.11)
 MOUTH, MOUTH_RADIUS = (0.5, 0.8), (0.22, 0.1)
@@ -37,30 +47,59 @@ class Regions:
     """Soft masks (float32 [H, W], 0..1) at a working size, and the main face's size in output pixels."""
 
     features: np.ndarray
+    eyes: np.ndarray
     face: np.ndarray
     person: np.ndarray
     sizes: np.ndarray  # the size of the face each point belongs to (the main face's outside every face)
     face_size: float
 
 
-def regions(size: tuple[int, int], faces: list[Face], work: float, person: np.ndarray | None = None) -> Regions:
+def regions(
+    size: tuple[int, int],
+    faces: list[Face],
+    work: float,
+    person: np.ndarray | None = None,
+    landmarks: list[np.ndarray | None] | None = None,
+) -> Regions:
     """The regions of an output of (width, height) `size`, drawn at `work` times its size. `person`: a person
-    mask at that working size (a segmentation model's), else the silhouette the faces imply."""
+    mask at that working size (a segmentation model's), else the silhouette the faces imply; `landmarks`: each
+    face's face-mesh points (output px) or None, which place its features and outline; without them the
+    features sit where they usually do in a face box."""
     width, height = max(1, round(size[0] * work)), max(1, round(size[1] * work))
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) / work
-    features = np.zeros((height, width), np.float32)
-    face_mask = np.zeros((height, width), np.float32)
-    silhouette = np.zeros((height, width), np.float32)
+    features, eyes, face_mask, silhouette = (np.zeros((height, width), np.float32) for _ in range(4))
     main = _face_size(size, faces)
     sizes = np.full((height, width), main, np.float32)
-    for face in sorted(faces, key=lambda face: -face.size):  # a smaller face in front of a larger one keeps its own
+    landmarks = landmarks or [None] * len(faces)
+    # A smaller face in front of a larger one keeps its own size.
+    for face, points in sorted(zip(faces, landmarks), key=lambda pair: -pair[0].size):
         w, h = face.x2 - face.x1, face.y2 - face.y1
-        for (cx, cy), (rx, ry) in [*((eye, EYE_RADIUS) for eye in EYES), (MOUTH, MOUTH_RADIUS), (NOSE, NOSE_RADIUS)]:
-            features = np.maximum(features, _ellipse(xs, ys, face.x1 + cx * w, face.y1 + cy * h, rx * w, ry * h))
         centre_x, centre_y = face.centre
-        inside = _ellipse(xs, ys, centre_x, centre_y, 0.75 * w, 0.85 * h)
-        sizes[inside > 0] = face.size
-        face_mask = np.maximum(face_mask, _ellipse(xs, ys, centre_x, centre_y, 0.55 * w, 0.62 * h))
+        if points is None:
+            for (cx, cy), (rx, ry) in [
+                *((eye, EYE_RADIUS) for eye in EYES),
+                (MOUTH, MOUTH_RADIUS),
+                (NOSE, NOSE_RADIUS),
+            ]:
+                feature = _ellipse(xs, ys, face.x1 + cx * w, face.y1 + cy * h, rx * w, ry * h)
+                features = np.maximum(features, feature)
+            for cx, cy in EYES:
+                eyes = np.maximum(
+                    eyes,
+                    _ellipse(
+                        xs, ys, face.x1 + cx * w, face.y1 + cy * h, 0.6 * EYE_RADIUS[0] * w, 0.4 * EYE_RADIUS[1] * h
+                    ),
+                )
+            outline = _ellipse(xs, ys, centre_x, centre_y, 0.55 * w, 0.62 * h)
+        else:
+            margin = FEATURE_MARGIN * face.size
+            for group in (RIGHT_EYE, LEFT_EYE, *BROWS, NOSTRILS, LIPS):
+                features = np.maximum(features, _around(xs, ys, points[list(group)], margin))
+            for group in (RIGHT_EYE, LEFT_EYE):
+                eyes = np.maximum(eyes, _around(xs, ys, points[list(group)], 0.0))
+            outline = _polygon(points[list(FACE_OVAL)], (width, height), work)
+        sizes[_ellipse(xs, ys, centre_x, centre_y, 0.75 * w, 0.85 * h) > 0] = face.size
+        face_mask = np.maximum(face_mask, outline)
         # Head with hair, then the shoulders and the body below it, down to the picture's edge.
         head = _ellipse(xs, ys, centre_x, centre_y - 0.1 * h, 0.72 * w, 0.9 * h)
         shoulders = _ellipse(xs, ys, centre_x, centre_y + 2.3 * h, 2.2 * w, 1.7 * h)
@@ -70,7 +109,7 @@ def regions(size: tuple[int, int], faces: list[Face], work: float, person: np.nd
         person = silhouette if faces else np.ones((height, width), np.float32)  # a scene: all of it is subject
     soften = 0.02 * main * work
     person = blur(person.astype(np.float32), soften)
-    return Regions(blur(features, soften), blur(face_mask, soften), person, sizes, main)
+    return Regions(blur(features, soften), blur(eyes, soften / 2), blur(face_mask, soften), person, sizes, main)
 
 
 def radius_map(found: Regions, detail: np.ndarray) -> np.ndarray:
@@ -87,6 +126,20 @@ def radius_map(found: Regions, detail: np.ndarray) -> np.ndarray:
 def _face_size(size: tuple[int, int], faces: list[Face]) -> float:
     main = main_face(faces)
     return main.size if main is not None else SCENE_FACE * max(size)
+
+
+def _around(xs: np.ndarray, ys: np.ndarray, points: np.ndarray, margin: float) -> np.ndarray:
+    """The ellipse around a feature's points (their extent, plus `margin` px)."""
+    low, high = points.min(axis=0), points.max(axis=0)
+    (cx, cy), (rx, ry) = (low + high) / 2, (high - low) / 2 + margin
+    return _ellipse(xs, ys, cx, cy, rx * 1.15, ry * 1.3)
+
+
+def _polygon(points: np.ndarray, grid: tuple[int, int], work: float) -> np.ndarray:
+    """1 inside the outline through `points` (output px), on the working grid."""
+    image = Image.new("L", grid, 0)
+    ImageDraw.Draw(image).polygon([(float(x) * work, float(y) * work) for x, y in points], fill=255)
+    return np.asarray(image, np.float32) / 255
 
 
 def _ellipse(xs: np.ndarray, ys: np.ndarray, cx: float, cy: float, rx: float, ry: float) -> np.ndarray:

@@ -26,6 +26,7 @@ GROUND_LIGHT = (0.3, 1.05)  # the ground's light at the edges and behind the hea
 LIGHT_REACH = 2.4  # face sizes from the head at which the ground's light has fallen to 1/e
 SITTER_SHADE = 0.2  # the sitter's light falls by at most this far from the faces
 FACE_COLOUR = 0.5  # share of the photo's colour that comes back on the faces
+EYE_COLOUR = 0.7  # and in the eyes, this share of the photo's own colour on top: irises keep their colour
 FACE_LIGHT = 0.3  # and of its light: the translator's darker modelling aged faces and dulled their skin
 
 
@@ -39,6 +40,7 @@ def target(
     sitter = painted
     if photo is not None:
         sitter = _face_colour(sitter, photo, _mask(found.face, size))
+        sitter = Image.composite(_photo_colour(sitter, photo), sitter, _mask(EYE_COLOUR * found.eyes, size))
     distance = _distance_to_faces(found.face.shape, faces, work)
     light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
     sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
@@ -65,6 +67,12 @@ def _face_colour(sitter: Image.Image, photo: Image.Image, mask: Image.Image) -> 
     mixed = [Image.blend(own, photo_band, share) for own, photo_band, share in zip(ours, theirs, shares)]
     recoloured = Image.merge("YCbCr", mixed).convert("RGB")
     return Image.composite(recoloured, sitter, mask)
+
+
+def _photo_colour(sitter: Image.Image, photo: Image.Image) -> Image.Image:
+    """The sitter's light with the photo's colour."""
+    luma = sitter.convert("YCbCr").split()[0]
+    return Image.merge("YCbCr", (luma, *photo.convert("YCbCr").split()[1:])).convert("RGB")
 
 
 def _distance_to_faces(shape: tuple[int, int], faces: list[Face], work: float) -> np.ndarray:

@@ -81,15 +81,17 @@ def paint_strokes(
     settings: PainterSettings,
     photo: np.ndarray | None = None,
     person: np.ndarray | None = None,
+    landmarks: list[np.ndarray | None] | None = None,
 ) -> tuple[np.ndarray, list[Strokes]]:
     """uint8 RGB -> the same size painted in strokes, and the strokes, broadest layer first. `photo`: the photo
-    at the same size (the faces' colour comes back from it); `person`: a person mask at any size (0..1)."""
+    at the same size (the faces' colour comes back from it); `person`: a person mask at any size (0..1);
+    `landmarks`: each face's face-mesh points in the painting's pixels, or None (fineness.regions)."""
     height, width = painted.shape[:2]
     work = min(1.0, REGION_SIDE / max(width, height))
     grid = (max(1, round(width * work)), max(1, round(height * work)))
     if person is not None:
         person = np.asarray(Image.fromarray(np.float32(person), "F").resize(grid, Image.Resampling.BILINEAR))
-    found = regions((width, height), faces, work, person)
+    found = regions((width, height), faces, work, person, landmarks)
     photo_image = None if photo is None else Image.fromarray(photo)
     picture = target(Image.fromarray(painted), photo_image, found, faces, work, settings.background)
     radii = radius_map(found, _detail(picture, grid)) * FINENESS[settings.fineness]

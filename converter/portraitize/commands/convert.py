@@ -77,6 +77,8 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         upscaler=resolve_optional(request.upscaler, "upscaler") if enlarges else None,
         face_detector=resolve_optional(None, "face_detector") if paint.wants_faces else None,
         texture=resolve_optional(request.texture, "texture") if enlarges and request.texture else None,
+        person_mask=resolve_optional(None, "person_mask") if paint.strokes else None,
+        face_landmarks=resolve_optional(None, "face_landmarks") if paint.strokes else None,
     )
     models = sources.load(device, request.threads, translator=translator)
     if request.frame == "portrait" and models.faces is None:
