@@ -40,6 +40,7 @@ WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
 MIN_SCALE = 1 / 3  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
 REGION_SIDE = 384  # long side of the grid the fineness and the ground are planned on
 SPACING = 1.15  # anchor spacing in brush radii: strokes two radii wide overlap, so they cover the canvas
+JITTER = 0.35  # anchors move up to this share of the spacing off the grid
 COLOUR_BLUR = 0.35  # a stroke's colour: the picture blurred over this many brush radii
 EDGE = 0.06  # a stroke stops where the colour under it differs from its own by this much (mean of RGB, 0..1)
 COHERENT = 0.25  # below this coherence the picture has no direction and the painter's slant takes over
@@ -60,6 +61,7 @@ class Strokes:
     length: np.ndarray
     radius: float
     colour: np.ndarray
+    covered: float = 0.0  # share of the pixels of the layer's box that got paint (the first layer's box: all)
 
     def as_records(self) -> list[dict]:
         return [
@@ -112,9 +114,9 @@ def _detail(picture: Image.Image, grid: tuple[int, int]) -> np.ndarray:
     return np.clip(strength / max(float(np.percentile(strength, 95)), 1e-6), 0, 1)
 
 
-def visible(layers: list[Strokes], size: tuple[int, int]) -> list[np.ndarray]:
-    """For each layer, which of its strokes still show at their centre once the finer layers are painted (each
-    stroke taken as a disc of its radius): what a viewer sees of the painting's stroke sizes."""
+def stroke_map(layers: list[Strokes], size: tuple[int, int]) -> tuple[np.ndarray, float]:
+    """Which layer shows on top at each point (0: none) once every stroke is laid, each stroke taken as a disc of
+    its radius, on a grid at most 512 px long; and that grid's scale."""
     scale = min(1.0, 512 / max(size))
     top = Image.new("L", (max(1, round(size[0] * scale)), max(1, round(size[1] * scale))), 0)
     draw = ImageDraw.Draw(top)
@@ -122,11 +124,17 @@ def visible(layers: list[Strokes], size: tuple[int, int]) -> list[np.ndarray]:
         radius = layer.radius * scale
         for x, y in zip(layer.x * scale, layer.y * scale):
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=index + 1)
-    shown = np.asarray(top)
+    return np.asarray(top), scale
+
+
+def visible(layers: list[Strokes], size: tuple[int, int]) -> list[np.ndarray]:
+    """For each layer, which of its strokes still show at their centre once the finer layers are painted: what
+    a viewer sees of the painting's stroke sizes."""
+    top, scale = stroke_map(layers, size)
     return [
-        shown[
-            np.clip((layer.y * scale).astype(int), 0, shown.shape[0] - 1),
-            np.clip((layer.x * scale).astype(int), 0, shown.shape[1] - 1),
+        top[
+            np.clip((layer.y * scale).astype(int), 0, top.shape[0] - 1),
+            np.clip((layer.x * scale).astype(int), 0, top.shape[1] - 1),
         ]
         == index + 1
         for index, layer in enumerate(layers)
@@ -182,19 +190,21 @@ def _paint_layer(
     colour = reference[row, col] * (1 + JITTER_VALUE * rng.standard_normal((len(x), 1)))
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
     layer = _render(np.asarray(small), brush_radius, x, y, angle, body, colour, rng)
+    covered = float((np.asarray(layer.getchannel("A")) > 0).mean())
     if layer.size != crop.size:
         layer = layer.convert("RGBa").resize(crop.size, Image.Resampling.BICUBIC).convert("RGBA")
     canvas.alpha_composite(layer, dest=box[:2])
     lengths = np.array(LENGTHS)[body] * radius
-    return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, radius, colour)
+    return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, radius, colour, covered)
 
 
 def _anchors(size: tuple[int, int], radius: float, rng) -> tuple[np.ndarray, np.ndarray]:
-    """A jittered grid, SPACING brush radii apart, over the whole picture (output pixels)."""
+    """A jittered grid, SPACING brush radii apart, over the whole picture (output pixels); neighbours never
+    drift more than two radii apart, so even the round part of each stroke covers the canvas."""
     step = SPACING * radius
-    ys, xs = np.mgrid[step / 2 : size[1] : step, step / 2 : size[0] : step]
-    x = xs.ravel() + rng.uniform(-0.5, 0.5, xs.size) * step
-    y = ys.ravel() + rng.uniform(-0.5, 0.5, ys.size) * step
+    ys, xs = np.mgrid[step / 2 : size[1] + step / 2 : step, step / 2 : size[0] + step / 2 : step]
+    x = xs.ravel() + rng.uniform(-JITTER, JITTER, xs.size) * step
+    y = ys.ravel() + rng.uniform(-JITTER, JITTER, ys.size) * step
     return np.clip(x, 0, size[0] - 1), np.clip(y, 0, size[1] - 1)
 
 
