@@ -162,7 +162,8 @@ def test_batches_same_sized_photos_and_opens_one_session(cli, translator, tmp_pa
         "none",
     )
     assert result.exit_code == 0
-    assert sorted(batch_sizes) == [1, 4, 4] and len(sessions) == 1
+    # Each model opened once for the run: the translator, and the painter's face detector, mask and landmarks.
+    assert sorted(batch_sizes) == [1, 4, 4] and len(sessions) == 4
 
 
 def test_on_cpu_large_paintings_share_no_model_call(cli, translator, tmp_path, monkeypatch):

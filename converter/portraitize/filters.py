@@ -35,6 +35,14 @@ def _box(values: np.ndarray, radius: int, axis: int) -> np.ndarray:
     return ((upper - lower) / width).astype(np.float32)
 
 
+def gradient(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(d/dy, d/dx) of a 2-D array; zero along an axis one pixel thin (a strip has no slope across it)."""
+    return tuple(
+        np.gradient(values, axis=axis) if values.shape[axis] > 1 else np.zeros_like(values, np.float32)
+        for axis in (0, 1)
+    )
+
+
 def luminance(rgb: np.ndarray) -> np.ndarray:
     """Rec. 601 luma of float RGB [..., 3]."""
     return rgb @ np.array([0.299, 0.587, 0.114], np.float32)
@@ -43,7 +51,7 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
 def flow(grey: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
     """The direction along the image's contours at each pixel (radians, y down) and how clearly there is one
     (coherence, 0..1): the minor eigenvector of the structure tensor smoothed over `sigma`."""
-    gy, gx = np.gradient(grey)
+    gy, gx = gradient(grey)
     tensor = blur(np.stack([gx * gx, gx * gy, gy * gy], axis=-1), sigma)
     xx, xy, yy = tensor[..., 0], tensor[..., 1], tensor[..., 2]
     gradient_angle = 0.5 * np.arctan2(2 * xy, xx - yy)

@@ -30,7 +30,7 @@ from PIL import Image, ImageDraw
 
 from .brush import ANGLES, LENGTHS, VARIANTS, Brush
 from .faces import Face
-from .filters import blur, flow, luminance
+from .filters import blur, flow, gradient, luminance
 from .fineness import radius_map, regions
 from .ground import target
 from .painter_settings import FINENESS, PainterSettings
@@ -109,7 +109,7 @@ def paint_strokes(
 def _detail(picture: Image.Image, grid: tuple[int, int]) -> np.ndarray:
     """Edge strength on the working grid, 0..1 (1 at the strongest twentieth of the picture's edges)."""
     grey = luminance(np.asarray(picture.resize(grid, Image.Resampling.BOX), np.float32) / 255)
-    gy, gx = np.gradient(grey)
+    gy, gx = gradient(grey)
     strength = blur(np.hypot(gx, gy), 2.0)
     return np.clip(strength / max(float(np.percentile(strength, 95)), 1e-6), 0, 1)
 
@@ -257,7 +257,7 @@ def _render(base: np.ndarray, brush_radius: float, x, y, angle, body, colour, rn
         layer.paste((*map(int, colour[index]), 255), box, alpha)
         relief.paste(height, box, alpha)
     heights = blur(np.asarray(relief, np.float32) / 255, 0.7)
-    slope_y, slope_x = np.gradient(heights)
+    slope_y, slope_x = gradient(heights)
     shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
     pixels = np.asarray(layer, np.float32)
     pixels[..., :3] *= 1 + shade[..., None]
