@@ -1,7 +1,7 @@
 """Benchmark `portraitize convert`: images per second and peak memory on a folder of 512 px photos.
 
     python bench/convert.py [--model NAME|PATH] [--photos DIR] [--count 50] [--size 512] [--huge] [--ray 1,2]
-                            [--sample 50]
+                            [--sample 50] [--json PATH]
 
 Photos default to the NASA portraits in ../shared/data/photos/test/nasa, resized so the long side is
 --size (they are only read, never trained on). Each run is a fresh `portraitize` process, so the figures
@@ -9,11 +9,13 @@ include start-up and model loading, as a user sees them. --huge adds one 6000x40
 --ray W1,W2 also runs `--engine ray` with each worker count, on 8 photos and on all of them, and fits
 seconds = fixed + photos / rate, so the fixed cost (Ray start, one session per worker) and the rate separate.
 --sample N times `portraitize sample --count N` with the default sampler (and `--grid`, `--face-check`).
+--json PATH also writes every figure printed (seconds, img/s, peak MB) to PATH (bench/report.py reads it).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -64,8 +66,13 @@ def main() -> None:
     parser.add_argument("--huge", action="store_true", help="also a 6000x4000 photo with --full-res")
     parser.add_argument("--ray", help="comma-separated worker counts to run --engine ray with")
     parser.add_argument("--sample", type=int, help="also time `portraitize sample --count N`")
+    parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     options = parser.parse_args()
     model = ["--model", options.model] if options.model else []
+    figures: dict = {
+        "model": options.model or "default",
+        "photos": {"source": str(options.photos), "count": options.count, "size": options.size, "batches": []},
+    }
 
     with tempfile.TemporaryDirectory() as temp:
         photos = Path(temp) / "photos"
@@ -78,6 +85,9 @@ def main() -> None:
                 ["convert", str(photos), str(out), *model, "--max-size", str(options.size), "--batch-size", str(batch)]
             )
             print(f"{batch:>5} {seconds:>8.2f} {options.count / seconds:>7.2f} {peak:>8.0f}")
+            figures["photos"]["batches"].append(
+                {"batch": batch, "seconds": seconds, "img_per_s": options.count / seconds, "peak_mb": peak}
+            )
         for workers in [int(value) for value in options.ray.split(",")] if options.ray else []:
             runs = {}
             for count in (8, options.count):
@@ -110,6 +120,15 @@ def main() -> None:
                 f"({options.count / runs[options.count]:.2f} img/s end to end); fit: {fixed:.1f} s fixed + "
                 f"{rate:.2f} img/s"
             )
+            figures.setdefault("ray", []).append(
+                {
+                    "workers": workers,
+                    "seconds": runs[options.count],
+                    "img_per_s": options.count / runs[options.count],
+                    "fixed_seconds": fixed,
+                    "steady_img_per_s": rate,
+                }
+            )
         if options.huge:
             huge = Path(temp) / "huge"
             huge.mkdir()
@@ -124,11 +143,19 @@ def main() -> None:
                     f"6000x4000 --full-res, --batch-size {batch} (tiles per call): {seconds:.1f} s, peak {peak:.0f} MB "
                     f"(the decoded photo alone is {6000 * 4000 * 3 / 1e6:.0f} MB)"
                 )
+                figures.setdefault("huge", []).append({"batch": batch, "seconds": seconds, "peak_mb": peak})
         if options.sample:
             for index, extra in enumerate(([], ["--grid"], ["--face-check"])):
                 out = Path(temp) / f"samples{index}"
                 seconds, peak = timed_run(["sample", "--count", str(options.sample), "--out", str(out), *extra])
                 print(f"sample --count {options.sample} {' '.join(extra)}: {seconds:.2f} s, peak {peak:.0f} MB")
+                figures.setdefault("sample", []).append(
+                    {"count": options.sample, "options": " ".join(extra), "seconds": seconds, "peak_mb": peak}
+                )
+    if options.json:
+        options.json.parent.mkdir(parents=True, exist_ok=True)
+        options.json.write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"figures written to {options.json}")
 
 
 if __name__ == "__main__":

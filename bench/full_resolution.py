@@ -1,21 +1,25 @@
 """Full-resolution painting: detail kept, time and peak memory, against the long-side rule with a plain resize.
 
     python bench/full_resolution.py [--model NAME|PATH] [--nasa DIR] [--count 51] [--upscaler NAME|none]
-        [--texture NAME|none]
+        [--texture NAME] [--cases before,upscaler,texture,now] [--json PATH]
 
 Detail ratio: the mean absolute gradient (grey, |dx| + |dy|) of the output over the photo's; 1 keeps as much
 fine structure (edges, strokes) as the photo has, a blurred enlargement far less. Contrast ratio: the grey
 standard deviation's; the detail ratio divided by it tells blur (below 1) from a painting's lower contrast.
 
-Cases: the NASA test portraits at their own size (up to 1024 px; only read, never trained on); the README's
+Cases (--cases picks some): before, the long-side rule and one resize, no painter (the converter before
+full-resolution painting); upscaler, face scale and the upscaler, no painter; texture, the same with the brush
+texture (--texture, default impasto) and no painter; now, `convert`'s default (the stroke painter).
+Sets: the NASA test portraits at their own size (up to 1024 px; only read, never trained on); the README's
 two examples enlarged to 4032 x 3024 (a 12-megapixel phone photo); 512 px photos (speed); one 6000 x 4000 photo
 (peak memory). Each run is a fresh `portraitize` process, start-up and model loading included, as a user sees
-it.
+it. --json PATH also writes every figure to PATH (bench/report.py reads it).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -27,7 +31,8 @@ from PIL import Image, ImageOps
 
 REPO = Path(__file__).resolve().parents[1]
 NASA = REPO.parent / "shared" / "data" / "photos" / "test" / "nasa"
-TODAY = ["--scale", "long-side", "--upscaler", "none", "--texture", "none"]  # before full-resolution painting
+BEFORE = ["--scale", "long-side", "--upscaler", "none", "--painter", "none"]  # before full-resolution painting
+CASES = ("before", "upscaler", "texture", "now")
 
 
 def grey(path: Path) -> np.ndarray:
@@ -66,29 +71,37 @@ def folder_of(
     return folder
 
 
-def run(label: str, photos: Path, out: Path, options: list[str]) -> tuple[float, float]:
+def run(label: str, photos: Path, out: Path, options: list[str]) -> dict:
     seconds, peak = timed_run(["convert", str(photos), str(out), *options])
     count = len(list(photos.iterdir()))
     print(f"  {label:<34} {seconds:7.1f} s  ({count / seconds:5.2f} img/s)  peak {peak:6.0f} MB", flush=True)
-    return seconds, peak
+    return {"photos": count, "seconds": seconds, "img_per_s": count / seconds, "peak_mb": peak}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="translator (default: the bundled default)")
     parser.add_argument("--upscaler", help="upscaler for the new path (default: the bundled one)")
-    parser.add_argument("--texture", help="brush texture for the new path (default: the bundled one)")
+    parser.add_argument("--texture", default="impasto", help="brush texture of the texture case")
     parser.add_argument("--nasa", type=Path, default=NASA)
     parser.add_argument("--count", type=int, default=51, help="NASA photos used")
+    parser.add_argument("--cases", default=",".join(CASES), help=f"which of {', '.join(CASES)}")
+    parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     options = parser.parse_args()
     model = ["--model", options.model] if options.model else []
     upscaled = [*model, *(["--upscaler", options.upscaler] if options.upscaler else [])]
-    new = [*upscaled, *(["--texture", options.texture] if options.texture else [])]
-    cases = (
-        ("long side + resize (before)", [*model, *TODAY]),
-        ("face scale + upscaler", [*upscaled, "--texture", "none"]),
-        ("+ brush texture (now)", new),
-    )
+    every = {
+        "before": ("long side + resize (before)", [*model, *BEFORE]),
+        "upscaler": ("face scale + upscaler", [*upscaled, "--painter", "none"]),
+        "texture": ("+ brush texture", [*upscaled, "--painter", "none", "--texture", options.texture]),
+        "now": ("the default: stroke painter (now)", upscaled),
+    }
+    chosen = options.cases.split(",")
+    unknown = [case for case in chosen if case not in every]
+    if unknown:
+        parser.error(f"unknown case {', '.join(unknown)}; choose from {', '.join(CASES)}")
+    cases = [(case, *every[case]) for case in chosen]
+    figures: dict = {"cases": {case: " ".join(arguments) for case, _, arguments in cases}, "sets": {}}
     examples = sorted((REPO / "examples").glob("*.jpg"))
     with tempfile.TemporaryDirectory() as temp:
         temp = Path(temp)
@@ -97,21 +110,34 @@ def main() -> None:
         small = folder_of(sorted(options.nasa.glob("*.jpg"))[:20], temp / "small", long_side=512)
         huge = folder_of(examples[:1], temp / "huge", size=(6000, 4000))
         print("detail ratio (output / photo, mean absolute gradient), time and peak memory; CPU")
-        for label, photos in (("NASA at own size", nasa), ("4032 x 3024 examples", phone)):
+        for key, label, photos in (("nasa", "NASA at own size", nasa), ("phone", "4032 x 3024 examples", phone)):
             print(f"{label} ({len(list(photos.iterdir()))} photos)")
-            for name, arguments in cases:
-                out = temp / f"out-{label}-{name}".replace(" ", "_")
-                run(name, photos, out, arguments)
+            figures["sets"][key] = {}
+            for case, name, arguments in cases:
+                out = temp / f"out-{key}-{case}"
+                figure = run(name, photos, out, arguments)
                 ratios, contrasts = detail_ratios(photos, out), contrast_ratios(photos, out)
                 print(
                     f"  {'':<34} detail ratio mean {np.mean(ratios):.2f}, min {np.min(ratios):.2f}; contrast "
                     f"ratio {np.mean(contrasts):.2f}, so detail per unit of contrast {np.mean(ratios) / np.mean(contrasts):.2f}"
                 )
+                figure.update(
+                    detail_mean=float(np.mean(ratios)),
+                    detail_min=float(np.min(ratios)),
+                    contrast_mean=float(np.mean(contrasts)),
+                    detail_per_contrast=float(np.mean(ratios) / np.mean(contrasts)),
+                )
+                figures["sets"][key][case] = figure
                 shutil.rmtree(out)
-        for label, photos in (("512 px photos (20)", small), ("one 6000 x 4000 photo", huge)):
+        for key, label, photos in (("small", "512 px photos (20)", small), ("huge", "one 6000 x 4000 photo", huge)):
             print(label)
-            for name, arguments in cases:
-                run(name, photos, temp / f"out-{label}-{name}".replace(" ", "_"), arguments)
+            figures["sets"][key] = {
+                case: run(name, photos, temp / f"out-{key}-{case}", arguments) for case, name, arguments in cases
+            }
+    if options.json:
+        options.json.parent.mkdir(parents=True, exist_ok=True)
+        options.json.write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"figures written to {options.json}")
 
 
 if __name__ == "__main__":
