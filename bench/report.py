@@ -383,8 +383,10 @@ def record(section: Section, raw: dict, command: str, date: str, commit: str, di
 
 
 def _dirty() -> bool:
-    """Uncommitted changes to tracked files other than results.json itself."""
-    return bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results.json"))
+    """Uncommitted changes to what is measured: the code, the bench scripts, the models (not the docs, not
+    results.json itself)."""
+    paths = ("converter", "trainer", "bench", "exported/*.onnx", "pyproject.toml", ":!bench/results.json")
+    return bool(git("status", "--porcelain", "--untracked-files=no", "--", *paths))
 
 
 def run_section(section: Section) -> dict:
