@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .painter_settings import BACKGROUNDS, FINENESS, PainterSettings
+from .painter_settings import BACKGROUNDS, FINENESS, PainterRequest
 from .text import DEBUG_ENV, debugging, first_line
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130  # 1 (some files failed) comes from the commands
@@ -45,7 +45,7 @@ class Painter(str, enum.Enum):
 
 
 Fineness = enum.Enum("Fineness", {name: name for name in FINENESS}, type=str)
-Background = enum.Enum("Background", {name: name for name in BACKGROUNDS}, type=str)
+Background = enum.Enum("Background", {name: name for name in ("auto", *BACKGROUNDS)}, type=str)
 
 
 class EngineChoice(str, enum.Enum):
@@ -133,10 +133,10 @@ def convert(
         rich_help_panel="Painting",
     ),
     background: Background = typer.Option(
-        "ground",
+        "auto",
         help="ground: behind the sitters, a painter's dark warm ground, lit behind the head, echoing the photo's "
         "colours without its detail (photos without a face keep theirs). keep: the photo's own background, "
-        "painted loosely.",
+        "painted loosely. auto: ground with a portrait model (oil-portrait), keep with a style model.",
         rich_help_panel="Painting",
     ),
     stroke_list: bool = typer.Option(
@@ -209,7 +209,7 @@ def convert(
         scale=scale.value,
         upscaler=upscaler,
         texture=texture,
-        strokes=PainterSettings(fineness.value, background.value) if painter is Painter.strokes else None,
+        painter=PainterRequest(painter.value, fineness.value, background.value),
         stroke_list=stroke_list,
         frame=frame.value,
         output_format=output_format.value if output_format else None,

@@ -95,7 +95,7 @@ def paint_strokes(
         person = np.asarray(Image.fromarray(np.float32(person), "F").resize(grid, Image.Resampling.BILINEAR))
     found = regions((width, height), faces, work, person, landmarks)
     photo_image = None if photo is None else Image.fromarray(photo)
-    picture = target(Image.fromarray(painted), photo_image, found, faces, work, settings.background)
+    picture = target(Image.fromarray(painted), photo_image, found, faces, work, settings.background, settings.portrait)
     radii = radius_map(found, _detail(picture, grid)) * FINENESS[settings.fineness]
     canvas = picture.convert("RGBA")
     rng = np.random.default_rng(settings.seed)

@@ -11,7 +11,7 @@ from rich.markup import escape
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
 from ..files import remove_stale_temp_files
 from ..model_set import ModelSources
-from ..painter_settings import PainterSettings
+from ..painter_settings import PainterRequest
 from ..pipeline import ConvertSettings, Outcome, Report, convert_jobs
 from ..plan import make_plan
 from ..progress import image_progress
@@ -42,7 +42,7 @@ class ConvertRequest:
     scale: str = "auto"
     upscaler: str | None = None  # a name or path; None: the bundled default if installed; "none": off
     texture: str | None = None  # a name or path; None or "none": no texture
-    strokes: PainterSettings | None = None  # the stroke painter's settings; None: no strokes
+    painter: PainterRequest = PainterRequest("none")
     stroke_list: bool = False
     frame: str = "none"
     engine: str = "local"  # or "ray"
@@ -69,7 +69,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         scale=request.scale,
         face_size=translator.info.face_size,
         frame=request.frame,
-        strokes=request.strokes,
+        strokes=request.painter.settings_for(translator.info.face_size),
     )
     enlarges = not (request.keep_model_size or request.full_res)  # else nothing is enlarged to the photo's size
     sources = ModelSources(
