@@ -26,7 +26,7 @@ PERSON = 0.04  # hair, neck, hands, clothes
 GROUND = 0.12
 DETAIL = 0.5  # the most that edges make the subject's strokes finer
 SCENE_FACE = 0.2  # without a face: the long side's share a face is taken to have
-MIN_RADIUS = 1.2  # px: a finer stroke is below what a pixel grid can show as a stroke
+MIN_RADIUS = 1.6  # px: a finer stroke is below what a pixel grid can show as a stroke
 # The features by their face-mesh points (MediaPipe's FACEMESH contours), where landmarks were found.
 RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
 LEFT_EYE = (362, 382, 381, 380, 374, 373, 390, 249, 263, 466, 388, 387, 386, 385, 384, 398)
