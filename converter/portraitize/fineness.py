@@ -117,9 +117,9 @@ def radius_map(found: Regions, detail: np.ndarray) -> np.ndarray:
     where the picture has edges, the subject's strokes get up to DETAIL finer, so edges are drawn where they
     matter and plain areas stay broad; the ground stays broad whatever it holds."""
     radius = found.face_size * (GROUND + (PERSON - GROUND) * found.person)
-    radius *= 1 - DETAIL * detail * found.person
     radius += (FACE * found.sizes - radius) * found.face
     radius += (FEATURES * found.sizes - radius) * found.features
+    radius *= 1 - DETAIL * detail * found.person  # on the faces too: glasses, a hairline, the jaw's edge
     return np.maximum(radius, MIN_RADIUS).astype(np.float32)
 
 
