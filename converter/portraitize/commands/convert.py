@@ -122,7 +122,7 @@ def _convert_here(models, jobs, settings: ConvertSettings, target: Path, report:
     """The local engine, with its progress bar."""
     removed = remove_stale_temp_files(target)
     if removed:
-        console.print(f"removed {removed} partial files left by a killed run")
+        console.print(f"removed {removed} partial file{'' if removed == 1 else 's'} left by a killed run")
     with image_progress(console) as progress:
         task = progress.add_task("painting", total=len(jobs))
 
