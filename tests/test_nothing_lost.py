@@ -74,3 +74,66 @@ def test_partial_files_of_a_killed_run_are_cleaned_by_the_next(cli, translator, 
     assert not part.exists()
     with Image.open(dst / "b.png") as image:
         image.load()
+
+
+def test_a_rerun_with_other_settings_says_what_differs_instead_of_skipping(cli, translator, tmp_path):
+    from tiny_models import make_translator
+
+    retrained = make_translator(tmp_path / "models" / "tiny-painter.onnx", size_multiple=2)  # same name, new weights
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png", 40, 30)
+    write_image(src / "sub" / "b.jpg", 30, 40)
+    first = cli("convert", src, dst, "-m", translator, "--frame", "portrait")
+    assert first.exit_code == 0, first.output
+    before = {path: (dst / path).read_bytes() for path in ("a.png", "sub/b.jpg")}
+
+    again = cli("convert", src, dst, "-m", retrained, "--strength", "0.8")
+    assert again.exit_code == 2, again.output
+    (line,) = [line for line in again.output.splitlines() if line.startswith("error:")]
+    assert "painted with other settings" in line and "--overwrite" in line, line
+    assert "frame portrait -> none" in line and "strength 1.0 -> 0.8" in line
+    assert "model tiny-painter (" in line and ") -> tiny-painter (" in line  # the same name, another model file
+    assert {path: (dst / path).read_bytes() for path in before} == before, "outputs were changed"
+
+    # --quality changes no PNG: only the JPEG differs
+    quality = cli("convert", src, dst, "-m", translator, "--frame", "portrait", "--quality", "80")
+    assert quality.exit_code == 2 and "sub/b.jpg" in quality.output and "a.png" not in quality.output
+    assert "quality 95 -> 80" in quality.output
+
+    redo = cli("convert", src, dst, "-m", retrained, "--strength", "0.8", "--overwrite")
+    assert redo.exit_code == 0 and "2 converted" in redo.output, redo.output
+    same = cli("convert", src, dst, "-m", retrained, "--strength", "0.8")
+    assert same.exit_code == 0 and "0 converted, 2 skipped" in same.output, same.output
+
+
+def test_outputs_without_a_record_are_kept_and_said(cli, translator, tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png")
+    write_image(src / "b.png")
+    assert cli("convert", src, dst, "-m", translator).exit_code == 0
+    (dst / "b.png").write_bytes(b"the user's own edit")  # no longer the file the record describes
+    result = cli("convert", src, dst, "-m", translator, "--strength", "0.5")
+    assert result.exit_code == 2 and "a.png" in result.output and "b.png" not in result.output
+    (dst / "a.png").unlink()
+    result = cli("convert", src, dst, "-m", translator, "--strength", "0.5")
+    assert result.exit_code == 0 and "1 converted, 1 skipped" in result.output, result.output
+    assert "1 of them have no record" in result.output and "kept" in result.output
+    assert (dst / "b.png").read_bytes() == b"the user's own edit"
+
+
+def test_a_folder_or_an_empty_file_at_an_output_path_is_not_a_finished_output(cli, translator, tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "out"
+    for name in ("a.png", "b.png", "c.png"):
+        write_image(src / name)
+    (dst / "a.png").mkdir(parents=True)
+    (dst / "a.png" / "keep.txt").write_text("the user's")
+    (dst / "b.png").write_bytes(b"")  # a write that never finished
+    for extra in ((), ("--overwrite",)):
+        result = cli("convert", src, dst, "-m", translator, *extra)
+        assert result.exit_code == 1, result.output
+        assert "2 converted, 0 skipped (already there), 1 failed" in result.output
+        (line,) = [line for line in result.output.splitlines() if line.strip().startswith("x ")]
+        assert str(src / "a.png") in line and "a folder" in line
+        assert (dst / "a.png" / "keep.txt").read_text() == "the user's"
+        with Image.open(dst / "b.png") as image:
+            image.load()

@@ -132,7 +132,13 @@ def convert(
         None, "--format", help="Output format.", show_default="the input's; PNG for formats we don't write"
     ),
     quality: int = typer.Option(95, min=1, max=100, help="JPEG/WebP quality."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Redo outputs that exist (default: skip them)."),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Repaint outputs that exist. Default: skip those painted with these settings (DST/"
+        ".portraitize-outputs.jsonl records what made each output) and refuse to start, naming what differs, where "
+        "some were painted with other settings (model, strength, frame, ...); outputs without a record are kept.",
+    ),
     strength: float = typer.Option(1.0, min=0.0, max=1.0, help="1: the painting; 0: the photo; between: a blend."),
     max_pixels: int = typer.Option(
         DEFAULT_MAX_PIXELS, min=1, help="Refuse images with more pixels (decompression-bomb guard)."
@@ -152,7 +158,8 @@ def convert(
 ) -> None:
     """Paint every photo in SRC and write the results to DST.
 
-    Existing outputs are skipped, so an interrupted run resumes where it stopped.
+    Outputs painted with the same settings are skipped, so an interrupted run resumes where it stopped; a rerun
+    with other settings is refused (naming what differs) unless --overwrite.
     """
     from .commands.convert import ConvertRequest, run_convert
     from .ray_engine import RaySettings

@@ -88,10 +88,18 @@ class ArrowStorage:
         listing.files.sort()
         return listing
 
-    def existing(self, paths: list[PurePath]) -> set[PurePath]:
+    def outputs(self, paths: list[PurePath]) -> dict[PurePath, str]:
         from pyarrow.fs import FileType
 
-        return {path for path, info in zip(paths, self._info(paths)) if info.type == FileType.File}
+        found = {}
+        for path, info in zip(paths, self._info(paths)):
+            if info.type == FileType.File:
+                found[path] = "file" if info.size else "empty"
+            elif info.type == FileType.Directory:
+                found[path] = "dir"
+            elif info.type != FileType.NotFound:
+                found[path] = "other"
+        return found
 
     def canonical(self, path: PurePath) -> PurePath:
         # The file system's name goes first, so paths on different systems never contain each other.
@@ -166,13 +174,19 @@ class Painter:
 
 
 def make_ray_plan(source: str, destination: str, output_format: str | None, overwrite: bool):
-    """plan.make_plan over the file systems that SRC and DST name (local folders or URIs)."""
+    """plan.make_plan over the file systems that SRC and DST name (local folders or URIs); with the place of
+    DST's output records, and DST's path inside its file system."""
+    from pathlib import Path
+
+    from pyarrow.fs import LocalFileSystem
+
     from .plan import make_plan
+    from .records import ArrowPlace, LocalPlace
 
     _import_ray()
     source_fs, source_path = open_filesystem(source)
     target_fs, target_path = open_filesystem(destination)
-    return make_plan(
+    plan = make_plan(
         PurePosixPath(source_path),
         PurePosixPath(target_path),
         output_format,
@@ -180,6 +194,9 @@ def make_ray_plan(source: str, destination: str, output_format: str | None, over
         _storage(source_fs),
         _storage(target_fs),
     )
+    local = isinstance(target_fs, LocalFileSystem)
+    place = LocalPlace(Path(target_path)) if local else ArrowPlace(target_fs, PurePosixPath(target_path))
+    return plan, place, PurePosixPath(target_path)
 
 
 def _storage(filesystem):

@@ -15,6 +15,7 @@ from ..pipeline import ConvertSettings, Outcome, Report, convert_jobs
 from ..plan import make_plan
 from ..progress import image_progress
 from ..ray_engine import RaySettings, make_ray_plan, run_on_ray
+from ..records import LocalPlace, OutputRecords, Recipe, model_identity
 from ..session import ModelError, load_model
 from ..translate import PaintSettings
 from . import EXIT_FAILED_FILES, print_catalogue_warnings
@@ -49,10 +50,11 @@ class ConvertRequest:
 def run_convert(request: ConvertRequest, console: Console) -> int:
     on_ray = request.engine == "ray"
     if on_ray:
-        plan = make_ray_plan(request.src, request.dst, request.output_format, request.overwrite)
+        plan, place, destination = make_ray_plan(request.src, request.dst, request.output_format, request.overwrite)
     else:
         source, target = Path(request.src).expanduser(), Path(request.dst).expanduser()
         plan = make_plan(source, target, request.output_format, request.overwrite)
+        place, destination = LocalPlace(target), target
     print_catalogue_warnings(console)
     # On Ray the workers pick their device; this process only reads the models' contracts.
     device = "cpu" if on_ray else request.device
@@ -84,23 +86,58 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     console.print(
         f"model [bold]{escape(translator.info.name)}[/] ({escape(str(translator.path))}) on [bold]{where}[/], {_scale_line(paint, models)}"
     )
+    records = OutputRecords(place, destination, _recipe(request, paint, sources, translator))
+    unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
     if plan.existing:
         console.print(
-            f"skipping {len(plan.existing)} photos already converted in {request.dst} (--overwrite redoes them)"
+            f"skipping {len(plan.existing)} photos already converted in {request.dst} with these settings "
+            "(--overwrite redoes them)"
+        )
+    if unrecorded:
+        console.print(
+            f"[yellow]![/] {len(unrecorded)} of them have no record of the settings that painted them (made by an "
+            "older portraitize, or changed since), e.g. "
+            f"{escape(str(unrecorded[0].target))}: kept as they are; --overwrite repaints them"
         )
 
-    report = Report(skipped=plan.existing, failed=list(plan.unreadable))
-    if on_ray:
-        jobs = {str(job.source): job for job in plan.todo}
-        results = run_on_ray(
-            plan.todo, sources.as_bytes(), request.device, settings, request.src, request.dst, request.ray
-        )
-        for source, error, notes in results:
-            report.record(jobs[source], Outcome(error or None, tuple(notes)))
-    else:
-        _convert_here(models, plan.todo, settings, target, report, console)
+    report = Report(skipped=plan.existing, failed=[*plan.unreadable, *plan.blocked])
+    try:
+        if on_ray:
+            jobs = {str(job.source): job for job in plan.todo}
+            results = run_on_ray(
+                plan.todo, sources.as_bytes(), request.device, settings, request.src, request.dst, request.ray
+            )
+            for source, error, notes in results:
+                _record(report, records, jobs[source], Outcome(error or None, tuple(notes)))
+        else:
+            _convert_here(models, plan.todo, settings, target, report, records, console)
+    finally:
+        records.close()
     _print_summary(console, report, plan.left_out)
     return EXIT_FAILED_FILES if report.failed else 0
+
+
+def _recipe(request: ConvertRequest, paint: PaintSettings, sources: ModelSources, translator) -> Recipe:
+    """Every setting that changes an output's pixels (device, threads and batch size change none)."""
+    return Recipe.of(
+        model=model_identity(sources.translator, translator.info.name),
+        upscaler=model_identity(sources.upscaler),
+        texture=model_identity(sources.texture),
+        face_detector=model_identity(sources.face_detector),
+        scale=paint.scale,
+        max_size=paint.max_size,
+        full_res=paint.full_res,
+        keep_model_size=paint.keep_model_size,
+        frame=paint.frame,
+        strength=paint.strength,
+        quality=request.quality,
+    )
+
+
+def _record(report: Report, records: OutputRecords, job, outcome: Outcome) -> None:
+    report.record(job, outcome)
+    if outcome.error is None:
+        records.written(job.target)
 
 
 def _scale_line(paint: PaintSettings, models) -> str:
@@ -118,7 +155,9 @@ def _scale_line(paint: PaintSettings, models) -> str:
     return line + (", portrait frame" if paint.frame == "portrait" else "")
 
 
-def _convert_here(models, jobs, settings: ConvertSettings, target: Path, report: Report, console: Console) -> None:
+def _convert_here(
+    models, jobs, settings: ConvertSettings, target: Path, report: Report, records: OutputRecords, console: Console
+) -> None:
     """The local engine, with its progress bar."""
     removed = remove_stale_temp_files(target)
     if removed:
@@ -127,7 +166,7 @@ def _convert_here(models, jobs, settings: ConvertSettings, target: Path, report:
         task = progress.add_task("painting", total=len(jobs))
 
         def on_done(job, outcome):
-            report.record(job, outcome)
+            _record(report, records, job, outcome)
             progress.advance(task)
 
         convert_jobs(models, jobs, settings, on_done)
