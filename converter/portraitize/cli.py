@@ -74,7 +74,10 @@ def _main(
 
 MODEL_HELP = "Installed model name (see `portraitize models`) or path to an .onnx file."
 DEVICE_HELP = "auto: CUDA when onnxruntime offers it, else CPU. cuda: fail unless CUDA really runs."
-THREADS_HELP = "CPU threads for the model (0: onnxruntime's choice, all cores)."
+THREADS_HELP = (
+    "CPU threads for the model (0: onnxruntime's choice, all cores); at most the CPUs this process may use (more "
+    "only wait on each other): a larger number is capped, with a note."
+)
 
 
 @app.command()
@@ -164,6 +167,8 @@ def convert(
     from .commands.convert import ConvertRequest, run_convert
     from .ray_engine import RaySettings
 
+    if engine == EngineChoice.local:
+        threads = _capped_threads(threads)  # on Ray, each worker caps them at its own machine's CPUs
     if full_res and keep_model_size:
         _fail("--full-res and --keep-model-size contradict each other: choose one")
     request = ConvertRequest(
@@ -220,6 +225,7 @@ def sample(
     """Paint new portraits with a generator model."""
     from .commands.sample import SampleRequest, run_sample
 
+    threads = _capped_threads(threads)
     request = SampleRequest(
         count=count,
         out=out,
@@ -243,6 +249,20 @@ def models() -> None:
 
     # The listing is the command's output: stdout, unlike messages.
     raise typer.Exit(_exit_code_of(lambda: show_models(Console(highlight=False), console) or 0))
+
+
+def _capped_threads(threads: int) -> int:
+    """--threads, at most the usable CPUs, with a note where it was more."""
+    from .session import usable_cpus
+
+    cpus = usable_cpus()
+    if threads > cpus:
+        console.print(
+            f"[yellow]note[/]: --threads {threads} capped at {cpus}, the CPUs this process may use (more threads "
+            "than cores only wait on each other)"
+        )
+        return cpus
+    return threads
 
 
 def _exit_code_of(run) -> int:

@@ -12,9 +12,9 @@ from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
 from ..files import remove_stale_temp_files
 from ..model_set import ModelSources
 from ..pipeline import ConvertSettings, Outcome, Report, convert_jobs
-from ..plan import make_plan
+from ..plan import PlanError, make_plan
 from ..progress import image_progress
-from ..ray_engine import RaySettings, make_ray_plan, run_on_ray
+from ..ray_engine import RaySettings, is_uri, make_ray_plan, run_on_ray
 from ..records import LocalPlace, OutputRecords, Recipe, model_identity
 from ..session import ModelError, load_model
 from ..translate import PaintSettings
@@ -52,6 +52,9 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     if on_ray:
         plan, place, destination = make_ray_plan(request.src, request.dst, request.output_format, request.overwrite)
     else:
+        for location in (request.src, request.dst):
+            if is_uri(location):
+                raise PlanError(f"{location} is a URI: only --engine ray reads and writes URIs (the ray extra)")
         source, target = Path(request.src).expanduser(), Path(request.dst).expanduser()
         plan = make_plan(source, target, request.output_format, request.overwrite)
         place, destination = LocalPlace(target), target
