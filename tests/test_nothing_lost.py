@@ -137,3 +137,53 @@ def test_a_folder_or_an_empty_file_at_an_output_path_is_not_a_finished_output(cl
         assert (dst / "a.png" / "keep.txt").read_text() == "the user's"
         with Image.open(dst / "b.png") as image:
             image.load()
+
+
+def test_a_translator_that_paints_at_half_size_is_refused_before_any_work(cli, tmp_path):
+    from tiny_models import make_faulty_translator
+
+    from portraitize.session import ModelError, load_model
+
+    half = make_faulty_translator(tmp_path / "half.onnx", "half")
+    try:
+        load_model(half)
+    except ModelError as error:
+        assert "gives an output of shape [1, 3, 12, 13]" in str(error) and "its input's size" in str(error)
+    else:
+        raise AssertionError("a translator that halves its input was accepted")
+    write_image(tmp_path / "src" / "a.png")
+    result = cli("convert", tmp_path / "src", tmp_path / "out", "-m", half)
+    assert result.exit_code == 2 and "input's size" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_absurd_metadata_values_are_refused_at_once(cli, translator, sampler, tmp_path):
+    from tiny_models import with_metadata
+
+    from portraitize.contract import ContractError, ModelInfo
+
+    for name, value in [("size_multiple", 16384), ("native_size", 100_000), ("face_size", 50_000)]:
+        try:
+            ModelInfo(
+                **{
+                    "kind": "translator",
+                    "name": "x",
+                    "description": "",
+                    "family": "test",
+                    "native_size": 64,
+                    name: value,
+                }
+            )
+        except ContractError as error:
+            assert f"{name} must be at most" in str(error)
+        else:
+            raise AssertionError(f"{name}={value} was accepted")
+    write_image(tmp_path / "src" / "a.png")
+    started = time.monotonic()
+    huge = with_metadata(translator, tmp_path / "huge.onnx", size_multiple="16384")
+    result = cli("convert", tmp_path / "src", tmp_path / "out", "-m", huge)
+    assert result.exit_code == 2 and "size_multiple must be at most 256, not 16384" in result.output
+    wide = with_metadata(sampler, tmp_path / "wide.onnx", latent_size="100000000")
+    result = cli("sample", "--out", tmp_path / "samples", "-m", wide)
+    assert result.exit_code == 2 and "latent_size must be at most" in result.output
+    assert time.monotonic() - started < 10

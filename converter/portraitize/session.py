@@ -8,13 +8,14 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from .contract import TEXTURE_ORIGIN, VALUE_RANGES, ContractError, ModelInfo
+from .contract import TEXTURE_ORIGIN, VALUE_RANGES, ContractError, ModelInfo, round_up
 from .text import first_line
 
 DEVICES = ("auto", "cpu", "cuda")
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 PROBE_LIMIT = 1024  # a translator that fails on every square input up to this side is broken
+PROBE_SIDE = 24  # then an oblong probe at least this high shows that the output keeps the input's size
 GPU_INSTALL_HINT = (
     "install the GPU build of onnxruntime: pip uninstall -y onnxruntime && "
     "pip install 'portraitize[gpu]' (needs an NVIDIA driver and CUDA 12 libraries)"
@@ -157,6 +158,16 @@ class ModelSession:
         factor = self.info.factor if self.info.kind == "upscaler" else 1
         expected = "a [N, 3, H, W] image of its input's size" if factor == 1 else f"[N, 3, {factor}H, {factor}W]"
         self._check_output(output, (1, 3, side * factor, side * factor), expected)
+        # A small square hides a scale (a model that halves its input gives 1x1 for 1x1) or swapped axes: probe
+        # once more on an oblong image of a few tiles of the size multiple.
+        height = max(side, round_up(PROBE_SIDE, self.info.size_multiple))
+        width = height + self.info.size_multiple
+        image = np.random.default_rng(1).uniform(low, high, (1, 3, height, width)).astype(np.float32)
+        try:
+            output = self._infer(image, probe_extra)
+        except Exception as error:
+            raise ModelError(f"{self.path}: fails on a {width}x{height} input ({first_line(error)})") from None
+        self._check_output(output, (1, 3, height * factor, width * factor), expected)
         return side
 
     def _probe_sampler(self) -> None:
