@@ -86,6 +86,11 @@ def choose_providers(device: str) -> list[str]:
 # (an arena), a translator paints each photo at its own size, up to 0.8 MP, and the arena kept for every size
 # grew to 1.8 GB over four 12 MP photos (0.9 GB given back after each; 256 px photos keep the arena's speed).
 CPU_CALL_PIXELS = 512 * 512
+# The most pixels one translator call may paint, whatever the options (--max-size, --full-res): the pixels of the
+# largest face-scaled painting at the default --max-size (4:3, 1024 x 768), which the README's memory figures
+# cover; a larger painting is to be painted in tiles of at most this many pixels. Issue 31 (case 6) found one
+# 12.6 MP call (--max-size 1024, a small face) ending in std::bad_alloc. Enforced by the translate stage.
+MAX_CALL_PIXELS = 1024 * 768
 
 
 class ModelSession:
