@@ -350,9 +350,10 @@ def encode_image(
     alpha: np.ndarray | None = None,
     icc_profile: bytes | None = None,
     exif: bytes | None = None,
+    text: dict[str, str] | None = None,
 ) -> bytes:
     """The file bytes of an output image (uint8 RGB, as an array or an RGB Pillow image), with alpha, ICC
-    profile and EXIF where the format carries them."""
+    profile and EXIF where the format carries them, and `text` in a PNG's text chunks."""
     image = rgb if isinstance(rgb, Image.Image) else Image.fromarray(rgb, "RGB")
     width, height = image.size
     if max(width, height) > MAX_SIDE.get(image_format, max(width, height)):
@@ -373,6 +374,13 @@ def encode_image(
         options["quality"] = quality
     if image_format == "TIFF":
         options["compression"] = "tiff_lzw"
+    if text and image_format == "PNG":
+        from PIL.PngImagePlugin import PngInfo
+
+        info = PngInfo()
+        for key, value in text.items():
+            info.add_text(key, value)
+        options["pnginfo"] = info
     buffer = io.BytesIO()
     image.save(buffer, format=image_format, **options)
     return buffer.getvalue()
