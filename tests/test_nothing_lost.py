@@ -187,3 +187,30 @@ def test_absurd_metadata_values_are_refused_at_once(cli, translator, sampler, tm
     result = cli("sample", "--out", tmp_path / "samples", "-m", wide)
     assert result.exit_code == 2 and "latent_size must be at most" in result.output
     assert time.monotonic() - started < 10
+
+
+def test_every_output_an_interrupted_run_finished_has_its_record(cli, translator, tmp_path, monkeypatch):
+    """Outputs are recorded by the thread that writes them, the moment they have their name: an output
+    finished while the run was stopping is never left without a record (and so never kept blindly)."""
+    from conftest import output_files
+
+    from portraitize.session import ModelSession
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    for index in range(12):
+        write_image(src / f"p{index:02d}.png", 64, 48)
+    calls, original = [], ModelSession.run
+
+    def run(self, batch, *extra):
+        calls.append(1)
+        if len(calls) == 6:
+            raise KeyboardInterrupt
+        return original(self, batch, *extra)
+
+    monkeypatch.setattr(ModelSession, "run", run)
+    assert cli("convert", src, dst, "-m", translator, "--batch-size", "1").exit_code == 130
+    monkeypatch.setattr(ModelSession, "run", original)
+    done = len(output_files(dst))
+    assert done >= 1
+    same = cli("convert", src, dst, "-m", translator)
+    assert same.exit_code == 0 and f"skipping {done} photos" in same.output and "no record" not in same.output

@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path, PurePath, PurePosixPath
 
 from .plan import Job, PlanError
@@ -211,6 +212,8 @@ class OutputRecords:
         self.recipes: dict[str, dict[str, object]] = {}
         self.outputs: dict[str, tuple[str, Identity]] = {}
         self._recipes_written: set[str] = set()
+        self._lock = threading.Lock()
+        self.failure: str | None = None  # why outputs of this run went without a record, for the summary
         lines = 0
         for line in place.read().splitlines():
             lines += 1
@@ -260,20 +263,29 @@ class OutputRecords:
         return unrecorded
 
     def written(self, target: PurePath) -> None:
-        """Record an output this run has just written."""
+        """Record an output this run has just written (from any thread). A record that cannot be written (a
+        read-only record file, a full disk) leaves that output without one: it is kept by later runs, and said."""
         identity = self.place.identity(target)
         if identity is None:
             return
         recipe = self.recipe.for_format(Job(target, target).format_extension)
-        lines = []
-        if recipe.key not in self._recipes_written:
+        with self._lock:
+            lines = []
+            if recipe.key not in self._recipes_written:
+                lines.append(_recipe_line(recipe.key, recipe.as_dict()))
+            lines.append(_output_line(self._relative(target), recipe.key, identity))
+            try:
+                self.place.append(lines)
+            except OSError as error:
+                self.failure = self.failure or f"cannot write the record {self.place.path} ({error.strerror or error})"
+                return
             self._recipes_written.add(recipe.key)
-            lines.append(_recipe_line(recipe.key, recipe.as_dict()))
-        lines.append(_output_line(self._relative(target), recipe.key, identity))
-        self.place.append(lines)
 
     def close(self) -> None:
-        self.place.close()
+        try:
+            self.place.close()
+        except OSError as error:
+            self.failure = self.failure or f"cannot write the record {self.place.path} ({error.strerror or error})"
 
 
 def _recipe_line(key: str, settings: dict[str, object]) -> str:

@@ -11,7 +11,7 @@ from rich.markup import escape
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
 from ..files import remove_stale_temp_files
 from ..model_set import ModelSources
-from ..pipeline import ConvertSettings, Outcome, Report, convert_jobs
+from ..pipeline import ConvertSettings, LocalFiles, Outcome, Report, convert_jobs
 from ..plan import PlanError, make_plan
 from ..progress import image_progress
 from ..ray_engine import RaySettings, is_uri, make_ray_plan, run_on_ray
@@ -117,6 +117,8 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     finally:
         records.close()
     _print_summary(console, report, plan.left_out)
+    if records.failure:
+        console.print(f"[yellow]warning[/]: {escape(records.failure)}; outputs without a record are kept by later runs")
     return EXIT_FAILED_FILES if report.failed else 0
 
 
@@ -141,6 +143,18 @@ def _record(report: Report, records: OutputRecords, job, outcome: Outcome) -> No
     report.record(job, outcome)
     if outcome.error is None:
         records.written(job.target)
+
+
+class RecordedFiles(LocalFiles):
+    """The local engine's files, each output recorded by the thread that wrote it, as soon as it has its name (a
+    record made when the main thread collected the write came seconds later: a kill -9 left outputs without)."""
+
+    def __init__(self, records: OutputRecords):
+        self.records = records
+
+    def write(self, path, data: bytes) -> None:
+        super().write(path, data)
+        self.records.written(path)
 
 
 def _scale_line(paint: PaintSettings, models) -> str:
@@ -169,10 +183,10 @@ def _convert_here(
         task = progress.add_task("painting", total=len(jobs))
 
         def on_done(job, outcome):
-            _record(report, records, job, outcome)
+            report.record(job, outcome)
             progress.advance(task)
 
-        convert_jobs(models, jobs, settings, on_done)
+        convert_jobs(models, jobs, settings, on_done, RecordedFiles(records))
 
 
 def _print_summary(console: Console, report: Report, left_out: list[tuple[PurePath, str]]) -> None:
