@@ -214,3 +214,17 @@ def test_every_output_an_interrupted_run_finished_has_its_record(cli, translator
     assert done >= 1
     same = cli("convert", src, dst, "-m", translator)
     assert same.exit_code == 0 and f"skipping {done} photos" in same.output and "no record" not in same.output
+
+
+def test_a_damaged_record_costs_only_its_own_lines(cli, translator, tmp_path):
+    from portraitize.records import RECORD_NAME
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png")
+    write_image(src / "b.png")
+    assert cli("convert", src, dst, "-m", translator).exit_code == 0
+    with open(dst / RECORD_NAME, "ab") as record:
+        record.write(b'not json\n\x00\xff\n{"output": "a.png", "rec')  # a line cut short by a power cut
+    assert cli("convert", src, dst, "-m", translator, "--strength", "0.7", "--overwrite").exit_code == 0
+    result = cli("convert", src, dst, "-m", translator, "--strength", "0.5")
+    assert result.exit_code == 2 and "a.png, b.png in" in result.output and "strength 0.7 -> 0.5" in result.output

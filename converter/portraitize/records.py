@@ -28,6 +28,7 @@ from .plan import Job, PlanError
 RECORD_NAME = ".portraitize-outputs.jsonl"
 FORMATS_WITH_QUALITY = {"jpg", "webp"}  # --quality changes no other format's pixels
 NAMED_CONFLICTS = 3  # outputs named in the refusal; the rest are counted
+KEPT_PER_OUTPUT = 3  # records read per output (the newest)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,8 +121,18 @@ class LocalPlace:
             with contextlib.suppress(OSError):
                 if os.fstat(handle).st_ino == os.stat(self.path).st_ino:
                     self._handle = handle
+                    self._end_line()
                     return
             os.close(handle)  # compacted (replaced) meanwhile: append to the new file
+
+    def _end_line(self) -> None:
+        """A line cut short (a power cut in mid-append) must not swallow the next record."""
+        size = os.fstat(self._handle).st_size
+        if size:
+            with open(self.path, "rb") as file:
+                file.seek(size - 1)
+                if file.read(1) != b"\n":
+                    os.write(self._handle, b"\n")
 
     def append(self, lines: list[str]) -> None:
         if self._handle is None:
@@ -210,7 +221,9 @@ class OutputRecords:
     def __init__(self, place: LocalPlace | ArrowPlace, destination: PurePath, recipe: Recipe):
         self.place, self.destination, self.recipe = place, destination, recipe
         self.recipes: dict[str, dict[str, object]] = {}
-        self.outputs: dict[str, tuple[str, Identity]] = {}
+        # Each output's latest records, newest last: two runs writing one output at once may append their records
+        # in the other order than their renames; the record that matches the file there is the one that holds.
+        self.outputs: dict[str, list[tuple[str, Identity]]] = {}
         self._recipes_written: set[str] = set()
         self._lock = threading.Lock()
         self.failure: str | None = None  # why outputs of this run went without a record, for the summary
@@ -223,16 +236,20 @@ class OutputRecords:
                     self.recipes[entry["recipe"]] = entry["settings"]
                 else:
                     identity = Identity(entry["size"], entry.get("mtime_ns"), entry.get("inode"))
-                    self.outputs[entry["output"]] = (entry["recipe"], identity)
+                    kept = self.outputs.setdefault(entry["output"], [])
+                    kept.append((entry["recipe"], identity))
+                    del kept[:-KEPT_PER_OUTPUT]
             except (ValueError, KeyError, TypeError):
                 continue  # a line cut short by a crash, or not ours: no record
-        if lines > 2 * (len(self.outputs) + len(self.recipes)) + 100:
+        if lines > 2 * (sum(map(len, self.outputs.values())) + len(self.recipes)) + 100:
             place.compact(self._live_lines())
 
     def _live_lines(self) -> list[str]:
-        used = {key for key, _ in self.outputs.values()}
+        used = {key for entries in self.outputs.values() for key, _ in entries}
         lines = [_recipe_line(key, settings) for key, settings in self.recipes.items() if key in used]
-        lines += [_output_line(path, key, identity) for path, (key, identity) in self.outputs.items()]
+        lines += [
+            _output_line(path, key, identity) for path, entries in self.outputs.items() for key, identity in entries
+        ]
         return lines
 
     def _relative(self, target: PurePath) -> str:
@@ -243,11 +260,13 @@ class OutputRecords:
         painted with other settings. Returns those without a record (kept, but the user is told)."""
         conflicts, unrecorded = [], []
         for job in existing:
-            recorded = self.outputs.get(self._relative(job.target))
-            identity = self.place.identity(job.target) if recorded else None
-            if recorded is None or identity is None or not recorded[1].matches(identity):
+            entries = self.outputs.get(self._relative(job.target), [])
+            identity = self.place.identity(job.target) if entries else None
+            matching = [entry for entry in entries if identity is not None and entry[1].matches(identity)]
+            if not matching:
                 unrecorded.append(job)
                 continue
+            recorded = matching[-1]
             wanted = self.recipe.for_format(job.format_extension)
             if recorded[0] != wanted.key:
                 conflicts.append((job, self.recipes.get(recorded[0], {}), wanted.as_dict()))

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..catalogue import resolve
+from ..files import remove_stale_temp_files
 from ..grid import sheet_of
 from ..plan import PlanError
 from ..progress import image_progress
@@ -75,12 +76,15 @@ def run_sample(request: SampleRequest, console: Console) -> int:
         return sample_path(request.out, name, variant, index)
 
     done, unrecorded = ({}, 0) if request.overwrite else _already_there(path_of, request.count, made_by)
+    removed = remove_stale_temp_files(request.out)
+    if removed:
+        console.print(f"removed {removed} partial file{'' if removed == 1 else 's'} left by a killed run")
     counts = StreamCount()
     written = 0
     path = request.out
     try:
         with image_progress(console) as progress:
-            task = progress.add_task("painting", total=request.count, completed=len(done))
+            task = progress.add_task("painting", total=request.count - len(done))
             portraits = stream_samples(
                 model, request.count, request.seed, request.truncation, request.batch_size, face_score, done, counts
             )
