@@ -116,7 +116,8 @@ class LocalPlace:
         """Hold the record open for appending (shared lock: no other run compacts it meanwhile)."""
         self.root.mkdir(parents=True, exist_ok=True)
         while True:
-            handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+            # Never through a link: the record must not append to a file it leads to (an input, say).
+            handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
             _lock(handle, shared=True)
             with contextlib.suppress(OSError):
                 if os.fstat(handle).st_ino == os.stat(self.path).st_ino:
