@@ -308,11 +308,6 @@ def test_a_thin_strip_is_painted_at_its_own_short_side(cli, translator, tmp_path
     assert [shape[2:] for shape in shapes] == [(20, 2000)]  # not 3 x 256
 
 
-@pytest.mark.xfail(
-    reason="needs translate.py (the lead's paint-chain rewrite): --scale long-side sizes by translate.model_size, "
-    "which should keep a thin photo's short side as face_scale.painting_size now does",
-    strict=True,
-)
 def test_a_thin_strip_keeps_its_short_side_with_the_long_side_rule_too(cli, translator, tmp_path, monkeypatch):
     from conftest import write_image
 
@@ -350,12 +345,6 @@ def test_a_close_up_is_painted_at_least_at_the_long_side_rule(cli, face_translat
     assert [max(shape[2:]) for shape in shapes] == [128]  # the long-side rule's 128, not the face rule's ~49
 
 
-@pytest.mark.xfail(
-    reason="needs translate.py (the lead's paint-chain rewrite): paint_photos must paint any model input above "
-    "session.MAX_CALL_PIXELS in tiles of at most that many pixels (paint_tiled), and --full-res tiles must be "
-    "at most that large whatever --max-size says",
-    strict=True,
-)
 @pytest.mark.parametrize("options", [["--scale", "long-side"], ["--full-res"]])
 def test_no_option_makes_one_model_call_exceed_the_per_call_budget(cli, translator, tmp_path, monkeypatch, options):
     """Issue 31, case 6: --max-size 1024 on a 6000 x 4000 photo with a small face made one 12.6 MP model call
