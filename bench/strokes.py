@@ -23,7 +23,7 @@ from portraitize.chain import PaintChain
 from portraitize.images import load_photo
 from portraitize.model_set import ModelSources
 from portraitize.painter import visible
-from portraitize.painter_settings import PainterSettings
+from portraitize.painter_settings import PainterRequest
 from portraitize.translate import PaintSettings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -81,7 +81,9 @@ def main() -> None:
     )
     models = sources.load("cpu")
     info = models.translator.info
-    settings = PaintSettings(max_size=info.native_size, face_size=info.face_size, strokes=PainterSettings())
+    settings = PaintSettings(
+        max_size=info.native_size, face_size=info.face_size, strokes=PainterRequest().settings_for(info.face_size)
+    )
     chain = PaintChain(models, settings)
     photos = sorted(path for path in options.photos.iterdir() if not path.name.startswith("."))[: options.count]
     rows = [measure(photo, chain) for photo in photos]

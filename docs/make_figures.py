@@ -3,11 +3,12 @@
     python docs/make_figures.py [--size 224]
 
 docs/before_after.jpg: each photo of examples/ (public domain, from the scikit-image and matplotlib
-packages), then the same photo through every bundled translator, `portraitize convert --model NAME`.
+packages); "before": the default until the stroke painter (`oil-portrait` v3 with its brushwork stage, taken from
+git at BEFORE_COMMIT, `--painter none --texture impasto`); "now": the default, `portraitize convert`.
+docs/styles.jpg: the same photos through the style translators, `portraitize convert --model NAME`.
 docs/samples.jpg: the contact sheet of `portraitize sample --count 16 --seed 0 --grid` (default sampler).
-docs/phone_crop.jpg: the astronaut enlarged to a 4032 x 3024 phone photo, a 100% crop of her face: the photo, the
-long-side rule with a plain resize (`--scale long-side --upscaler none --texture none`), face scale + upscaler
-(`--texture none`), and the default (face scale + upscaler + brush texture).
+docs/phone_crop.jpg: both photos enlarged to 4032 x 3024 phone photos, a 100% crop of each face: the photo,
+before and now.
 Pictures made from ../shared/data are never used here: their terms do not allow it.
 """
 
@@ -28,6 +29,8 @@ from portraitize.grid import contact_sheet
 DOCS = Path(__file__).resolve().parent
 EXAMPLES = DOCS.parent / "examples"
 LABEL_HEIGHT = 18
+BEFORE_COMMIT = "5619138"  # the last commit whose default was the translator's brushwork and the impasto texture
+BEFORE_OPTIONS = ("--painter", "none", "--texture", "impasto")
 
 
 def portraitize(*arguments: str) -> None:
@@ -49,19 +52,42 @@ def labelled(sheet: np.ndarray, labels: list[str], size: int, gap: int = 2) -> I
     return canvas
 
 
+def before_model(temp: Path) -> Path:
+    """`oil-portrait` as it shipped at BEFORE_COMMIT (with its brushwork stage), from git."""
+    path = temp / "oil-portrait-before.onnx"
+    data = subprocess.run(
+        ["git", "-C", str(DOCS.parent), "show", f"{BEFORE_COMMIT}:exported/oil-portrait.onnx"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    path.write_bytes(data)
+    return path
+
+
 def before_after(size: int, temp: Path) -> Path:
-    translators = [entry.name for entry in list_models() if entry.info and entry.info.kind == "translator"]
-    translators.sort(key=lambda name: name != "oil-portrait")  # the default first
-    for name in translators:
-        portraitize("convert", str(EXAMPLES), str(temp / name), "--model", name, "--max-size", str(2 * size))
+    portraitize("convert", str(EXAMPLES), str(temp / "before"), "--model", str(before_model(temp)), *BEFORE_OPTIONS)
+    portraitize("convert", str(EXAMPLES), str(temp / "now"))
     photos = sorted(path for path in EXAMPLES.iterdir() if path.suffix == ".jpg")
-    tiles = [square(photo, size) for photo in photos]
     rows = []
-    for photo, original in zip(photos, tiles):
-        rows.append(original)
-        rows += [square(next((temp / name).glob(photo.stem + ".*")), size) for name in translators]
-    sheet = contact_sheet(np.stack(rows), columns=1 + len(translators))
+    for photo in photos:
+        rows += [square(photo, size), *(square(temp / name / photo.name, size) for name in ("before", "now"))]
+    sheet = contact_sheet(np.stack(rows), columns=3)
     out = DOCS / "before_after.jpg"
+    labelled(sheet, ["photo", "before (v3 + impasto)", "now (strokes)"], size).save(out, quality=88, optimize=True)
+    return out
+
+
+def styles(size: int, temp: Path) -> Path:
+    translators = [entry.name for entry in list_models() if entry.info and entry.info.kind == "translator"]
+    translators = sorted(name for name in translators if name != "oil-portrait")
+    for name in translators:
+        portraitize("convert", str(EXAMPLES), str(temp / name), "--model", name)
+    photos = sorted(path for path in EXAMPLES.iterdir() if path.suffix == ".jpg")
+    rows = []
+    for photo in photos:
+        rows += [square(photo, size), *(square(temp / name / photo.name, size) for name in translators)]
+    sheet = contact_sheet(np.stack(rows), columns=1 + len(translators))
+    out = DOCS / "styles.jpg"
     labelled(sheet, ["photo", *translators], size).save(out, quality=85, optimize=True)
     return out
 
@@ -75,32 +101,44 @@ def samples(temp: Path) -> Path:
     return out
 
 
-def phone_crop(temp: Path, side: int = 480) -> Path:
-    photo = temp / "phone" / "astronaut.jpg"
-    photo.parent.mkdir()
-    with Image.open(EXAMPLES / "astronaut.jpg") as image:
-        image.convert("RGB").resize((4032, 3024), Image.Resampling.LANCZOS).save(photo, quality=95)
-    runs = {
-        "before": ("--scale", "long-side", "--upscaler", "none", "--texture", "none"),
-        "upscaled": ("--texture", "none"),
-        "now": (),
-    }
-    for folder, options in runs.items():
-        portraitize("convert", str(photo), str(temp / folder), *options)
-    box = (1400, 250, 1400 + side, 250 + side)  # her face, at 100%
-    tiles = [np.asarray(Image.open(path).crop(box)) for path in (photo, *(temp / name / photo.name for name in runs))]
+def phone_crop(temp: Path, side: int = 400) -> Path:
+    """A 100% crop of each face in the photos enlarged to 4032 x 3024: photo, before, now."""
+    folder = temp / "phone"
+    folder.mkdir()
+    for name in ("astronaut", "grace_hopper"):
+        with Image.open(EXAMPLES / f"{name}.jpg") as image:
+            image.convert("RGB").resize((4032, 3024), Image.Resampling.LANCZOS).save(folder / f"{name}.jpg", quality=95)
+    model = before_model(temp)
+    portraitize("convert", str(folder), str(temp / "phone-before"), "--model", str(model), *BEFORE_OPTIONS)
+    portraitize("convert", str(folder), str(temp / "phone-now"))
+    boxes = {"astronaut": (1560, 500), "grace_hopper": (1450, 700)}  # left, top of each crop: the eyes and nose
+    tiles = []
+    for name, (left, top) in boxes.items():
+        box = (left, top, left + side, top + side)
+        for where in ("phone", "phone-before", "phone-now"):
+            with Image.open(temp / where / f"{name}.jpg") as image:
+                tiles.append(np.asarray(image.convert("RGB").crop(box)))
     out = DOCS / "phone_crop.jpg"
-    labels = ["photo (4032 x 3024), 100%", "long side 256 + resize", "face scale + painting-x4", "+ impasto (default)"]
-    labelled(contact_sheet(np.stack(tiles), columns=4), labels, side).save(out, quality=88, optimize=True)
+    labels = ["photo (4032 x 3024), 100%", "before (v3 + impasto), 100%", "now (strokes), 100%"]
+    labelled(contact_sheet(np.stack(tiles), columns=3), labels, side).save(out, quality=88, optimize=True)
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=224, help="side of each tile in the before/after grid (px)")
+    parser.add_argument("--size", type=int, default=384, help="side of each tile in the before/after grid (px)")
+    parser.add_argument("--only", choices=("before_after", "styles", "samples", "phone_crop"), action="append")
     options = parser.parse_args()
+    figures = {
+        "before_after": lambda temp: before_after(options.size, temp),
+        "styles": lambda temp: styles(options.size // 2, temp),
+        "samples": samples,
+        "phone_crop": phone_crop,
+    }
     with tempfile.TemporaryDirectory() as temp:
-        for out in (before_after(options.size, Path(temp)), samples(Path(temp)), phone_crop(Path(temp))):
+        for name in options.only or figures:
+            (Path(temp) / name).mkdir()
+            out = figures[name](Path(temp) / name)
             print(f"wrote {out} ({out.stat().st_size / 1e3:.0f} kB)")
 
 

@@ -76,6 +76,13 @@ def cli():
     return run
 
 
+def output_files(folder: Path) -> list[Path]:
+    """The files a conversion wrote under `folder`, relative to it, without its record of what made them."""
+    from portraitize.records import RECORD_NAME
+
+    return sorted(path.relative_to(folder) for path in folder.rglob("*") if path.is_file() and path.name != RECORD_NAME)
+
+
 def gradient_image(width: int, height: int, seed: int = 0) -> np.ndarray:
     """A smooth colourful uint8 RGB picture with some noise: varied enough that any model changes it."""
     rng = np.random.default_rng(seed)

@@ -34,7 +34,24 @@ def test_the_main_face_is_painted_at_the_translators_face_size():
     # a panorama's face is bound by the same pixels, not by its long side (which painted this face at 22 px)
     width, height = painting_size((8000, 1000), face(4000, 500, 171), face_size=100, max_size=256)
     assert width * height <= 1.01 * 1024 * 768 and 171 * width / 8000 > 50  # (rounding)
-    assert painting_size((100_000, 10), face(50_000, 5, 10), face_size=100, max_size=256)[0] == 16 * 256
+    # an absurd strip: as long as the pixels allow, counting its short side as padded to 64
+    assert painting_size((100_000, 10), face(50_000, 5, 10), face_size=100, max_size=256) == (12288, 1)
+
+
+def test_a_close_up_is_never_painted_at_fewer_pixels_than_the_long_side_rule():
+    """Issue 31, case 8: a face filling most of the photo was painted blurrier by --scale auto than by long-side."""
+    for side in (512, 3000):
+        close_up = face(side / 2, side / 2, 0.85 * side)
+        assert painting_size((side, side), close_up, face_size=100, max_size=256) == (256, 256)
+    assert painting_size((4000, 3000), face(2000, 1500, 2400), face_size=100, max_size=256) == (256, 192)
+
+
+def test_a_thin_photo_is_painted_at_a_sensible_short_side():
+    """Issue 31, case 8: a 20000 x 40 strip without a face was painted at 256 x 1, one brown smear."""
+    width, height = painting_size((20_000, 40), None, face_size=100, max_size=256)
+    assert height >= 24 and width * max(height, 64) <= 12 * 256 * 256
+    assert painting_size((2000, 20), None, face_size=0, max_size=256) == (2000, 20)  # never enlarged
+    assert painting_size((8000, 1000), None, face_size=100, max_size=256) == (512, 64)
 
 
 @pytest.mark.parametrize("device, most_at_once", [("CPU", 1), ("CUDA", 3)])
@@ -263,3 +280,94 @@ def test_a_bad_or_missing_upscaler_is_one_clear_line(cli, face_translator, tmp_p
         result = cli("convert", photo, tmp_path / "out", "-m", face_translator, "--upscaler", upscaler)
         assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
     assert not (tmp_path / "out").exists()
+
+
+def _translator_inputs(monkeypatch) -> list[tuple[int, ...]]:
+    """The shapes of the translator's calls from now on, the load-time probes left out."""
+    from portraitize.session import ModelSession
+
+    shapes = []
+    original = ModelSession.run
+    monkeypatch.setattr(
+        ModelSession,
+        "run",
+        lambda self, batch, *extra: (
+            (self.info.kind == "translator" and shapes.append(batch.shape)) or original(self, batch, *extra)
+        ),
+    )
+    return shapes
+
+
+def test_a_thin_strip_is_painted_at_its_own_short_side(cli, translator, tmp_path, monkeypatch):
+    from conftest import write_image
+
+    write_image(tmp_path / "src" / "strip.png", 2000, 20)
+    shapes = _translator_inputs(monkeypatch)
+    result = cli("convert", tmp_path / "src", tmp_path / "out", "-m", translator, "--max-size", "256")
+    assert result.exit_code == 0, result.output
+    assert [shape[2:] for shape in shapes] == [(20, 2000)]  # not 3 x 256
+
+
+def test_a_thin_strip_keeps_its_short_side_with_the_long_side_rule_too(cli, translator, tmp_path, monkeypatch):
+    from conftest import write_image
+
+    write_image(tmp_path / "src" / "strip.png", 2000, 20)
+    shapes = _translator_inputs(monkeypatch)
+    result = cli(
+        "convert", tmp_path / "src", tmp_path / "out", "-m", translator, "--max-size", "256", "--scale", "long-side"
+    )
+    assert result.exit_code == 0, result.output
+    assert min(shapes[0][2:]) >= 20
+
+
+def test_a_close_up_is_painted_at_least_at_the_long_side_rule(cli, face_translator, tmp_path, monkeypatch):
+    from conftest import EXAMPLES
+    from PIL import Image
+
+    path = tmp_path / "src" / "close-up.png"
+    path.parent.mkdir()
+    Image.open(EXAMPLES / "astronaut.jpg").crop((160, 53, 285, 178)).resize((512, 512)).save(path)  # face ~420 px
+    shapes = _translator_inputs(monkeypatch)
+    result = cli(
+        "convert",
+        path,
+        tmp_path / "out",
+        "-m",
+        face_translator,
+        "--max-size",
+        "128",
+        "--upscaler",
+        "none",
+        "--texture",
+        "none",
+    )
+    assert result.exit_code == 0, result.output
+    assert [max(shape[2:]) for shape in shapes] == [128]  # the long-side rule's 128, not the face rule's ~49
+
+
+@pytest.mark.parametrize("options", [["--scale", "long-side"], ["--full-res"]])
+def test_no_option_makes_one_model_call_exceed_the_per_call_budget(cli, translator, tmp_path, monkeypatch, options):
+    """Issue 31, case 6: --max-size 1024 on a 6000 x 4000 photo with a small face made one 12.6 MP model call
+    (std::bad_alloc); here --max-size 2048 asks for 2.8 MP (long side) or 4.2 MP tiles (full resolution)."""
+    from conftest import write_image
+
+    from portraitize.session import MAX_CALL_PIXELS
+
+    write_image(tmp_path / "src" / "big.png", 2400, 1800)
+    shapes = _translator_inputs(monkeypatch)
+    result = cli(
+        "convert",
+        tmp_path / "src",
+        tmp_path / "out",
+        "-m",
+        translator,
+        "--max-size",
+        "2048",
+        "--upscaler",
+        "none",
+        "--texture",
+        "none",
+        *options,
+    )
+    assert result.exit_code == 0, result.output
+    assert max(shape[0] * shape[2] * shape[3] for shape in shapes) <= MAX_CALL_PIXELS

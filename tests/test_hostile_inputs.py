@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import gradient_image, write_image
+from conftest import gradient_image, output_files, write_image
 from PIL import Image, ImageCms
 from tiny_models import make_faulty_translator, with_metadata
 
@@ -64,7 +64,8 @@ def notes(output: str) -> dict[str, str]:
 def reopen_all(folder) -> dict[str, Image.Image]:
     """Every file under `folder` decoded in full by Pillow: relative name -> image."""
     images = {}
-    for path in sorted(folder.rglob("*")):
+    for relative in output_files(folder):
+        path = folder / relative
         if path.is_file():
             with Image.open(path) as image:
                 image.load()
@@ -481,7 +482,7 @@ def test_pixels_in_flight_stay_within_the_bound(translator, tmp_path, monkeypatc
     settings = ConvertSettings(PaintSettings(max_size=64), batch_size=4, pixels_in_flight=3_000, io_workers=4)
     convert_jobs(ModelSet(load_model(translator)), plan.todo, settings, done)
     assert peak[0] == 10_000  # the big photo alone; never two 1,200-pixel photos beside it, never three small ones
-    assert len(list((tmp_path / "out").iterdir())) == len(sizes)
+    assert len(output_files(tmp_path / "out")) == len(sizes)
 
 
 # 9. Animated GIFs and multi-page TIFFs: the first frame is painted, and the summary says so.

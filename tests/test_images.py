@@ -138,3 +138,36 @@ def test_failed_write_leaves_nothing(tmp_path):
         write_atomically(target, explode)
     assert target.read_bytes() == b"the user's previous file"
     assert [path.name for path in tmp_path.iterdir()] == ["out.png"]
+
+
+def _tiff(path, values, mode):
+    Image.fromarray(values, mode).save(path)
+    return path
+
+
+def test_wide_grey_is_scaled_by_the_range_its_data_span_and_said(tmp_path):
+    """Issue 31, case 8: these came out all black or all white, with no note."""
+    ramp = np.tile(np.linspace(0, 1, 64, dtype=np.float32), (16, 1))
+    with_inf = ramp.copy()
+    with_inf[3, 5] = np.inf
+    photo = load_photo(_tiff(tmp_path / "inf.tif", with_inf, "F"))
+    difference = np.abs(photo.rgb[..., 0].astype(int) - np.rint(ramp * 255))
+    difference[3, 5] = 0
+    assert difference.max() <= 1 and photo.rgb[3, 5].tolist() == [0, 0, 0]
+    assert any("1 of its pixels are not finite" in note for note in photo.notes), photo.notes
+
+    levels = np.rint(ramp * 255).astype(np.int32)
+    photo = load_photo(_tiff(tmp_path / "int32.tif", levels, "I"))
+    assert np.array_equal(photo.rgb[..., 1], levels.astype(np.uint8))
+    assert photo.notes == ["32-bit integer grey from 0 to 255: read as 8-bit levels, 0-255"]
+
+    photo = load_photo(_tiff(tmp_path / "float16bit.tif", ramp * 65535, "F"))
+    assert np.abs(photo.rgb[..., 2].astype(int) - np.rint(ramp * 255)).max() <= 1
+    assert photo.notes == ["float grey from 0 to 65535: read as 16-bit levels, 0-65535"]
+
+    photo = load_photo(_tiff(tmp_path / "signed.tif", ramp * 2000 - 1000, "F"))
+    assert photo.rgb.min() == 0 and photo.rgb.max() == 255
+    assert photo.notes == ["float grey from -1000 to 1000: stretched to 0-255"]
+
+    photo = load_photo(_tiff(tmp_path / "plain.tif", ramp, "F"))  # floats in 0-1: the usual case, no note
+    assert photo.notes == [] and photo.rgb.max() == 255

@@ -12,7 +12,7 @@ from PIL import Image
 from portraitize.faces import Face
 from portraitize.images import load_photo
 from portraitize.painter import paint_strokes, visible
-from portraitize.painter_settings import PainterSettings
+from portraitize.painter_settings import PainterRequest, PainterSettings
 
 
 def sitter(size: int = 240) -> tuple[np.ndarray, Face]:
@@ -118,7 +118,8 @@ def test_convert_paints_strokes_by_default_and_writes_the_stroke_list_when_asked
     photo.parent.mkdir()
     Image.fromarray(sitter(200)[0]).save(photo)
     result = cli("convert", photo, tmp_path / "strokes", "-m", translator, "--stroke-list")
-    assert result.exit_code == 0 and "painted in strokes (normal, ground)" in result.output, result.output
+    # A model that records no face size is a style model: by default it keeps the photo's background.
+    assert result.exit_code == 0 and "painted in strokes (normal, keep)" in result.output, result.output
     listed = json.loads((tmp_path / "strokes" / "sitter.png.strokes.json").read_text())
     widths = [stroke["width"] for stroke in listed["layers"][0]]
     assert widths and all(
@@ -132,3 +133,13 @@ def test_convert_paints_strokes_by_default_and_writes_the_stroke_list_when_asked
         np.asarray(Image.open(tmp_path / folder / "sitter.png"), float) for folder in ("strokes", "plain")
     )
     assert np.abs(stroked - plain).mean() > 5
+
+
+def test_a_portrait_model_gets_a_ground_and_its_faces_colour_a_style_model_keeps_its_own():
+    portrait, style = PainterRequest().settings_for(99), PainterRequest().settings_for(0)
+    assert (portrait.background, portrait.portrait) == ("ground", True)
+    assert (style.background, style.portrait) == ("keep", False)
+    assert PainterRequest(background="ground").settings_for(0).background == "ground"
+    assert PainterRequest(painter="none").settings_for(99) is None
+    with pytest.raises(ValueError, match="fineness"):
+        PainterRequest(fineness="huge").settings_for(99)

@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import EXAMPLES, need_shared
+from conftest import EXAMPLES, need_shared, output_files
 from PIL import Image
 
 pytest.importorskip("ray")
@@ -39,10 +39,8 @@ def test_ray_engine_matches_the_local_engine(translator, tmp_path):
         assert "23 converted, 0 skipped (already there), 2 failed" in output
         assert "bad.jpg: not an image" in output and "empty.png: empty file" in output
 
-    local_files = sorted(
-        path.relative_to(tmp_path / "local") for path in (tmp_path / "local").rglob("*") if path.is_file()
-    )
-    ray_files = sorted(path.relative_to(tmp_path / "ray") for path in (tmp_path / "ray").rglob("*") if path.is_file())
+    local_files = output_files(tmp_path / "local")
+    ray_files = output_files(tmp_path / "ray")
     assert local_files == ray_files and len(ray_files) == 23
     for relative in ray_files:
         expected = np.asarray(Image.open(tmp_path / "local" / relative), dtype=int)

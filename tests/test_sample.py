@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 
 from portraitize.contract import sample_latents
-from portraitize.sampling import MAX_DRAWS, paint_samples
+from portraitize.sampling import MAX_DRAWS, StreamCount, paint_samples, stream_samples
 from portraitize.session import load_model
 
 
@@ -105,3 +105,104 @@ def test_face_check_without_the_face_detector_is_a_clear_error(cli, sampler, tmp
     result = cli("sample", "-n", 2, "-o", tmp_path / "out", "-m", sampler, "--face-check")
     assert result.exit_code == 2 and "--face-check needs the face detector" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_an_interrupted_run_keeps_every_finished_portrait_and_the_rerun_paints_only_the_rest(
+    cli, sampler, tmp_path, monkeypatch
+):
+    """Issue 31, case 3: Ctrl-C at 2,976 of 3,000 left no file, and the rerun painted all 3,000 again."""
+    from portraitize.session import ModelSession
+
+    assert cli("sample", "-n", 10, "-o", tmp_path / "whole", "-m", sampler).exit_code == 0
+    painted, original = [], ModelSession.run
+
+    def run(self, latents, *extra):
+        if len(painted) == 3:
+            raise KeyboardInterrupt  # Ctrl-C during the 4th model call
+        painted.append(len(latents))
+        return original(self, latents, *extra)
+
+    monkeypatch.setattr(ModelSession, "run", run)
+    out = tmp_path / "out"
+    result = cli("sample", "-n", 10, "-o", out, "-m", sampler, "--batch-size", 2, "--grid")
+    assert result.exit_code == 130 and "interrupted" in result.output
+    names = sorted(path.name for path in out.iterdir())
+    assert names == [f"tiny-sampler-seed0-{index:04d}.png" for index in range(6)], names  # no temp file
+    for name in names:
+        assert np.array_equal(read(out / name), read(tmp_path / "whole" / name))  # whole, and the right one
+
+    painted.clear()
+    monkeypatch.setattr(
+        ModelSession,
+        "run",
+        lambda self, latents, *extra: painted.append(len(latents)) or original(self, latents, *extra),
+    )
+    result = cli("sample", "-n", 10, "-o", out, "-m", sampler, "--batch-size", 2, "--grid")
+    assert result.exit_code == 0 and "4 written" in result.output and "6 already there kept" in result.output
+    assert sum(painted) == 4, f"the rerun painted {sum(painted)} portraits for the 4 missing"
+    for index in range(10):
+        name = f"tiny-sampler-seed0-{index:04d}.png"
+        assert np.array_equal(read(out / name), read(tmp_path / "whole" / name))
+    assert read(out / "tiny-sampler-seed0-grid10.png").shape == (3 * 18 + 2, 4 * 18 + 2, 3)
+
+
+def test_a_face_checked_run_resumes_without_painting_what_is_there(sampler):
+    model = load_model(sampler, "cpu")
+    plain = paint_samples(model, 40, 0, None, 8).images
+    middle = float(np.median([image.mean() for image in plain]))
+    bright = lambda image: 1.0 if image.mean() > middle else 0.0  # noqa: E731  a stand-in for the detector
+    dim = lambda image: float(image.mean()) / 1000  # noqa: E731  never passes: the best turned down fill in
+    for score, count in ((bright, 6), (dim, 4)):
+        whole_count = StreamCount()
+        whole = list(stream_samples(model, count, 0, None, 2, score, counts=whole_count))
+        assert sorted(portrait.index for portrait in whole) == list(range(count))
+        there = {  # as `sample` reads them back from the files' records
+            portrait.index: None if portrait.kept_anyway else portrait.latent
+            for portrait in whole
+            if portrait.index in (0, 1, 3)
+        }
+        resumed_count = StreamCount()
+        resumed = list(stream_samples(model, count, 0, None, 2, score, done=there, counts=resumed_count))
+        assert [portrait.index for portrait in resumed] == [index for index in range(count) if index not in there]
+        for portrait in resumed:
+            (same,) = [other for other in whole if other.index == portrait.index]
+            assert portrait.latent == same.latent and np.array_equal(portrait.image, same.image)
+        assert (resumed_count.turned_down, resumed_count.kept_anyway) == (
+            whole_count.turned_down,
+            whole_count.kept_anyway,
+        )
+        if score is bright:  # stepped over what is there; the fill must score every latent again
+            assert resumed_count.painted < whole_count.painted
+
+
+def test_sample_memory_does_not_grow_with_the_count(cli, tmp_path):
+    """Issue 31, case 3: 376 MB at --count 500, 809 MB at 5,000: every portrait was held until the end."""
+    import tracemalloc
+
+    from tiny_models import make_sampler
+
+    sampler = make_sampler(tmp_path / "models" / "wide-sampler.onnx", size=64)  # 12 KB a portrait
+    cli("sample", "-n", 1, "-o", tmp_path / "warm", "-m", sampler)  # imports and caches out of the count
+    tracemalloc.start()
+    try:
+        result = cli("sample", "-n", 300, "-o", tmp_path / "out", "-m", sampler, "--batch-size", 16)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 0 and "300 written" in result.output
+    # one model call's portraits (and their floats), not 300 x 12 KB held twice (7.4 MB)
+    assert peak < 3_000_000, f"{peak / 1e6:.1f} MB traced"
+
+
+def test_portraits_of_another_model_of_the_same_name_are_not_passed_off_as_done(cli, sampler, tmp_path):
+    from tiny_models import make_sampler
+
+    retrained = make_sampler(tmp_path / "models" / "tiny-sampler.onnx", latent_size=4)  # same name, other weights
+    assert cli("sample", "-n", 3, "-o", tmp_path / "out", "-m", sampler).exit_code == 0
+    before = read(tmp_path / "out" / "tiny-sampler-seed0-0000.png")
+    result = cli("sample", "-n", 3, "-o", tmp_path / "out", "-m", retrained)
+    assert result.exit_code == 2 and "painted with other models (model tiny-sampler (" in result.output
+    assert "--overwrite" in result.output
+    assert np.array_equal(read(tmp_path / "out" / "tiny-sampler-seed0-0000.png"), before)
+    result = cli("sample", "-n", 3, "-o", tmp_path / "out", "-m", retrained, "--overwrite")
+    assert result.exit_code == 0 and "3 written" in result.output

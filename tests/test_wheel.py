@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, REPO, SHARED
+from conftest import EXAMPLES, REPO, SHARED, output_files
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +59,7 @@ def test_fresh_venv_without_torch_converts_and_samples(wheel, translator, sample
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    painted = sorted(path.name for path in (tmp_path / "out").iterdir())
+    painted = [path.name for path in output_files(tmp_path / "out")]
     assert painted == sorted(path.name for path in photos.iterdir() if path.suffix == ".jpg")
 
     # The bundled default: no --model at all.
@@ -67,7 +67,7 @@ def test_fresh_venv_without_torch_converts_and_samples(wheel, translator, sample
         [command, "convert", photos, tmp_path / "default"], capture_output=True, text=True, env=clean_env, cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
-    assert len(list((tmp_path / "default").iterdir())) == len(painted)
+    assert len(output_files(tmp_path / "default")) == len(painted)
 
     result = subprocess.run(
         [command, "sample", "-n", "4", "-o", tmp_path / "samples", "-m", sampler, "--grid"],

@@ -162,13 +162,17 @@ def make_sampler(path: Path, name: str = "tiny-sampler", latent_size: int = 8, s
 
 
 def make_faulty_translator(path: Path, fault: str) -> Path:
-    """A translator that breaks the contract: "grey" (1-channel output), "nan" (NaN for every image) or
-    "nan-on-flat" (NaN only for a flat image: x - min / (max - min) per image)."""
+    """A translator that breaks the contract: "grey" (1-channel output), "nan" (NaN for every image),
+    "nan-on-flat" (NaN only for a flat image: x - min / (max - min) per image) or "half" (half its input's size,
+    but 1x1 for 1x1)."""
     image = helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, "height", "width"])
     channels = 1 if fault == "grey" else 3
-    painted = helper.make_tensor_value_info("painted", TensorProto.FLOAT, ["batch", channels, "height", "width"])
+    painted = helper.make_tensor_value_info("painted", TensorProto.FLOAT, ["batch", channels, "out_h", "out_w"])
     nodes = {
         "grey": [helper.make_node("ReduceMean", ["image"], ["painted"], axes=[1], keepdims=1)],
+        "half": [
+            helper.make_node("AveragePool", ["image"], ["painted"], kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1)
+        ],
         "nan": [
             helper.make_node("Abs", ["image"], ["size"]),
             helper.make_node("Neg", ["size"], ["negative"]),

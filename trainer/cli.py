@@ -461,7 +461,7 @@ def evaluate(
     ),
     painter: str = typer.Option("strokes", help="Translators: --painter of `portraitize convert` (strokes or none)."),
     fineness: str = typer.Option("normal", help="Translators: --fineness of `portraitize convert`."),
-    background: str = typer.Option("ground", help="Translators: --background of `portraitize convert`."),
+    background: str = typer.Option("auto", help="Translators: --background of `portraitize convert`."),
     identity: bool = typer.Option(
         True,
         help="Translators: judge with dlib's face-recognition network whether each "
@@ -475,7 +475,7 @@ def evaluate(
 
     from rich.console import Console
 
-    from portraitize.painter_settings import PainterSettings
+    from portraitize.painter_settings import PainterRequest
 
     from .evaluate import FaceCrops, load_feature_network, scores_table
     from .evaluate import evaluate as run_evaluation
@@ -520,7 +520,7 @@ def evaluate(
             upscaler=upscaler,
             closest_out=closest,
             texture=texture,
-            strokes=PainterSettings(fineness, background) if painter == "strokes" else None,
+            painter=PainterRequest(painter, fineness, background),
             truncation=truncation,
             face_check=face_check,
         )

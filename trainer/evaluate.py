@@ -19,14 +19,12 @@ import torch
 from PIL import Image
 from torch import nn
 
-from portraitize.painter_settings import PainterSettings
+from portraitize.painter_settings import PainterRequest
 
 from .data import FaceBox, find_images, read_face_boxes, read_rgb, square_crop
 from .identity import IdentityScore
 from .memorisation import Memorisation, check_memorisation, save_closest_pairs
 from .models.mobilenet_v2 import FeatureNetwork
-
-DEFAULT_STROKES = PainterSettings()  # what `portraitize convert` paints by default
 
 FEATURE_SIZE = 224
 
@@ -198,7 +196,7 @@ def translate_with_converter(
     scale: str = "auto",
     upscaler: str | None = None,
     texture: str | None = None,
-    strokes: PainterSettings | None = DEFAULT_STROKES,
+    painter: PainterRequest = PainterRequest(),
 ) -> list[np.ndarray]:
     """Run an exported translator through `portraitize convert`'s own paint chain with the same --scale,
     --upscaler, --texture and stroke painter (by default: face-scaled painting, brought to the photo's size by
@@ -214,10 +212,11 @@ def translate_with_converter(
         resolve_optional(upscaler, "upscaler"),
         resolve_optional(None, "face_detector"),
         resolve_optional(texture, "texture") if texture else None,
-        resolve_optional(None, "person_mask") if strokes else None,
-        resolve_optional(None, "face_landmarks") if strokes else None,
+        resolve_optional(None, "person_mask") if painter.painter != "none" else None,
+        resolve_optional(None, "face_landmarks") if painter.painter != "none" else None,
     ).load(device)
     info = models.translator.info
+    strokes = painter.settings_for(info.face_size)
     settings = PaintSettings(max_size=info.native_size, scale=scale, face_size=info.face_size, strokes=strokes)
     chain = PaintChain(models, settings)
     return [np.asarray(chain.paint(Photo(rgb=rgb, alpha=None, icc_profile=None, exif=None))) for rgb in images]
@@ -291,7 +290,7 @@ def evaluate(
     upscaler: str | None = None,
     closest_out: Path | None = None,
     texture: str | None = None,
-    strokes: PainterSettings | None = DEFAULT_STROKES,
+    painter: PainterRequest = PainterRequest(),
     truncation: float | None = None,
     face_check: bool = False,
 ) -> list[Row]:
@@ -337,7 +336,7 @@ def evaluate(
     for folder in photos if kind == "translator" else ():
         originals = folder_images(folder)[1]
         before = Row(f"photos: {folder}", len(originals), score(originals))
-        translated = translate_with_converter(model, originals, device, scale, upscaler, texture, strokes)
+        translated = translate_with_converter(model, originals, device, scale, upscaler, texture, painter)
         after = Row(
             f"{model.stem}({folder})",
             len(translated),

@@ -19,6 +19,20 @@ ANGLES = 32  # directions over a full turn (11.25 degrees apart): a stroke's hea
 LENGTHS = (0.6, 1.5, 2.5, 3.5, 5.0)  # body lengths in radii (the round ends add one radius each)
 VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other
 BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
+RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share one brush
+KEPT_BRUSHES = 48  # brushes kept with their stamps (each a few MB at most)
+_BRUSHES: dict[tuple[int, int], Brush] = {}
+
+
+def brush(radius: float, seed: int) -> Brush:
+    """The brush of this radius (rounded to RADIUS_STEP) and seed, made once and kept: layers and photos of the
+    same sizes share their stamps."""
+    key = (round(radius / RADIUS_STEP), seed)
+    if key not in _BRUSHES:
+        if len(_BRUSHES) >= KEPT_BRUSHES:
+            _BRUSHES.pop(next(iter(_BRUSHES)))  # the oldest
+        _BRUSHES[key] = Brush(key[0] * RADIUS_STEP, seed + key[0])
+    return _BRUSHES[key]
 
 
 class Brush:

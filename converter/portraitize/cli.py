@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .painter_settings import BACKGROUNDS, FINENESS, PainterSettings
+from .painter_settings import BACKGROUNDS, FINENESS, PainterRequest
 from .text import DEBUG_ENV, debugging, first_line
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130  # 1 (some files failed) comes from the commands
@@ -45,7 +45,7 @@ class Painter(str, enum.Enum):
 
 
 Fineness = enum.Enum("Fineness", {name: name for name in FINENESS}, type=str)
-Background = enum.Enum("Background", {name: name for name in BACKGROUNDS}, type=str)
+Background = enum.Enum("Background", {name: name for name in ("auto", *BACKGROUNDS)}, type=str)
 
 
 class EngineChoice(str, enum.Enum):
@@ -84,7 +84,10 @@ def _main(
 
 MODEL_HELP = "Installed model name (see `portraitize models`) or path to an .onnx file."
 DEVICE_HELP = "auto: CUDA when onnxruntime offers it, else CPU. cuda: fail unless CUDA really runs."
-THREADS_HELP = "CPU threads for the model (0: onnxruntime's choice, all cores)."
+THREADS_HELP = (
+    "CPU threads for the model (0: onnxruntime's choice, all cores); at most the CPUs this process may use (more "
+    "only wait on each other): a larger number is capped, with a note."
+)
 
 
 @app.command()
@@ -133,10 +136,10 @@ def convert(
         rich_help_panel="Painting",
     ),
     background: Background = typer.Option(
-        "ground",
+        "auto",
         help="ground: behind the sitters, a painter's dark warm ground, lit behind the head, echoing the photo's "
         "colours without its detail (photos without a face keep theirs). keep: the photo's own background, "
-        "painted loosely.",
+        "painted loosely. auto: ground with a portrait model (oil-portrait), keep with a style model.",
         rich_help_panel="Painting",
     ),
     stroke_list: bool = typer.Option(
@@ -169,7 +172,13 @@ def convert(
         None, "--format", help="Output format.", show_default="the input's; PNG for formats we don't write"
     ),
     quality: int = typer.Option(95, min=1, max=100, help="JPEG/WebP quality."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Redo outputs that exist (default: skip them)."),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Repaint outputs that exist. Default: skip those painted with these settings (DST/"
+        ".portraitize-outputs.jsonl records what made each output) and refuse to start, naming what differs, where "
+        "some were painted with other settings (model, strength, frame, ...); outputs without a record are kept.",
+    ),
     strength: float = typer.Option(1.0, min=0.0, max=1.0, help="1: the painting; 0: the photo; between: a blend."),
     max_pixels: int = typer.Option(
         DEFAULT_MAX_PIXELS, min=1, help="Refuse images with more pixels (decompression-bomb guard)."
@@ -189,11 +198,14 @@ def convert(
 ) -> None:
     """Paint every photo in SRC and write the results to DST.
 
-    Existing outputs are skipped, so an interrupted run resumes where it stopped.
+    Outputs painted with the same settings are skipped, so an interrupted run resumes where it stopped; a rerun
+    with other settings is refused (naming what differs) unless --overwrite.
     """
     from .commands.convert import ConvertRequest, run_convert
     from .ray_engine import RaySettings
 
+    if engine == EngineChoice.local:
+        threads = _capped_threads(threads)  # on Ray, each worker caps them at its own machine's CPUs
     if full_res and keep_model_size:
         _fail("--full-res and --keep-model-size contradict each other: choose one")
     request = ConvertRequest(
@@ -209,7 +221,7 @@ def convert(
         scale=scale.value,
         upscaler=upscaler,
         texture=texture,
-        strokes=PainterSettings(fineness.value, background.value) if painter is Painter.strokes else None,
+        painter=PainterRequest(painter.value, fineness.value, background.value),
         stroke_list=stroke_list,
         frame=frame.value,
         output_format=output_format.value if output_format else None,
@@ -252,6 +264,7 @@ def sample(
     """Paint new portraits with a generator model."""
     from .commands.sample import SampleRequest, run_sample
 
+    threads = _capped_threads(threads)
     request = SampleRequest(
         count=count,
         out=out,
@@ -275,6 +288,20 @@ def models() -> None:
 
     # The listing is the command's output: stdout, unlike messages.
     raise typer.Exit(_exit_code_of(lambda: show_models(Console(highlight=False), console) or 0))
+
+
+def _capped_threads(threads: int) -> int:
+    """--threads, at most the usable CPUs, with a note where it was more."""
+    from .session import usable_cpus
+
+    cpus = usable_cpus()
+    if threads > cpus:
+        console.print(
+            f"[yellow]note[/]: --threads {threads} capped at {cpus}, the CPUs this process may use (more threads "
+            "than cores only wait on each other)"
+        )
+        return cpus
+    return threads
 
 
 def _exit_code_of(run) -> int:

@@ -60,6 +60,14 @@ OUTPUTS = {
 EXTRA_OUTPUTS = {"face_landmarks": (FACE_PRESENCE_OUTPUT,)}
 
 
+# The largest value each size may take. The converter allocates by them before any photo (a model is probed at
+# its size_multiple; a sampler paints native_size squared; --max-size defaults to a translator's native_size), so
+# a value far beyond any real model's would only exhaust memory: size_multiple 16384 ran 28 s and took 6.4 GB
+# before failing. Every bundled and trained model lies well within them (size_multiple 32, native_size 512,
+# latent_size 128, factor 4).
+LIMITS = {"native_size": 2048, "size_multiple": 256, "latent_size": 16384, "face_size": 2048, "factor": 8}
+
+
 class ContractError(ValueError):
     """A model's metadata does not follow the contract."""
 
@@ -103,6 +111,9 @@ class ModelInfo:
             problems.append("an upscaler needs a factor of at least 2")
         if self.face_size < 0:
             problems.append("face_size must not be negative")
+        for name, most in LIMITS.items():
+            if getattr(self, name) > most:
+                problems.append(f"{name} must be at most {most}, not {getattr(self, name)}")
         if problems:
             raise ContractError("; ".join(problems))
 

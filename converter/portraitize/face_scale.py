@@ -18,6 +18,9 @@ from .faces import Face, FaceCascade, main_face
 
 DETECT_SIDE = 640  # long side of the copy the detector sees: faces from ~3% of the photo's long side
 SMALLEST_PAINTING = 64  # long side: below it a portrait is a thumbnail whatever the face says
+# A thin photo's short side is painted at least max_size / THIN_SHARE high (64 px at 256; a model sees no picture in
+# 1 px), or as high as the photo is.
+THIN_SHARE = 4
 # Most pixels a face-scaled painting may have, in units of max_size squared: a 4:3 painting 4 x max_size long
 # (1024 x 768 at 256; the model's working memory and time grow with them).
 MAX_PAINTING_AREA = 4 * 3
@@ -56,20 +59,23 @@ class FaceFinder:
 
 
 def painting_size(size: tuple[int, int], face: Face | None, face_size: int, max_size: int) -> tuple[int, int]:
-    """(width, height) to paint a photo of `size` at: its face at `face_size` px when known, else the long side at
-    `max_size`; never larger than the photo, never above the pixels of a 4:3 painting with its long side at
-    `max_size` * 4 (a photo whose face is tiny is painted as a scene, at most that large). A bound on pixels,
-    not on the long side, so a panorama's face is not painted smaller than a 4:3 photo's."""
+    """(width, height) to paint a photo of `size` at: its face at `face_size` px when known, but never at fewer pixels
+    than the long-side rule's (a close-up's face, larger than the training faces, would be painted blurrier than a
+    photo without a face); else the long side at `max_size`. Never larger than the photo, never above the pixels of
+    a 4:3 painting with its long side at `max_size` * 4 (a photo whose face is tiny is painted as a scene, at most
+    that large): a bound on pixels, not on the long side, so a panorama's face is not painted smaller than a 4:3
+    photo's. A thin photo keeps a short side of at least `max_size` / THIN_SHARE (or its own, if smaller) as far
+    as those pixels allow: a 20000 x 40 strip, painted at 256 x 1 by the long-side rule (one smear), is painted at 12288 x 25."""
     width, height = size
+    long_side_rule = max_size / max(width, height)
+    most_pixels = math.sqrt(MAX_PAINTING_AREA * max_size**2 / (width * height))
+    scale = long_side_rule
     if face is not None and face_size > 0:
-        scale = face_size / max(face.size, 1.0)
-        scale = min(
-            scale,
-            math.sqrt(MAX_PAINTING_AREA * max_size**2 / (width * height)),
-            MAX_PAINTING_SIDE * max_size / max(width, height),
-        )
-        scale = max(scale, SMALLEST_PAINTING / max(width, height))
-    else:
-        scale = max_size / max(width, height)
+        scale = min(face_size / max(face.size, 1.0), most_pixels, MAX_PAINTING_SIDE * max_size / max(width, height))
+        scale = max(scale, SMALLEST_PAINTING / max(width, height), long_side_rule)
+    # A thin painting's pixels are counted as if its short side were that high: a model pads it about that far.
+    shortest = max_size / THIN_SHARE
+    thin_pixels = MAX_PAINTING_AREA * max_size**2 / (shortest * max(width, height))
+    scale = max(scale, min(shortest / min(width, height), most_pixels, thin_pixels))
     scale = min(1.0, scale)
     return max(1, round(width * scale)), max(1, round(height * scale))

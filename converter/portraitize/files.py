@@ -1,19 +1,35 @@
 """The one way portraitize writes a local file: whole or not at all, with the mode a new file normally gets.
 
 Outputs, checkpoints and exported models all go through `write_atomically`; a killed process leaves at most a
-hidden temp file, which `remove_stale_temp_files` clears on the next run.
+hidden temp file, which `remove_stale_temp_files` clears on a later run. A temp file is named after the process
+writing it (`.portraitize-PID@HOST-XXXXXXXX.part`) and locked (flock) by it until it is renamed: another run
+into the same folder removes only temp files whose writer is gone (its lock is free, and it is a dead process
+of this machine or the file is older than STALE_AFTER seconds), never those of a run that is writing.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import socket
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: no locks, the writer's pid in the name still protects its temp files
+    fcntl = None
+
 TEMP_PREFIX = ".portraitize-"
 TEMP_SUFFIX = ".part"
+# A temp file whose lock is free but whose writer cannot be told dead (another machine on a shared disk, a name
+# from an older portraitize) is left alone this long: its writer locks it within microseconds of creating it.
+STALE_AFTER = 60.0
+_HOST = re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname())[:64] or "host"
+_WRITER = re.compile(rf"^{re.escape(TEMP_PREFIX)}(\d+)@([A-Za-z0-9._]+)-")
 
 
 def _file_mode() -> int:
@@ -28,24 +44,86 @@ FILE_MODE = _file_mode()
 
 
 def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Call write(file) on a temp file next to `path`, then rename it to `path`; never leave the temp."""
+    """Call write(file) on a temp file next to `path`, then rename it to `path`; never leave the temp.
+
+    The data reach the disk (fsync) before the rename, so a power cut leaves the old file or the new one, never
+    an empty one; the temp file stays locked until it has its final name."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+    prefix = f"{TEMP_PREFIX}{os.getpid()}@{_HOST}-"
+    handle, temp_name = tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as temp_file:
+            _lock(handle)
             write(temp_file)
-        os.chmod(temp_name, FILE_MODE)
-        os.replace(temp_name, path)
+            temp_file.flush()
+            os.fsync(handle)
+            os.chmod(temp_name, FILE_MODE)
+            os.replace(temp_name, path)  # while still locked: a clean-up never sees it unlocked under its temp name
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
 
 
+def _lock(handle: int) -> None:
+    if fcntl is None:
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    except OSError:  # a file system without locks: the writer's pid in the name still protects it on this machine
+        pass
+
+
 def remove_stale_temp_files(folder: Path) -> int:
-    """Delete temp files a killed run (SIGKILL, power loss) left behind; returns how many."""
+    """Delete temp files that runs killed (SIGKILL, power loss) left behind; returns how many. Temp files of a
+    run still writing (in this process, another one, or on another machine sharing the disk) are kept."""
     removed = 0
     if folder.is_dir():
-        for stale in folder.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
-            stale.unlink(missing_ok=True)
-            removed += 1
+        for temp in folder.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+            if _remove_if_abandoned(temp):
+                removed += 1
     return removed
+
+
+def _remove_if_abandoned(temp: Path) -> bool:
+    match = _WRITER.match(temp.name)
+    pid = int(match.group(1)) if match and match.group(2) == _HOST else None  # a writer of this machine
+    if pid is not None and _alive(pid) and not _older_than(temp, STALE_AFTER):
+        return False  # its writer runs (and may not have locked it yet)
+    try:
+        handle = os.open(temp, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:  # gone already, or not ours to read
+        return False
+    try:
+        try:
+            if fcntl is None:
+                raise OSError("no locks")
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # a writer holds it
+        except OSError:  # no locks on this file system: only a dead writer of this machine is known to be gone
+            if pid is None or _alive(pid):
+                return False
+        else:
+            if pid is None and not _older_than(temp, STALE_AFTER):
+                return False  # another machine's writer, or an old-style name, may be about to lock it
+        temp.unlink(missing_ok=True)
+        return True
+    finally:
+        os.close(handle)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _older_than(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > seconds
+    except OSError:
+        return False

@@ -19,20 +19,13 @@ def blur(values: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def _box(values: np.ndarray, radius: int, axis: int) -> np.ndarray:
-    padded = np.concatenate(
-        [
-            np.repeat(np.take(values, [0], axis), radius + 1, axis),
-            values,
-            np.repeat(np.take(values, [-1], axis), radius, axis),
-        ],
-        axis=axis,
-    )
-    summed = np.cumsum(padded, axis=axis, dtype=np.float64)
-    width = 2 * radius + 1
-    length = values.shape[axis]
-    upper = np.take(summed, np.arange(width, width + length), axis)
-    lower = np.take(summed, np.arange(0, length), axis)
-    return ((upper - lower) / width).astype(np.float32)
+    """A running mean over 2 * radius + 1 pixels along `axis`, edges extended."""
+    moved = np.moveaxis(values, axis, 0)
+    padded = np.concatenate([np.repeat(moved[:1], radius + 1, 0), moved, np.repeat(moved[-1:], radius, 0)])
+    summed = np.cumsum(padded, axis=0, dtype=np.float64)
+    width, length = 2 * radius + 1, moved.shape[0]
+    mean = ((summed[width : width + length] - summed[:length]) / width).astype(np.float32)
+    return np.moveaxis(mean, 0, axis)
 
 
 def gradient(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

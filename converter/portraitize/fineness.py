@@ -26,7 +26,7 @@ PERSON = 0.04  # hair, neck, hands, clothes
 GROUND = 0.12
 DETAIL = 0.5  # the most that edges make the subject's strokes finer
 SCENE_FACE = 0.2  # without a face: the long side's share a face is taken to have
-MIN_RADIUS = 1.2  # px: a finer stroke is below what a pixel grid can show as a stroke
+MIN_RADIUS = 1.6  # px: a finer stroke is below what a pixel grid can show as a stroke
 # The features by their face-mesh points (MediaPipe's FACEMESH contours), where landmarks were found.
 RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
 LEFT_EYE = (362, 382, 381, 380, 374, 373, 390, 249, 263, 466, 388, 387, 386, 385, 384, 398)
@@ -117,9 +117,9 @@ def radius_map(found: Regions, detail: np.ndarray) -> np.ndarray:
     where the picture has edges, the subject's strokes get up to DETAIL finer, so edges are drawn where they
     matter and plain areas stay broad; the ground stays broad whatever it holds."""
     radius = found.face_size * (GROUND + (PERSON - GROUND) * found.person)
-    radius *= 1 - DETAIL * detail * found.person
     radius += (FACE * found.sizes - radius) * found.face
     radius += (FEATURES * found.sizes - radius) * found.features
+    radius *= 1 - DETAIL * detail * found.person  # on the faces too: glasses, a hairline, the jaw's edge
     return np.maximum(radius, MIN_RADIUS).astype(np.float32)
 
 

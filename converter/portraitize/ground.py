@@ -31,17 +31,28 @@ FACE_LIGHT = 0.3  # and of its light: the translator's darker modelling aged fac
 
 
 def target(
-    painted: Image.Image, photo: Image.Image | None, found: Regions, faces: list[Face], work: float, background: str
+    painted: Image.Image,
+    photo: Image.Image | None,
+    found: Regions,
+    faces: list[Face],
+    work: float,
+    background: str,
+    portrait: bool = True,
 ) -> Image.Image:
-    """The picture the strokes paint, at the painting's size."""
+    """The picture the strokes paint, at the painting's size. `portrait`: the faces' colour and the light on the
+    sitter are a portrait translator's to fix (a style model's colours are its style)."""
     if not faces:
         return painted
     size = painted.size
     sitter = painted
+    distance = _distance_to_faces(found.face.shape, faces, work)
+    if not portrait:
+        if background == "keep":
+            return sitter
+        return Image.composite(sitter, _ground(painted, found, distance, work, size), _mask(found.person, size))
     if photo is not None:
         sitter = _face_colour(sitter, photo, _mask(found.face, size))
         sitter = Image.composite(_photo_colour(sitter, photo), sitter, _mask(EYE_COLOUR * found.eyes, size))
-    distance = _distance_to_faces(found.face.shape, faces, work)
     light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
     sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
     if background == "keep":

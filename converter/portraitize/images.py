@@ -252,15 +252,13 @@ def _tag_name(tag: int) -> str:
 
 def _to_rgb(image: Image.Image, icc_profile: bytes | None, notes: list[str]) -> tuple[np.ndarray, bytes | None]:
     """8-bit RGB pixels, and the ICC profile that describes them (None if it would no longer fit)."""
-    if image.mode.startswith("I;16") or image.mode == "I":
+    if image.mode.startswith("I;16") or (image.mode == "I" and image.format == "PNG"):
         # 16-bit greyscale: Pillow's convert() would clip at 255 instead of scaling.
         grey = np.asarray(image).astype(np.float32) / 257.0
         grey = np.clip(np.rint(grey), 0, 255).astype(np.uint8)
         return np.repeat(grey[..., None], 3, axis=2), None
-    if image.mode == "F":
-        grey = np.nan_to_num(np.asarray(image, dtype=np.float32))
-        scale = 255.0 if grey.max(initial=0.0) <= 1.0 else 1.0
-        grey = np.clip(np.rint(grey * scale), 0, 255).astype(np.uint8)
+    if image.mode in ("I", "F"):
+        grey = _wide_grey_to_8_bit(np.asarray(image, dtype=np.float64), image.mode, notes)
         return np.repeat(grey[..., None], 3, axis=2), None
     if icc_profile and image.mode not in ("RGB", "RGBA"):
         # A CMYK or grey profile cannot describe RGB output: convert colour-managed into sRGB instead.
@@ -276,6 +274,39 @@ def _to_rgb(image: Image.Image, icc_profile: bytes | None, notes: list[str]) -> 
     if image.mode != "RGB":
         image = image.convert("RGB")  # convert() copies even an RGB image: 4 bytes a pixel saved
     return np.asarray(image), _rgb_profile(icc_profile, notes)
+
+
+# The usual ranges of grey levels wider than 8 bits, smallest first: data that lie within one are read as that
+# many levels; data outside all (negative, or beyond 16 bits) are stretched from their lowest to their highest.
+LEVEL_RANGES = [(1.0, "0-1"), (255.0, "8-bit levels, 0-255"), (65535.0, "16-bit levels, 0-65535")]
+
+
+def _wide_grey_to_8_bit(values: np.ndarray, mode: str, notes: list[str]) -> np.ndarray:
+    """32-bit integer ("I") or float ("F") grey as uint8, scaled by the range the data actually span (finite values
+    only), with a note saying how, unless the data are floats in 0-1, the one range they need not announce. Not
+    a number and infinities become black, said in a note."""
+    finite = np.isfinite(values)
+    bad = values.size - int(np.count_nonzero(finite))
+    kind = "float" if mode == "F" else "32-bit integer"
+    if bad:
+        notes.append(f"{bad} of its pixels are not finite numbers (NaN or infinite): painted black")
+        low = float(values.min(where=finite, initial=np.inf))
+        high = float(values.max(where=finite, initial=-np.inf))
+        low, high = (low, high) if low <= high else (0.0, 0.0)
+    else:
+        low, high = float(values.min(initial=0.0)), float(values.max(initial=0.0))
+    for top, words in LEVEL_RANGES:
+        if low >= 0 and high <= top and (top > 1 or mode == "F"):
+            if top > 1 or bad:
+                notes.append(f"{kind} grey from {low:g} to {high:g}: read as {words}")
+            scale, low = 255.0 / top, 0.0
+            break
+    else:
+        notes.append(f"{kind} grey from {low:g} to {high:g}: stretched to 0-255")
+        scale = 255.0 / (high - low) if high > low else 0.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        grey = np.clip(np.rint((values - low) * scale), 0, 255)
+    return np.where(finite, grey, 0).astype(np.uint8)
 
 
 def _rgb_profile(icc_profile: bytes | None, notes: list[str]) -> bytes | None:
@@ -319,9 +350,10 @@ def encode_image(
     alpha: np.ndarray | None = None,
     icc_profile: bytes | None = None,
     exif: bytes | None = None,
+    text: dict[str, str] | None = None,
 ) -> bytes:
     """The file bytes of an output image (uint8 RGB, as an array or an RGB Pillow image), with alpha, ICC
-    profile and EXIF where the format carries them."""
+    profile and EXIF where the format carries them, and `text` in a PNG's text chunks."""
     image = rgb if isinstance(rgb, Image.Image) else Image.fromarray(rgb, "RGB")
     width, height = image.size
     if max(width, height) > MAX_SIDE.get(image_format, max(width, height)):
@@ -342,6 +374,13 @@ def encode_image(
         options["quality"] = quality
     if image_format == "TIFF":
         options["compression"] = "tiff_lzw"
+    if text and image_format == "PNG":
+        from PIL.PngImagePlugin import PngInfo
+
+        info = PngInfo()
+        for key, value in text.items():
+            info.add_text(key, value)
+        options["pnginfo"] = info
     buffer = io.BytesIO()
     image.save(buffer, format=image_format, **options)
     return buffer.getvalue()

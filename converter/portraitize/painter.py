@@ -26,23 +26,25 @@ import dataclasses
 import math
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
-from .brush import ANGLES, LENGTHS, VARIANTS, Brush
+from .brush import ANGLES, LENGTHS, VARIANTS, brush
 from .faces import Face
 from .filters import blur, flow, gradient, luminance
 from .fineness import radius_map, regions
 from .ground import target
 from .painter_settings import FINENESS, PainterSettings
 
-LAYER_STEP = 0.62  # each layer's brush radius is this share of the one before
+LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
 MIN_SCALE = 1 / 3  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
 REGION_SIDE = 384  # long side of the grid the fineness and the ground are planned on
 SPACING = 1.15  # anchor spacing in brush radii: strokes two radii wide overlap, so they cover the canvas
+FINER_SPACING = 1.3  # the finer layers paint over a covered canvas: a little sparser
 JITTER = 0.35  # anchors move up to this share of the spacing off the grid
 COLOUR_BLUR = 0.35  # a stroke's colour: the picture blurred over this many brush radii
 EDGE = 0.06  # a stroke stops where the colour under it differs from its own by this much (mean of RGB, 0..1)
+FLOW_SIGMA = 3.0  # px: the smoothing the flow is found at, on a copy reduced to it
 COHERENT = 0.25  # below this coherence the picture has no direction and the painter's slant takes over
 SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed painter's hatching, turning
 JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
@@ -95,13 +97,13 @@ def paint_strokes(
         person = np.asarray(Image.fromarray(np.float32(person), "F").resize(grid, Image.Resampling.BILINEAR))
     found = regions((width, height), faces, work, person, landmarks)
     photo_image = None if photo is None else Image.fromarray(photo)
-    picture = target(Image.fromarray(painted), photo_image, found, faces, work, settings.background)
+    picture = target(Image.fromarray(painted), photo_image, found, faces, work, settings.background, settings.portrait)
     radii = radius_map(found, _detail(picture, grid)) * FINENESS[settings.fineness]
     canvas = picture.convert("RGBA")
     rng = np.random.default_rng(settings.seed)
     layers = []
     for index, radius in enumerate(_layer_radii(radii)):
-        strokes = _paint_layer(canvas, picture, radii, work, radius, index == 0, rng)
+        strokes = _paint_layer(canvas, picture, radii, work, radius, index == 0, rng, settings.seed)
         layers.append(strokes)
     return np.asarray(canvas.convert("RGB")), layers
 
@@ -160,10 +162,11 @@ def _paint_layer(
     radius: float,
     first: bool,
     rng: np.random.Generator,
+    seed: int,
 ) -> Strokes:
     """Paint one layer's strokes onto `canvas` (RGBA, the output's size) and return them. The layer is planned
     and painted only over the box its strokes reach, at the scale where its brush is WORK_RADIUS px."""
-    x, y = _anchors(picture.size, radius, rng)
+    x, y = _anchors(picture.size, radius, SPACING if first else FINER_SPACING, rng)
     asks = radii[np.minimum((y * work).astype(int), radii.shape[0] - 1),
                  np.minimum((x * work).astype(int), radii.shape[1] - 1)]  # fmt: skip
     keep = np.ones(len(x), bool) if first else asks <= radius * (1 + 0.35 * rng.uniform(0, 1, len(x)))
@@ -183,13 +186,14 @@ def _paint_layer(
     sx, sy = small.width / crop.width, small.height / crop.height
     x, y = (x - box[0]) * sx, (y - box[1]) * sy  # in the small crop's pixels
     brush_radius = radius * sx
-    reference = blur(np.asarray(small, np.float32) / 255, COLOUR_BLUR * brush_radius)
+    blurred = small.filter(ImageFilter.GaussianBlur(COLOUR_BLUR * brush_radius)) if brush_radius >= 2 else small
+    reference = np.asarray(blurred, np.float32) / 255
     angle = _directions(reference, brush_radius, x / sx + box[0], y / sy + box[1], picture.size, x, y, rng)
     x, y, body = _lengths(reference, brush_radius, x, y, angle)
     row, col = _index(reference, y, x)
     colour = reference[row, col] * (1 + JITTER_VALUE * rng.standard_normal((len(x), 1)))
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
-    layer = _render(np.asarray(small), brush_radius, x, y, angle, body, colour, rng)
+    layer = _render(np.asarray(small), brush_radius, x, y, angle, body, colour, rng, seed)
     covered = float((np.asarray(layer.getchannel("A")) > 0).mean())
     if layer.size != crop.size:
         layer = layer.convert("RGBa").resize(crop.size, Image.Resampling.BICUBIC).convert("RGBA")
@@ -198,10 +202,10 @@ def _paint_layer(
     return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, radius, colour, covered)
 
 
-def _anchors(size: tuple[int, int], radius: float, rng) -> tuple[np.ndarray, np.ndarray]:
-    """A jittered grid, SPACING brush radii apart, over the whole picture (output pixels); neighbours never
-    drift more than two radii apart, so even the round part of each stroke covers the canvas."""
-    step = SPACING * radius
+def _anchors(size: tuple[int, int], radius: float, spacing: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """A jittered grid, `spacing` brush radii apart, over the whole picture (output pixels); at SPACING neighbours
+    never drift more than two radii apart, so even the round part of each stroke covers the canvas."""
+    step = spacing * radius
     ys, xs = np.mgrid[step / 2 : size[1] + step / 2 : step, step / 2 : size[0] + step / 2 : step]
     x = xs.ravel() + rng.uniform(-JITTER, JITTER, xs.size) * step
     y = ys.ravel() + rng.uniform(-JITTER, JITTER, ys.size) * step
@@ -211,8 +215,10 @@ def _anchors(size: tuple[int, int], radius: float, rng) -> tuple[np.ndarray, np.
 def _directions(reference, brush_radius: float, out_x, out_y, size, x, y, rng) -> np.ndarray:
     """Along the contours where the picture has them; a painter's slowly turning slant where it has none (set
     by the position in the whole picture, `out_x`, `out_y`, so it turns the same way in every layer)."""
-    along, coherence = flow(luminance(reference), 1.5 * brush_radius)
-    row, col = _index(reference, y, x)
+    # The flow varies over 1.5 brush radii: found on a copy reduced to about FLOW_SIGMA px per such scale.
+    reduce = max(1, int(1.5 * brush_radius / FLOW_SIGMA))
+    along, coherence = flow(luminance(reference[::reduce, ::reduce]), 1.5 * brush_radius / reduce)
+    row, col = _index(along, y / reduce, x / reduce)
     slant = SLANT + SLANT_SPREAD * np.sin(2 * math.pi * (out_x / size[0] * 0.7 + out_y / size[1] * 0.4))
     angle = np.where(coherence[row, col] >= COHERENT, along[row, col], slant)
     angle = angle + JITTER_ANGLE * rng.standard_normal(len(x))
@@ -243,19 +249,25 @@ def _lengths(reference, brush_radius: float, x, y, angle) -> tuple[np.ndarray, n
     return x + shift * dx, y + shift * dy, bucket
 
 
-def _render(base: np.ndarray, brush_radius: float, x, y, angle, body, colour, rng) -> Image.Image:
+def _render(base: np.ndarray, brush_radius: float, x, y, angle, body, colour, rng, seed: int) -> Image.Image:
     """The strokes stamped in a random order onto a transparent layer (its colour underneath the picture's, so
     half-covered pixels blend with what they cover), lit by their relief."""
-    layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA")
+    layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
     relief = Image.new("L", layer.size, 0)
-    brush = Brush(brush_radius, int(rng.integers(1 << 31)))
+    stamps = brush(brush_radius, seed)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
     variants = rng.integers(0, VARIANTS, len(x))
+    left, top = np.rint(x).astype(int), np.rint(y).astype(int)
+    paint = [(*map(int, rgb), 255) for rgb in colour]
+    # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (5x the stamp's cost
+    # here); both images are this function's own, loaded and writable, and the core clips boxes at the edges.
+    layer_core, relief_core = layer.im, relief.im
     for index in rng.permutation(len(x)):
-        alpha, height, half = brush.stamp(int(body[index]), int(turns[index]), int(variants[index]))
-        box = (int(round(x[index])) - half, int(round(y[index])) - half)
-        layer.paste((*map(int, colour[index]), 255), box, alpha)
-        relief.paste(height, box, alpha)
+        alpha, height, half = stamps.stamp(int(body[index]), int(turns[index]), int(variants[index]))
+        side = 2 * half + 1
+        box = (left[index] - half, top[index] - half, left[index] - half + side, top[index] - half + side)
+        layer_core.paste(paint[index], box, alpha.im)
+        relief_core.paste(height.im, box, alpha.im)
     heights = blur(np.asarray(relief, np.float32) / 255, 0.7)
     slope_y, slope_x = gradient(heights)
     shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)

@@ -70,9 +70,16 @@ class Listing:
 @dataclasses.dataclass
 class Plan:
     todo: list[Job]
-    existing: list[Job]  # outputs already there, skipped unless --overwrite
+    existing: list[Job]  # finished outputs already there (non-empty files), skipped unless --overwrite
     left_out: list[tuple[PurePath, str]]  # source files not converted on purpose, with the reason
     unreadable: list[tuple[PurePath, str]]  # source folders that could not be read: failures
+    blocked: list[tuple[PurePath, str]] = dataclasses.field(default_factory=list)  # inputs whose output path holds
+    # a folder or a special file: failures, never removed to make room
+
+
+# What is at an output's path: a finished output ("file", not empty), an "empty" file (a write that never
+# finished: not an output), a "dir" or "other" (a pipe, a device): in the way, never removed.
+OUTPUT_KINDS = ("file", "empty", "dir", "other")
 
 
 class Storage(Protocol):
@@ -84,8 +91,8 @@ class Storage(Protocol):
     def walk(self, folder: PurePath) -> Listing:
         """Everything below `folder`, recursively."""
 
-    def existing(self, paths: list[PurePath]) -> set[PurePath]:
-        """Which of `paths` exist."""
+    def outputs(self, paths: list[PurePath]) -> dict[PurePath, str]:
+        """What is at each of `paths` that exists: one of OUTPUT_KINDS."""
 
     def canonical(self, path: PurePath) -> PurePath:
         """Where reading or writing `path` really happens: absolute, links resolved, naming the file system."""
@@ -130,8 +137,18 @@ class LocalStorage:
         listing.files.sort()
         return listing
 
-    def existing(self, paths: list[PurePath]) -> set[PurePath]:
-        return {path for path in paths if os.path.exists(path)}
+    def outputs(self, paths: list[PurePath]) -> dict[PurePath, str]:
+        found = {}
+        for path in paths:
+            try:
+                info = os.stat(path)
+            except OSError:  # missing (or unreachable: writing it will say why)
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found[path] = "file" if info.st_size else "empty"
+            else:
+                found[path] = "dir" if stat.S_ISDIR(info.st_mode) else "other"
+        return found
 
     def canonical(self, path: PurePath) -> PurePath:
         path = Path(path)
@@ -188,13 +205,24 @@ def make_plan(
         relative, left_out, unreadable = _inputs(storage, source)
     jobs = [Job(root / path, destination / target) for path, target in zip(relative, _mirror(relative, output_format))]
     _refuse_outputs_over_inputs(jobs, source if kind == "dir" else None, storage, target_storage)
-    existing = target_storage.existing([job.target for job in jobs])
+    found = target_storage.outputs([job.target for job in jobs])
     left_out = [(root / path, reason) for path, reason in left_out]
     unreadable = [(root / path, reason) for path, reason in unreadable]
-    if overwrite:
-        return Plan(jobs, [], left_out, unreadable)
-    todo = [job for job in jobs if job.target not in existing]
-    return Plan(todo, [job for job in jobs if job.target in existing], left_out, unreadable)
+    blocked = [
+        (
+            job.source,
+            f"its output {job.target} is {IN_THE_WAY[found[job.target]]}: move it away or choose another destination",
+        )
+        for job in jobs
+        if found.get(job.target) in IN_THE_WAY
+    ]
+    jobs = [job for job in jobs if found.get(job.target) not in IN_THE_WAY]
+    done = set() if overwrite else {job.target for job in jobs if found.get(job.target) == "file"}
+    todo = [job for job in jobs if job.target not in done]
+    return Plan(todo, [job for job in jobs if job.target in done], left_out, unreadable, blocked)
+
+
+IN_THE_WAY = {"dir": "a folder", "other": "not a regular file (a pipe, a device or a socket)"}
 
 
 def _inputs(storage: Storage, folder: PurePath):

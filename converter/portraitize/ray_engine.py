@@ -12,12 +12,16 @@ and notes come back as rows and land in the converter's own summary.
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 from pathlib import PurePath, PurePosixPath
 
 from .plan import Job, Listing, PlanError, hidden
-from .text import debugging
+from .text import debugging, first_line
 
 INSTALL_HINT = "--engine ray needs Ray: pip install 'portraitize[ray]'"
+URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+REACH_SECONDS = 30.0  # a store or a cluster that does not answer within this is unreachable
 
 
 def _import_ray():
@@ -29,16 +33,55 @@ def _import_ray():
     return ray
 
 
+def is_uri(location: str) -> bool:
+    """s3://..., gs://..., file://...: never a local path, whatever happens when it is opened."""
+    return bool(URI.match(location))
+
+
 def open_filesystem(uri: str):
-    """(pyarrow FileSystem, path inside it) for a local path or a URI."""
+    """(pyarrow FileSystem, path inside it) for a local path or a URI; PlanError where a URI's store cannot be
+    opened (never read as a local path)."""
+    import os
+
     from pyarrow import fs
 
-    try:
-        return fs.FileSystem.from_uri(uri)
-    except (ValueError, OSError):  # a plain relative path is not a URI
-        import os
-
+    if not is_uri(uri):
         return fs.LocalFileSystem(), os.path.abspath(os.path.expanduser(uri))
+    try:
+        return _within(REACH_SECONDS, uri, lambda: fs.FileSystem.from_uri(uri))
+    except (ValueError, OSError) as error:
+        raise PlanError(f"cannot reach {uri} ({first_line(error)})") from None
+
+
+def reach(filesystem, path: str, uri: str) -> None:
+    """Ask the store about `path` once, within REACH_SECONDS: an unreachable store is one line before any work."""
+    if is_uri(uri):
+        try:
+            _within(REACH_SECONDS, uri, lambda: filesystem.get_file_info([path]))
+        except OSError as error:
+            raise PlanError(f"cannot reach {uri} ({first_line(error)})") from None
+
+
+def _within(seconds: float, uri: str, call):
+    """call() in a thread, waited for `seconds` at most (a store's client may retry for many minutes)."""
+    import threading
+
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = call()
+        except BaseException as error:  # handed to the caller
+            box["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True, name="portraitize-reach")
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise PlanError(f"cannot reach {uri}: no answer within {seconds:g} s")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["result"]
 
 
 def _open_input(filesystem, path: PurePath):
@@ -88,10 +131,18 @@ class ArrowStorage:
         listing.files.sort()
         return listing
 
-    def existing(self, paths: list[PurePath]) -> set[PurePath]:
+    def outputs(self, paths: list[PurePath]) -> dict[PurePath, str]:
         from pyarrow.fs import FileType
 
-        return {path for path, info in zip(paths, self._info(paths)) if info.type == FileType.File}
+        found = {}
+        for path, info in zip(paths, self._info(paths)):
+            if info.type == FileType.File:
+                found[path] = "file" if info.size else "empty"
+            elif info.type == FileType.Directory:
+                found[path] = "dir"
+            elif info.type != FileType.NotFound:
+                found[path] = "other"
+        return found
 
     def canonical(self, path: PurePath) -> PurePath:
         # The file system's name goes first, so paths on different systems never contain each other.
@@ -166,13 +217,21 @@ class Painter:
 
 
 def make_ray_plan(source: str, destination: str, output_format: str | None, overwrite: bool):
-    """plan.make_plan over the file systems that SRC and DST name (local folders or URIs)."""
+    """plan.make_plan over the file systems that SRC and DST name (local folders or URIs); with the place of
+    DST's output records, and DST's path inside its file system."""
+    from pathlib import Path
+
+    from pyarrow.fs import LocalFileSystem
+
     from .plan import make_plan
+    from .records import ArrowPlace, LocalPlace
 
     _import_ray()
     source_fs, source_path = open_filesystem(source)
+    reach(source_fs, source_path, source)
     target_fs, target_path = open_filesystem(destination)
-    return make_plan(
+    reach(target_fs, target_path, destination)
+    plan = make_plan(
         PurePosixPath(source_path),
         PurePosixPath(target_path),
         output_format,
@@ -180,6 +239,9 @@ def make_ray_plan(source: str, destination: str, output_format: str | None, over
         _storage(source_fs),
         _storage(target_fs),
     )
+    local = isinstance(target_fs, LocalFileSystem)
+    place = LocalPlace(Path(target_path)) if local else ArrowPlace(target_fs, PurePosixPath(target_path))
+    return plan, place, PurePosixPath(target_path)
 
 
 def _storage(filesystem):
@@ -188,6 +250,40 @@ def _storage(filesystem):
     from .plan import LocalStorage
 
     return LocalStorage() if isinstance(filesystem, LocalFileSystem) else ArrowStorage(filesystem)
+
+
+def _cluster_address(address: str | None) -> str | None:
+    """The host:port of the cluster `--address` names (None: Ray starts on this machine), checked to answer
+    within REACH_SECONDS; PlanError, in one line, where there is none. Ray itself retries an address that does
+    not answer for many minutes, so its connection attempts are bounded too."""
+    import socket
+
+    if address is None or address == "local":
+        return None
+    where = address.removeprefix("ray://")
+    if address == "auto":
+        try:
+            from ray._private.services import canonicalize_bootstrap_address
+
+            where = canonicalize_bootstrap_address("auto") or "auto"
+        except ConnectionError:
+            raise PlanError(
+                "--address auto: no Ray cluster is running on this machine (and RAY_ADDRESS is not set); start one "
+                "with `ray start --head`, name its address, or leave --address out to start Ray for this run"
+            ) from None
+        except (ImportError, AttributeError, ValueError):  # another Ray's internals: let ray.init find it
+            return address
+    host, _, port = where.rpartition(":")
+    if not host or not port.isdigit():
+        raise PlanError(f"--address {address}: not HOST:PORT, ray://HOST:PORT or auto")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=min(REACH_SECONDS, 5.0)).close()
+    except OSError as error:
+        reason = error.strerror or first_line(error)
+        raise PlanError(f"cannot reach the Ray cluster at {where} ({reason})") from None
+    # Something answers there; if it is not a Ray cluster, ray.init gives up after one attempt, not twenty.
+    os.environ.setdefault("RAY_gcs_server_port_wait_time_s", "1")
+    return where
 
 
 def run_on_ray(
@@ -201,17 +297,21 @@ def run_on_ray(
         return []  # nothing to do: no need to start or join a cluster
     ray = _import_ray()
     if not ray.is_initialized():
+        address = _cluster_address(ray_settings.address)
         # The cluster's own log lines stay off the terminal: a file's failure reaches the user as its error row
         # and a worker's crash as the error `take_all` raises, while Ray's lines (e.g. the GCS's spurious
         # "Failed to kill actor ... KillActor RPC failed" at shutdown, ray-project/ray#58544) would be printed
         # after the summary. PORTRAITIZE_DEBUG brings them back, as it brings back tracebacks.
-        ray.init(
-            address=ray_settings.address,
-            logging_level=logging.ERROR,
-            include_dashboard=False,
-            configure_logging=False,
-            log_to_driver=debugging(),
-        )
+        try:
+            ray.init(
+                address=ray_settings.address,
+                logging_level=logging.ERROR,
+                include_dashboard=False,
+                configure_logging=False,
+                log_to_driver=debugging(),
+            )
+        except ConnectionError as error:
+            raise PlanError(f"cannot connect to the Ray cluster at {address} ({first_line(error)})") from None
     rows = [{"source": str(job.source), "target": str(job.target)} for job in jobs]
     painter_arguments = dict(
         models=models,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,26 @@ class Samples:
     kept_anyway: int = 0  # of those, kept because too few of MAX_DRAWS latents per portrait passed
 
 
+@dataclasses.dataclass
+class Portrait:
+    """One portrait to write: its number among the portraits, the latent it was painted from, its pixels."""
+
+    index: int
+    latent: int
+    image: np.ndarray  # uint8 [S, S, 3]
+    score: float | None = None  # the face check's probability, where it ran
+    kept_anyway: bool = False  # turned down by the face check, but among the best of those (too few passed)
+
+
+@dataclasses.dataclass
+class StreamCount:
+    """What a stream of portraits did, filled in as it runs."""
+
+    turned_down: int = 0
+    kept_anyway: int = 0
+    painted: int = 0  # latents painted (the model's work)
+
+
 def paint_samples(
     model: ModelSession,
     count: int,
@@ -53,41 +74,124 @@ def paint_samples(
     on_batch: Callable[[int], None] = lambda done: None,
     face_score: Callable[[np.ndarray], float] | None = None,
 ) -> Samples:
-    """Image i is painted from latent i (`contract.sample_latents`), so it depends only on (seed, i, truncation).
+    """All `count` portraits in memory (`stream_samples` gathered), for callers that need them together."""
+    counts = StreamCount()
+    portraits = sorted(
+        stream_samples(model, count, seed, truncation, batch_size, face_score, counts=counts),
+        key=lambda portrait: portrait.index,
+    )
+    on_batch(len(portraits))
+    images = np.stack([portrait.image for portrait in portraits]) if portraits else np.zeros((0, 1, 1, 3), np.uint8)
+    return Samples(images, counts.turned_down, counts.kept_anyway)
 
-    With `face_score` (image -> probability of its best face), a portrait scoring under FACE_CHECK is turned
-    down and the next latent in the stream is painted instead: the kept ones are the first `count` that pass, in
-    latent order, so `--count 50` still repeats `--count 16`'s portraits and the batch size changes nothing.
-    Only where fewer than `count` of MAX_DRAWS * `count` latents pass do the best of those turned down fill the
-    rest, and which ones depends on `count`."""
-    kept: list[np.ndarray] = []
-    best_rejects: list[tuple[float, int, np.ndarray]] = []  # a heap of (score, -index, image): the worst on top
-    turned_down = 0
-    draws = count if face_score is None else MAX_DRAWS * count
-    start = 0
-    while len(kept) < count and start < draws:
-        # No more latents than portraits still missing: a top-up after a few were turned down stays small.
-        size = min(batch_size, draws - start, count - len(kept))
-        latents = sample_latents(size, model.info.latent_size, seed, truncation, start)
-        before = len(kept)
-        for offset, image in enumerate(tensor_to_images(model.run(latents), model.info)):
-            score = 1.0 if face_score is None else face_score(image)
-            if score >= FACE_CHECK:
-                kept.append(image)
+
+def stream_samples(
+    model: ModelSession,
+    count: int,
+    seed: int,
+    truncation: float | None,
+    batch_size: int,
+    face_score: Callable[[np.ndarray], float] | None = None,
+    done: dict[int, int | None] | None = None,
+    counts: StreamCount | None = None,
+) -> Iterator[Portrait]:
+    """The portraits numbered 0 .. count - 1 that `done` lacks, one at a time as they are painted: memory holds
+    one model call's portraits, whatever `count`. `done`: portraits already there -> the latent each was painted
+    from (None: unknown), so a rerun paints only what is missing.
+
+    Portrait i is painted from latent i (`contract.sample_latents`), so it depends only on (seed, i, truncation).
+    With `face_score` (image -> probability of its best face), a portrait scoring under FACE_CHECK is turned down
+    and the next latent in the stream is painted instead: the kept ones are the first `count` that pass, in latent
+    order, so `--count 50` still repeats `--count 16`'s portraits and the batch size changes nothing; a portrait
+    that is there with its latent is stepped over without painting. Only where fewer than `count` of MAX_DRAWS *
+    `count` latents pass do the best of those turned down fill the rest, and which ones depends on `count`."""
+    done = done or {}
+    counts = counts if counts is not None else StreamCount()
+    per_call = _per_call(model, batch_size)
+    if face_score is None:
+        missing = (index for index in range(count) if index not in done)
+        while chunk := list(itertools.islice(missing, per_call)):
+            for latent, image in _paint_latents(model, chunk, seed, truncation, counts):
+                yield Portrait(latent, latent, image)
+        return
+    draws = MAX_DRAWS * count
+    index = latent = 0  # the next portrait to settle, the next latent to paint
+    rejects: list[tuple[float, int]] = []  # a heap of (score, -latent): the best turned down, the worst on top
+    unscored: list[range] = []  # latents stepped over (all turned down) whose scores are unknown
+    while index < count and latent < draws:
+        known = done.get(index)
+        if index in done and known is not None and known >= latent:
+            unscored.append(range(latent, known))
+            index, latent = index + 1, known + 1
+            continue
+        # No more latents than portraits still missing before the next one that can be stepped over: a top-up
+        # after a few were turned down stays small.
+        following = next((i for i in range(index + 1, count) if done.get(i) is not None), count)
+        size = min(per_call, draws - latent, following - index)
+        for offset, image in _paint_latents(model, range(latent, latent + size), seed, truncation, counts):
+            score = face_score(image)
+            if score < FACE_CHECK:
+                _keep_best(rejects, (score, -offset), count)
                 continue
-            turned_down += 1  # keep no more rejects than could ever fill in; ties go to the earlier latent
-            heapq.heappush(best_rejects, (score, -(start + offset), image))
-            if len(best_rejects) > count:
-                heapq.heappop(best_rejects)
-        start += size
-        on_batch(len(kept) - before)
-    shortfall = count - len(kept)
-    if shortfall:
-        fill = heapq.nlargest(shortfall, best_rejects, key=lambda entry: entry[:2])
-        kept += [image for _, _, image in fill]
-        on_batch(shortfall)
-    images = np.stack(kept) if kept else np.zeros((0, 1, 1, 3), np.uint8)
-    return Samples(images, turned_down, shortfall)
+            if index not in done:  # (one that is there without its latent is painted again, not written)
+                yield Portrait(index, offset, image, score)
+            index += 1
+        latent += size
+    counts.turned_down = latent - index  # every latent up to here gave a portrait or was turned down
+    shortfall = count - index
+    if shortfall <= 0:
+        return
+    for span in unscored:  # scores never needed until now: painted again, one model call at a time
+        for start in range(span.start, span.stop, per_call):
+            chunk = range(start, min(span.stop, start + per_call))
+            for offset, image in _paint_latents(model, chunk, seed, truncation, counts):
+                _keep_best(rejects, (face_score(image), -offset), count)
+    counts.kept_anyway = shortfall
+    fill = heapq.nlargest(shortfall, rejects)
+    wanted = [(index + place, -negative, score) for place, (score, negative) in enumerate(fill)]
+    wanted = [entry for entry in wanted if entry[0] not in done]
+    for start in range(0, len(wanted), per_call):
+        chunk = wanted[start : start + per_call]
+        painted = _paint_latents(model, [latent for _, latent, _ in chunk], seed, truncation, counts)
+        for (number, latent, score), (_, image) in zip(chunk, painted):
+            yield Portrait(number, latent, image, score, kept_anyway=True)
+
+
+def _per_call(model: ModelSession, batch_size: int) -> int:
+    """Portraits per model call: --batch-size, within the CPU's per-call pixels (a large sampler's batch of 16
+    would be a large call)."""
+    from .session import CPU_CALL_PIXELS
+
+    if model.device_name == "CUDA":
+        return batch_size
+    return max(1, min(batch_size, CPU_CALL_PIXELS // (model.info.native_size**2)))
+
+
+def _paint_latents(model: ModelSession, latents, seed: int, truncation: float | None, counts: StreamCount):
+    """(latent, image) for the given latent numbers, in their order, from one model call per consecutive run."""
+    latents = list(latents)
+    runs: list[list[int]] = []
+    for number in latents:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    batch = (
+        np.concatenate([sample_latents(len(run), model.info.latent_size, seed, truncation, run[0]) for run in runs])
+        if runs
+        else np.zeros((0, model.info.latent_size), np.float32)
+    )
+    if not len(batch):
+        return []
+    counts.painted += len(batch)
+    return list(zip(latents, tensor_to_images(model.run(batch), model.info)))
+
+
+def _keep_best(heap: list[tuple[float, int]], entry: tuple[float, int], most: int) -> None:
+    """Keep no more rejects than could ever fill in; ties go to the earlier latent."""
+    heapq.heappush(heap, entry)
+    if len(heap) > most:
+        heapq.heappop(heap)
 
 
 def bundled_face_detector() -> Path:
@@ -111,5 +215,6 @@ def bundled_face_score(model: ModelSession, threads: int = 0) -> Callable[[np.nd
     return cascade.face_probability
 
 
-def save_png(path: Path, rgb: np.ndarray) -> None:
-    save_image(path, rgb, "PNG", quality=95)
+def save_png(path: Path, rgb: np.ndarray, text: dict[str, str] | None = None) -> None:
+    """Written atomically (a temp file renamed), with `text` in its text chunks."""
+    save_image(path, rgb, "PNG", quality=95, text=text)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 
-from .contract import TEXTURE_ORIGIN, VALUE_RANGES, ContractError, ModelInfo
+from .contract import TEXTURE_ORIGIN, VALUE_RANGES, ContractError, ModelInfo, round_up
 from .text import first_line
 
 DEVICES = ("auto", "cpu", "cuda")
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 PROBE_LIMIT = 1024  # a translator that fails on every square input up to this side is broken
+PROBE_SIDE = 24  # then an oblong probe at least this high shows that the output keeps the input's size
 GPU_INSTALL_HINT = (
     "install the GPU build of onnxruntime: pip uninstall -y onnxruntime && "
     "pip install 'portraitize[gpu]' (needs an NVIDIA driver and CUDA 12 libraries)"
@@ -28,13 +30,23 @@ class DeviceError(Exception):
     """The requested device cannot be used; the message says how to fix it."""
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, e.g. a container's share), else the machine's."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def open_session(source: Path | bytes, providers: list[str] | None = None, threads: int = 0) -> ort.InferenceSession:
-    """Load an ONNX file (or its bytes), turning onnxruntime's errors into one-line ModelErrors."""
+    """Load an ONNX file (or its bytes), turning onnxruntime's errors into one-line ModelErrors. `threads` is
+    capped at the usable CPUs: onnxruntime starts every thread asked for, and threads beyond the cores only wait
+    on each other (1024 of them did not paint one 512 px photo in 280 s on two cores)."""
     path = "model" if isinstance(source, bytes) else source
     if not isinstance(source, bytes) and not source.is_file():
         raise ModelError(f"{path}: model file not found")
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
+    options.intra_op_num_threads = min(threads, usable_cpus())
     # Only fatal messages: onnxruntime's warnings are for its developers, and its error lines would repeat,
     # over several lines, what we report in one.
     options.log_severity_level = 4
@@ -74,6 +86,11 @@ def choose_providers(device: str) -> list[str]:
 # (an arena), a translator paints each photo at its own size, up to 0.8 MP, and the arena kept for every size
 # grew to 1.8 GB over four 12 MP photos (0.9 GB given back after each; 256 px photos keep the arena's speed).
 CPU_CALL_PIXELS = 512 * 512
+# The most pixels one translator call may paint, whatever the options (--max-size, --full-res): the pixels of the
+# largest face-scaled painting at the default --max-size (4:3, 1024 x 768), which the README's memory figures
+# cover; a larger painting is to be painted in tiles of at most this many pixels. Issue 31 (case 6) found one
+# 12.6 MP call (--max-size 1024, a small face) ending in std::bad_alloc. Enforced by the translate stage.
+MAX_CALL_PIXELS = 1024 * 768
 
 
 class ModelSession:
@@ -153,6 +170,16 @@ class ModelSession:
         factor = self.info.factor if self.info.kind == "upscaler" else 1
         expected = "a [N, 3, H, W] image of its input's size" if factor == 1 else f"[N, 3, {factor}H, {factor}W]"
         self._check_output(output, (1, 3, side * factor, side * factor), expected)
+        # A small square hides a scale (a model that halves its input gives 1x1 for 1x1) or swapped axes: probe
+        # once more on an oblong image of a few tiles of the size multiple.
+        height = max(side, round_up(PROBE_SIDE, self.info.size_multiple))
+        width = height + self.info.size_multiple
+        image = np.random.default_rng(1).uniform(low, high, (1, 3, height, width)).astype(np.float32)
+        try:
+            output = self._infer(image, probe_extra)
+        except Exception as error:
+            raise ModelError(f"{self.path}: fails on a {width}x{height} input ({first_line(error)})") from None
+        self._check_output(output, (1, 3, height * factor, width * factor), expected)
         return side
 
     def _probe_sampler(self) -> None:

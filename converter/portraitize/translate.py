@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from .face_scale import painting_size
 from .faces import Face
 from .images import Photo, resize
 from .painter_settings import PainterSettings
-from .session import CPU_CALL_PIXELS, ModelSession
+from .session import CPU_CALL_PIXELS, MAX_CALL_PIXELS, ModelSession
 from .text import first_line
 
 TILE_OVERLAP = 0.25  # share of a tile that overlaps its neighbour; wide enough to hide instance-norm seams
@@ -38,12 +39,6 @@ class PaintSettings:
         return face_scale or self.frame == "portrait" or self.strokes is not None
 
 
-def model_size(width: int, height: int, max_size: int) -> tuple[int, int]:
-    """(width, height) with the long side shrunk to max_size; photos are never enlarged."""
-    scale = min(1.0, max_size / max(width, height))
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
-
 def needs_tiles(photo: Photo, settings: PaintSettings) -> bool:
     return settings.full_res and max(photo.size) > settings.max_size
 
@@ -54,7 +49,7 @@ def model_input(photo: Photo, settings: PaintSettings, face: Face | None = None)
         return photo.rgb
     if settings.scale == "auto":
         return resize(photo.rgb, painting_size(photo.size, face, settings.face_size, settings.max_size))
-    return resize(photo.rgb, model_size(*photo.size, settings.max_size))
+    return resize(photo.rgb, painting_size(photo.size, None, 0, settings.max_size))  # the long-side rule
 
 
 def paint_batch(model: ModelSession, images: list[np.ndarray]) -> list[np.ndarray]:
@@ -145,11 +140,13 @@ def paint_photos(
     results: list[np.ndarray | str] = [""] * len(photos)
     by_shape: dict[tuple[int, ...], list[int]] = {}
     for index, (photo, rgb) in enumerate(zip(photos, model_rgbs)):
-        if needs_tiles(photo, settings):
-            # On CPU, several tiles per call are no faster but multiply the model's workspace (measured on a
-            # 6000x4000 photo: 605 MB peak with 1 tile per call, 1318 MB with 4), so batch tiles on GPUs only.
+        if needs_tiles(photo, settings) or rgb.shape[0] * rgb.shape[1] > MAX_CALL_PIXELS:
+            # No call paints more than MAX_CALL_PIXELS, whatever --max-size asks (one 12.6 MP call ran out of
+            # memory). On CPU, several tiles per call are no faster but multiply the model's workspace (measured
+            # on a 6000x4000 photo: 605 MB peak with 1 tile per call, 1318 MB with 4), so batch tiles on GPUs only.
+            tile = min(settings.max_size, math.isqrt(MAX_CALL_PIXELS))
             tile_batch = batch_size if model.device_name == "CUDA" else 1
-            results[index] = _painted_or_reason(paint_tiled, model, rgb, settings.max_size, tile_batch)
+            results[index] = _painted_or_reason(paint_tiled, model, rgb, tile, tile_batch)
         else:
             by_shape.setdefault(rgb.shape, []).append(index)
     # On CPU the same holds for whole paintings: a face-scaled one reaches 0.8 MP, and four of them in one call

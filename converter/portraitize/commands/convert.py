@@ -11,11 +11,12 @@ from rich.markup import escape
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
 from ..files import remove_stale_temp_files
 from ..model_set import ModelSources
-from ..painter_settings import PainterSettings
-from ..pipeline import ConvertSettings, Outcome, Report, convert_jobs
-from ..plan import make_plan
+from ..painter_settings import PainterRequest
+from ..pipeline import ConvertSettings, LocalFiles, Outcome, Report, convert_jobs
+from ..plan import PlanError, make_plan
 from ..progress import image_progress
-from ..ray_engine import RaySettings, make_ray_plan, run_on_ray
+from ..ray_engine import RaySettings, is_uri, make_ray_plan, run_on_ray
+from ..records import LocalPlace, OutputRecords, Recipe, model_identity
 from ..session import ModelError, load_model
 from ..translate import PaintSettings
 from . import EXIT_FAILED_FILES, print_catalogue_warnings
@@ -42,7 +43,7 @@ class ConvertRequest:
     scale: str = "auto"
     upscaler: str | None = None  # a name or path; None: the bundled default if installed; "none": off
     texture: str | None = None  # a name or path; None or "none": no texture
-    strokes: PainterSettings | None = None  # the stroke painter's settings; None: no strokes
+    painter: PainterRequest = PainterRequest("none")
     stroke_list: bool = False
     frame: str = "none"
     engine: str = "local"  # or "ray"
@@ -52,10 +53,14 @@ class ConvertRequest:
 def run_convert(request: ConvertRequest, console: Console) -> int:
     on_ray = request.engine == "ray"
     if on_ray:
-        plan = make_ray_plan(request.src, request.dst, request.output_format, request.overwrite)
+        plan, place, destination = make_ray_plan(request.src, request.dst, request.output_format, request.overwrite)
     else:
+        for location in (request.src, request.dst):
+            if is_uri(location):
+                raise PlanError(f"{location} is a URI: only --engine ray reads and writes URIs (the ray extra)")
         source, target = Path(request.src).expanduser(), Path(request.dst).expanduser()
         plan = make_plan(source, target, request.output_format, request.overwrite)
+        place, destination = LocalPlace(target), target
     print_catalogue_warnings(console)
     # On Ray the workers pick their device; this process only reads the models' contracts.
     device = "cpu" if on_ray else request.device
@@ -69,7 +74,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         scale=request.scale,
         face_size=translator.info.face_size,
         frame=request.frame,
-        strokes=request.strokes,
+        strokes=request.painter.settings_for(translator.info.face_size),
     )
     enlarges = not (request.keep_model_size or request.full_res)  # else nothing is enlarged to the photo's size
     sources = ModelSources(
@@ -94,23 +99,75 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     console.print(
         f"model [bold]{escape(translator.info.name)}[/] ({escape(str(translator.path))}) on [bold]{where}[/], {_scale_line(paint, models)}"
     )
+    records = OutputRecords(place, destination, _recipe(request, paint, sources, translator))
+    unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
     if plan.existing:
         console.print(
-            f"skipping {len(plan.existing)} photos already converted in {request.dst} (--overwrite redoes them)"
+            f"skipping {len(plan.existing)} photos already converted in {request.dst} with these settings "
+            "(--overwrite redoes them)"
+        )
+    if unrecorded:
+        console.print(
+            f"[yellow]![/] {len(unrecorded)} of them have no record of the settings that painted them (made by an "
+            "older portraitize, or changed since), e.g. "
+            f"{escape(str(unrecorded[0].target))}: kept as they are; --overwrite repaints them"
         )
 
-    report = Report(skipped=plan.existing, failed=list(plan.unreadable))
-    if on_ray:
-        jobs = {str(job.source): job for job in plan.todo}
-        results = run_on_ray(
-            plan.todo, sources.as_bytes(), request.device, settings, request.src, request.dst, request.ray
-        )
-        for source, error, notes in results:
-            report.record(jobs[source], Outcome(error or None, tuple(notes)))
-    else:
-        _convert_here(models, plan.todo, settings, target, report, console)
+    report = Report(skipped=plan.existing, failed=[*plan.unreadable, *plan.blocked])
+    try:
+        if on_ray:
+            jobs = {str(job.source): job for job in plan.todo}
+            results = run_on_ray(
+                plan.todo, sources.as_bytes(), request.device, settings, request.src, request.dst, request.ray
+            )
+            for source, error, notes in results:
+                _record(report, records, jobs[source], Outcome(error or None, tuple(notes)))
+        else:
+            _convert_here(models, plan.todo, settings, target, report, records, console)
+    finally:
+        records.close()
     _print_summary(console, report, plan.left_out)
+    if records.failure:
+        console.print(f"[yellow]warning[/]: {escape(records.failure)}; outputs without a record are kept by later runs")
     return EXIT_FAILED_FILES if report.failed else 0
+
+
+def _recipe(request: ConvertRequest, paint: PaintSettings, sources: ModelSources, translator) -> Recipe:
+    """Every setting that changes an output's pixels (device, threads and batch size change none)."""
+    return Recipe.of(
+        model=model_identity(sources.translator, translator.info.name),
+        upscaler=model_identity(sources.upscaler),
+        texture=model_identity(sources.texture),
+        face_detector=model_identity(sources.face_detector),
+        person_mask=model_identity(sources.person_mask),
+        face_landmarks=model_identity(sources.face_landmarks),
+        strokes=None if paint.strokes is None else repr(paint.strokes),
+        scale=paint.scale,
+        max_size=paint.max_size,
+        full_res=paint.full_res,
+        keep_model_size=paint.keep_model_size,
+        frame=paint.frame,
+        strength=paint.strength,
+        quality=request.quality,
+    )
+
+
+def _record(report: Report, records: OutputRecords, job, outcome: Outcome) -> None:
+    report.record(job, outcome)
+    if outcome.error is None:
+        records.written(job.target)
+
+
+class RecordedFiles(LocalFiles):
+    """The local engine's files, each output recorded by the thread that wrote it, as soon as it has its name (a
+    record made when the main thread collected the write came seconds later: a kill -9 left outputs without)."""
+
+    def __init__(self, records: OutputRecords):
+        self.records = records
+
+    def write(self, path, data: bytes) -> None:
+        super().write(path, data)
+        self.records.written(path)
 
 
 def _scale_line(paint: PaintSettings, models) -> str:
@@ -130,11 +187,13 @@ def _scale_line(paint: PaintSettings, models) -> str:
     return line + (", portrait frame" if paint.frame == "portrait" else "")
 
 
-def _convert_here(models, jobs, settings: ConvertSettings, target: Path, report: Report, console: Console) -> None:
+def _convert_here(
+    models, jobs, settings: ConvertSettings, target: Path, report: Report, records: OutputRecords, console: Console
+) -> None:
     """The local engine, with its progress bar."""
     removed = remove_stale_temp_files(target)
     if removed:
-        console.print(f"removed {removed} partial files left by a killed run")
+        console.print(f"removed {removed} partial file{'' if removed == 1 else 's'} left by a killed run")
     with image_progress(console) as progress:
         task = progress.add_task("painting", total=len(jobs))
 
@@ -142,7 +201,7 @@ def _convert_here(models, jobs, settings: ConvertSettings, target: Path, report:
             report.record(job, outcome)
             progress.advance(task)
 
-        convert_jobs(models, jobs, settings, on_done)
+        convert_jobs(models, jobs, settings, on_done, RecordedFiles(records))
 
 
 def _print_summary(console: Console, report: Report, left_out: list[tuple[PurePath, str]]) -> None:

@@ -1,21 +1,45 @@
-"""`portraitize sample`: paint seeded portraits with a sampler, write PNGs and optionally a contact sheet."""
+"""`portraitize sample`: paint seeded portraits with a sampler, write PNGs and optionally a contact sheet.
+
+Each portrait is written (atomically) as soon as it is painted, so an interrupted run keeps every finished
+portrait and memory holds one model call's portraits whatever --count. Each PNG records, in a text chunk, the
+model (and face detector) that painted it and its latent: a rerun paints only the portraits missing, steps over
+those there without painting them again (also with --face-check), and refuses, naming what differs, where some
+were painted by another model of the same name.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 from rich.markup import escape
 
 from ..catalogue import resolve
-from ..grid import contact_sheet
+from ..files import remove_stale_temp_files
+from ..grid import sheet_of
 from ..plan import PlanError
 from ..progress import image_progress
-from ..sampling import FACE_CHECK, bundled_face_score, grid_path, paint_samples, sample_path, save_png, variant_name
+from ..records import differences, model_identity
+from ..sampling import (
+    FACE_CHECK,
+    StreamCount,
+    bundled_face_detector,
+    bundled_face_score,
+    grid_path,
+    sample_path,
+    save_png,
+    stream_samples,
+    variant_name,
+)
 from ..session import load_model
 from ..text import first_line
 from . import EXIT_FAILED_FILES, print_catalogue_warnings
+
+RECORD_KEY = "portraitize"  # the PNG text chunk that records what painted a sample
+NAMED_CONFLICTS = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,48 +61,107 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     if request.out.exists() and not request.out.is_dir():
         raise PlanError(f"--out {request.out} exists and is not a folder")
     print_catalogue_warnings(console)
-    model = load_model(resolve(request.model, "sampler"), request.device, request.threads, kind="sampler")
+    model_file = resolve(request.model, "sampler")
+    model = load_model(model_file, request.device, request.threads, kind="sampler")
     name = model.info.name
     console.print(f"model [bold]{escape(name)}[/] ({escape(str(model.path))}) on [bold]{model.device_name}[/]")
     face_score = bundled_face_score(model, request.threads) if request.face_check else None
-    with image_progress(console) as progress:
-        task = progress.add_task("painting", total=request.count)
-        samples = paint_samples(
-            model,
-            request.count,
-            request.seed,
-            request.truncation,
-            request.batch_size,
-            on_batch=lambda done: progress.advance(task, done),
-            face_score=face_score,
-        )
+    made_by = {
+        "model": model_identity(model_file, name),
+        "face_detector": model_identity(bundled_face_detector()) if request.face_check else None,
+    }
     variant = variant_name(request.seed, request.truncation, request.face_check)
-    written = kept = 0
+
+    def path_of(index: int) -> Path:
+        return sample_path(request.out, name, variant, index)
+
+    done, unrecorded = ({}, 0) if request.overwrite else _already_there(path_of, request.count, made_by)
+    removed = remove_stale_temp_files(request.out)
+    if removed:
+        console.print(f"removed {removed} partial file{'' if removed == 1 else 's'} left by a killed run")
+    counts = StreamCount()
+    written = 0
     path = request.out
     try:
-        for index, image in enumerate(samples.images):
-            path = sample_path(request.out, name, variant, index)
-            if path.exists() and not request.overwrite:
-                kept += 1
-                continue
-            save_png(path, image)
-            written += 1
-        path = grid_path(request.out, name, variant, request.count)
-        sheet = _write_sheet(path, request.overwrite, samples.images) if request.grid else None
+        with image_progress(console) as progress:
+            task = progress.add_task("painting", total=request.count - len(done))
+            portraits = stream_samples(
+                model, request.count, request.seed, request.truncation, request.batch_size, face_score, done, counts
+            )
+            for portrait in portraits:
+                path = path_of(portrait.index)
+                record = {**made_by, "latent": portrait.latent, "face_score": portrait.score}
+                if portrait.kept_anyway:
+                    record["kept_anyway"] = True
+                save_png(path, portrait.image, {RECORD_KEY: json.dumps(record)})
+                written += 1
+                progress.advance(task)
+        sheet = None
+        if request.grid:
+            path = grid_path(request.out, name, variant, request.count)
+            samples = (path_of(index) for index in range(request.count))
+            sheet = _write_sheet(path, request.overwrite, samples, request.count, model.info.native_size)
     except OSError as error:
         # A full or read-only disk fails every later file the same way: stop at the first.
         reason = escape(error.strerror or first_line(error))
         console.print(f"[green]{written} written[/], then [red]x[/] {escape(str(path))}: cannot write ({reason})")
         return EXIT_FAILED_FILES
     if request.face_check:
-        console.print(_face_check_note(samples.turned_down, samples.kept_anyway))
+        console.print(_face_check_note(counts.turned_down, counts.kept_anyway))
     summary = f"[green]{written} written[/] to {escape(str(request.out))}"
-    if kept:
-        summary += f", {kept} already there kept (--overwrite replaces them)"
+    if done:
+        summary += f", {len(done)} already there kept (--overwrite replaces them)"
     if sheet:
         summary += f"; contact sheet {escape(sheet)}"
     console.print(summary)
+    if unrecorded:
+        console.print(
+            f"[yellow]![/] {unrecorded} of the portraits there have no record of the model that painted them (an "
+            "older portraitize): kept as they are; --overwrite repaints them"
+        )
     return 0
+
+
+def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dict[int, int | None], int]:
+    """Portraits there -> the latent each was painted from as one that passed the face check (None: not
+    recorded, or kept although it did not pass), and how many lack a record. PlanError where some were painted by
+    other models; an empty file (a write that never finished) is not a portrait."""
+    from PIL import Image
+
+    done: dict[int, int | None] = {}
+    unrecorded, conflicts = 0, []
+    for index in range(count):
+        path = path_of(index)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            continue
+        if path.is_dir():
+            raise PlanError(f"{path} is a folder, where sample {index} goes: move it away or choose another --out")
+        if not size:
+            continue
+        try:
+            with Image.open(path) as image:
+                record = json.loads(image.info.get(RECORD_KEY, "null")) or {}
+        except Exception:  # not a readable PNG, or not our record: kept, as a portrait without a record
+            record = {}
+        if not isinstance(record, dict) or "latent" not in record:
+            done[index] = None
+            unrecorded += 1
+            continue
+        old = {key: record.get(key) for key in made_by}
+        if old != made_by:
+            conflicts.append((path, old))
+            continue
+        done[index] = None if record.get("kept_anyway") else int(record["latent"])
+    if conflicts:
+        names = ", ".join(path.name for path, _ in conflicts[:NAMED_CONFLICTS])
+        more = f" and {len(conflicts) - NAMED_CONFLICTS} more" if len(conflicts) > NAMED_CONFLICTS else ""
+        raise PlanError(
+            f"{names}{more} in {path_of(0).parent} were painted with other models ({differences(conflicts[0][1], made_by)}); "
+            "--overwrite repaints them, or choose another --out"
+        )
+    return done, unrecorded
 
 
 def _face_check_note(turned_down: int, kept_anyway: int) -> str:
@@ -91,9 +174,18 @@ def _face_check_note(turned_down: int, kept_anyway: int) -> str:
     return note
 
 
-def _write_sheet(path: Path, overwrite: bool, images) -> str:
-    """Write the contact sheet unless it is there and kept; what the summary says of it."""
+def _write_sheet(path: Path, overwrite: bool, samples, count: int, side: int) -> str:
+    """Write the contact sheet of the sample files unless it is there and kept; what the summary says of it. Read
+    back one at a time: memory holds the sheet, not every portrait as well."""
+    from PIL import Image
+
     if path.exists() and not overwrite:
         return f"{path} already there, kept"
-    save_png(path, contact_sheet(images))
+
+    def images():
+        for sample in samples:
+            with Image.open(sample) as image:
+                yield np.asarray(image.convert("RGB").resize((side, side)))
+
+    save_png(path, sheet_of(images(), count, side, side))
     return str(path)

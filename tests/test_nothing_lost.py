@@ -1,0 +1,230 @@
+"""Nothing the user had, or another run is making, is lost (issue 31): two runs into one destination, kill -9,
+reruns with other settings, and what counts as an output that is already there."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from conftest import write_image
+from PIL import Image
+
+# A writer that stops half-way through an atomic write until told to go on (or is killed there).
+HALF_WRITTEN = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from portraitize.files import write_atomically
+
+    target, ready, go = map(Path, sys.argv[1:4])
+
+    def write(handle):
+        handle.write(b"first half ")
+        handle.flush()
+        ready.touch()
+        while not go.exists():
+            time.sleep(0.01)
+        handle.write(b"second half")
+
+    write_atomically(target, write)
+    """
+)
+
+
+def _start_half_written_write(target: Path, tmp_path: Path):
+    ready, go = tmp_path / "ready", tmp_path / "go"
+    writer = subprocess.Popen([sys.executable, "-c", HALF_WRITTEN, str(target), str(ready), str(go)])
+    deadline = time.monotonic() + 30
+    while not ready.exists():
+        assert writer.poll() is None and time.monotonic() < deadline, "the writer did not start"
+        time.sleep(0.01)
+    (part,) = list(target.parent.glob(".portraitize-*.part"))
+    return writer, part, go
+
+
+def test_a_second_run_leaves_a_live_runs_partial_files_alone(cli, translator, tmp_path):
+    dst = tmp_path / "out"
+    writer, part, go = _start_half_written_write(dst / "other-run" / "a.png", tmp_path)
+    try:
+        write_image(tmp_path / "src" / "b.png")
+        result = cli("convert", tmp_path / "src", dst, "-m", translator)
+        assert result.exit_code == 0, result.output
+        assert part.exists(), "the live run's partial file was deleted under it"
+        assert "removed" not in result.output
+    finally:
+        go.touch()
+        assert writer.wait(timeout=30) == 0, "the live run's write failed"
+    assert (dst / "other-run" / "a.png").read_bytes() == b"first half second half"
+
+
+def test_partial_files_of_a_killed_run_are_cleaned_by_the_next(cli, translator, tmp_path):
+    dst = tmp_path / "out"
+    writer, part, _ = _start_half_written_write(dst / "sub" / "a.png", tmp_path)
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait(timeout=30)
+    assert part.exists() and not (dst / "sub" / "a.png").exists()
+    write_image(tmp_path / "src" / "b.png")
+    result = cli("convert", tmp_path / "src", dst, "-m", translator)
+    assert result.exit_code == 0 and "removed 1 partial file" in result.output, result.output
+    assert not part.exists()
+    with Image.open(dst / "b.png") as image:
+        image.load()
+
+
+def test_a_rerun_with_other_settings_says_what_differs_instead_of_skipping(cli, translator, tmp_path):
+    from tiny_models import make_translator
+
+    retrained = make_translator(tmp_path / "models" / "tiny-painter.onnx", size_multiple=2)  # same name, new weights
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png", 40, 30)
+    write_image(src / "sub" / "b.jpg", 30, 40)
+    first = cli("convert", src, dst, "-m", translator, "--frame", "portrait")
+    assert first.exit_code == 0, first.output
+    before = {path: (dst / path).read_bytes() for path in ("a.png", "sub/b.jpg")}
+
+    again = cli("convert", src, dst, "-m", retrained, "--strength", "0.8")
+    assert again.exit_code == 2, again.output
+    (line,) = [line for line in again.output.splitlines() if line.startswith("error:")]
+    assert "painted with other settings" in line and "--overwrite" in line, line
+    assert "frame portrait -> none" in line and "strength 1.0 -> 0.8" in line
+    assert "model tiny-painter (" in line and ") -> tiny-painter (" in line  # the same name, another model file
+    assert {path: (dst / path).read_bytes() for path in before} == before, "outputs were changed"
+
+    # --quality changes no PNG: only the JPEG differs
+    quality = cli("convert", src, dst, "-m", translator, "--frame", "portrait", "--quality", "80")
+    assert quality.exit_code == 2 and "sub/b.jpg" in quality.output and "a.png" not in quality.output
+    assert "quality 95 -> 80" in quality.output
+
+    redo = cli("convert", src, dst, "-m", retrained, "--strength", "0.8", "--overwrite")
+    assert redo.exit_code == 0 and "2 converted" in redo.output, redo.output
+    same = cli("convert", src, dst, "-m", retrained, "--strength", "0.8")
+    assert same.exit_code == 0 and "0 converted, 2 skipped" in same.output, same.output
+
+
+def test_outputs_without_a_record_are_kept_and_said(cli, translator, tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png")
+    write_image(src / "b.png")
+    assert cli("convert", src, dst, "-m", translator).exit_code == 0
+    (dst / "b.png").write_bytes(b"the user's own edit")  # no longer the file the record describes
+    result = cli("convert", src, dst, "-m", translator, "--strength", "0.5")
+    assert result.exit_code == 2 and "a.png" in result.output and "b.png" not in result.output
+    (dst / "a.png").unlink()
+    result = cli("convert", src, dst, "-m", translator, "--strength", "0.5")
+    assert result.exit_code == 0 and "1 converted, 1 skipped" in result.output, result.output
+    assert "1 of them have no record" in result.output and "kept" in result.output
+    assert (dst / "b.png").read_bytes() == b"the user's own edit"
+
+
+def test_a_folder_or_an_empty_file_at_an_output_path_is_not_a_finished_output(cli, translator, tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "out"
+    for name in ("a.png", "b.png", "c.png"):
+        write_image(src / name)
+    (dst / "a.png").mkdir(parents=True)
+    (dst / "a.png" / "keep.txt").write_text("the user's")
+    (dst / "b.png").write_bytes(b"")  # a write that never finished
+    for extra in ((), ("--overwrite",)):
+        result = cli("convert", src, dst, "-m", translator, *extra)
+        assert result.exit_code == 1, result.output
+        assert "2 converted, 0 skipped (already there), 1 failed" in result.output
+        (line,) = [line for line in result.output.splitlines() if line.strip().startswith("x ")]
+        assert str(src / "a.png") in line and "a folder" in line
+        assert (dst / "a.png" / "keep.txt").read_text() == "the user's"
+        with Image.open(dst / "b.png") as image:
+            image.load()
+
+
+def test_a_translator_that_paints_at_half_size_is_refused_before_any_work(cli, tmp_path):
+    from tiny_models import make_faulty_translator
+
+    from portraitize.session import ModelError, load_model
+
+    half = make_faulty_translator(tmp_path / "half.onnx", "half")
+    try:
+        load_model(half)
+    except ModelError as error:
+        assert "gives an output of shape [1, 3, 12, 13]" in str(error) and "its input's size" in str(error)
+    else:
+        raise AssertionError("a translator that halves its input was accepted")
+    write_image(tmp_path / "src" / "a.png")
+    result = cli("convert", tmp_path / "src", tmp_path / "out", "-m", half)
+    assert result.exit_code == 2 and "input's size" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_absurd_metadata_values_are_refused_at_once(cli, translator, sampler, tmp_path):
+    from tiny_models import with_metadata
+
+    from portraitize.contract import ContractError, ModelInfo
+
+    for name, value in [("size_multiple", 16384), ("native_size", 100_000), ("face_size", 50_000)]:
+        try:
+            ModelInfo(
+                **{
+                    "kind": "translator",
+                    "name": "x",
+                    "description": "",
+                    "family": "test",
+                    "native_size": 64,
+                    name: value,
+                }
+            )
+        except ContractError as error:
+            assert f"{name} must be at most" in str(error)
+        else:
+            raise AssertionError(f"{name}={value} was accepted")
+    write_image(tmp_path / "src" / "a.png")
+    started = time.monotonic()
+    huge = with_metadata(translator, tmp_path / "huge.onnx", size_multiple="16384")
+    result = cli("convert", tmp_path / "src", tmp_path / "out", "-m", huge)
+    assert result.exit_code == 2 and "size_multiple must be at most 256, not 16384" in result.output
+    wide = with_metadata(sampler, tmp_path / "wide.onnx", latent_size="100000000")
+    result = cli("sample", "--out", tmp_path / "samples", "-m", wide)
+    assert result.exit_code == 2 and "latent_size must be at most" in result.output
+    assert time.monotonic() - started < 10
+
+
+def test_every_output_an_interrupted_run_finished_has_its_record(cli, translator, tmp_path, monkeypatch):
+    """Outputs are recorded by the thread that writes them, the moment they have their name: an output
+    finished while the run was stopping is never left without a record (and so never kept blindly)."""
+    from conftest import output_files
+
+    from portraitize.session import ModelSession
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    for index in range(12):
+        write_image(src / f"p{index:02d}.png", 64, 48)
+    calls, original = [], ModelSession.run
+
+    def run(self, batch, *extra):
+        calls.append(1)
+        if len(calls) == 6:
+            raise KeyboardInterrupt
+        return original(self, batch, *extra)
+
+    monkeypatch.setattr(ModelSession, "run", run)
+    assert cli("convert", src, dst, "-m", translator, "--batch-size", "1").exit_code == 130
+    monkeypatch.setattr(ModelSession, "run", original)
+    done = len(output_files(dst))
+    assert done >= 1
+    same = cli("convert", src, dst, "-m", translator)
+    assert same.exit_code == 0 and f"skipping {done} photos" in same.output and "no record" not in same.output
+
+
+def test_a_damaged_record_costs_only_its_own_lines(cli, translator, tmp_path):
+    from portraitize.records import RECORD_NAME
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png")
+    write_image(src / "b.png")
+    assert cli("convert", src, dst, "-m", translator).exit_code == 0
+    with open(dst / RECORD_NAME, "ab") as record:
+        record.write(b'not json\n\x00\xff\n{"output": "a.png", "rec')  # a line cut short by a power cut
+    assert cli("convert", src, dst, "-m", translator, "--strength", "0.7", "--overwrite").exit_code == 0
+    result = cli("convert", src, dst, "-m", translator, "--strength", "0.5")
+    assert result.exit_code == 2 and "a.png, b.png in" in result.output and "strength 0.7 -> 0.5" in result.output
