@@ -212,6 +212,9 @@ def read_speed(raw: dict) -> dict:
     if raw.get("sample"):
         names = {"": "plain", "--grid": "grid", "--face-check": "face_check"}
         values["sample"] = {names.get(item["options"], item["options"]): item for item in raw["sample"]}
+        if "plain" in values["sample"] and "face_check" in values["sample"]:
+            extra = values["sample"]["face_check"]["seconds"] - values["sample"]["plain"]["seconds"]
+            values["sample"]["face_check_extra_seconds"] = extra
     if raw.get("ray"):
         values["ray"] = {f"workers{item['workers']}": item for item in raw["ray"]}
     return values
@@ -460,8 +463,20 @@ def formatted(results: dict, spec_key: str) -> str:
     return format(value, spec)
 
 
-def render_markdown(text: str, results: dict) -> str:
-    return SPAN.sub(lambda match: f"<!--r:{match['key']}-->{formatted(results, match['key'])}<!--/r-->", text)
+def render_markdown(text: str, results: dict, missing: list[str] | None = None) -> str:
+    """Every span's text from results; a span whose value is missing raises, or (given `missing`) is listed
+    there and left as it is."""
+
+    def span(match: re.Match) -> str:
+        try:
+            return f"<!--r:{match['key']}-->{formatted(results, match['key'])}<!--/r-->"
+        except MissingValue as error:
+            if missing is None:
+                raise
+            missing.append(str(error.args[0]))
+            return match.group(0)
+
+    return SPAN.sub(span, text)
 
 
 def span_keys(text: str) -> list[str]:
@@ -573,9 +588,24 @@ def read_quality(path: Path) -> str:
 
 def render(results: dict, check: bool = False, repo: Path = REPO) -> list[str]:
     """Render every markdown span and each model's quality line; returns what changed (or would, with check)."""
-    changed = []
-    for path in (repo / "README.md", repo / "exported" / "MODELS.md"):
-        text = path.read_text()
+    changed, missing = [], []
+    texts = {path: path.read_text() for path in (repo / "README.md", repo / "exported" / "MODELS.md")}
+    for text in texts.values():
+        render_markdown(text, results, missing)
+    if missing:
+        lines = list(
+            dict.fromkeys(
+                line.split(" no section measured")[0].split(".")[0] + ": never measured"
+                if "no section measured" in line
+                else line
+                for line in missing
+            )
+        )
+        raise MissingValue(
+            "values the docs show but results.json lacks (measure them, or take the spans out):\n  "
+            + "\n  ".join(lines)
+        )
+    for path, text in texts.items():
         new = render_markdown(text, results)
         if new != text:
             diff = difflib.unified_diff(
@@ -624,7 +654,11 @@ def main(argv: list[str] | None = None) -> int:
         options.json.write_text(json.dumps(measure_files(), indent=1) + "\n")
         return 0
     if options.verb == "render":
-        changed = render(load_results(), check=options.check)
+        try:
+            changed = render(load_results(), check=options.check)
+        except MissingValue as error:
+            print(error.args[0], file=sys.stderr)
+            return 1
         for change in changed:
             print(change)
         if options.check and changed:

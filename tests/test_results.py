@@ -12,7 +12,7 @@ exported/MODELS.md after leaving out fenced code blocks, `inline code`, rendered
 - no quantity of time, rate, memory or signal (`15.8 s`, `23 ms`, `77 min`, `5 minutes`, `8 img/s`,
   `2.2 steps/s`, `804 MB`, `0.9 GB`, `30 dB`), and no `Nx faster` / `Nx slower`.
 
-What stays allowed outside spans: whole numbers that are settings or sizes of data (`4032 x 3024`, `128 px`,
+What stays allowed outside spans: a zoom level (`at 100%`, `100% crop`), whole numbers that are settings or sizes of data (`4032 x 3024`, `128 px`,
 `51 NASA photos`, `1,549 paintings`, `24,000 steps`, `batch 4`), dates (`2026-12-04`), and anything in code
 (`--count 50`, a setting such as `0.35` written as code). A setting with a decimal is written as code, so a
 decimal in prose is always a measurement, and a measurement is always a rendered span.
@@ -72,9 +72,12 @@ FIGURES = {
 }
 
 
+ZOOM = re.compile(r"\bat\s+100%|\b100% crop")  # how a picture is shown, not a measurement
+
+
 def figures_outside_spans(text: str) -> list[str]:
     """Each measured number (the module's rule) left outside code and rendered spans, with its line."""
-    for pattern in LEFT_OUT:
+    for pattern in (*LEFT_OUT, ZOOM):
         text = pattern.sub(lambda match: "\n" * match.group(0).count("\n") + " ", text)
     found = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -118,7 +121,7 @@ def test_the_rule_catches_typed_figures_and_lets_settings_pass():
     assert [piece for piece in typed if not figures_outside_spans(piece)] == []
     fine = (
         "A 4032 x 3024 photo at 128 px, 51 NASA photos, 1,549 paintings, 24,000 steps, batch 4, on 2026-12-04, "
-        "mediapipe 0.10.14, People-Art v2.1, Apache-2.0, Python >= 3.10, `--strength 0.8`, `0.35`, "
+        "mediapipe 0.10.14, People-Art v2.1, Apache-2.0, Python >= 3.10, `--strength 0.8`, `0.35`, at 100%, "
         "<!--r:x.y:.2f-->0.60<!--/r--> and\n```bash\nportraitize sample --count 50  # 0.77 s\n```\n"
     )
     assert figures_outside_spans(fine) == []
