@@ -178,9 +178,10 @@ def read_painter(raw: dict) -> dict:
     values: dict = {"phone": {}, "small": {}}
     for figure in raw.get("phone", []):
         values["phone"][Path(figure["photo"]).stem] = {"seconds": figure["seconds"], "peak_mb": figure["peak_mb"]}
-    if values["phone"]:
-        values["phone"]["seconds_max"] = max(item["seconds"] for item in values["phone"].values())
-        values["phone"]["peak_mb_max"] = max(item["peak_mb"] for item in values["phone"].values())
+    photos = list(values["phone"].values())
+    if photos:
+        values["phone"]["seconds_max"] = max(item["seconds"] for item in photos)
+        values["phone"]["peak_mb_max"] = max(item["peak_mb"] for item in photos)
     small = raw.get("small") or {}
     for key in ("count", "seconds", "peak_mb", "one_photo_seconds", "start_up_seconds", "raw_img_per_s"):
         if key in small:
@@ -409,6 +410,12 @@ def run_section(section: Section) -> dict:
 
 def ingest(section: Section, path: Path, command: str | None, commit: str | None, date: str | None) -> dict:
     raw = json.loads(path.read_text())
+    load = {}
+    machine_then = raw.get("machine") if isinstance(raw, dict) else None
+    if isinstance(machine_then, dict):  # bench scripts that keep the load average with their figures
+        for key, name in (("load_average_before", "load_1min_before"), ("load_average_after", "load_1min_after")):
+            if machine_then.get(key):
+                load[name] = round(machine_then[key][0], 2)
     if date is None:
         mtime = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.timezone.utc)
         date = mtime.strftime("%Y-%m-%d")
@@ -420,6 +427,7 @@ def ingest(section: Section, path: Path, command: str | None, commit: str | None
         commit or git("rev-parse", "HEAD"),
         False if commit else _dirty(),
         from_file=str(path),
+        **load,
     )
 
 
