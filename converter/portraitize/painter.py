@@ -37,7 +37,7 @@ from .painter_settings import FINENESS, PainterSettings
 
 LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
-MIN_SCALE = 1 / 3  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
+MIN_SCALE = 1 / 4  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
 MAX_PIXELS = 16_000_000  # the most pixels strokes are laid at: larger pictures are painted smaller, then enlarged
 REGION_SIDE = 384  # long side of the grid the fineness and the ground are planned on
 SPACING = 1.15  # anchor spacing in brush radii: strokes two radii wide overlap, so they cover the canvas
