@@ -21,8 +21,8 @@ from .person import FACE_OVAL
 
 # Brush radius as a share of the face's size (its box's longer side), by what lies under the brush.
 FEATURES = 0.006  # eyes, brows, nostrils, lips
-FACE = 0.014
-PERSON = 0.045  # hair, neck, hands, clothes
+FACE = 0.012
+PERSON = 0.055  # hair, neck, hands, clothes
 GROUND = 0.12
 DETAIL = 0.5  # the most that edges make the subject's strokes finer
 BODY_DETAIL = 0.35  # ... on the body, this share of it
