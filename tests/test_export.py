@@ -158,6 +158,19 @@ def test_fp16_copy_keeps_float32_inputs_and_its_own_name(checkpoints, tmp_path):
     assert weight_bytes(half) < 0.6 * weight_bytes(onnx.load(tmp_path / "tiny.onnx"))
 
 
+def test_an_fp16_copy_beyond_its_tolerance_is_not_written(checkpoints, tmp_path):
+    # Checked for parity like every export: a tolerance no half-precision copy meets refuses it.
+    import trainer.export
+
+    recipe, _ = trainer.export.load_for_inference(checkpoints["style"])
+    spec = recipe.export_specs()["generator"]
+    out = tmp_path / "tiny.onnx"
+    info = export_checkpoint(checkpoints["style"], out)
+    with pytest.raises(ExportError, match="fp16 copy differs from torch"):
+        trainer.export.write_fp16_copy(out, spec, info, tolerance=1e-9)
+    assert not (tmp_path / "tiny-fp16.onnx").exists()
+
+
 def test_a_damaged_or_foreign_checkpoint_is_one_clear_line(tmp_path):
     damaged = tmp_path / "damaged.pt"
     damaged.write_bytes(b"half a checkpoint")

@@ -128,7 +128,7 @@ def test_convert_paints_strokes_by_default_and_writes_the_stroke_list_when_asked
     assert widths[0] > listed["layers"][-1][0]["width"], "broadest layer first"
     result = cli("convert", photo, tmp_path / "plain", "-m", translator, "--painter", "none")
     assert result.exit_code == 0 and "strokes" not in result.output
-    assert [path.name for path in (tmp_path / "plain").iterdir()] == ["sitter.png"]
+    assert [path.name for path in (tmp_path / "plain").iterdir() if not path.name.startswith(".")] == ["sitter.png"]
     stroked, plain = (
         np.asarray(Image.open(tmp_path / folder / "sitter.png"), float) for folder in ("strokes", "plain")
     )
@@ -143,3 +143,16 @@ def test_a_portrait_model_gets_a_ground_and_its_faces_colour_a_style_model_keeps
     assert PainterRequest(painter="none").settings_for(99) is None
     with pytest.raises(ValueError, match="fineness"):
         PainterRequest(fineness="huge").settings_for(99)
+
+
+def test_a_picture_above_the_painters_pixel_bound_is_painted_smaller_and_enlarged(monkeypatch):
+    import portraitize.painter
+
+    rgb, face = sitter(240)
+    monkeypatch.setattr(portraitize.painter, "MAX_PIXELS", 120 * 120)  # the memory bound, made small
+    painted, layers = paint_strokes(rgb, [face], PainterSettings(), photo=rgb)
+    assert painted.shape == rgb.shape
+    assert 200 < max(layer.x.max() for layer in layers) < 240, "strokes in the output's pixels"
+    monkeypatch.setattr(portraitize.painter, "MAX_PIXELS", 10**9)
+    full, _ = paint_strokes(rgb, [face], PainterSettings(), photo=rgb)
+    assert np.abs(painted.astype(float) - full).mean() < 25, "the same painting, only softer"

@@ -204,6 +204,7 @@ def _wheel() -> Path:
 
 def test_export_matches_the_tflite_interpreter_on_real_photos(tmp_path):
     from portraitize.face_scale import FaceFinder
+    from portraitize.faces import main_face
     from portraitize.model_set import load_face_cascade
     from trainer.export_mediapipe import export_mediapipe, read_sources
 
@@ -213,7 +214,7 @@ def test_export_matches_the_tflite_interpreter_on_real_photos(tmp_path):
     shared = REPO.parent / "shared" / "data" / "photos" / "train" / "humans"
     if shared.is_dir():  # a few real photos of the training set (never test/)
         photos += sorted(shared.iterdir())[::360][:8]
-    results = export_mediapipe(read_sources(wheel), tmp_path, photos, finder.main_face)
+    results = export_mediapipe(read_sources(wheel), tmp_path, photos, lambda rgb: main_face(finder.faces(rgb)))
     assert results["person-mask"].onnx_vs_tflite[0] < 1e-3
     points, presence = results["face-landmarks"].onnx_vs_tflite
     assert points < 0.05 and presence < 1e-3

@@ -49,7 +49,7 @@ LEFT_OUT = [
     re.compile(r"```.*?```", re.S),  # fenced code
     report.SPAN,  # rendered figures
     re.compile(r"<!--.*?-->", re.S),  # other comments
-    re.compile(r"`[^`\n]*`"),  # inline code
+    re.compile(r"`(?:[^`\n]|\n(?!\n))*`"),  # inline code (it may wrap onto the next line)
     re.compile(r"\]\([^)\s]*\)"),  # link targets
     re.compile(r"<[a-zA-Z/][^>]*>"),  # HTML tags (an <img> and its width)
 ]

@@ -482,12 +482,12 @@ def evaluate(
     from .faces import FaceDetector
 
     if face_check:  # before minutes of embedding, not after
-        from portraitize.plan import PlanError
         from portraitize.sampling import bundled_face_detector
+        from portraitize.session import ModelError
 
         try:
             bundled_face_detector()
-        except PlanError as error:
+        except ModelError as error:
             fail(error)
 
     network = load_feature_network(None if features_script else features, features_script)

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 ANGLES = 32  # directions over a full turn (11.25 degrees apart): a stroke's head and tail differ
-LENGTHS = (0.6, 1.5, 2.5, 3.5, 5.0)  # body lengths in radii (the round ends add one radius each)
+LENGTHS = (1.2, 2.0, 3.0, 4.0, 5.5)  # body lengths in radii (the round ends add one radius each): no dots
 VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other
 BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
 RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share one brush
@@ -78,7 +78,7 @@ class Brush:
         crosswise = np.clip(width - np.abs(across) + 0.5, 0, 1)
         # Past a bristle's dry point towards the tail its paint breaks up.
         tail = np.clip((along - (0.1 + 0.5 * dry) * (body / 2 + radius)) / (body / 2 + radius), 0, 1)
-        alpha = lengthwise * crosswise * (0.72 + 0.28 * load) * (1 - 0.6 * tail)
+        alpha = lengthwise * crosswise * (0.85 + 0.15 * load) * (1 - 0.45 * tail)
         relief = lengthwise * crosswise * (0.35 + 0.65 * load) * (1 - 0.5 * tail)
         return _image(alpha), _image(relief), half
 

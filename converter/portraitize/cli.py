@@ -16,11 +16,11 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .choices import DEFAULT_MAX_PIXELS, DEVICES
 from .painter_settings import BACKGROUNDS, FINENESS, PainterRequest
 from .text import DEBUG_ENV, debugging, first_line
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130  # 1 (some files failed) comes from the commands
-DEFAULT_MAX_PIXELS = 120_000_000  # mirrors images.DEFAULT_MAX_PIXELS without importing Pillow at start-up
 MAX_THREADS = 1024  # onnxruntime starts every thread asked for, and rejects counts beyond a C int
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one line: greppable logs
@@ -33,10 +33,7 @@ app = typer.Typer(
 )
 
 
-class Device(str, enum.Enum):
-    auto = "auto"
-    cpu = "cpu"
-    cuda = "cuda"
+Device = enum.Enum("Device", {name: name for name in DEVICES}, type=str)
 
 
 class Painter(str, enum.Enum):

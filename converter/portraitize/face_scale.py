@@ -14,7 +14,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from .faces import Face, FaceCascade, main_face
+from .faces import Face, FaceCascade
 
 DETECT_SIDE = 640  # long side of the copy the detector sees: faces from ~3% of the photo's long side
 SMALLEST_PAINTING = 64  # long side: below it a portrait is a thumbnail whatever the face says
@@ -52,10 +52,6 @@ class FaceFinder:
             Face(face.x1 / shrink, face.y1 / shrink, face.x2 / shrink, face.y2 / shrink, face.probability)
             for face in self.cascade.faces(small)
         ]
-
-    def main_face(self, rgb: np.ndarray) -> Face | None:
-        """The face that sets the painting's scale and frame (`faces.main_face`)."""
-        return main_face(self.faces(rgb))
 
 
 def painting_size(size: tuple[int, int], face: Face | None, face_size: int, max_size: int) -> tuple[int, int]:

@@ -21,10 +21,12 @@ from .person import FACE_OVAL
 
 # Brush radius as a share of the face's size (its box's longer side), by what lies under the brush.
 FEATURES = 0.006  # eyes, brows, nostrils, lips
-FACE = 0.014
-PERSON = 0.04  # hair, neck, hands, clothes
+FACE = 0.012
+PERSON = 0.055  # hair, neck, hands, clothes
 GROUND = 0.12
 DETAIL = 0.5  # the most that edges make the subject's strokes finer
+BODY_DETAIL = 0.35  # ... on the body, this share of it
+PERSON_FROM, PERSON_RAMP = 0.45, 0.3  # a person mask's values from which a point is the sitter's, and over how much
 SCENE_FACE = 0.2  # without a face: the long side's share a face is taken to have
 MIN_RADIUS = 1.6  # px: a finer stroke is below what a pixel grid can show as a stroke
 # The features by their face-mesh points (MediaPipe's FACEMESH contours), where landmarks were found.
@@ -52,6 +54,7 @@ class Regions:
     person: np.ndarray
     sizes: np.ndarray  # the size of the face each point belongs to (the main face's outside every face)
     face_size: float
+    scene: bool = False  # no face: the whole picture is the subject, its edges refine it everywhere
 
 
 def regions(
@@ -107,9 +110,13 @@ def regions(
         silhouette = np.maximum(silhouette, np.maximum(head, np.maximum(shoulders, body)))
     if person is None:
         person = silhouette if faces else np.ones((height, width), np.float32)  # a scene: all of it is subject
+    else:
+        # A segmentation's soft rim (hair against a bright wall) holds the wall's colour: it goes to the ground.
+        person = np.clip((person - PERSON_FROM) / PERSON_RAMP, 0, 1)
     soften = 0.02 * main * work
     person = blur(person.astype(np.float32), soften)
-    return Regions(blur(features, soften), blur(eyes, soften / 2), blur(face_mask, soften), person, sizes, main)
+    features, eyes, face_mask = blur(features, soften), blur(eyes, soften / 2), blur(face_mask, soften)
+    return Regions(features, eyes, face_mask, person, sizes, main, scene=not faces)
 
 
 def radius_map(found: Regions, detail: np.ndarray) -> np.ndarray:
@@ -119,7 +126,10 @@ def radius_map(found: Regions, detail: np.ndarray) -> np.ndarray:
     radius = found.face_size * (GROUND + (PERSON - GROUND) * found.person)
     radius += (FACE * found.sizes - radius) * found.face
     radius += (FEATURES * found.sizes - radius) * found.features
-    radius *= 1 - DETAIL * detail * found.person  # on the faces too: glasses, a hairline, the jaw's edge
+    # Edges refine the faces fully (glasses, a hairline, the jaw's edge) and the body a little: a painter
+    # simplifies insignia and folds rather than copying every edge of the clothes.
+    refined = 1.0 if found.scene else BODY_DETAIL + (1 - BODY_DETAIL) * found.face
+    radius *= 1 - DETAIL * detail * found.person * refined
     return np.maximum(radius, MIN_RADIUS).astype(np.float32)
 
 

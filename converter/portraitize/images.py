@@ -19,10 +19,9 @@ from typing import BinaryIO
 import numpy as np
 from PIL import EpsImagePlugin, ExifTags, Image, ImageCms, ImageFile, UnidentifiedImageError
 
+from .choices import DEFAULT_MAX_PIXELS
 from .files import write_atomically
 from .text import first_line
-
-DEFAULT_MAX_PIXELS = 120_000_000  # above any camera sold today (100 MP), far below a decompression bomb
 
 # Pillow's name of each output format we write, by the extension the plan gave the output file.
 FORMAT_BY_EXTENSION = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP", "bmp": "BMP", "tiff": "TIFF"}

@@ -37,7 +37,8 @@ from .painter_settings import FINENESS, PainterSettings
 
 LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
-MIN_SCALE = 1 / 3  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
+MIN_SCALE = 1 / 4  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
+MAX_PIXELS = 16_000_000  # the most pixels strokes are laid at: larger pictures are painted smaller, then enlarged
 REGION_SIDE = 384  # long side of the grid the fineness and the ground are planned on
 SPACING = 1.15  # anchor spacing in brush radii: strokes two radii wide overlap, so they cover the canvas
 FINER_SPACING = 1.3  # the finer layers paint over a covered canvas: a little sparser
@@ -89,8 +90,12 @@ def paint_strokes(
 ) -> tuple[np.ndarray, list[Strokes]]:
     """uint8 RGB -> the same size painted in strokes, and the strokes, broadest layer first. `photo`: the photo
     at the same size (the faces' colour comes back from it); `person`: a person mask at any size (0..1);
-    `landmarks`: each face's face-mesh points in the painting's pixels, or None (fineness.regions)."""
+    `landmarks`: each face's face-mesh points in the painting's pixels, or None (fineness.regions). Above
+    MAX_PIXELS the strokes are laid on a copy of that many pixels and the result enlarged, so memory stays bounded
+    (a 12 MP phone photo is painted at its own resolution)."""
     height, width = painted.shape[:2]
+    if height * width > MAX_PIXELS:
+        return _paint_reduced(painted, faces, settings, photo, person, landmarks)
     work = min(1.0, REGION_SIDE / max(width, height))
     grid = (max(1, round(width * work)), max(1, round(height * work)))
     if person is not None:
@@ -141,6 +146,29 @@ def visible(layers: list[Strokes], size: tuple[int, int]) -> list[np.ndarray]:
         == index + 1
         for index, layer in enumerate(layers)
     ]
+
+
+def _paint_reduced(painted, faces, settings, photo, person, landmarks) -> tuple[np.ndarray, list[Strokes]]:
+    """`paint_strokes` on a copy of MAX_PIXELS, enlarged back; the strokes in the output's pixels."""
+    height, width = painted.shape[:2]
+    factor = math.sqrt(MAX_PIXELS / (height * width))
+    size = (max(1, int(width * factor)), max(1, int(height * factor)))
+    factor = size[0] / width
+
+    def reduce(rgb: np.ndarray | None) -> np.ndarray | None:
+        return None if rgb is None else np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+
+    faces = [
+        dataclasses.replace(face, x1=face.x1 * factor, y1=face.y1 * factor, x2=face.x2 * factor, y2=face.y2 * factor)
+        for face in faces
+    ]
+    landmarks = [None if points is None else points * factor for points in landmarks or []] or None
+    small, layers = paint_strokes(reduce(painted), faces, settings, reduce(photo), person, landmarks)
+    enlarged = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.LANCZOS))
+    for layer in layers:
+        layer.x, layer.y, layer.length = layer.x / factor, layer.y / factor, layer.length / factor
+        layer.radius /= factor
+    return enlarged, layers
 
 
 def _layer_radii(radii: np.ndarray) -> list[float]:

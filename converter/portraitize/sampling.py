@@ -197,11 +197,11 @@ def _keep_best(heap: list[tuple[float, int]], entry: tuple[float, int], most: in
 def bundled_face_detector() -> Path:
     """The installed face detector, which `--face-check` needs: a clear error where it is missing."""
     from .catalogue import resolve_optional
-    from .plan import PlanError
+    from .session import ModelError
 
     detector = resolve_optional(None, "face_detector")
     if detector is None:
-        raise PlanError("--face-check needs the face detector (face-detector.onnx), and it is not installed")
+        raise ModelError("--face-check needs the face detector (face-detector.onnx), and it is not installed")
     return detector
 
 

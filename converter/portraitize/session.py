@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from .choices import DEVICES
 from .contract import TEXTURE_ORIGIN, VALUE_RANGES, ContractError, ModelInfo, round_up
 from .text import first_line
 
-DEVICES = ("auto", "cpu", "cuda")
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 PROBE_LIMIT = 1024  # a translator that fails on every square input up to this side is broken
@@ -228,24 +228,15 @@ class ModelSession:
             raise ModelError(f"{self.path}: gives NaN or infinite values")
 
 
-# Who needs each kind, and what a model of that kind is for: the words of a wrong-kind error.
-USED_BY = {
-    "translator": "`convert`",
-    "sampler": "`sample`",
-    "upscaler": "--upscaler",
-    "face_detector": "the face finder",
-    "texture": "--texture",
-    "person_mask": "the person mask",
-    "face_landmarks": "the face landmarks",
-}
-USE_WITH = {
-    "translator": "portraitize convert",
-    "sampler": "portraitize sample",
-    "upscaler": "--upscaler",
-    "face_detector": "nothing: convert uses it by itself",
-    "texture": "--texture",
-    "person_mask": "nothing: the paint chain uses it by itself",
-    "face_landmarks": "nothing: the paint chain uses it by itself",
+# Per kind: who needs it, and what to use a model of that kind with (the words of a wrong-kind error).
+ROLES = {
+    "translator": ("`convert`", "portraitize convert"),
+    "sampler": ("`sample`", "portraitize sample"),
+    "upscaler": ("--upscaler", "--upscaler"),
+    "face_detector": ("the face finder", "nothing: convert uses it by itself"),
+    "texture": ("--texture", "--texture"),
+    "person_mask": ("the person mask", "nothing: the paint chain uses it by itself"),
+    "face_landmarks": ("the face landmarks", "nothing: the paint chain uses it by itself"),
 }
 
 
@@ -253,8 +244,8 @@ def check_kind(path: Path, info: ModelInfo, kind: str) -> None:
     if info.kind != kind:
         article = "an" if kind[0] in "aeiou" else "a"
         raise ModelError(
-            f"{path}: {info.name!r} is a {info.kind}, but {USED_BY[kind]} needs {article} {kind} "
-            f"(use it with {USE_WITH[info.kind]})"
+            f"{path}: {info.name!r} is a {info.kind}, but {ROLES[kind][0]} needs {article} {kind} "
+            f"(use it with {ROLES[info.kind][1]})"
         )
 
 
