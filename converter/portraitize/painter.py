@@ -39,6 +39,7 @@ LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
 MIN_SCALE = 1 / 4  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
 MAX_PIXELS = 16_000_000  # the most pixels strokes are laid at: larger pictures are painted smaller, then enlarged
+MIN_SIDE = 512  # the shortest long side strokes are laid at: smaller pictures are painted larger, then reduced
 REGION_SIDE = 384  # long side of the grid the fineness and the ground are planned on
 SPACING = 1.15  # anchor spacing in brush radii: strokes two radii wide overlap, so they cover the canvas
 FINER_SPACING = 1.3  # the finer layers paint over a covered canvas: a little sparser
@@ -92,10 +93,13 @@ def paint_strokes(
     at the same size (the faces' colour comes back from it); `person`: a person mask at any size (0..1);
     `landmarks`: each face's face-mesh points in the painting's pixels, or None (fineness.regions). Above
     MAX_PIXELS the strokes are laid on a copy of that many pixels and the result enlarged, so memory stays bounded
-    (a 12 MP phone photo is painted at its own resolution)."""
+    (a 12 MP phone photo is painted at its own resolution); below MIN_SIDE on the long side they are laid on a copy
+    that long and the result reduced, so a thumbnail shows its strokes as finely as its pixels allow instead of
+    as blobs a few pixels wide."""
     height, width = painted.shape[:2]
-    if height * width > MAX_PIXELS:
-        return _paint_reduced(painted, faces, settings, photo, person, landmarks)
+    factor = min(max(1.0, MIN_SIDE / max(height, width)), math.sqrt(MAX_PIXELS / (height * width)))
+    if abs(factor - 1) > 0.01:
+        return _paint_rescaled(painted, faces, settings, photo, person, landmarks, factor)
     work = min(1.0, REGION_SIDE / max(width, height))
     grid = (max(1, round(width * work)), max(1, round(height * work)))
     if person is not None:
@@ -148,14 +152,16 @@ def visible(layers: list[Strokes], size: tuple[int, int]) -> list[np.ndarray]:
     ]
 
 
-def _paint_reduced(painted, faces, settings, photo, person, landmarks) -> tuple[np.ndarray, list[Strokes]]:
-    """`paint_strokes` on a copy of MAX_PIXELS, enlarged back; the strokes in the output's pixels."""
+def _paint_rescaled(
+    painted, faces, settings, photo, person, landmarks, factor: float
+) -> tuple[np.ndarray, list[Strokes]]:
+    """`paint_strokes` on a copy `factor` times the size, brought back to size; the strokes in the output's
+    pixels."""
     height, width = painted.shape[:2]
-    factor = math.sqrt(MAX_PIXELS / (height * width))
     size = (max(1, int(width * factor)), max(1, int(height * factor)))
     factor = size[0] / width
 
-    def reduce(rgb: np.ndarray | None) -> np.ndarray | None:
+    def resized(rgb: np.ndarray | None) -> np.ndarray | None:
         return None if rgb is None else np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
 
     faces = [
@@ -163,12 +169,12 @@ def _paint_reduced(painted, faces, settings, photo, person, landmarks) -> tuple[
         for face in faces
     ]
     landmarks = [None if points is None else points * factor for points in landmarks or []] or None
-    small, layers = paint_strokes(reduce(painted), faces, settings, reduce(photo), person, landmarks)
-    enlarged = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.LANCZOS))
+    small, layers = paint_strokes(resized(painted), faces, settings, resized(photo), person, landmarks)
+    restored = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.LANCZOS))
     for layer in layers:
         layer.x, layer.y, layer.length = layer.x / factor, layer.y / factor, layer.length / factor
         layer.radius /= factor
-    return enlarged, layers
+    return restored, layers
 
 
 def _layer_radii(radii: np.ndarray) -> list[float]:
