@@ -26,7 +26,7 @@ import dataclasses
 import math
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from .brush import ANGLES, LENGTHS, VARIANTS, brush
 from .faces import Face
@@ -52,6 +52,7 @@ SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed
 JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
 RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
 MAX_SHADE = 0.25
+INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is above 1 / INSIDE_GAIN
 
 
 @dataclasses.dataclass
@@ -112,7 +113,8 @@ def paint_strokes(
     rng = np.random.default_rng(settings.seed)
     layers = []
     for index, radius in enumerate(_layer_radii(radii)):
-        strokes = _paint_layer(canvas, picture, radii, work, radius, index == 0, rng, settings.seed)
+        inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
+        strokes = _paint_layer(canvas, picture, radii, work, radius, index == 0, rng, settings.seed, inside)
         layers.append(strokes)
     return np.asarray(canvas.convert("RGB")), layers
 
@@ -197,9 +199,12 @@ def _paint_layer(
     first: bool,
     rng: np.random.Generator,
     seed: int,
+    inside: np.ndarray | None = None,
 ) -> Strokes:
     """Paint one layer's strokes onto `canvas` (RGBA, the output's size) and return them. The layer is planned
-    and painted only over the box its strokes reach, at the scale where its brush is WORK_RADIUS px."""
+    and painted only over the box its strokes reach, at the scale where its brush is WORK_RADIUS px. `inside`: a
+    mask on the working grid outside which this layer's paint is wiped off (strokes that would spill past the
+    sitter's outline into the ground, a halo of stray dabs, end at the outline instead)."""
     x, y = _anchors(picture.size, radius, SPACING if first else FINER_SPACING, rng)
     asks = radii[np.minimum((y * work).astype(int), radii.shape[0] - 1),
                  np.minimum((x * work).astype(int), radii.shape[1] - 1)]  # fmt: skip
@@ -228,6 +233,13 @@ def _paint_layer(
     colour = reference[row, col] * (1 + JITTER_VALUE * rng.standard_normal((len(x), 1)))
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
     layer = _render(np.asarray(small), brush_radius, x, y, angle, body, colour, rng, seed)
+    if inside is not None:
+        top, left = int(box[1] * work), int(box[0] * work)
+        part = inside[
+            top : max(int(np.ceil(box[3] * work)), top + 1), left : max(int(np.ceil(box[2] * work)), left + 1)
+        ]
+        within = Image.fromarray(np.uint8(np.clip(part * INSIDE_GAIN, 0, 1) * 255), "L")
+        layer.putalpha(ImageChops.multiply(layer.getchannel("A"), within.resize(layer.size, Image.Resampling.BILINEAR)))
     covered = float((np.asarray(layer.getchannel("A")) > 0).mean())
     if layer.size != crop.size:
         layer = layer.convert("RGBa").resize(crop.size, Image.Resampling.BICUBIC).convert("RGBA")
