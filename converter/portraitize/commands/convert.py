@@ -11,7 +11,7 @@ from rich.markup import escape
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
 from ..files import remove_stale_temp_files
 from ..model_set import ModelSources
-from ..painter_settings import PainterRequest
+from ..painter_settings import PAINTER_VERSION, PainterRequest
 from ..pipeline import ConvertSettings, LocalFiles, Outcome, Report, convert_jobs
 from ..plan import PlanError, make_plan
 from ..progress import image_progress
@@ -141,7 +141,9 @@ def _recipe(request: ConvertRequest, paint: PaintSettings, sources: ModelSources
         face_detector=model_identity(sources.face_detector),
         person_mask=model_identity(sources.person_mask),
         face_landmarks=model_identity(sources.face_landmarks),
-        strokes=None if paint.strokes is None else repr(paint.strokes),
+        strokes=None if paint.strokes is None else f"{paint.strokes.fineness}, {paint.strokes.background}",
+        painter=None if paint.strokes is None else PAINTER_VERSION,
+        stroke_list=request.stroke_list,
         scale=paint.scale,
         max_size=paint.max_size,
         full_res=paint.full_res,
