@@ -122,6 +122,7 @@ def test_convert_paints_strokes_by_default_and_writes_the_stroke_list_when_asked
     # A model that records no face size is a style model: by default it keeps the photo's background.
     assert result.exit_code == 0 and "painted in strokes (normal, keep)" in result.output, result.output
     listed = json.loads((tmp_path / "strokes" / "sitter.png.strokes.json").read_text())
+    assert listed["canvas"] == {"width": 200, "height": 200, "painter": "1"}
     widths = [stroke["width"] for stroke in listed["layers"][0]]
     assert widths and all(
         set(stroke) == {"x", "y", "angle", "length", "width", "colour"} for stroke in listed["layers"][-1]

@@ -175,12 +175,12 @@ class RecordedFiles(LocalFiles):
 def _scale_line(paint: PaintSettings, models) -> str:
     """How photos will be sized, in words, for the run's first line."""
     if paint.full_res:
-        return f"full resolution in {paint.max_size} px tiles"
-    if paint.scale == "auto" and paint.face_size and models.faces is not None:
+        line = f"full resolution in {paint.max_size} px tiles"
+    elif paint.scale == "auto" and paint.face_size and models.faces is not None:
         line = f"painted where the main face is {paint.face_size} px (no face: long side {paint.max_size} px)"
     else:
         line = f"long side {paint.max_size} px"
-    if not paint.keep_model_size:
+    if not (paint.keep_model_size or paint.full_res):
         line += f", enlarged by {escape(models.upscaler.info.name)}" if models.upscaler else ", enlarged by resizing"
         if models.texture:
             line += f" with {escape(models.texture.info.name)} brush texture (in full where enlarged 2x or more)"
