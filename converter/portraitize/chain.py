@@ -85,7 +85,7 @@ class PaintChain:
     def locate_sitter(self, photo: Photo, faces: list[Face]) -> tuple[np.ndarray | None, list[np.ndarray | None]]:
         """For the stroke painter: the person mask (on a copy at most MASK_SIDE long) and each face's landmarks
         (None where the landmark model finds no face in its box)."""
-        if self.settings.strokes is None:
+        if self.settings.strokes is None or not faces:  # without a face the painter paints a scene
             return None, []
         person = None
         if self.models.person_mask is not None:

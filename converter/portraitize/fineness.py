@@ -27,7 +27,8 @@ GROUND = 0.12
 DETAIL = 0.5  # the most that edges make the subject's strokes finer
 BODY_DETAIL = 0.35  # ... on the body, this share of it
 PERSON_FROM, PERSON_RAMP = 0.45, 0.3  # a person mask's values from which a point is the sitter's, and over how much
-SCENE_FACE = 0.2  # without a face: the long side's share a face is taken to have
+MISSED_BELOW = 0.3  # a person mask averaging less than this over a found face has missed that sitter
+SCENE_FACE = 0.2  # without a face: the share of the picture's mean side a face is taken to have
 MIN_RADIUS = 1.6  # px: a finer stroke is below what a pixel grid can show as a stroke
 # The features by their face-mesh points (MediaPipe's FACEMESH contours), where landmarks were found.
 RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
@@ -71,6 +72,7 @@ def regions(
     width, height = max(1, round(size[0] * work)), max(1, round(size[1] * work))
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) / work
     features, eyes, face_mask, silhouette = (np.zeros((height, width), np.float32) for _ in range(4))
+    missed = np.zeros((height, width), np.float32)  # the silhouettes of the sitters a person mask missed
     main = _face_size(size, faces)
     sizes = np.full((height, width), main, np.float32)
     landmarks = landmarks or [None] * len(faces)
@@ -107,12 +109,19 @@ def regions(
         head = _ellipse(xs, ys, centre_x, centre_y - 0.1 * h, 0.72 * w, 0.9 * h)
         shoulders = _ellipse(xs, ys, centre_x, centre_y + 2.3 * h, 2.2 * w, 1.7 * h)
         body = (ys > centre_y + 2.3 * h) * (np.abs(xs - centre_x) < 2.2 * w)
-        silhouette = np.maximum(silhouette, np.maximum(head, np.maximum(shoulders, body)))
-    if person is None:
-        person = silhouette if faces else np.ones((height, width), np.float32)  # a scene: all of it is subject
+        own = np.maximum(head, np.maximum(shoulders, body))
+        silhouette = np.maximum(silhouette, own)
+        if person is not None and (not outline.any() or float(person[outline > 0].mean()) < MISSED_BELOW):
+            missed = np.maximum(missed, own)  # the mask (made for one person) missed this sitter
+    if not faces:
+        person = np.ones((height, width), np.float32)  # a scene: all of it is subject, whatever a mask says
+    elif person is None:
+        person = silhouette
     else:
         # A segmentation's soft rim (hair against a bright wall) holds the wall's colour: it goes to the ground.
-        person = np.clip((person - PERSON_FROM) / PERSON_RAMP, 0, 1)
+        # A face found with confidence is never painted over: where the mask missed a sitter (a group, a small
+        # figure in a busy scene), the silhouette the face implies stands in.
+        person = np.maximum(np.clip((person - PERSON_FROM) / PERSON_RAMP, 0, 1), np.maximum(missed, face_mask))
     soften = 0.02 * main * work
     person = blur(person.astype(np.float32), soften)
     features, eyes, face_mask = blur(features, soften), blur(eyes, soften / 2), blur(face_mask, soften)
@@ -134,8 +143,10 @@ def radius_map(found: Regions, detail: np.ndarray) -> np.ndarray:
 
 
 def _face_size(size: tuple[int, int], faces: list[Face]) -> float:
+    """The main face's size; without one, SCENE_FACE of the picture's geometric mean side (a strip's strokes
+    must fit its short side)."""
     main = main_face(faces)
-    return main.size if main is not None else SCENE_FACE * max(size)
+    return main.size if main is not None else SCENE_FACE * (size[0] * size[1]) ** 0.5
 
 
 def _around(xs: np.ndarray, ys: np.ndarray, points: np.ndarray, margin: float) -> np.ndarray:

@@ -26,7 +26,7 @@ import dataclasses
 import math
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from .brush import ANGLES, LENGTHS, VARIANTS, brush
 from .faces import Face
@@ -39,6 +39,7 @@ LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
 MIN_SCALE = 1 / 4  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
 MAX_PIXELS = 16_000_000  # the most pixels strokes are laid at: larger pictures are painted smaller, then enlarged
+MIN_SIDE = 512  # the shortest long side strokes are laid at: smaller pictures are painted larger, then reduced
 REGION_SIDE = 384  # long side of the grid the fineness and the ground are planned on
 SPACING = 1.15  # anchor spacing in brush radii: strokes two radii wide overlap, so they cover the canvas
 FINER_SPACING = 1.3  # the finer layers paint over a covered canvas: a little sparser
@@ -51,6 +52,7 @@ SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed
 JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
 RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
 MAX_SHADE = 0.25
+INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is above 1 / INSIDE_GAIN
 
 
 @dataclasses.dataclass
@@ -92,10 +94,13 @@ def paint_strokes(
     at the same size (the faces' colour comes back from it); `person`: a person mask at any size (0..1);
     `landmarks`: each face's face-mesh points in the painting's pixels, or None (fineness.regions). Above
     MAX_PIXELS the strokes are laid on a copy of that many pixels and the result enlarged, so memory stays bounded
-    (a 12 MP phone photo is painted at its own resolution)."""
+    (a 12 MP phone photo is painted at its own resolution); below MIN_SIDE on the long side they are laid on a copy
+    that long and the result reduced, so a thumbnail shows its strokes as finely as its pixels allow instead of
+    as blobs a few pixels wide."""
     height, width = painted.shape[:2]
-    if height * width > MAX_PIXELS:
-        return _paint_reduced(painted, faces, settings, photo, person, landmarks)
+    factor = min(max(1.0, MIN_SIDE / max(height, width)), math.sqrt(MAX_PIXELS / (height * width)))
+    if abs(factor - 1) > 0.01:
+        return _paint_rescaled(painted, faces, settings, photo, person, landmarks, factor)
     work = min(1.0, REGION_SIDE / max(width, height))
     grid = (max(1, round(width * work)), max(1, round(height * work)))
     if person is not None:
@@ -108,7 +113,8 @@ def paint_strokes(
     rng = np.random.default_rng(settings.seed)
     layers = []
     for index, radius in enumerate(_layer_radii(radii)):
-        strokes = _paint_layer(canvas, picture, radii, work, radius, index == 0, rng, settings.seed)
+        inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
+        strokes = _paint_layer(canvas, picture, radii, work, radius, index == 0, rng, settings.seed, inside)
         layers.append(strokes)
     return np.asarray(canvas.convert("RGB")), layers
 
@@ -148,14 +154,16 @@ def visible(layers: list[Strokes], size: tuple[int, int]) -> list[np.ndarray]:
     ]
 
 
-def _paint_reduced(painted, faces, settings, photo, person, landmarks) -> tuple[np.ndarray, list[Strokes]]:
-    """`paint_strokes` on a copy of MAX_PIXELS, enlarged back; the strokes in the output's pixels."""
+def _paint_rescaled(
+    painted, faces, settings, photo, person, landmarks, factor: float
+) -> tuple[np.ndarray, list[Strokes]]:
+    """`paint_strokes` on a copy `factor` times the size, brought back to size; the strokes in the output's
+    pixels."""
     height, width = painted.shape[:2]
-    factor = math.sqrt(MAX_PIXELS / (height * width))
     size = (max(1, int(width * factor)), max(1, int(height * factor)))
     factor = size[0] / width
 
-    def reduce(rgb: np.ndarray | None) -> np.ndarray | None:
+    def resized(rgb: np.ndarray | None) -> np.ndarray | None:
         return None if rgb is None else np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
 
     faces = [
@@ -163,12 +171,12 @@ def _paint_reduced(painted, faces, settings, photo, person, landmarks) -> tuple[
         for face in faces
     ]
     landmarks = [None if points is None else points * factor for points in landmarks or []] or None
-    small, layers = paint_strokes(reduce(painted), faces, settings, reduce(photo), person, landmarks)
-    enlarged = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.LANCZOS))
+    small, layers = paint_strokes(resized(painted), faces, settings, resized(photo), person, landmarks)
+    restored = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.LANCZOS))
     for layer in layers:
         layer.x, layer.y, layer.length = layer.x / factor, layer.y / factor, layer.length / factor
         layer.radius /= factor
-    return enlarged, layers
+    return restored, layers
 
 
 def _layer_radii(radii: np.ndarray) -> list[float]:
@@ -191,9 +199,12 @@ def _paint_layer(
     first: bool,
     rng: np.random.Generator,
     seed: int,
+    inside: np.ndarray | None = None,
 ) -> Strokes:
     """Paint one layer's strokes onto `canvas` (RGBA, the output's size) and return them. The layer is planned
-    and painted only over the box its strokes reach, at the scale where its brush is WORK_RADIUS px."""
+    and painted only over the box its strokes reach, at the scale where its brush is WORK_RADIUS px. `inside`: a
+    mask on the working grid outside which this layer's paint is wiped off (strokes that would spill past the
+    sitter's outline into the ground, a halo of stray dabs, end at the outline instead)."""
     x, y = _anchors(picture.size, radius, SPACING if first else FINER_SPACING, rng)
     asks = radii[np.minimum((y * work).astype(int), radii.shape[0] - 1),
                  np.minimum((x * work).astype(int), radii.shape[1] - 1)]  # fmt: skip
@@ -222,6 +233,13 @@ def _paint_layer(
     colour = reference[row, col] * (1 + JITTER_VALUE * rng.standard_normal((len(x), 1)))
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
     layer = _render(np.asarray(small), brush_radius, x, y, angle, body, colour, rng, seed)
+    if inside is not None:
+        top, left = int(box[1] * work), int(box[0] * work)
+        part = inside[
+            top : max(int(np.ceil(box[3] * work)), top + 1), left : max(int(np.ceil(box[2] * work)), left + 1)
+        ]
+        within = Image.fromarray(np.uint8(np.clip(part * INSIDE_GAIN, 0, 1) * 255), "L")
+        layer.putalpha(ImageChops.multiply(layer.getchannel("A"), within.resize(layer.size, Image.Resampling.BILINEAR)))
     covered = float((np.asarray(layer.getchannel("A")) > 0).mean())
     if layer.size != crop.size:
         layer = layer.convert("RGBa").resize(crop.size, Image.Resampling.BICUBIC).convert("RGBA")

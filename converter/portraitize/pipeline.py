@@ -39,6 +39,7 @@ from .images import (
 )
 from .model_set import ModelSet
 from .painter import Strokes
+from .painter_settings import PAINTER_VERSION
 from .plan import Job
 from .text import first_line
 from .translate import PaintSettings, needs_tiles
@@ -65,10 +66,12 @@ def stroke_list_path(target: PurePath) -> PurePath:
     return target.with_name(target.name + ".strokes.json")
 
 
-def stroke_list(layers: list[Strokes]) -> bytes:
-    """The strokes as JSON: layers broadest first, each stroke's centre, direction, length and width in the
-    output's pixels, and its colour."""
-    return json.dumps({"layers": [layer.as_records() for layer in layers]}).encode()
+def stroke_list(layers: list[Strokes], size: tuple[int, int]) -> bytes:
+    """The strokes as JSON: the canvas (width, height in pixels) and the painter's version, then the layers
+    broadest first, each stroke's centre, direction (degrees, y down), length and width in the canvas's pixels,
+    and its colour. A centre may lie just outside the canvas: a stroke at the edge is centred on what it covers."""
+    canvas = {"width": size[0], "height": size[1], "painter": PAINTER_VERSION}
+    return json.dumps({"canvas": canvas, "layers": [layer.as_records() for layer in layers]}).encode()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,7 +181,7 @@ def _write(item: _Item, finished, files: Files, settings: ConvertSettings, chain
         image_format = FORMAT_BY_EXTENSION[item.job.format_extension]
         data, notes = chain.encode(item.sitting, finished.image, image_format, settings.quality)
         if settings.stroke_list and finished.strokes:
-            files.write(stroke_list_path(target), stroke_list(finished.strokes))
+            files.write(stroke_list_path(target), stroke_list(finished.strokes, finished.image.size))
         files.write(target, data)
     except ImageError as error:
         return Outcome(str(error))

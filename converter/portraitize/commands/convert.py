@@ -11,7 +11,7 @@ from rich.markup import escape
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
 from ..files import remove_stale_temp_files
 from ..model_set import ModelSources
-from ..painter_settings import PainterRequest
+from ..painter_settings import PAINTER_VERSION, PainterRequest
 from ..pipeline import ConvertSettings, LocalFiles, Outcome, Report, convert_jobs
 from ..plan import PlanError, make_plan
 from ..progress import image_progress
@@ -141,7 +141,9 @@ def _recipe(request: ConvertRequest, paint: PaintSettings, sources: ModelSources
         face_detector=model_identity(sources.face_detector),
         person_mask=model_identity(sources.person_mask),
         face_landmarks=model_identity(sources.face_landmarks),
-        strokes=None if paint.strokes is None else repr(paint.strokes),
+        strokes=None if paint.strokes is None else f"{paint.strokes.fineness}, {paint.strokes.background}",
+        painter=None if paint.strokes is None else PAINTER_VERSION,
+        stroke_list=request.stroke_list,
         scale=paint.scale,
         max_size=paint.max_size,
         full_res=paint.full_res,
@@ -173,12 +175,12 @@ class RecordedFiles(LocalFiles):
 def _scale_line(paint: PaintSettings, models) -> str:
     """How photos will be sized, in words, for the run's first line."""
     if paint.full_res:
-        return f"full resolution in {paint.max_size} px tiles"
-    if paint.scale == "auto" and paint.face_size and models.faces is not None:
+        line = f"full resolution in {paint.max_size} px tiles"
+    elif paint.scale == "auto" and paint.face_size and models.faces is not None:
         line = f"painted where the main face is {paint.face_size} px (no face: long side {paint.max_size} px)"
     else:
         line = f"long side {paint.max_size} px"
-    if not paint.keep_model_size:
+    if not (paint.keep_model_size or paint.full_res):
         line += f", enlarged by {escape(models.upscaler.info.name)}" if models.upscaler else ", enlarged by resizing"
         if models.texture:
             line += f" with {escape(models.texture.info.name)} brush texture (in full where enlarged 2x or more)"

@@ -1,0 +1,107 @@
+"""A blind panel: numbered tiles of our paintings, earlier ones and real oil portraits, shuffled, for viewers
+who rate each "looks like a real oil painting" and "I would hang it as a portrait" from 1 to 5.
+
+    python bench/panel.py make --set now=DIR --set before=DIR --real PAINTINGS --out TILES --key KEY.json
+    python bench/panel.py score --key KEY.json --ratings VIEWER1.json VIEWER2.json [--json OUT]
+
+make: each picture of each --set folder, and as many real paintings (drawn at random from PAINTINGS, at least
+500 px), become tile_NN.png: the whole picture at 384 px beside a 100% crop of its upper middle (where a
+portrait's face is). The key (which tile is what) is written apart, never beside the tiles, and the viewers are
+shown the tiles only. score: a ratings file is the viewer's table, {"1": [A, B], "2": [A, B], ...}; the means
+per set, over viewers and tiles, are printed (and written as JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageOps
+
+TILE = 384
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+def make(sets: dict[str, Path], real: Path, out: Path, key_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    items = [(name, path) for name, folder in sets.items() for path in _images(folder)]
+    per_set = max(len(_images(folder)) for folder in sets.values())
+    paintings = [path for path in _images(real, recursive=True) if min(Image.open(path).size) >= 500]
+    items += [("real", path) for path in rng.sample(paintings, per_set)]
+    rng.shuffle(items)
+    out.mkdir(parents=True, exist_ok=True)
+    key = {}
+    for number, (name, path) in enumerate(items, 1):
+        _tile(path, number).save(out / f"tile_{number:02d}.png")
+        key[str(number)] = [name, str(path)]
+    key_path.write_text(json.dumps(key, indent=1) + "\n")
+    print(f"{len(items)} tiles in {out}; key in {key_path}")
+
+
+def _images(folder: Path, recursive: bool = False) -> list[Path]:
+    paths = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(path for path in paths if path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith("."))
+
+
+def _tile(path: Path, number: int) -> Image.Image:
+    with Image.open(path) as opened:
+        image = ImageOps.exif_transpose(opened).convert("RGB")
+    whole = image.copy()
+    whole.thumbnail((TILE, TILE), Image.Resampling.LANCZOS)
+    side = min(TILE, *image.size)
+    left = max(0, min(image.width - side, image.width // 2 - side // 2))
+    top = max(0, min(image.height - side, int(image.height * 0.38) - side // 2))
+    sheet = Image.new("RGB", (TILE + 8 + side, TILE + 24), "white")
+    sheet.paste(whole, ((TILE - whole.width) // 2, 24 + (TILE - whole.height) // 2))
+    sheet.paste(image.crop((left, top, left + side, top + side)), (TILE + 8, 24))
+    ImageDraw.Draw(sheet).text((4, 4), f"tile {number}: whole picture (left), a 100% detail (right)", fill="black")
+    return sheet
+
+
+def score(key_path: Path, ratings: list[Path]) -> dict:
+    key = json.loads(key_path.read_text())
+    sums: dict[str, list[float]] = {}
+    for path in ratings:
+        for number, (looks, hang) in json.loads(path.read_text()).items():
+            name = key[number][0]
+            total = sums.setdefault(name, [0.0, 0.0, 0])
+            total[0], total[1], total[2] = total[0] + looks, total[1] + hang, total[2] + 1
+    return {
+        name: {"looks_like_oil": looks / count, "would_hang": hang / count, "ratings": count}
+        for name, (looks, hang, count) in sorted(sums.items())
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    maker = commands.add_parser("make")
+    maker.add_argument("--set", action="append", required=True, help="NAME=DIR, repeatable")
+    maker.add_argument("--real", type=Path, required=True)
+    maker.add_argument("--out", type=Path, required=True)
+    maker.add_argument("--key", type=Path, required=True)
+    maker.add_argument("--seed", type=int, default=0)
+    scorer = commands.add_parser("score")
+    scorer.add_argument("--key", type=Path, required=True)
+    scorer.add_argument("--ratings", type=Path, nargs="+", required=True)
+    scorer.add_argument("--json", type=Path)
+    options = parser.parse_args()
+    if options.command == "make":
+        sets = dict(item.split("=", 1) for item in options.set)
+        make(
+            {name: Path(folder) for name, folder in sets.items()}, options.real, options.out, options.key, options.seed
+        )
+        return
+    means = score(options.key, options.ratings)
+    for name, mean in means.items():
+        print(
+            f"{name:8} looks like oil {mean['looks_like_oil']:.2f}, would hang {mean['would_hang']:.2f} ({mean['ratings']} ratings)"
+        )
+    if options.json:
+        options.json.write_text(json.dumps({"viewers": len(options.ratings), "sets": means}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
