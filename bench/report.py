@@ -229,6 +229,11 @@ def read_full_resolution(raw: dict) -> dict:
     return values
 
 
+def read_panel(raw: dict) -> dict:
+    """bench/panel.py score: the mean ratings of each set of tiles, and how many viewers gave them."""
+    return {"viewers": raw["viewers"], **raw["sets"]}
+
+
 def _script(path: str, *options: str) -> Callable[[str], list[list[str]]]:
     return lambda out: [["python", path, *options, "--json", out]]
 
@@ -267,6 +272,23 @@ SECTIONS["painter"] = Section(
     "convert's default (stroke painter): a 12 MP phone photo, 20 photos at 512 px; Im2Oil when given",
     _script("bench/painter.py"),
     read_painter,
+)
+SECTIONS["im2oil"] = Section(
+    "im2oil",
+    "convert's default against Im2Oil (a local checkout, not vendored) on the two examples, side by side",
+    _script("bench/painter.py", "--im2oil", "/tmp/im2oil", "--im2oil-python", "/tmp/im2oil-venv/bin/python"),
+    read_painter,
+)
+PANEL = "bench/panels/2026-12-05"  # the latest panel's key and ratings (each viewer's table, as they gave it)
+SECTIONS["panel"] = Section(
+    "panel",
+    "a blind panel: viewers rate numbered tiles of convert's default, the earlier default and real oil portraits",
+    _script(
+        "bench/panel.py",
+        "score",
+        *("--key", f"{PANEL}/key.json", "--ratings", f"{PANEL}/viewer3.json", f"{PANEL}/viewer4.json"),
+    ),
+    read_panel,
 )
 SECTIONS["speed"] = Section(
     "speed",
