@@ -9,7 +9,7 @@ from PIL import Image
 
 from portraitize.contract import sample_latents, tensor_to_images
 from portraitize.face_scale import FaceFinder
-from portraitize.faces import onnx_cascade
+from portraitize.faces import main_face, onnx_cascade
 from portraitize.images import load_photo
 from portraitize.person import face_landmarks, person_mask
 from portraitize.session import load_model, open_session, read_info
@@ -51,7 +51,7 @@ def test_shipped_model_is_valid_and_paints(path):
     elif info.kind == "face_landmarks":
         photo = load_photo(EXAMPLES / "astronaut.jpg").rgb
         points, presence = face_landmarks(
-            photo, FaceFinder(onnx_cascade(open_session(FACE_DETECTOR))).main_face(photo), engine
+            photo, main_face(FaceFinder(onnx_cascade(open_session(FACE_DETECTOR))).faces(photo)), engine
         )
         assert points.shape[0] == 468 and presence > 0.9
     elif info.kind == "translator":
