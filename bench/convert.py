@@ -153,9 +153,14 @@ def main() -> None:
                     {"count": options.sample, "options": " ".join(extra), "seconds": seconds, "peak_mb": peak}
                 )
     if options.json:
-        options.json.parent.mkdir(parents=True, exist_ok=True)
-        options.json.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"figures written to {options.json}")
+        write_figures(options.json, figures)
+
+
+def write_figures(path: Path, figures: dict) -> None:
+    """A bench script's figures as JSON (bench/report.py reads them), and a line saying where."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"figures written to {path}")
 
 
 if __name__ == "__main__":

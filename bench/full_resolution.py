@@ -19,14 +19,13 @@ it. --json PATH also writes every figure to PATH (bench/report.py reads it).
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-from convert import timed_run
+from convert import timed_run, write_figures
 from PIL import Image, ImageOps
 
 REPO = Path(__file__).resolve().parents[1]
@@ -135,9 +134,7 @@ def main() -> None:
                 case: run(name, photos, temp / f"out-{key}-{case}", arguments) for case, name, arguments in cases
             }
     if options.json:
-        options.json.parent.mkdir(parents=True, exist_ok=True)
-        options.json.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"figures written to {options.json}")
+        write_figures(options.json, figures)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ The cores may be shared: the load average before and after is printed and kept w
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -38,6 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from convert import write_figures
 from PIL import Image, ImageOps
 
 REPO = Path(__file__).resolve().parents[1]
@@ -300,9 +300,7 @@ def main() -> None:
     figures["machine"]["load_average_after"] = os.getloadavg()
     print(f"load average at the end {os.getloadavg()[0]:.1f} (1 min)")
     if options.json:
-        options.json.parent.mkdir(parents=True, exist_ok=True)
-        options.json.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"figures written to {options.json}")
+        write_figures(options.json, figures)
 
 
 if __name__ == "__main__":
