@@ -57,10 +57,6 @@ class Sitting:
     person: np.ndarray | None = None  # the person mask (0..1) at a reduced size, where the painter wants it
     landmarks: list[np.ndarray | None] = dataclasses.field(default_factory=list)  # per face: 468 points, or None
 
-    @property
-    def main_face(self) -> Face | None:
-        return main_face(self.faces)
-
 
 class PaintChain:
     def __init__(self, models: ModelSet, settings: PaintSettings, batch_size: int = 4):
@@ -114,11 +110,7 @@ class PaintChain:
             exif=photo.exif,
             notes=photo.notes,
         )
-        moved = [
-            dataclasses.replace(face, x1=face.x1 - left, y1=face.y1 - top, x2=face.x2 - left, y2=face.y2 - top)
-            for face in faces
-        ]
-        return framed, moved, ()
+        return framed, [face.moved(left, top) for face in faces], ()
 
     def translate(self, sittings: list[Sitting]) -> list[np.ndarray | str]:
         """The painting of each sitting at its painting size, or the one-line reason the model failed."""
@@ -140,7 +132,7 @@ class PaintChain:
             if (painted.shape[1], painted.shape[0]) != size:  # --keep-model-size: the painting's own pixels
                 factor = painted.shape[1] / size[0]
                 photo = resize(photo, (painted.shape[1], painted.shape[0]))
-                faces = [_scaled(face, factor) for face in faces]
+                faces = [face.scaled(factor) for face in faces]
                 landmarks = [None if points is None else points * factor for points in landmarks]
             painted, strokes = paint_strokes(painted, faces, self.settings.strokes, photo, sitting.person, landmarks)
         image = Image.fromarray(painted)
@@ -175,7 +167,3 @@ def _reduced(rgb: np.ndarray, side: int) -> np.ndarray:
     height, width = rgb.shape[:2]
     shrink = min(1.0, side / max(width, height))
     return resize(rgb, (max(1, round(width * shrink)), max(1, round(height * shrink))))
-
-
-def _scaled(face: Face, factor: float) -> Face:
-    return dataclasses.replace(face, x1=face.x1 * factor, y1=face.y1 * factor, x2=face.x2 * factor, y2=face.y2 * factor)

@@ -46,6 +46,14 @@ class Face:
     def centre(self) -> tuple[float, float]:
         return (self.x1 + self.x2) / 2, (self.y1 + self.y2) / 2
 
+    def scaled(self, factor: float) -> Face:
+        """The same face in the picture resized by `factor`."""
+        return Face(self.x1 * factor, self.y1 * factor, self.x2 * factor, self.y2 * factor, self.probability)
+
+    def moved(self, left: float, top: float) -> Face:
+        """The same face in a crop whose corner is at (left, top)."""
+        return Face(self.x1 - left, self.y1 - top, self.x2 - left, self.y2 - top, self.probability)
+
 
 def to_input(pixels: np.ndarray) -> np.ndarray:
     """uint8 [..., H, W, 3] -> float32 [..., 3, H, W] scaled as MTCNN was trained: (x - 127.5) / 128."""

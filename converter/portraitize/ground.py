@@ -46,15 +46,14 @@ def target(
     size = painted.size
     sitter = painted
     distance = _distance_to_faces(found.face.shape, faces, work)
-    if not portrait:
-        if background == "keep":
-            return sitter
-        return Image.composite(sitter, _ground(painted, found, distance, work, size), _mask(found.person, size))
-    if photo is not None:
-        sitter = _face_colour(sitter, photo, _mask(found.face, size))
-        sitter = Image.composite(_photo_colour(sitter, photo), sitter, _mask(EYE_COLOUR * found.eyes, size))
-    light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
-    sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
+    if portrait:
+        if photo is not None:
+            photo_bands = photo.convert("YCbCr").split()  # once for the faces and the eyes
+            sitter = _face_colour(sitter, photo_bands, _mask(found.face, size))
+            eyes = _mask(EYE_COLOUR * found.eyes, size)
+            sitter = Image.composite(_photo_colour(sitter, photo_bands), sitter, eyes)
+        light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
+        sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
     if background == "keep":
         return sitter
     return Image.composite(sitter, _ground(painted, found, distance, work, size), _mask(found.person, size))
@@ -71,19 +70,20 @@ def _ground(painted: Image.Image, found: Regions, distance: np.ndarray, work: fl
     return Image.fromarray(ground).resize(size, Image.Resampling.BICUBIC)
 
 
-def _face_colour(sitter: Image.Image, photo: Image.Image, mask: Image.Image) -> Image.Image:
-    """The photo's colour and light mixed back in by FACE_COLOUR and FACE_LIGHT, where `mask` says."""
-    ours, theirs = sitter.convert("YCbCr").split(), photo.convert("YCbCr").split()
+def _face_colour(sitter: Image.Image, photo_bands: tuple[Image.Image, ...], mask: Image.Image) -> Image.Image:
+    """The photo's colour and light (its YCbCr bands) mixed back in by FACE_COLOUR and FACE_LIGHT, where `mask`
+    says."""
+    ours, theirs = sitter.convert("YCbCr").split(), photo_bands
     shares = (FACE_LIGHT, FACE_COLOUR, FACE_COLOUR)
     mixed = [Image.blend(own, photo_band, share) for own, photo_band, share in zip(ours, theirs, shares)]
     recoloured = Image.merge("YCbCr", mixed).convert("RGB")
     return Image.composite(recoloured, sitter, mask)
 
 
-def _photo_colour(sitter: Image.Image, photo: Image.Image) -> Image.Image:
-    """The sitter's light with the photo's colour."""
+def _photo_colour(sitter: Image.Image, photo_bands: tuple[Image.Image, ...]) -> Image.Image:
+    """The sitter's light with the photo's colour (its YCbCr bands)."""
     luma = sitter.convert("YCbCr").split()[0]
-    return Image.merge("YCbCr", (luma, *photo.convert("YCbCr").split()[1:])).convert("RGB")
+    return Image.merge("YCbCr", (luma, *photo_bands[1:])).convert("RGB")
 
 
 def _distance_to_faces(shape: tuple[int, int], faces: list[Face], work: float) -> np.ndarray:

@@ -166,10 +166,7 @@ def _paint_rescaled(
     def resized(rgb: np.ndarray | None) -> np.ndarray | None:
         return None if rgb is None else np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
 
-    faces = [
-        dataclasses.replace(face, x1=face.x1 * factor, y1=face.y1 * factor, x2=face.x2 * factor, y2=face.y2 * factor)
-        for face in faces
-    ]
+    faces = [face.scaled(factor) for face in faces]
     landmarks = [None if points is None else points * factor for points in landmarks or []] or None
     small, layers = paint_strokes(resized(painted), faces, settings, resized(photo), person, landmarks)
     restored = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.LANCZOS))
@@ -305,8 +302,9 @@ def _render(base: np.ndarray, brush_radius: float, x, y, angle, body, colour, rn
     variants = rng.integers(0, VARIANTS, len(x))
     left, top = np.rint(x).astype(int), np.rint(y).astype(int)
     paint = [(*map(int, rgb), 255) for rgb in colour]
-    # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (5x the stamp's cost
-    # here); both images are this function's own, loaded and writable, and the core clips boxes at the edges.
+    # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (profiled, those
+    # checks cost several times the paste itself on stamps this small); both images are this function's own,
+    # loaded and writable, and the core clips boxes at the edges.
     layer_core, relief_core = layer.im, relief.im
     for index in rng.permutation(len(x)):
         alpha, height, half = stamps.stamp(int(body[index]), int(turns[index]), int(variants[index]))
