@@ -16,30 +16,34 @@ import numpy as np
 from PIL import Image
 
 ANGLES = 32  # directions over a full turn (11.25 degrees apart): a stroke's head and tail differ
-LENGTHS = (1.2, 2.0, 3.0, 4.0, 5.5)  # body lengths in radii (the round ends add one radius each): no dots
+LENGTHS = (1.2, 2.0, 3.0, 4.0, 5.5, 7.5)  # body lengths in radii (the round ends add one radius each): no dots
 VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other
 BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
 RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share one brush
 KEPT_BRUSHES = 48  # brushes kept with their stamps (each a few MB at most)
-_BRUSHES: dict[tuple[int, int], Brush] = {}
+_BRUSHES: dict[tuple[int, int, bool], Brush] = {}
 
 
-def brush(radius: float, seed: int) -> Brush:
-    """The brush of this radius (rounded to RADIUS_STEP) and seed, made once and kept: layers and photos of the
-    same sizes share their stamps."""
-    key = (round(radius / RADIUS_STEP), seed)
+def brush(radius: float, seed: int, flat: bool = False) -> Brush:
+    """The brush of this radius (rounded to RADIUS_STEP), seed and shape, made once and kept: layers and photos
+    of the same sizes share their stamps."""
+    key = (round(radius / RADIUS_STEP), seed, flat)
     if key not in _BRUSHES:
         if len(_BRUSHES) >= KEPT_BRUSHES:
             _BRUSHES.pop(next(iter(_BRUSHES)))  # the oldest
-        _BRUSHES[key] = Brush(key[0] * RADIUS_STEP, seed + key[0])
+        _BRUSHES[key] = Brush(key[0] * RADIUS_STEP, seed + key[0], flat)
     return _BRUSHES[key]
 
 
 class Brush:
-    """Stamps of one radius (px at the layer's scale); `seed` fixes the bristle patterns."""
+    """Stamps of one radius (px at the layer's scale); `seed` fixes the bristle patterns. A round-ended filbert
+    for the face's small strokes; `flat`: a flat hog brush for the broad ones (hair, clothes, ground), its
+    ends square and ragged, its load uneven and dragging dry, so broad strokes read as paint pulled across the
+    canvas rather than as rounded pebbles."""
 
-    def __init__(self, radius: float, seed: int):
+    def __init__(self, radius: float, seed: int, flat: bool = False):
         self.radius = radius
+        self.flat = flat
         rng = np.random.default_rng(seed)
         count = max(4, int(2 * radius / BRISTLE_PITCH) + 2)
         # Per bristle: paint load, how far past the body it reaches, how early it runs dry.
@@ -69,16 +73,15 @@ class Brush:
         end = body / 2 + radius * (0.3 + 0.6 * reach)  # each bristle ends at its own place
         past_body = np.clip(np.abs(along) - body / 2, 0, None) / (end - body / 2)
         lengthwise = np.clip((end - np.abs(along)) + 0.5, 0, 1)
-        # The band narrows a little along the body and rounds off over the ends.
-        width = (
-            radius
-            * (1 - 0.12 * np.clip(np.abs(along) / (body / 2 + radius), 0, 1))
-            * np.sqrt(np.clip(1 - past_body**2, 0, 1))
-        )
+        # The band narrows a little along the body; a filbert rounds off over the ends, a flat stays squarer.
+        ends = np.sqrt(np.clip(1 - past_body ** (4 if self.flat else 2), 0, 1))  # a flat's corners: worn round
+        width = radius * (1 - 0.12 * np.clip(np.abs(along) / (body / 2 + radius), 0, 1)) * ends
         crosswise = np.clip(width - np.abs(across) + 0.5, 0, 1)
-        # Past a bristle's dry point towards the tail its paint breaks up.
+        # Past a bristle's dry point towards the tail its paint breaks up (a flat drags drier, and its bristles
+        # carry more unequal loads: streaks the paint below shows through).
         tail = np.clip((along - (0.1 + 0.5 * dry) * (body / 2 + radius)) / (body / 2 + radius), 0, 1)
-        alpha = lengthwise * crosswise * (0.85 + 0.15 * load) * (1 - 0.45 * tail)
+        spread, dryness = (0.35, 0.7) if self.flat else (0.15, 0.45)
+        alpha = lengthwise * crosswise * (1 - spread + spread * load) * (1 - dryness * tail)
         relief = lengthwise * crosswise * (0.35 + 0.65 * load) * (1 - 0.5 * tail)
         return _image(alpha), _image(relief), half
 

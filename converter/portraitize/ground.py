@@ -21,6 +21,8 @@ from .faces import Face
 from .fineness import Regions
 
 UMBER = np.array([96, 76, 58], np.float32)  # the ground's colour where the light is full
+HUE_SHARE = 0.6  # how far the ground's hue turns from the umber's towards the photo background's
+HUE_CHROMA = 22.0  # the colourfulness (largest channel's distance from the grey, 0..255) of that hue
 ECHO = 0.25  # share of the photo's own (blurred) background colour in the ground
 GROUND_LIGHT = (0.3, 1.05)  # the ground's light at the edges and behind the head
 LIGHT_REACH = 2.4  # face sizes from the head at which the ground's light has fallen to 1/e
@@ -63,11 +65,24 @@ def _ground(painted: Image.Image, found: Regions, distance: np.ndarray, work: fl
     height, width = distance.shape
     small = painted.resize((width, height), Image.Resampling.BOX)
     echo = np.asarray(small.filter(ImageFilter.GaussianBlur(0.4 * found.face_size * work)), np.float32)
-    colour = (1 - ECHO) * UMBER + ECHO * echo * (UMBER.mean() / max(echo.mean(), 1.0))
+    colour = (1 - ECHO) * _ground_colour(np.asarray(small, np.float32), found.person) + ECHO * echo * (
+        UMBER.mean() / max(echo.mean(), 1.0)
+    )
     low, high = GROUND_LIGHT
     light = low + (high - low) * np.exp(-((distance / LIGHT_REACH) ** 2))
     ground = np.clip(colour * light[..., None], 0, 255).astype(np.uint8)
     return Image.fromarray(ground).resize(size, Image.Resampling.BICUBIC)
+
+
+def _ground_colour(picture: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """The umber turned towards the hue of the photo's own background (its mean colour off the sitter): a
+    grey-blue studio gives a cool olive-slate ground, a red curtain a warm red-brown one, each as dark as the
+    umber, so no two sitters get the same ground."""
+    weight = np.clip(1 - person, 0, 1)[..., None]
+    mean = (picture * weight).sum(axis=(0, 1)) / max(float(weight.sum()), 1.0)
+    chroma = mean - mean.mean()
+    scale = HUE_CHROMA / max(float(np.abs(chroma).max()), 1.0)
+    return UMBER + HUE_SHARE * (chroma * scale - (UMBER - UMBER.mean()))
 
 
 def _face_colour(sitter: Image.Image, photo_bands: tuple[Image.Image, ...], mask: Image.Image) -> Image.Image:

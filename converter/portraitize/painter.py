@@ -28,7 +28,7 @@ import math
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from .brush import ANGLES, LENGTHS, VARIANTS, brush
+from .brush import ANGLES, LENGTHS, VARIANTS, Brush, brush
 from .faces import Face
 from .filters import blur, flow, gradient, luminance
 from .fineness import radius_map, regions
@@ -37,21 +37,27 @@ from .painter_settings import FINENESS, PainterSettings
 
 LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
+FLAT_FROM = 0.05  # layers whose brush radius is above this share of the face's size paint with a flat brush
 MIN_SCALE = 1 / 4  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
 MAX_PIXELS = 16_000_000  # the most pixels strokes are laid at: larger pictures are painted smaller, then enlarged
 MIN_SIDE = 512  # the shortest long side strokes are laid at: smaller pictures are painted larger, then reduced
+TEXTURE = 0.02  # of the face's size: detail finer than this does not make strokes finer
 REGION_SIDE = 384  # long side of the grid the fineness and the ground are planned on
 SPACING = 1.15  # anchor spacing in brush radii: strokes two radii wide overlap, so they cover the canvas
 FINER_SPACING = 1.3  # the finer layers paint over a covered canvas: a little sparser
 JITTER = 0.35  # anchors move up to this share of the spacing off the grid
 COLOUR_BLUR = 0.35  # a stroke's colour: the picture blurred over this many brush radii
 EDGE = 0.06  # a stroke stops where the colour under it differs from its own by this much (mean of RGB, 0..1)
+FLAT_EDGE = 0.085  # ... a flat brush's stroke, where this much
+FLAT_SHORTEST = 2  # the index in LENGTHS of a flat brush's shortest stroke
 FLOW_SIGMA = 3.0  # px: the smoothing the flow is found at, on a copy reduced to it
 COHERENT = 0.25  # below this coherence the picture has no direction and the painter's slant takes over
 SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed painter's hatching, turning
 JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
+FLESH_CALM = 0.7  # on the face the value tremor is this much smaller
 RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
 MAX_SHADE = 0.25
+THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
 INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is above 1 / INSIDE_GAIN
 
 
@@ -108,20 +114,24 @@ def paint_strokes(
     found = regions((width, height), faces, work, person, landmarks)
     photo_image = None if photo is None else Image.fromarray(photo)
     picture = target(Image.fromarray(painted), photo_image, found, faces, work, settings.background, settings.portrait)
-    radii = radius_map(found, _detail(picture, grid)) * FINENESS[settings.fineness]
+    radii = radius_map(found, _detail(picture, grid, TEXTURE * found.face_size * work)) * FINENESS[settings.fineness]
     canvas = picture.convert("RGBA")
     rng = np.random.default_rng(settings.seed)
     layers = []
     for index, radius in enumerate(_layer_radii(radii)):
         inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
-        strokes = _paint_layer(canvas, picture, radii, work, radius, index == 0, rng, settings.seed, inside)
+        strokes = _paint_layer(
+            canvas, picture, radii, found.face, found.face_size, work, radius, index == 0, rng, settings.seed, inside
+        )
         layers.append(strokes)
     return np.asarray(canvas.convert("RGB")), layers
 
 
-def _detail(picture: Image.Image, grid: tuple[int, int]) -> np.ndarray:
-    """Edge strength on the working grid, 0..1 (1 at the strongest twentieth of the picture's edges)."""
-    grey = luminance(np.asarray(picture.resize(grid, Image.Resampling.BOX), np.float32) / 255)
+def _detail(picture: Image.Image, grid: tuple[int, int], texture: float) -> np.ndarray:
+    """Edge strength on the working grid, 0..1 (1 at the strongest twentieth of the picture's edges), of the
+    picture blurred over `texture` grid px: a painter draws the edges of masses, not every strand of hair or
+    thread of a weave, which would break the hair and the clothes into a mosaic of small strokes."""
+    grey = blur(luminance(np.asarray(picture.resize(grid, Image.Resampling.BOX), np.float32) / 255), texture)
     gy, gx = gradient(grey)
     strength = blur(np.hypot(gx, gy), 2.0)
     return np.clip(strength / max(float(np.percentile(strength, 95)), 1e-6), 0, 1)
@@ -191,6 +201,8 @@ def _paint_layer(
     canvas: Image.Image,
     picture: Image.Image,
     radii: np.ndarray,
+    flesh: np.ndarray,
+    face_size: float,
     work: float,
     radius: float,
     first: bool,
@@ -203,10 +215,11 @@ def _paint_layer(
     mask on the working grid outside which this layer's paint is wiped off (strokes that would spill past the
     sitter's outline into the ground, a halo of stray dabs, end at the outline instead)."""
     x, y = _anchors(picture.size, radius, SPACING if first else FINER_SPACING, rng)
-    asks = radii[np.minimum((y * work).astype(int), radii.shape[0] - 1),
-                 np.minimum((x * work).astype(int), radii.shape[1] - 1)]  # fmt: skip
+    grid_row = np.minimum((y * work).astype(int), radii.shape[0] - 1)
+    grid_col = np.minimum((x * work).astype(int), radii.shape[1] - 1)
+    asks = radii[grid_row, grid_col]
     keep = np.ones(len(x), bool) if first else asks <= radius * (1 + 0.35 * rng.uniform(0, 1, len(x)))
-    x, y = x[keep], y[keep]
+    x, y, on_flesh = x[keep], y[keep], flesh[grid_row[keep], grid_col[keep]]
     if len(x) == 0:
         return Strokes(x, y, x, x, radius, np.zeros((0, 3), np.uint8))
     reach = math.ceil((LENGTHS[-1] / 2 + 2 + 3 * COLOUR_BLUR) * radius) + 2
@@ -225,11 +238,14 @@ def _paint_layer(
     blurred = small.filter(ImageFilter.GaussianBlur(COLOUR_BLUR * brush_radius)) if brush_radius >= 2 else small
     reference = np.asarray(blurred, np.float32) / 255
     angle = _directions(reference, brush_radius, x / sx + box[0], y / sy + box[1], picture.size, x, y, rng)
-    x, y, body = _lengths(reference, brush_radius, x, y, angle)
+    flat = radius > FLAT_FROM * face_size
+    x, y, body = _lengths(reference, brush_radius, x, y, angle, flat)
     row, col = _index(reference, y, x)
-    colour = reference[row, col] * (1 + JITTER_VALUE * rng.standard_normal((len(x), 1)))
+    # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving.
+    tremor = JITTER_VALUE * (1 - FLESH_CALM * on_flesh)[:, None]
+    colour = reference[row, col] * (1 + tremor * rng.standard_normal((len(x), 1)))
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
-    layer = _render(np.asarray(small), brush_radius, x, y, angle, body, colour, rng, seed)
+    layer = _render(np.asarray(small), brush(brush_radius, seed, flat), x, y, angle, body, colour, rng)
     if inside is not None:
         top, left = int(box[1] * work), int(box[0] * work)
         part = inside[
@@ -268,9 +284,12 @@ def _directions(reference, brush_radius: float, out_x, out_y, size, x, y, rng) -
     return angle + math.pi * (rng.uniform(0, 1, len(x)) < 0.5)  # strokes start from either end
 
 
-def _lengths(reference, brush_radius: float, x, y, angle) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _lengths(reference, brush_radius: float, x, y, angle, flat: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each stroke grown both ways along its direction while the colour under it stays its own: its centre
-    moved to the middle of what it covers, and the index of the stamp length that fits."""
+    moved to the middle of what it covers, and the index of the stamp length that fits. A flat brush's strokes
+    are pulled further (they simplify) and are never shorter than FLAT_SHORTEST, or their square ends read as
+    blocks."""
+    edge, shortest = (FLAT_EDGE, FLAT_SHORTEST) if flat else (EDGE, 0)
     row, col = _index(reference, y, x)
     own = reference[row, col]
     dx, dy = np.cos(angle), np.sin(angle)
@@ -282,22 +301,21 @@ def _lengths(reference, brush_radius: float, x, y, angle) -> tuple[np.ndarray, n
         steps = np.zeros(len(x))
         for index in range(1, most + 1):
             row, col = _index(reference, y + sign * index * step * dy, x + sign * index * step * dx)
-            going &= np.abs(reference[row, col] - own).mean(axis=1) < EDGE
+            going &= np.abs(reference[row, col] - own).mean(axis=1) < edge
             steps += going
         reach.append(steps * step)
     forward, backward = reach
     shift = (forward - backward) / 2
     body = (forward + backward) / brush_radius
-    bucket = np.abs(body[:, None] - np.array(LENGTHS)[None, :]).argmin(axis=1)
+    bucket = np.maximum(np.abs(body[:, None] - np.array(LENGTHS)[None, :]).argmin(axis=1), shortest)
     return x + shift * dx, y + shift * dy, bucket
 
 
-def _render(base: np.ndarray, brush_radius: float, x, y, angle, body, colour, rng, seed: int) -> Image.Image:
+def _render(base: np.ndarray, stamps: Brush, x, y, angle, body, colour, rng) -> Image.Image:
     """The strokes stamped in a random order onto a transparent layer (its colour underneath the picture's, so
     half-covered pixels blend with what they cover), lit by their relief."""
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
     relief = Image.new("L", layer.size, 0)
-    stamps = brush(brush_radius, seed)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
     variants = rng.integers(0, VARIANTS, len(x))
     left, top = np.rint(x).astype(int), np.rint(y).astype(int)
@@ -316,6 +334,9 @@ def _render(base: np.ndarray, brush_radius: float, x, y, angle, body, colour, rn
     slope_y, slope_x = gradient(heights)
     shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
     pixels = np.asarray(layer, np.float32)
+    # Thin darks, thick lights: a painter lays shadows in thin paint and builds the lights up, so the relief
+    # (and its lit ridges) grows with the paint's value.
+    shade *= THIN_DARKS + (1 - THIN_DARKS) * luminance(pixels[..., :3]) / 255
     pixels[..., :3] *= 1 + shade[..., None]
     return Image.fromarray(np.rint(np.clip(pixels, 0, 255)).astype(np.uint8), "RGBA")
 

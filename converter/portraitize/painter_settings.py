@@ -6,7 +6,7 @@ import dataclasses
 
 # Bumped whenever the painter paints the same photo and settings differently: outputs record it, so an upgrade
 # never passes an older painting off as what these settings paint now.
-PAINTER_VERSION = "1"
+PAINTER_VERSION = "2"
 FINENESS = {"fine": 0.7, "normal": 1.0, "broad": 1.4}  # --fineness: every brush radius times this
 BACKGROUNDS = ("ground", "keep")  # --background (its "auto" picks by the translator: painter_settings_for)
 
