@@ -24,6 +24,7 @@ UMBER = np.array([96, 76, 58], np.float32)  # the ground's colour where the ligh
 HUE_SHARE = 0.6  # how far the ground's hue turns from the umber's towards the photo background's
 HUE_CHROMA = 22.0  # the colourfulness (largest channel's distance from the grey, 0..255) of that hue
 ECHO = 0.25  # share of the photo's own (blurred) background colour in the ground
+PRIMING_LIGHT, PRIMING_WARMTH = 1.3, np.array([18, 6, -8], np.float32)  # the imprimatura under the ground
 GROUND_LIGHT = (0.3, 1.05)  # the ground's light at the edges and behind the head
 LIGHT_REACH = 2.4  # face sizes from the head at which the ground's light has fallen to 1/e
 SITTER_SHADE = 0.2  # the sitter's light falls by at most this far from the faces
@@ -59,6 +60,17 @@ def target(
     if background == "keep":
         return sitter
     return Image.composite(sitter, _ground(painted, found, distance, work, size), _mask(found.person, size))
+
+
+def toned_canvas(picture: Image.Image, found: Regions, work: float) -> Image.Image:
+    """The canvas the first strokes go on: the picture, with the ground's part primed lighter and warmer (an
+    imprimatura), so that where the broad strokes drag dry or thin it shows through them as a painter's toned
+    canvas does."""
+    grid = found.person.shape[::-1]
+    small = np.asarray(picture.resize(grid, Image.Resampling.BOX), np.float32)
+    primed = np.clip(small * PRIMING_LIGHT + PRIMING_WARMTH, 0, 255).astype(np.uint8)
+    primed_image = Image.fromarray(primed).resize(picture.size, Image.Resampling.BICUBIC)
+    return Image.composite(picture, primed_image, _mask(found.person, picture.size))
 
 
 def _ground(painted: Image.Image, found: Regions, distance: np.ndarray, work: float, size) -> Image.Image:

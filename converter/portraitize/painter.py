@@ -32,12 +32,11 @@ from .brush import ANGLES, LENGTHS, VARIANTS, Brush, brush
 from .faces import Face
 from .filters import blur, flow, gradient, luminance
 from .fineness import radius_map, regions
-from .ground import target
+from .ground import target, toned_canvas
 from .painter_settings import FINENESS, PainterSettings
 
 LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
-FLAT_FROM = 0.05  # layers whose brush radius is above this share of the face's size paint with a flat brush
 MIN_SCALE = 1 / 4  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
 MAX_PIXELS = 16_000_000  # the most pixels strokes are laid at: larger pictures are painted smaller, then enlarged
 MIN_SIDE = 512  # the shortest long side strokes are laid at: smaller pictures are painted larger, then reduced
@@ -115,14 +114,14 @@ def paint_strokes(
     photo_image = None if photo is None else Image.fromarray(photo)
     picture = target(Image.fromarray(painted), photo_image, found, faces, work, settings.background, settings.portrait)
     radii = radius_map(found, _detail(picture, grid, TEXTURE * found.face_size * work)) * FINENESS[settings.fineness]
-    canvas = picture.convert("RGBA")
+    canvas = (toned_canvas(picture, found, work) if faces and settings.background == "ground" else picture).convert(
+        "RGBA"
+    )
     rng = np.random.default_rng(settings.seed)
     layers = []
     for index, radius in enumerate(_layer_radii(radii)):
         inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
-        strokes = _paint_layer(
-            canvas, picture, radii, found.face, found.face_size, work, radius, index == 0, rng, settings.seed, inside
-        )
+        strokes = _paint_layer(canvas, picture, radii, found.face, work, radius, index == 0, rng, settings.seed, inside)
         layers.append(strokes)
     return np.asarray(canvas.convert("RGB")), layers
 
@@ -202,7 +201,6 @@ def _paint_layer(
     picture: Image.Image,
     radii: np.ndarray,
     flesh: np.ndarray,
-    face_size: float,
     work: float,
     radius: float,
     first: bool,
@@ -238,14 +236,15 @@ def _paint_layer(
     blurred = small.filter(ImageFilter.GaussianBlur(COLOUR_BLUR * brush_radius)) if brush_radius >= 2 else small
     reference = np.asarray(blurred, np.float32) / 255
     angle = _directions(reference, brush_radius, x / sx + box[0], y / sy + box[1], picture.size, x, y, rng)
-    flat = radius > FLAT_FROM * face_size
+    flat = on_flesh < 0.5  # flesh is painted with a filbert, the rest with a flat
     x, y, body = _lengths(reference, brush_radius, x, y, angle, flat)
     row, col = _index(reference, y, x)
     # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving.
     tremor = JITTER_VALUE * (1 - FLESH_CALM * on_flesh)[:, None]
     colour = reference[row, col] * (1 + tremor * rng.standard_normal((len(x), 1)))
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
-    layer = _render(np.asarray(small), brush(brush_radius, seed, flat), x, y, angle, body, colour, rng)
+    brushes = (brush(brush_radius, seed), brush(brush_radius, seed, flat=True))
+    layer = _render(np.asarray(small), brushes, flat, x, y, angle, body, colour, rng)
     if inside is not None:
         top, left = int(box[1] * work), int(box[0] * work)
         part = inside[
@@ -284,12 +283,12 @@ def _directions(reference, brush_radius: float, out_x, out_y, size, x, y, rng) -
     return angle + math.pi * (rng.uniform(0, 1, len(x)) < 0.5)  # strokes start from either end
 
 
-def _lengths(reference, brush_radius: float, x, y, angle, flat: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _lengths(reference, brush_radius: float, x, y, angle, flat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each stroke grown both ways along its direction while the colour under it stays its own: its centre
     moved to the middle of what it covers, and the index of the stamp length that fits. A flat brush's strokes
     are pulled further (they simplify) and are never shorter than FLAT_SHORTEST, or their square ends read as
     blocks."""
-    edge, shortest = (FLAT_EDGE, FLAT_SHORTEST) if flat else (EDGE, 0)
+    edge, shortest = np.where(flat, FLAT_EDGE, EDGE), np.where(flat, FLAT_SHORTEST, 0)
     row, col = _index(reference, y, x)
     own = reference[row, col]
     dx, dy = np.cos(angle), np.sin(angle)
@@ -311,9 +310,9 @@ def _lengths(reference, brush_radius: float, x, y, angle, flat: bool) -> tuple[n
     return x + shift * dx, y + shift * dy, bucket
 
 
-def _render(base: np.ndarray, stamps: Brush, x, y, angle, body, colour, rng) -> Image.Image:
+def _render(base: np.ndarray, brushes: tuple[Brush, Brush], flat, x, y, angle, body, colour, rng) -> Image.Image:
     """The strokes stamped in a random order onto a transparent layer (its colour underneath the picture's, so
-    half-covered pixels blend with what they cover), lit by their relief."""
+    half-covered pixels blend with what they cover), lit by their relief; `flat` picks each stroke's brush."""
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
     relief = Image.new("L", layer.size, 0)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
@@ -325,7 +324,7 @@ def _render(base: np.ndarray, stamps: Brush, x, y, angle, body, colour, rng) -> 
     # loaded and writable, and the core clips boxes at the edges.
     layer_core, relief_core = layer.im, relief.im
     for index in rng.permutation(len(x)):
-        alpha, height, half = stamps.stamp(int(body[index]), int(turns[index]), int(variants[index]))
+        alpha, height, half = brushes[int(flat[index])].stamp(int(body[index]), int(turns[index]), int(variants[index]))
         side = 2 * half + 1
         box = (left[index] - half, top[index] - half, left[index] - half + side, top[index] - half + side)
         layer_core.paste(paint[index], box, alpha.im)
