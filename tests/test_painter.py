@@ -13,7 +13,7 @@ from PIL import Image
 from portraitize.faces import Face
 from portraitize.images import load_photo
 from portraitize.painter import paint_strokes, visible
-from portraitize.painter_settings import PainterRequest, PainterSettings
+from portraitize.painter_settings import PAINTER_VERSION, PainterRequest, PainterSettings
 
 
 def sitter(size: int = 240) -> tuple[np.ndarray, Face]:
@@ -122,7 +122,7 @@ def test_convert_paints_strokes_by_default_and_writes_the_stroke_list_when_asked
     # A model that records no face size is a style model: by default it keeps the photo's background.
     assert result.exit_code == 0 and "painted in strokes (normal, keep)" in result.output, result.output
     listed = json.loads((tmp_path / "strokes" / "sitter.png.strokes.json").read_text())
-    assert listed["canvas"] == {"width": 200, "height": 200, "painter": "1"}
+    assert listed["canvas"] == {"width": 200, "height": 200, "painter": PAINTER_VERSION}
     widths = [stroke["width"] for stroke in listed["layers"][0]]
     assert widths and all(
         set(stroke) == {"x", "y", "angle", "length", "width", "colour"} for stroke in listed["layers"][-1]
