@@ -15,7 +15,7 @@ All in Pillow's 8-bit images: a 12 MP target costs tens of MB, not the hundreds 
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageChops, ImageFilter
+from PIL import Image, ImageChops, ImageEnhance, ImageFilter
 
 from .faces import Face
 from .fineness import Regions
@@ -27,6 +27,7 @@ ECHO = 0.25  # share of the photo's own (blurred) background colour in the groun
 PRIMING_LIGHT, PRIMING_WARMTH = 1.3, np.array([18, 6, -8], np.float32)  # the imprimatura under the ground
 GROUND_LIGHT = (0.3, 1.05)  # the ground's light at the edges and behind the head
 LIGHT_REACH = 2.4  # face sizes from the head at which the ground's light has fallen to 1/e
+SITTER_COLOUR = 1.25  # saturation of the sitter's colours, times the translator's
 SITTER_SHADE = 0.2  # the sitter's light falls by at most this far from the faces
 FACE_COLOUR = 0.5  # share of the photo's colour that comes back on the faces
 EYE_COLOUR = 0.7  # and in the eyes, this share of the photo's own colour on top: irises keep their colour
@@ -57,6 +58,8 @@ def target(
             sitter = Image.composite(_photo_colour(sitter, photo_bands), sitter, eyes)
         light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
+        # A painter's colour is fuller than the translator's muted one: clothes, lips and cheeks regain it.
+        sitter = ImageEnhance.Color(sitter).enhance(SITTER_COLOUR)
     if background == "keep":
         return sitter
     return Image.composite(sitter, _ground(painted, found, distance, work, size), _mask(found.person, size))
