@@ -1,11 +1,12 @@
 """What the strokes paint: the translator's painting with its sitter lit as a painter would, on a painted ground.
 
 - The ground. Behind the sitter the photo's background (a curtain, a flag, a shop) gives way to a painter's
-  ground: a warm umber, lightest behind the head and falling off into darkness towards the edges, with a
+  ground: a dark umber turned towards the hue of the photo's background (olive, slate, red-brown), lightest
+  behind the head and falling off into darkness towards the edges, with a
   quarter of the photo's own colours, blurred past all detail, echoing through it. `keep` paints the photo's
   own background instead (loosely, as the broad strokes there make it).
 - The light on the sitter falls off gently away from the faces (a mild chiaroscuro): never so far that the
-  person changes.
+  person changes; its colours are a little fuller than the translator's muted ones.
 - Faces keep their colour: the translator greys skin, browns teeth, empties irises and darkens the modelling
   until sitters look older, so on the faces half of the photo's own colour and a third of its light come back.
 

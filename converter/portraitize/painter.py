@@ -13,7 +13,9 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
    tensor's flow; a painter's slant where there is none) and stops where the colour under it changes, so
    strokes end at edges and are long on plain ground.
 4. Each stroke is a bristle stamp (brush.py) composited over what is there, with its relief lit from the top
-   left. A layer is painted at the scale where its brush is WORK_RADIUS px (at most MIN_SCALE smaller), then
+   left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere else, the
+   relief thin in the darks and thick in the lights. The ground's first strokes go on a primed, lighter
+   canvas that shows where they drag dry. A layer is painted at the scale where its brush is WORK_RADIUS px (at most MIN_SCALE smaller), then
    brought to the output's size: broad strokes cost little more than fine ones, and their edges soften a little
    with their size.
 
