@@ -10,9 +10,10 @@ import pytest
 from conftest import EXAMPLES, gradient_image
 from PIL import Image
 
+from portraitize.brush import Brush, brush
 from portraitize.faces import Face
 from portraitize.images import load_photo
-from portraitize.painter import paint_strokes, visible
+from portraitize.painter import _render, paint_strokes, visible
 from portraitize.painter_settings import PAINTER_VERSION, PainterRequest, PainterSettings
 
 
@@ -105,6 +106,44 @@ def test_the_ground_replaces_the_photos_background_unless_it_is_kept():
     assert abs(kept_corner.mean() - photo_corner.mean()) < 25, "keep: the photo's own background"
     face_box = (slice(110, 190), slice(95, 140))
     assert np.abs(ground[face_box].astype(float) - kept[face_box]).mean() < 18, "the sitter is painted alike"
+
+
+def test_the_grounds_hue_follows_the_photos_background():
+    rgb, face = sitter()
+    person = np.zeros((240, 240), np.float32)
+    person[60:, 60:180] = 1  # the sitter: everything else is background, tinted below
+    grounds = []
+    for tint in ((70, 0, -40), (-40, 40, -20)):  # a red curtain, a green wall
+        tinted = np.clip(rgb.astype(int) + np.array(tint) * (1 - person[..., None]), 0, 255).astype(np.uint8)
+        painted, _ = paint_strokes(tinted, [face], PainterSettings(), photo=tinted, person=person)
+        grounds.append(painted[:50, :50].reshape(-1, 3).astype(float).mean(axis=0))
+    (red_r, red_g, _), (green_r, green_g, _) = grounds
+    assert red_r - red_g > green_r - green_g + 8, "a redder ground behind the red curtain"
+
+
+def test_flat_strokes_end_square_and_filbert_strokes_round():
+    def taper(flat: bool) -> int:
+        """How many px the stroke's tail takes to narrow from 80% of its width at the centre to nothing."""
+        alpha, _, half = Brush(8.0, seed=1, flat=flat).stamp(length=2, angle=0, variant=0)
+        widths = (np.asarray(alpha, float) / 255 > 0.1).sum(axis=0)[half:]
+        return int(((widths > 0) & (widths < 0.8 * widths[0])).sum())
+
+    assert taper(flat=True) < taper(flat=False), "a flat's end is cut square, a filbert's rounds off"
+
+
+def test_dark_paint_stands_thinner_than_light_paint():
+    """The relief's shading, on strokes of one colour laid with no tremor, grows with the paint's value."""
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(20, 180, 300), rng.uniform(20, 180, 300)
+    angle, body = rng.uniform(0, 2 * np.pi, 300), np.full(300, 2)
+    brushes = (brush(6.0, 0), brush(6.0, 0, flat=True))
+    contrast = []
+    for value in (220, 40):
+        base = np.full((200, 200, 3), value, np.uint8)
+        colour = np.full((300, 3), value, np.uint8)
+        layer = np.asarray(_render(base, brushes, np.zeros(300, bool), x, y, angle, body, colour, rng), float)
+        contrast.append(np.abs(layer[40:160, 40:160, :3] - value).mean() / value)
+    assert contrast[1] < 0.6 * contrast[0], "the darks are thin: their relief shades them less"
 
 
 def test_a_photo_without_a_face_is_painted_as_a_scene_with_its_own_background():

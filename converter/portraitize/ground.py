@@ -27,7 +27,10 @@ HUE_CHROMA = 22.0  # the colourfulness (largest channel's distance from the grey
 ECHO = 0.25  # share of the photo's own (blurred) background colour in the ground
 PRIMING_LIGHT, PRIMING_WARMTH = 1.3, np.array([18, 6, -8], np.float32)  # the imprimatura under the ground
 GROUND_LIGHT = (0.3, 1.05)  # the ground's light at the edges and behind the head
-LIGHT_REACH = 2.4  # face sizes from the head at which the ground's light has fallen to 1/e
+LIGHT_REACH = 2.4  # face sizes from its centre at which the ground's light has fallen to 1/e
+# Its centre, from the face's, in face sizes: to the upper left, the side light comes from in most portraits,
+# so the head is set against light on one side and dark on the other, not ringed by a halo.
+LIGHT_FROM = (-0.9, -0.4)
 SITTER_COLOUR = 1.15  # saturation of the sitter's colours, times the translator's
 SITTER_SHADE = 0.2  # the sitter's light falls by at most this far from the faces
 FACE_COLOUR = 0.5  # share of the photo's colour that comes back on the faces
@@ -63,7 +66,7 @@ def target(
         sitter = ImageEnhance.Color(sitter).enhance(SITTER_COLOUR)
     if background == "keep":
         return sitter
-    return Image.composite(sitter, _ground(painted, found, distance, work, size), _mask(found.person, size))
+    return Image.composite(sitter, _ground(painted, found, faces, work, size), _mask(found.person, size))
 
 
 def toned_canvas(picture: Image.Image, found: Regions, work: float) -> Image.Image:
@@ -77,15 +80,16 @@ def toned_canvas(picture: Image.Image, found: Regions, work: float) -> Image.Ima
     return Image.composite(picture, primed_image, _mask(found.person, picture.size))
 
 
-def _ground(painted: Image.Image, found: Regions, distance: np.ndarray, work: float, size) -> Image.Image:
-    height, width = distance.shape
+def _ground(painted: Image.Image, found: Regions, faces: list[Face], work: float, size) -> Image.Image:
+    height, width = found.person.shape
     small = painted.resize((width, height), Image.Resampling.BOX)
     echo = np.asarray(small.filter(ImageFilter.GaussianBlur(0.4 * found.face_size * work)), np.float32)
     colour = (1 - ECHO) * _ground_colour(np.asarray(small, np.float32), found.person) + ECHO * echo * (
         UMBER.mean() / max(echo.mean(), 1.0)
     )
     low, high = GROUND_LIGHT
-    light = low + (high - low) * np.exp(-((distance / LIGHT_REACH) ** 2))
+    lit_from = _distance_to_faces(found.person.shape, faces, work, LIGHT_FROM)
+    light = low + (high - low) * np.exp(-((lit_from / LIGHT_REACH) ** 2))
     ground = np.clip(colour * light[..., None], 0, 255).astype(np.uint8)
     return Image.fromarray(ground).resize(size, Image.Resampling.BICUBIC)
 
@@ -117,13 +121,17 @@ def _photo_colour(sitter: Image.Image, photo_bands: tuple[Image.Image, ...]) -> 
     return Image.merge("YCbCr", (luma, *photo_bands[1:])).convert("RGB")
 
 
-def _distance_to_faces(shape: tuple[int, int], faces: list[Face], work: float) -> np.ndarray:
-    """Distance from the nearest face's centre (a little above it, where the head is), in face sizes."""
+def _distance_to_faces(
+    shape: tuple[int, int], faces: list[Face], work: float, offset: tuple[float, float] = (0.0, -0.15)
+) -> np.ndarray:
+    """Distance from the nearest face's centre moved by `offset` face sizes (by default a little above it,
+    where the head is), in face sizes."""
     ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32) / work
     nearest = np.full(shape, np.inf, np.float32)
     for face in faces:
-        centre_x, centre_y = face.centre
-        nearest = np.minimum(nearest, np.hypot(xs - centre_x, ys - (centre_y - 0.15 * face.size)) / face.size)
+        (centre_x, centre_y), (dx, dy) = face.centre, offset
+        distance = np.hypot(xs - centre_x - dx * face.size, ys - centre_y - dy * face.size) / face.size
+        nearest = np.minimum(nearest, distance)
     return nearest
 
 

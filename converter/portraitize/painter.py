@@ -33,7 +33,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from .brush import ANGLES, LENGTHS, VARIANTS, Brush, brush
 from .faces import Face
 from .filters import blur, flow, gradient, luminance
-from .fineness import radius_map, regions
+from .fineness import Regions, radius_map, regions
 from .ground import target, toned_canvas
 from .painter_settings import FINENESS, PainterSettings
 
@@ -55,6 +55,7 @@ FLOW_SIGMA = 3.0  # px: the smoothing the flow is found at, on a copy reduced to
 COHERENT = 0.25  # below this coherence the picture has no direction and the painter's slant takes over
 SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed painter's hatching, turning
 JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
+GROUND_HATCH = math.radians(30)  # the spread of the painted ground's hatching about the slant
 FLESH_CALM = 0.7  # on the face the value tremor is this much smaller
 RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
 MAX_SHADE = 0.25
@@ -120,10 +121,15 @@ def paint_strokes(
         "RGBA"
     )
     rng = np.random.default_rng(settings.seed)
+    # The painted ground is hatched across, not along its own light's fall-off (which would swirl round the
+    # head); a kept background is painted along its own contours like the sitter.
+    hatched = 1 - found.person if faces and settings.background == "ground" else np.zeros_like(found.person)
     layers = []
     for index, radius in enumerate(_layer_radii(radii)):
         inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
-        strokes = _paint_layer(canvas, picture, radii, found.face, work, radius, index == 0, rng, settings.seed, inside)
+        strokes = _paint_layer(
+            canvas, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside
+        )
         layers.append(strokes)
     return np.asarray(canvas.convert("RGB")), layers
 
@@ -202,7 +208,8 @@ def _paint_layer(
     canvas: Image.Image,
     picture: Image.Image,
     radii: np.ndarray,
-    flesh: np.ndarray,
+    found: Regions,
+    hatched: np.ndarray,
     work: float,
     radius: float,
     first: bool,
@@ -219,7 +226,8 @@ def _paint_layer(
     grid_col = np.minimum((x * work).astype(int), radii.shape[1] - 1)
     asks = radii[grid_row, grid_col]
     keep = np.ones(len(x), bool) if first else asks <= radius * (1 + 0.35 * rng.uniform(0, 1, len(x)))
-    x, y, on_flesh = x[keep], y[keep], flesh[grid_row[keep], grid_col[keep]]
+    x, y, grid_row, grid_col = x[keep], y[keep], grid_row[keep], grid_col[keep]
+    on_flesh, on_ground = found.face[grid_row, grid_col], hatched[grid_row, grid_col] > 0.5
     if len(x) == 0:
         return Strokes(x, y, x, x, radius, np.zeros((0, 3), np.uint8))
     reach = math.ceil((LENGTHS[-1] / 2 + 2 + 3 * COLOUR_BLUR) * radius) + 2
@@ -237,7 +245,8 @@ def _paint_layer(
     brush_radius = radius * sx
     blurred = small.filter(ImageFilter.GaussianBlur(COLOUR_BLUR * brush_radius)) if brush_radius >= 2 else small
     reference = np.asarray(blurred, np.float32) / 255
-    angle = _directions(reference, brush_radius, x / sx + box[0], y / sy + box[1], picture.size, x, y, rng)
+    where = (x / sx + box[0], y / sy + box[1])
+    angle = _directions(reference, brush_radius, where, picture.size, x, y, on_ground, rng)
     flat = on_flesh < 0.5  # flesh is painted with a filbert, the rest with a flat
     x, y, body = _lengths(reference, brush_radius, x, y, angle, flat)
     row, col = _index(reference, y, x)
@@ -272,16 +281,19 @@ def _anchors(size: tuple[int, int], radius: float, spacing: float, rng) -> tuple
     return np.clip(x, 0, size[0] - 1), np.clip(y, 0, size[1] - 1)
 
 
-def _directions(reference, brush_radius: float, out_x, out_y, size, x, y, rng) -> np.ndarray:
+def _directions(reference, brush_radius: float, where, size, x, y, on_ground, rng) -> np.ndarray:
     """Along the contours where the picture has them; a painter's slowly turning slant where it has none (set
-    by the position in the whole picture, `out_x`, `out_y`, so it turns the same way in every layer)."""
+    by the position in the whole picture, `where`, so it turns the same way in every layer), and on the
+    painted ground (`on_ground`), loosely hatched about that slant."""
+    out_x, out_y = where
     # The flow varies over 1.5 brush radii: found on a copy reduced to about FLOW_SIGMA px per such scale.
     reduce = max(1, int(1.5 * brush_radius / FLOW_SIGMA))
     along, coherence = flow(luminance(reference[::reduce, ::reduce]), 1.5 * brush_radius / reduce)
     row, col = _index(along, y / reduce, x / reduce)
     slant = SLANT + SLANT_SPREAD * np.sin(2 * math.pi * (out_x / size[0] * 0.7 + out_y / size[1] * 0.4))
     angle = np.where(coherence[row, col] >= COHERENT, along[row, col], slant)
-    angle = angle + JITTER_ANGLE * rng.standard_normal(len(x))
+    tremor = np.where(on_ground, GROUND_HATCH, JITTER_ANGLE)
+    angle = np.where(on_ground, slant, angle) + tremor * rng.standard_normal(len(x))
     return angle + math.pi * (rng.uniform(0, 1, len(x)) < 0.5)  # strokes start from either end
 
 
