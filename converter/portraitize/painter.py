@@ -321,7 +321,8 @@ def _lengths(reference, brush_radius: float, x, y, angle, flat) -> tuple[np.ndar
     shift = (forward - backward) / 2
     body = (forward + backward) / brush_radius
     bucket = np.maximum(np.abs(body[:, None] - np.array(LENGTHS)[None, :]).argmin(axis=1), shortest)
-    return x + shift * dx, y + shift * dy, bucket
+    height, width = reference.shape[:2]  # a stroke may run off the canvas, but its centre stays on it
+    return np.clip(x + shift * dx, 0, width - 1), np.clip(y + shift * dy, 0, height - 1), bucket
 
 
 def _render(base: np.ndarray, brushes: tuple[Brush, Brush], flat, x, y, angle, body, colour, rng) -> Image.Image:
