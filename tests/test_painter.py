@@ -103,7 +103,8 @@ def test_the_ground_replaces_the_photos_background_unless_it_is_kept():
     corner = (slice(0, 50), slice(200, 240))  # behind her: the shuttle, a bright wall
     photo_corner, ground_corner, kept_corner = (image[corner].astype(float) for image in (rgb, ground, kept))
     assert ground_corner.mean() < photo_corner.mean() - 40, "a dark ground, not the bright wall"
-    assert abs(kept_corner.mean() - photo_corner.mean()) < 25, "keep: the photo's own background"
+    # (the light's fall-off away from the face and the canvas weave darken it a little)
+    assert abs(kept_corner.mean() - photo_corner.mean()) < 30, "keep: the photo's own background"
     face_box = (slice(110, 190), slice(95, 140))
     assert np.abs(ground[face_box].astype(float) - kept[face_box]).mean() < 18, "the sitter is painted alike"
 
@@ -218,3 +219,16 @@ def test_without_a_face_a_mask_is_ignored_and_strokes_fit_a_strip():
     assert len(layers) >= 2, "a scene is refined by its edges, not painted as a ground"
     _, strip_layers = paint_strokes(gradient_image(2000, 40, seed=5), [], PainterSettings())
     assert max(2 * layer.radius for layer in strip_layers) <= 40, "strokes fit the strip's short side"
+
+
+def test_the_canvas_weave_shows_through_thin_dark_paint_more_than_thick_light_paint():
+    from portraitize.weave import woven
+
+    texture = []
+    for value in (230, 50):
+        flat_paint = np.full((300, 400, 3), value, np.uint8)
+        canvas = woven(flat_paint, seed=0).astype(float)
+        texture.append(canvas.std() / value)
+        assert (canvas <= value).all(), "the weave's grooves darken; nothing is added"
+        assert np.array_equal(canvas, woven(flat_paint, seed=0)), "the same seed, the same canvas"
+    assert texture[1] > 2 * texture[0] > 0

@@ -21,7 +21,7 @@ from .person import FACE_OVAL
 
 # Brush radius as a share of the face's size (its box's longer side), by what lies under the brush.
 FEATURES = 0.006  # eyes, brows, nostrils, lips
-FACE = 0.012
+FACE = 0.016
 PERSON = 0.055  # hair, neck, hands, clothes
 GROUND = 0.12
 DETAIL = 0.5  # the most that edges make the subject's strokes finer
@@ -98,7 +98,7 @@ def regions(
             outline = _ellipse(xs, ys, centre_x, centre_y, 0.55 * w, 0.62 * h)
         else:
             margin = FEATURE_MARGIN * face.size
-            for group in (RIGHT_EYE, LEFT_EYE, *BROWS, NOSTRILS, LIPS):
+            for group in (RIGHT_EYE, LEFT_EYE, *BROWS, NOSTRILS):
                 features = np.maximum(features, _around(xs, ys, points[list(group)], margin))
             for group in (RIGHT_EYE, LEFT_EYE):
                 eyes = np.maximum(eyes, _around(xs, ys, points[list(group)], 0.0))

@@ -36,6 +36,7 @@ from .filters import blur, flow, gradient, luminance
 from .fineness import Regions, radius_map, regions
 from .ground import target, toned_canvas
 from .painter_settings import FINENESS, PainterSettings
+from .weave import woven
 
 LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
@@ -56,7 +57,7 @@ COHERENT = 0.25  # below this coherence the picture has no direction and the pai
 SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed painter's hatching, turning
 JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
 GROUND_HATCH = math.radians(30)  # the spread of the painted ground's hatching about the slant
-FLESH_CALM = 0.7  # on the face the value tremor is this much smaller
+FLESH_CALM = 0.85  # on the face the value tremor is this much smaller
 RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
 MAX_SHADE = 0.25
 THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
@@ -131,7 +132,7 @@ def paint_strokes(
             canvas, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside
         )
         layers.append(strokes)
-    return np.asarray(canvas.convert("RGB")), layers
+    return woven(np.asarray(canvas.convert("RGB")), settings.seed), layers
 
 
 def _detail(picture: Image.Image, grid: tuple[int, int], texture: float) -> np.ndarray:
