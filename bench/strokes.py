@@ -44,7 +44,7 @@ def measure(photo_path: Path, chain: PaintChain) -> dict:
             [layer.x for layer in layers],
             [layer.y for layer in layers],
             [layer.length for layer in layers],
-            [np.full(len(layer.x), 2 * layer.radius) for layer in layers],
+            [layer.widths() for layer in layers],
         )
     )
     on_face = np.zeros(len(x), bool)

@@ -29,7 +29,7 @@ def shown(layers, size) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     seen = visible(layers, size)
     x = np.concatenate([layer.x[keep] for layer, keep in zip(layers, seen)])
     y = np.concatenate([layer.y[keep] for layer, keep in zip(layers, seen)])
-    width = np.concatenate([np.full(keep.sum(), 2 * layer.radius) for layer, keep in zip(layers, seen)])
+    width = np.concatenate([layer.widths()[keep] for layer, keep in zip(layers, seen)])
     return x, y, width
 
 
@@ -106,7 +106,8 @@ def test_the_ground_replaces_the_photos_background_unless_it_is_kept():
     # (the light's fall-off away from the face and the canvas weave darken it a little)
     assert abs(kept_corner.mean() - photo_corner.mean()) < 30, "keep: the photo's own background"
     face_box = (slice(110, 190), slice(95, 140))
-    assert np.abs(ground[face_box].astype(float) - kept[face_box]).mean() < 18, "the sitter is painted alike"
+    # (alike, not the same: the strokes' random draws follow different paths through the two grounds)
+    assert np.abs(ground[face_box].astype(float) - kept[face_box]).mean() < 22, "the sitter is painted alike"
 
 
 def test_the_grounds_hue_follows_the_photos_background():
@@ -137,12 +138,12 @@ def test_dark_paint_stands_thinner_than_light_paint():
     rng = np.random.default_rng(0)
     x, y = rng.uniform(20, 180, 300), rng.uniform(20, 180, 300)
     angle, body = rng.uniform(0, 2 * np.pi, 300), np.full(300, 2)
-    brushes = (brush(6.0, 0), brush(6.0, 0, flat=True))
+    brushes = [brush(6.0, 0)] * 300
     contrast = []
     for value in (220, 40):
         base = np.full((200, 200, 3), value, np.uint8)
         colour = np.full((300, 3), value, np.uint8)
-        layer = np.asarray(_render(base, brushes, np.zeros(300, bool), x, y, angle, body, colour, rng), float)
+        layer = np.asarray(_render(base, brushes, x, y, angle, body, colour, rng), float)
         contrast.append(np.abs(layer[40:160, 40:160, :3] - value).mean() / value)
     assert contrast[1] < 0.6 * contrast[0], "the darks are thin: their relief shades them less"
 
@@ -218,7 +219,7 @@ def test_without_a_face_a_mask_is_ignored_and_strokes_fit_a_strip():
     _, layers = paint_strokes(scene, [], PainterSettings(), person=np.zeros((300, 400), np.float32))
     assert len(layers) >= 2, "a scene is refined by its edges, not painted as a ground"
     _, strip_layers = paint_strokes(gradient_image(2000, 40, seed=5), [], PainterSettings())
-    assert max(2 * layer.radius for layer in strip_layers) <= 40, "strokes fit the strip's short side"
+    assert max(layer.widths().max() for layer in strip_layers) <= 40, "strokes fit the strip's short side"
 
 
 def test_the_canvas_weave_shows_through_thin_dark_paint_more_than_thick_light_paint():

@@ -38,6 +38,7 @@ from .ground import target, toned_canvas
 from .painter_settings import FINENESS, PainterSettings
 from .weave import woven
 
+BRUSH_SIZES, BRUSH_SIZE_ODDS = (0.8, 1.0, 1.25), (0.3, 0.45, 0.25)  # a stroke's brush, times its layer's
 LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
 MIN_SCALE = 1 / 4  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
@@ -58,6 +59,7 @@ SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed
 JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
 GROUND_HATCH = math.radians(30)  # the spread of the painted ground's hatching about the slant
 FLESH_CALM = 0.85  # on the face the value tremor is this much smaller
+GROUND_CALM = 0.6  # ... and on the painted ground this much
 RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
 MAX_SHADE = 0.25
 THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
@@ -66,8 +68,9 @@ INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is 
 
 @dataclasses.dataclass
 class Strokes:
-    """One layer's strokes in output pixels: centres, direction (radians, y down), body length, brush radius,
-    colour (uint8 RGB)."""
+    """One layer's strokes in output pixels: centres, direction (radians, y down), body length, the layer's
+    brush radius, colour (uint8 RGB), and each stroke's brush as a share of the layer's (a hand picks up a
+    slightly smaller or larger brush now and then: strokes of one size read as tiles)."""
 
     x: np.ndarray
     y: np.ndarray
@@ -75,6 +78,7 @@ class Strokes:
     length: np.ndarray
     radius: float
     colour: np.ndarray
+    size: np.ndarray
     covered: float = 0.0  # share of the pixels of the layer's box that got paint (the first layer's box: all)
 
     def as_records(self) -> list[dict]:
@@ -84,11 +88,16 @@ class Strokes:
                 "y": round(float(y), 1),
                 "angle": round(math.degrees(float(angle)), 1),
                 "length": round(float(length), 1),
-                "width": round(2 * self.radius, 1),
+                "width": round(float(width), 1),
                 "colour": "#{:02x}{:02x}{:02x}".format(*map(int, colour)),
             }
-            for x, y, angle, length, colour in zip(self.x, self.y, self.angle, self.length, self.colour)
+            for x, y, angle, length, width, colour in zip(
+                self.x, self.y, self.angle, self.length, self.widths(), self.colour
+            )
         ]
+
+    def widths(self) -> np.ndarray:
+        return 2 * self.radius * self.size
 
 
 def paint_strokes(
@@ -152,8 +161,7 @@ def stroke_map(layers: list[Strokes], size: tuple[int, int]) -> tuple[np.ndarray
     top = Image.new("L", (max(1, round(size[0] * scale)), max(1, round(size[1] * scale))), 0)
     draw = ImageDraw.Draw(top)
     for index, layer in enumerate(layers):
-        radius = layer.radius * scale
-        for x, y in zip(layer.x * scale, layer.y * scale):
+        for x, y, radius in zip(layer.x * scale, layer.y * scale, layer.widths() * scale / 2):
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=index + 1)
     return np.asarray(top), scale
 
@@ -230,7 +238,7 @@ def _paint_layer(
     x, y, grid_row, grid_col = x[keep], y[keep], grid_row[keep], grid_col[keep]
     on_flesh, on_ground = found.face[grid_row, grid_col], hatched[grid_row, grid_col] > 0.5
     if len(x) == 0:
-        return Strokes(x, y, x, x, radius, np.zeros((0, 3), np.uint8))
+        return Strokes(x, y, x, x, radius, np.zeros((0, 3), np.uint8), x)
     reach = math.ceil((LENGTHS[-1] / 2 + 2 + 3 * COLOUR_BLUR) * radius) + 2
     box = (
         max(0, int(x.min()) - reach),
@@ -251,12 +259,15 @@ def _paint_layer(
     flat = on_flesh < 0.5  # flesh is painted with a filbert, the rest with a flat
     x, y, body = _lengths(reference, brush_radius, x, y, angle, flat)
     row, col = _index(reference, y, x)
-    # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving.
-    tremor = JITTER_VALUE * (1 - FLESH_CALM * on_flesh)[:, None]
+    # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving; the
+    # ground is laid in one tone, its strokes seen by their edges and relief rather than as light and dark dabs.
+    tremor = JITTER_VALUE * (1 - FLESH_CALM * on_flesh - GROUND_CALM * on_ground)[:, None]
     colour = reference[row, col] * (1 + tremor * rng.standard_normal((len(x), 1)))
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
-    brushes = (brush(brush_radius, seed), brush(brush_radius, seed, flat=True))
-    layer = _render(np.asarray(small), brushes, flat, x, y, angle, body, colour, rng)
+    sizes = rng.choice(len(BRUSH_SIZES), len(x), p=BRUSH_SIZE_ODDS)
+    brushes = [[brush(brush_radius * size, seed, flat) for flat in (False, True)] for size in BRUSH_SIZES]
+    picked = [brushes[size][int(flat_brush)] for size, flat_brush in zip(sizes, flat)]
+    layer = _render(np.asarray(small), picked, x, y, angle, body, colour, rng)
     if inside is not None:
         top, left = int(box[1] * work), int(box[0] * work)
         part = inside[
@@ -268,8 +279,9 @@ def _paint_layer(
     if layer.size != crop.size:
         layer = layer.convert("RGBa").resize(crop.size, Image.Resampling.BICUBIC).convert("RGBA")
     canvas.alpha_composite(layer, dest=box[:2])
-    lengths = np.array(LENGTHS)[body] * radius
-    return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, radius, colour, covered)
+    size = np.array(BRUSH_SIZES)[sizes]
+    lengths = np.array(LENGTHS)[body] * radius * size
+    return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, radius, colour, size, covered)
 
 
 def _anchors(size: tuple[int, int], radius: float, spacing: float, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -326,9 +338,9 @@ def _lengths(reference, brush_radius: float, x, y, angle, flat) -> tuple[np.ndar
     return np.clip(x + shift * dx, 0, width - 1), np.clip(y + shift * dy, 0, height - 1), bucket
 
 
-def _render(base: np.ndarray, brushes: tuple[Brush, Brush], flat, x, y, angle, body, colour, rng) -> Image.Image:
+def _render(base: np.ndarray, brushes: list[Brush], x, y, angle, body, colour, rng) -> Image.Image:
     """The strokes stamped in a random order onto a transparent layer (its colour underneath the picture's, so
-    half-covered pixels blend with what they cover), lit by their relief; `flat` picks each stroke's brush."""
+    half-covered pixels blend with what they cover), lit by their relief; `brushes`: each stroke's."""
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
     relief = Image.new("L", layer.size, 0)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
@@ -340,7 +352,7 @@ def _render(base: np.ndarray, brushes: tuple[Brush, Brush], flat, x, y, angle, b
     # loaded and writable, and the core clips boxes at the edges.
     layer_core, relief_core = layer.im, relief.im
     for index in rng.permutation(len(x)):
-        alpha, height, half = brushes[int(flat[index])].stamp(int(body[index]), int(turns[index]), int(variants[index]))
+        alpha, height, half = brushes[index].stamp(int(body[index]), int(turns[index]), int(variants[index]))
         side = 2 * half + 1
         box = (left[index] - half, top[index] - half, left[index] - half + side, top[index] - half + side)
         layer_core.paste(paint[index], box, alpha.im)
