@@ -20,16 +20,16 @@ from .filters import blur
 from .person import FACE_OVAL
 
 # Brush radius as a share of the face's size (its box's longer side), by what lies under the brush.
-FEATURES = 0.006  # eyes, brows, nostrils, lips
+FEATURES = 0.01  # eyes, brows, nostrils, lips
 FACE = 0.016
 PERSON = 0.055  # hair, neck, hands, clothes
 GROUND = 0.12
 DETAIL = 0.5  # the most that edges make the subject's strokes finer
-BODY_DETAIL = 0.35  # ... on the body, this share of it
+BODY_DETAIL = 0.2  # ... on the body, this share of it
 PERSON_FROM, PERSON_RAMP = 0.45, 0.3  # a person mask's values from which a point is the sitter's, and over how much
 MISSED_BELOW = 0.3  # a person mask averaging less than this over a found face has missed that sitter
 SCENE_FACE = 0.2  # without a face: the share of the picture's mean side a face is taken to have
-MIN_RADIUS = 1.6  # px: a finer stroke is below what a pixel grid can show as a stroke
+MIN_RADIUS = 2.0  # px: a finer stroke is below what a pixel grid can show as a stroke
 # The features by their face-mesh points (MediaPipe's FACEMESH contours), where landmarks were found.
 RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
 LEFT_EYE = (362, 382, 381, 380, 374, 373, 390, 249, 263, 466, 388, 387, 386, 385, 384, 398)

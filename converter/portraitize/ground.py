@@ -20,6 +20,7 @@ from PIL import Image, ImageChops, ImageEnhance, ImageFilter
 
 from .faces import Face
 from .fineness import Regions
+from .palette import painters_light
 
 UMBER = np.array([96, 76, 58], np.float32)  # the ground's colour where the light is full
 HUE_SHARE = 0.6  # how far the ground's hue turns from the umber's towards the photo background's
@@ -63,7 +64,7 @@ def target(
         light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
         # A painter's colour is fuller than the translator's muted one: clothes, lips and cheeks regain it.
-        sitter = ImageEnhance.Color(sitter).enhance(SITTER_COLOUR)
+        sitter = painters_light(ImageEnhance.Color(sitter).enhance(SITTER_COLOUR))
     if background == "keep":
         return sitter
     return Image.composite(sitter, _ground(painted, found, faces, work, size), _mask(found.person, size))

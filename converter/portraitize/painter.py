@@ -53,6 +53,7 @@ COLOUR_BLUR = 0.35  # a stroke's colour: the picture blurred over this many brus
 EDGE = 0.06  # a stroke stops where the colour under it differs from its own by this much (mean of RGB, 0..1)
 FLAT_EDGE = 0.085  # ... a flat brush's stroke, where this much
 FLAT_SHORTEST = 2  # the index in LENGTHS of a flat brush's shortest stroke
+FLOW_SCALE = 3.0  # brush radii the flow is smoothed over: strokes follow the form's planes, not every wrinkle
 FLOW_SIGMA = 3.0  # px: the smoothing the flow is found at, on a copy reduced to it
 COHERENT = 0.25  # below this coherence the picture has no direction and the painter's slant takes over
 SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed painter's hatching, turning
@@ -299,9 +300,9 @@ def _directions(reference, brush_radius: float, where, size, x, y, on_ground, rn
     by the position in the whole picture, `where`, so it turns the same way in every layer), and on the
     painted ground (`on_ground`), loosely hatched about that slant."""
     out_x, out_y = where
-    # The flow varies over 1.5 brush radii: found on a copy reduced to about FLOW_SIGMA px per such scale.
-    reduce = max(1, int(1.5 * brush_radius / FLOW_SIGMA))
-    along, coherence = flow(luminance(reference[::reduce, ::reduce]), 1.5 * brush_radius / reduce)
+    # The flow varies over FLOW_SCALE brush radii: found on a copy reduced to about FLOW_SIGMA px per such scale.
+    reduce = max(1, int(FLOW_SCALE * brush_radius / FLOW_SIGMA))
+    along, coherence = flow(luminance(reference[::reduce, ::reduce]), FLOW_SCALE * brush_radius / reduce)
     row, col = _index(along, y / reduce, x / reduce)
     slant = SLANT + SLANT_SPREAD * np.sin(2 * math.pi * (out_x / size[0] * 0.7 + out_y / size[1] * 0.4))
     angle = np.where(coherence[row, col] >= COHERENT, along[row, col], slant)

@@ -1,0 +1,37 @@
+"""A painter's light on the sitter: warm lights, cool half-tones and shadows, a fuller range of values.
+
+A photo's colour is the light's: one temperature everywhere, its shadows the lit colour made darker. A painter
+mixes the lights warmer (more yellow and red in the flesh where the light falls) and the shadows cooler (a
+green-grey or violet in the turning planes), and sets darks against lights more firmly than a flat-lit photo
+does. Viewers name the missing temperature shift and the muddy, averaged colour among the first things that
+give a filtered photo away. Applied to the picture the strokes paint, before they are laid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from .filters import luminance
+
+WARM = np.array([14, 5, -9], np.float32)  # added to the lightest paint (0..255 RGB)
+COOL = np.array([-8, 1, 9], np.float32)  # added to the darkest half-tones and shadows
+LIGHTS_FROM, SHADOWS_BELOW = 0.5, 0.5  # luminance (0..1) where the warm and the cool shifts begin
+CONTRAST = 0.18  # strength of the S-curve about mid-grey (0: none)
+ROWS_AT_ONCE = 512  # rows done together: a 12 MP picture needs a few MB more, not hundreds
+
+
+def painters_light(picture: Image.Image) -> Image.Image:
+    """`picture` (RGB) with warm lights, cool shadows and a firmer value range."""
+    rgb = np.asarray(picture)
+    out = np.empty_like(rgb)
+    for top in range(0, rgb.shape[0], ROWS_AT_ONCE):
+        rows = rgb[top : top + ROWS_AT_ONCE].astype(np.float32)
+        value = luminance(rows)[..., None] / 255
+        # An S-curve on every channel about mid-grey: the darks deepen, the lights lift, the mid-tones keep.
+        curved = rows + CONTRAST * 255 * np.sin(2 * np.pi * (rows / 255 - 0.5)) / (2 * np.pi)
+        warm = np.clip((value - LIGHTS_FROM) / (1 - LIGHTS_FROM), 0, 1)
+        cool = np.clip((SHADOWS_BELOW - value) / SHADOWS_BELOW, 0, 1) * np.clip(value / 0.15, 0, 1)  # not the blacks
+        shifted = curved + warm * WARM + cool * COOL
+        out[top : top + len(rows)] = np.rint(np.clip(shifted, 0, 255)).astype(np.uint8)
+    return Image.fromarray(out)
