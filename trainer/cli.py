@@ -482,11 +482,11 @@ def evaluate(
     from .faces import FaceDetector
 
     if face_check:  # before minutes of embedding, not after
-        from portraitize.sampling import bundled_face_detector
+        from portraitize.sampling import bundled_face_landmarks
         from portraitize.session import ModelError
 
         try:
-            bundled_face_detector()
+            bundled_face_landmarks()
         except ModelError as error:
             fail(error)
 
