@@ -255,7 +255,7 @@ def sample(
     size: Optional[int] = typer.Option(
         None,
         "--size",
-        min=16,
+        min=1,
         help="Paint each portrait again at SIZE px, as `convert` paints a photo: enlarged by the painting upscaler, "
         "then in strokes on a painted ground (e.g. 512; a few seconds a portrait on a CPU). Files are named "
         "...-paintSIZE-NNNN.png.",
