@@ -124,14 +124,16 @@ def read_translator(raw: dict) -> dict:
     return values
 
 
-def _sampler_commands(model: str) -> Callable[[str], list[list[str]]]:
+def _sampler_commands(model: str, *options: str) -> Callable[[str], list[list[str]]]:
+    """`options`: sample's own (e.g. --face-check), which evaluate passes on."""
+
     def commands(out: str) -> list[list[str]]:
         return [
             ["python", "-m", "trainer", "detect-faces", HUMANS, HUMANS_FACES],
             [
                 *("python", "-m", "trainer", "evaluate", "--real", PAINTINGS_TEST, "--model", f"exported/{model}.onnx"),
                 *("--samples", "1000", "--faces", PAINTING_FACES, "--faces", HUMANS_FACES, "--images", HUMANS),
-                *("--floor", PAINTINGS_TRAIN, "--train", PAINTINGS_TRAIN, "--device", "cpu", "--json", out),
+                *("--floor", PAINTINGS_TRAIN, "--train", PAINTINGS_TRAIN, "--device", "cpu", *options, "--json", out),
             ],
         ]
 
@@ -247,6 +249,12 @@ for _model in ("portrait-gan", "portrait-vae"):
         _sampler_commands(_model),
         read_sampler,
     )
+SECTIONS["portrait-gan-faces"] = Section(
+    "portrait-gan-faces",
+    "as portrait-gan, with sample's --face-check: 1000 portraits that pass it",
+    _sampler_commands("portrait-gan", "--face-check"),
+    read_sampler,
+)
 SECTIONS["painting-x4"] = Section(
     "painting-x4",
     "the upscaler against bicubic on paintings/test (PSNR, feature distance)",
