@@ -42,7 +42,8 @@ def by_set(labels: dict[str, bool]) -> dict[str, dict[str, int]]:
     """Per set of files (the name without its number): portraits labelled and broken."""
     sets: dict[str, dict[str, int]] = {}
     for name, broken in labels.items():
-        entry = sets.setdefault(NUMBERED.match(name)["set"], {"portraits": 0, "broken": 0})
+        key = NUMBERED.match(name)["set"].replace(".", "_")  # report.py's keys part at dots: trunc1.5 -> trunc1_5
+        entry = sets.setdefault(key, {"portraits": 0, "broken": 0})
         entry["portraits"] += 1
         entry["broken"] += broken
     for entry in sets.values():
