@@ -249,15 +249,16 @@ def sample(
         False,
         "--face-check",
         help="Paint again, from the next latent, each portrait whose face the bundled face mesh (face-landmarks) "
-        "doubts: most melted, doubled or ghostly faces, and some fine ones with them. About 20 ms more per "
-        "portrait painted on a CPU. Files are named ...-faces-NNNN.png.",
+        "doubts: most melted, doubled or ghostly faces, and some fine ones with them. Two face-mesh passes per "
+        "portrait painted, and it turns down more than half of portrait-gan's: slower (README, Benchmarks). "
+        "Files are named ...-faces-NNNN.png.",
     ),
     size: Optional[int] = typer.Option(
         None,
         "--size",
         min=1,
         help="Paint each portrait again at SIZE px, as `convert` paints a photo: enlarged by the painting upscaler, "
-        "then in strokes on a painted ground (e.g. 512; a few seconds a portrait on a CPU). Files are named "
+        "then in strokes on a painted ground (e.g. 512; about a second a portrait on a CPU). Files are named "
         "...-paintSIZE-NNNN.png.",
         show_default="the sampler's own size",
     ),
