@@ -12,10 +12,10 @@ import numpy as np
 from .catalogue import resolve_optional
 from .chain import PaintChain
 from .images import Photo, resize
-from .model_set import ModelSet, load_face_finder, load_helper
+from .model_set import ModelSources
 from .painter_settings import PAINTER_VERSION, PainterSettings
 from .records import model_identity
-from .session import ModelSession, load_model
+from .session import ModelSession
 from .translate import PaintSettings
 
 
@@ -28,15 +28,9 @@ class SamplePainter:
             kind: resolve_optional(None, kind)
             for kind in ("upscaler", "face_detector", "person_mask", "face_landmarks")
         }
-        upscaler, detector = self.sources["upscaler"], self.sources["face_detector"]
-        person, landmarks = self.sources["person_mask"], self.sources["face_landmarks"]
-        models = ModelSet(
-            translator=sampler,  # what painted the picture; the chain's translate stage is never called here
-            upscaler=load_model(upscaler, device, threads, "upscaler") if upscaler else None,
-            faces=load_face_finder(detector, threads) if detector else None,
-            person_mask=load_helper(person, "person_mask", threads) if person else None,
-            face_landmarks=load_helper(landmarks, "face_landmarks", threads) if landmarks else None,
-        )
+        # The sampler stands where the translator would: it painted the picture, and the chain's translate stage
+        # is never called here.
+        models = ModelSources(sampler.path, **self.sources).load(device, threads, translator=sampler)
         # The sampler paints old-master portraits: the painter's portrait treatment and its painted ground.
         strokes = PainterSettings(background="ground", portrait=True)
         self.chain = PaintChain(models, PaintSettings(max_size=size, scale="long-side", strokes=strokes))
