@@ -125,6 +125,17 @@ def test_the_face_check_turns_down_portraits_labelled_broken_and_passes_fine_one
     assert bundled_face_scores()([np.full((128, 128, 3), 90, np.uint8)])[0] < 0  # a plain canvas: no face at all
 
 
+def test_with_the_face_check_a_longer_run_repeats_a_shorter_ones_portraits_whatever_the_batch():
+    from portraitize.sampling import bundled_face_scores
+
+    model = load_model(REPO / "exported" / "portrait-gan.onnx", "cpu", kind="sampler")
+    check = bundled_face_scores()
+    three = paint_samples(model, 3, 0, None, 16, face_scores=check)
+    five = paint_samples(model, 5, 0, None, 4, face_scores=check)
+    assert three.kept_anyway == five.kept_anyway == 0 and three.turned_down > 0
+    assert np.array_equal(five.images[:3], three.images)
+
+
 def test_file_names_say_every_setting_that_changes_the_pixels():
     assert variant_name(0, None, False) == "seed0"
     assert variant_name(3, 1.5, True, 512) == "seed3-trunc1.5-faces-paint512"
