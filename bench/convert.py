@@ -1,14 +1,13 @@
 """Benchmark `portraitize convert`: images per second and peak memory on a folder of 512 px photos.
 
     python bench/convert.py [--model NAME|PATH] [--photos DIR] [--count 50] [--size 512] [--huge] [--ray 1,2]
-                            [--sample 50] [--json PATH]
+                            [--json PATH]
 
 Photos default to the NASA portraits in ../shared/data/photos/test/nasa, resized so the long side is
 --size (they are only read, never trained on). Each run is a fresh `portraitize` process, so the figures
 include start-up and model loading, as a user sees them. --huge adds one 6000x4000 photo with --full-res.
 --ray W1,W2 also runs `--engine ray` with each worker count, on 8 photos and on all of them, and fits
 seconds = fixed + photos / rate, so the fixed cost (Ray start, one session per worker) and the rate separate.
---sample N times `portraitize sample --count N` with the default sampler (and `--grid`, `--face-check`).
 --json PATH also writes every figure printed (seconds, img/s, peak MB) to PATH (bench/report.py reads it).
 """
 
@@ -65,7 +64,6 @@ def main() -> None:
     parser.add_argument("--batch-sizes", default="1,4")
     parser.add_argument("--huge", action="store_true", help="also a 6000x4000 photo with --full-res")
     parser.add_argument("--ray", help="comma-separated worker counts to run --engine ray with")
-    parser.add_argument("--sample", type=int, help="also time `portraitize sample --count N`")
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     options = parser.parse_args()
     model = ["--model", options.model] if options.model else []
@@ -144,14 +142,6 @@ def main() -> None:
                     f"(the decoded photo alone is {6000 * 4000 * 3 / 1e6:.0f} MB)"
                 )
                 figures.setdefault("huge", []).append({"batch": batch, "seconds": seconds, "peak_mb": peak})
-        if options.sample:
-            for index, extra in enumerate(([], ["--grid"], ["--face-check"])):
-                out = Path(temp) / f"samples{index}"
-                seconds, peak = timed_run(["sample", "--count", str(options.sample), "--out", str(out), *extra])
-                print(f"sample --count {options.sample} {' '.join(extra)}: {seconds:.2f} s, peak {peak:.0f} MB")
-                figures.setdefault("sample", []).append(
-                    {"count": options.sample, "options": " ".join(extra), "seconds": seconds, "peak_mb": peak}
-                )
     if options.json:
         write_figures(options.json, figures)
 

@@ -124,14 +124,16 @@ def read_translator(raw: dict) -> dict:
     return values
 
 
-def _sampler_commands(model: str) -> Callable[[str], list[list[str]]]:
+def _sampler_commands(model: str, *options: str) -> Callable[[str], list[list[str]]]:
+    """`options`: sample's own (e.g. --face-check), which evaluate passes on."""
+
     def commands(out: str) -> list[list[str]]:
         return [
             ["python", "-m", "trainer", "detect-faces", HUMANS, HUMANS_FACES],
             [
                 *("python", "-m", "trainer", "evaluate", "--real", PAINTINGS_TEST, "--model", f"exported/{model}.onnx"),
                 *("--samples", "1000", "--faces", PAINTING_FACES, "--faces", HUMANS_FACES, "--images", HUMANS),
-                *("--floor", PAINTINGS_TRAIN, "--train", PAINTINGS_TRAIN, "--device", "cpu", "--json", out),
+                *("--floor", PAINTINGS_TRAIN, "--train", PAINTINGS_TRAIN, "--device", "cpu", *options, "--json", out),
             ],
         ]
 
@@ -205,17 +207,11 @@ def read_painter(raw: dict) -> dict:
 
 
 def read_speed(raw: dict) -> dict:
-    """bench/convert.py --json: batches of 512 px photos, the 6000 x 4000 photo, `sample` (and Ray if run)."""
+    """bench/convert.py --json: batches of 512 px photos, the 6000 x 4000 photo (and Ray if run)."""
     values: dict = {"photos": {f"batch{item['batch']}": item for item in raw["photos"]["batches"]}}
     values["photos"]["count"] = raw["photos"]["count"]
     if raw.get("huge"):
         values["huge"] = {f"batch{item['batch']}": item for item in raw["huge"]}
-    if raw.get("sample"):
-        names = {"": "plain", "--grid": "grid", "--face-check": "face_check"}
-        values["sample"] = {names.get(item["options"], item["options"]): item for item in raw["sample"]}
-        if "plain" in values["sample"] and "face_check" in values["sample"]:
-            extra = values["sample"]["face_check"]["seconds"] - values["sample"]["plain"]["seconds"]
-            values["sample"]["face_check_extra_seconds"] = extra
     if raw.get("ray"):
         values["ray"] = {f"workers{item['workers']}": item for item in raw["ray"]}
     return values
@@ -253,6 +249,12 @@ for _model in ("portrait-gan", "portrait-vae"):
         _sampler_commands(_model),
         read_sampler,
     )
+SECTIONS["portrait-gan-faces"] = Section(
+    "portrait-gan-faces",
+    "as portrait-gan, with sample's --face-check: 1000 portraits that pass it",
+    _sampler_commands("portrait-gan", "--face-check"),
+    read_sampler,
+)
 SECTIONS["painting-x4"] = Section(
     "painting-x4",
     "the upscaler against bicubic on paintings/test (PSNR, feature distance)",
@@ -292,9 +294,21 @@ SECTIONS["panel"] = Section(
 )
 SECTIONS["speed"] = Section(
     "speed",
-    "convert: 50 photos at 512 px (batch 1, 4), a 6000 x 4000 photo with --full-res, sample --count 50",
-    _script("bench/convert.py", "--count", "50", "--huge", "--sample", "50"),
+    "convert: 50 photos at 512 px (batch 1, 4), a 6000 x 4000 photo with --full-res",
+    _script("bench/convert.py", "--count", "50", "--huge"),
     read_speed,
+)
+SECTIONS["sample"] = Section(
+    "sample",
+    "sample --count 50 as it is, with --grid and with --face-check; --size 512 on 4 portraits; the fastest of 3 runs",
+    _script("bench/sample.py", "--count", "50", "--painted", "4", "--size", "512", "--repeat", "3"),
+    lambda raw: raw,
+)
+SECTIONS["face-check"] = Section(
+    "face-check",
+    "sample --face-check on 300 portrait-gan portraits labelled by eye (seed 1), and the by-eye counts of bench/labels",
+    _script("bench/face_check.py", "--seed", "1", "--count", "300"),
+    lambda raw: raw,
 )
 SECTIONS["full-resolution"] = Section(
     "full-resolution",

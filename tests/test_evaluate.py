@@ -155,12 +155,12 @@ def test_cli_prints_a_table_and_writes_json(folders, sampler, features_script, t
         assert sheet.size == (8 * 130 + 2, 4 * 130 + 2)
 
 
-def test_face_check_without_the_face_detector_fails_before_any_work(folders, sampler, tmp_path, monkeypatch):
+def test_face_check_without_the_face_landmarks_fails_before_any_work(folders, sampler, tmp_path, monkeypatch):
     monkeypatch.setattr("portraitize.catalogue.bundled_dir", lambda: tmp_path / "nothing")
     monkeypatch.delenv("PORTRAITIZE_MODELS", raising=False)
     arguments = ["evaluate", "--real", str(folders / "real"), "--model", str(sampler), "--face-check"]
     result = CliRunner().invoke(trainer_app, arguments)
-    assert result.exit_code == 2 and "--face-check needs the face detector" in result.output
+    assert result.exit_code == 2 and "--face-check needs the face landmark model" in result.output
 
 
 def test_cli_names_a_folder_without_images_and_fails(folders, features_script, tmp_path):

@@ -422,7 +422,7 @@ def evaluate(
     face_check: bool = typer.Option(
         False,
         "--face-check",
-        help="Samplers: --face-check of `portraitize sample` (portraits without a clear face redrawn).",
+        help="Samplers: --face-check of `portraitize sample` (portraits whose face the face mesh doubts redrawn).",
     ),
     features: Path = typer.Option(
         Path("../shared/weights/mobilenet_v2_imagenet.pth"), help="MobileNetV2 weights (FID-MNv2)."
@@ -482,11 +482,11 @@ def evaluate(
     from .faces import FaceDetector
 
     if face_check:  # before minutes of embedding, not after
-        from portraitize.sampling import bundled_face_detector
+        from portraitize.sampling import bundled_face_landmarks
         from portraitize.session import ModelError
 
         try:
-            bundled_face_detector()
+            bundled_face_landmarks()
         except ModelError as error:
             fail(error)
 

@@ -225,12 +225,12 @@ def translate_with_converter(
 def sample_with_converter(
     model: Path, count: int, seed: int, device: str = "auto", truncation: float | None = None, face_check: bool = False
 ) -> list[np.ndarray]:
-    from portraitize.sampling import bundled_face_score, paint_samples
+    from portraitize.sampling import bundled_face_scores, paint_samples
     from portraitize.session import load_model
 
     sampler = load_model(model, device, kind="sampler")
-    face_score = bundled_face_score(sampler) if face_check else None
-    return list(paint_samples(sampler, count, seed, truncation, batch_size=50, face_score=face_score).images)
+    face_scores = bundled_face_scores() if face_check else None
+    return list(paint_samples(sampler, count, seed, truncation, batch_size=50, face_scores=face_scores).images)
 
 
 def face_retention(detector, originals: list[np.ndarray], results: list[np.ndarray]) -> tuple[int, int]:

@@ -248,9 +248,19 @@ def sample(
     face_check: bool = typer.Option(
         False,
         "--face-check",
-        help="Paint again, from the next latent, each portrait in which the bundled face detector finds no clear "
-        "face (probability < 0.99): about 1 in 11 of portrait-gan's, nearly all melted or ghostly faces; subtler "
-        "faults pass. About 5-10 ms more per portrait on a CPU. Files are named ...-faces-NNNN.png.",
+        help="Paint again, from the next latent, each portrait whose face the bundled face mesh (face-landmarks) "
+        "doubts: most melted, doubled or ghostly faces, and some fine ones with them. Two face-mesh passes per "
+        "portrait painted, and it turns down more than half of portrait-gan's: slower (README, Benchmarks). "
+        "Files are named ...-faces-NNNN.png.",
+    ),
+    size: Optional[int] = typer.Option(
+        None,
+        "--size",
+        min=1,
+        help="Paint each portrait again at SIZE px, as `convert` paints a photo: enlarged by the painting upscaler, "
+        "then in strokes on a painted ground (e.g. 512; about a second a portrait on a CPU). Files are named "
+        "...-paintSIZE-NNNN.png.",
+        show_default="the sampler's own size",
     ),
     grid: bool = typer.Option(False, "--grid", help="Also write a contact sheet of all samples."),
     device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
@@ -269,6 +279,7 @@ def sample(
         seed=seed,
         truncation=truncation,
         face_check=face_check,
+        size=size,
         grid=grid,
         device=device.value,
         batch_size=batch_size,

@@ -127,9 +127,19 @@ class Crop:
 
 def landmarks_in_crop(rgb: np.ndarray, crop: Crop, model: ModelSession) -> tuple[np.ndarray, float]:
     """One pass of the landmark model on `crop`: points [468, 3] in the photo's pixels, and the face presence."""
+    points, presence = landmarks_in_crops([rgb], [crop], model)
+    return points[0], float(presence[0])
+
+
+def landmarks_in_crops(
+    images: list[np.ndarray], crops: list[Crop], model: ModelSession
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """`landmarks_in_crop` of one crop of each image, in one model call: each crop's points in its image's pixels,
+    and float32 [N] presences."""
     size = model.info.native_size
-    points, presence = model.run_outputs(images_to_tensor([crop.cut(rgb, size)], model.info))
-    return crop.to_photo(points[0], size), float(presence[0])
+    cut = [crop.cut(rgb, size) for rgb, crop in zip(images, crops)]
+    points, presence = model.run_outputs(images_to_tensor(cut, model.info))
+    return [crop.to_photo(found, size) for crop, found in zip(crops, points)], presence
 
 
 def face_landmarks(rgb: np.ndarray, face: Face, model: ModelSession, refine: bool = True) -> tuple[np.ndarray, float]:

@@ -11,19 +11,16 @@ from pathlib import Path
 import numpy as np
 
 from .contract import sample_latents, tensor_to_images
+from .face_check import PASSES
 from .images import save_image
 from .session import ModelSession
 
-# A portrait passes the face check when the bundled face detector finds a face in it with at least this
-# probability. On 300 portrait-gan samples (seed 7), 9% scored lower, and nearly all of those were melted,
-# doubled or ghostly faces. It catches only the worst: many distorted faces (eyes at odd heights, a smeared
-# half) still score above 0.99.
-FACE_CHECK = 0.99
+FaceScores = Callable[[list[np.ndarray]], list[float]]  # portraits -> the face check's scores (face_check.py)
 MAX_DRAWS = 4  # latents tried per portrait asked for; then the best of those turned down fill the rest
 
 
 def sample_path(folder: Path, model: str, variant: str, index: int) -> Path:
-    """Names carry model and variant (seed, truncation, face check), so samples of different models or
+    """Names carry model and variant (seed, truncation, face check, painted size), so samples of different models or
     settings never overwrite or pass for each other."""
     return folder / f"{model}-{variant}-{index:04d}.png"
 
@@ -32,9 +29,14 @@ def grid_path(folder: Path, model: str, variant: str, count: int) -> Path:
     return folder / f"{model}-{variant}-grid{count}.png"
 
 
-def variant_name(seed: int, truncation: float | None, face_check: bool) -> str:
+def variant_name(seed: int, truncation: float | None, face_check: bool, size: int | None = None) -> str:
+    """`seed0-trunc1.5-faces-paint512`: every setting that changes a sample's pixels, those left at their default
+    left out."""
     return (
-        f"seed{seed}" + (f"-trunc{truncation:g}" if truncation is not None else "") + ("-faces" if face_check else "")
+        f"seed{seed}"
+        + (f"-trunc{truncation:g}" if truncation is not None else "")
+        + ("-faces" if face_check else "")
+        + (f"-paint{size}" if size is not None else "")
     )
 
 
@@ -52,7 +54,7 @@ class Portrait:
     index: int
     latent: int
     image: np.ndarray  # uint8 [S, S, 3]
-    score: float | None = None  # the face check's probability, where it ran
+    score: float | None = None  # the face check's score, where it ran
     kept_anyway: bool = False  # turned down by the face check, but among the best of those (too few passed)
 
 
@@ -72,12 +74,12 @@ def paint_samples(
     truncation: float | None,
     batch_size: int,
     on_batch: Callable[[int], None] = lambda done: None,
-    face_score: Callable[[np.ndarray], float] | None = None,
+    face_scores: FaceScores | None = None,
 ) -> Samples:
     """All `count` portraits in memory (`stream_samples` gathered), for callers that need them together."""
     counts = StreamCount()
     portraits = sorted(
-        stream_samples(model, count, seed, truncation, batch_size, face_score, counts=counts),
+        stream_samples(model, count, seed, truncation, batch_size, face_scores, counts=counts),
         key=lambda portrait: portrait.index,
     )
     on_batch(len(portraits))
@@ -91,7 +93,7 @@ def stream_samples(
     seed: int,
     truncation: float | None,
     batch_size: int,
-    face_score: Callable[[np.ndarray], float] | None = None,
+    face_scores: FaceScores | None = None,
     done: dict[int, int | None] | None = None,
     counts: StreamCount | None = None,
 ) -> Iterator[Portrait]:
@@ -100,7 +102,7 @@ def stream_samples(
     from (None: unknown), so a rerun paints only what is missing.
 
     Portrait i is painted from latent i (`contract.sample_latents`), so it depends only on (seed, i, truncation).
-    With `face_score` (image -> probability of its best face), a portrait scoring under FACE_CHECK is turned down
+    With `face_scores` (face_check.py), a portrait scoring under face_check.PASSES is turned down
     and the next latent in the stream is painted instead: the kept ones are the first `count` that pass, in latent
     order, so `--count 50` still repeats `--count 16`'s portraits and the batch size changes nothing; a portrait
     that is there with its latent is stepped over without painting. Only where fewer than `count` of MAX_DRAWS *
@@ -108,7 +110,7 @@ def stream_samples(
     done = done or {}
     counts = counts if counts is not None else StreamCount()
     per_call = _per_call(model, batch_size)
-    if face_score is None:
+    if face_scores is None:
         missing = (index for index in range(count) if index not in done)
         while chunk := list(itertools.islice(missing, per_call)):
             for latent, image in _paint_latents(model, chunk, seed, truncation, counts):
@@ -128,9 +130,9 @@ def stream_samples(
         # after a few were turned down stays small.
         following = next((i for i in range(index + 1, count) if done.get(i) is not None), count)
         size = min(per_call, draws - latent, following - index)
-        for offset, image in _paint_latents(model, range(latent, latent + size), seed, truncation, counts):
-            score = face_score(image)
-            if score < FACE_CHECK:
+        painted = _paint_latents(model, range(latent, latent + size), seed, truncation, counts)
+        for (offset, image), score in zip(painted, face_scores([image for _, image in painted])):
+            if score < PASSES:
                 _keep_best(rejects, (score, -offset), count)
                 continue
             if index not in done:  # (one that is there without its latent is painted again, not written)
@@ -144,8 +146,9 @@ def stream_samples(
     for span in unscored:  # scores never needed until now: painted again, one model call at a time
         for start in range(span.start, span.stop, per_call):
             chunk = range(start, min(span.stop, start + per_call))
-            for offset, image in _paint_latents(model, chunk, seed, truncation, counts):
-                _keep_best(rejects, (face_score(image), -offset), count)
+            painted = _paint_latents(model, chunk, seed, truncation, counts)
+            for (offset, _), score in zip(painted, face_scores([image for _, image in painted])):
+                _keep_best(rejects, (score, -offset), count)
     counts.kept_anyway = shortfall
     fill = heapq.nlargest(shortfall, rejects)
     wanted = [(index + place, -negative, score) for place, (score, negative) in enumerate(fill)]
@@ -194,25 +197,23 @@ def _keep_best(heap: list[tuple[float, int]], entry: tuple[float, int], most: in
         heapq.heappop(heap)
 
 
-def bundled_face_detector() -> Path:
-    """The installed face detector, which `--face-check` needs: a clear error where it is missing."""
+def bundled_face_landmarks() -> Path:
+    """The installed face landmark model, which `--face-check` needs: a clear error where it is missing."""
     from .catalogue import resolve_optional
     from .session import ModelError
 
-    detector = resolve_optional(None, "face_detector")
-    if detector is None:
-        raise ModelError("--face-check needs the face detector (face-detector.onnx), and it is not installed")
-    return detector
+    landmarks = resolve_optional(None, "face_landmarks")
+    if landmarks is None:
+        raise ModelError("--face-check needs the face landmark model (face-landmarks.onnx), and it is not installed")
+    return landmarks
 
 
-def bundled_face_score(model: ModelSession, threads: int = 0) -> Callable[[np.ndarray], float]:
-    """The bundled face detector's probability of a portrait's best face (for `paint_samples`). The sampler's
-    faces are about half its side (it learned from crops at twice the face), so smaller windows are not
-    searched, which halves the time."""
-    from .model_set import load_face_cascade
+def bundled_face_scores(threads: int = 0) -> FaceScores:
+    """The face check on the bundled face landmark model (for `stream_samples`)."""
+    from .face_check import FaceCheck
+    from .model_set import load_helper
 
-    cascade = load_face_cascade(bundled_face_detector(), threads, min_face_size=max(12.0, model.info.native_size / 4))
-    return cascade.face_probability
+    return FaceCheck(load_helper(bundled_face_landmarks(), "face_landmarks", threads)).scores
 
 
 def save_png(path: Path, rgb: np.ndarray, text: dict[str, str] | None = None) -> None:

@@ -2,7 +2,7 @@
 
 Each portrait is written (atomically) as soon as it is painted, so an interrupted run keeps every finished
 portrait and memory holds one model call's portraits whatever --count. Each PNG records, in a text chunk, the
-model (and face detector) that painted it and its latent: a rerun paints only the portraits missing, steps over
+models that painted it and its latent: a rerun paints only the portraits missing, steps over
 those there without painting them again (also with --face-check), and refuses, naming what differs, where some
 were painted by another model of the same name.
 """
@@ -18,16 +18,16 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..catalogue import resolve
+from ..face_check import PASSES
 from ..files import remove_stale_temp_files
 from ..grid import sheet_of
 from ..plan import PlanError
 from ..progress import image_progress
 from ..records import differences, model_identity
 from ..sampling import (
-    FACE_CHECK,
     StreamCount,
-    bundled_face_detector,
-    bundled_face_score,
+    bundled_face_landmarks,
+    bundled_face_scores,
     grid_path,
     sample_path,
     save_png,
@@ -50,6 +50,7 @@ class SampleRequest:
     seed: int
     truncation: float | None
     face_check: bool
+    size: int | None  # paint each portrait again at this many px (sample_painting.py); None: as the sampler paints
     grid: bool
     device: str
     batch_size: int
@@ -65,12 +66,20 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     model = load_model(model_file, request.device, request.threads, kind="sampler")
     name = model.info.name
     console.print(f"model [bold]{escape(name)}[/] ({escape(str(model.path))}) on [bold]{model.device_name}[/]")
-    face_score = bundled_face_score(model, request.threads) if request.face_check else None
+    if request.size is not None and request.size < model.info.native_size:
+        raise PlanError(f"--size {request.size} is smaller than the {model.info.native_size} px {name} paints")
+    face_scores = bundled_face_scores(request.threads) if request.face_check else None
+    painter = None
+    if request.size is not None:
+        from ..sample_painting import SamplePainter
+
+        painter = SamplePainter(model, request.size, request.device, request.threads)
     made_by = {
         "model": model_identity(model_file, name),
-        "face_detector": model_identity(bundled_face_detector()) if request.face_check else None,
+        "face_check": model_identity(bundled_face_landmarks()) if request.face_check else None,
+        "painted": painter.identity() if painter else None,
     }
-    variant = variant_name(request.seed, request.truncation, request.face_check)
+    variant = variant_name(request.seed, request.truncation, request.face_check, request.size)
 
     def path_of(index: int) -> Path:
         return sample_path(request.out, name, variant, index)
@@ -86,14 +95,15 @@ def run_sample(request: SampleRequest, console: Console) -> int:
         with image_progress(console) as progress:
             task = progress.add_task("painting", total=request.count - len(done))
             portraits = stream_samples(
-                model, request.count, request.seed, request.truncation, request.batch_size, face_score, done, counts
+                model, request.count, request.seed, request.truncation, request.batch_size, face_scores, done, counts
             )
             for portrait in portraits:
                 path = path_of(portrait.index)
                 record = {**made_by, "latent": portrait.latent, "face_score": portrait.score}
                 if portrait.kept_anyway:
                     record["kept_anyway"] = True
-                save_png(path, portrait.image, {RECORD_KEY: json.dumps(record)})
+                image = painter.paint(portrait.image) if painter else portrait.image
+                save_png(path, image, {RECORD_KEY: json.dumps(record)})
                 written += 1
                 progress.advance(task)
         sheet = None
@@ -165,11 +175,11 @@ def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dic
 
 
 def _face_check_note(turned_down: int, kept_anyway: int) -> str:
-    note = f"face check: {turned_down} portrait(s) without a clear face (probability < {FACE_CHECK}) turned down"
+    note = f"face check: {turned_down} portrait(s) whose face the face mesh doubts (score < {PASSES:g}) turned down"
     if kept_anyway:
         note += (
             f"; [yellow]{kept_anyway} of them kept all the same[/]: too few of the latents tried passed "
-            "(this sampler rarely paints a face the detector is sure of)"
+            "(this sampler rarely paints a face the face mesh is sure of)"
         )
     return note
 

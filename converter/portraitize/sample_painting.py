@@ -1,0 +1,48 @@
+"""`sample --size N`: each sampled portrait painted again at N px as `convert` paints a photo, so that it looks like
+a converted portrait and not a thumbnail: the painting upscaler enlarges it and the stroke painter paints it in
+strokes on a painted ground, through the paint chain's own stages (chain.py: locate, then finish).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .catalogue import resolve_optional
+from .chain import PaintChain
+from .images import Photo, resize
+from .model_set import ModelSources
+from .painter_settings import PAINTER_VERSION, PainterSettings
+from .records import model_identity
+from .session import ModelSession
+from .translate import PaintSettings
+
+
+class SamplePainter:
+    """The chain's models and settings for portraits painted at `size` px, built once per run."""
+
+    def __init__(self, sampler: ModelSession, size: int, device: str, threads: int = 0):
+        self.size = size
+        self.sources: dict[str, Path | None] = {
+            kind: resolve_optional(None, kind)
+            for kind in ("upscaler", "face_detector", "person_mask", "face_landmarks")
+        }
+        # The sampler stands where the translator would: it painted the picture, and the chain's translate stage
+        # is never called here.
+        models = ModelSources(sampler.path, **self.sources).load(device, threads, translator=sampler)
+        # The sampler paints old-master portraits: the painter's portrait treatment and its painted ground.
+        strokes = PainterSettings(background="ground", portrait=True)
+        self.chain = PaintChain(models, PaintSettings(max_size=size, scale="long-side", strokes=strokes))
+
+    def paint(self, portrait: np.ndarray) -> np.ndarray:
+        """uint8 RGB [S, S, 3] at the sampler's size -> the painted portrait [size, size, 3]. The sitter is found
+        (faces, person mask, landmarks) on the portrait resized to `size`, which is also the "photo" whose colour
+        the painter gives the faces back: the portrait's own."""
+        photo = Photo(rgb=resize(portrait, (self.size, self.size)), alpha=None, icc_profile=None, exif=None)
+        return np.asarray(self.chain.finish(self.chain.prepare(photo), portrait).image)
+
+    def identity(self) -> dict[str, object]:
+        """What, besides the sampler, makes the painted pixels (for the samples' records)."""
+        models = {kind: model_identity(source) for kind, source in self.sources.items()}
+        return {"size": self.size, "painter": PAINTER_VERSION, "painted_with": models}
