@@ -281,14 +281,14 @@ SECTIONS["im2oil"] = Section(
     _script("bench/painter.py", "--im2oil", "/tmp/im2oil", "--im2oil-python", "/tmp/im2oil-venv/bin/python"),
     read_painter,
 )
-PANEL = "bench/panels/2026-12-05"  # the latest panel's key and ratings (each viewer's table, as they gave it)
+PANEL = "bench/panels/2026-12-05-painter2b"  # the latest panel's key and ratings (each viewer's table, as given)
 SECTIONS["panel"] = Section(
     "panel",
     "a blind panel: viewers rate numbered tiles of convert's default, the earlier default and real oil portraits",
     _script(
         "bench/panel.py",
         "score",
-        *("--key", f"{PANEL}/key.json", "--ratings", f"{PANEL}/viewer3.json", f"{PANEL}/viewer4.json"),
+        *("--key", f"{PANEL}/key.json", "--ratings", *(f"{PANEL}/viewer{n}.json" for n in (11, 12, 13))),
     ),
     read_panel,
 )
