@@ -1,6 +1,6 @@
 """Where the painter cares: the brush radius each part of a portrait gets, and the sitter's silhouette.
 
-A painter spends small strokes on the eyes, the brows and the nostrils, broader ones on the rest of
+A painter spends small strokes on the eyes, the brows, the nostrils and the mouth, broader ones on the rest of
 the face, broader still on the hair and the clothes, and the broadest on the ground behind. Every radius is a
 share of a face's size, so a 12 MP and a 1 MP photo of the same framing get the same painting at their own
 resolution, and every face of a group photo is painted finely at its own scale.
@@ -20,7 +20,7 @@ from .filters import blur
 from .person import FACE_OVAL
 
 # Brush radius as a share of the face's size (its box's longer side), by what lies under the brush.
-FEATURES = 0.01  # eyes, brows, nostrils
+FEATURES = 0.01  # eyes, brows, nostrils, lips
 FACE = 0.016
 PERSON = 0.055  # hair, neck, hands, clothes
 GROUND = 0.12
@@ -35,7 +35,7 @@ RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 
 LEFT_EYE = (362, 382, 381, 380, 374, 373, 390, 249, 263, 466, 388, 387, 386, 385, 384, 398)
 BROWS = ((70, 63, 105, 66, 107, 55, 65, 52, 53, 46), (300, 293, 334, 296, 336, 285, 295, 282, 283, 276))
 NOSTRILS = (1, 2, 4, 98, 327, 64, 294, 97, 326)
-INNER_LIPS = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)
+LIPS = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
 FEATURE_MARGIN = 0.03  # of the face's size, around each feature's points
 # Without landmarks: where the features lie in a face detector's box (x, y as shares of its width and height) and
 # their half-size.
@@ -51,7 +51,6 @@ class Regions:
 
     features: np.ndarray
     eyes: np.ndarray
-    teeth: np.ndarray  # inside the lips (teeth, the mouth's dark), where landmarks found them
     face: np.ndarray
     person: np.ndarray
     sizes: np.ndarray  # the size of the face each point belongs to (the main face's outside every face)
@@ -72,7 +71,7 @@ def regions(
     features sit where they usually do in a face box."""
     width, height = max(1, round(size[0] * work)), max(1, round(size[1] * work))
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) / work
-    features, eyes, teeth, face_mask, silhouette = (np.zeros((height, width), np.float32) for _ in range(5))
+    features, eyes, face_mask, silhouette = (np.zeros((height, width), np.float32) for _ in range(4))
     missed = np.zeros((height, width), np.float32)  # the silhouettes of the sitters a person mask missed
     main = _face_size(size, faces)
     sizes = np.full((height, width), main, np.float32)
@@ -103,7 +102,6 @@ def regions(
                 features = np.maximum(features, _around(xs, ys, points[list(group)], margin))
             for group in (RIGHT_EYE, LEFT_EYE):
                 eyes = np.maximum(eyes, _around(xs, ys, points[list(group)], 0.0))
-            teeth = np.maximum(teeth, _polygon(points[list(INNER_LIPS)], (width, height), work))
             outline = _polygon(points[list(FACE_OVAL)], (width, height), work)
         sizes[_ellipse(xs, ys, centre_x, centre_y, 0.75 * w, 0.85 * h) > 0] = face.size
         face_mask = np.maximum(face_mask, outline)
@@ -126,9 +124,8 @@ def regions(
         person = np.maximum(np.clip((person - PERSON_FROM) / PERSON_RAMP, 0, 1), np.maximum(missed, face_mask))
     soften = 0.02 * main * work
     person = blur(person.astype(np.float32), soften)
-    features, eyes, teeth = blur(features, soften), blur(eyes, soften / 2), blur(teeth, soften / 2)
-    face_mask = blur(face_mask, soften)
-    return Regions(features, eyes, teeth, face_mask, person, sizes, main, scene=not faces)
+    features, eyes, face_mask = blur(features, soften), blur(eyes, soften / 2), blur(face_mask, soften)
+    return Regions(features, eyes, face_mask, person, sizes, main, scene=not faces)
 
 
 def radius_map(found: Regions, detail: np.ndarray) -> np.ndarray:

@@ -36,7 +36,6 @@ SITTER_COLOUR = 1.15  # saturation of the sitter's colours, times the translator
 SITTER_SHADE = 0.2  # the sitter's light falls by at most this far from the faces
 FACE_COLOUR = 0.5  # share of the photo's colour that comes back on the faces
 EYE_COLOUR = 0.7  # and in the eyes, this share of the photo's own colour on top: irises keep their colour
-TEETH_BLUR, TEETH_TINT = 0.012, (228, 214, 192)  # inside the lips: massed over this share of the face, toned
 FACE_LIGHT = 0.3  # and of its light: the translator's darker modelling aged faces and dulled their skin
 
 
@@ -62,7 +61,6 @@ def target(
             sitter = _face_colour(sitter, photo_bands, _mask(found.face, size))
             eyes = _mask(EYE_COLOUR * found.eyes, size)
             sitter = Image.composite(_photo_colour(sitter, photo_bands), sitter, eyes)
-        sitter = _muted_teeth(sitter, found, size)
         light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
         # A painter's colour is fuller than the translator's muted one: clothes, lips and cheeks regain it.
@@ -116,16 +114,6 @@ def _face_colour(sitter: Image.Image, photo_bands: tuple[Image.Image, ...], mask
     mixed = [Image.blend(own, photo_band, share) for own, photo_band, share in zip(ours, theirs, shares)]
     recoloured = Image.merge("YCbCr", mixed).convert("RGB")
     return Image.composite(recoloured, sitter, mask)
-
-
-def _muted_teeth(sitter: Image.Image, found: Regions, size: tuple[int, int]) -> Image.Image:
-    """Teeth painted as a painter sees them: one warm, muted mass in the mouth's shadow, not a crisp row of
-    bright white (viewers name photographic teeth among the first things that give a filtered photo away)."""
-    if not found.teeth.any():
-        return sitter
-    massed = sitter.filter(ImageFilter.GaussianBlur(TEETH_BLUR * found.face_size))
-    muted = ImageChops.multiply(massed, Image.new("RGB", size, TEETH_TINT))
-    return Image.composite(muted, sitter, _mask(found.teeth, size))
 
 
 def _photo_colour(sitter: Image.Image, photo_bands: tuple[Image.Image, ...]) -> Image.Image:
