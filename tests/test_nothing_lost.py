@@ -228,3 +228,16 @@ def test_a_damaged_record_costs_only_its_own_lines(cli, translator, tmp_path):
     assert cli("convert", src, dst, "-m", translator, "--strength", "0.7", "--overwrite").exit_code == 0
     result = cli("convert", src, dst, "-m", translator, "--strength", "0.5")
     assert result.exit_code == 2 and "a.png, b.png in" in result.output and "strength 0.7 -> 0.5" in result.output
+
+
+def test_a_destination_that_cannot_be_written_is_refused_before_any_painting(cli, translator, tmp_path):
+    write_image(tmp_path / "src" / "a.jpg", 64, 64)
+    dst = tmp_path / "out"
+    dst.mkdir()
+    # Running as root, permissions cannot refuse a write here; a record that is a dangling link can (it is
+    # never written through a link), and is found no later than a read-only folder would be.
+    (dst / ".portraitize-outputs.jsonl").symlink_to(tmp_path / "nowhere")
+    result = cli("convert", tmp_path / "src", dst, "-m", translator)
+    assert result.exit_code == 2, result.output
+    assert f"cannot write to {dst}" in result.output
+    assert [path.name for path in dst.iterdir()] == [".portraitize-outputs.jsonl"], "nothing painted"

@@ -100,6 +100,11 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         f"model [bold]{escape(translator.info.name)}[/] ({escape(str(translator.path))}) on [bold]{where}[/], {_scale_line(paint, models)}"
     )
     records = OutputRecords(place, destination, _recipe(request, paint, sources, translator))
+    if plan.todo:
+        try:  # before painting anything: a destination that cannot be written is found now, not photo by photo
+            place.open()
+        except OSError as error:
+            raise PlanError(f"cannot write to {request.dst} ({error.strerror or error})") from None
     unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
     if plan.existing:
         console.print(
