@@ -176,6 +176,9 @@ def test_convert_paints_strokes_by_default_and_writes_the_stroke_list_when_asked
         np.asarray(Image.open(tmp_path / folder / "sitter.png"), float) for folder in ("strokes", "plain")
     )
     assert np.abs(stroked - plain).mean() > 5
+    # Repainted without strokes, the painting loses its list: an old one would describe another picture.
+    result = cli("convert", photo, tmp_path / "strokes", "-m", translator, "--painter", "none", "--overwrite")
+    assert result.exit_code == 0 and not (tmp_path / "strokes" / "sitter.png.strokes.json").exists()
 
 
 def test_a_portrait_model_gets_a_ground_and_its_faces_colour_a_style_model_keeps_its_own():

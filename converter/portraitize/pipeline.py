@@ -110,6 +110,9 @@ class Files(Protocol):
     def write(self, path: PurePath, data: bytes) -> None:
         """Store an output whole or not at all."""
 
+    def remove(self, path: PurePath) -> None:
+        """Delete a file of ours that would now mislead (nothing where there is none)."""
+
 
 class LocalFiles:
     def open(self, path: PurePath) -> BinaryIO:
@@ -117,6 +120,9 @@ class LocalFiles:
 
     def write(self, path: PurePath, data: bytes) -> None:
         write_atomically(Path(path), lambda handle: handle.write(data))
+
+    def remove(self, path: PurePath) -> None:
+        Path(path).unlink(missing_ok=True)
 
 
 @dataclasses.dataclass
@@ -182,6 +188,8 @@ def _write(item: _Item, finished, files: Files, settings: ConvertSettings, chain
         data, notes = chain.encode(item.sitting, finished.image, image_format, settings.quality)
         if settings.stroke_list and finished.strokes:
             files.write(stroke_list_path(target), stroke_list(finished.strokes, finished.image.size))
+        else:  # a painting repainted (--overwrite) without strokes listed: its old list no longer describes it
+            files.remove(stroke_list_path(target))
         files.write(target, data)
     except ImageError as error:
         return Outcome(str(error))

@@ -11,6 +11,7 @@ and notes come back as rows and land in the converter's own summary.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -181,6 +182,15 @@ class ArrowFiles:
         self.target_fs.create_dir(str(path.parent), recursive=True)
         with self.target_fs.open_output_stream(str(path)) as stream:  # an object appears whole on close
             stream.write(data)
+
+    def remove(self, path: PurePath) -> None:
+        from pathlib import Path
+
+        if self.local_target:
+            Path(path).unlink(missing_ok=True)
+            return
+        with contextlib.suppress(FileNotFoundError):
+            self.target_fs.delete_file(str(path))
 
 
 @dataclasses.dataclass(frozen=True)
