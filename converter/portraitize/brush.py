@@ -10,6 +10,7 @@ and kept, so a layer of thousands of strokes makes a few dozen of them.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -20,26 +21,25 @@ LENGTHS = (1.2, 2.0, 3.0, 4.0, 5.5, 7.5)  # body lengths in radii (the round end
 VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other
 BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
 RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share one brush
-KEPT_BRUSHES = 48  # brushes kept with their stamps (each a few MB at most)
-_BRUSHES: dict[tuple[int, int, bool], Brush] = {}
+KEPT_BRUSHES = 24  # brushes kept with the stamps made so far (the broadest, at a 12 MP photo's ground, tens of MB)
 
 
 def brush(radius: float, seed: int, flat: bool = False) -> Brush:
     """The brush of this radius (rounded to RADIUS_STEP), seed and shape, made once and kept: layers and photos
     of the same sizes share their stamps."""
-    key = (round(radius / RADIUS_STEP), seed, flat)
-    if key not in _BRUSHES:
-        if len(_BRUSHES) >= KEPT_BRUSHES:
-            _BRUSHES.pop(next(iter(_BRUSHES)))  # the oldest
-        _BRUSHES[key] = Brush(key[0] * RADIUS_STEP, seed + key[0], flat)
-    return _BRUSHES[key]
+    return _brush(round(radius / RADIUS_STEP), seed, flat)
+
+
+@functools.lru_cache(maxsize=KEPT_BRUSHES)  # the least recently used goes first; safe across finishing threads
+def _brush(steps: int, seed: int, flat: bool) -> Brush:
+    return Brush(steps * RADIUS_STEP, seed + steps, flat)
 
 
 class Brush:
     """Stamps of one radius (px at the layer's scale); `seed` fixes the bristle patterns. A round-ended filbert
-    for the face's small strokes; `flat`: a flat hog brush for the broad ones (hair, clothes, ground), its
-    ends square and ragged, its load uneven and dragging dry, so broad strokes read as paint pulled across the
-    canvas rather than as rounded pebbles."""
+    (the painter's for flesh); `flat`: a flat hog brush (for everything else: hair, clothes, ground), its ends
+    square and ragged, its load uneven and dragging dry, so its strokes read as paint pulled across the canvas
+    rather than as rounded pebbles."""
 
     def __init__(self, radius: float, seed: int, flat: bool = False):
         self.radius = radius

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+
+ROWS_AT_ONCE = 512  # rows by_rows changes together
 
 
 def blur(values: np.ndarray, sigma: float) -> np.ndarray:
@@ -34,6 +38,17 @@ def gradient(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         np.gradient(values, axis=axis) if values.shape[axis] > 1 else np.zeros_like(values, np.float32)
         for axis in (0, 1)
     )
+
+
+def by_rows(image: np.ndarray, change: Callable[[np.ndarray, slice], np.ndarray]) -> np.ndarray:
+    """A uint8 image changed ROWS_AT_ONCE rows at a time: `change(block, rows)` gets the block as float32 and
+    where it lies, and gives it back changed (rounded and clipped here), so a 12 MP picture needs a few MB of
+    floats at a time, not hundreds."""
+    out = np.empty_like(image)
+    for top in range(0, image.shape[0], ROWS_AT_ONCE):
+        rows = slice(top, min(top + ROWS_AT_ONCE, image.shape[0]))
+        out[rows] = np.rint(np.clip(change(image[rows].astype(np.float32), rows), 0, 255)).astype(np.uint8)
+    return out
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Where the painter cares: the brush radius each part of a portrait gets, and the sitter's silhouette.
 
-A painter spends small strokes on the eyes, the brows, the nostrils and the mouth, broader ones on the rest of
+A painter spends small strokes on the eyes, the brows and the nostrils, broader ones on the rest of
 the face, broader still on the hair and the clothes, and the broadest on the ground behind. Every radius is a
 share of a face's size, so a 12 MP and a 1 MP photo of the same framing get the same painting at their own
 resolution, and every face of a group photo is painted finely at its own scale.
@@ -20,7 +20,7 @@ from .filters import blur
 from .person import FACE_OVAL
 
 # Brush radius as a share of the face's size (its box's longer side), by what lies under the brush.
-FEATURES = 0.01  # eyes, brows, nostrils, lips
+FEATURES = 0.01  # eyes, brows, nostrils
 FACE = 0.016
 PERSON = 0.055  # hair, neck, hands, clothes
 GROUND = 0.12
@@ -35,13 +35,11 @@ RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 
 LEFT_EYE = (362, 382, 381, 380, 374, 373, 390, 249, 263, 466, 388, 387, 386, 385, 384, 398)
 BROWS = ((70, 63, 105, 66, 107, 55, 65, 52, 53, 46), (300, 293, 334, 296, 336, 285, 295, 282, 283, 276))
 NOSTRILS = (1, 2, 4, 98, 327, 64, 294, 97, 326)
-LIPS = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
 FEATURE_MARGIN = 0.03  # of the face's size, around each feature's points
 # Without landmarks: where the features lie in a face detector's box (x, y as shares of its width and height) and
 # their half-size.
 EYES = ((0.3, 0.38), (0.7, 0.38))
 EYE_RADIUS = (0.16, 0.11)
-MOUTH, MOUTH_RADIUS = (0.5, 0.8), (0.22, 0.1)
 NOSE, NOSE_RADIUS = (0.5, 0.62), (0.1, 0.1)
 
 
@@ -83,7 +81,6 @@ def regions(
         if points is None:
             for (cx, cy), (rx, ry) in [
                 *((eye, EYE_RADIUS) for eye in EYES),
-                (MOUTH, MOUTH_RADIUS),
                 (NOSE, NOSE_RADIUS),
             ]:
                 feature = _ellipse(xs, ys, face.x1 + cx * w, face.y1 + cy * h, rx * w, ry * h)

@@ -2,7 +2,7 @@
 
 - The ground. Behind the sitter the photo's background (a curtain, a flag, a shop) gives way to a painter's
   ground: a dark umber turned towards the hue of the photo's background (olive, slate, red-brown), lightest
-  behind the head and falling off into darkness towards the edges, with a
+  beside the head on the side the light comes from and falling off into darkness towards the edges, with a
   quarter of the photo's own colours, blurred past all detail, echoing through it. `keep` paints the photo's
   own background instead (loosely, as the broad strokes there make it).
 - The light on the sitter falls off gently away from the faces (a mild chiaroscuro): never so far that the
@@ -27,7 +27,7 @@ HUE_SHARE = 0.6  # how far the ground's hue turns from the umber's towards the p
 HUE_CHROMA = 22.0  # the colourfulness (largest channel's distance from the grey, 0..255) of that hue
 ECHO = 0.25  # share of the photo's own (blurred) background colour in the ground
 PRIMING_LIGHT, PRIMING_WARMTH = 1.3, np.array([18, 6, -8], np.float32)  # the imprimatura under the ground
-GROUND_LIGHT = (0.3, 1.05)  # the ground's light at the edges and behind the head
+GROUND_LIGHT = (0.3, 1.05)  # the ground's light at the edges and at its centre (LIGHT_FROM)
 LIGHT_REACH = 2.4  # face sizes from its centre at which the ground's light has fallen to 1/e
 # Its centre, from the face's, in face sizes: to the upper left, the side light comes from in most portraits,
 # so the head is set against light on one side and dark on the other, not ringed by a halo.
@@ -65,12 +65,12 @@ def target(
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
         # A painter's colour is fuller than the translator's muted one: clothes, lips and cheeks regain it.
         sitter = painters_light(ImageEnhance.Color(sitter).enhance(SITTER_COLOUR))
-    if background == "keep":
-        return sitter
+    if background == "keep":  # the photo's own background, as the translator painted it
+        return Image.composite(sitter, painted, _mask(found.person, size))
     return Image.composite(sitter, _ground(painted, found, faces, work, size), _mask(found.person, size))
 
 
-def toned_canvas(picture: Image.Image, found: Regions, work: float) -> Image.Image:
+def toned_canvas(picture: Image.Image, found: Regions) -> Image.Image:
     """The canvas the first strokes go on: the picture, with the ground's part primed lighter and warmer (an
     imprimatura), so that where the broad strokes drag dry or thin it shows through them as a painter's toned
     canvas does."""
@@ -102,7 +102,7 @@ def _ground_colour(picture: np.ndarray, person: np.ndarray) -> np.ndarray:
     weight = np.clip(1 - person, 0, 1)[..., None]
     mean = (picture * weight).sum(axis=(0, 1)) / max(float(weight.sum()), 1.0)
     chroma = mean - mean.mean()
-    scale = HUE_CHROMA / max(float(np.abs(chroma).max()), 1.0)
+    scale = HUE_CHROMA / max(float(np.abs(chroma).max()), HUE_CHROMA)  # a faint cast is never enlarged
     return UMBER + HUE_SHARE * (chroma * scale - (UMBER - UMBER.mean()))
 
 

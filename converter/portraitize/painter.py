@@ -15,9 +15,10 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
 4. Each stroke is a bristle stamp (brush.py) composited over what is there, with its relief lit from the top
    left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere else, the
    relief thin in the darks and thick in the lights. The ground's first strokes go on a primed, lighter
-   canvas that shows where they drag dry. A layer is painted at the scale where its brush is WORK_RADIUS px (at most MIN_SCALE smaller), then
-   brought to the output's size: broad strokes cost little more than fine ones, and their edges soften a little
-   with their size.
+   canvas that shows where they drag dry. A layer is painted at the scale where its brush is WORK_RADIUS px
+   (at most MIN_SCALE smaller), then brought to the output's size: broad strokes cost little more than fine
+   ones, and their edges soften a little with their size. Each stroke's brush is 0.8, 1 or 1.25 times its
+   layer's. Last, the canvas's weave shows through the thin paint (weave.py).
 
 The same picture, faces and settings give the same painting (every random choice is seeded).
 """
@@ -32,7 +33,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from .brush import ANGLES, LENGTHS, VARIANTS, Brush, brush
 from .faces import Face
-from .filters import blur, flow, gradient, luminance
+from .filters import blur, by_rows, flow, gradient, luminance
 from .fineness import Regions, radius_map, regions
 from .ground import target, toned_canvas
 from .painter_settings import FINENESS, PainterSettings
@@ -46,7 +47,7 @@ MAX_PIXELS = 16_000_000  # the most pixels strokes are laid at: larger pictures 
 MIN_SIDE = 512  # the shortest long side strokes are laid at: smaller pictures are painted larger, then reduced
 TEXTURE = 0.02  # of the face's size: detail finer than this does not make strokes finer
 REGION_SIDE = 384  # long side of the grid the fineness and the ground are planned on
-SPACING = 1.15  # anchor spacing in brush radii: strokes two radii wide overlap, so they cover the canvas
+SPACING = 1.15  # anchor spacing in layer radii: strokes at least 1.6 radii wide overlap, so they cover the canvas
 FINER_SPACING = 1.3  # the finer layers paint over a covered canvas: a little sparser
 JITTER = 0.35  # anchors move up to this share of the spacing off the grid
 COLOUR_BLUR = 0.35  # a stroke's colour: the picture blurred over this many brush radii
@@ -115,11 +116,19 @@ def paint_strokes(
     MAX_PIXELS the strokes are laid on a copy of that many pixels and the result enlarged, so memory stays bounded
     (a 12 MP phone photo is painted at its own resolution); below MIN_SIDE on the long side they are laid on a copy
     that long and the result reduced, so a thumbnail shows its strokes as finely as its pixels allow instead of
-    as blobs a few pixels wide."""
+    as blobs a few pixels wide. The canvas's weave is laid last, at the output's own size."""
     height, width = painted.shape[:2]
     factor = min(max(1.0, MIN_SIDE / max(height, width)), math.sqrt(MAX_PIXELS / (height * width)))
     if abs(factor - 1) > 0.01:
-        return _paint_rescaled(painted, faces, settings, photo, person, landmarks, factor)
+        result, layers = _paint_rescaled(painted, faces, settings, photo, person, landmarks, factor)
+    else:
+        result, layers = _lay_strokes(painted, faces, settings, photo, person, landmarks)
+    return woven(result, settings.seed), layers
+
+
+def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np.ndarray, list[Strokes]]:
+    """`paint_strokes` at the picture's own size, but for the weave."""
+    height, width = painted.shape[:2]
     work = min(1.0, REGION_SIDE / max(width, height))
     grid = (max(1, round(width * work)), max(1, round(height * work)))
     if person is not None:
@@ -128,13 +137,12 @@ def paint_strokes(
     photo_image = None if photo is None else Image.fromarray(photo)
     picture = target(Image.fromarray(painted), photo_image, found, faces, work, settings.background, settings.portrait)
     radii = radius_map(found, _detail(picture, grid, TEXTURE * found.face_size * work)) * FINENESS[settings.fineness]
-    canvas = (toned_canvas(picture, found, work) if faces and settings.background == "ground" else picture).convert(
-        "RGBA"
-    )
+    grounded = bool(faces) and settings.background == "ground"  # a painted ground replaces the background
+    canvas = (toned_canvas(picture, found) if grounded else picture).convert("RGBA")
     rng = np.random.default_rng(settings.seed)
     # The painted ground is hatched across, not along its own light's fall-off (which would swirl round the
     # head); a kept background is painted along its own contours like the sitter.
-    hatched = 1 - found.person if faces and settings.background == "ground" else np.zeros_like(found.person)
+    hatched = found.person < 0.5 if grounded else np.zeros(found.person.shape, bool)
     layers = []
     for index, radius in enumerate(_layer_radii(radii)):
         inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
@@ -142,7 +150,7 @@ def paint_strokes(
             canvas, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside
         )
         layers.append(strokes)
-    return woven(np.asarray(canvas.convert("RGB")), settings.seed), layers
+    return np.asarray(canvas.convert("RGB")), layers
 
 
 def _detail(picture: Image.Image, grid: tuple[int, int], texture: float) -> np.ndarray:
@@ -184,7 +192,7 @@ def visible(layers: list[Strokes], size: tuple[int, int]) -> list[np.ndarray]:
 def _paint_rescaled(
     painted, faces, settings, photo, person, landmarks, factor: float
 ) -> tuple[np.ndarray, list[Strokes]]:
-    """`paint_strokes` on a copy `factor` times the size, brought back to size; the strokes in the output's
+    """`_lay_strokes` on a copy `factor` times the size, brought back to size; the strokes in the output's
     pixels."""
     height, width = painted.shape[:2]
     size = (max(1, int(width * factor)), max(1, int(height * factor)))
@@ -195,7 +203,7 @@ def _paint_rescaled(
 
     faces = [face.scaled(factor) for face in faces]
     landmarks = [None if points is None else points * factor for points in landmarks or []] or None
-    small, layers = paint_strokes(resized(painted), faces, settings, resized(photo), person, landmarks)
+    small, layers = _lay_strokes(resized(painted), faces, settings, resized(photo), person, landmarks)
     restored = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.LANCZOS))
     for layer in layers:
         layer.x, layer.y, layer.length = layer.x / factor, layer.y / factor, layer.length / factor
@@ -237,10 +245,13 @@ def _paint_layer(
     asks = radii[grid_row, grid_col]
     keep = np.ones(len(x), bool) if first else asks <= radius * (1 + 0.35 * rng.uniform(0, 1, len(x)))
     x, y, grid_row, grid_col = x[keep], y[keep], grid_row[keep], grid_col[keep]
-    on_flesh, on_ground = found.face[grid_row, grid_col], hatched[grid_row, grid_col] > 0.5
+    on_flesh, on_ground = found.face[grid_row, grid_col], hatched[grid_row, grid_col]
     if len(x) == 0:
         return Strokes(x, y, x, x, radius, np.zeros((0, 3), np.uint8), x)
-    reach = math.ceil((LENGTHS[-1] / 2 + 2 + 3 * COLOUR_BLUR) * radius) + 2
+    # The farthest a stroke's paint gets from its anchor: its centre's shift (up to a quarter of the longest
+    # body) and half that body with its end, with the largest brush; and the colour blur around that.
+    longest = max(BRUSH_SIZES) * (LENGTHS[-1] / 2 + 1) + LENGTHS[-1] / 4
+    reach = math.ceil((longest + 3 * COLOUR_BLUR) * radius) + 2
     box = (
         max(0, int(x.min()) - reach),
         max(0, int(y.min()) - reach),
@@ -258,17 +269,16 @@ def _paint_layer(
     where = (x / sx + box[0], y / sy + box[1])
     angle = _directions(reference, brush_radius, where, picture.size, x, y, on_ground, rng)
     flat = on_flesh < 0.5  # flesh is painted with a filbert, the rest with a flat
-    x, y, body = _lengths(reference, brush_radius, x, y, angle, flat)
+    brush_scale = np.array(BRUSH_SIZES)[rng.choice(len(BRUSH_SIZES), len(x), p=BRUSH_SIZE_ODDS)]
+    x, y, body = _lengths(reference, brush_radius * brush_scale, x, y, angle, flat)
     row, col = _index(reference, y, x)
     # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving; the
     # ground is laid in one tone, its strokes seen by their edges and relief rather than as light and dark dabs.
     tremor = JITTER_VALUE * (1 - FLESH_CALM * on_flesh - GROUND_CALM * on_ground)[:, None]
     colour = reference[row, col] * (1 + tremor * rng.standard_normal((len(x), 1)))
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
-    sizes = rng.choice(len(BRUSH_SIZES), len(x), p=BRUSH_SIZE_ODDS)
-    brushes = [[brush(brush_radius * size, seed, flat) for flat in (False, True)] for size in BRUSH_SIZES]
-    picked = [brushes[size][int(flat_brush)] for size, flat_brush in zip(sizes, flat)]
-    layer = _render(np.asarray(small), picked, x, y, angle, body, colour, rng)
+    stroke_brushes = [brush(brush_radius * scale, seed, bool(is_flat)) for scale, is_flat in zip(brush_scale, flat)]
+    layer = _render(np.asarray(small), stroke_brushes, x, y, angle, body, colour, rng)
     if inside is not None:
         top, left = int(box[1] * work), int(box[0] * work)
         part = inside[
@@ -280,14 +290,14 @@ def _paint_layer(
     if layer.size != crop.size:
         layer = layer.convert("RGBa").resize(crop.size, Image.Resampling.BICUBIC).convert("RGBA")
     canvas.alpha_composite(layer, dest=box[:2])
-    size = np.array(BRUSH_SIZES)[sizes]
-    lengths = np.array(LENGTHS)[body] * radius * size
-    return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, radius, colour, size, covered)
+    lengths = np.array(LENGTHS)[body] * radius * brush_scale
+    return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, radius, colour, brush_scale, covered)
 
 
 def _anchors(size: tuple[int, int], radius: float, spacing: float, rng) -> tuple[np.ndarray, np.ndarray]:
     """A jittered grid, `spacing` brush radii apart, over the whole picture (output pixels); at SPACING neighbours
-    never drift more than two radii apart, so even the round part of each stroke covers the canvas."""
+    never drift more than two radii apart, so even the round part of each stroke (the narrowest brush's: 1.6
+    radii wide, and longer than that) covers the canvas."""
     step = spacing * radius
     ys, xs = np.mgrid[step / 2 : size[1] + step / 2 : step, step / 2 : size[0] + step / 2 : step]
     x = xs.ravel() + rng.uniform(-JITTER, JITTER, xs.size) * step
@@ -311,9 +321,10 @@ def _directions(reference, brush_radius: float, where, size, x, y, on_ground, rn
     return angle + math.pi * (rng.uniform(0, 1, len(x)) < 0.5)  # strokes start from either end
 
 
-def _lengths(reference, brush_radius: float, x, y, angle, flat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _lengths(reference, brush_radius, x, y, angle, flat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each stroke grown both ways along its direction while the colour under it stays its own: its centre
-    moved to the middle of what it covers, and the index of the stamp length that fits. A flat brush's strokes
+    moved to the middle of what it covers, and the index of the stamp length that fits (in radii of its own
+    brush, `brush_radius`, one per stroke). A flat brush's strokes
     are pulled further (they simplify) and are never shorter than FLAT_SHORTEST, or their square ends read as
     blocks."""
     edge, shortest = np.where(flat, FLAT_EDGE, EDGE), np.where(flat, FLAT_SHORTEST, 0)
@@ -361,12 +372,15 @@ def _render(base: np.ndarray, brushes: list[Brush], x, y, angle, body, colour, r
     heights = blur(np.asarray(relief, np.float32) / 255, 0.7)
     slope_y, slope_x = gradient(heights)
     shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
-    pixels = np.asarray(layer, np.float32)
-    # Thin darks, thick lights: a painter lays shadows in thin paint and builds the lights up, so the relief
-    # (and its lit ridges) grows with the paint's value.
-    shade *= THIN_DARKS + (1 - THIN_DARKS) * luminance(pixels[..., :3]) / 255
-    pixels[..., :3] *= 1 + shade[..., None]
-    return Image.fromarray(np.rint(np.clip(pixels, 0, 255)).astype(np.uint8), "RGBA")
+
+    def lit(block: np.ndarray, rows: slice) -> np.ndarray:
+        # Thin darks, thick lights: a painter lays shadows in thin paint and builds the lights up, so the
+        # relief (and its lit ridges) grows with the paint's value.
+        thickness = THIN_DARKS + (1 - THIN_DARKS) * luminance(block[..., :3]) / 255
+        block[..., :3] *= 1 + (shade[rows] * thickness)[..., None]
+        return block
+
+    return Image.fromarray(by_rows(np.asarray(layer), lit), "RGBA")
 
 
 def _index(reference: np.ndarray, y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,26 +12,23 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from .filters import luminance
+from .filters import by_rows, luminance
 
 WARM = np.array([14, 5, -9], np.float32)  # added to the lightest paint (0..255 RGB)
 COOL = np.array([-8, 1, 9], np.float32)  # added to the darkest half-tones and shadows
 LIGHTS_FROM, SHADOWS_BELOW = 0.5, 0.5  # luminance (0..1) where the warm and the cool shifts begin
 CONTRAST = 0.18  # strength of the S-curve about mid-grey (0: none)
-ROWS_AT_ONCE = 512  # rows done together: a 12 MP picture needs a few MB more, not hundreds
 
 
 def painters_light(picture: Image.Image) -> Image.Image:
     """`picture` (RGB) with warm lights, cool shadows and a firmer value range."""
-    rgb = np.asarray(picture)
-    out = np.empty_like(rgb)
-    for top in range(0, rgb.shape[0], ROWS_AT_ONCE):
-        rows = rgb[top : top + ROWS_AT_ONCE].astype(np.float32)
-        value = luminance(rows)[..., None] / 255
+
+    def lit(block: np.ndarray, rows: slice) -> np.ndarray:
+        value = luminance(block)[..., None] / 255
         # An S-curve on every channel about mid-grey: the darks deepen, the lights lift, the mid-tones keep.
-        curved = rows + CONTRAST * 255 * np.sin(2 * np.pi * (rows / 255 - 0.5)) / (2 * np.pi)
+        curved = block + CONTRAST * 255 * np.sin(2 * np.pi * (block / 255 - 0.5)) / (2 * np.pi)
         warm = np.clip((value - LIGHTS_FROM) / (1 - LIGHTS_FROM), 0, 1)
         cool = np.clip((SHADOWS_BELOW - value) / SHADOWS_BELOW, 0, 1) * np.clip(value / 0.15, 0, 1)  # not the blacks
-        shifted = curved + warm * WARM + cool * COOL
-        out[top : top + len(rows)] = np.rint(np.clip(shifted, 0, 255)).astype(np.uint8)
-    return Image.fromarray(out)
+        return curved + warm * WARM + cool * COOL
+
+    return Image.fromarray(by_rows(np.asarray(picture), lit))

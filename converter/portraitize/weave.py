@@ -3,7 +3,7 @@
 Oil paint is laid on woven linen or cotton, and at 100% a painting shows its weave wherever the paint is thin:
 in the darks and the ground far more than in the built-up lights (the painter's "thin darks, thick lights").
 The weave is a plain one (each thread passes over one crossing thread, then under the next), its threads a
-little uneven in thickness, lit like the strokes' relief; its pitch follows the picture's size, as a larger
+little uneven in thickness, its grooves darker; its pitch follows the picture's size, as a larger
 canvas of the same portrait would have been painted on a coarser one.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .filters import luminance
+from .filters import by_rows, luminance
 
 THREADS_PER_SIDE = 300  # threads across the picture's long side (a 60 cm canvas: 2 mm a thread)
 MIN_PITCH = 3  # px: a finer weave is lost in a pixel grid
@@ -19,7 +19,6 @@ DEPTH = 0.12  # how much a groove between threads darkens the thinnest paint
 THICK_PAINT = 0.8  # the lightest paint hides this share of the weave
 UNEVEN = 0.25  # spread of a thread's thickness
 TILE_THREADS = 64  # the weave is made for this many threads and repeated (no repeat a viewer can find)
-ROWS_AT_ONCE = 512  # rows shaded together, so a 12 MP picture needs a few MB more, not hundreds
 
 
 def weave_pattern(pitch: int, seed: int) -> np.ndarray:
@@ -47,12 +46,11 @@ def woven(rgb: np.ndarray, seed: int) -> np.ndarray:
     pitch = max(MIN_PITCH, round(max(height, width) / THREADS_PER_SIDE))
     tile = weave_pattern(pitch, seed)
     side = tile.shape[0]
-    out = np.empty_like(rgb)
-    for top in range(0, height, ROWS_AT_ONCE):
-        rows = rgb[top : top + ROWS_AT_ONCE].astype(np.float32)
-        row_index = np.arange(top, top + len(rows)) % side
-        pattern = tile[row_index][:, np.arange(width) % side]
-        thin = 1 - THICK_PAINT * luminance(rows) / 255
-        shade = 1 - DEPTH * thin * (1 - pattern)
-        out[top : top + len(rows)] = np.rint(np.clip(rows * shade[..., None], 0, 255)).astype(np.uint8)
-    return out
+    columns = np.arange(width) % side
+
+    def shaded(block: np.ndarray, rows: slice) -> np.ndarray:
+        pattern = tile[np.arange(rows.start, rows.stop) % side][:, columns]
+        thin = 1 - THICK_PAINT * luminance(block) / 255
+        return block * (1 - DEPTH * thin * (1 - pattern))[..., None]
+
+    return by_rows(rgb, shaded)
