@@ -120,6 +120,8 @@ def read_translator(raw: dict) -> dict:
                 entry["identity_faces"], entry["same_person"] = identity["faces"], identity["same_person"]
                 entry["identity_distance"] = identity["mean_distance"]
                 entry["between_sitters"] = identity["between_sitters"]
+                if "distance_spread" in identity:  # measured since the int8 comparison
+                    entry["identity_spread"] = identity["distance_spread"]
             values[folder] = entry
     return values
 
