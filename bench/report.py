@@ -70,17 +70,52 @@ class Section:
         return " && ".join(shlex.join(command) for command in self.commands(out))
 
 
-def _translator_commands(model: str) -> Callable[[str], list[list[str]]]:
-    def commands(out: str) -> list[list[str]]:
-        return [
-            [
-                *("python", "-m", "trainer", "evaluate", "--real", PAINTINGS_TEST),
-                *("--model", f"exported/{model}.onnx", "--photos", NASA, "--photos", HUMANS),
-                *("--floor", PAINTINGS_TRAIN, "--device", "cpu", "--json", out),
-            ]
-        ]
+def _evaluate_translator(model: str, out: str) -> list[str]:
+    """evaluate's command for a translator file: the NASA and humans test photos through the default chain."""
+    return [
+        *("python", "-m", "trainer", "evaluate", "--real", PAINTINGS_TEST),
+        *("--model", model, "--photos", NASA, "--photos", HUMANS),
+        *("--floor", PAINTINGS_TRAIN, "--device", "cpu", "--json", out),
+    ]
 
-    return commands
+
+def _translator_commands(model: str) -> Callable[[str], list[list[str]]]:
+    return lambda out: [_evaluate_translator(f"exported/{model}.onnx", out)]
+
+
+# The int8 comparison: the default translator's int8 copy (made here, not shipped), both evaluated alike, then
+# timed side by side by the bench script, which applies the rule for shipping it (bench/int8_translator.py).
+INT8_FLOAT, INT8_COPY = "exported/oil-portrait.onnx", "runs/results/oil-portrait-int8.onnx"
+INT8_EVALUATIONS = ("runs/results/oil-portrait-int8-float-eval.json", "runs/results/oil-portrait-int8-eval.json")
+
+
+def _int8_commands(out: str) -> list[list[str]]:
+    return [
+        ["python", "-m", "trainer", "quantize", INT8_FLOAT, INT8_COPY, "--min-psnr", "40"],
+        *(_evaluate_translator(model, json) for model, json in zip((INT8_FLOAT, INT8_COPY), INT8_EVALUATIONS)),
+        [
+            "python",
+            "bench/int8_translator.py",
+            INT8_FLOAT,
+            INT8_COPY,
+            "--evaluations",
+            *INT8_EVALUATIONS,
+            "--json",
+            out,
+        ],
+    ]
+
+
+def read_int8(raw: dict) -> dict:
+    """bench/int8_translator.py: each model's figures per set (as a translator section's), the speed per size,
+    and the rule's verdict."""
+    values = {name: read_translator(raw[name]) for name in ("float", "int8")}
+    return {
+        **values,
+        "speed": raw["speed"],
+        "speedup_min": min(size["speedup"] for size in raw["speed"].values()),
+        **raw["verdict"],
+    }
 
 
 def _distance(row: dict, prefix: str = "") -> dict:
@@ -120,6 +155,8 @@ def read_translator(raw: dict) -> dict:
                 entry["identity_faces"], entry["same_person"] = identity["faces"], identity["same_person"]
                 entry["identity_distance"] = identity["mean_distance"]
                 entry["between_sitters"] = identity["between_sitters"]
+                if "distance_spread" in identity:  # measured since the int8 comparison
+                    entry["identity_spread"] = identity["distance_spread"]
             values[folder] = entry
     return values
 
@@ -254,6 +291,12 @@ SECTIONS["portrait-gan-faces"] = Section(
     "as portrait-gan, with sample's --face-check: 1000 portraits that pass it",
     _sampler_commands("portrait-gan", "--face-check"),
     read_sampler,
+)
+SECTIONS["oil-portrait-int8"] = Section(
+    "oil-portrait-int8",
+    "oil-portrait's int8 copy against the float file: evaluated alike (NASA, humans), timed side by side on the CPU",
+    _int8_commands,
+    read_int8,
 )
 SECTIONS["painting-x4"] = Section(
     "painting-x4",

@@ -1,20 +1,24 @@
-"""`python -m trainer quantize`: an int8 copy of an upscaler, written only when it stays close to the float model."""
+"""`python -m trainer quantize`: an int8 copy of an upscaler or a translator, written only when it stays close to the
+float model."""
 
 from __future__ import annotations
 
+import numpy as np
 import onnx
 import pytest
 from conftest import REPO, gradient_image, write_image
-from onnx import TensorProto
-from tiny_models import make_sub_pixel_upscaler
+from onnx import TensorProto, helper, numpy_helper
+from tiny_models import OPSET, make_sub_pixel_upscaler
 from typer.testing import CliRunner
 
+from portraitize.contract import ModelInfo
 from portraitize.session import load_model
+from portraitize.translate import paint_batch
 from portraitize.upscale import upscale
 from trainer.cli import app as trainer_app
 from trainer.evaluate_upscaler import psnr
 from trainer.export import ExportError
-from trainer.quantize import quantize_upscaler, sub_pixel_convolutions
+from trainer.quantize import CHECKS, quantize, sub_pixel_convolutions
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +29,62 @@ def paintings(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    """Enough photos for a translator's calibration and its CHECKS other photos (sizes as varied as a folder's)."""
+    folder = tmp_path_factory.mktemp("photos")
+    for index in range(4 + CHECKS):
+        write_image(folder / f"photo{index}.png", 40 + 4 * (index % 3), 36)
+    return folder
+
+
+def make_conv_translator(path):
+    """A translator shaped like the shipped U-Net at its smallest: a ReLU6 convolution, an enlarged skip joined to
+    the photo, a convolution back to RGB and a tanh. Nothing feeds a pixel shuffle, so every Conv goes int8."""
+    rng = np.random.default_rng(0)
+    weights = {
+        "down_weight": rng.normal(0, 0.3, (8, 3, 3, 3)).astype(np.float32),
+        "out_weight": rng.normal(0, 0.2, (3, 11, 3, 3)).astype(np.float32),
+        "low": np.array(0, np.float32),
+        "high": np.array(6, np.float32),
+        "scales": np.array([1, 1, 2, 2], np.float32),
+    }
+    nodes = [
+        helper.make_node("Conv", ["image", "down_weight"], ["down"], pads=[1, 1, 1, 1], strides=[2, 2], name="down"),
+        helper.make_node("Clip", ["down", "low", "high"], ["active"]),
+        helper.make_node("Resize", ["active", "", "scales"], ["up"], mode="nearest"),
+        helper.make_node("Concat", ["image", "up"], ["both"], axis=1),
+        helper.make_node("Conv", ["both", "out_weight"], ["mixed"], pads=[1, 1, 1, 1], name="out"),
+        helper.make_node("Tanh", ["mixed"], ["painted"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "conv_translator",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, "height", "width"])],
+        [helper.make_tensor_value_info("painted", TensorProto.FLOAT, ["batch", 3, "height", "width"])],
+        initializer=[numpy_helper.from_array(value, name) for name, value in weights.items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    info = ModelInfo(
+        kind="translator",
+        name=path.stem,
+        description="tiny conv translator.",
+        family="test",
+        native_size=32,
+        size_multiple=2,
+        training_summary="built by the tests",
+        data_licence="none",
+        quality="float quality",
+    )
+    helper.set_model_props(model, info.to_metadata())
+    onnx.save(model, str(path))
+    return path
+
+
 def test_int8_copy_quantizes_the_body_keeps_the_sub_pixel_layer_float_and_paints_the_same(tmp_path, paintings):
     source = make_sub_pixel_upscaler(tmp_path / "float.onnx")
     out = tmp_path / "small-int8.onnx"
-    worst = quantize_upscaler(source, out, paintings, crops=8, min_psnr=30.0, quality="measured on int8")
+    worst = quantize(source, out, paintings, count=8, min_psnr=30.0, quality="measured on int8")
     assert worst >= 30.0
 
     graph = onnx.load(str(out)).graph
@@ -42,6 +98,26 @@ def test_int8_copy_quantizes_the_body_keeps_the_sub_pixel_layer_float_and_paints
     assert int8_model.info.description.endswith("int8 for the CPU.") and int8_model.info.factor == 2
     rgb = gradient_image(90, 70, seed=5)
     assert psnr(upscale(rgb, int8_model), upscale(rgb, float_model)) > 30
+
+
+def test_int8_translator_is_calibrated_on_prepared_photos_and_paints_the_same(tmp_path, photos):
+    source = make_conv_translator(tmp_path / "float.onnx")
+    out = tmp_path / "conv-int8.onnx"
+    worst = quantize(source, out, photos, count=4, min_psnr=30.0)
+    assert worst >= 30.0
+
+    assert dequantized_convolutions(onnx.load(str(out)).graph) == ({"down", "out"}, {"down", "out"})
+    int8_model, float_model = load_model(out, "cpu", kind="translator"), load_model(source, "cpu", kind="translator")
+    assert int8_model.info.name == "conv-int8" and int8_model.info.quality == "float quality"
+    rgb = gradient_image(50, 38, seed=7)
+    assert psnr(paint_batch(int8_model, [rgb])[0], paint_batch(float_model, [rgb])[0]) > 30
+
+
+def test_a_translator_needs_photos_apart_from_its_calibration_ones(tmp_path, photos):
+    source = make_conv_translator(tmp_path / "float.onnx")
+    with pytest.raises(ValueError, match="need more"):
+        quantize(source, tmp_path / "int8.onnx", photos, count=5)
+    assert not (tmp_path / "int8.onnx").exists()
 
 
 def dequantized_convolutions(graph: onnx.GraphProto) -> tuple[set[str], set[str]]:
@@ -65,16 +141,25 @@ def test_shipped_upscaler_is_int8_but_for_its_sub_pixel_layer():
 def test_a_copy_too_far_from_the_float_model_is_not_written(tmp_path, paintings):
     source = make_sub_pixel_upscaler(tmp_path / "float.onnx")
     with pytest.raises(ExportError, match="not written"):
-        quantize_upscaler(source, tmp_path / "int8.onnx", paintings, crops=4, min_psnr=200.0)
+        quantize(source, tmp_path / "int8.onnx", paintings, count=4, min_psnr=200.0)
     assert not (tmp_path / "int8.onnx").exists()
 
 
-def test_cli_refuses_another_kind_and_overwriting_its_source(tmp_path, paintings, translator):
+def test_cli_quantizes_a_translator_on_its_photos_and_refuses_other_kinds(tmp_path, paintings, photos, sampler):
     runner = CliRunner()
+    source = make_conv_translator(tmp_path / "float.onnx")
+    out = tmp_path / "conv-int8.onnx"
     result = runner.invoke(
-        trainer_app, ["quantize", str(translator), str(tmp_path / "x.onnx"), "--paintings", str(paintings)]
+        trainer_app,
+        ["quantize", str(source), str(out), "--photos", str(photos), "--crops", "4", "--min-psnr", "30"],
     )
-    assert result.exit_code == 2 and "upscaler" in result.output and not (tmp_path / "x.onnx").exists()
+    assert result.exit_code == 0 and f"on {CHECKS} other inputs" in result.output and out.exists(), result.output
+    result = runner.invoke(trainer_app, ["quantize", str(sampler), str(tmp_path / "x.onnx"), "--photos", str(photos)])
+    assert result.exit_code == 2 and "upscaler, translator" in result.output and not (tmp_path / "x.onnx").exists()
+
+
+def test_cli_refuses_overwriting_its_source(tmp_path, paintings):
+    runner = CliRunner()
     source = make_sub_pixel_upscaler(tmp_path / "float.onnx")
     before = source.read_bytes()
     result = runner.invoke(trainer_app, ["quantize", str(source), str(source), "--paintings", str(paintings)])

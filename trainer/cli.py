@@ -373,35 +373,38 @@ app.command("export-texture")(with_signature(export_texture, [*_explicit, *confi
 
 @app.command("quantize")
 def quantize(
-    model: Path = typer.Argument(..., help="An exported upscaler (.onnx)."),
+    model: Path = typer.Argument(..., help="An exported upscaler or translator (.onnx)."),
     out: Path = typer.Argument(..., help="The int8 .onnx file to write; its name (without .onnx) is the model name."),
     paintings: Path = typer.Option(
-        Path("../shared/data/paintings/train"), help="Paintings whose reduced crops calibrate the activations."
+        Path("../shared/data/paintings/train"), help="Upscalers: paintings whose reduced crops calibrate it."
     ),
-    crops: int = typer.Option(64, min=1, help="Calibration crops."),
+    photos: Path = typer.Option(
+        Path("../shared/data/photos/train"), help="Translators: photos, prepared as convert does, that calibrate it."
+    ),
+    crops: int = typer.Option(64, min=1, help="Calibration inputs (crops, or photos)."),
     min_psnr: float = typer.Option(
         38.0,
-        help="Write only if the int8 output's PSNR (dB) to the float model's is at least this on every check crop.",
+        help="Write only if the int8 output's PSNR (dB) to the float model's is at least this on every check input.",
     ),
     quality: Optional[str] = typer.Option(
-        None, help="One line of measured quality for the copy (`evaluate-upscaler` on it).", show_default="the model's"
+        None, help="One line of measured quality for the copy (its evaluation).", show_default="the model's"
     ),
 ) -> None:
-    """An int8 copy of an upscaler for the CPU (its network about 1.5x faster on a CPU with VNNI), written only if
-    it stays close to the float one."""
-    from portraitize.session import ModelError
+    """An int8 copy of an upscaler or a translator for the CPU, written only if it stays close to the float one."""
+    from portraitize.session import ModelError, load_model
 
     from .export import ExportError
-    from .quantize import CHECKS, quantize_upscaler
+    from .quantize import CHECKS, quantize
 
     if out.resolve() == model.resolve():
         fail(ValueError(f"{out}: write the int8 copy to another file than the model it is made from"))
     try:
-        worst = quantize_upscaler(model, out, paintings, crops, min_psnr, quality)
+        kind = load_model(model, "cpu").info.kind  # quantize refuses the kinds it has no inputs for
+        worst = quantize(model, out, paintings if kind == "upscaler" else photos, crops, min_psnr, quality)
     except (ExportError, ModelError, OSError, ValueError) as error:
         fail(error)
     typer.echo(
-        f"wrote {out}: PSNR to {model}'s output at least {worst:.1f} dB on {CHECKS} other crops than calibrated on"
+        f"wrote {out}: PSNR to {model}'s output at least {worst:.1f} dB on {CHECKS} other inputs than calibrated on"
     )
 
 

@@ -32,6 +32,8 @@ class IdentityScore:
     same: int  # of those, translations within SAME_PERSON of the photo
     mean_distance: float
     between_sitters: float  # mean distance between different photos' faces: the scale of "another person"
+    # The standard error of mean_distance: how far two models' means may differ by chance.
+    distance_spread: float = float("nan")
 
     @property
     def share_same(self) -> float:
@@ -43,6 +45,7 @@ class IdentityScore:
             "same_person": self.same,
             "mean_distance": round(self.mean_distance, 3),
             "between_sitters": round(self.between_sitters, 3),
+            "distance_spread": round(self.distance_spread, 4),
         }
 
 
@@ -90,4 +93,9 @@ class IdentityJudge:
             same=sum(distance < SAME_PERSON for distance in distances),
             mean_distance=float(np.mean(distances)) if distances else float("nan"),
             between_sitters=float(np.mean(pairs)) if pairs else float("nan"),
+            distance_spread=_standard_error(distances),
         )
+
+
+def _standard_error(values: list[float]) -> float:
+    return float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
