@@ -230,14 +230,19 @@ def test_a_damaged_record_costs_only_its_own_lines(cli, translator, tmp_path):
     assert result.exit_code == 2 and "a.png, b.png in" in result.output and "strength 0.7 -> 0.5" in result.output
 
 
-def test_a_destination_that_cannot_be_written_is_refused_before_any_painting(cli, translator, tmp_path):
+def test_a_destination_that_cannot_be_written_is_refused_before_any_painting(cli, translator, tmp_path, monkeypatch):
+    import portraitize.commands.convert
+    from portraitize.files import check_writable
+
+    check_writable(tmp_path / "fine")  # the probe itself: a new folder can take files, and it leaves none
+    assert list((tmp_path / "fine").iterdir()) == []
+
+    def read_only(folder):
+        raise PermissionError(13, "Permission denied")  # what a read-only folder gives (these tests run as root)
+
+    monkeypatch.setattr(portraitize.commands.convert, "check_writable", read_only)
     write_image(tmp_path / "src" / "a.jpg", 64, 64)
-    dst = tmp_path / "out"
-    dst.mkdir()
-    # Running as root, permissions cannot refuse a write here; a record that is a dangling link can (it is
-    # never written through a link), and is found no later than a read-only folder would be.
-    (dst / ".portraitize-outputs.jsonl").symlink_to(tmp_path / "nowhere")
-    result = cli("convert", tmp_path / "src", dst, "-m", translator)
+    result = cli("convert", tmp_path / "src", tmp_path / "out", "-m", translator)
     assert result.exit_code == 2, result.output
-    assert f"cannot write to {dst}" in result.output
-    assert [path.name for path in dst.iterdir()] == [".portraitize-outputs.jsonl"], "nothing painted"
+    assert f"cannot write to {tmp_path / 'out'} (Permission denied)" in result.output
+    assert not (tmp_path / "out").exists(), "nothing painted"

@@ -49,8 +49,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
     The data reach the disk (fsync) before the rename, so a power cut leaves the old file or the new one, never
     an empty one; the temp file stays locked until it has its final name."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f"{TEMP_PREFIX}{os.getpid()}@{_HOST}-"
-    handle, temp_name = tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=path.parent)
+    handle, temp_name = _temp_file(path.parent)
     try:
         with os.fdopen(handle, "wb") as temp_file:
             _lock(handle)
@@ -62,6 +61,21 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def check_writable(folder: Path) -> None:
+    """OSError now if `folder` (made if missing) cannot take a new file: a read-only destination is found before
+    any painting, not photo by photo. The probe is a temp file like write_atomically's, so a run killed in
+    between leaves nothing the next run does not clean."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = _temp_file(folder)
+    os.close(handle)
+    os.unlink(temp_name)
+
+
+def _temp_file(folder: Path) -> tuple[int, str]:
+    """A new temp file in `folder`, named as this process's (remove_stale_temp_files knows it by the name)."""
+    return tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}@{_HOST}-", suffix=TEMP_SUFFIX, dir=folder)
 
 
 def _lock(handle: int) -> None:

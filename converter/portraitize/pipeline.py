@@ -59,6 +59,7 @@ class ConvertSettings:
     io_workers: int = min(4, os.cpu_count() or 1)
     pixels_in_flight: int = PIXELS_IN_FLIGHT
     stroke_list: bool = False  # write each painting's strokes beside it (stroke_list_path)
+    overwrite: bool = False  # --overwrite: outputs there are painted again, and their old stroke lists go
 
 
 def stroke_list_path(target: PurePath) -> PurePath:
@@ -188,7 +189,7 @@ def _write(item: _Item, finished, files: Files, settings: ConvertSettings, chain
         data, notes = chain.encode(item.sitting, finished.image, image_format, settings.quality)
         if settings.stroke_list and finished.strokes:
             files.write(stroke_list_path(target), stroke_list(finished.strokes, finished.image.size))
-        else:  # a painting repainted (--overwrite) without strokes listed: its old list no longer describes it
+        elif settings.overwrite:  # a painting repainted without strokes listed: its old list no longer describes it
             files.remove(stroke_list_path(target))
         files.write(target, data)
     except ImageError as error:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
-from ..files import remove_stale_temp_files
+from ..files import check_writable, remove_stale_temp_files
 from ..model_set import ModelSources
 from ..painter_settings import PAINTER_VERSION, PainterRequest
 from ..pipeline import ConvertSettings, LocalFiles, Outcome, Report, convert_jobs
@@ -94,15 +94,16 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         quality=request.quality,
         max_pixels=request.max_pixels,
         stroke_list=request.stroke_list,
+        overwrite=request.overwrite,
     )
     where = f"Ray ({request.ray.workers} workers)" if on_ray else translator.device_name
     console.print(
         f"model [bold]{escape(translator.info.name)}[/] ({escape(str(translator.path))}) on [bold]{where}[/], {_scale_line(paint, models)}"
     )
     records = OutputRecords(place, destination, _recipe(request, paint, sources, translator))
-    if plan.todo:
-        try:  # before painting anything: a destination that cannot be written is found now, not photo by photo
-            place.open()
+    if plan.todo and not on_ray:
+        try:
+            check_writable(target)
         except OSError as error:
             raise PlanError(f"cannot write to {request.dst} ({error.strerror or error})") from None
     unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
