@@ -324,14 +324,14 @@ SECTIONS["im2oil"] = Section(
     _script("bench/painter.py", "--im2oil", "/tmp/im2oil", "--im2oil-python", "/tmp/im2oil-venv/bin/python"),
     read_painter,
 )
-PANEL = "bench/panels/2026-12-05-painter2b"  # the latest panel's key and ratings (each viewer's table, as given)
+PANEL = "bench/panels/2026-12-05-painter2d"  # the latest panel's key and ratings (each viewer's table, as given)
 SECTIONS["panel"] = Section(
     "panel",
     "a blind panel: viewers rate numbered tiles of convert's default, the earlier default and real oil portraits",
     _script(
         "bench/panel.py",
         "score",
-        *("--key", f"{PANEL}/key.json", "--ratings", *(f"{PANEL}/viewer{n}.json" for n in (11, 12, 13))),
+        *("--key", f"{PANEL}/key.json", "--ratings", *(f"{PANEL}/viewer{n}.json" for n in (17, 18, 19))),
     ),
     read_panel,
 )
