@@ -21,7 +21,7 @@ LENGTHS = (1.2, 2.0, 3.0, 4.0, 5.5, 7.5)  # body lengths in radii (the round end
 VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other
 BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
 RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share one brush
-KEPT_BRUSHES = 24  # brushes kept with the stamps made so far (the broadest, at a 12 MP photo's ground, tens of MB)
+KEPT_BRUSHES = 40  # brushes kept, with their stamps (a portrait uses about 25; the broadest, at 12 MP, tens of MB)
 
 
 def brush(radius: float, seed: int, flat: bool = False) -> Brush:
