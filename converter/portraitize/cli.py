@@ -122,9 +122,9 @@ def convert(
     ),
     painter: Painter = typer.Option(
         Painter.strokes,
-        help="strokes: paint the result in layers of bristle strokes at the photo's own resolution, broad on the "
-        "ground, finer on the clothes and hair, finest on the eyes and the mouth, each sized by the faces. none: the "
-        "translator's painting as it is.",
+        help="strokes: paint the result in layers of bristle strokes at the photo's own resolution, broad flat "
+        "brushes on the ground, the clothes and the hair, filberts on the flesh, finest on the eyes, each sized by the "
+        "faces, with a canvas weave through the thin paint. none: the translator's painting as it is.",
         rich_help_panel="Painting",
     ),
     fineness: Fineness = typer.Option(
