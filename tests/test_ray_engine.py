@@ -49,3 +49,16 @@ def test_ray_engine_matches_the_local_engine(translator, tmp_path):
 
     again = convert(src, tmp_path / "ray", translator, "--engine", "ray")
     assert "0 converted, 23 skipped (already there), 2 failed" in again.stderr
+
+
+def test_ray_workers_remove_a_stale_stroke_list_and_a_missing_one_is_no_error(tmp_path):
+    pytest.importorskip("pyarrow")
+    from portraitize.ray_engine import ArrowFiles
+
+    (tmp_path / "src").mkdir()
+    files = ArrowFiles(f"file://{tmp_path / 'src'}", f"file://{tmp_path / 'dst'}")
+    stale = tmp_path / "dst" / "a.jpg.strokes.json"
+    files.write(stale, b"{}")
+    files.remove(stale)
+    assert not stale.exists()
+    files.remove(tmp_path / "dst" / "never-there.strokes.json")  # nothing to remove: no error
