@@ -54,19 +54,19 @@ def target(
         return painted
     size = painted.size
     sitter = painted
-    distance = _distance_to_faces(found.face.shape, faces, work)
     if portrait:
         if photo is not None:
             photo_bands = photo.convert("YCbCr").split()  # once for the faces and the eyes
             sitter = _face_colour(sitter, photo_bands, _mask(found.face, size))
             eyes = _mask(EYE_COLOUR * found.eyes, size)
             sitter = Image.composite(_photo_colour(sitter, photo_bands), sitter, eyes)
+        distance = _distance_to_faces(found.face.shape, faces, work)
         light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
         # A painter's colour is fuller than the translator's muted one: clothes, lips and cheeks regain it.
         sitter = painters_light(ImageEnhance.Color(sitter).enhance(SITTER_COLOUR))
     if background == "keep":  # the photo's own background, as the translator painted it
-        return Image.composite(sitter, painted, _mask(found.person, size))
+        return Image.composite(sitter, painted, _mask(found.person, size)) if portrait else painted
     return Image.composite(sitter, _ground(painted, found, faces, work, size), _mask(found.person, size))
 
 

@@ -324,9 +324,8 @@ def _directions(reference, brush_radius: float, where, size, x, y, on_ground, rn
 def _lengths(reference, brush_radius, x, y, angle, flat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each stroke grown both ways along its direction while the colour under it stays its own: its centre
     moved to the middle of what it covers, and the index of the stamp length that fits (in radii of its own
-    brush, `brush_radius`, one per stroke). A flat brush's strokes
-    are pulled further (they simplify) and are never shorter than FLAT_SHORTEST, or their square ends read as
-    blocks."""
+    brush, `brush_radius`, one per stroke). A flat brush's strokes are pulled further (they simplify) and are
+    never shorter than FLAT_SHORTEST, or their square ends read as blocks."""
     edge, shortest = np.where(flat, FLAT_EDGE, EDGE), np.where(flat, FLAT_SHORTEST, 0)
     row, col = _index(reference, y, x)
     own = reference[row, col]

@@ -35,7 +35,7 @@ def weave_pattern(pitch: int, seed: int) -> np.ndarray:
     weft = (across * thickness[1][thread])[:, None]  # the threads running across, by row
     over = ((thread[:, None] + thread[None, :]) % 2).astype(bool)  # which thread is on top at each crossing
     # Where a thread passes over, its crown shows, rising and falling along it over the crossings.
-    rise = 0.55 + 0.45 * np.sin(np.pi * within)
+    rise = 0.55 + 0.45 * across
     height = np.where(over, weft * rise[None, :], warp * rise[:, None])
     return np.clip(height / (1 + UNEVEN), 0, 1).astype(np.float32)
 
