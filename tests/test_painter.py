@@ -140,7 +140,7 @@ def test_the_grounds_hue_is_turned_by_the_backgrounds_colour_not_by_a_faint_cast
 def test_flat_strokes_end_square_and_filbert_strokes_round():
     def taper(flat: bool) -> int:
         """How many px the stroke's tail takes to narrow from 80% of its width at the centre to nothing."""
-        alpha, _, half = Brush(8.0, seed=1, flat=flat).stamp(length=2, angle=0, variant=0)
+        alpha, _, _, half = Brush(8.0, seed=1, flat=flat).stamp(length=2, angle=0, variant=0)
         widths = (np.asarray(alpha, float) / 255 > 0.1).sum(axis=0)[half:]
         return int(((widths > 0) & (widths < 0.8 * widths[0])).sum())
 

@@ -1,9 +1,12 @@
-"""A bristle brush: the mark one stroke leaves, as an alpha stamp (how much paint covers each pixel) and a
-relief stamp (how high the paint stands), for each length and direction a layer of strokes uses.
+"""A bristle brush: the mark one stroke leaves, as an alpha stamp (how much paint covers each pixel), a relief
+stamp (how high the paint stands) and a streak stamp (how much lighter or darker each bristle leaves the paint),
+for each length and direction a layer of strokes uses.
 
 A stroke is a band of bristles: each bristle carries a little more or less paint (streaks along the stroke),
 ends at its own place (ragged ends), and the load runs out towards the tail (a drier, broken end). The band
-narrows slightly towards its ends. The relief is highest along loaded bristles, so lit from the top left a
+narrows slightly towards its ends. A bristle that carries more paint also carries it less mixed, so the stroke's
+colour runs in light and dark streaks along it: a flat colour with a clean outline reads as a digital stamp.
+A filbert's sides are soft (the paint is pushed into the wet paint beside it); a flat's are crisp. The relief is highest along loaded bristles, so lit from the top left a
 stroke shows its ridges and the edge where it stands on the paint below. Stamps are made when first asked for
 and kept, so a layer of thousands of strokes makes a few dozen of them.
 """
@@ -21,6 +24,7 @@ LENGTHS = (1.2, 2.0, 3.0, 4.0, 5.5, 7.5)  # body lengths in radii (the round end
 VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other
 BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
 RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share one brush
+FILBERT_SOFT_SIDES = 0.35  # radii over which a filbert's paint thins out at its sides
 KEPT_BRUSHES = 40  # brushes kept, with their stamps (a portrait uses about 25; the broadest, at 12 MP, tens of MB)
 
 
@@ -51,16 +55,17 @@ class Brush:
         reach = [_smooth(rng.uniform(0, 1, count)) for _ in range(VARIANTS)]
         dry = [rng.uniform(0, 1, count) for _ in range(VARIANTS)]
         self.profiles = (load, reach, dry)
-        self._stamps: dict[tuple[int, int, int], tuple[Image.Image, Image.Image, int]] = {}
+        self._stamps: dict[tuple[int, int, int], tuple[Image.Image, Image.Image, Image.Image, int]] = {}
 
-    def stamp(self, length: int, angle: int, variant: int) -> tuple[Image.Image, Image.Image, int]:
-        """(alpha, relief, half size): 'L' images centred on the stroke, for LENGTHS[length] and ANGLES[angle]."""
+    def stamp(self, length: int, angle: int, variant: int) -> tuple[Image.Image, Image.Image, Image.Image, int]:
+        """(alpha, relief, streaks, half size): 'L' images centred on the stroke, for LENGTHS[length] and
+        ANGLES[angle]; streaks are 128 for the stroke's own colour, lighter or darker about it."""
         key = (length, angle, variant)
         if key not in self._stamps:
             self._stamps[key] = self._make(LENGTHS[length] * self.radius, 2 * math.pi * angle / ANGLES, variant)
         return self._stamps[key]
 
-    def _make(self, body: float, theta: float, variant: int) -> tuple[Image.Image, Image.Image, int]:
+    def _make(self, body: float, theta: float, variant: int) -> tuple[Image.Image, Image.Image, Image.Image, int]:
         radius = self.radius
         half = int(math.ceil(body / 2 + 1.6 * radius)) + 1
         ys, xs = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float32)
@@ -76,14 +81,16 @@ class Brush:
         # The band narrows a little along the body; a filbert rounds off over the ends, a flat stays squarer.
         ends = np.sqrt(np.clip(1 - past_body ** (4 if self.flat else 2), 0, 1))  # a flat's corners: worn round
         width = radius * (1 - 0.12 * np.clip(np.abs(along) / (body / 2 + radius), 0, 1)) * ends
-        crosswise = np.clip(width - np.abs(across) + 0.5, 0, 1)
+        soft = 1.0 if self.flat else max(1.0, FILBERT_SOFT_SIDES * radius)
+        crosswise = np.clip((width - np.abs(across)) / soft + 0.5, 0, 1)
         # Past a bristle's dry point towards the tail its paint breaks up (a flat drags drier, and its bristles
         # carry more unequal loads: streaks the paint below shows through).
         tail = np.clip((along - (0.1 + 0.5 * dry) * (body / 2 + radius)) / (body / 2 + radius), 0, 1)
         spread, dryness = (0.35, 0.7) if self.flat else (0.15, 0.45)
         alpha = lengthwise * crosswise * (1 - spread + spread * load) * (1 - dryness * tail)
         relief = lengthwise * crosswise * (0.35 + 0.65 * load) * (1 - 0.5 * tail)
-        return _image(alpha), _image(relief), half
+        streaks = 0.5 + (load - 0.5) * (1 + tail)  # a dry tail breaks into starker streaks
+        return _image(alpha), _image(relief), _image(streaks), half
 
 
 def _smooth(values: np.ndarray) -> np.ndarray:

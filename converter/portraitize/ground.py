@@ -7,6 +7,9 @@
   own background instead (loosely, as the broad strokes there make it).
 - The light on the sitter falls off gently away from the faces (a mild chiaroscuro): never so far that the
   person changes; its colours are a little fuller than the translator's muted ones.
+- The clothes and the hair are painted as masses: below the head a painter simplifies insignia, patches, prints
+  and folds into a few planes of colour, so their colours are the picture's after a median over a tenth of a face
+  (small patches vanish, the edges of large masses stay where they are).
 - Faces keep their colour: the translator greys skin, browns teeth, empties irises and darkens the modelling
   until sitters look older, so on the faces half of the photo's own colour and a third of its light come back.
 
@@ -34,6 +37,8 @@ LIGHT_REACH = 2.4  # face sizes from its centre at which the ground's light has 
 LIGHT_FROM = (-0.9, -0.4)
 SITTER_COLOUR = 1.15  # saturation of the sitter's colours, times the translator's
 SITTER_SHADE = 0.2  # the sitter's light falls by at most this far from the faces
+MASSES = 0.1  # of the face's size: the clothes' and the hair's detail smaller than this is simplified away
+MASS_GRID = 5  # px: the median's width on the reduced copy it is taken on
 FACE_COLOUR = 0.5  # share of the photo's colour that comes back on the faces
 EYE_COLOUR = 0.7  # and in the eyes, this share of the photo's own colour on top: irises keep their colour
 FACE_LIGHT = 0.3  # and of its light: the translator's darker modelling aged faces and dulled their skin
@@ -60,6 +65,7 @@ def target(
             sitter = _face_colour(sitter, photo_bands, _mask(found.face, size))
             eyes = _mask(EYE_COLOUR * found.eyes, size)
             sitter = Image.composite(_photo_colour(sitter, photo_bands), sitter, eyes)
+        sitter = Image.composite(sitter, _masses(sitter, found), _mask(found.face * 1.5, size))
         distance = _distance_to_faces(found.face.shape, faces, work)
         light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
@@ -79,6 +85,16 @@ def toned_canvas(picture: Image.Image, found: Regions) -> Image.Image:
     primed = np.clip(small * PRIMING_LIGHT + PRIMING_WARMTH, 0, 255).astype(np.uint8)
     primed_image = Image.fromarray(primed).resize(picture.size, Image.Resampling.BICUBIC)
     return Image.composite(picture, primed_image, _mask(found.person, picture.size))
+
+
+def _masses(picture: Image.Image, found: Regions) -> Image.Image:
+    """`picture` with detail finer than MASSES of the face simplified away, edges between masses kept: a median
+    on a copy reduced until MASS_GRID px span that much, enlarged back."""
+    reduce = MASS_GRID / max(MASSES * found.face_size, MASS_GRID)
+    small = picture.resize(
+        (max(1, round(picture.width * reduce)), max(1, round(picture.height * reduce))), Image.Resampling.BOX
+    )
+    return small.filter(ImageFilter.MedianFilter(MASS_GRID)).resize(picture.size, Image.Resampling.BICUBIC)
 
 
 def _ground(painted: Image.Image, found: Regions, faces: list[Face], work: float, size) -> Image.Image:

@@ -64,6 +64,8 @@ FLESH_CALM = 0.85  # on the face the value tremor is this much smaller
 GROUND_CALM = 0.6  # ... and on the painted ground this much
 RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
 MAX_SHADE = 0.25
+STREAKS = 0.16  # how much lighter or darker a bristle's streak leaves the paint (at the brush's extremes)
+GLOSS, GLOSS_FROM = 0.35, 0.08  # the glint on a ridge's lit side: at most this share of the way to white, from this lift
 THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
 INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is above 1 / INSIDE_GAIN
 
@@ -354,6 +356,7 @@ def _render(base: np.ndarray, brushes: list[Brush], x, y, angle, body, colour, r
     half-covered pixels blend with what they cover), lit by their relief; `brushes`: each stroke's."""
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
     relief = Image.new("L", layer.size, 0)
+    streaks = Image.new("L", layer.size, 128)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
     variants = rng.integers(0, VARIANTS, len(x))
     left, top = np.rint(x).astype(int), np.rint(y).astype(int)
@@ -361,22 +364,28 @@ def _render(base: np.ndarray, brushes: list[Brush], x, y, angle, body, colour, r
     # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (profiled, those
     # checks cost several times the paste itself on stamps this small); both images are this function's own,
     # loaded and writable, and the core clips boxes at the edges.
-    layer_core, relief_core = layer.im, relief.im
+    layer_core, relief_core, streaks_core = layer.im, relief.im, streaks.im
     for index in rng.permutation(len(x)):
-        alpha, height, half = brushes[index].stamp(int(body[index]), int(turns[index]), int(variants[index]))
+        alpha, height, streak, half = brushes[index].stamp(int(body[index]), int(turns[index]), int(variants[index]))
         side = 2 * half + 1
         box = (left[index] - half, top[index] - half, left[index] - half + side, top[index] - half + side)
         layer_core.paste(paint[index], box, alpha.im)
         relief_core.paste(height.im, box, alpha.im)
+        streaks_core.paste(streak.im, box, alpha.im)
     heights = blur(np.asarray(relief, np.float32) / 255, 0.7)
     slope_y, slope_x = gradient(heights)
     shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
+    streaked = np.asarray(streaks, np.float32) / 255 - 0.5
 
     def lit(block: np.ndarray, rows: slice) -> np.ndarray:
         # Thin darks, thick lights: a painter lays shadows in thin paint and builds the lights up, so the
-        # relief (and its lit ridges) grows with the paint's value.
+        # relief (and its lit ridges) grows with the paint's value; the lit side of a ridge catches a glint
+        # of the light itself (the oil's gloss), whatever the paint's colour.
         thickness = THIN_DARKS + (1 - THIN_DARKS) * luminance(block[..., :3]) / 255
-        block[..., :3] *= 1 + (shade[rows] * thickness)[..., None]
+        lift = shade[rows] * thickness
+        block[..., :3] *= (1 + lift + STREAKS * streaked[rows])[..., None]
+        glint = GLOSS * np.clip(lift - GLOSS_FROM, 0, None) / (MAX_SHADE - GLOSS_FROM)
+        block[..., :3] += (glint * (255 - block[..., :3].mean(axis=-1)))[..., None]
         return block
 
     return Image.fromarray(by_rows(np.asarray(layer), lit), "RGBA")
