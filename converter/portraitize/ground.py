@@ -5,8 +5,8 @@
   beside the head on the side the light comes from and falling off into darkness towards the edges, with a
   quarter of the photo's own colours, blurred past all detail, echoing through it. `keep` paints the photo's
   own background instead (loosely, as the broad strokes there make it).
-- The light on the sitter falls off gently away from the faces (a mild chiaroscuro): never so far that the
-  person changes; its colours are a little fuller than the translator's muted ones.
+- The light on the sitter falls off away from the faces (a chiaroscuro: the head is lit, the clothes and hands sink
+  into the shadow towards the picture's edges, as in most painted portraits); never on the face itself; its colours are a little fuller than the translator's muted ones.
 - The clothes and the hair are painted as masses: below the head a painter simplifies insignia, patches, prints
   and folds into a few planes of colour, so their colours are the picture's after a median over a tenth of a face
   (small patches vanish, the edges of large masses stay where they are).
@@ -36,7 +36,8 @@ LIGHT_REACH = 2.4  # face sizes from its centre at which the ground's light has 
 # so the head is set against light on one side and dark on the other, not ringed by a halo.
 LIGHT_FROM = (-0.9, -0.4)
 SITTER_COLOUR = 1.15  # saturation of the sitter's colours, times the translator's
-SITTER_SHADE = 0.2  # the sitter's light falls by at most this far from the faces
+SITTER_SHADE = 0.45  # the sitter's light falls by at most this far from the faces
+SHADE_FROM, SHADE_OVER = 0.7, 2.0  # face sizes from the face's centre where it begins to fall, and over how many
 MASSES = 0.1  # of the face's size: the clothes' and the hair's detail smaller than this is simplified away
 MASS_GRID = 5  # px: the median's width on the reduced copy it is taken on
 FACE_COLOUR = 0.5  # share of the photo's colour that comes back on the faces
@@ -67,7 +68,7 @@ def target(
             sitter = Image.composite(_photo_colour(sitter, photo_bands), sitter, eyes)
         sitter = Image.composite(sitter, _masses(sitter, found), _mask(found.face * 1.5, size))
         distance = _distance_to_faces(found.face.shape, faces, work)
-        light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
+        light = 1 - SITTER_SHADE * np.clip((distance - SHADE_FROM) / SHADE_OVER, 0, 1) ** 1.5
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
         # A painter's colour is fuller than the translator's muted one: clothes, lips and cheeks regain it.
         sitter = painters_light(ImageEnhance.Color(sitter).enhance(SITTER_COLOUR))
