@@ -25,6 +25,7 @@ VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not
 BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
 RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share one brush
 FILBERT_SOFT_SIDES = 0.35  # radii over which a filbert's paint thins out at its sides
+RIDGE = 0.5  # the height of the paint pushed up along a stroke's edges, over its body's
 KEPT_BRUSHES = 40  # brushes kept, with their stamps (a portrait uses about 25; the broadest, at 12 MP, tens of MB)
 
 
@@ -88,7 +89,9 @@ class Brush:
         tail = np.clip((along - (0.1 + 0.5 * dry) * (body / 2 + radius)) / (body / 2 + radius), 0, 1)
         spread, dryness = (0.35, 0.7) if self.flat else (0.15, 0.45)
         alpha = lengthwise * crosswise * (1 - spread + spread * load) * (1 - dryness * tail)
-        relief = lengthwise * crosswise * (0.35 + 0.65 * load) * (1 - 0.5 * tail)
+        # The brush pushes paint to its sides: a ridge along each edge stands above the stroke's body.
+        ridge = RIDGE * np.exp(-(((width - np.abs(across)) / (0.3 * radius)) ** 2))
+        relief = lengthwise * crosswise * (0.35 + 0.65 * load + ridge) * (1 - 0.5 * tail) / (1 + RIDGE)
         streaks = 0.5 + (load - 0.5) * (1 + tail)  # a dry tail breaks into starker streaks
         return _image(alpha), _image(relief), _image(streaks), half
 

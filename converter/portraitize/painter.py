@@ -37,9 +37,10 @@ from .filters import blur, by_rows, flow, gradient, luminance
 from .fineness import Regions, radius_map, regions
 from .ground import target, toned_canvas
 from .painter_settings import FINENESS, PainterSettings
+from .glaze import glazed
 from .weave import woven
 
-BRUSH_SIZES, BRUSH_SIZE_ODDS = (0.8, 1.0, 1.25), (0.3, 0.45, 0.25)  # a stroke's brush, times its layer's
+BRUSH_SIZES, BRUSH_SIZE_ODDS = (0.65, 1.0, 1.5), (0.3, 0.45, 0.25)  # a stroke's brush, times its layer's
 LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
 MIN_SCALE = 1 / 4  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
@@ -62,12 +63,14 @@ JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, a
 GROUND_HATCH = math.radians(30)  # the spread of the painted ground's hatching about the slant
 FLESH_CALM = 0.85  # on the face the value tremor is this much smaller
 GROUND_CALM = 0.6  # ... and on the painted ground this much
-RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
-MAX_SHADE = 0.25
+RELIEF = 1.0  # brightness change per unit of relief slope at the layer's scale
+MAX_SHADE = 0.3
 STREAKS = 0.16  # how much lighter or darker a bristle's streak leaves the paint (at the brush's extremes)
 GLOSS, GLOSS_FROM = 0.35, 0.08  # the glint on a ridge's lit side: at most this share of the way to white, from this lift
 THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
-INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is above 1 / INSIDE_GAIN
+# A finer layer's paint is wiped off past the sitter's outline: kept where the person mask is above INSIDE_FROM,
+# gone INSIDE_RAMP below it (a cut, not a fade: a fading rim of paint reads as an airbrushed outline).
+INSIDE_FROM, INSIDE_RAMP = 0.55, 0.2
 
 
 @dataclasses.dataclass
@@ -125,7 +128,7 @@ def paint_strokes(
         result, layers = _paint_rescaled(painted, faces, settings, photo, person, landmarks, factor)
     else:
         result, layers = _lay_strokes(painted, faces, settings, photo, person, landmarks)
-    return woven(result, settings.seed), layers
+    return woven(glazed(result), settings.seed), layers
 
 
 def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np.ndarray, list[Strokes]]:
@@ -286,7 +289,7 @@ def _paint_layer(
         part = inside[
             top : max(int(np.ceil(box[3] * work)), top + 1), left : max(int(np.ceil(box[2] * work)), left + 1)
         ]
-        within = Image.fromarray(np.uint8(np.clip(part * INSIDE_GAIN, 0, 1) * 255), "L")
+        within = Image.fromarray(np.uint8(np.clip((part - INSIDE_FROM) / INSIDE_RAMP + 1, 0, 1) * 255), "L")
         layer.putalpha(ImageChops.multiply(layer.getchannel("A"), within.resize(layer.size, Image.Resampling.BILINEAR)))
     covered = float((np.asarray(layer.getchannel("A")) > 0).mean())
     if layer.size != crop.size:
@@ -379,11 +382,11 @@ def _render(base: np.ndarray, brushes: list[Brush], x, y, angle, body, colour, r
 
     def lit(block: np.ndarray, rows: slice) -> np.ndarray:
         # Thin darks, thick lights: a painter lays shadows in thin paint and builds the lights up, so the
-        # relief (and its lit ridges) grows with the paint's value; the lit side of a ridge catches a glint
+        # relief (its lit ridges and its bristles' streaks) grows with the paint's value; the lit side of a ridge catches a glint
         # of the light itself (the oil's gloss), whatever the paint's colour.
         thickness = THIN_DARKS + (1 - THIN_DARKS) * luminance(block[..., :3]) / 255
         lift = shade[rows] * thickness
-        block[..., :3] *= (1 + lift + STREAKS * streaked[rows])[..., None]
+        block[..., :3] *= (1 + lift + STREAKS * streaked[rows] * thickness)[..., None]
         glint = GLOSS * np.clip(lift - GLOSS_FROM, 0, None) / (MAX_SHADE - GLOSS_FROM)
         block[..., :3] += (glint * (255 - block[..., :3].mean(axis=-1)))[..., None]
         return block
