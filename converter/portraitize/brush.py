@@ -76,7 +76,8 @@ class Brush:
         count = len(self.profiles[0][variant])
         position = np.clip((across / radius + 1) / 2 * (count - 1), 0, count - 1)
         load, reach, dry = (np.interp(position, np.arange(count), profile[variant]) for profile in self.profiles)
-        end = body / 2 + radius * (0.3 + 0.6 * reach)  # each bristle ends at its own place: ragged ends
+        # Each bristle ends at its own place: ragged ends (a flat's a little, or they read as torn paper).
+        end = body / 2 + radius * ((0.3 + 0.25 * reach) if self.flat else (0.3 + 0.6 * reach))
         past_body = np.clip(np.abs(along) - body / 2, 0, None) / (end - body / 2)
         lengthwise = np.clip((end - np.abs(along)) + 0.5, 0, 1)
         # The band narrows a little along the body; a filbert rounds off over the ends, a flat stays squarer.

@@ -21,7 +21,7 @@ from .person import FACE_OVAL
 
 # Brush radius as a share of the face's size (its box's longer side), by what lies under the brush.
 FEATURES = 0.01  # eyes, brows, nostrils
-FACE = 0.016
+FACE = 0.024
 PERSON = 0.055  # hair, neck, hands, clothes
 GROUND = 0.12
 DETAIL = 0.5  # the most that edges make the subject's strokes finer
