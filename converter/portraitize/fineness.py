@@ -21,9 +21,9 @@ from .person import FACE_OVAL
 
 # Brush radius as a share of the face's size (its box's longer side), by what lies under the brush.
 FEATURES = 0.01  # eyes, brows, nostrils
-FACE = 0.024
-PERSON = 0.055  # hair, neck, hands, clothes
-GROUND = 0.12
+FACE = 0.013
+PERSON = 0.07  # hair, neck, hands, clothes
+GROUND = 0.15
 DETAIL = 0.5  # the most that edges make the subject's strokes finer
 BODY_DETAIL = 0.2  # ... on the body, this share of it
 PERSON_FROM, PERSON_RAMP = 0.45, 0.3  # a person mask's values from which a point is the sitter's, and over how much

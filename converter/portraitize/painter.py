@@ -41,6 +41,7 @@ from .glaze import glazed
 from .weave import woven
 
 BRUSH_SIZES, BRUSH_SIZE_ODDS = (0.65, 1.0, 1.5), (0.3, 0.45, 0.25)  # a stroke's brush, times its layer's
+FLESH_SIZES = 0.4  # ... on flesh the sizes spread this much as far about 1 (the face is built of even, fine strokes)
 LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
 MIN_SCALE = 1 / 4  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
@@ -61,8 +62,8 @@ COHERENT = 0.25  # below this coherence the picture has no direction and the pai
 SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed painter's hatching, turning
 JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
 GROUND_HATCH = math.radians(30)  # the spread of the painted ground's hatching about the slant
-FLESH_CALM = 0.85  # on the face the value tremor is this much smaller
-GROUND_CALM = 0.6  # ... and on the painted ground this much
+FLESH_CALM = 1.0  # on the face the value tremor is this much smaller
+GROUND_CALM = 0.85  # ... and on the painted ground this much
 RELIEF = 1.0  # brightness change per unit of relief slope at the layer's scale
 MAX_SHADE = 0.3
 STREAKS = 0.16  # how much lighter or darker a bristle's streak leaves the paint (at the brush's extremes)
@@ -275,6 +276,7 @@ def _paint_layer(
     angle = _directions(reference, brush_radius, where, picture.size, x, y, on_ground, rng)
     flat = on_flesh < 0.5  # flesh is painted with a filbert, the rest with a flat
     brush_scale = np.array(BRUSH_SIZES)[rng.choice(len(BRUSH_SIZES), len(x), p=BRUSH_SIZE_ODDS)]
+    brush_scale = 1 + (brush_scale - 1) * (1 - (1 - FLESH_SIZES) * on_flesh)
     x, y, body = _lengths(reference, brush_radius * brush_scale, x, y, angle, flat)
     row, col = _index(reference, y, x)
     # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving; the
