@@ -10,6 +10,7 @@ import pytest
 from conftest import EXAMPLES, gradient_image
 from PIL import Image
 
+from portraitize import painter
 from portraitize.brush import Brush, brush
 from portraitize.faces import Face
 from portraitize.images import load_photo
@@ -244,9 +245,58 @@ def test_the_canvas_weave_shows_through_thin_dark_paint_more_than_thick_light_pa
 
     texture = []
     for value in (230, 50):
-        flat_paint = np.full((300, 400, 3), value, np.uint8)
+        flat_paint = np.full((900, 1200, 3), value, np.uint8)  # a weave of 4 px: finer is not laid
         canvas = woven(flat_paint, seed=0).astype(float)
         texture.append(canvas.std() / value)
         assert (canvas <= value).all(), "the weave's grooves darken; nothing is added"
         assert not np.array_equal(canvas, woven(flat_paint, seed=1)), "another seed, other threads"
     assert texture[1] > 2 * texture[0] > 0
+
+
+def test_no_weave_is_laid_finer_than_a_pixel_grid_can_show():
+    from portraitize.weave import woven
+
+    small = np.full((300, 400, 3), 80, np.uint8)
+    assert np.array_equal(woven(small, seed=0), small), "a 1 px weave would read as a printer's dots"
+
+
+def test_a_strokes_colour_runs_in_bristle_streaks_not_one_flat_colour(monkeypatch):
+    """One stroke of one colour on a grey ground, unlit (no relief): along its length the streaks stay, across
+    it they change."""
+    monkeypatch.setattr(painter, "RELIEF", 0.0)
+    base = np.full((120, 120, 3), 128, np.uint8)
+    colour = np.array([[200, 160, 120]], np.uint8)
+    one = [np.array([value]) for value in (60.0, 60.0, 0.0)]
+    stroke = (base, [brush(12.0, 0, flat=True)], *one, np.array([3]), colour, np.random.default_rng(0))
+    layer = np.asarray(painter._render(*stroke), float)
+    body = layer[54:67, 45:75, 0]  # across (rows) x along (columns) the stroke's middle, its paint fully on
+    assert body.std(axis=0).mean() > 2 * body.std(axis=1).mean(), "streaks run along the stroke"
+    assert body.std(axis=0).mean() > 1.5, "and differ across it"
+
+
+def test_the_glaze_deepens_and_warms_the_shadow_masses_and_barely_touches_the_lights():
+    from portraitize.glaze import glazed
+
+    picture = np.full((200, 400, 3), 60, np.uint8)
+    picture[:, 200:] = 220  # a shadow mass beside a lit one
+    out = glazed(picture).astype(float)
+    shadow, light = out[:, :150].reshape(-1, 3).mean(axis=0), out[:, 250:].reshape(-1, 3).mean(axis=0)
+    assert shadow.mean() < 55 and shadow[0] - shadow[2] > 6, "the shadow is darker and warmer"
+    assert abs(light[0] - 220) < 3 and light[2] < light[0], "the light keeps its value under a warm varnish"
+
+
+def test_the_clothes_are_painted_as_masses_and_the_face_keeps_its_detail():
+    from portraitize.fineness import regions
+    from portraitize.ground import target
+
+    rgb, face = sitter(480)
+    patched = rgb.copy()
+    clothes_patch, face_speck = np.s_[400:405, 220:225], np.s_[130:134, 215:219]
+    patched[clothes_patch] = (30, 60, 220)  # a small blue patch on her suit (a twentieth of the face)
+    patched[face_speck] = (30, 60, 220)  # and a speck on her face
+    found = regions((480, 480), [face], 1.0)
+    painted = np.asarray(target(Image.fromarray(patched), None, found, [face], 1.0, "ground"), float)
+    unpatched = np.asarray(target(Image.fromarray(rgb), None, found, [face], 1.0, "ground"), float)
+    clothes = np.abs(painted[clothes_patch] - unpatched[clothes_patch]).mean()
+    features = np.abs(painted[face_speck] - unpatched[face_speck]).mean()
+    assert clothes < 15 < features, "the patch on the clothes is simplified away, the face's speck stays"
