@@ -195,6 +195,21 @@ def test_convert_paints_strokes_by_default_and_writes_the_stroke_list_when_asked
     assert result.exit_code == 0 and not (tmp_path / "strokes" / "sitter.png.strokes.json").exists()
 
 
+def test_a_stale_stroke_list_that_cannot_be_removed_is_a_note_and_the_painting_is_saved(cli, translator, tmp_path):
+    photo = tmp_path / "src" / "sitter.png"
+    photo.parent.mkdir()
+    Image.fromarray(sitter(120)[0]).save(photo)
+    assert cli("convert", photo, tmp_path / "out", "-m", translator, "--painter", "none").exit_code == 0
+    before = (tmp_path / "out" / "sitter.png").read_bytes()
+    undeletable = tmp_path / "out" / "sitter.png.strokes.json"
+    undeletable.mkdir()  # unlink refuses a folder, as a store that forbids deletes refuses a file
+    (undeletable / "keep").write_text("x")
+    result = cli("convert", photo, tmp_path / "out", "-m", translator, "--overwrite")
+    assert result.exit_code == 0 and "1 converted" in result.output, result.output
+    assert "old stroke list sitter.png.strokes.json could not be removed" in " ".join(result.output.split())
+    assert (tmp_path / "out" / "sitter.png").read_bytes() != before, "repainted (now in strokes) all the same"
+
+
 def test_a_portrait_model_gets_a_ground_and_its_faces_colour_a_style_model_keeps_its_own():
     portrait, style = PainterRequest().settings_for(99), PainterRequest().settings_for(0)
     assert (portrait.background, portrait.portrait) == ("ground", True)

@@ -112,7 +112,7 @@ class Files(Protocol):
         """Store an output whole or not at all."""
 
     def remove(self, path: PurePath) -> None:
-        """Delete a file of ours that would now mislead (nothing where there is none)."""
+        """Delete a file of ours that would now mislead (nothing where there is none); OSError when it cannot."""
 
 
 class LocalFiles:
@@ -187,11 +187,12 @@ def _write(item: _Item, finished, files: Files, settings: ConvertSettings, chain
     try:
         image_format = FORMAT_BY_EXTENSION[item.job.format_extension]
         data, notes = chain.encode(item.sitting, finished.image, image_format, settings.quality)
-        if settings.stroke_list and finished.strokes:
+        listed = settings.stroke_list and finished.strokes
+        if listed:
             files.write(stroke_list_path(target), stroke_list(finished.strokes, finished.image.size))
-        elif settings.overwrite:  # a painting repainted without strokes listed: its old list no longer describes it
-            files.remove(stroke_list_path(target))
         files.write(target, data)
+        if settings.overwrite and not listed:  # repainted without strokes listed: an old list describes another
+            notes = [*notes, *_removed(files, stroke_list_path(target))]
     except ImageError as error:
         return Outcome(str(error))
     except OSError as error:
@@ -199,6 +200,16 @@ def _write(item: _Item, finished, files: Files, settings: ConvertSettings, chain
     except Exception as error:  # the per-file guard: an encoder's surprise fails this file only
         return Outcome(f"cannot be encoded ({type(error).__name__}: {first_line(error)})")
     return Outcome(None, (*item.sitting.photo.notes, *notes))
+
+
+def _removed(files: Files, path: PurePath) -> list[str]:
+    """Remove a file of ours that would now mislead; a note, not a failure, when it cannot be (the painting is
+    saved; a store may let this role write but not delete)."""
+    try:
+        files.remove(path)
+    except OSError as error:
+        return [f"its old stroke list {path.name} could not be removed ({first_line(error)})"]
+    return []
 
 
 class _Batch:
