@@ -45,11 +45,12 @@ def target(
     found: Regions,
     faces: list[Face],
     work: float,
-    background: str,
+    grounded: bool,
     portrait: bool = True,
 ) -> Image.Image:
-    """The picture the strokes paint, at the painting's size. `portrait`: the faces' colour and the light on the
-    sitter are a portrait translator's to fix (a style model's colours are its style)."""
+    """The picture the strokes paint, at the painting's size. `grounded`: a painted ground replaces the
+    background (else the translator's own is kept); `portrait`: the faces' colour and the light on the sitter are
+    a portrait translator's to fix (a style model's colours are its style)."""
     if not faces:
         return painted
     size = painted.size
@@ -65,7 +66,7 @@ def target(
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
         # A painter's colour is fuller than the translator's muted one: clothes, lips and cheeks regain it.
         sitter = painters_light(ImageEnhance.Color(sitter).enhance(SITTER_COLOUR))
-    if background == "keep":  # the photo's own background, as the translator painted it
+    if not grounded:  # the photo's own background, as the translator painted it
         return Image.composite(sitter, painted, _mask(found.person, size)) if portrait else painted
     return Image.composite(sitter, _ground(painted, found, faces, work, size), _mask(found.person, size))
 

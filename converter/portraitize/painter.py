@@ -135,9 +135,9 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
         person = np.asarray(Image.fromarray(np.float32(person), "F").resize(grid, Image.Resampling.BILINEAR))
     found = regions((width, height), faces, work, person, landmarks)
     photo_image = None if photo is None else Image.fromarray(photo)
-    picture = target(Image.fromarray(painted), photo_image, found, faces, work, settings.background, settings.portrait)
-    radii = radius_map(found, _detail(picture, grid, TEXTURE * found.face_size * work)) * FINENESS[settings.fineness]
     grounded = bool(faces) and settings.background == "ground"  # a painted ground replaces the background
+    picture = target(Image.fromarray(painted), photo_image, found, faces, work, grounded, settings.portrait)
+    radii = radius_map(found, _detail(picture, grid, TEXTURE * found.face_size * work)) * FINENESS[settings.fineness]
     canvas = (toned_canvas(picture, found) if grounded else picture).convert("RGBA")
     rng = np.random.default_rng(settings.seed)
     # The painted ground is hatched across, not along its own light's fall-off (which would swirl round the
