@@ -31,10 +31,11 @@ import math
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
+from .blend import blended
 from .brush import ANGLES, LENGTHS, VARIANTS, Brush, brush
 from .faces import Face
 from .filters import blur, by_rows, flow, gradient, luminance
-from .fineness import Regions, radius_map, regions
+from .fineness import FACE, Regions, radius_map, regions
 from .ground import target, toned_canvas
 from .painter_settings import FINENESS, PainterSettings
 from .weave import woven
@@ -150,7 +151,10 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
             canvas, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside
         )
         layers.append(strokes)
-    return np.asarray(canvas.convert("RGB")), layers
+    result = np.asarray(canvas.convert("RGB"))
+    if faces and settings.portrait:  # a style model's strokes are its style: only a portrait's flesh is blended
+        result = blended(result, found.face, found.features, FACE * found.face_size * FINENESS[settings.fineness])
+    return result, layers
 
 
 def _detail(picture: Image.Image, grid: tuple[int, int], texture: float) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 from .filters import by_rows, luminance
 
 THREADS_PER_SIDE = 300  # threads across the picture's long side (a 60 cm canvas: 2 mm a thread)
-MIN_PITCH = 3  # px: a finer weave is lost in a pixel grid
+MIN_PITCH = 4  # px: a finer weave reads as a pixel pattern (viewers took it for a printer's dots), so none is laid
 DEPTH = 0.12  # how much a groove between threads darkens the thinnest paint
 THICK_PAINT = 0.8  # the lightest paint hides this share of the weave
 UNEVEN = 0.25  # spread of a thread's thickness
@@ -43,7 +43,9 @@ def weave_pattern(pitch: int, seed: int) -> np.ndarray:
 def woven(rgb: np.ndarray, seed: int) -> np.ndarray:
     """uint8 RGB with the canvas's weave showing through its thin paint."""
     height, width = rgb.shape[:2]
-    pitch = max(MIN_PITCH, round(max(height, width) / THREADS_PER_SIDE))
+    pitch = round(max(height, width) / THREADS_PER_SIDE)
+    if pitch < MIN_PITCH:
+        return rgb
     tile = weave_pattern(pitch, seed)
     side = tile.shape[0]
     columns = np.arange(width) % side
