@@ -14,40 +14,61 @@ import math
 import numpy as np
 from PIL import Image
 
-from .filters import flow, luminance
+from .filters import by_rows, flow, luminance
 
 BLEND = 0.75  # the share of the blended paint on the flesh's half-tones and shadows
 REACH = 2.5  # brush radii the soft brush is drawn over, each way
 SAMPLES = 7  # points along that reach (odd: the centre counted once)
 LIGHTS_FROM, LIGHTS_OVER = 0.62, 0.15  # value (0..1) where the lights start to keep their touches, and fully do
 FEATURES_KEEP = 0.7  # the share of the blend the features are spared: the eyes keep the picture's sharpest drawing
-FLOW_RADII = 3.0  # brush radii the form's direction is smoothed over
+FLOW_RADII = 3.0
+WORK_RADIUS = (
+    4.0  # px: the brush radius on the copy the smear is found on  # brush radii the form's direction is smoothed over
+)
 
 
 def blended(canvas: np.ndarray, flesh: np.ndarray, features: np.ndarray, radius: float) -> np.ndarray:
     """uint8 RGB `canvas` with its flesh blended along the form. `flesh`, `features`: the face and the features'
-    masks (0..1) on any grid (the eyes, brows and nostrils keep FEATURES_KEEP of their drawing); `radius`: the
-    face strokes' brush radius (canvas px)."""
+    masks (0..1) on a working grid of the canvas (the eyes, brows and nostrils keep FEATURES_KEEP of their
+    drawing); `radius`: the face strokes' brush radius (canvas px). The smear is found on a copy reduced until
+    that radius is WORK_RADIUS px (it is smooth along the form, and the strokes' grain across it survives that),
+    and mixed in at the canvas's size a block of rows at a time."""
     height, width = canvas.shape[:2]
     grid = np.clip(flesh * (1 - FEATURES_KEEP * features), 0, 1)
-    mask = np.asarray(Image.fromarray(np.float32(grid), "F").resize((width, height), Image.Resampling.BILINEAR))
-    rows, columns = np.nonzero(mask > 0.01)
+    scale_y, scale_x = grid.shape[0] / height, grid.shape[1] / width
+    rows, columns = np.nonzero(grid > 0.01)
     if rows.size == 0 or radius < 1:
         return canvas
     reach = int(math.ceil(REACH * radius)) + 1
-    top, bottom = max(0, rows.min() - reach), min(height, rows.max() + reach + 1)
-    left, right = max(0, columns.min() - reach), min(width, columns.max() + reach + 1)
-    part = canvas[top:bottom, left:right].astype(np.float32)
+    top, bottom = max(0, int(rows.min() / scale_y) - reach), min(height, int((rows.max() + 1) / scale_y) + reach)
+    left, right = max(0, int(columns.min() / scale_x) - reach), min(width, int((columns.max() + 1) / scale_x) + reach)
+    box = (right - left, bottom - top)
+    part = Image.fromarray(canvas[top:bottom, left:right])
+    reduce = max(1.0, radius / WORK_RADIUS)
+    small = np.asarray(part.resize((max(1, round(box[0] / reduce)), max(1, round(box[1] / reduce))), Image.BOX))
+    smeared = Image.fromarray(_smeared(small.astype(np.float32), radius / reduce)).resize(box, Image.BILINEAR)
+    grid_part = grid[
+        int(top * scale_y) : int(np.ceil(bottom * scale_y)), int(left * scale_x) : int(np.ceil(right * scale_x))
+    ]
+    share = np.asarray(Image.fromarray(np.float32(BLEND * grid_part), "F").resize(box, Image.BILINEAR))
+    smeared_rgb = np.asarray(smeared, np.float32)
+
+    def mixed(block: np.ndarray, rows: slice) -> np.ndarray:
+        lights = np.clip((luminance(block) / 255 - LIGHTS_FROM) / LIGHTS_OVER, 0, 1)  # the lights keep their touches
+        return block + (smeared_rgb[rows] - block) * (share[rows] * (1 - lights))[..., None]
+
+    out = canvas.copy()
+    out[top:bottom, left:right] = by_rows(canvas[top:bottom, left:right], mixed)
+    return out
+
+
+def _smeared(part: np.ndarray, radius: float) -> np.ndarray:
+    """`part` (float RGB) averaged along the form over REACH radii each way, as uint8."""
     dx, dy = _direction(part, radius)
     smeared = np.zeros_like(part)
     for step in np.linspace(-REACH * radius, REACH * radius, SAMPLES):
         smeared += _sample(part, dy * step, dx * step)
-    smeared /= SAMPLES
-    value = luminance(part) / 255
-    share = BLEND * mask[top:bottom, left:right] * (1 - np.clip((value - LIGHTS_FROM) / LIGHTS_OVER, 0, 1))
-    out = canvas.copy()
-    out[top:bottom, left:right] = np.rint(part + (smeared - part) * share[..., None]).astype(np.uint8)
-    return out
+    return np.rint(np.clip(smeared / SAMPLES, 0, 255)).astype(np.uint8)
 
 
 def _direction(part: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
