@@ -21,6 +21,7 @@ LENGTHS = (1.2, 2.0, 3.0, 4.0, 5.5, 7.5)  # body lengths in radii (the round end
 VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other
 BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
 RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share one brush
+RIDGE = 0.5  # the height of the paint pushed up along a stroke's edges, over its body's
 KEPT_BRUSHES = 40  # brushes kept, with their stamps (a portrait uses about 25; the broadest, at 12 MP, tens of MB)
 
 
@@ -82,7 +83,9 @@ class Brush:
         tail = np.clip((along - (0.1 + 0.5 * dry) * (body / 2 + radius)) / (body / 2 + radius), 0, 1)
         spread, dryness = (0.35, 0.7) if self.flat else (0.15, 0.45)
         alpha = lengthwise * crosswise * (1 - spread + spread * load) * (1 - dryness * tail)
-        relief = lengthwise * crosswise * (0.35 + 0.65 * load) * (1 - 0.5 * tail)
+        # The brush pushes paint to its sides: a ridge along each edge stands above the stroke's body.
+        ridge = RIDGE * np.exp(-(((width - np.abs(across)) / (0.3 * radius)) ** 2))
+        relief = lengthwise * crosswise * (0.35 + 0.65 * load + ridge) * (1 - 0.5 * tail) / (1 + RIDGE)
         return _image(alpha), _image(relief), half
 
 

@@ -62,8 +62,11 @@ JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, a
 GROUND_HATCH = math.radians(30)  # the spread of the painted ground's hatching about the slant
 FLESH_CALM = 0.85  # on the face the value tremor is this much smaller
 GROUND_CALM = 0.6  # ... and on the painted ground this much
-RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
+RELIEF = 0.7  # brightness change per unit of the paint surface's slope (thickness per px)
 MAX_SHADE = 0.25
+LEAN = 0.3  # the first layer's paint stands this thin, against the later ones'
+SURFACE_BLUR = 0.7  # px: the paint surface is this smooth before it is lit
+GLOSS, GLOSS_FROM = 0.3, 0.1  # the glint on a lit slope: at most this share of the way to white, from this lift
 THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
 INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is above 1 / INSIDE_GAIN
 
@@ -144,13 +147,14 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     # head); a kept background is painted along its own contours like the sitter.
     hatched = found.person < 0.5 if grounded else np.zeros(found.person.shape, bool)
     layers = []
+    surface = np.zeros((height, width), np.float32)  # how thick the paint stands, built up layer by layer
     for index, radius in enumerate(_layer_radii(radii)):
         inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
         strokes = _paint_layer(
-            canvas, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside
+            canvas, surface, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside
         )
         layers.append(strokes)
-    return np.asarray(canvas.convert("RGB")), layers
+    return _lit(np.asarray(canvas.convert("RGB")), surface), layers
 
 
 def _detail(picture: Image.Image, grid: tuple[int, int], texture: float) -> np.ndarray:
@@ -224,6 +228,7 @@ def _layer_radii(radii: np.ndarray) -> list[float]:
 
 def _paint_layer(
     canvas: Image.Image,
+    surface: np.ndarray,
     picture: Image.Image,
     radii: np.ndarray,
     found: Regions,
@@ -235,7 +240,8 @@ def _paint_layer(
     seed: int,
     inside: np.ndarray | None = None,
 ) -> Strokes:
-    """Paint one layer's strokes onto `canvas` (RGBA, the output's size) and return them. The layer is planned
+    """Paint one layer's strokes onto `canvas` (RGBA, the output's size), their paint's thickness onto `surface`,
+    and return them. The layer is planned
     and painted only over the box its strokes reach, at the scale where its brush is WORK_RADIUS px. `inside`: a
     mask on the working grid outside which this layer's paint is wiped off (strokes that would spill past the
     sitter's outline into the ground, a halo of stray dabs, end at the outline instead)."""
@@ -278,15 +284,18 @@ def _paint_layer(
     colour = reference[row, col] * (1 + tremor * rng.standard_normal((len(x), 1)))
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
     stroke_brushes = [brush(brush_radius * scale, seed, bool(is_flat)) for scale, is_flat in zip(brush_scale, flat)]
-    layer = _render(np.asarray(small), stroke_brushes, x, y, angle, body, colour, rng)
+    layer, relief = _render(np.asarray(small), stroke_brushes, x, y, angle, body, colour, rng)
     if inside is not None:
         top, left = int(box[1] * work), int(box[0] * work)
         part = inside[
             top : max(int(np.ceil(box[3] * work)), top + 1), left : max(int(np.ceil(box[2] * work)), left + 1)
         ]
         within = Image.fromarray(np.uint8(np.clip(part * INSIDE_GAIN, 0, 1) * 255), "L")
-        layer.putalpha(ImageChops.multiply(layer.getchannel("A"), within.resize(layer.size, Image.Resampling.BILINEAR)))
+        within = within.resize(layer.size, Image.Resampling.BILINEAR)
+        layer.putalpha(ImageChops.multiply(layer.getchannel("A"), within))
+        relief = ImageChops.multiply(relief, within)
     covered = float((np.asarray(layer.getchannel("A")) > 0).mean())
+    _built_up(surface, layer, relief, box, lean=first)
     if layer.size != crop.size:
         layer = layer.convert("RGBa").resize(crop.size, Image.Resampling.BICUBIC).convert("RGBA")
     canvas.alpha_composite(layer, dest=box[:2])
@@ -349,9 +358,10 @@ def _lengths(reference, brush_radius, x, y, angle, flat) -> tuple[np.ndarray, np
     return np.clip(x + shift * dx, 0, width - 1), np.clip(y + shift * dy, 0, height - 1), bucket
 
 
-def _render(base: np.ndarray, brushes: list[Brush], x, y, angle, body, colour, rng) -> Image.Image:
+def _render(base: np.ndarray, brushes: list[Brush], x, y, angle, body, colour, rng) -> tuple[Image.Image, Image.Image]:
     """The strokes stamped in a random order onto a transparent layer (its colour underneath the picture's, so
-    half-covered pixels blend with what they cover), lit by their relief; `brushes`: each stroke's."""
+    half-covered pixels blend with what they cover), and how high each one's paint stands (an 'L' image, 0
+    where the layer laid none); `brushes`: each stroke's."""
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
     relief = Image.new("L", layer.size, 0)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
@@ -368,18 +378,44 @@ def _render(base: np.ndarray, brushes: list[Brush], x, y, angle, body, colour, r
         box = (left[index] - half, top[index] - half, left[index] - half + side, top[index] - half + side)
         layer_core.paste(paint[index], box, alpha.im)
         relief_core.paste(height.im, box, alpha.im)
-    heights = blur(np.asarray(relief, np.float32) / 255, 0.7)
+    return layer, relief
+
+
+def _built_up(
+    surface: np.ndarray, layer: Image.Image, relief: Image.Image, box: tuple[int, int, int, int], lean: bool
+) -> None:
+    """Add a layer's paint to `surface` (how thick the paint stands, float32 at the canvas's size) over `box`:
+    paint laid on paint stands on it, so the ridges of the strokes below still show through the strokes above,
+    as in a painting built up wet on dry. Thin darks, thick lights: a painter lays shadows in thin paint and
+    builds the lights up; and fat over lean: the first, broad lay-in (`lean`) is scrubbed on thin, so its
+    strokes do not show through the face's like a crumpled sheet."""
+    size = (box[2] - box[0], box[3] - box[1])
+    value = luminance(np.asarray(layer.convert("RGB"), np.float32)) / 255
+    thickness = np.asarray(relief, np.float32) / 255 * (THIN_DARKS + (1 - THIN_DARKS) * value)
+    if lean:
+        thickness *= LEAN
+    if relief.size != size:  # a broad brush lays its paint thicker: edges about as steep as a fine one's
+        enlarged = Image.fromarray(thickness * (size[0] / relief.size[0]) ** 0.5, "F")
+        thickness = np.asarray(enlarged.resize(size, Image.Resampling.BILINEAR))
+    surface[box[1] : box[3], box[0] : box[2]] += thickness
+
+
+def _lit(rgb: np.ndarray, surface: np.ndarray) -> np.ndarray:
+    """The painting lit from the top left across its paint's relief: each slope facing the light lighter, each
+    facing away darker, and on the steepest lit slopes a glint of the light itself (the oil's gloss), whatever
+    the paint's colour."""
+    heights = blur(surface, SURFACE_BLUR)
     slope_y, slope_x = gradient(heights)
+    del heights
     shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
+    del slope_x, slope_y
 
     def lit(block: np.ndarray, rows: slice) -> np.ndarray:
-        # Thin darks, thick lights: a painter lays shadows in thin paint and builds the lights up, so the
-        # relief (and its lit ridges) grows with the paint's value.
-        thickness = THIN_DARKS + (1 - THIN_DARKS) * luminance(block[..., :3]) / 255
-        block[..., :3] *= 1 + (shade[rows] * thickness)[..., None]
-        return block
+        lift = shade[rows][..., None]
+        glint = GLOSS * np.clip(lift - GLOSS_FROM, 0, None) / (MAX_SHADE - GLOSS_FROM)
+        return block * (1 + lift) + glint * (255 - block)
 
-    return Image.fromarray(by_rows(np.asarray(layer), lit), "RGBA")
+    return by_rows(rgb, lit)
 
 
 def _index(reference: np.ndarray, y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
