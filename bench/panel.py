@@ -3,12 +3,15 @@ who rate each "looks like a real oil painting" and "I would hang it as a portrai
 
     python bench/panel.py make --set now=DIR --set before=DIR --real PAINTINGS --out TILES --key KEY.json
     python bench/panel.py score --key KEY.json --ratings VIEWER1.json VIEWER2.json [--json OUT]
+    python bench/panel.py pool --panels DIR1 DIR2 ... [--rename OLD=NEW] [--json OUT]
 
 make: each picture of each --set folder, and as many real paintings (drawn at random from PAINTINGS, at least
 500 px), become tile_NN.png: the whole picture at 384 px beside a 100% crop of its upper middle (where a
 portrait's face is). The key (which tile is what) is written apart, never beside the tiles, and the viewers are
 shown the tiles only. score: a ratings file is the viewer's table, {"1": [A, B], "2": [A, B], ...}; the means
-per set, over viewers and tiles, are printed (and written as JSON).
+per set, over viewers and tiles, are printed (and written as JSON). pool: panels that showed the same pictures
+to different viewers (each folder a key.json and its viewer*.json), pooled by set, with each panel's own means;
+--rename joins a set another panel named differently.
 """
 
 from __future__ import annotations
@@ -60,14 +63,39 @@ def _tile(path: Path, number: int) -> Image.Image:
     return sheet
 
 
-def score(key_path: Path, ratings: list[Path]) -> dict:
+def score(key_path: Path, ratings: list[Path], rename: dict[str, str] | None = None) -> dict:
+    """The mean ratings of each set of tiles; `rename`: set names as another panel called the same pictures."""
+    return _means(_sums(key_path, ratings, rename or {}))
+
+
+def pool(panels: list[Path], rename: dict[str, str]) -> dict:
+    """Every rating of every panel folder (its key.json and viewer*.json) pooled by set, and each panel's own
+    means: several panels that showed the same pictures to different viewers, read as one larger panel."""
+    totals: dict[str, list[float]] = {}
+    per_panel, viewers = {}, 0
+    for folder in panels:
+        ratings = sorted(folder.glob("viewer*.json"))
+        viewers += len(ratings)
+        sums = _sums(folder / "key.json", ratings, rename)
+        per_panel[folder.name] = _means(sums)
+        for name, (looks, hang, count) in sums.items():
+            total = totals.setdefault(name, [0.0, 0.0, 0])
+            total[0], total[1], total[2] = total[0] + looks, total[1] + hang, total[2] + count
+    return {"viewers": viewers, "panels": len(panels), "sets": _means(totals), "per_panel": per_panel}
+
+
+def _sums(key_path: Path, ratings: list[Path], rename: dict[str, str]) -> dict[str, list[float]]:
     key = json.loads(key_path.read_text())
     sums: dict[str, list[float]] = {}
     for path in ratings:
         for number, (looks, hang) in json.loads(path.read_text()).items():
             name = key[number][0]
-            total = sums.setdefault(name, [0.0, 0.0, 0])
+            total = sums.setdefault(rename.get(name, name), [0.0, 0.0, 0])
             total[0], total[1], total[2] = total[0] + looks, total[1] + hang, total[2] + 1
+    return sums
+
+
+def _means(sums: dict[str, list[float]]) -> dict:
     return {
         name: {"looks_like_oil": looks / count, "would_hang": hang / count, "ratings": count}
         for name, (looks, hang, count) in sorted(sums.items())
@@ -87,6 +115,10 @@ def main() -> None:
     scorer.add_argument("--key", type=Path, required=True)
     scorer.add_argument("--ratings", type=Path, nargs="+", required=True)
     scorer.add_argument("--json", type=Path)
+    pooler = commands.add_parser("pool", help="several panels that showed the same pictures, pooled by set")
+    pooler.add_argument("--panels", type=Path, nargs="+", required=True, help="folders with key.json, viewer*.json")
+    pooler.add_argument("--rename", action="append", default=[], help="OLD=NEW: a set another panel named OLD")
+    pooler.add_argument("--json", type=Path)
     options = parser.parse_args()
     if options.command == "make":
         sets = dict(item.split("=", 1) for item in options.set)
@@ -94,13 +126,16 @@ def main() -> None:
             {name: Path(folder) for name, folder in sets.items()}, options.real, options.out, options.key, options.seed
         )
         return
-    means = score(options.key, options.ratings)
-    for name, mean in means.items():
+    if options.command == "pool":
+        figures = pool(options.panels, dict(item.split("=", 1) for item in options.rename))
+    else:
+        figures = {"viewers": len(options.ratings), "sets": score(options.key, options.ratings)}
+    for name, mean in figures["sets"].items():
         print(
             f"{name:8} looks like oil {mean['looks_like_oil']:.2f}, would hang {mean['would_hang']:.2f} ({mean['ratings']} ratings)"
         )
     if options.json:
-        options.json.write_text(json.dumps({"viewers": len(options.ratings), "sets": means}, indent=1) + "\n")
+        options.json.write_text(json.dumps(figures, indent=1) + "\n")
 
 
 if __name__ == "__main__":

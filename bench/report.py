@@ -267,6 +267,18 @@ def read_panel(raw: dict) -> dict:
     return {"viewers": raw["viewers"], **raw["sets"]}
 
 
+def read_panel_pooled(raw: dict) -> dict:
+    """bench/panel.py pool: the pooled means of each set, and the lowest and highest panel's mean of the shipped."""
+    shipped = [means["shipped"]["looks_like_oil"] for means in raw["per_panel"].values() if "shipped" in means]
+    return {
+        "viewers": raw["viewers"],
+        "panels": raw["panels"],
+        **raw["sets"],
+        "shipped_looks_like_oil_lowest": min(shipped),
+        "shipped_looks_like_oil_highest": max(shipped),
+    }
+
+
 def _script(path: str, *options: str) -> Callable[[str], list[list[str]]]:
     return lambda out: [["python", path, *options, "--json", out]]
 
@@ -334,6 +346,16 @@ SECTIONS["panel"] = Section(
         *("--key", f"{PANEL}/key.json", "--ratings", *(f"{PANEL}/viewer{n}.json" for n in (17, 18, 19))),
     ),
     read_panel,
+)
+# Every panel that showed the shipped paintings (the same files of painter 2), each with its own viewers.
+SHIPPED_PANELS = [PANEL, *(f"bench/panels/2026-12-05-painter3-panel{n}" for n in (8, 9, 10, 11, 12))]
+SECTIONS["panel-pooled"] = Section(
+    "panel-pooled",
+    "every panel that showed the shipped paintings, its ratings pooled: the default's rating from the most viewers",
+    _script(
+        "bench/panel.py", "pool", "--panels", *SHIPPED_PANELS, "--rename", "now=shipped", "--rename", "before=painter1"
+    ),
+    read_panel_pooled,
 )
 SECTIONS["speed"] = Section(
     "speed",
