@@ -22,7 +22,8 @@ from .person import FACE_OVAL
 # Brush radius as a share of the face's size (its box's longer side), by what lies under the brush.
 FEATURES = 0.01  # eyes, brows, nostrils
 FACE = 0.016
-PERSON = 0.055  # hair, neck, hands, clothes
+PERSON = 0.055  # hair, neck
+BODY = 0.1  # the clothes and hands below the heads
 GROUND = 0.12
 DETAIL = 0.5  # the most that edges make the subject's strokes finer
 BODY_DETAIL = 0.2  # ... on the body, this share of it
@@ -50,6 +51,7 @@ class Regions:
     features: np.ndarray
     eyes: np.ndarray
     face: np.ndarray
+    head: np.ndarray  # the heads with their hair: the body below is the sitter's but for them
     person: np.ndarray
     sizes: np.ndarray  # the size of the face each point belongs to (the main face's outside every face)
     face_size: float
@@ -69,7 +71,7 @@ def regions(
     features sit where they usually do in a face box."""
     width, height = max(1, round(size[0] * work)), max(1, round(size[1] * work))
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) / work
-    features, eyes, face_mask, silhouette = (np.zeros((height, width), np.float32) for _ in range(4))
+    features, eyes, face_mask, silhouette, heads = (np.zeros((height, width), np.float32) for _ in range(5))
     missed = np.zeros((height, width), np.float32)  # the silhouettes of the sitters a person mask missed
     main = _face_size(size, faces)
     sizes = np.full((height, width), main, np.float32)
@@ -107,6 +109,7 @@ def regions(
         shoulders = _ellipse(xs, ys, centre_x, centre_y + 2.3 * h, 2.2 * w, 1.7 * h)
         body = (ys > centre_y + 2.3 * h) * (np.abs(xs - centre_x) < 2.2 * w)
         own = np.maximum(head, np.maximum(shoulders, body))
+        heads = np.maximum(heads, head)
         silhouette = np.maximum(silhouette, own)
         if person is not None and (not outline.any() or float(person[outline > 0].mean()) < MISSED_BELOW):
             missed = np.maximum(missed, own)  # the mask (made for one person) missed this sitter
@@ -122,19 +125,21 @@ def regions(
     soften = 0.02 * main * work
     person = blur(person.astype(np.float32), soften)
     features, eyes, face_mask = blur(features, soften), blur(eyes, soften / 2), blur(face_mask, soften)
-    return Regions(features, eyes, face_mask, person, sizes, main, scene=not faces)
+    heads = np.maximum(blur(heads, 4 * soften), face_mask) * person
+    return Regions(features, eyes, face_mask, heads, person, sizes, main, scene=not faces)
 
 
 def radius_map(found: Regions, detail: np.ndarray) -> np.ndarray:
     """The brush radius (output px) each point of the working grid asks for. `detail` (0..1, the grid's size):
     where the picture has edges, the subject's strokes get up to DETAIL finer, so edges are drawn where they
     matter and plain areas stay broad; the ground stays broad whatever it holds."""
-    radius = found.face_size * (GROUND + (PERSON - GROUND) * found.person)
+    body = 0.0 if found.scene else found.person - found.head  # the clothes, the hands: not the heads
+    radius = found.face_size * (GROUND + (PERSON - GROUND) * found.person + (BODY - PERSON) * body)
     radius += (FACE * found.sizes - radius) * found.face
     radius += (FEATURES * found.sizes - radius) * found.features
-    # Edges refine the faces fully (glasses, a hairline, the jaw's edge) and the body a little: a painter
-    # simplifies insignia and folds rather than copying every edge of the clothes.
-    refined = 1.0 if found.scene else BODY_DETAIL + (1 - BODY_DETAIL) * found.face
+    # Edges refine the faces fully (glasses, a hairline, the jaw's edge) and the hair a little; the body not at
+    # all: a painter leaves the clothes as a few quiet masses rather than copying every edge of them.
+    refined = 1.0 if found.scene else (BODY_DETAIL + (1 - BODY_DETAIL) * found.face) * (1 - body)
     radius *= 1 - DETAIL * detail * found.person * refined
     return np.maximum(radius, MIN_RADIUS).astype(np.float32)
 

@@ -5,8 +5,11 @@
   beside the head on the side the light comes from and falling off into darkness towards the edges, with a
   quarter of the photo's own colours, blurred past all detail, echoing through it. `keep` paints the photo's
   own background instead (loosely, as the broad strokes there make it).
-- The light on the sitter falls off gently away from the faces (a mild chiaroscuro): never so far that the
-  person changes; its colours are a little fuller than the translator's muted ones.
+- The light on the sitter falls off away from the faces (a chiaroscuro: the head is lit, the clothes and hands sink
+  into the shadow towards the picture's edges, as in most painted portraits); never on the face itself; its colours are a little fuller than the translator's muted ones.
+- The clothes are painted as quiet masses: below the heads a painter simplifies insignia, patches, prints
+  and folds into a few planes of colour, so their colours are the picture's after a median over MASSES of a face
+  (small patches vanish, the edges of large masses stay where they are).
 - Faces keep their colour: the translator greys skin, browns teeth, empties irises and darkens the modelling
   until sitters look older, so on the faces half of the photo's own colour and a third of its light come back.
 
@@ -33,7 +36,10 @@ LIGHT_REACH = 2.4  # face sizes from its centre at which the ground's light has 
 # so the head is set against light on one side and dark on the other, not ringed by a halo.
 LIGHT_FROM = (-0.9, -0.4)
 SITTER_COLOUR = 1.15  # saturation of the sitter's colours, times the translator's
-SITTER_SHADE = 0.2  # the sitter's light falls by at most this far from the faces
+SITTER_SHADE = 0.45  # the sitter's light falls by at most this far from the faces
+SHADE_FROM, SHADE_OVER = 0.7, 2.0  # face sizes from the face's centre where it begins to fall, and over how many
+MASSES = 0.15  # of the face's size: the clothes' detail smaller than this is simplified away
+MASS_GRID = 5  # px: the median's width on the reduced copy it is taken on
 FACE_COLOUR = 0.5  # share of the photo's colour that comes back on the faces
 EYE_COLOUR = 0.7  # and in the eyes, this share of the photo's own colour on top: irises keep their colour
 FACE_LIGHT = 0.3  # and of its light: the translator's darker modelling aged faces and dulled their skin
@@ -61,8 +67,9 @@ def target(
             sitter = _face_colour(sitter, photo_bands, _mask(found.face, size))
             eyes = _mask(EYE_COLOUR * found.eyes, size)
             sitter = Image.composite(_photo_colour(sitter, photo_bands), sitter, eyes)
+        sitter = Image.composite(sitter, _masses(sitter, found), _mask(found.head, size))
         distance = _distance_to_faces(found.face.shape, faces, work)
-        light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
+        light = 1 - SITTER_SHADE * np.clip((distance - SHADE_FROM) / SHADE_OVER, 0, 1) ** 1.5
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
         # A painter's colour is fuller than the translator's muted one: clothes, lips and cheeks regain it.
         sitter = painters_light(ImageEnhance.Color(sitter).enhance(SITTER_COLOUR))
@@ -80,6 +87,16 @@ def toned_canvas(picture: Image.Image, found: Regions) -> Image.Image:
     primed = np.clip(small * PRIMING_LIGHT + PRIMING_WARMTH, 0, 255).astype(np.uint8)
     primed_image = Image.fromarray(primed).resize(picture.size, Image.Resampling.BICUBIC)
     return Image.composite(picture, primed_image, _mask(found.person, picture.size))
+
+
+def _masses(picture: Image.Image, found: Regions) -> Image.Image:
+    """`picture` with detail finer than MASSES of the face simplified away, edges between masses kept: a median
+    on a copy reduced until MASS_GRID px span that much, enlarged back."""
+    reduce = MASS_GRID / max(MASSES * found.face_size, MASS_GRID)
+    small = picture.resize(
+        (max(1, round(picture.width * reduce)), max(1, round(picture.height * reduce))), Image.Resampling.BOX
+    )
+    return small.filter(ImageFilter.MedianFilter(MASS_GRID)).resize(picture.size, Image.Resampling.BICUBIC)
 
 
 def _ground(painted: Image.Image, found: Regions, faces: list[Face], work: float, size) -> Image.Image:
