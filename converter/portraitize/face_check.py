@@ -38,9 +38,9 @@ class FaceCheck:
         self.landmarks = landmarks
 
     def scores(self, images: list[np.ndarray], exact: bool = True) -> list[float | None]:
-        """uint8 RGB portraits [S, S, 3] -> each one's score (log-odds, at most MOST_SURE), in two model calls.
-        With `exact` false, a portrait that the first pass already turns down scores None (under PASSES, but not
-        worked out): the second call sees only those that may pass."""
+        """uint8 RGB portraits [S, S, 3] -> each one's score (log-odds, at most MOST_SURE), in two model calls (one
+        per pass). With `exact` false, a portrait that the first pass already turns down scores None (under PASSES,
+        not worked out): the second call sees only those that may pass, or is not made."""
         if not images:
             return []
         centred = [Crop(rgb.shape[1] / 2, rgb.shape[0] / 2, FIXED_CROP * max(rgb.shape[:2])) for rgb in images]

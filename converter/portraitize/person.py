@@ -130,7 +130,7 @@ class Crop:
         return upper.astype(np.uint8)
 
 
-@functools.lru_cache(maxsize=4)  # the face check cuts one fixed crop of every sampled portrait
+@functools.lru_cache(maxsize=2)  # the face check's first pass cuts the same crop of every sampled portrait
 def _bilinear_plan(crop: Crop, height: int, width: int, size: int):
     """Where `crop.cut` samples a height x width photo: the flat pixel indices of each crop pixel's four neighbours
     (top left, top right, bottom left, bottom right), the weights (fx, fy) [size, size, 1] of the right and bottom
