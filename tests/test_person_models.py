@@ -178,6 +178,34 @@ def test_the_torch_networks_export_to_onnx_with_a_dynamic_batch():
     assert _torch_vs_onnx(FaceLandmarksGraph(FaceLandmarks()).eval(), SPECS["face-landmarks"]) < 1e-3
 
 
+def test_prelu_is_written_as_relu_and_min_with_the_same_numbers():
+    """onnxruntime runs PReLU slowly (the face check runs the face mesh on every sampled portrait): the export
+    writes it as Relu(x) + slope * Min(x, 0), which must give exactly PReLU's numbers."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from trainer.export_mediapipe import prelu_as_relu
+
+    slope = np.array([0.25, -0.5, 1e-3], np.float32).reshape(1, 3, 1, 1)
+    graph = helper.make_graph(
+        [helper.make_node("PRelu", ["x", "slope"], ["y"])],
+        "prelu",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 3, 5, 5])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 3, 5, 5])],
+        [numpy_helper.from_array(slope, "slope")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    plain = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    rewritten = prelu_as_relu(model)
+    assert "PRelu" not in {node.op_type for node in rewritten.graph.node}
+    fast = ort.InferenceSession(rewritten.SerializeToString(), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).standard_normal((2, 3, 5, 5)).astype(np.float32) * 100
+    assert np.array_equal(plain.run(None, {"x": x})[0], fast.run(None, {"x": x})[0])
+    bundled = onnx.load(BUNDLED / f"{FACE_LANDMARKS}.onnx")
+    assert "PRelu" not in {node.op_type for node in bundled.graph.node}, "face-landmarks.onnx: re-export it"
+
+
 def test_tflite_padding_is_tensorflows_same():
     from trainer.models.tflite_layers import same_padding
 

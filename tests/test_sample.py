@@ -92,11 +92,16 @@ def test_face_check_fills_with_the_best_it_turned_down_when_too_few_pass(sampler
     best = sorted(plain, key=lambda image: -image.mean())[:3]
     assert np.array_equal(checked.images, np.stack(best))
     assert (checked.turned_down, checked.kept_anyway) == (3 * MAX_DRAWS, 3)
+    # A check that turns them down without working out their scores (as the face mesh's first pass does): the
+    # fill scores them in full, and chooses the same.
+    quick = lambda images, exact=True: dim(images) if exact else [None] * len(images)  # noqa: E731
+    again = paint_samples(model, 3, 0, None, 5, face_scores=quick)
+    assert np.array_equal(again.images, checked.images) and (again.turned_down, again.kept_anyway) == (12, 3)
 
 
 def scorer(score_of):
     """A stand-in for the face check: one image's score -> a batch's scores."""
-    return lambda images: [score_of(image) for image in images]
+    return lambda images, exact=True: [score_of(image) for image in images]
 
 
 def test_sample_face_check_with_the_bundled_face_mesh_names_its_files_and_says_what_it_did(cli, sampler, tmp_path):
@@ -123,6 +128,20 @@ def test_the_face_check_turns_down_portraits_labelled_broken_and_passes_fine_one
     scores = bundled_face_scores()([images[index] for index in (0, 2, 7, 3, 5, 6)])
     assert all(score < PASSES for score in scores[:3]) and all(score >= PASSES for score in scores[3:]), scores
     assert bundled_face_scores()([np.full((128, 128, 3), 90, np.uint8)])[0] < 0  # a plain canvas: no face at all
+
+
+def test_the_face_checks_first_pass_leaves_out_only_portraits_that_cannot_pass():
+    """`exact=False` (how `sample` runs it) skips the second pass where the first already turns a portrait down;
+    every other score is the full one, to the bit."""
+    from portraitize.sampling import bundled_face_scores
+
+    model = load_model(REPO / "exported" / "portrait-gan.onnx", "cpu", kind="sampler")
+    images = list(paint_samples(model, 16, 1, None, 16).images)
+    check = bundled_face_scores()
+    full, quick = check(images), check(images, exact=False)
+    assert None in quick and any(score is not None for score in quick)
+    for whole, first in zip(full, quick):
+        assert whole < PASSES if first is None else first == whole
 
 
 def test_with_the_face_check_a_longer_run_repeats_a_shorter_ones_portraits_whatever_the_batch():

@@ -146,6 +146,34 @@ def to_onnx(module: nn.Module, info: ModelInfo) -> onnx.ModelProto:
     # use to a user.
     for node in model.graph.node:
         del node.metadata_props[:]
+    return prelu_as_relu(model)
+
+
+def prelu_as_relu(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Each PReLU(x, slope) written as Relu(x) + slope * Min(x, 0): the same numbers (one of the two terms is an
+    exact zero), which onnxruntime's CPU kernels run about 1.5x faster over the whole face-landmark network (its
+    PReLU is a slow broadcast, and it leaves the blocked layout of the convolutions around it)."""
+    graph = model.graph
+    if not any(node.op_type == "PRelu" for node in graph.node):
+        return model
+    zero = "prelu_zero"
+    graph.initializer.append(onnx.numpy_helper.from_array(np.array(0, np.float32), zero))
+    nodes = []
+    for index, node in enumerate(graph.node):
+        if node.op_type != "PRelu":
+            nodes.append(node)
+            continue
+        (x, slope), (out,) = node.input, node.output
+        stem = f"prelu{index}"
+        nodes += [
+            onnx.helper.make_node("Relu", [x], [f"{stem}_positive"], name=f"{stem}_relu"),
+            onnx.helper.make_node("Min", [x, zero], [f"{stem}_negative"], name=f"{stem}_min"),
+            onnx.helper.make_node("Mul", [f"{stem}_negative", slope], [f"{stem}_scaled"], name=f"{stem}_mul"),
+            onnx.helper.make_node("Add", [f"{stem}_positive", f"{stem}_scaled"], [out], name=f"{stem}_add"),
+        ]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)
     return model
 
 

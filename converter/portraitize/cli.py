@@ -249,9 +249,9 @@ def sample(
         False,
         "--face-check",
         help="Paint again, from the next latent, each portrait whose face the bundled face mesh (face-landmarks) "
-        "doubts: most melted, doubled or ghostly faces, and some fine ones with them. Two face-mesh passes per "
-        "portrait painted, and it turns down more than half of portrait-gan's: slower (README, Benchmarks). "
-        "Files are named ...-faces-NNNN.png.",
+        "doubts: most melted, doubled or ghostly faces, and some fine ones with them. A face-mesh pass on each "
+        "portrait painted (a second on about half), and it turns down more than half of portrait-gan's: slower "
+        "(README, Benchmarks). Files are named ...-faces-NNNN.png.",
     ),
     size: Optional[int] = typer.Option(
         None,

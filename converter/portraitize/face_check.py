@@ -28,18 +28,32 @@ MOST_SURE = 17.0
 PASSES = 16.0
 
 
+# The score is the mean of two passes of at most MOST_SURE each: a first pass under this cannot reach PASSES, whatever
+# the second says (about half the sampled portraits), so `scores(..., exact=False)` does not run the second on them.
+FIRST_PASS_NEEDS = 2 * PASSES - MOST_SURE
+
+
 class FaceCheck:
     def __init__(self, landmarks: ModelSession):
         self.landmarks = landmarks
 
-    def scores(self, images: list[np.ndarray]) -> list[float]:
-        """uint8 RGB portraits [S, S, 3] -> each one's score (log-odds, at most MOST_SURE), in two model calls."""
+    def scores(self, images: list[np.ndarray], exact: bool = True) -> list[float | None]:
+        """uint8 RGB portraits [S, S, 3] -> each one's score (log-odds, at most MOST_SURE), in two model calls (one
+        per pass). With `exact` false, a portrait that the first pass already turns down scores None (under PASSES,
+        not worked out): the second call sees only those that may pass, or is not made."""
         if not images:
             return []
         centred = [Crop(rgb.shape[1] / 2, rgb.shape[0] / 2, FIXED_CROP * max(rgb.shape[:2])) for rgb in images]
         points, first = landmarks_in_crops(images, centred, self.landmarks)
-        _, second = landmarks_in_crops(images, [Crop.around_points(found) for found in points], self.landmarks)
-        return [float(score) for score in (log_odds(first) + log_odds(second)) / 2]
+        first = log_odds(first)
+        again = [i for i, score in enumerate(first) if exact or score >= FIRST_PASS_NEEDS]
+        out: list[float | None] = [None] * len(images)
+        if again:
+            crops = [Crop.around_points(points[i]) for i in again]
+            _, second = landmarks_in_crops([images[i] for i in again], crops, self.landmarks)
+            for i, score in zip(again, log_odds(second)):
+                out[i] = float((first[i] + score) / 2)
+        return out
 
 
 def log_odds(presence: np.ndarray) -> np.ndarray:

@@ -350,9 +350,11 @@ def encode_image(
     icc_profile: bytes | None = None,
     exif: bytes | None = None,
     text: dict[str, str] | None = None,
+    png_level: int | None = None,
 ) -> bytes:
     """The file bytes of an output image (uint8 RGB, as an array or an RGB Pillow image), with alpha, ICC
-    profile and EXIF where the format carries them, and `text` in a PNG's text chunks."""
+    profile and EXIF where the format carries them, and `text` in a PNG's text chunks. `png_level`: a PNG's zlib
+    level (0-9; Pillow's 6 where None)."""
     image = rgb if isinstance(rgb, Image.Image) else Image.fromarray(rgb, "RGB")
     width, height = image.size
     if max(width, height) > MAX_SIDE.get(image_format, max(width, height)):
@@ -371,6 +373,8 @@ def encode_image(
         options["exif"] = exif
     if image_format in ("JPEG", "WEBP"):
         options["quality"] = quality
+    if image_format == "PNG" and png_level is not None:
+        options["compress_level"] = png_level
     if image_format == "TIFF":
         options["compression"] = "tiff_lzw"
     if text and image_format == "PNG":

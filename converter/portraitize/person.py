@@ -19,6 +19,7 @@ relative to the face's centre.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -107,22 +108,44 @@ class Crop:
     def cut(self, rgb: np.ndarray, size: int) -> np.ndarray:
         """The crop as uint8 RGB [size, size, 3], sampled bilinearly, the photo's edge pixels repeated beyond it."""
         height, width = rgb.shape[:2]
-        along_x, along_y = self.axes(size)
-        grid = np.arange(size, dtype=np.float64) + 0.5 - size / 2
-        # Continuous photo coordinates of each crop pixel's centre, then array coordinates (centre of pixel 0 = 0).
-        xs = self.x + grid[None, :] * along_x[0] + grid[:, None] * along_y[0] - 0.5
-        ys = self.y + grid[None, :] * along_x[1] + grid[:, None] * along_y[1] - 0.5
-        xs, ys = np.clip(xs, 0, width - 1), np.clip(ys, 0, height - 1)
-        left, top = np.floor(xs).astype(int), np.floor(ys).astype(int)
-        right, bottom = np.minimum(left + 1, width - 1), np.minimum(top + 1, height - 1)
-        fx, fy = (xs - left)[..., None], (ys - top)[..., None]
+        corners, (fx, fy), (gx, gy) = _bilinear_plan(self, height, width, size)
+        # A view of the photo's bytes (a copy only of one not laid out row by row, as a sampler's portraits are).
+        pixels = np.ascontiguousarray(rgb).reshape(-1, 3)
 
-        def at(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:  # only the pixels sampled, never the whole photo
-            return rgb[rows, cols].astype(np.float32)
+        def at(flat: np.ndarray) -> np.ndarray:  # only the pixels sampled, never the whole photo in floats
+            return np.take(pixels, flat, axis=0).astype(np.float32)
 
-        upper = at(top, left) * (1 - fx) + at(top, right) * fx
-        lower = at(bottom, left) * (1 - fx) + at(bottom, right) * fx
-        return np.clip(np.rint(upper * (1 - fy) + lower * fy), 0, 255).astype(np.uint8)
+        top_left, top_right, bottom_left, bottom_right = corners
+        # The top row's pair mixed by fx, the bottom row's, then the two by fy: in place, as the face check cuts two
+        # crops of every sampled portrait (the same numbers as the plain expression, in half the time).
+        upper = np.multiply(at(top_left), gx)
+        term = np.multiply(at(top_right), fx)
+        upper += term
+        lower = np.multiply(at(bottom_left), gx)
+        lower += np.multiply(at(bottom_right), fx, out=term)
+        upper *= gy
+        lower *= fy
+        upper += lower
+        np.clip(np.rint(upper, out=upper), 0, 255, out=upper)
+        return upper.astype(np.uint8)
+
+
+@functools.lru_cache(maxsize=2)  # the face check's first pass cuts the same crop of every sampled portrait
+def _bilinear_plan(crop: Crop, height: int, width: int, size: int):
+    """Where `crop.cut` samples a height x width photo: the flat pixel indices of each crop pixel's four neighbours
+    (top left, top right, bottom left, bottom right), the weights (fx, fy) [size, size, 1] of the right and bottom
+    ones, and (1 - fx, 1 - fy) of the left and top ones."""
+    along_x, along_y = crop.axes(size)
+    grid = np.arange(size, dtype=np.float64) + 0.5 - size / 2
+    # Continuous photo coordinates of each crop pixel's centre, then array coordinates (centre of pixel 0 = 0).
+    xs = crop.x + grid[None, :] * along_x[0] + grid[:, None] * along_y[0] - 0.5
+    ys = crop.y + grid[None, :] * along_x[1] + grid[:, None] * along_y[1] - 0.5
+    xs, ys = np.clip(xs, 0, width - 1), np.clip(ys, 0, height - 1)
+    left, top = np.floor(xs).astype(int), np.floor(ys).astype(int)
+    right, bottom = np.minimum(left + 1, width - 1), np.minimum(top + 1, height - 1)
+    corners = (top * width + left, top * width + right, bottom * width + left, bottom * width + right)
+    fx, fy = (xs - left)[..., None], (ys - top)[..., None]
+    return corners, (fx, fy), (1 - fx, 1 - fy)
 
 
 def landmarks_in_crop(rgb: np.ndarray, crop: Crop, model: ModelSession) -> tuple[np.ndarray, float]:
