@@ -129,7 +129,7 @@ def convert(
     ),
     fineness: Fineness = typer.Option(
         "normal",
-        help="How small the strokes are: fine (0.7x every brush), normal, broad (1.4x).",
+        help="How small the strokes are: fine (0.7x every brush of normal), normal, broad (1.4x).",
         rich_help_panel="Painting",
     ),
     background: Background = typer.Option(
