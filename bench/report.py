@@ -262,21 +262,13 @@ def read_full_resolution(raw: dict) -> dict:
     return values
 
 
-def read_panel(raw: dict) -> dict:
-    """bench/panel.py score: the mean ratings of each set of tiles, and how many viewers gave them."""
-    return {"viewers": raw["viewers"], **raw["sets"]}
-
-
 def read_panel_pooled(raw: dict) -> dict:
-    """bench/panel.py pool: the pooled means of each set, and the lowest and highest panel's mean of the shipped."""
+    """bench/panel.py pool: the pooled means of each set, and the lowest and highest panel's mean of "shipped"."""
+    values = {"viewers": raw["viewers"], "panels": raw["panels"], **raw["sets"]}
     shipped = [means["shipped"]["looks_like_oil"] for means in raw["per_panel"].values() if "shipped" in means]
-    return {
-        "viewers": raw["viewers"],
-        "panels": raw["panels"],
-        **raw["sets"],
-        "shipped_looks_like_oil_lowest": min(shipped),
-        "shipped_looks_like_oil_highest": max(shipped),
-    }
+    if shipped:
+        values["shipped_looks_like_oil_lowest"], values["shipped_looks_like_oil_highest"] = min(shipped), max(shipped)
+    return values
 
 
 def _script(path: str, *options: str) -> Callable[[str], list[list[str]]]:
@@ -336,24 +328,31 @@ SECTIONS["im2oil"] = Section(
     _script("bench/painter.py", "--im2oil", "/tmp/im2oil", "--im2oil-python", "/tmp/im2oil-venv/bin/python"),
     read_painter,
 )
-PANEL = "bench/panels/2026-12-05-painter2d"  # the latest panel's key and ratings (each viewer's table, as given)
+# The default's own panels: the strokes at 0.7 of painter 2's against painter 2, then at 0.5 (the default since)
+# against 0.7; each panel's viewers, their ratings as given.
+DEFAULT_PANELS = [f"bench/panels/2026-12-05-painter3-panel{n}" for n in (14, 15)]
 SECTIONS["panel"] = Section(
     "panel",
-    "a blind panel: viewers rate numbered tiles of convert's default, the earlier default and real oil portraits",
+    "blind panels of convert's default: viewers rate numbered tiles of it, of finer and broader strokes, and real oils",
     _script(
         "bench/panel.py",
-        "score",
-        *("--key", f"{PANEL}/key.json", "--ratings", *(f"{PANEL}/viewer{n}.json" for n in (17, 18, 19))),
+        *("pool", "--panels", *DEFAULT_PANELS),
+        *("--rename", "finer=now", "--rename", "fine=strokes07", "--rename", "shipped=painter2"),
     ),
-    read_panel,
+    read_panel_pooled,
 )
-# Every panel that showed the shipped paintings (the same files of painter 2), each with its own viewers.
-SHIPPED_PANELS = [PANEL, *(f"bench/panels/2026-12-05-painter3-panel{n}" for n in (8, 9, 10, 11, 12))]
+# Every panel that showed painter 2's paintings (the same files), each with its own viewers.
+PAINTER2_PANELS = [
+    "bench/panels/2026-12-05-painter2d",
+    *(f"bench/panels/2026-12-05-painter3-panel{n}" for n in (8, 9, 10, 11, 12, 13, 14)),
+]
 SECTIONS["panel-pooled"] = Section(
     "panel-pooled",
-    "every panel that showed the shipped paintings, its ratings pooled: the default's rating from the most viewers",
+    "every panel that showed painter 2's paintings, its ratings pooled: painter 2's rating from the most viewers",
     _script(
-        "bench/panel.py", "pool", "--panels", *SHIPPED_PANELS, "--rename", "now=shipped", "--rename", "before=painter1"
+        "bench/panel.py",
+        *("pool", "--panels", *PAINTER2_PANELS),
+        *("--rename", "now=shipped", "--rename", "before=painter1"),
     ),
     read_panel_pooled,
 )
