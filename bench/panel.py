@@ -63,9 +63,9 @@ def _tile(path: Path, number: int) -> Image.Image:
     return sheet
 
 
-def score(key_path: Path, ratings: list[Path], rename: dict[str, str] | None = None) -> dict:
-    """The mean ratings of each set of tiles; `rename`: set names as another panel called the same pictures."""
-    return _means(_sums(key_path, ratings, rename or {}))
+def score(key_path: Path, ratings: list[Path]) -> dict:
+    """The mean ratings of each set of tiles."""
+    return _means(_sums(key_path, ratings, {}))
 
 
 def pool(panels: list[Path], rename: dict[str, str]) -> dict:
