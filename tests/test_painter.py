@@ -10,7 +10,7 @@ import pytest
 from conftest import EXAMPLES, gradient_image
 from PIL import Image
 
-from portraitize.brush import Brush, brush
+from portraitize.brush import ANGLES, Brush, brush
 from portraitize.faces import Face
 from portraitize.images import load_photo
 from portraitize.painter import _render, paint_strokes, visible
@@ -147,17 +147,33 @@ def test_flat_strokes_end_square_and_filbert_strokes_round():
     assert taper(flat=True) < taper(flat=False), "a flat's end is cut square, a filbert's rounds off"
 
 
+def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():
+    """Stamps are computed for the first quarter turn and turned for the rest: each must still lie along its
+    own angle (y down), its paint heavier at the head than at the dry tail."""
+    brush_ = Brush(6.0, seed=3, flat=True)
+    brush_.prepare(length=3, variant=0, angles=range(ANGLES))
+    for angle in range(ANGLES):
+        alpha, _, half = brush_.stamp(length=3, angle=angle, variant=0)
+        weights = np.asarray(alpha, float)
+        ys, xs = np.mgrid[-half : half + 1, -half : half + 1]
+        theta = 2 * np.pi * angle / ANGLES
+        along = xs * np.cos(theta) + ys * np.sin(theta)
+        across = -xs * np.sin(theta) + ys * np.cos(theta)
+        spread_along, spread_across = ((weights * along**2).sum(), (weights * across**2).sum())
+        assert spread_along > 3 * spread_across, f"angle {angle}: the stamp lies across its direction"
+        assert (weights * along).sum() / weights.sum() < -0.3, f"angle {angle}: the tail is not the drier end"
+
+
 def test_dark_paint_stands_thinner_than_light_paint():
     """The relief's shading, on strokes of one colour laid with no tremor, grows with the paint's value."""
     rng = np.random.default_rng(0)
     x, y = rng.uniform(20, 180, 300), rng.uniform(20, 180, 300)
     angle, body = rng.uniform(0, 2 * np.pi, 300), np.full(300, 2)
-    brushes = [brush(6.0, 0)] * 300
     contrast = []
     for value in (220, 40):
         base = np.full((200, 200, 3), value, np.uint8)
         colour = np.full((300, 3), value, np.uint8)
-        layer = np.asarray(_render(base, brushes, x, y, angle, body, colour, rng), float)
+        layer = np.asarray(_render(base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, colour, rng), float)
         contrast.append(np.abs(layer[40:160, 40:160, :3] - value).mean() / value)
     assert contrast[1] < 0.6 * contrast[0], "the darks are thin: their relief shades them less"
 

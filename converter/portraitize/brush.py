@@ -57,15 +57,41 @@ class Brush:
         """(alpha, relief, half size): 'L' images centred on the stroke, for LENGTHS[length] and ANGLES[angle]."""
         key = (length, angle, variant)
         if key not in self._stamps:
-            self._stamps[key] = self._make(LENGTHS[length] * self.radius, 2 * math.pi * angle / ANGLES, variant)
+            self.prepare(length, variant, [angle])
         return self._stamps[key]
 
-    def _make(self, body: float, theta: float, variant: int) -> tuple[Image.Image, Image.Image, int]:
+    def prepare(self, length: int, variant: int, angles) -> None:
+        """Make the stamps of these angles (indices into ANGLES) not made yet. A stroke turned a quarter turn is
+        its stamp turned a quarter turn (the grid is square and centred), so only the first quarter's angles are
+        computed, all in one pass: a layer asks for hundreds of small stamps, and made one at a time numpy's
+        per-call overhead would cost several times the arithmetic."""
+        angles = [angle for angle in dict.fromkeys(angles) if (length, angle, variant) not in self._stamps]
+        if not angles:
+            return
+        quarter = ANGLES // 4
+        firsts = sorted({angle % quarter for angle in angles})
+        alpha, relief, half = self._make(LENGTHS[length] * self.radius, firsts, variant)
+        side = 2 * half + 1
+        for turns in {angle // quarter for angle in angles}:
+            # Every first-quarter stamp turned clockwise (y points down, angles turn clockwise), stacked into one
+            # tall image each for alpha and relief, then cut apart: one image per stamp made cheaply.
+            alphas, reliefs = (_tall(np.rot90(planes, -turns, axes=(1, 2))) for planes in (alpha, relief))
+            for angle in angles:
+                if angle // quarter == turns:
+                    top = firsts.index(angle % quarter) * side
+                    box = (0, top, side, top + side)
+                    self._stamps[(length, angle, variant)] = (alphas.crop(box), reliefs.crop(box), half)
+
+    def _make(self, body: float, angles: list[int], variant: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Alpha and relief (uint8, one [side, side] plane per angle) and the half side, for one body length."""
         radius = self.radius
         half = int(math.ceil(body / 2 + 1.6 * radius)) + 1
         ys, xs = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float32)
-        along = xs * math.cos(theta) + ys * math.sin(theta)  # from the head (negative) to the tail (positive)
-        across = -xs * math.sin(theta) + ys * math.cos(theta)
+        turns = [2 * math.pi * angle / ANGLES for angle in angles]
+        cos = np.array([math.cos(theta) for theta in turns], np.float32)[:, None, None]
+        sin = np.array([math.sin(theta) for theta in turns], np.float32)[:, None, None]
+        along = xs * cos + ys * sin  # from the head (negative) to the tail (positive)
+        across = -xs * sin + ys * cos
         # Bristle profiles across the stroke, interpolated between bristles so streaks have no stair-steps.
         count = len(self.profiles[0][variant])
         position = np.clip((across / radius + 1) / 2 * (count - 1), 0, count - 1)
@@ -83,7 +109,7 @@ class Brush:
         spread, dryness = (0.35, 0.7) if self.flat else (0.15, 0.45)
         alpha = lengthwise * crosswise * (1 - spread + spread * load) * (1 - dryness * tail)
         relief = lengthwise * crosswise * (0.35 + 0.65 * load) * (1 - 0.5 * tail)
-        return _image(alpha), _image(relief), half
+        return _bytes(alpha), _bytes(relief), half
 
 
 def _smooth(values: np.ndarray) -> np.ndarray:
@@ -92,5 +118,10 @@ def _smooth(values: np.ndarray) -> np.ndarray:
     return (padded[:-2] + 2 * padded[1:-1] + padded[2:]) / 4
 
 
-def _image(values: np.ndarray) -> Image.Image:
-    return Image.fromarray(np.rint(np.clip(values, 0, 1) * 255).astype(np.uint8), "L")
+def _bytes(values: np.ndarray) -> np.ndarray:
+    return np.rint(np.clip(values, 0, 1) * 255).astype(np.uint8)
+
+
+def _tall(planes: np.ndarray) -> Image.Image:
+    """[count, side, side] uint8 planes as one 'L' image, the planes one below the other."""
+    return Image.fromarray(np.ascontiguousarray(planes).reshape(-1, planes.shape[2]))

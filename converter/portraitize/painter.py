@@ -270,7 +270,8 @@ def _paint_layer(
     where = (x / sx + box[0], y / sy + box[1])
     angle = _directions(reference, brush_radius, where, picture.size, x, y, on_ground, rng)
     flat = on_flesh < 0.5  # flesh is painted with a filbert, the rest with a flat
-    brush_scale = np.array(BRUSH_SIZES)[rng.choice(len(BRUSH_SIZES), len(x), p=BRUSH_SIZE_ODDS)]
+    size = rng.choice(len(BRUSH_SIZES), len(x), p=BRUSH_SIZE_ODDS)
+    brush_scale = np.array(BRUSH_SIZES)[size]
     x, y, body = _lengths(reference, brush_radius * brush_scale, x, y, angle, flat)
     row, col = _index(reference, y, x)
     # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving; the
@@ -278,8 +279,10 @@ def _paint_layer(
     tremor = JITTER_VALUE * (1 - FLESH_CALM * on_flesh - GROUND_CALM * on_ground)[:, None]
     colour = reference[row, col] * (1 + tremor * rng.standard_normal((len(x), 1)))
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
-    stroke_brushes = [brush(brush_radius * scale, seed, bool(is_flat)) for scale, is_flat in zip(brush_scale, flat)]
-    layer = _render(np.asarray(small), stroke_brushes, x, y, angle, body, colour, rng)
+    kind = size * 2 + flat  # each stroke's brush: its size and shape
+    used = set(kind.tolist())
+    brushes = [brush(brush_radius * BRUSH_SIZES[k // 2], seed, bool(k % 2)) if k in used else None for k in range(6)]
+    layer = _render(np.asarray(small), brushes, kind, x, y, angle, body, colour, rng)
     if inside is not None:
         top, left = int(box[1] * work), int(box[0] * work)
         part = inside[
@@ -350,13 +353,15 @@ def _lengths(reference, brush_radius, x, y, angle, flat) -> tuple[np.ndarray, np
     return np.clip(x + shift * dx, 0, width - 1), np.clip(y + shift * dy, 0, height - 1), bucket
 
 
-def _render(base: np.ndarray, brushes: list[Brush], x, y, angle, body, colour, rng) -> Image.Image:
+def _render(base: np.ndarray, brushes: list[Brush], which, x, y, angle, body, colour, rng) -> Image.Image:
     """The strokes stamped in a random order onto a transparent layer (its colour underneath the picture's, so
-    half-covered pixels blend with what they cover), lit by their relief; `brushes`: each stroke's."""
+    half-covered pixels blend with what they cover), lit by their relief; each stroke's brush is
+    brushes[which]."""
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
     relief = Image.new("L", layer.size, 0)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
     variants = rng.integers(0, VARIANTS, len(x))
+    _prepare(brushes, which, body, turns, variants)
     left, top = np.rint(x).astype(int), np.rint(y).astype(int)
     paint = [(*map(int, rgb), 255) for rgb in colour]
     # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (profiled, those
@@ -364,7 +369,7 @@ def _render(base: np.ndarray, brushes: list[Brush], x, y, angle, body, colour, r
     # loaded and writable, and the core clips boxes at the edges.
     layer_core, relief_core = layer.im, relief.im
     for index in rng.permutation(len(x)):
-        alpha, height, half = brushes[index].stamp(int(body[index]), int(turns[index]), int(variants[index]))
+        alpha, height, half = brushes[which[index]].stamp(int(body[index]), int(turns[index]), int(variants[index]))
         side = 2 * half + 1
         box = (left[index] - half, top[index] - half, left[index] - half + side, top[index] - half + side)
         layer_core.paste(paint[index], box, alpha.im)
@@ -383,6 +388,14 @@ def _render(base: np.ndarray, brushes: list[Brush], x, y, angle, body, colour, r
         return block
 
     return Image.fromarray(by_rows(np.asarray(layer), lit), "RGBA")
+
+
+def _prepare(brushes: list[Brush], which, body, turns, variants) -> None:
+    """Make every stamp the strokes need, each brush's lengths and variants one pass apiece (Brush.prepare)."""
+    strokes = np.stack([which, body, variants, turns], axis=1)
+    for kind, length, variant in np.unique(strokes[:, :3], axis=0):
+        same = (strokes[:, 0] == kind) & (strokes[:, 1] == length) & (strokes[:, 2] == variant)
+        brushes[kind].prepare(int(length), int(variant), np.unique(turns[same]).tolist())
 
 
 def _index(reference: np.ndarray, y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
