@@ -208,6 +208,14 @@ def test_max_pixels_guard_reports_and_continues(cli, translator, tmp_path):
     assert (tmp_path / "out" / "small.png").exists()
 
 
+def test_a_file_is_named_as_it_is_even_when_its_name_looks_like_an_emoji_code(cli, translator, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / ":smile:.jpg").write_text("not an image")
+    result = cli("convert", src, tmp_path / "out", "-m", translator)
+    assert result.exit_code == 1 and ":smile:.jpg" in result.output, result.output
+
+
 def test_model_errors_are_one_clear_line(cli, translator, sampler, tmp_path):
     photo = write_image(tmp_path / "src" / "p.png")
     corrupt = tmp_path / "corrupt.onnx"
