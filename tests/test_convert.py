@@ -248,6 +248,6 @@ def test_cuda_fallback_inside_onnxruntime_is_an_error(translator, monkeypatch):
         portraitize.session.ort, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"]
     )
     original = portraitize.session.open_session
-    monkeypatch.setattr(portraitize.session, "open_session", lambda path, providers, threads, spin=True: original(path))
+    monkeypatch.setattr(portraitize.session, "open_session", lambda path, providers, threads: original(path))
     with pytest.raises(portraitize.session.DeviceError, match="fell back"):
         portraitize.session.load_model(translator, "cuda")

@@ -73,7 +73,7 @@ def load_face_cascade(source: Source, threads: int = 0, min_face_size: float = 2
     return onnx_cascade(session, min_face_size)
 
 
-def load_helper(source: Source, kind: str, threads: int = 0, spin: bool = True) -> ModelSession:
+def load_helper(source: Source, kind: str, threads: int = 0) -> ModelSession:
     """The person mask or the face landmarks (`kind`), on the CPU whatever --device says: one small call per photo
-    or face, which would mostly wait on transfers to a GPU. `spin`: as `session.open_session`'s."""
-    return sessions.load_model(source, "cpu", threads, kind, spin)
+    or face, which would mostly wait on transfers to a GPU."""
+    return sessions.load_model(source, "cpu", threads, kind)

@@ -212,12 +212,11 @@ def bundled_face_landmarks() -> Path:
 
 
 def bundled_face_scores(threads: int = 0) -> FaceScores:
-    """The face check on the bundled face landmark model (for `stream_samples`), its threads asleep between calls:
-    it takes turns with the sampler (`session.open_session`)."""
+    """The face check on the bundled face landmark model (for `stream_samples`)."""
     from .face_check import FaceCheck
     from .model_set import load_helper
 
-    return FaceCheck(load_helper(bundled_face_landmarks(), "face_landmarks", threads, spin=False)).scores
+    return FaceCheck(load_helper(bundled_face_landmarks(), "face_landmarks", threads)).scores
 
 
 # zlib level of a sample PNG: 1 writes a 128 px portrait in a third of the time of Pillow's 6, 7% larger (27 KB).

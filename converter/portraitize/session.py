@@ -38,17 +38,15 @@ def usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def open_session(
-    source: Path | bytes, providers: list[str] | None = None, threads: int = 0, spin: bool = True
-) -> ort.InferenceSession:
+def open_session(source: Path | bytes, providers: list[str] | None = None, threads: int = 0) -> ort.InferenceSession:
     """Load an ONNX file (or its bytes), turning onnxruntime's errors into one-line ModelErrors. `threads` is
     capped at the usable CPUs: onnxruntime starts every thread asked for, and threads beyond the cores only wait
     on each other (1024 of them did not paint one 512 px photo in 280 s on two cores).
 
-    `spin` false: the session's threads sleep between calls instead of spinning for the next one. Where two
-    sessions take turns (`sample`'s sampler and face check), each one's spinning threads take the cores from the
-    other's calls and from the Python between them: on two cores the sampler ran 1.4x and the face mesh 1.8x
-    slower."""
+    The session's threads sleep between calls instead of spinning for the next one (onnxruntime's default): every
+    session here takes turns with other work, and spinning threads take the cores from it. On two cores, spinning
+    made `sample`'s sampler 1.4x and its face mesh 1.8x slower, and `convert` of 20 photos at 512 px 1.1x (the
+    stroke painter's Python waited on them) and 1.16x with `--painter none`."""
     path = "model" if isinstance(source, bytes) else source
     if not isinstance(source, bytes) and not source.is_file():
         raise ModelError(f"{path}: model file not found")
@@ -57,8 +55,7 @@ def open_session(
     # Only fatal messages: onnxruntime's warnings are for its developers, and its error lines would repeat,
     # over several lines, what we report in one.
     options.log_severity_level = 4
-    if not spin:
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         model = source if isinstance(source, bytes) else str(source)
         return ort.InferenceSession(model, sess_options=options, providers=providers or [CPU])
@@ -258,13 +255,10 @@ def check_kind(path: Path, info: ModelInfo, kind: str) -> None:
         )
 
 
-def load_model(
-    path: Path | bytes, device: str = "auto", threads: int = 0, kind: str | None = None, spin: bool = True
-) -> ModelSession:
-    """Open a model file (or its bytes) on `device`, check its contract and (if given) that it is of `kind`;
-    `spin`: as `open_session`'s."""
+def load_model(path: Path | bytes, device: str = "auto", threads: int = 0, kind: str | None = None) -> ModelSession:
+    """Open a model file (or its bytes) on `device`, check its contract and (if given) that it is of `kind`."""
     name = path if isinstance(path, Path) else Path("model")
-    session = open_session(path, choose_providers(device), threads, spin)
+    session = open_session(path, choose_providers(device), threads)
     info = read_info(session, name)
     if kind is not None:
         check_kind(name, info, kind)

@@ -64,7 +64,7 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     print_catalogue_warnings(console)
     model_file = resolve(request.model, "sampler")
     # Its threads asleep between calls: it takes turns with the face check (session.open_session).
-    model = load_model(model_file, request.device, request.threads, kind="sampler", spin=False)
+    model = load_model(model_file, request.device, request.threads, kind="sampler")
     name = model.info.name
     console.print(f"model [bold]{escape(name)}[/] ({escape(str(model.path))}) on [bold]{model.device_name}[/]")
     if request.size is not None and request.size < model.info.native_size:
