@@ -59,8 +59,9 @@ class Sitting:
 
 
 class PaintChain:
-    def __init__(self, models: ModelSet, settings: PaintSettings, batch_size: int = 4):
-        self.models, self.settings, self.batch_size = models, settings, batch_size
+    def __init__(self, models: ModelSet, settings: PaintSettings, batch_size: int = 4, painter=paint_strokes):
+        """`painter`: paint_strokes, or what runs it elsewhere (stroke_workers.StrokeWorkers.paint)."""
+        self.models, self.settings, self.batch_size, self.painter = models, settings, batch_size, painter
 
     def prepare(self, photo: Photo) -> Sitting:
         """locate and plan: the photo framed, its faces, and what the translator will see."""
@@ -134,7 +135,7 @@ class PaintChain:
                 photo = resize(photo, (painted.shape[1], painted.shape[0]))
                 faces = [face.scaled(factor) for face in faces]
                 landmarks = [None if points is None else points * factor for points in landmarks]
-            painted, strokes = paint_strokes(painted, faces, self.settings.strokes, photo, sitting.person, landmarks)
+            painted, strokes = self.painter(painted, faces, self.settings.strokes, photo, sitting.person, landmarks)
         image = Image.fromarray(painted)
         if self.settings.strength >= 1.0:
             return Finished(image, strokes)

@@ -361,19 +361,19 @@ def _render(base: np.ndarray, brushes: list[Brush], which, x, y, angle, body, co
     relief = Image.new("L", layer.size, 0)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
     variants = rng.integers(0, VARIANTS, len(x))
-    _prepare(brushes, which, body, turns, variants)
-    left, top = np.rint(x).astype(int), np.rint(y).astype(int)
-    paint = [(*map(int, rgb), 255) for rgb in colour]
+    stamps, stamp_of = _stamps(brushes, which, body, turns, variants)
+    order = rng.permutation(len(x))
+    left, top = np.rint(x[order]).astype(int).tolist(), np.rint(y[order]).astype(int).tolist()
+    paint = [(red, green, blue, 255) for red, green, blue in colour[order].tolist()]
     # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (profiled, those
-    # checks cost several times the paste itself on stamps this small); both images are this function's own,
-    # loaded and writable, and the core clips boxes at the edges.
+    # checks cost several times the paste itself on stamps this small), and plain Python numbers in the loop;
+    # both images are this function's own, loaded and writable, and the core clips boxes at the edges.
     layer_core, relief_core = layer.im, relief.im
-    for index in rng.permutation(len(x)):
-        alpha, height, half = brushes[which[index]].stamp(int(body[index]), int(turns[index]), int(variants[index]))
-        side = 2 * half + 1
-        box = (left[index] - half, top[index] - half, left[index] - half + side, top[index] - half + side)
-        layer_core.paste(paint[index], box, alpha.im)
-        relief_core.paste(height.im, box, alpha.im)
+    for stamp, centre_x, centre_y, rgba in zip(stamp_of[order].tolist(), left, top, paint):
+        alpha, height, half = stamps[stamp]
+        box = (centre_x - half, centre_y - half, centre_x + half + 1, centre_y + half + 1)
+        layer_core.paste(rgba, box, alpha)
+        relief_core.paste(height, box, alpha)
     # Pillow's 8-bit blur: the numpy one's float passes cost about ten times as long on a 12 MP sitter's layers,
     # and a 255th of the relief is far below a visible change of shade.
     heights = np.asarray(relief.filter(ImageFilter.GaussianBlur(RELIEF_BLUR)), np.float32) / 255
@@ -390,12 +390,18 @@ def _render(base: np.ndarray, brushes: list[Brush], which, x, y, angle, body, co
     return Image.fromarray(by_rows(np.asarray(layer), lit), "RGBA")
 
 
-def _prepare(brushes: list[Brush], which, body, turns, variants) -> None:
-    """Make every stamp the strokes need, each brush's lengths and variants one pass apiece (Brush.prepare)."""
-    strokes = np.stack([which, body, variants, turns], axis=1)
-    for kind, length, variant in np.unique(strokes[:, :3], axis=0):
-        same = (strokes[:, 0] == kind) & (strokes[:, 1] == length) & (strokes[:, 2] == variant)
-        brushes[kind].prepare(int(length), int(variant), np.unique(turns[same]).tolist())
+def _stamps(brushes: list[Brush], which, body, turns, variants) -> tuple[list[tuple], np.ndarray]:
+    """The distinct stamps the strokes need, made (each brush's lengths and variants in one pass apiece,
+    Brush.prepare), as Pillow cores (alpha, relief) and half sides; and each stroke's index among them."""
+    unique, stamp_of = np.unique(np.stack([which, body, variants, turns], axis=1), axis=0, return_inverse=True)
+    for kind, length, variant in np.unique(unique[:, :3], axis=0).tolist():
+        same = (unique[:, 0] == kind) & (unique[:, 1] == length) & (unique[:, 2] == variant)
+        brushes[kind].prepare(length, variant, unique[same, 3].tolist())
+    stamps = []
+    for kind, length, variant, turn in unique.tolist():
+        alpha, relief, half = brushes[kind].stamp(length, turn, variant)
+        stamps.append((alpha.im, relief.im, half))
+    return stamps, stamp_of.ravel()
 
 
 def _index(reference: np.ndarray, y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -6,9 +6,11 @@ of its workers (with `Files` on its file systems), so both engines follow the sa
 
 How a photo is painted is the paint chain's (chain.py); this module schedules its stages. Decoding and encoding
 run in a thread pool (Pillow and numpy release the GIL) while the main thread feeds the translator, so disk,
-CPU codecs and inference overlap. The chain's heavy finishing stage (upscaler, brush texture) runs on a worker
-of its own on the CPU, one photo at a time: concurrent passes would add up their workspaces (four 12 MP photos:
-2.1 GB peak, against 1.2 GB for one) and share the same cores. Photos of one size share a model call. Memory is
+CPU codecs and inference overlap. The chain's heavy finishing stage (upscaler, brush texture, stroke painter)
+runs on a worker of its own on the CPU, one photo at a time: concurrent passes would add up their workspaces (four
+12 MP photos: 2.1 GB peak, against 1.2 GB for one) and share the same cores; but with `stroke_workers` the
+stroke painter, which holds the GIL, runs in that many processes (stroke_workers.py), one finishing thread
+waiting on each, so several photos are painted at once. Photos of one size share a model call. Memory is
 bounded by pixels, not by count: a photo counts from the moment its decoding starts until its output is
 written, and the next photo starts only while the total stays within `pixels_in_flight` (a photo larger
 than that is converted alone).
@@ -38,9 +40,10 @@ from .images import (
     pixel_count,
 )
 from .model_set import ModelSet
-from .painter import Strokes
+from .painter import Strokes, paint_strokes
 from .painter_settings import PAINTER_VERSION
 from .plan import Job
+from .stroke_workers import StrokeWorkers
 from .text import first_line
 from .translate import PaintSettings, needs_tiles
 
@@ -59,6 +62,7 @@ class ConvertSettings:
     io_workers: int = min(4, os.cpu_count() or 1)
     pixels_in_flight: int = PIXELS_IN_FLIGHT
     stroke_list: bool = False  # write each painting's strokes beside it (stroke_list_path)
+    stroke_workers: int = 0  # processes the stroke painter runs in, where a batch has photos enough (0, 1: none)
     overwrite: bool = False  # --overwrite: outputs there are painted again, and their old stroke lists go
 
 
@@ -141,8 +145,12 @@ def convert_jobs(
     """Paint every job's photo and write it; per-file problems go to on_done, never abort the batch."""
     pool = ThreadPoolExecutor(settings.io_workers, thread_name_prefix="portraitize-io")
     on_cpu = models.translator.device_name != "CUDA"
-    finisher = ThreadPoolExecutor(1 if on_cpu else settings.io_workers, thread_name_prefix="portraitize-finish")
-    chain = PaintChain(models, settings.paint, settings.batch_size)
+    workers = None
+    if settings.stroke_workers > 1 and settings.paint.strokes is not None and len(jobs) > 1:
+        workers = StrokeWorkers(min(settings.stroke_workers, len(jobs)))
+    finishing = workers.workers if workers else 1 if on_cpu else settings.io_workers
+    finisher = ThreadPoolExecutor(finishing, thread_name_prefix="portraitize-finish")
+    chain = PaintChain(models, settings.paint, settings.batch_size, workers.paint if workers else paint_strokes)
     batch = _Batch(chain, settings, on_done, files or LocalFiles(), pool, finisher)
     try:
         for job in jobs:
@@ -153,6 +161,9 @@ def convert_jobs(
         finisher.shutdown(wait=True, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
         raise
+    finally:
+        if workers:  # every finishing is over: batch.finish, or the shutdowns above, waited for them
+            workers.close()
     finisher.shutdown(wait=True)
     pool.shutdown(wait=True)
 
