@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from PIL import Image
+from processes import whole_process
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_PHOTOS = REPO.parent / "shared" / "data" / "photos" / "test" / "nasa"
@@ -41,18 +39,13 @@ def make_folder(source: Path, folder: Path, count: int, size: int) -> None:
 
 
 def timed_run(arguments: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MB) of one `portraitize` process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "portraitize", *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    stderr = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not the max over all children
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        sys.exit(f"portraitize {' '.join(arguments)} failed:\n{stderr}")
-    return seconds, usage.ru_maxrss / 1024
+    """Wall seconds and peak resident memory (MB, its stroke workers included) of one `portraitize` process."""
+    with tempfile.TemporaryDirectory() as temp:
+        log = Path(temp) / "portraitize.log"
+        run = whole_process([sys.executable, "-m", "portraitize", *arguments], log)
+        if run["returncode"] != 0:
+            sys.exit(f"portraitize {' '.join(arguments)} failed:\n{log.read_text()[-4000:]}")
+    return run["seconds"], run["peak_mb"]
 
 
 def main() -> None:

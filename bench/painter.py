@@ -30,15 +30,13 @@ import argparse
 import os
 import platform
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from convert import write_figures
 from PIL import Image, ImageOps
+from processes import whole_process
 
 REPO = Path(__file__).resolve().parents[1]
 TRAIN = REPO.parent / "shared" / "data" / "photos" / "train"
@@ -49,54 +47,6 @@ PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 TARGET_SECONDS, TARGET_MB = 10.0, 1500.0  # per 12 MP photo, 2 CPU cores
 TARGET_RATE = 2.0  # img/s at 512 px
 TARGET_SPEEDUP = 100.0  # against Im2Oil
-TREE_EVERY = 0.1  # s between reads of the memory a process and its children hold together
-PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-def whole_process(command: list[str], log: Path, cwd: Path | None = None, timeout: float | None = None) -> dict:
-    """Run one process to its end (or stop it, and its children, after `timeout` s): wall seconds, peak resident
-    memory in MB, exit code, whether it timed out. The peak is the larger of the process's own (os.wait4, exact)
-    and the most that it and its children (convert's stroke workers) held together, read every TREE_EVERY s (a
-    shorter peak of a child can be missed; pages children share are counted in each). Its output goes to `log`
-    (Im2Oil's progress bars would fill a pipe)."""
-    with open(log, "wb") as out:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        timed_out, tree_peak, tree_read = False, 0, start
-        while True:
-            if time.perf_counter() - tree_read >= TREE_EVERY:
-                tree_peak, tree_read = max(tree_peak, tree_resident(process.pid)), time.perf_counter()
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if timeout is not None and time.perf_counter() - start > timeout:
-                timed_out = True
-                os.killpg(process.pid, signal.SIGKILL)
-                _, status, usage = os.wait4(process.pid, 0)
-                break
-            time.sleep(0.02)
-        seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
-    return {
-        "seconds": seconds,
-        "peak_mb": max(usage.ru_maxrss * 1024, tree_peak) / 2**20,
-        "returncode": process.returncode,
-        "timed_out": timed_out,
-    }
-
-
-def tree_resident(pid: int) -> int:
-    """Bytes resident in process `pid` and all its descendants now (Linux /proc; 0 where there is none)."""
-    total, todo = 0, [pid]
-    while todo:
-        process = todo.pop()
-        try:
-            total += int(Path(f"/proc/{process}/statm").read_text().split()[1]) * PAGE
-            for task in Path(f"/proc/{process}/task").iterdir():
-                todo += [int(child) for child in (task / "children").read_text().split()]
-        except (OSError, ValueError):  # gone meanwhile, or not Linux
-            continue
-    return total
 
 
 def portraitize(arguments: list[str], log: Path) -> dict:
