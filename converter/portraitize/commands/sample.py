@@ -63,7 +63,6 @@ def run_sample(request: SampleRequest, console: Console) -> int:
         raise PlanError(f"--out {request.out} exists and is not a folder")
     print_catalogue_warnings(console)
     model_file = resolve(request.model, "sampler")
-    # Its threads asleep between calls: it takes turns with the face check (session.open_session).
     model = load_model(model_file, request.device, request.threads, kind="sampler")
     name = model.info.name
     console.print(f"model [bold]{escape(name)}[/] ({escape(str(model.path))}) on [bold]{model.device_name}[/]")
