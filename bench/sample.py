@@ -1,6 +1,6 @@
 """Benchmark `portraitize sample`: wall seconds and peak memory, as a user runs it.
 
-    python bench/sample.py [--count 50] [--painted 4] [--size 512] [--repeat 3] [--json PATH]
+    python bench/sample.py [--count 50] [--painted 12] [--size 512] [--repeat 3] [--json PATH]
 
 Times `sample --count N` as it is (the default), with `--grid`, and with `--face-check`; then `--size S` on a few
 portraits (--painted), and the same few without it, so the seconds a painted portrait costs separate from start-up.
@@ -21,7 +21,9 @@ from convert import timed_run, write_figures
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=50)
-    parser.add_argument("--painted", type=int, default=4, help="portraits painted at --size")
+    parser.add_argument(
+        "--painted", type=int, default=12, help="portraits painted at --size (several: they paint in parallel)"
+    )
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each, the fastest kept")
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")

@@ -260,7 +260,8 @@ def sample(
         "--size",
         min=1,
         help="Paint each portrait again at SIZE px, as `convert` paints a photo: enlarged by the painting upscaler, "
-        "then in strokes on a painted ground (e.g. 512; about a second a portrait on a CPU). Files are named "
+        "then in strokes on a painted ground (e.g. 512; slower, as a converted photo is: several portraits are "
+        "painted at once, one per core, capped by --threads). Files are named "
         "...-paintSIZE-NNNN.png.",
         show_default="the sampler's own size",
     ),

@@ -1,10 +1,14 @@
 """`sample --size N`: each sampled portrait painted again at N px as `convert` paints a photo, so that it looks like
 a converted portrait and not a thumbnail: the painting upscaler enlarges it and the stroke painter paints it in
-strokes on a painted ground, through the paint chain's own stages (chain.py: locate, then finish).
+strokes on a painted ground, through the paint chain's own stages (chain.py: locate, then finish). Several
+portraits are painted at once, their strokes in worker processes (stroke_workers.py), as `convert` paints a batch.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -13,16 +17,21 @@ from .catalogue import resolve_optional
 from .chain import PaintChain
 from .images import Photo, resize
 from .model_set import ModelSources
+from .painter import paint_strokes
 from .painter_settings import PAINTER_VERSION, PainterSettings
 from .records import model_identity
+from .sampling import Portrait
 from .session import ModelSession
+from .stroke_workers import StrokeWorkers
 from .translate import PaintSettings
 
 
 class SamplePainter:
-    """The chain's models and settings for portraits painted at `size` px, built once per run."""
+    """The chain's models and settings for portraits painted at `size` px, built once per run; `workers`: how many
+    portraits are painted at once (more than one: their strokes in worker processes). A context manager: leaving
+    it waits for the paintings under way and stops the workers."""
 
-    def __init__(self, sampler: ModelSession, size: int, device: str, threads: int = 0):
+    def __init__(self, sampler: ModelSession, size: int, device: str, threads: int = 0, workers: int = 1):
         self.size = size
         self.sources: dict[str, Path | None] = {
             kind: resolve_optional(None, kind)
@@ -33,7 +42,34 @@ class SamplePainter:
         models = ModelSources(sampler.path, **self.sources).load(device, threads, translator=sampler)
         # The sampler paints old-master portraits: the painter's portrait treatment and its painted ground.
         strokes = PainterSettings(background="ground", portrait=True)
-        self.chain = PaintChain(models, PaintSettings(max_size=size, scale="long-side", strokes=strokes))
+        self.workers = StrokeWorkers(workers) if workers > 1 else None
+        painter = self.workers.paint if self.workers else paint_strokes
+        self.chain = PaintChain(
+            models, PaintSettings(max_size=size, scale="long-side", strokes=strokes), painter=painter
+        )
+        self.at_once = workers
+        self.painting = ThreadPoolExecutor(workers, thread_name_prefix="portraitize-paint")
+
+    def __enter__(self) -> SamplePainter:
+        return self
+
+    def __exit__(self, *exception) -> None:
+        self.painting.shutdown(wait=True, cancel_futures=True)
+        if self.workers:
+            self.workers.close()
+
+    def painted(self, portraits: Iterable[Portrait]) -> Iterator[tuple[Portrait, np.ndarray]]:
+        """Each portrait with its painting, in the order given; up to two per worker in hand at a time (while
+        some are painted, the sampler paints the next)."""
+        pending: deque = deque()
+        for portrait in portraits:
+            pending.append((portrait, self.painting.submit(self.paint, portrait.image)))
+            if len(pending) > 2 * self.at_once:
+                portrait, painting = pending.popleft()
+                yield portrait, painting.result()
+        while pending:
+            portrait, painting = pending.popleft()
+            yield portrait, painting.result()
 
     def paint(self, portrait: np.ndarray) -> np.ndarray:
         """uint8 RGB [S, S, 3] at the sampler's size -> the painted portrait [size, size, 3]. The sitter is found

@@ -24,11 +24,20 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 
 from .painter import Strokes, paint_strokes
+from .session import usable_cpus
 from .translate import PaintError
 
 # Pixels in the workers' paintings at once: the painter works in ~60 bytes a pixel at its peak (a 12 MP photo's
 # painting: ~0.7 GB), so about 1 GB, on top of the pipeline's photos in flight.
 PAINTING_PIXELS = 16_000_000
+
+MOST_WORKERS = 8  # on the largest CPUs: each holds its own stamps and a painting
+
+
+def worker_count(threads: int) -> int:
+    """Stroke workers for --threads (0: every usable core)."""
+    return min(MOST_WORKERS, threads or usable_cpus())
+
 
 Painter = Callable[..., tuple[np.ndarray, list[Strokes]]]
 

@@ -17,12 +17,12 @@ from ..plan import PlanError, make_plan
 from ..progress import image_progress
 from ..ray_engine import RaySettings, is_uri, make_ray_plan, run_on_ray
 from ..records import LocalPlace, OutputRecords, Recipe, model_identity
-from ..session import ModelError, load_model, usable_cpus
+from ..session import ModelError, load_model
+from ..stroke_workers import worker_count
 from ..translate import PaintSettings
 from . import EXIT_FAILED_FILES, print_catalogue_warnings
 
 LEFT_OUT_NAMED = 5  # files named for each reason to leave files out; the rest are counted
-STROKE_WORKERS_MOST = 8  # stroke painter processes (pipeline.ConvertSettings.stroke_workers) on the largest CPUs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,7 +97,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         stroke_list=request.stroke_list,
         overwrite=request.overwrite,
         # Here, a stroke painter per core (--threads caps them); on Ray each worker paints one photo at a time.
-        stroke_workers=0 if on_ray else min(STROKE_WORKERS_MOST, request.threads or usable_cpus()),
+        stroke_workers=0 if on_ray else worker_count(request.threads),
     )
     where = f"Ray ({request.ray.workers} workers)" if on_ray else translator.device_name
     console.print(

@@ -9,6 +9,7 @@ were painted by another model of the same name.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from pathlib import Path
@@ -72,8 +73,10 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     painter = None
     if request.size is not None:
         from ..sample_painting import SamplePainter
+        from ..stroke_workers import worker_count
 
-        painter = SamplePainter(model, request.size, request.device, request.threads)
+        workers = worker_count(request.threads) if request.count > 1 else 1
+        painter = SamplePainter(model, request.size, request.device, request.threads, workers)
     made_by = {
         "model": model_identity(model_file, name),
         "face_check": model_identity(bundled_face_landmarks()) if request.face_check else None,
@@ -92,17 +95,17 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     written = 0
     path = request.out
     try:
-        with image_progress(console) as progress:
+        with image_progress(console) as progress, painter or contextlib.nullcontext():
             task = progress.add_task("painting", total=request.count - len(done))
             portraits = stream_samples(
                 model, request.count, request.seed, request.truncation, request.batch_size, face_scores, done, counts
             )
-            for portrait in portraits:
+            pairs = painter.painted(portraits) if painter else ((portrait, portrait.image) for portrait in portraits)
+            for portrait, image in pairs:
                 path = path_of(portrait.index)
                 record = {**made_by, "latent": portrait.latent, "face_score": portrait.score}
                 if portrait.kept_anyway:
                     record["kept_anyway"] = True
-                image = painter.paint(portrait.image) if painter else portrait.image
                 save_png(path, image, {RECORD_KEY: json.dumps(record)})
                 written += 1
                 progress.advance(task)
