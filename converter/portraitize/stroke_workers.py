@@ -1,8 +1,8 @@
 """The stroke painter in worker processes, so that `convert` paints several photos at once.
 
 The painter lays its strokes one by one from Python, so threads paint one photo at a time whatever the cores
-(the GIL): on two cores, 20 photos at 512 px took 17.2 s with one painting thread, 15.0 s with two, 12.0 s with
-two processes. Each worker gets the painting, the photo and the sitter's masks, and sends back the painting in
+(the GIL): on two cores, 20 photos at 512 px took 17.2 s with one painting thread, 15.0 s with two, 11.7 s with
+two processes (measured by hand). Each worker gets the painting, the photo and the sitter's masks, and sends back the painting in
 strokes and the stroke list: the same bytes as painting in-process (the painter is seeded by its settings).
 
 Workers start from a fork server that has imported the painter once (numpy, Pillow), not from the main
@@ -17,7 +17,6 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import threading
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -39,27 +38,24 @@ def worker_count(threads: int) -> int:
     return min(MOST_WORKERS, threads or usable_cpus())
 
 
-Painter = Callable[..., tuple[np.ndarray, list[Strokes]]]
-
-
 class StrokeWorkers:
-    """`workers` processes running `painter` (paint_strokes' arguments and result); close() when done."""
+    """`workers` processes running paint_strokes; close() when done."""
 
-    def __init__(self, workers: int, painter: Painter = paint_strokes, painting_pixels: int = PAINTING_PIXELS):
-        self.workers, self.painter, self.painting_pixels = workers, painter, painting_pixels
+    def __init__(self, workers: int):
+        self.workers = workers
         self.painting = 0  # pixels in the workers now
         self.room = threading.Condition()
         self.pool = self._start()
 
     def paint(self, painted: np.ndarray, *rest) -> tuple[np.ndarray, list[Strokes]]:
-        """`painter(painted, *rest)` in a worker, once the paintings there leave room for this one's pixels."""
-        pixels = min(painted.shape[0] * painted.shape[1], self.painting_pixels)
+        """`paint_strokes(painted, *rest)` in a worker, once the paintings there leave room for this one's pixels."""
+        pixels = min(painted.shape[0] * painted.shape[1], PAINTING_PIXELS)
         with self.room:
-            self.room.wait_for(lambda: self.painting + pixels <= self.painting_pixels)
+            self.room.wait_for(lambda: self.painting + pixels <= PAINTING_PIXELS)
             self.painting += pixels
             pool = self.pool
         try:
-            return pool.submit(self.painter, painted, *rest).result()
+            return pool.submit(paint_strokes, painted, *rest).result()
         except BrokenProcessPool:
             with self.room:
                 if self.pool is pool:  # the first thread to see it starts the workers again
