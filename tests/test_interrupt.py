@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import output_files, write_image
@@ -50,8 +52,10 @@ def test_interrupt_at_a_known_model_call_leaves_complete_files_and_rerun_resumes
     assert rerun.exit_code == 0 and f"{12 - len(written)} converted, {len(written)} skipped" in rerun.output
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT])
-def test_a_real_signal_leaves_no_partial_files_and_rerun_resumes(stop_signal, translator, tmp_path):
+@pytest.mark.parametrize("presses", [1, 3])
+def test_ctrl_c_leaves_no_partial_files_nor_processes_and_rerun_resumes(presses, translator, tmp_path):
+    """Ctrl-C as a terminal sends it, to the whole process group (the stroke workers too), once or impatiently
+    three times (which once left the process hanging on its workers)."""
     src, dst = tmp_path / "src", tmp_path / "out"
     for index in range(PHOTOS):
         write_image(src / f"p{index:02d}.png", 640, 640)
@@ -75,16 +79,23 @@ def test_a_real_signal_leaves_no_partial_files_and_rerun_resumes(stop_signal, tr
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not (dst.exists() and any(dst.glob("*.png"))) and time.monotonic() < deadline:
         time.sleep(0.005)
-    process.send_signal(stop_signal)
-    output, _ = process.communicate(timeout=60)
+    for _ in range(presses):
+        os.killpg(process.pid, signal.SIGINT)
+        time.sleep(0.3)
+    try:
+        output, _ = process.communicate(timeout=60)
+    finally:
+        _kill_session(process.pid)
 
     assert process.returncode == 130, output
-    assert "interrupted" in output
+    assert "interrupted" in output and "Traceback" not in output
+    assert _session_left(process.pid) == [], "no worker outlives the command"
     leftovers = [path.name for path in output_files(dst) if not path.name.endswith(".png") or path.name.startswith(".")]
     assert leftovers == []
     done = sorted(dst.glob("*.png"))
@@ -97,3 +108,28 @@ def test_a_real_signal_leaves_no_partial_files_and_rerun_resumes(stop_signal, tr
     assert rerun.returncode == 0, rerun.stderr
     assert f"{PHOTOS - len(done)} converted, {len(done)} skipped" in rerun.stderr
     assert len(list(dst.glob("*.png"))) == PHOTOS
+
+
+def _session_left(session: int, wait: float = 5.0) -> list[int]:
+    """The processes still in `session` (Linux /proc) once they have had `wait` seconds to leave."""
+    deadline = time.monotonic() + wait
+    while True:
+        left = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] != "Z":
+                left.append(int(stat.parent.name))
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
+def _kill_session(session: int) -> None:
+    for pid in _session_left(session, wait=0):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import gradient_image, output_files, write_image
 
-import portraitize.pipeline
-import portraitize.sample_painting
 import portraitize.stroke_workers
 from portraitize.painter import paint_strokes
 from portraitize.painter_settings import PainterSettings
-from portraitize.stroke_workers import StrokeWorkers
+from portraitize.stroke_workers import MAIN_CHECK_SECONDS, StrokeWorkers
 from portraitize.translate import PaintError
 
 
@@ -41,7 +44,7 @@ def test_convert_writes_the_same_files_with_stroke_workers_as_in_one_thread(cli,
         write_image(src / f"photo{index}.png", 96, 72 + 8 * index)
     alone = cli("convert", src, tmp_path / "alone", "-m", translator, "--threads", "1")
     monkeypatch.setattr(portraitize.stroke_workers, "usable_cpus", lambda: 2)  # on any machine
-    monkeypatch.setattr(portraitize.pipeline, "StrokeWorkers", counted(painted := []))
+    monkeypatch.setattr(portraitize.stroke_workers, "StrokeWorkers", counted(painted := []))
     workers = cli("convert", src, tmp_path / "workers", "-m", translator)
     assert alone.exit_code == 0 and workers.exit_code == 0, workers.output
     assert painted == [2, 2, 2], "three photos, each painted by a pool of two workers"
@@ -54,7 +57,7 @@ def test_convert_writes_the_same_files_with_stroke_workers_as_in_one_thread(cli,
 def test_sample_paints_the_same_portraits_with_stroke_workers_as_in_one_thread(cli, sampler, tmp_path, monkeypatch):
     alone = cli("sample", "-n", 3, "-o", tmp_path / "alone", "-m", sampler, "--size", 48, "--threads", 1)
     monkeypatch.setattr(portraitize.stroke_workers, "usable_cpus", lambda: 2)  # on any machine
-    monkeypatch.setattr(portraitize.sample_painting, "StrokeWorkers", counted(painted := []))
+    monkeypatch.setattr(portraitize.stroke_workers, "StrokeWorkers", counted(painted := []))
     workers = cli("sample", "-n", 3, "-o", tmp_path / "workers", "-m", sampler, "--size", 48)
     assert alone.exit_code == 0 and workers.exit_code == 0, workers.output
     assert painted == [2, 2, 2], "three portraits, each painted by a pool of two workers"
@@ -64,15 +67,60 @@ def test_sample_paints_the_same_portraits_with_stroke_workers_as_in_one_thread(c
         assert (tmp_path / "alone" / name).read_bytes() == (tmp_path / "workers" / name).read_bytes(), name
 
 
-def test_a_worker_that_dies_fails_its_photo_and_the_next_photo_gets_a_fresh_worker():
-    scene = gradient_image(120, 90, seed=2)
-    workers = StrokeWorkers(1)
+def test_a_worker_that_dies_fails_its_own_photo_only_and_the_next_photo_gets_fresh_workers():
+    """A death breaks the whole pool: the painting beside it is tried again on fresh workers, the killer fails."""
+    scene, small = gradient_image(480, 360, seed=2), gradient_image(120, 90, seed=3)
+    workers = StrokeWorkers(2)
     try:
-        with pytest.raises(PaintError, match="worker process stopped"):
-            workers.paint(scene, DiesWhenUnpickled())
-        painted, layers = workers.paint(scene, [], PainterSettings())
+        with ThreadPoolExecutor(1) as beside:
+            painting = beside.submit(workers.paint, scene, [], PainterSettings())
+            time.sleep(0.3)  # the scene is in a worker when the other worker dies
+            with pytest.raises(PaintError, match="worker process stopped while painting it"):
+                workers.paint(small, DiesWhenUnpickled())
+            painted, _ = painting.result()
+        after, _ = workers.paint(small, [], PainterSettings())
     finally:
         workers.close()
-    expected, expected_layers = paint_strokes(scene, [], PainterSettings())
-    assert np.array_equal(painted, expected)
-    assert [len(layer.x) for layer in layers] == [len(layer.x) for layer in expected_layers]
+    assert np.array_equal(painted, paint_strokes(scene, [], PainterSettings())[0])
+    assert np.array_equal(after, paint_strokes(small, [], PainterSettings())[0])
+
+
+def test_workers_leave_when_the_main_process_is_killed():
+    """Else they live on (holding the terminal's output open, so `convert ... | tee log` never ends)."""
+    main = (
+        "import os, sys, time\n"
+        "from portraitize.stroke_workers import StrokeWorkers\n"
+        "workers = StrokeWorkers(2)\n"
+        "workers.pool.submit(int).result()\n"
+        "print(*workers.pool._processes, flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", main], capture_output=True, text=True, timeout=60)
+    pids = [int(pid) for pid in run.stdout.split()]
+    assert pids, run.stderr
+    deadline = time.monotonic() + 10 * MAIN_CHECK_SECONDS
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in pids)
+
+
+def test_convert_paints_in_one_process_where_workers_cannot_start(cli, translator, tmp_path, monkeypatch):
+    def cannot(self, workers):
+        raise OSError("AF_UNIX path too long")
+
+    src = tmp_path / "src"
+    for index in range(2):
+        write_image(src / f"photo{index}.png", 96, 72)
+    monkeypatch.setattr(portraitize.stroke_workers, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(StrokeWorkers, "_start", cannot)
+    result = cli("convert", src, tmp_path / "out", "-m", translator)
+    assert result.exit_code == 0 and "2 converted" in result.output
+    assert "worker processes cannot start (AF_UNIX path too long): one painting at a time" in result.output
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

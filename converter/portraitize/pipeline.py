@@ -8,9 +8,10 @@ How a photo is painted is the paint chain's (chain.py); this module schedules it
 run in a thread pool (Pillow and numpy release the GIL) while the main thread feeds the translator, so disk,
 CPU codecs and inference overlap. The chain's heavy finishing stage (upscaler, brush texture, stroke painter)
 runs on a worker of its own on the CPU, one photo at a time: concurrent passes would add up their workspaces (four
-12 MP photos: 2.1 GB peak, against 1.2 GB for one) and share the same cores; but with `stroke_workers` the
-stroke painter, which holds the GIL, runs in that many processes (stroke_workers.py), one finishing thread
-waiting on each, so several photos are painted at once. Photos of one size share a model call. Memory is
+12 MP photos: 2.1 GB peak, against 1.2 GB for one) and share the same cores. But with `stroke_workers` the
+stroke painter, which holds the GIL, runs in that many processes (stroke_workers.py, which bounds their paintings
+in pixels), with as many finishing threads, each waiting on a worker: several photos are finished at once, the
+painter's Python no longer waiting on itself. Photos of one size share a model call. Memory is
 bounded by pixels, not by count: a photo counts from the moment its decoding starts until its output is
 written, and the next photo starts only while the total stays within `pixels_in_flight` (a photo larger
 than that is converted alone).
@@ -43,9 +44,9 @@ from .model_set import ModelSet
 from .painter import Strokes, paint_strokes
 from .painter_settings import PAINTER_VERSION
 from .plan import Job
-from .stroke_workers import StrokeWorkers
+from .stroke_workers import start_workers
 from .text import first_line
-from .translate import PaintSettings, needs_tiles
+from .translate import PaintError, PaintSettings, needs_tiles
 
 # A photo in flight costs up to ~9 bytes a pixel at its peak (Pillow's decoded image and its numpy copy, or
 # the restored painting while it is encoded; measured: 12 MP JPEGs, 0.41 GB for 48 MP in flight; one 81 MP
@@ -140,14 +141,20 @@ class _Item:
 
 
 def convert_jobs(
-    models: ModelSet, jobs: list[Job], settings: ConvertSettings, on_done: OnDone, files: Files | None = None
+    models: ModelSet,
+    jobs: list[Job],
+    settings: ConvertSettings,
+    on_done: OnDone,
+    files: Files | None = None,
+    on_note: Callable[[str], None] = lambda note: None,
 ) -> None:
-    """Paint every job's photo and write it; per-file problems go to on_done, never abort the batch."""
+    """Paint every job's photo and write it; per-file problems go to on_done, never abort the batch; `on_note`
+    hears of what concerns the whole run (stroke workers that cannot start)."""
     pool = ThreadPoolExecutor(settings.io_workers, thread_name_prefix="portraitize-io")
     on_cpu = models.translator.device_name != "CUDA"
     workers = None
     if settings.stroke_workers > 1 and settings.paint.strokes is not None and len(jobs) > 1:
-        workers = StrokeWorkers(min(settings.stroke_workers, len(jobs)))
+        workers = start_workers(min(settings.stroke_workers, len(jobs)), on_note)
     finishing = workers.workers if workers else 1 if on_cpu else settings.io_workers
     finisher = ThreadPoolExecutor(finishing, thread_name_prefix="portraitize-finish")
     chain = PaintChain(models, settings.paint, settings.batch_size, workers.paint if workers else paint_strokes)
@@ -157,13 +164,15 @@ def convert_jobs(
             batch.start(job)
         batch.finish()
     except BaseException:
-        # Ctrl-C: drop queued work; writes already running finish (each one is atomic) before we leave.
+        # Ctrl-C: drop queued work and the paintings in the stroke workers; writes already running finish (each
+        # one is atomic) before we leave.
+        if workers:
+            workers.stop()
         finisher.shutdown(wait=True, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
         raise
-    finally:
-        if workers:  # every finishing is over: batch.finish, or the shutdowns above, waited for them
-            workers.close()
+    if workers:  # batch.finish waited for every painting
+        workers.close()
     finisher.shutdown(wait=True)
     pool.shutdown(wait=True)
 
@@ -186,6 +195,8 @@ def _finish(item: _Item, painted: np.ndarray, chain: PaintChain):
     """The chain's finishing stage; the painting, or the Outcome of a failure."""
     try:
         return chain.finish(item.sitting, painted)
+    except PaintError as error:  # a stroke worker's, which says what happened
+        return Outcome(str(error))
     except Exception as error:  # the per-file guard
         return Outcome(f"cannot be finished ({type(error).__name__}: {first_line(error)})")
 

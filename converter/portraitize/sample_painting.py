@@ -7,7 +7,7 @@ portraits are painted at once, their strokes in worker processes (stroke_workers
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from .painter_settings import PAINTER_VERSION, PainterSettings
 from .records import model_identity
 from .sampling import Portrait
 from .session import ModelSession
-from .stroke_workers import StrokeWorkers
+from .stroke_workers import start_workers
 from .translate import PaintSettings
 
 
@@ -31,7 +31,15 @@ class SamplePainter:
     portraits are painted at once (more than one: their strokes in worker processes). A context manager: leaving
     it waits for the paintings under way and stops the workers."""
 
-    def __init__(self, sampler: ModelSession, size: int, device: str, threads: int = 0, workers: int = 1):
+    def __init__(
+        self,
+        sampler: ModelSession,
+        size: int,
+        device: str,
+        threads: int = 0,
+        workers: int = 1,
+        on_note: Callable[[str], None] = lambda note: None,
+    ):
         self.size = size
         self.sources: dict[str, Path | None] = {
             kind: resolve_optional(None, kind)
@@ -42,7 +50,7 @@ class SamplePainter:
         models = ModelSources(sampler.path, **self.sources).load(device, threads, translator=sampler)
         # The sampler paints old-master portraits: the painter's portrait treatment and its painted ground.
         strokes = PainterSettings(background="ground", portrait=True)
-        self.workers = StrokeWorkers(workers) if workers > 1 else None
+        self.workers = start_workers(workers, on_note) if workers > 1 else None
         painter = self.workers.paint if self.workers else paint_strokes
         self.chain = PaintChain(
             models, PaintSettings(max_size=size, scale="long-side", strokes=strokes), painter=painter
@@ -53,7 +61,9 @@ class SamplePainter:
     def __enter__(self) -> SamplePainter:
         return self
 
-    def __exit__(self, *exception) -> None:
+    def __exit__(self, kind, *exception) -> None:
+        if self.workers and kind is not None:  # Ctrl-C, or a full disk: what is painting now is not wanted
+            self.workers.stop()
         self.painting.shutdown(wait=True, cancel_futures=True)
         if self.workers:
             self.workers.close()

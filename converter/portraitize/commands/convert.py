@@ -212,7 +212,10 @@ def _convert_here(
             report.record(job, outcome)
             progress.advance(task)
 
-        convert_jobs(models, jobs, settings, on_done, RecordedFiles(records))
+        def on_note(note: str) -> None:
+            progress.console.print(f"[yellow]![/] {escape(note)}")
+
+        convert_jobs(models, jobs, settings, on_done, RecordedFiles(records), on_note)
 
 
 def _print_summary(console: Console, report: Report, left_out: list[tuple[PurePath, str]]) -> None:

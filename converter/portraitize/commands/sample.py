@@ -76,7 +76,14 @@ def run_sample(request: SampleRequest, console: Console) -> int:
         from ..stroke_workers import worker_count
 
         workers = worker_count(request.threads) if request.count > 1 else 1
-        painter = SamplePainter(model, request.size, request.device, request.threads, workers)
+        painter = SamplePainter(
+            model,
+            request.size,
+            request.device,
+            request.threads,
+            workers,
+            lambda note: console.print(f"[yellow]![/] {escape(note)}"),
+        )
     made_by = {
         "model": model_identity(model_file, name),
         "face_check": model_identity(bundled_face_landmarks()) if request.face_check else None,
