@@ -52,10 +52,10 @@ def test_interrupt_at_a_known_model_call_leaves_complete_files_and_rerun_resumes
     assert rerun.exit_code == 0 and f"{12 - len(written)} converted, {len(written)} skipped" in rerun.output
 
 
-@pytest.mark.parametrize("presses", [1, 3])
-def test_ctrl_c_leaves_no_partial_files_nor_processes_and_rerun_resumes(presses, translator, tmp_path):
+@pytest.mark.parametrize("presses, apart", [(1, 0.0), (3, 0.3), (5, 0.05)])
+def test_ctrl_c_leaves_no_partial_files_nor_processes_and_rerun_resumes(presses, apart, translator, tmp_path):
     """Ctrl-C as a terminal sends it, to the whole process group (the stroke workers too), once or impatiently
-    three times (which once left the process hanging on its workers)."""
+    several times (which once left the process hanging on its workers, or ended it by the signal)."""
     src, dst = tmp_path / "src", tmp_path / "out"
     for index in range(PHOTOS):
         write_image(src / f"p{index:02d}.png", 640, 640)
@@ -87,7 +87,7 @@ def test_ctrl_c_leaves_no_partial_files_nor_processes_and_rerun_resumes(presses,
         time.sleep(0.005)
     for _ in range(presses):
         os.killpg(process.pid, signal.SIGINT)
-        time.sleep(0.3)
+        time.sleep(apart)
     try:
         output, _ = process.communicate(timeout=60)
     finally:

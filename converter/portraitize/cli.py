@@ -354,4 +354,10 @@ def _fail(message: str) -> None:
 
 
 def main() -> None:
-    app(prog_name="portraitize")
+    try:
+        app(prog_name="portraitize")
+    except SystemExit as done:
+        if done.code == EXIT_INTERRUPTED:
+            # Reported: another Ctrl-C while Python shuts down would end the process by the signal, not with 130.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise
