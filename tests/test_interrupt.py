@@ -90,12 +90,13 @@ def test_ctrl_c_leaves_no_partial_files_nor_processes_and_rerun_resumes(presses,
         time.sleep(apart)
     try:
         output, _ = process.communicate(timeout=60)
+        left = _session_left(process.pid)
     finally:
         _kill_session(process.pid)
 
     assert process.returncode == 130, output
     assert "interrupted" in output and "Traceback" not in output
-    assert _session_left(process.pid) == [], "no worker outlives the command"
+    assert left == [], "no worker outlives the command"
     leftovers = [path.name for path in output_files(dst) if not path.name.endswith(".png") or path.name.startswith(".")]
     assert leftovers == []
     done = sorted(dst.glob("*.png"))

@@ -10,7 +10,7 @@ import pytest
 from conftest import EXAMPLES, gradient_image
 from PIL import Image
 
-from portraitize.brush import ANGLES, Brush, brush
+from portraitize.brush import ANGLES, LENGTHS, Brush, brush
 from portraitize.faces import Face
 from portraitize.images import load_photo
 from portraitize.painter import _render, paint_strokes, visible
@@ -162,6 +162,18 @@ def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():
         spread_along, spread_across = ((weights * along**2).sum(), (weights * across**2).sum())
         assert spread_along > 3 * spread_across, f"angle {angle}: the stamp lies across its direction"
         assert (weights * along).sum() / weights.sum() < -0.3, f"angle {angle}: the tail is not the drier end"
+
+
+def test_a_stamp_turned_a_quarter_is_the_stamp_of_the_angle_a_quarter_on_to_the_bit():
+    """Stamps of three quarters of the angles are the first quarter's turned (Brush.prepare): exact, not close."""
+    for flat in (False, True):
+        brush_ = Brush(5.25, seed=2, flat=flat)
+        brush_.prepare(length=2, variant=1, angles=range(ANGLES))
+        alpha, relief, _ = brush_._make(LENGTHS[2] * brush_.radius, list(range(ANGLES)), 1)  # each angle computed
+        for angle in range(ANGLES):
+            stamp_alpha, stamp_relief, _ = brush_.stamp(length=2, angle=angle, variant=1)
+            assert np.array_equal(np.asarray(stamp_alpha), alpha[angle]), f"angle {angle}"
+            assert np.array_equal(np.asarray(stamp_relief), relief[angle]), f"angle {angle}"
 
 
 def test_dark_paint_stands_thinner_than_light_paint():

@@ -1,4 +1,4 @@
 from .cli import main
 
-if __name__ == "__main__":  # not when a worker process imports the main module
+if __name__ == "__main__":  # only as `python -m portraitize`, not on an import of this module
     main()

@@ -281,7 +281,10 @@ def _paint_layer(
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
     kind = size * 2 + flat  # each stroke's brush: its size and shape
     used = set(kind.tolist())
-    brushes = [brush(brush_radius * BRUSH_SIZES[k // 2], seed, bool(k % 2)) if k in used else None for k in range(6)]
+    brushes = [
+        brush(brush_radius * BRUSH_SIZES[k // 2], seed, bool(k % 2)) if k in used else None
+        for k in range(2 * len(BRUSH_SIZES))
+    ]
     layer = _render(np.asarray(small), brushes, kind, x, y, angle, body, colour, rng)
     if inside is not None:
         top, left = int(box[1] * work), int(box[0] * work)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -22,14 +22,14 @@ from .painter_settings import PAINTER_VERSION, PainterSettings
 from .records import model_identity
 from .sampling import Portrait
 from .session import ModelSession
-from .stroke_workers import start_workers
-from .translate import PaintSettings
+from .stroke_workers import StrokeWorkers, start_workers
+from .translate import PaintError, PaintSettings
 
 
 class SamplePainter:
     """The chain's models and settings for portraits painted at `size` px, built once per run; `workers`: how many
-    portraits are painted at once (more than one: their strokes in worker processes). A context manager: leaving
-    it waits for the paintings under way and stops the workers."""
+    portraits are painted at once (more than one: their strokes in worker processes). A context manager: the
+    workers start on entering it, and leaving it waits for the paintings under way and stops them."""
 
     def __init__(
         self,
@@ -50,15 +50,15 @@ class SamplePainter:
         models = ModelSources(sampler.path, **self.sources).load(device, threads, translator=sampler)
         # The sampler paints old-master portraits: the painter's portrait treatment and its painted ground.
         strokes = PainterSettings(background="ground", portrait=True)
-        self.workers = start_workers(workers, on_note) if workers > 1 else None
-        painter = self.workers.paint if self.workers else paint_strokes
-        self.chain = PaintChain(
-            models, PaintSettings(max_size=size, scale="long-side", strokes=strokes), painter=painter
-        )
-        self.at_once = workers
-        self.painting = ThreadPoolExecutor(workers, thread_name_prefix="portraitize-paint")
+        self.chain = PaintChain(models, PaintSettings(max_size=size, scale="long-side", strokes=strokes))
+        self.wanted, self.on_note = workers, on_note
+        self.workers: StrokeWorkers | None = None
 
     def __enter__(self) -> SamplePainter:
+        self.workers = start_workers(self.wanted, self.on_note) if self.wanted > 1 else None
+        self.chain.painter = self.workers.paint if self.workers else paint_strokes
+        self.at_once = self.workers.workers if self.workers else 1  # in this process, one at a time
+        self.painting = ThreadPoolExecutor(self.at_once, thread_name_prefix="portraitize-paint")
         return self
 
     def __exit__(self, kind, *exception) -> None:
@@ -68,18 +68,17 @@ class SamplePainter:
         if self.workers:
             self.workers.close()
 
-    def painted(self, portraits: Iterable[Portrait]) -> Iterator[tuple[Portrait, np.ndarray]]:
-        """Each portrait with its painting, in the order given; up to two per worker in hand at a time (while
-        some are painted, the sampler paints the next)."""
+    def painted(self, portraits: Iterable[Portrait]) -> Iterator[tuple[Portrait, np.ndarray | str]]:
+        """Each portrait with its painting, or the one-line reason it could not be painted (a stroke worker's
+        death), in the order given; about two a painter in hand (while some are painted, the sampler paints the
+        next)."""
         pending: deque = deque()
         for portrait in portraits:
             pending.append((portrait, self.painting.submit(self.paint, portrait.image)))
             if len(pending) > 2 * self.at_once:
-                portrait, painting = pending.popleft()
-                yield portrait, painting.result()
+                yield _outcome(*pending.popleft())
         while pending:
-            portrait, painting = pending.popleft()
-            yield portrait, painting.result()
+            yield _outcome(*pending.popleft())
 
     def paint(self, portrait: np.ndarray) -> np.ndarray:
         """uint8 RGB [S, S, 3] at the sampler's size -> the painted portrait [size, size, 3]. The sitter is found
@@ -92,3 +91,10 @@ class SamplePainter:
         """What, besides the sampler, makes the painted pixels (for the samples' records)."""
         models = {kind: model_identity(source) for kind, source in self.sources.items()}
         return {"size": self.size, "painter": PAINTER_VERSION, "painted_with": models}
+
+
+def _outcome(portrait: Portrait, painting: Future) -> tuple[Portrait, np.ndarray | str]:
+    try:
+        return portrait, painting.result()
+    except PaintError as error:
+        return portrait, str(error)

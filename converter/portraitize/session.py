@@ -43,10 +43,10 @@ def open_session(source: Path | bytes, providers: list[str] | None = None, threa
     capped at the usable CPUs: onnxruntime starts every thread asked for, and threads beyond the cores only wait
     on each other (1024 of them did not paint one 512 px photo in 280 s on two cores).
 
-    The session's threads sleep between calls instead of spinning for the next one (onnxruntime's default): every
-    session here takes turns with other work, and spinning threads take the cores from it. On two cores, spinning
-    made `sample`'s sampler 1.4x and its face mesh 1.8x slower, and `convert` of 20 photos at 512 px 1.1x (the
-    stroke painter's Python waited on them) and 1.16x with `--painter none`."""
+    The session's threads sleep between calls instead of spinning for the next one (onnxruntime's default is to
+    spin): every session here takes turns with other work, and spinning threads take the cores from it. On two
+    cores, spinning made `sample`'s sampler 1.4x and its face mesh 1.8x slower, and `convert` of 20 photos at
+    512 px 1.1x (the stroke painter's Python waited on them) and 1.16x with `--painter none`."""
     path = "model" if isinstance(source, bytes) else source
     if not isinstance(source, bytes) and not source.is_file():
         raise ModelError(f"{path}: model file not found")

@@ -99,7 +99,7 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     if removed:
         console.print(f"removed {removed} partial file{'' if removed == 1 else 's'} left by a killed run")
     counts = StreamCount()
-    written = 0
+    written = failed = 0
     path = request.out
     try:
         with image_progress(console) as progress, painter or contextlib.nullcontext():
@@ -110,6 +110,11 @@ def run_sample(request: SampleRequest, console: Console) -> int:
             pairs = painter.painted(portraits) if painter else ((portrait, portrait.image) for portrait in portraits)
             for portrait, image in pairs:
                 path = path_of(portrait.index)
+                if isinstance(image, str):  # not painted: a stroke worker's death, said in its own words
+                    console.print(f"[red]x[/] {escape(str(path))}: {escape(image)}")
+                    failed += 1
+                    progress.advance(task)
+                    continue
                 record = {**made_by, "latent": portrait.latent, "face_score": portrait.score}
                 if portrait.kept_anyway:
                     record["kept_anyway"] = True
@@ -131,6 +136,8 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     summary = f"[green]{written} written[/] to {escape(str(request.out))}"
     if done:
         summary += f", {len(done)} already there kept (--overwrite replaces them)"
+    if failed:
+        summary += f", [red]{failed} failed[/]"
     if sheet:
         summary += f"; contact sheet {escape(sheet)}"
     console.print(summary)
@@ -139,7 +146,7 @@ def run_sample(request: SampleRequest, console: Console) -> int:
             f"[yellow]![/] {unrecorded} of the portraits there have no record of the model that painted them (an "
             "older portraitize): kept as they are; --overwrite repaints them"
         )
-    return 0
+    return EXIT_FAILED_FILES if failed else 0
 
 
 def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dict[int, int | None], int]:
