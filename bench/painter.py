@@ -5,9 +5,9 @@ against Im2Oil (Tong et al., ACM MM 2022), the stroke-based oil painter it takes
         [--json PATH]
 
 1. A 12-megapixel phone photo: the README's two examples enlarged to 4032 x 3024 (Lanczos, JPEG q95), each
-   painted by a fresh `portraitize convert` process; wall time and that process's own peak resident memory
-   (os.wait4's rusage), start-up and model loading included. Targets: at most 10 s and 1.5 GB a photo on
-   2 CPU cores.
+   painted by a fresh `portraitize convert` process; wall time and peak resident memory (the process's own, or
+   with its stroke workers where it has them: processes.py), start-up and model loading included. Targets: at
+   most 10 s and 1.5 GB a photo on 2 CPU cores.
 2. 20 photos at 512 px (long side) in one process: photos from --photos (default ../shared/data/photos/train,
    only read), else the two examples and 18 crops, flips and resizes of them. Raw: 20 / the process's wall
    time. Steady: without its start-up; a second process paints the first photo alone, and the steady rate is
