@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import gradient_image, output_files, write_image
 
+import portraitize.session
 import portraitize.stroke_workers
 from portraitize.painter import paint_strokes
 from portraitize.painter_settings import PainterSettings
@@ -45,9 +46,14 @@ def test_convert_writes_the_same_files_with_stroke_workers_as_in_one_thread(cli,
     alone = cli("convert", src, tmp_path / "alone", "-m", translator, "--threads", "1")
     monkeypatch.setattr(portraitize.stroke_workers, "usable_cpus", lambda: 2)  # on any machine
     monkeypatch.setattr(portraitize.stroke_workers, "StrokeWorkers", counted(painted := []))
+    threads, open_session = [], portraitize.session.open_session
+    monkeypatch.setattr(
+        portraitize.session, "open_session", lambda *args: threads.append(args[2]) or open_session(*args)
+    )
     workers = cli("convert", src, tmp_path / "workers", "-m", translator)
     assert alone.exit_code == 0 and workers.exit_code == 0, workers.output
     assert painted == [2, 2, 2], "three photos, each painted by a pool of two workers"
+    assert threads and set(threads) == {1}, "the models run on one thread each beside a worker on every core"
     names = output_files(tmp_path / "alone")
     assert names == output_files(tmp_path / "workers") and len(names) == 3
     for name in names:

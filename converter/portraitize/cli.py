@@ -84,9 +84,10 @@ def _main(
 MODEL_HELP = "Installed model name (see `portraitize models`) or path to an .onnx file."
 DEVICE_HELP = "auto: CUDA when onnxruntime offers it, else CPU. cuda: fail unless CUDA really runs."
 THREADS_HELP = (
-    "CPU threads for the models, and the most processes strokes are painted in, one picture each, at most 8 (0: all "
-    "cores); at most the CPUs this process may use (more only wait on each other): a larger number is capped, with "
-    "a note."
+    "CPU threads for the models, and the most processes strokes are painted in, one picture each, at most 8 (0: a "
+    "stroke painter on every core and one thread a model beside them, or all cores for the models where nothing is "
+    "painted apart); at most the CPUs this process may use (more only wait on each other): a larger number is "
+    "capped, with a note."
 )
 
 

@@ -65,8 +65,15 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     print_catalogue_warnings(console)
     # On Ray the workers pick their device; this process only reads the models' contracts.
     device = "cpu" if on_ray else request.device
+    # Here, a stroke painter per core (--threads caps them) where there are photos enough; on Ray each worker paints
+    # one photo at a time.
+    painting_apart = not on_ray and request.painter.painter != "none" and len(plan.todo) > 1
+    stroke_workers = worker_count(request.threads) if painting_apart else 0
+    # With a stroke worker on every core, more model threads only contend with them (measured on 2 cores: 20 photos
+    # at 512 px 11.4 s with two model threads, 10.9 s with one).
+    threads = request.threads or (1 if stroke_workers > 1 else 0)
     translator_path = resolve(request.model, "translator")
-    translator = load_model(translator_path, device, request.threads, "translator")
+    translator = load_model(translator_path, device, threads, "translator")
     paint = PaintSettings(
         max_size=request.max_size or translator.info.native_size,
         full_res=request.full_res,
@@ -86,7 +93,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         person_mask=resolve_optional(None, "person_mask") if paint.strokes else None,
         face_landmarks=resolve_optional(None, "face_landmarks") if paint.strokes else None,
     )
-    models = sources.load(device, request.threads, translator=translator)
+    models = sources.load(device, threads, translator=translator)
     if request.frame == "portrait" and models.faces is None:
         raise ModelError(f"--frame portrait needs the face detector ({FACE_DETECTOR}.onnx), which is not installed")
     settings = ConvertSettings(
@@ -96,8 +103,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         max_pixels=request.max_pixels,
         stroke_list=request.stroke_list,
         overwrite=request.overwrite,
-        # Here, a stroke painter per core (--threads caps them); on Ray each worker paints one photo at a time.
-        stroke_workers=0 if on_ray else worker_count(request.threads),
+        stroke_workers=stroke_workers,
     )
     where = f"Ray ({request.ray.workers} workers)" if on_ray else translator.device_name
     console.print(
