@@ -68,12 +68,12 @@ class StrokeWorkers:
         with self.room:
             self.room.wait_for(lambda: self.stopped or self.painting + pixels <= PAINTING_PIXELS)
             self.painting += pixels
-            pool = self.pool
         try:
             try:
-                with self.room:  # no painting is sent once stop() has begun
+                with self.room:  # no painting is sent once stop() has begun; the pool now, restarted or not
                     if self.stopped:
                         raise PaintError(INTERRUPTED)
+                    pool = self.pool
                     painting = pool.submit(paint_strokes, painted, *rest)
                 return painting.result()
             except CancelledError:  # stop() dropped it before a worker took it
