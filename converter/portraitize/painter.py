@@ -356,15 +356,15 @@ def _lengths(reference, brush_radius, x, y, angle, flat) -> tuple[np.ndarray, np
     return np.clip(x + shift * dx, 0, width - 1), np.clip(y + shift * dy, 0, height - 1), bucket
 
 
-def _render(base: np.ndarray, brushes: list[Brush], which, x, y, angle, body, colour, rng) -> Image.Image:
+def _render(base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, colour, rng) -> Image.Image:
     """The strokes stamped in a random order onto a transparent layer (its colour underneath the picture's, so
     half-covered pixels blend with what they cover), lit by their relief; each stroke's brush is
-    brushes[which]."""
+    brushes[kind]."""
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
     relief = Image.new("L", layer.size, 0)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
     variants = rng.integers(0, VARIANTS, len(x))
-    stamps, stamp_of = _stamps(brushes, which, body, turns, variants)
+    stamps, stamp_of = _stamps(brushes, kind, body, turns, variants)
     order = rng.permutation(len(x))
     left, top = np.rint(x[order]).astype(int).tolist(), np.rint(y[order]).astype(int).tolist()
     paint = [(red, green, blue, 255) for red, green, blue in colour[order].tolist()]
@@ -393,16 +393,16 @@ def _render(base: np.ndarray, brushes: list[Brush], which, x, y, angle, body, co
     return Image.fromarray(by_rows(np.asarray(layer), lit), "RGBA")
 
 
-def _stamps(brushes: list[Brush], which, body, turns, variants) -> tuple[list[tuple], np.ndarray]:
+def _stamps(brushes: list[Brush], kind, body, turns, variants) -> tuple[list[tuple], np.ndarray]:
     """The distinct stamps the strokes need, made (each brush's lengths and variants in one pass apiece,
     Brush.prepare), as Pillow cores (alpha, relief) and half sides; and each stroke's index among them."""
-    unique, stamp_of = np.unique(np.stack([which, body, variants, turns], axis=1), axis=0, return_inverse=True)
-    for kind, length, variant in np.unique(unique[:, :3], axis=0).tolist():
-        same = (unique[:, 0] == kind) & (unique[:, 1] == length) & (unique[:, 2] == variant)
-        brushes[kind].prepare(length, variant, unique[same, 3].tolist())
+    unique, stamp_of = np.unique(np.stack([kind, body, variants, turns], axis=1), axis=0, return_inverse=True)
+    for shape, length, variant in np.unique(unique[:, :3], axis=0).tolist():
+        same = (unique[:, 0] == shape) & (unique[:, 1] == length) & (unique[:, 2] == variant)
+        brushes[shape].prepare(length, variant, unique[same, 3].tolist())
     stamps = []
-    for kind, length, variant, turn in unique.tolist():
-        alpha, relief, half = brushes[kind].stamp(length, turn, variant)
+    for shape, length, variant, turn in unique.tolist():
+        alpha, relief, half = brushes[shape].stamp(length, turn, variant)
         stamps.append((alpha.im, relief.im, half))
     return stamps, stamp_of.ravel()
 

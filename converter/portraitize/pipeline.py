@@ -63,7 +63,7 @@ class ConvertSettings:
     io_workers: int = min(4, os.cpu_count() or 1)
     pixels_in_flight: int = PIXELS_IN_FLIGHT
     stroke_list: bool = False  # write each painting's strokes beside it (stroke_list_path)
-    stroke_workers: int = 0  # processes the stroke painter runs in, where a batch has photos enough (0, 1: none)
+    stroke_workers: int = 0  # processes the stroke painter runs in (0, 1: none, it paints in this process)
     overwrite: bool = False  # --overwrite: outputs there are painted again, and their old stroke lists go
 
 
@@ -152,9 +152,7 @@ def convert_jobs(
     hears of what concerns the whole run (stroke workers that cannot start)."""
     pool = ThreadPoolExecutor(settings.io_workers, thread_name_prefix="portraitize-io")
     on_cpu = models.translator.device_name != "CUDA"
-    workers = None
-    if settings.stroke_workers > 1 and settings.paint.strokes is not None and len(jobs) > 1:
-        workers = start_workers(min(settings.stroke_workers, len(jobs)), on_note)
+    workers = start_workers(settings.stroke_workers, on_note) if settings.stroke_workers > 1 else None
     finishing = workers.workers if workers else 1 if on_cpu else settings.io_workers
     finisher = ThreadPoolExecutor(finishing, thread_name_prefix="portraitize-finish")
     chain = PaintChain(models, settings.paint, settings.batch_size, workers.paint if workers else paint_strokes)

@@ -65,10 +65,10 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     print_catalogue_warnings(console)
     # On Ray the workers pick their device; this process only reads the models' contracts.
     device = "cpu" if on_ray else request.device
-    # Here, a stroke painter per core (--threads caps them) where there are photos enough; on Ray each worker paints
-    # one photo at a time.
-    painting_apart = not on_ray and request.painter.painter != "none" and len(plan.todo) > 1
-    stroke_workers = worker_count(request.threads) if painting_apart else 0
+    # Here, a stroke painter per core (--threads caps them), at most one a photo; on Ray each worker paints one photo
+    # at a time.
+    painting_apart = not on_ray and request.painter.painter != "none"
+    stroke_workers = min(worker_count(request.threads), len(plan.todo)) if painting_apart else 0
     # With a stroke worker on every core, more model threads only contend with them (measured on 2 cores: 20 photos
     # at 512 px 11.4 s with two model threads, 10.9 s with one).
     threads = request.threads or (1 if stroke_workers > 1 else 0)

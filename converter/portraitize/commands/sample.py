@@ -75,7 +75,7 @@ def run_sample(request: SampleRequest, console: Console) -> int:
         from ..sample_painting import SamplePainter
         from ..stroke_workers import worker_count
 
-        workers = worker_count(request.threads) if request.count > 1 else 1
+        workers = min(worker_count(request.threads), request.count)
         painter = SamplePainter(
             model,
             request.size,
