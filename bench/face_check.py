@@ -1,13 +1,15 @@
-"""How well `sample --face-check` (converter/portraitize/face_check.py) tells distorted faces from fine ones, on
-portraits labelled by eye, and how many distorted faces each labelled set holds.
+"""How well `sample`'s two face checks tell distorted faces from fine ones, on portraits labelled by eye, and how
+many distorted faces each labelled set holds: `--face-check` (the face mesh, converter/portraitize/face_check.py),
+the sampler's latent check (on by default; trainer/latent_check.py), and both together.
 
     python bench/face_check.py [--seed 1] [--count 300] [--json PATH]
 
 bench/labels/*.csv name sample files (`file,face`, face `broken` or `fine`) as `portraitize sample` names them,
-each looked at at 100% by one viewer (the file names say the settings: seed, truncation, face check).
-The check is measured on the plain portraits of --seed (painted again here, the same pixels `sample` writes):
-how many of the broken ones it turns down (hits), and of the fine ones (false alarms). The seed-0 portraits are
-the held-out count: the check's threshold was chosen on the seed-1 labels, never on them.
+each looked at at 100% by one viewer (the file names say the settings: seed, truncation, latent check, face check).
+The checks are measured on the plain portraits of --seed, latent i for portrait i (painted again here, the same
+pixels `sample --every-latent` writes): how many of the broken ones each turns down (hits), and of the fine ones
+(false alarms). The seed-0 portraits are the held-out count: the face mesh's threshold and the share of latents
+the latent check keeps were chosen on the seed-1 labels, never on them.
 --json PATH also writes the figures to PATH (bench/report.py reads them).
 """
 
@@ -21,8 +23,15 @@ from pathlib import Path
 from convert import REPO, write_figures
 
 from portraitize.catalogue import resolve
+from portraitize.contract import sample_latents
 from portraitize.face_check import PASSES
-from portraitize.sampling import bundled_face_scores, paint_samples, sample_path, variant_name
+from portraitize.sampling import (
+    bundled_face_scores,
+    face_checked_by_default,
+    paint_samples,
+    sample_path,
+    variant_name,
+)
 from portraitize.session import load_model
 
 LABELS = REPO / "bench" / "labels"
@@ -51,6 +60,26 @@ def by_set(labels: dict[str, bool]) -> dict[str, dict[str, int]]:
     return sets
 
 
+def measured(broken: list[bool | None], down: list[bool]) -> dict[str, float]:
+    """How a check that turns down `down` does against the labels (None: not labelled)."""
+    judged = [(is_broken, turned) for is_broken, turned in zip(broken, down) if is_broken is not None]
+    broken_count = sum(is_broken for is_broken, _ in judged)
+    hits = sum(is_broken and turned for is_broken, turned in judged)
+    false_alarms = sum(turned and not is_broken for is_broken, turned in judged)
+    passing = sum(not turned for _, turned in judged)
+    return {
+        "labelled": len(judged),
+        "broken": broken_count,
+        "hits": hits,
+        "hit_rate": hits / broken_count,
+        "false_alarms": false_alarms,
+        "false_alarm_rate": false_alarms / (len(judged) - broken_count),
+        "turned_down_rate": (hits + false_alarms) / len(judged),
+        "passing": passing,
+        "broken_among_passing": (broken_count - hits) / passing,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=1)
@@ -59,36 +88,31 @@ def main() -> None:
     options = parser.parse_args()
     labels = read_labels()
     sampler = load_model(resolve(None, "sampler"), "cpu", kind="sampler")
-    images = paint_samples(sampler, options.count, options.seed, None, batch_size=16).images
-    scores = bundled_face_scores()(list(images))
-    variant = variant_name(options.seed, None, False)
+    # the labelled portraits are the plain ones, latent i for portrait i, as --every-latent paints them
+    images = paint_samples(sampler, options.count, options.seed, None, batch_size=16, every_latent=True).images
+    mesh_down = [score < PASSES for score in bundled_face_scores()(list(images))]
+    latent_scores = sampler.info.latent_scores(sample_latents(options.count, sampler.info.latent_size, options.seed))
+    latent_down = [score < 0 for score in latent_scores] if latent_scores is not None else None
+    off = False if face_checked_by_default(sampler.info) else None  # the face check turned off where it is default
+    variant = variant_name(options.seed, None, every_latent=bool(sampler.info.latent_check), face_check=off)
     names = [sample_path(Path(), sampler.info.name, variant, index).name for index in range(options.count)]
-    judged = [(labels[name], score < PASSES) for name, score in zip(names, scores) if name in labels]
-    broken = sum(is_broken for is_broken, _ in judged)
-    hits = sum(is_broken and down for is_broken, down in judged)
-    false_alarms = sum(down and not is_broken for is_broken, down in judged)
-    passing = sum(not down for _, down in judged)
-    check = {
-        "labelled": len(judged),
-        "broken": broken,
-        "hits": hits,
-        "hit_rate": hits / broken,
-        "false_alarms": false_alarms,
-        "false_alarm_rate": false_alarms / (len(judged) - broken),
-        "turned_down_rate": (hits + false_alarms) / len(judged),
-        "broken_among_passing": (broken - hits) / passing,
-        "threshold": PASSES,
-    }
-    print(
-        f"{len(judged)} labelled portraits of seed {options.seed}, {broken} broken: the check turns down {hits} "
-        f"of them and {false_alarms} of the {len(judged) - broken} fine ones; "
-        f"{broken - hits} broken among the {passing} that pass"
-    )
+    broken = [labels.get(name) for name in names]
+    figures = {"check": measured(broken, mesh_down)}
+    figures["check"]["threshold"] = PASSES
+    if latent_down is not None:
+        figures["latent_check"] = measured(broken, latent_down)
+        figures["both"] = measured(broken, [mesh or latent for mesh, latent in zip(mesh_down, latent_down)])
+    for name, check in figures.items():
+        print(
+            f"{name}: {check['labelled']} labelled portraits of seed {options.seed}, {check['broken']} broken: turns "
+            f"down {check['hits']} of them and {check['false_alarms']} of the {check['labelled'] - check['broken']} "
+            f"fine ones; {check['broken'] - check['hits']} broken among the {check['passing']} that pass"
+        )
     sets = by_set(labels)
     for name, entry in sets.items():
         print(f"{name}: {entry['broken']} of {entry['portraits']} broken (by eye)")
     if options.json:
-        write_figures(options.json, {"check": check, "by_eye": sets})
+        write_figures(options.json, {**figures, "by_eye": sets})
 
 
 if __name__ == "__main__":

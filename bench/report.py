@@ -290,10 +290,16 @@ for _model in ("portrait-gan", "portrait-vae"):
         _sampler_commands(_model),
         read_sampler,
     )
-SECTIONS["portrait-gan-faces"] = Section(
-    "portrait-gan-faces",
-    "as portrait-gan, with sample's --face-check: 1000 portraits that pass it",
-    _sampler_commands("portrait-gan", "--face-check"),
+SECTIONS["portrait-gan-no-face-check"] = Section(
+    "portrait-gan-no-face-check",
+    "as portrait-gan, with sample's --no-face-check: 1000 portraits of latents its latent check keeps",
+    _sampler_commands("portrait-gan", "--no-face-check"),
+    read_sampler,
+)
+SECTIONS["portrait-gan-every-latent"] = Section(
+    "portrait-gan-every-latent",
+    "as portrait-gan, with sample's --every-latent --no-face-check: 1000 portraits of the sampler alone",
+    _sampler_commands("portrait-gan", "--every-latent", "--no-face-check"),
     read_sampler,
 )
 SECTIONS["oil-portrait-int8"] = Section(
@@ -364,13 +370,15 @@ SECTIONS["speed"] = Section(
 )
 SECTIONS["sample"] = Section(
     "sample",
-    "sample --count 50 as it is, with --grid and with --face-check; --size 512 on 12 portraits; the fastest of 3 runs",
+    "sample --count 50 as it is, with --grid, --no-face-check and --every-latent --no-face-check; --size 512 on 12 "
+    "portraits; the fastest of 3 runs",
     _script("bench/sample.py", "--count", "50", "--painted", "12", "--size", "512", "--repeat", "3"),
     lambda raw: raw,
 )
 SECTIONS["face-check"] = Section(
     "face-check",
-    "sample --face-check on 300 portrait-gan portraits labelled by eye (seed 1), and the by-eye counts of bench/labels",
+    "the face check, the latent check and both on 300 portrait-gan portraits labelled by eye (seed 1), and the by-eye "
+    "counts of bench/labels",
     _script("bench/face_check.py", "--seed", "1", "--count", "300"),
     lambda raw: raw,
 )

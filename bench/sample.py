@@ -2,8 +2,10 @@
 
     python bench/sample.py [--count 50] [--painted 12] [--size 512] [--repeat 3] [--json PATH]
 
-Times `sample --count N` as it is (the default), with `--grid`, and with `--face-check`; then `--size S` on a few
-portraits (--painted), and the same few without it, so the seconds a painted portrait costs separate from start-up.
+Times `sample --count N` as it is (the default: portrait-gan with its latent check and the face check), with
+`--grid`, with `--no-face-check`, and with `--every-latent --no-face-check` (the sampler alone); then `--size S` on
+a few portraits (--painted), and the same few without it, so the seconds a painted portrait costs separate from
+start-up.
 Each run is a fresh `portraitize` process (bench/convert.py's timed_run): start-up and model loading included.
 Each is run --repeat times and the fastest kept: on a CPU shared with other work the slower runs measure the others.
 --json PATH also writes the figures to PATH (bench/report.py reads them).
@@ -29,9 +31,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     options = parser.parse_args()
     runs = {
-        "plain": (options.count, []),
+        "default": (options.count, []),
         "grid": (options.count, ["--grid"]),
-        "face_check": (options.count, ["--face-check"]),
+        "no_face_check": (options.count, ["--no-face-check"]),
+        "sampler_alone": (options.count, ["--every-latent", "--no-face-check"]),
         "few": (options.painted, []),
         "painted": (options.painted, ["--size", str(options.size)]),
     }
@@ -44,11 +47,11 @@ def main() -> None:
             )
             print(f"sample --count {count} {' '.join(extra)}: {seconds:.2f} s, peak {peak:.0f} MB")
             figures[name] = {"count": count, "options": " ".join(extra), "seconds": seconds, "peak_mb": peak}
-    figures["face_check_extra_seconds"] = figures["face_check"]["seconds"] - figures["plain"]["seconds"]
+    figures["face_check_extra_seconds"] = figures["default"]["seconds"] - figures["no_face_check"]["seconds"]
     painted = (figures["painted"]["seconds"] - figures["few"]["seconds"]) / options.painted
     figures["painted_seconds_per_portrait"] = painted
     print(
-        f"--face-check adds {figures['face_check_extra_seconds']:.2f} s; --size {options.size}: {painted:.2f} s a portrait"
+        f"the face check adds {figures['face_check_extra_seconds']:.2f} s; --size {options.size}: {painted:.2f} s a portrait"
     )
     if options.json:
         write_figures(options.json, figures)

@@ -10,7 +10,7 @@ from PIL import Image
 
 from portraitize.contract import sample_latents
 from portraitize.face_check import PASSES
-from portraitize.sampling import MAX_DRAWS, StreamCount, paint_samples, stream_samples, variant_name
+from portraitize.sampling import MAX_DRAWS, Latents, StreamCount, paint_samples, stream_samples, variant_name
 from portraitize.session import load_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -120,11 +120,11 @@ def test_sample_face_check_with_the_bundled_face_mesh_names_its_files_and_says_w
 
 def test_the_face_check_turns_down_portraits_labelled_broken_and_passes_fine_ones():
     """portrait-gan's seed-1 portraits 0, 2 and 7 are melted or doubled faces, 3, 5 and 6 fine ones
-    (bench/labels/portrait-gan-seed1.csv, labelled by eye)."""
+    (bench/labels/portrait-gan-seed1-everylatent.csv, labelled by eye)."""
     from portraitize.sampling import bundled_face_scores
 
     model = load_model(REPO / "exported" / "portrait-gan.onnx", "cpu", kind="sampler")
-    images = paint_samples(model, 8, 1, None, 8).images
+    images = paint_samples(model, 8, 1, None, 8, every_latent=True).images
     scores = bundled_face_scores()([images[index] for index in (0, 2, 7, 3, 5, 6)])
     assert all(score < PASSES for score in scores[:3]) and all(score >= PASSES for score in scores[3:]), scores
     assert bundled_face_scores()([np.full((128, 128, 3), 90, np.uint8)])[0] < 0  # a plain canvas: no face at all
@@ -156,9 +156,10 @@ def test_with_the_face_check_a_longer_run_repeats_a_shorter_ones_portraits_whate
 
 
 def test_file_names_say_every_setting_that_changes_the_pixels():
-    assert variant_name(0, None, False) == "seed0"
-    assert variant_name(3, 1.5, True, 512) == "seed3-trunc1.5-faces-paint512"
-    assert variant_name(3, None, False, 768) == "seed3-paint768"
+    assert variant_name(0, None) == "seed0"
+    assert variant_name(3, 1.5, 512, face_check=True) == "seed3-trunc1.5-faces-paint512"
+    assert variant_name(3, 1.5, 512, True, False) == "seed3-trunc1.5-everylatent-nofacecheck-paint512"
+    assert variant_name(3, None, 768) == "seed3-paint768"
 
 
 def test_size_paints_each_portrait_again_and_a_rerun_keeps_them(cli, sampler, tmp_path):
@@ -183,7 +184,7 @@ def test_face_check_without_the_face_landmarks_is_a_clear_error(cli, sampler, tm
     monkeypatch.setattr("portraitize.catalogue.bundled_dir", lambda: tmp_path / "nothing")
     monkeypatch.delenv("PORTRAITIZE_MODELS", raising=False)
     result = cli("sample", "-n", 2, "-o", tmp_path / "out", "-m", sampler, "--face-check")
-    assert result.exit_code == 2 and "--face-check needs the face landmark model" in result.output
+    assert result.exit_code == 2 and "the face check needs the face landmark model" in result.output
     assert not (tmp_path / "out").exists()
 
 
@@ -234,7 +235,7 @@ def test_a_face_checked_run_resumes_without_painting_what_is_there(sampler):
     dim = scorer(lambda image: float(image.mean()) / 1000)  # never passes: the best turned down fill in
     for score, count in ((bright, 6), (dim, 4)):
         whole_count = StreamCount()
-        whole = list(stream_samples(model, count, 0, None, 2, score, counts=whole_count))
+        whole = list(stream_samples(model, count, Latents(model.info, 0, None), 2, score, counts=whole_count))
         assert sorted(portrait.index for portrait in whole) == list(range(count))
         there = {  # as `sample` reads them back from the files' records
             portrait.index: None if portrait.kept_anyway else portrait.latent
@@ -242,7 +243,8 @@ def test_a_face_checked_run_resumes_without_painting_what_is_there(sampler):
             if portrait.index in (0, 1, 3)
         }
         resumed_count = StreamCount()
-        resumed = list(stream_samples(model, count, 0, None, 2, score, done=there, counts=resumed_count))
+        latents = Latents(model.info, 0, None)
+        resumed = list(stream_samples(model, count, latents, 2, score, done=there, counts=resumed_count))
         assert [portrait.index for portrait in resumed] == [index for index in range(count) if index not in there]
         for portrait in resumed:
             (same,) = [other for other in whole if other.index == portrait.index]

@@ -1,5 +1,5 @@
 """`python -m trainer`: train RECIPE, export, average, export-face-detector, export-mediapipe, export-texture,
-quantize, evaluate, evaluate-upscaler, detect-faces, sample, plot.
+quantize, latent-check, evaluate, evaluate-upscaler, detect-faces, sample, plot.
 
 Each recipe has its own `train` sub-command whose options are its config dataclass's fields (with the help
 in their metadata), followed by the loop's, made the same way from `LoopConfig`.
@@ -408,6 +408,45 @@ def quantize(
     )
 
 
+@app.command("latent-check")
+def latent_check(
+    model: Path = typer.Argument(..., help="An exported sampler (.onnx); its latent_check metadata is (re)written."),
+    latents: int = typer.Option(20000, min=100, help="Latents of seed 100 painted and judged by the face check."),
+    keep: float = typer.Option(
+        0.3, min=0.01, max=1.0, help="Share of latents the check keeps (chosen by eye: bench/face_check.py)."
+    ),
+) -> None:
+    """Fit a sampler's latent check to the face check's verdicts, so `portraitize sample` steps over latents that
+    tend to give broken faces before painting them (trainer/latent_check.py)."""
+    from rich.progress import Progress
+
+    from portraitize.face_check import PASSES
+    from portraitize.sampling import bundled_face_scores
+    from portraitize.session import ModelError, load_model
+
+    from .latent_check import fit, verdicts_of, write_latent_check
+
+    try:
+        sampler = load_model(model, "cpu", kind="sampler")
+        scores = bundled_face_scores()
+        with Progress() as progress:
+            task = progress.add_task("painting and judging", total=latents)
+            found, good = verdicts_of(
+                sampler,
+                latents,
+                lambda images: [score is not None and score >= PASSES for score in scores(images, exact=False)],
+                on_batch=lambda done: progress.update(task, completed=done),
+            )
+        check = fit(found, good, keep)
+        write_latent_check(model, check)
+    except (ModelError, OSError, ValueError) as error:
+        fail(error)
+    typer.echo(
+        f"wrote the latent check into {model}: keeps {keep:.0%} of latents; the face check passed "
+        f"{check.passed:.1%} of {latents}; held-out AUC {check.held_out_auc:.3f}"
+    )
+
+
 @app.command("evaluate")
 def evaluate(
     real: Path = typer.Option(..., help="Held-out real paintings, e.g. ../shared/data/paintings/test."),
@@ -422,10 +461,14 @@ def evaluate(
     truncation: Optional[float] = typer.Option(
         None, min=0.01, help="Samplers: --truncation of `portraitize sample` (latent values beyond +-T redrawn)."
     ),
-    face_check: bool = typer.Option(
-        False,
-        "--face-check",
+    face_check: Optional[bool] = typer.Option(
+        None,
+        "--face-check/--no-face-check",
         help="Samplers: --face-check of `portraitize sample` (portraits whose face the face mesh doubts redrawn).",
+        show_default="as `portraitize sample`",
+    ),
+    every_latent: bool = typer.Option(
+        False, "--every-latent", help="Samplers: --every-latent of `portraitize sample` (no latent check)."
     ),
     features: Path = typer.Option(
         Path("../shared/weights/mobilenet_v2_imagenet.pth"), help="MobileNetV2 weights (FID-MNv2)."
@@ -526,6 +569,7 @@ def evaluate(
             painter=PainterRequest(painter, fineness, background),
             truncation=truncation,
             face_check=face_check,
+            every_latent=every_latent,
         )
     except (FileNotFoundError, ValueError) as error:
         fail(error)

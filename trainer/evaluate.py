@@ -223,14 +223,26 @@ def translate_with_converter(
 
 
 def sample_with_converter(
-    model: Path, count: int, seed: int, device: str = "auto", truncation: float | None = None, face_check: bool = False
+    model: Path,
+    count: int,
+    seed: int,
+    device: str = "auto",
+    truncation: float | None = None,
+    face_check: bool | None = None,
+    every_latent: bool = False,
 ) -> list[np.ndarray]:
-    from portraitize.sampling import bundled_face_scores, paint_samples
+    """As `portraitize sample` paints them; `face_check` None: as the sampler's default."""
+    from portraitize.sampling import bundled_face_scores, face_checked_by_default, paint_samples
     from portraitize.session import load_model
 
     sampler = load_model(model, device, kind="sampler")
+    if face_check is None:
+        face_check = face_checked_by_default(sampler.info)
     face_scores = bundled_face_scores() if face_check else None
-    return list(paint_samples(sampler, count, seed, truncation, batch_size=50, face_scores=face_scores).images)
+    samples = paint_samples(
+        sampler, count, seed, truncation, batch_size=50, face_scores=face_scores, every_latent=every_latent
+    )
+    return list(samples.images)
 
 
 def face_retention(detector, originals: list[np.ndarray], results: list[np.ndarray]) -> tuple[int, int]:
@@ -292,7 +304,8 @@ def evaluate(
     texture: str | None = None,
     painter: PainterRequest = PainterRequest(),
     truncation: float | None = None,
-    face_check: bool = False,
+    face_check: bool | None = None,
+    every_latent: bool = False,
 ) -> list[Row]:
     """Score folders and/or a model against the real paintings in `real`.
 
@@ -319,9 +332,13 @@ def evaluate(
 
     kind = load_model(model, "cpu").info.kind
     if kind == "sampler":
-        sampled = sample_with_converter(model, samples, seed, device, truncation, face_check)
+        sampled = sample_with_converter(model, samples, seed, device, truncation, face_check, every_latent)
         painted = embed(sampled, network)
-        settings = (f", truncation {truncation:g}" if truncation else "") + (", face check" if face_check else "")
+        settings = (
+            (f", truncation {truncation:g}" if truncation else "")
+            + (", every latent" if every_latent else "")
+            + {None: "", True: ", face check", False: ", no face check"}[face_check]
+        )
         row = Row(
             f"samples of {model.stem} (seed {seed}{settings})", samples, distance(real_features, painted, seed=seed)
         )

@@ -249,13 +249,22 @@ def sample(
         min=0.01,
         help="Redraw latent values beyond +-T: less variety, fewer failures (e.g. 1.5). Files are named ...-truncT-NNNN.png.",
     ),
-    face_check: bool = typer.Option(
-        False,
-        "--face-check",
+    face_check: Optional[bool] = typer.Option(
+        None,
+        "--face-check/--no-face-check",
         help="Paint again, from the next latent, each portrait whose face the bundled face mesh (face-landmarks) "
         "doubts: most melted, doubled or ghostly faces, and some fine ones with them. A face-mesh pass on each "
-        "portrait painted (a second on about half), and it turns down more than half of portrait-gan's: slower "
-        "(README, Benchmarks). Files are named ...-faces-NNNN.png.",
+        "portrait painted (a second on most). Files say it where it departs from the default: "
+        "...-faces-NNNN.png, ...-nofacecheck-NNNN.png.",
+        show_default="on for a sampler that carries a latent check (portrait-gan), off for others (portrait-vae: "
+        "the face mesh is rarely sure of its soft faces)",
+    ),
+    every_latent: bool = typer.Option(
+        False,
+        "--every-latent",
+        help="Paint from every latent. By default a sampler that carries a latent check (portrait-gan does) steps "
+        "over the latents it expects to give a broken face, before painting them, so it costs no time: most melted "
+        "or doubled faces never appear, with some fine ones among them. Files are named ...-everylatent-NNNN.png.",
     ),
     size: Optional[int] = typer.Option(
         None,
@@ -284,6 +293,7 @@ def sample(
         seed=seed,
         truncation=truncation,
         face_check=face_check,
+        every_latent=every_latent,
         size=size,
         grid=grid,
         device=device.value,

@@ -23,6 +23,7 @@ Pixel values in both directions lie in `value_range` (a mask's and a presence's 
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -91,6 +92,11 @@ class ModelInfo:
     training_summary: str = ""
     data_licence: str = ""
     quality: str = ""  # measured on held-out data, one line from the model card (added after evaluation)
+    # sampler only, optional: a linear score of the latent that `trainer latent-check` fits to the face check's
+    # verdicts on the sampler's own portraits: `latent_size` weights, a bias and a "sure" score, comma-separated.
+    # A latent scoring under 0 tends to paint a broken face (`sample` steps over it unless told to paint from every
+    # latent); from the sure score up, the face check passed nearly every portrait, so it need not look.
+    latent_check: str = ""
     contract_version: str = CONTRACT_VERSION
 
     def __post_init__(self) -> None:
@@ -111,11 +117,40 @@ class ModelInfo:
             problems.append("an upscaler needs a factor of at least 2")
         if self.face_size < 0:
             problems.append("face_size must not be negative")
+        if self.latent_check:
+            problems += self._latent_check_problems()
         for name, most in LIMITS.items():
             if getattr(self, name) > most:
                 problems.append(f"{name} must be at most {most}, not {getattr(self, name)}")
         if problems:
             raise ContractError("; ".join(problems))
+
+    def _latent_check_problems(self) -> list[str]:
+        if self.kind != "sampler":
+            return ["only a sampler has a latent_check"]
+        try:
+            values = [float(value) for value in self.latent_check.split(",")]
+        except ValueError:
+            return ["latent_check must be comma-separated numbers"]
+        if len(values) != self.latent_size + 2:
+            return [f"latent_check needs latent_size + 2 = {self.latent_size + 2} numbers, not {len(values)}"]
+        if not all(math.isfinite(value) for value in values):
+            return ["latent_check must be finite numbers"]
+        return []
+
+    def latent_scores(self, latents: np.ndarray) -> np.ndarray | None:
+        """float32 [N, latent_size] -> the latent check's score of each (>= 0: keep), or None without a check."""
+        import numpy as np
+
+        if not self.latent_check:
+            return None
+        values = np.array(self.latent_check.split(","), dtype=np.float64)
+        return latents.astype(np.float64) @ values[:-2] + values[-2]
+
+    @property
+    def latent_sure(self) -> float:
+        """The latent check's score from which the face check need not look (infinite without a check)."""
+        return float(self.latent_check.split(",")[-1]) if self.latent_check else math.inf
 
     @property
     def input_name(self) -> str:

@@ -23,7 +23,7 @@ FIXED_CROP = 0.875  # the first pass's crop, as a share of the portrait's side (
 # The most log-odds a float32 presence can say: the sigmoid rounds to exactly 1 from about 16.6.
 MOST_SURE = 17.0
 # A portrait passes at this score or more: a presence of 1 - 1e-7 in both passes. Chosen on the labelled seed-1
-# samples (bench/labels/portrait-gan-seed1.csv, bench/face_check.py measures it): lower kept more broken faces
+# samples (bench/labels/portrait-gan-seed1-everylatent.csv, bench/face_check.py measures it): lower kept more broken faces
 # than one in ten of those that pass.
 PASSES = 16.0
 

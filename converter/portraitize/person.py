@@ -21,13 +21,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from PIL import Image
 
 from .contract import images_to_tensor
 from .faces import Face
-from .session import ModelSession
+from .session import ModelSession, usable_cpus
 
 # The crop around a face box or the points' box, as MediaPipe's RectTransformationCalculator makes it.
 CROP_SCALE = 1.5
@@ -148,6 +149,13 @@ def _bilinear_plan(crop: Crop, height: int, width: int, size: int):
     return corners, (fx, fy), (1 - fx, 1 - fy)
 
 
+@functools.cache
+def _cutters() -> ThreadPoolExecutor:
+    """Threads that cut crops side by side (numpy lets go of the GIL while it gathers and blends): the face check
+    cuts two crops of every sampled portrait, a fifth of `sample --face-check`'s time on one core."""
+    return ThreadPoolExecutor(usable_cpus(), thread_name_prefix="crop")
+
+
 def landmarks_in_crop(rgb: np.ndarray, crop: Crop, model: ModelSession) -> tuple[np.ndarray, float]:
     """One pass of the landmark model on `crop`: points [468, 3] in the photo's pixels, and the face presence."""
     points, presence = landmarks_in_crops([rgb], [crop], model)
@@ -160,7 +168,7 @@ def landmarks_in_crops(
     """`landmarks_in_crop` of one crop of each image, in one model call: each crop's points in its image's pixels,
     and float32 [N] presences."""
     size = model.info.native_size
-    cut = [crop.cut(rgb, size) for rgb, crop in zip(images, crops)]
+    cut = list(_cutters().map(lambda rgb, crop: crop.cut(rgb, size), images, crops))
     points, presence = model.run_outputs(images_to_tensor(cut, model.info))
     return [crop.to_photo(found, size) for crop, found in zip(crops, points)], presence
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import collections
 import dataclasses
 import heapq
 import itertools
@@ -10,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .contract import sample_latents, tensor_to_images
+from .contract import ModelInfo, sample_latents, tensor_to_images
 from .face_check import PASSES
 from .images import save_image
-from .session import ModelSession
+from .session import ModelError, ModelSession
 
 # portraits -> the face check's scores (face_check.py); with exact=False a portrait that cannot pass may score None
 FaceScores = Callable[..., list[float | None]]
@@ -30,15 +32,30 @@ def grid_path(folder: Path, model: str, variant: str, count: int) -> Path:
     return folder / f"{model}-{variant}-grid{count}.png"
 
 
-def variant_name(seed: int, truncation: float | None, face_check: bool, size: int | None = None) -> str:
-    """`seed0-trunc1.5-faces-paint512`: every setting that changes a sample's pixels, those left at their default
-    left out."""
+def variant_name(
+    seed: int,
+    truncation: float | None,
+    size: int | None = None,
+    every_latent: bool = False,
+    face_check: bool | None = None,
+) -> str:
+    """`seed0-trunc1.5-everylatent-nofacecheck-paint512`: every setting that changes a sample's pixels, those left
+    at the model's default left out. `every_latent`: a sampler's latent check turned off; `face_check`: None as the
+    model's default (`face_checked_by_default`), else turned on (`-faces`) or off (`-nofacecheck`) against it."""
     return (
         f"seed{seed}"
         + (f"-trunc{truncation:g}" if truncation is not None else "")
-        + ("-faces" if face_check else "")
+        + ("-everylatent" if every_latent else "")
+        + {None: "", True: "-faces", False: "-nofacecheck"}[face_check]
         + (f"-paint{size}" if size is not None else "")
     )
+
+
+def face_checked_by_default(info: ModelInfo) -> bool:
+    """A sampler that carries a latent check was fitted to the face check's verdicts, so the face check suits its
+    portraits: it runs by default on them. Other samplers' faces may be too soft for the face mesh to be sure of
+    (portrait-vae's: it turns down nearly all), so there it is asked for."""
+    return bool(info.latent_check)
 
 
 @dataclasses.dataclass
@@ -76,11 +93,13 @@ def paint_samples(
     batch_size: int,
     on_batch: Callable[[int], None] = lambda done: None,
     face_scores: FaceScores | None = None,
+    every_latent: bool = False,
 ) -> Samples:
     """All `count` portraits in memory (`stream_samples` gathered), for callers that need them together."""
     counts = StreamCount()
+    latents = Latents(model.info, seed, truncation, every_latent)
     portraits = sorted(
-        stream_samples(model, count, seed, truncation, batch_size, face_scores, counts=counts),
+        stream_samples(model, count, latents, batch_size, face_scores, counts=counts),
         key=lambda portrait: portrait.index,
     )
     on_batch(len(portraits))
@@ -88,11 +107,64 @@ def paint_samples(
     return Samples(images, counts.turned_down, counts.kept_anyway)
 
 
+class Latents:
+    """The numbers of the latents a sampler paints from, in order: every latent (`contract.sample_latents`), or,
+    where the sampler has a latent check (contract.ModelInfo.latent_check) and `every_latent` is false, those the
+    check keeps. Worked out as far as asked, a chunk of latents at a time: the check costs microseconds a latent,
+    painting one milliseconds, so stepping over a latent costs next to nothing."""
+
+    CHUNK = 256
+    FEWEST_KEPT = 0.01  # a check that keeps fewer (over LOOKED_AT latents or more) is a broken model, not bad luck
+    LOOKED_AT = 10_000
+
+    def __init__(self, info: ModelInfo, seed: int, truncation: float | None, every_latent: bool = False):
+        self.info, self.seed, self.truncation = info, seed, truncation
+        self.checked = bool(info.latent_check) and not every_latent
+        self._kept: list[int] = []
+        self._sure: set[int] = set()  # kept latents scoring at least the check's sure score
+        self._drawn = 0
+
+    def __getitem__(self, position: int) -> int:
+        """The number of the `position`-th latent painted from (0 is the first)."""
+        if not self.checked:
+            return position
+        while len(self._kept) <= position:
+            self._draw()
+        return self._kept[position]
+
+    def position(self, number: int) -> int | None:
+        """Where latent `number` lies among those painted from; None where the check steps over it."""
+        if not self.checked:
+            return number
+        while self._drawn <= number:
+            self._draw()
+        place = bisect.bisect_left(self._kept, number)
+        return place if place < len(self._kept) and self._kept[place] == number else None
+
+    def sure(self, number: int) -> bool:
+        """Whether the check is sure of latent `number` (one it keeps): the face check need not look at its portrait."""
+        return number in self._sure
+
+    def _draw(self) -> None:
+        chunk = sample_latents(self.CHUNK, self.info.latent_size, self.seed, self.truncation, self._drawn)
+        scores = self.info.latent_scores(chunk)
+        self._kept += [self._drawn + int(offset) for offset in np.flatnonzero(scores >= 0)]
+        self._sure.update(self._drawn + int(offset) for offset in np.flatnonzero(scores >= self.info.latent_sure))
+        self._drawn += self.CHUNK
+        if self._drawn >= self.LOOKED_AT and len(self._kept) < self.FEWEST_KEPT * self._drawn:
+            raise ModelError(
+                f"{self.info.name}'s latent check keeps {len(self._kept)} of {self._drawn} latents: re-fit it "
+                "(`python -m trainer latent-check`), or paint from every latent"
+            )
+
+    def numbers(self, start: int, stop: int) -> list[int]:
+        return [self[position] for position in range(start, stop)]
+
+
 def stream_samples(
     model: ModelSession,
     count: int,
-    seed: int,
-    truncation: float | None,
+    latents: Latents,
     batch_size: int,
     face_scores: FaceScores | None = None,
     done: dict[int, int | None] | None = None,
@@ -102,65 +174,75 @@ def stream_samples(
     one model call's portraits, whatever `count`. `done`: portraits already there -> the latent each was painted
     from (None: unknown), so a rerun paints only what is missing.
 
-    Portrait i is painted from latent i (`contract.sample_latents`), so it depends only on (seed, i, truncation).
+    Portrait i is painted from `latents[i]`, so it depends only on (seed, i, truncation, the latent check).
     With `face_scores` (face_check.py), a portrait scoring under face_check.PASSES (or None: turned down before
-    its score was worked out) is turned down and the next latent in the stream is painted instead: the kept ones
-    are the first `count` that pass, in latent order, so `--count 50` still repeats `--count 16`'s portraits and the
+    its score was worked out; a latent the latent check is sure of is not scored, it passes) is turned down and the next of `latents` is painted instead: the kept ones are the
+    first `count` that pass, in latent order, so `--count 50` still repeats `--count 16`'s portraits and the
     batch size changes nothing; a portrait that is there with its latent is stepped over without painting. Only
-    where fewer than `count` of MAX_DRAWS * `count` latents pass do the best of those turned down fill the rest
-    (by their scores worked out in full), and which ones depends on `count`."""
+    where fewer than `count` of the first MAX_DRAWS * `count` latents pass do the best of those turned down fill
+    the rest (by their scores worked out in full), and which ones depends on `count`."""
     done = done or {}
     counts = counts if counts is not None else StreamCount()
     per_call = _per_call(model, batch_size)
     if face_scores is None:
         missing = (index for index in range(count) if index not in done)
         while chunk := list(itertools.islice(missing, per_call)):
-            for latent, image in _paint_latents(model, chunk, seed, truncation, counts):
-                yield Portrait(latent, latent, image)
+            numbers = [latents[index] for index in chunk]
+            for index, (number, image) in zip(chunk, _paint_latents(model, numbers, latents, counts)):
+                yield Portrait(index, number, image)
         return
     draws = MAX_DRAWS * count
-    index = latent = 0  # the next portrait to settle, the next latent to paint
+    index = place = 0  # the next portrait to settle, the place in `latents` of the next latent to paint
     rejects: list[tuple[float, int]] = []  # a heap of (score, -latent): the best turned down, the worst on top
     unscored: list[int] = []  # latents turned down or stepped over (all turned down) whose scores are unknown
-    while index < count and latent < draws:
+    while index < count and place < draws:
         known = done.get(index)
-        if index in done and known is not None and known >= latent:
-            unscored.extend(range(latent, known))
-            index, latent = index + 1, known + 1
+        known_place = latents.position(known) if known is not None else None
+        if known_place is not None and known_place >= place:
+            unscored.extend(latents.numbers(place, known_place))
+            index, place = index + 1, known_place + 1
             continue
         # No more latents than portraits still missing before the next one that can be stepped over: a top-up
         # after a few were turned down stays small.
         following = next((i for i in range(index + 1, count) if done.get(i) is not None), count)
-        size = min(per_call, draws - latent, following - index)
-        painted = _paint_latents(model, range(latent, latent + size), seed, truncation, counts)
-        for (offset, image), score in zip(painted, face_scores([image for _, image in painted], exact=False)):
+        size = min(per_call, draws - place, following - index)
+        painted = _paint_latents(model, latents.numbers(place, place + size), latents, counts)
+        unsure = [image for number, image in painted if not latents.sure(number)]
+        judged = iter(face_scores(unsure, exact=False) if unsure else [])
+        for number, image in painted:
+            if latents.sure(number):  # the latent check is sure of it: the face mesh need not look
+                if index not in done:
+                    yield Portrait(index, number, image)
+                index += 1
+                continue
+            score = next(judged)
             if score is None:  # turned down, its score left for the fill below (if it comes to that)
-                unscored.append(offset)
+                unscored.append(number)
                 continue
             if score < PASSES:
-                _keep_best(rejects, (score, -offset), count)
+                _keep_best(rejects, (score, -number), count)
                 continue
             if index not in done:  # (one that is there without its latent is painted again, not written)
-                yield Portrait(index, offset, image, score)
+                yield Portrait(index, number, image, score)
             index += 1
-        latent += size
-    counts.turned_down = latent - index  # every latent up to here gave a portrait or was turned down
+        place += size
+    counts.turned_down = place - index  # every latent up to here gave a portrait or was turned down
     shortfall = count - index
     if shortfall <= 0:
         return
     for start in range(0, len(unscored), per_call):  # scores never needed until now: painted again, scored in full
-        painted = _paint_latents(model, unscored[start : start + per_call], seed, truncation, counts)
-        for (offset, _), score in zip(painted, face_scores([image for _, image in painted])):
-            _keep_best(rejects, (score, -offset), count)
+        painted = _paint_latents(model, unscored[start : start + per_call], latents, counts)
+        for (number, _), score in zip(painted, face_scores([image for _, image in painted])):
+            _keep_best(rejects, (score, -number), count)
     counts.kept_anyway = shortfall
     fill = heapq.nlargest(shortfall, rejects)
-    wanted = [(index + place, -negative, score) for place, (score, negative) in enumerate(fill)]
+    wanted = [(index + rank, -negative, score) for rank, (score, negative) in enumerate(fill)]
     wanted = [entry for entry in wanted if entry[0] not in done]
     for start in range(0, len(wanted), per_call):
         chunk = wanted[start : start + per_call]
-        painted = _paint_latents(model, [latent for _, latent, _ in chunk], seed, truncation, counts)
-        for (number, latent, score), (_, image) in zip(chunk, painted):
-            yield Portrait(number, latent, image, score, kept_anyway=True)
+        painted = _paint_latents(model, [number for _, number, _ in chunk], latents, counts)
+        for (portrait, number, score), (_, image) in zip(chunk, painted):
+            yield Portrait(portrait, number, image, score, kept_anyway=True)
 
 
 def _per_call(model: ModelSession, batch_size: int) -> int:
@@ -173,24 +255,26 @@ def _per_call(model: ModelSession, batch_size: int) -> int:
     return max(1, min(batch_size, CPU_CALL_PIXELS // (model.info.native_size**2)))
 
 
-def _paint_latents(model: ModelSession, latents, seed: int, truncation: float | None, counts: StreamCount):
-    """(latent, image) for the given latent numbers, in their order, from one model call per consecutive run."""
-    latents = list(latents)
+def _paint_latents(model: ModelSession, numbers: list[int], latents: Latents, counts: StreamCount):
+    """(latent number, image) for the given latent numbers, in their order, from one model call (the latents
+    drawn once per consecutive run)."""
     runs: list[list[int]] = []
-    for number in latents:
+    for number in numbers:
         if runs and number == runs[-1][-1] + 1:
             runs[-1].append(number)
         else:
             runs.append([number])
     batch = (
-        np.concatenate([sample_latents(len(run), model.info.latent_size, seed, truncation, run[0]) for run in runs])
+        np.concatenate(
+            [sample_latents(len(run), model.info.latent_size, latents.seed, latents.truncation, run[0]) for run in runs]
+        )
         if runs
         else np.zeros((0, model.info.latent_size), np.float32)
     )
     if not len(batch):
         return []
     counts.painted += len(batch)
-    return list(zip(latents, tensor_to_images(model.run(batch), model.info)))
+    return list(zip(numbers, tensor_to_images(model.run(batch), model.info)))
 
 
 def _keep_best(heap: list[tuple[float, int]], entry: tuple[float, int], most: int) -> None:
@@ -201,13 +285,15 @@ def _keep_best(heap: list[tuple[float, int]], entry: tuple[float, int], most: in
 
 
 def bundled_face_landmarks() -> Path:
-    """The installed face landmark model, which `--face-check` needs: a clear error where it is missing."""
+    """The installed face landmark model, which the face check needs: a clear error where it is missing."""
     from .catalogue import resolve_optional
-    from .session import ModelError
 
     landmarks = resolve_optional(None, "face_landmarks")
     if landmarks is None:
-        raise ModelError("--face-check needs the face landmark model (face-landmarks.onnx), and it is not installed")
+        raise ModelError(
+            "the face check needs the face landmark model (face-landmarks.onnx), and it is not installed "
+            "(--no-face-check paints without it)"
+        )
     return landmarks
 
 
@@ -226,3 +312,51 @@ SAMPLE_PNG_LEVEL = 1
 def save_png(path: Path, rgb: np.ndarray, text: dict[str, str] | None = None) -> None:
     """Written atomically (a temp file renamed), with `text` in its text chunks."""
     save_image(path, rgb, "PNG", quality=95, text=text, png_level=SAMPLE_PNG_LEVEL)
+
+
+class WriteFailed(Exception):
+    def __init__(self, path: Path, error: OSError):
+        super().__init__(f"{path}: {error}")
+        self.path, self.error = path, error
+
+
+class PortraitWriter:
+    """Writes portraits (`save_png`) on a thread of its own, so that encoding one (a tenth of `sample --count 50`'s
+    time) overlaps painting the next. At most PENDING wait, so memory stays bounded whatever the count. Writes
+    settle in the order given: `on_written(path)` for each that did, and the first that failed raises WriteFailed
+    (later ones are not begun). Leaving the block, also on Ctrl-C, waits for the writes given: each is atomic, so a
+    file is complete or absent, and every portrait painted before the interruption is kept."""
+
+    PENDING = 8
+
+    def __init__(self, on_written: Callable[[Path], None] = lambda path: None):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="png")
+        self._waiting: collections.deque = collections.deque()
+        self._on_written = on_written
+
+    def write(self, path: Path, rgb: np.ndarray, text: dict[str, str]) -> None:
+        self._waiting.append((path, self._pool.submit(save_png, path, rgb, text)))
+        while len(self._waiting) > self.PENDING or (self._waiting and self._waiting[0][1].done()):
+            self._settle()
+
+    def finish(self) -> None:
+        """Wait for every write given; WriteFailed for the first that failed."""
+        while self._waiting:
+            self._settle()
+
+    def _settle(self) -> None:
+        path, future = self._waiting.popleft()
+        try:
+            future.result()
+        except OSError as error:
+            raise WriteFailed(path, error) from None
+        self._on_written(path)
+
+    def __enter__(self) -> PortraitWriter:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        # Interrupted (Ctrl-C) or not, every portrait painted is written; after a failed write, none more is begun.
+        self._pool.shutdown(wait=True, cancel_futures=isinstance(error, WriteFailed))

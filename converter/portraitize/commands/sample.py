@@ -26,9 +26,13 @@ from ..plan import PlanError
 from ..progress import image_progress
 from ..records import differences, model_identity
 from ..sampling import (
+    Latents,
+    PortraitWriter,
     StreamCount,
+    WriteFailed,
     bundled_face_landmarks,
     bundled_face_scores,
+    face_checked_by_default,
     grid_path,
     sample_path,
     save_png,
@@ -50,7 +54,8 @@ class SampleRequest:
     model: str | None
     seed: int
     truncation: float | None
-    face_check: bool
+    face_check: bool | None  # None: as the sampler's default (sampling.face_checked_by_default)
+    every_latent: bool  # also the latents the sampler's latent check steps over
     size: int | None  # paint each portrait again at this many px (sample_painting.py); None: as the sampler paints
     grid: bool
     device: str
@@ -69,7 +74,10 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     console.print(f"model [bold]{escape(name)}[/] ({escape(str(model.path))}) on [bold]{model.device_name}[/]")
     if request.size is not None and request.size < model.info.native_size:
         raise PlanError(f"--size {request.size} is smaller than the {model.info.native_size} px {name} paints")
-    face_scores = bundled_face_scores(request.threads) if request.face_check else None
+    by_default = face_checked_by_default(model.info)
+    face_check = by_default if request.face_check is None else request.face_check
+    face_scores = bundled_face_scores(request.threads) if face_check else None
+    latents = Latents(model.info, request.seed, request.truncation, request.every_latent)
     painter = None
     if request.size is not None:
         from ..sample_painting import SamplePainter
@@ -86,10 +94,14 @@ def run_sample(request: SampleRequest, console: Console) -> int:
         )
     made_by = {
         "model": model_identity(model_file, name),
-        "face_check": model_identity(bundled_face_landmarks()) if request.face_check else None,
+        "latent_check": latents.checked or None,  # None as in records older than latent checks: they had none
+        "face_check": model_identity(bundled_face_landmarks()) if face_check else None,
         "painted": painter.identity() if painter else None,
     }
-    variant = variant_name(request.seed, request.truncation, request.face_check, request.size)
+    # names say what departs from the sampler's defaults, and only where it changes the pixels
+    unchecked = request.every_latent and bool(model.info.latent_check)
+    departs = None if face_check == by_default else face_check
+    variant = variant_name(request.seed, request.truncation, request.size, unchecked, departs)
 
     def path_of(index: int) -> Path:
         return sample_path(request.out, name, variant, index)
@@ -101,37 +113,45 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     counts = StreamCount()
     written = failed = 0
     path = request.out
+
+    def on_written(_: Path) -> None:
+        nonlocal written
+        written += 1
+        progress.advance(task)
+
     try:
-        with image_progress(console) as progress, painter or contextlib.nullcontext():
+        with (
+            image_progress(console) as progress,
+            painter or contextlib.nullcontext(),
+            PortraitWriter(on_written) as writer,
+        ):
             task = progress.add_task("painting", total=request.count - len(done))
-            portraits = stream_samples(
-                model, request.count, request.seed, request.truncation, request.batch_size, face_scores, done, counts
-            )
+            portraits = stream_samples(model, request.count, latents, request.batch_size, face_scores, done, counts)
             pairs = painter.painted(portraits) if painter else ((portrait, portrait.image) for portrait in portraits)
             for portrait, image in pairs:
-                path = path_of(portrait.index)
                 if isinstance(image, str):  # not painted: a stroke worker's death, said in its own words
-                    console.print(f"[red]x[/] {escape(str(path))}: {escape(image)}")
+                    console.print(f"[red]x[/] {escape(str(path_of(portrait.index)))}: {escape(image)}")
                     failed += 1
                     progress.advance(task)
                     continue
                 record = {**made_by, "latent": portrait.latent, "face_score": portrait.score}
                 if portrait.kept_anyway:
                     record["kept_anyway"] = True
-                save_png(path, image, {RECORD_KEY: json.dumps(record)})
-                written += 1
-                progress.advance(task)
+                writer.write(path_of(portrait.index), image, {RECORD_KEY: json.dumps(record)})
+            writer.finish()
         sheet = None
         if request.grid:
             path = grid_path(request.out, name, variant, request.count)
             samples = (path_of(index) for index in range(request.count))
             sheet = _write_sheet(path, request.overwrite, samples, request.count, model.info.native_size)
-    except OSError as error:
+    except (OSError, WriteFailed) as failure:
         # A full or read-only disk fails every later file the same way: stop at the first.
-        reason = escape(error.strerror or first_line(error))
+        if isinstance(failure, WriteFailed):
+            path, failure = failure.path, failure.error
+        reason = escape(failure.strerror or first_line(failure))
         console.print(f"[green]{written} written[/], then [red]x[/] {escape(str(path))}: cannot write ({reason})")
         return EXIT_FAILED_FILES
-    if request.face_check:
+    if face_check:
         console.print(_face_check_note(counts.turned_down, counts.kept_anyway))
     summary = f"[green]{written} written[/] to {escape(str(request.out))}"
     if done:
