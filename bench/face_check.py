@@ -92,7 +92,7 @@ def main() -> None:
     images = paint_samples(sampler, options.count, options.seed, None, batch_size=16, every_latent=True).images
     mesh_down = [score < PASSES for score in bundled_face_scores()(list(images))]
     latent_scores = sampler.info.latent_scores(sample_latents(options.count, sampler.info.latent_size, options.seed))
-    latent_down = [score < 0 for score in latent_scores] if latent_scores is not None else None
+    latent_down = [bool(score < 0) for score in latent_scores] if latent_scores is not None else None
     off = False if face_checked_by_default(sampler.info) else None  # the face check turned off where it is default
     variant = variant_name(options.seed, None, every_latent=bool(sampler.info.latent_check), face_check=off)
     names = [sample_path(Path(), sampler.info.name, variant, index).name for index in range(options.count)]
