@@ -20,6 +20,7 @@ import csv
 import re
 from pathlib import Path
 
+import numpy as np
 from convert import REPO, write_figures
 
 from portraitize.catalogue import resolve
@@ -80,6 +81,29 @@ def measured(broken: list[bool | None], down: list[bool]) -> dict[str, float]:
     }
 
 
+def auc_by_eye(scores, broken: list[bool | None]) -> float:
+    """How well the latent check's score ranks the fine faces above the broken ones (0.5: chance, 1: always)."""
+    fine = [score for score, is_broken in zip(scores, broken) if is_broken is False]
+    bad = [score for score, is_broken in zip(scores, broken) if is_broken]
+    wins = sum((f > b) + 0.5 * (f == b) for f in fine for b in bad)
+    return float(wins / (len(fine) * len(bad)))
+
+
+def other_shares(info, scores, broken: list[bool | None]) -> dict[str, dict[str, float]]:
+    """Had the latent check kept another share of the fitting latents (trainer latent-check --keep; the shipped
+    one keeps 30%): the distorted share among the labelled portraits it would keep. The fitting latents' scores
+    need no painting, so the thresholds are worked out again here."""
+    from trainer.latent_check import FIT_COUNT, FIT_SEED
+
+    fitting = info.latent_scores(sample_latents(FIT_COUNT, info.latent_size, FIT_SEED))
+    shares = {}
+    for keep in (0.2, 0.3, 0.4):
+        kept = [is_broken for score, is_broken in zip(scores, broken) if score >= np.quantile(fitting, 1 - keep)]
+        kept = [is_broken for is_broken in kept if is_broken is not None]
+        shares[f"keep{round(keep * 100)}"] = {"kept": len(kept), "broken": sum(kept), "share": sum(kept) / len(kept)}
+    return shares
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=1)
@@ -101,6 +125,8 @@ def main() -> None:
     figures["check"]["threshold"] = PASSES
     if latent_down is not None:
         figures["latent_check"] = measured(broken, latent_down)
+        figures["latent_check"]["auc_by_eye"] = auc_by_eye(latent_scores, broken)
+        figures["latent_check"]["other_shares"] = other_shares(sampler.info, latent_scores, broken)
         figures["both"] = measured(broken, [mesh or latent for mesh, latent in zip(mesh_down, latent_down)])
     for name, check in figures.items():
         print(

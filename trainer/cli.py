@@ -16,6 +16,7 @@ from typing import List, Optional
 import typer
 from rich.logging import RichHandler
 
+from .latent_check import FIT_COUNT, FIT_SEED
 from .recipes import RECIPES
 from .texture_settings import TextureSettings
 
@@ -411,7 +412,9 @@ def quantize(
 @app.command("latent-check")
 def latent_check(
     model: Path = typer.Argument(..., help="An exported sampler (.onnx); its latent_check metadata is (re)written."),
-    latents: int = typer.Option(20000, min=100, help="Latents of seed 100 painted and judged by the face check."),
+    latents: int = typer.Option(
+        FIT_COUNT, min=100, help=f"Latents of seed {FIT_SEED} painted and judged by the face check."
+    ),
     keep: float = typer.Option(
         0.3, min=0.01, max=1.0, help="Share of latents the check keeps (chosen by eye: bench/face_check.py)."
     ),

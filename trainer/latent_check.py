@@ -19,14 +19,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import onnx
 import torch
 
 from portraitize.contract import ModelInfo, sample_latents, tensor_to_images
 from portraitize.files import write_atomically
 from portraitize.session import ModelSession
 
-FIT_SEED = 100
+FIT_SEED, FIT_COUNT = 100, 20_000  # the fitting latents: seed, how many
 HELD_OUT = 0.2  # the share of fitting latents the reported AUC is measured on (the written check uses them all)
 L2 = 1e-4  # a little weight decay: 128 weights from thousands of verdicts need little
 BATCH = 64
@@ -115,6 +114,8 @@ def _auc(scores: np.ndarray, good: np.ndarray) -> float:
 
 def write_latent_check(path: Path, check: LatentCheck) -> None:
     """Set the model's latent_check metadata (everything else kept), checked against the contract, atomically."""
+    import onnx  # here, not above: `python -m trainer` imports this module for every command
+
     model = onnx.load(path)
     metadata = {entry.key: entry.value for entry in model.metadata_props}
     metadata["latent_check"] = check.metadata()
