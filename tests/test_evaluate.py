@@ -160,7 +160,7 @@ def test_face_check_without_the_face_landmarks_fails_before_any_work(folders, sa
     monkeypatch.delenv("PORTRAITIZE_MODELS", raising=False)
     arguments = ["evaluate", "--real", str(folders / "real"), "--model", str(sampler), "--face-check"]
     result = CliRunner().invoke(trainer_app, arguments)
-    assert result.exit_code == 2 and "--face-check needs the face landmark model" in result.output
+    assert result.exit_code == 2 and "the face check needs the face landmark model" in result.output
 
 
 def test_cli_names_a_folder_without_images_and_fails(folders, features_script, tmp_path):

@@ -530,12 +530,14 @@ def evaluate(
     from .evaluate import evaluate as run_evaluation
     from .faces import FaceDetector
 
-    if face_check:  # before minutes of embedding, not after
-        from portraitize.sampling import bundled_face_landmarks
-        from portraitize.session import ModelError
+    if model and face_check is not False:  # a face check needs its model: said before minutes of embedding
+        from portraitize.sampling import bundled_face_landmarks, face_checked_by_default
+        from portraitize.session import ModelError, load_model
 
         try:
-            bundled_face_landmarks()
+            info = load_model(model, "cpu").info
+            if info.kind == "sampler" and (face_check or face_checked_by_default(info)):
+                bundled_face_landmarks()
         except ModelError as error:
             fail(error)
 

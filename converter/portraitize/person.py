@@ -150,10 +150,10 @@ def _bilinear_plan(crop: Crop, height: int, width: int, size: int):
 
 
 @functools.cache
-def _cutters() -> ThreadPoolExecutor:
+def _cutters(threads: int) -> ThreadPoolExecutor:
     """Threads that cut crops side by side (numpy lets go of the GIL while it gathers and blends): the face check
     cuts two crops of every sampled portrait, a fifth of `sample --face-check`'s time on one core."""
-    return ThreadPoolExecutor(usable_cpus(), thread_name_prefix="crop")
+    return ThreadPoolExecutor(threads, thread_name_prefix="crop")
 
 
 def landmarks_in_crop(rgb: np.ndarray, crop: Crop, model: ModelSession) -> tuple[np.ndarray, float]:
@@ -168,7 +168,11 @@ def landmarks_in_crops(
     """`landmarks_in_crop` of one crop of each image, in one model call: each crop's points in its image's pixels,
     and float32 [N] presences."""
     size = model.info.native_size
-    cut = list(_cutters().map(lambda rgb, crop: crop.cut(rgb, size), images, crops))
+    threads = model.session.get_session_options().intra_op_num_threads or usable_cpus()  # --threads, if given
+    if len(images) > 1 and threads > 1:
+        cut = list(_cutters(threads).map(lambda rgb, crop: crop.cut(rgb, size), images, crops))
+    else:
+        cut = [crop.cut(rgb, size) for rgb, crop in zip(images, crops)]
     points, presence = model.run_outputs(images_to_tensor(cut, model.info))
     return [crop.to_photo(found, size) for crop, found in zip(crops, points)], presence
 

@@ -176,9 +176,9 @@ def stream_samples(
 
     Portrait i is painted from `latents[i]`, so it depends only on (seed, i, truncation, the latent check).
     With `face_scores` (face_check.py), a portrait scoring under face_check.PASSES (or None: turned down before
-    its score was worked out; a latent the latent check is sure of is not scored, it passes) is turned down and the next of `latents` is painted instead: the kept ones are the
-    first `count` that pass, in latent order, so `--count 50` still repeats `--count 16`'s portraits and the
-    batch size changes nothing; a portrait that is there with its latent is stepped over without painting. Only
+    its score was worked out) is turned down and the next of `latents` is painted instead; a portrait of a latent
+    the latent check is sure of is not scored, it passes. The kept ones are the first `count` that pass, in latent
+    order, so `--count 50` still repeats `--count 16`'s portraits and the batch size changes nothing; a portrait that is there with its latent is stepped over without painting. Only
     where fewer than `count` of the first MAX_DRAWS * `count` latents pass do the best of those turned down fill
     the rest (by their scores worked out in full), and which ones depends on `count`."""
     done = done or {}
