@@ -49,10 +49,22 @@ def tree_resident(pid: int) -> int:
     total, todo = 0, [pid]
     while todo:
         process = todo.pop()
+        total += _resident_pages(process) * PAGE
         try:
-            total += int(Path(f"/proc/{process}/statm").read_text().split()[1]) * PAGE
-            for task in Path(f"/proc/{process}/task").iterdir():
-                todo += [int(child) for child in (task / "children").read_text().split()]
-        except (OSError, ValueError):  # gone meanwhile, or not Linux
+            tasks = list(Path(f"/proc/{process}/task").iterdir())
+        except OSError:  # gone meanwhile, or not Linux
             continue
+        for task in tasks:  # a thread that ends meanwhile takes only its own children out of the count
+            try:
+                todo += [int(child) for child in (task / "children").read_text().split()]
+            except (OSError, ValueError):
+                continue
     return total
+
+
+def _resident_pages(pid: int) -> int:
+    """Pages resident in process `pid` now; 0 where it is gone (or not Linux)."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0

@@ -73,14 +73,14 @@ class Brush:
         alpha, relief, half = self._make(LENGTHS[length] * self.radius, firsts, variant)
         side = 2 * half + 1
         for turns in {angle // quarter for angle in angles}:
-            # Every first-quarter stamp turned clockwise (y points down, angles turn clockwise), stacked into one
-            # tall image each for alpha and relief, then cut apart: one image per stamp made cheaply.
-            alphas, reliefs = (_tall(np.rot90(planes, -turns, axes=(1, 2))) for planes in (alpha, relief))
-            for angle in angles:
-                if angle // quarter == turns:
-                    top = firsts.index(angle % quarter) * side
-                    box = (0, top, side, top + side)
-                    self._stamps[(length, angle, variant)] = (alphas.crop(box), reliefs.crop(box), half)
+            # The first-quarter stamps this turn needs, turned clockwise (y points down, angles turn clockwise),
+            # stacked into one tall image each for alpha and relief, then cut apart: one image per stamp made cheaply.
+            wanted = [angle for angle in angles if angle // quarter == turns]
+            planes = [firsts.index(angle % quarter) for angle in wanted]
+            alphas, reliefs = (_tall(np.rot90(both[planes], -turns, axes=(1, 2))) for both in (alpha, relief))
+            for place, angle in enumerate(wanted):
+                box = (0, place * side, side, (place + 1) * side)
+                self._stamps[(length, angle, variant)] = (alphas.crop(box), reliefs.crop(box), half)
 
     def _make(self, body: float, angles: list[int], variant: int) -> tuple[np.ndarray, np.ndarray, int]:
         """Alpha and relief (uint8, one [side, side] plane per angle) and the half side, for one body length."""
