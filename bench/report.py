@@ -375,6 +375,12 @@ SECTIONS["sample"] = Section(
     _script("bench/sample.py", "--count", "50", "--painted", "12", "--size", "512", "--repeat", "3"),
     lambda raw: raw,
 )
+SECTIONS["phone-folder"] = Section(
+    "phone-folder",
+    "convert of a folder of four 12 MP phone photos, as it is and with --threads 1: time and peak memory",
+    _script("bench/phone_folder.py", "--copies", "2"),
+    lambda raw: raw,
+)
 SECTIONS["face-check"] = Section(
     "face-check",
     "the face check, the latent check and both on 300 portrait-gan portraits labelled by eye (seed 1), and the by-eye "
