@@ -11,7 +11,8 @@ runs on a worker of its own on the CPU, one photo at a time: concurrent passes w
 12 MP photos: 2.1 GB peak, against 1.2 GB for one) and share the same cores. But with `stroke_workers` the
 stroke painter, which holds the GIL, runs in that many processes (stroke_workers.py, which bounds their paintings
 in pixels), with as many finishing threads, each waiting on a worker: several photos are finished at once, the
-painter's Python no longer waiting on itself. Photos of one size share a model call. Memory is
+painter's Python no longer waiting on itself, as long as their pixels fit FINISHING_PIXELS (small photos side by
+side, a phone photo alone). Photos of one size share a model call. Memory is
 bounded by pixels, not by count: a photo counts from the moment its decoding starts until its output is
 written, and the next photo starts only while the total stays within `pixels_in_flight` (a photo larger
 than that is converted alone).
@@ -43,8 +44,9 @@ from .images import (
 from .model_set import ModelSet
 from .painter import Strokes, paint_strokes
 from .painter_settings import PAINTER_VERSION
+from .pixel_budget import PixelBudget
 from .plan import Job
-from .stroke_workers import start_workers
+from .stroke_workers import PAINTING_PIXELS, start_workers
 from .text import first_line
 from .translate import PaintError, PaintSettings, needs_tiles
 
@@ -52,6 +54,10 @@ from .translate import PaintError, PaintSettings, needs_tiles
 # the restored painting while it is encoded; measured: 12 MP JPEGs, 0.41 GB for 48 MP in flight; one 81 MP
 # PNG alone, 0.77 GB), so 48 MP in flight stay under ~0.5 GB beyond the model's own memory.
 PIXELS_IN_FLIGHT = 48_000_000
+# Photos being finished at once (upscaled, painted in strokes), by their pixels. As the stroke workers' paintings
+# (stroke_workers.PAINTING_PIXELS): a folder of four 12 MP phone photos peaked at 1.81 GB finishing two at once
+# and 1.45 GB one at a time, and took no longer one at a time (bench/phone_folder.py at 555513e, by hand).
+FINISHING_PIXELS = PAINTING_PIXELS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,6 +172,7 @@ def convert_jobs(
         # one is atomic) before we leave.
         if workers:
             workers.stop()
+        batch.finishing.stop()
         finisher.shutdown(wait=True, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
         raise
@@ -189,10 +196,12 @@ def _read(item: _Item, files: Files, settings: ConvertSettings, chain: PaintChai
     return None
 
 
-def _finish(item: _Item, painted: np.ndarray, chain: PaintChain):
-    """The chain's finishing stage; the painting, or the Outcome of a failure."""
+def _finish(item: _Item, painted: np.ndarray, chain: PaintChain, budget: PixelBudget):
+    """The chain's finishing stage, once `budget` has room for the photo's pixels; the painting, or the Outcome of a
+    failure."""
     try:
-        return chain.finish(item.sitting, painted)
+        with budget.room_for(item.pixels):
+            return chain.finish(item.sitting, painted)
     except PaintError as error:  # a stroke worker's, which says what happened
         return Outcome(str(error))
     except Exception as error:  # the per-file guard
@@ -241,6 +250,9 @@ class _Batch:
     def __init__(self, chain: PaintChain, settings: ConvertSettings, on_done: OnDone, files: Files, pool, finisher):
         self.chain, self.settings, self.on_done, self.files = chain, settings, on_done, files
         self.pool, self.finisher = pool, finisher
+        # Finishing photos side by side adds up their workspaces (the upscaler's, the painting's): at most
+        # FINISHING_PIXELS of photos at once, so small photos finish side by side and large ones one at a time.
+        self.finishing = PixelBudget(FINISHING_PIXELS, "interrupted before it was finished")
         self.reading: deque[tuple[_Item, Future]] = deque()
         self.writing: deque[tuple[_Item, Future]] = deque()
         self.batcher = _Batcher(settings.batch_size)
@@ -307,7 +319,7 @@ class _Batch:
 
     def _finish_then_write(self, item: _Item, painted: np.ndarray) -> Future:
         """On the finisher: finish the painting, then hand encoding and writing to the pool."""
-        finished = _finish(item, painted, self.chain)
+        finished = _finish(item, painted, self.chain, self.finishing)
         return self.pool.submit(_write, item, finished, self.files, self.settings, self.chain)
 
     def _finish_write(self) -> None:

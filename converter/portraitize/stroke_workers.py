@@ -30,6 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 
 from .painter import Strokes, paint_strokes
+from .pixel_budget import PixelBudget
 from .session import usable_cpus
 from .text import first_line
 from .translate import PaintError
@@ -53,8 +54,8 @@ class StrokeWorkers:
 
     def __init__(self, workers: int):
         self.workers = workers
-        self.painting = 0  # pixels in the workers now
-        self.room = threading.Condition()
+        self.budget = PixelBudget(PAINTING_PIXELS, INTERRUPTED)  # the paintings in the workers at once
+        self.room = threading.Lock()  # over the pools and `stopped`
         self.stopped = False
         self.pool = self._start(workers)
         self.apart: set[ProcessPoolExecutor] = set()  # one-worker pools of paintings tried again
@@ -64,11 +65,7 @@ class StrokeWorkers:
         """`paint_strokes(painted, *rest)` in a worker, once the paintings there leave room for this one's pixels.
         A worker's death breaks the whole pool, so every painting in it is tried once more in a worker of its
         own (`_apart`)."""
-        pixels = min(painted.shape[0] * painted.shape[1], PAINTING_PIXELS)
-        with self.room:
-            self.room.wait_for(lambda: self.stopped or self.painting + pixels <= PAINTING_PIXELS)
-            self.painting += pixels
-        try:
+        with self.budget.room_for(painted.shape[0] * painted.shape[1]):
             try:
                 with self.room:  # no painting is sent once stop() has begun; the pool now, restarted or not
                     if self.stopped:
@@ -81,10 +78,6 @@ class StrokeWorkers:
             except BrokenProcessPool:
                 self._restart(pool)
             return self._apart(painted, *rest)
-        finally:
-            with self.room:
-                self.painting -= pixels
-                self.room.notify_all()
 
     def close(self) -> None:
         """Wait for the paintings in the workers, then stop them."""
@@ -95,7 +88,7 @@ class StrokeWorkers:
         with self.room:
             self.stopped = True
             pools = [self.pool, *self.apart]
-            self.room.notify_all()
+        self.budget.stop()
         for pool in pools:
             pool.shutdown(wait=False, cancel_futures=True)
 
