@@ -242,9 +242,10 @@ def test_a_face_checked_run_resumes_without_painting_what_is_there(sampler):
             for portrait in whole
             if portrait.index in (0, 1, 3)
         }
+        kept_anyway = {portrait.latent for portrait in whole if portrait.index in there and portrait.kept_anyway}
         resumed_count = StreamCount()
         latents = Latents(model.info, 0, None)
-        resumed = list(stream_samples(model, count, latents, 2, score, done=there, counts=resumed_count))
+        resumed = list(stream_samples(model, count, latents, 2, score, there, resumed_count, kept_anyway=kept_anyway))
         assert [portrait.index for portrait in resumed] == [index for index in range(count) if index not in there]
         for portrait in resumed:
             (same,) = [other for other in whole if other.index == portrait.index]
@@ -288,3 +289,62 @@ def test_portraits_of_another_model_of_the_same_name_are_not_passed_off_as_done(
     assert np.array_equal(read(tmp_path / "out" / "tiny-sampler-seed0-0000.png"), before)
     result = cli("sample", "-n", 3, "-o", tmp_path / "out", "-m", retrained, "--overwrite")
     assert result.exit_code == 0 and "3 written" in result.output
+
+
+def test_a_larger_count_never_paints_a_latent_kept_anyway_twice(cli, sampler, tmp_path):
+    """Hostile run: --count 8 then 24 with the face check turning every 16 px noise portrait down put five latents
+    in two files each: those kept anyway were filled in again."""
+    assert cli("sample", "-n", 3, "-o", tmp_path, "-m", sampler, "--face-check").exit_code == 0
+    result = cli("sample", "-n", 8, "-o", tmp_path, "-m", sampler, "--face-check")
+    assert result.exit_code == 0 and "3 already there kept" in result.output, result.output
+    latents = []
+    for path in sorted(tmp_path.glob("tiny-sampler-seed0-faces-*.png")):
+        with Image.open(path) as image:
+            latents.append(json.loads(image.info["portraitize"])["latent"])
+    assert len(latents) == 8 and len(set(latents)) == 8, latents
+
+
+def test_sample_folders_and_files_in_the_way_are_one_clear_line(cli, sampler, tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("not a folder")
+    result = cli("sample", "-n", 2, "-o", tmp_path / "file" / "sub", "-m", sampler)
+    assert result.exit_code == 2 and "cannot be made" in result.output and "unexpected" not in result.output
+    out = tmp_path / "out"
+    (out / "tiny-sampler-seed0-grid3.png").mkdir(parents=True)
+    result = cli("sample", "-n", 3, "-o", out, "-m", sampler, "--grid")
+    assert result.exit_code == 1 and "grid3.png: cannot write (a folder is there)" in " ".join(result.output.split())
+
+
+def test_after_a_failed_write_no_later_portrait_is_written(cli, sampler, tmp_path, monkeypatch):
+    """Hostile run: a write failed at portrait 5, yet portrait 6 was written and the count said 5."""
+    import errno
+
+    from portraitize import sampling
+
+    real, calls = sampling.save_image, []
+
+    def fails_third(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(errno.EIO, "Input/output error")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(sampling, "save_image", fails_third)
+    result = cli("sample", "-n", 8, "-o", tmp_path, "-m", sampler)
+    assert result.exit_code == 1
+    assert "2 written, then x" in result.output and "0002.png: cannot write (Input/output error)" in result.output
+    assert sorted(path.name[-8:] for path in tmp_path.glob("*.png")) == ["0000.png", "0001.png"]
+
+
+def test_a_damaged_portrait_of_ours_is_painted_again(cli, sampler, tmp_path):
+    assert cli("sample", "-n", 3, "-o", tmp_path, "-m", sampler, "--face-check").exit_code == 0
+    damaged = tmp_path / "tiny-sampler-seed0-faces-0001.png"
+    whole = damaged.read_bytes()
+    damaged.write_bytes(whole[: len(whole) // 2])  # the record survives, the pixels do not
+    result = cli("sample", "-n", 3, "-o", tmp_path, "-m", sampler, "--face-check")
+    assert result.exit_code == 0 and "1 written" in result.output and damaged.read_bytes() == whole
+
+
+def test_a_rerun_that_paints_nothing_says_nothing_of_the_face_check(cli, tmp_path):
+    assert "face check:" in cli("sample", "-n", 4, "-o", tmp_path).output  # portrait-gan: checked by default
+    result = cli("sample", "-n", 4, "-o", tmp_path)
+    assert "0 written" in result.output and "face check:" not in result.output

@@ -413,10 +413,12 @@ def quantize(
 def latent_check(
     model: Path = typer.Argument(..., help="An exported sampler (.onnx); its latent_check metadata is (re)written."),
     latents: int = typer.Option(
-        FIT_COUNT, min=100, help=f"Latents of seed {FIT_SEED} painted and judged by the face check."
+        FIT_COUNT,
+        min=100,
+        help=f"Latents of seed {FIT_SEED} painted and judged by the face check (at least 10 per latent value).",
     ),
     keep: float = typer.Option(
-        0.3, min=0.01, max=1.0, help="Share of latents the check keeps (chosen by eye: bench/face_check.py)."
+        0.3, min=0.05, max=1.0, help="Share of latents the check keeps (chosen by eye: bench/face_check.py)."
     ),
 ) -> None:
     """Fit a sampler's latent check to the face check's verdicts, so `portraitize sample` steps over latents that
@@ -427,10 +429,11 @@ def latent_check(
     from portraitize.sampling import bundled_face_scores
     from portraitize.session import ModelError, load_model
 
-    from .latent_check import fit, verdicts_of, write_latent_check
+    from .latent_check import check_count, fit, verdicts_of, write_latent_check
 
     try:
         sampler = load_model(model, "cpu", kind="sampler")
+        check_count(latents, sampler.info.latent_size)
         scores = bundled_face_scores()
         with Progress() as progress:
             task = progress.add_task("painting and judging", total=latents)

@@ -29,6 +29,8 @@ FIT_SEED, FIT_COUNT = 100, 20_000  # the fitting latents: seed, how many
 HELD_OUT = 0.2  # the share of fitting latents the reported AUC is measured on (the written check uses them all)
 L2 = 1e-4  # a little weight decay: 128 weights from thousands of verdicts need little
 BATCH = 64
+FEWEST_KEPT = 0.05  # the least share of latents a check may keep (`sample` refuses one keeping under 1%)
+LATENTS_PER_WEIGHT = 10  # fitting latents per number fitted, at least: fewer and the line fits their noise
 # The face check need not look at portraits of latents scoring where it passed this share of the fitting ones,
 # judged on this many at least. On portrait-gan that is the top sixth of latents, over half of those kept: the face
 # check passed all 58 such seed-1 portraits, and where it turns down a kept one it is mostly a fine face (on seed 1,
@@ -63,9 +65,17 @@ def verdicts_of(model: ModelSession, count: int, verdicts: Verdicts, seed: int =
     return np.concatenate(latents), np.array(good, bool)
 
 
+def check_count(count: int, latent_size: int) -> None:
+    """ValueError where `count` latents are too few to fit a check of `latent_size` weights."""
+    fewest = LATENTS_PER_WEIGHT * (latent_size + 1)
+    if count < fewest:
+        raise ValueError(f"{count} latents fit {latent_size + 1} numbers poorly: give --latents {fewest} or more")
+
+
 def fit(latents: np.ndarray, good: np.ndarray, keep: float) -> LatentCheck:
-    if not 0 < keep <= 1:
-        raise ValueError(f"keep must lie in (0, 1], not {keep}")
+    if not FEWEST_KEPT <= keep <= 1:
+        raise ValueError(f"keep must lie in [{FEWEST_KEPT}, 1], not {keep}: `sample` refuses a check keeping few")
+    check_count(len(latents), latents.shape[1])
     if good.all() or not good.any():
         raise ValueError(f"the face check passed {good.sum()} of {len(good)} portraits: nothing to tell apart")
     split = int(len(good) * (1 - HELD_OUT))
@@ -74,7 +84,9 @@ def fit(latents: np.ndarray, good: np.ndarray, keep: float) -> LatentCheck:
     weights = _direction(latents, good)
     scores = latents.astype(np.float64) @ weights
     bias = -float(np.quantile(scores, 1 - keep))  # keeps the share `keep` that scores highest: score + bias >= 0
-    return LatentCheck(weights, bias, _sure_score(scores + bias, good), float(good.mean()), auc)
+    # sure only of latents it keeps: where the face check passes nearly all, it passes the kept ones too
+    sure = max(_sure_score(scores + bias, good), 0.0)
+    return LatentCheck(weights, bias, sure, float(good.mean()), auc)
 
 
 def _sure_score(scores: np.ndarray, good: np.ndarray) -> float:

@@ -254,7 +254,8 @@ def sample(
         "--face-check/--no-face-check",
         help="Paint again, from the next latent, each portrait whose face the bundled face mesh (face-landmarks) "
         "doubts: most melted, doubled or ghostly faces, and some fine ones with them. A face-mesh pass on each "
-        "portrait painted (a second on most). Files say it where it departs from the default: "
+        "portrait painted whose latent the latent check is not sure of (a second pass on about half of them). Files "
+        "say it where it departs from the default: "
         "...-faces-NNNN.png, ...-nofacecheck-NNNN.png.",
         show_default="on for a sampler that carries a latent check (portrait-gan), off for others (portrait-vae: "
         "the face mesh is rarely sure of its soft faces)",
@@ -264,7 +265,8 @@ def sample(
         "--every-latent",
         help="Paint from every latent. By default a sampler that carries a latent check (portrait-gan does) steps "
         "over the latents it expects to give a broken face, before painting them, so it costs no time: most melted "
-        "or doubled faces never appear, with some fine ones among them. Files are named ...-everylatent-NNNN.png.",
+        "or doubled faces never appear, with some fine ones among them. Files are named ...-everylatent-NNNN.png "
+        "where the sampler has a latent check.",
     ),
     size: Optional[int] = typer.Option(
         None,

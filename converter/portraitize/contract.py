@@ -105,6 +105,8 @@ class ModelInfo:
             problems.append(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
         if not self.name:
             problems.append("name is empty")
+        elif any(part in self.name for part in ("/", "\\", "\0")) or self.name in (".", ".."):
+            problems.append(f"name must be a plain file name (it names sample files), not {self.name!r}")
         if self.value_range not in VALUE_RANGES:
             problems.append(f"value_range must be one of {', '.join(VALUE_RANGES)}, not {self.value_range!r}")
         if self.input_layout != "NCHW":

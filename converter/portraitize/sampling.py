@@ -7,7 +7,7 @@ import collections
 import dataclasses
 import heapq
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,7 @@ def variant_name(
     model's default (`face_checked_by_default`), else turned on (`-faces`) or off (`-nofacecheck`) against it."""
     return (
         f"seed{seed}"
-        + (f"-trunc{truncation:g}" if truncation is not None else "")
+        + (f"-trunc{truncation:.12g}" if truncation is not None else "")
         + ("-everylatent" if every_latent else "")
         + {None: "", True: "-faces", False: "-nofacecheck"}[face_check]
         + (f"-paint{size}" if size is not None else "")
@@ -111,11 +111,12 @@ class Latents:
     """The numbers of the latents a sampler paints from, in order: every latent (`contract.sample_latents`), or,
     where the sampler has a latent check (contract.ModelInfo.latent_check) and `every_latent` is false, those the
     check keeps. Worked out as far as asked, a chunk of latents at a time: the check costs microseconds a latent,
-    painting one milliseconds, so stepping over a latent costs next to nothing."""
+    painting one milliseconds, so stepping over a latent costs next to nothing. ModelError at once, before any
+    painting, where the check keeps almost none of these latents (a model fitted wrong, or a small --truncation)."""
 
     CHUNK = 256
-    FEWEST_KEPT = 0.01  # a check that keeps fewer (over LOOKED_AT latents or more) is a broken model, not bad luck
-    LOOKED_AT = 10_000
+    FEWEST_KEPT = 0.01  # of the first TRIED latents: a check keeping fewer would take long to fill a count
+    TRIED = 8 * CHUNK
 
     def __init__(self, info: ModelInfo, seed: int, truncation: float | None, every_latent: bool = False):
         self.info, self.seed, self.truncation = info, seed, truncation
@@ -123,6 +124,18 @@ class Latents:
         self._kept: list[int] = []
         self._sure: set[int] = set()  # kept latents scoring at least the check's sure score
         self._drawn = 0
+        if self.checked:
+            while self._drawn < self.TRIED:
+                self._draw()
+            if len(self._kept) < self.FEWEST_KEPT * self._drawn:
+                cause = (
+                    f"with --truncation {truncation:g}, whose latents score low: a larger one, or --every-latent"
+                    if truncation is not None
+                    else "re-fit it (`python -m trainer latent-check`), or paint with --every-latent"
+                )
+                raise ModelError(
+                    f"{info.name}'s latent check keeps {len(self._kept)} of its first {self._drawn} latents {cause}"
+                )
 
     def __getitem__(self, position: int) -> int:
         """The number of the `position`-th latent painted from (0 is the first)."""
@@ -132,18 +145,22 @@ class Latents:
             self._draw()
         return self._kept[position]
 
-    def position(self, number: int) -> int | None:
-        """Where latent `number` lies among those painted from; None where the check steps over it."""
+    def position(self, number: int, below: int) -> int | None:
+        """Where latent `number` lies among those painted from, if that is before place `below`; None where it lies
+        further or the check steps over it (a recorded latent number far ahead costs no more than `below`)."""
         if not self.checked:
-            return number
-        while self._drawn <= number:
+            return number if number < below else None
+        while self._drawn <= number and len(self._kept) < below:
             self._draw()
         place = bisect.bisect_left(self._kept, number)
-        return place if place < len(self._kept) and self._kept[place] == number else None
+        return place if place < min(len(self._kept), below) and self._kept[place] == number else None
 
     def sure(self, number: int) -> bool:
         """Whether the check is sure of latent `number` (one it keeps): the face check need not look at its portrait."""
         return number in self._sure
+
+    def numbers(self, start: int, stop: int) -> list[int]:
+        return [self[position] for position in range(start, stop)]
 
     def _draw(self) -> None:
         chunk = sample_latents(self.CHUNK, self.info.latent_size, self.seed, self.truncation, self._drawn)
@@ -151,14 +168,6 @@ class Latents:
         self._kept += [self._drawn + int(offset) for offset in np.flatnonzero(scores >= 0)]
         self._sure.update(self._drawn + int(offset) for offset in np.flatnonzero(scores >= self.info.latent_sure))
         self._drawn += self.CHUNK
-        if self._drawn >= self.LOOKED_AT and len(self._kept) < self.FEWEST_KEPT * self._drawn:
-            raise ModelError(
-                f"{self.info.name}'s latent check keeps {len(self._kept)} of {self._drawn} latents: re-fit it "
-                "(`python -m trainer latent-check`), or paint from every latent"
-            )
-
-    def numbers(self, start: int, stop: int) -> list[int]:
-        return [self[position] for position in range(start, stop)]
 
 
 def stream_samples(
@@ -169,6 +178,7 @@ def stream_samples(
     face_scores: FaceScores | None = None,
     done: dict[int, int | None] | None = None,
     counts: StreamCount | None = None,
+    kept_anyway: Collection[int] = (),
 ) -> Iterator[Portrait]:
     """The portraits numbered 0 .. count - 1 that `done` lacks, one at a time as they are painted: memory holds
     one model call's portraits, whatever `count`. `done`: portraits already there -> the latent each was painted
@@ -180,7 +190,8 @@ def stream_samples(
     the latent check is sure of is not scored, it passes. The kept ones are the first `count` that pass, in latent
     order, so `--count 50` still repeats `--count 16`'s portraits and the batch size changes nothing; a portrait that is there with its latent is stepped over without painting. Only
     where fewer than `count` of the first MAX_DRAWS * `count` latents pass do the best of those turned down fill
-    the rest (by their scores worked out in full), and which ones depends on `count`."""
+    the rest (by their scores worked out in full), and which ones depends on `count`; `kept_anyway`: the latents of
+    portraits there that were such a fill, never painted again as another portrait."""
     done = done or {}
     counts = counts if counts is not None else StreamCount()
     per_call = _per_call(model, batch_size)
@@ -195,16 +206,18 @@ def stream_samples(
     index = place = 0  # the next portrait to settle, the place in `latents` of the next latent to paint
     rejects: list[tuple[float, int]] = []  # a heap of (score, -latent): the best turned down, the worst on top
     unscored: list[int] = []  # latents turned down or stepped over (all turned down) whose scores are unknown
+    recorded = sorted(portrait for portrait, latent in done.items() if latent is not None)
     while index < count and place < draws:
         known = done.get(index)
-        known_place = latents.position(known) if known is not None else None
+        known_place = latents.position(known, below=draws) if known is not None else None
         if known_place is not None and known_place >= place:
             unscored.extend(latents.numbers(place, known_place))
             index, place = index + 1, known_place + 1
             continue
         # No more latents than portraits still missing before the next one that can be stepped over: a top-up
         # after a few were turned down stays small.
-        following = next((i for i in range(index + 1, count) if done.get(i) is not None), count)
+        after = bisect.bisect_right(recorded, index)
+        following = recorded[after] if after < len(recorded) else count
         size = min(per_call, draws - place, following - index)
         painted = _paint_latents(model, latents.numbers(place, place + size), latents, counts)
         unsure = [image for number, image in painted if not latents.sure(number)]
@@ -235,9 +248,10 @@ def stream_samples(
         for (number, _), score in zip(painted, face_scores([image for _, image in painted])):
             _keep_best(rejects, (score, -number), count)
     counts.kept_anyway = shortfall
-    fill = heapq.nlargest(shortfall, rejects)
-    wanted = [(index + rank, -negative, score) for rank, (score, negative) in enumerate(fill)]
-    wanted = [entry for entry in wanted if entry[0] not in done]
+    free = [portrait for portrait in range(index, count) if portrait not in done]
+    taken = set(kept_anyway)
+    fill = heapq.nlargest(len(free), (entry for entry in rejects if -entry[1] not in taken))
+    wanted = [(portrait, -negative, score) for portrait, (score, negative) in zip(free, fill)]
     for start in range(0, len(wanted), per_call):
         chunk = wanted[start : start + per_call]
         painted = _paint_latents(model, [number for _, number, _ in chunk], latents, counts)
@@ -335,11 +349,23 @@ class PortraitWriter:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="png")
         self._waiting: collections.deque = collections.deque()
         self._on_written = on_written
+        self._failed = False  # on the writing thread: a write failed, so none more is begun
 
     def write(self, path: Path, rgb: np.ndarray, text: dict[str, str]) -> None:
-        self._waiting.append((path, self._pool.submit(save_png, path, rgb, text)))
+        self._waiting.append((path, self._pool.submit(self._save, path, rgb, text)))
         while len(self._waiting) > self.PENDING or (self._waiting and self._waiting[0][1].done()):
             self._settle()
+
+    def _save(self, path: Path, rgb: np.ndarray, text: dict[str, str]) -> bool:
+        """On the writing thread: whether it was written (not after a failure)."""
+        if self._failed:
+            return False
+        try:
+            save_png(path, rgb, text)
+        except OSError:
+            self._failed = True
+            raise
+        return True
 
     def finish(self) -> None:
         """Wait for every write given; WriteFailed for the first that failed."""
@@ -349,10 +375,11 @@ class PortraitWriter:
     def _settle(self) -> None:
         path, future = self._waiting.popleft()
         try:
-            future.result()
+            written = future.result()
         except OSError as error:
             raise WriteFailed(path, error) from None
-        self._on_written(path)
+        if written:
+            self._on_written(path)
 
     def __enter__(self) -> PortraitWriter:
         return self

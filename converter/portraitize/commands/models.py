@@ -36,6 +36,8 @@ def show_models(console: Console, messages: Console) -> None:
         }.get(info.kind, f"long side {info.native_size} (multiple of {info.size_multiple})")
         if info.kind == "translator" and info.face_size:
             shape += f", faces painted at {info.face_size} px"
+        if info.kind == "sampler":  # what `sample` does by default (sampling.face_checked_by_default)
+            shape += ", a latent check and the face check by default" if info.latent_check else ", no latent check"
         console.print(f"[bold]{escape(entry.name)}[/]  {info.kind} ({escape(info.family)}), {shape}, {size}")
         details = Table.grid(padding=(0, 1))
         details.add_column(style="dim", no_wrap=True)

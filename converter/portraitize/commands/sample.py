@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import json
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from ..text import first_line
 from . import EXIT_FAILED_FILES, print_catalogue_warnings
 
 RECORD_KEY = "portraitize"  # the PNG text chunk that records what painted a sample
+LATENT_NUMBERS = 2**31  # a record's latent number beyond these was not written by us
 NAMED_CONFLICTS = 3
 
 
@@ -106,7 +108,13 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     def path_of(index: int) -> Path:
         return sample_path(request.out, name, variant, index)
 
-    done, unrecorded = ({}, 0) if request.overwrite else _already_there(path_of, request.count, made_by)
+    try:
+        request.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PlanError(f"--out {request.out} cannot be made ({error.strerror or first_line(error)})") from None
+    done, kept_anyway, unrecorded = (
+        ({}, set(), 0) if request.overwrite else _already_there(path_of, request.count, made_by)
+    )
     removed = remove_stale_temp_files(request.out)
     if removed:
         console.print(f"removed {removed} partial file{'' if removed == 1 else 's'} left by a killed run")
@@ -126,7 +134,9 @@ def run_sample(request: SampleRequest, console: Console) -> int:
             PortraitWriter(on_written) as writer,
         ):
             task = progress.add_task("painting", total=request.count - len(done))
-            portraits = stream_samples(model, request.count, latents, request.batch_size, face_scores, done, counts)
+            portraits = stream_samples(
+                model, request.count, latents, request.batch_size, face_scores, done, counts, kept_anyway
+            )
             pairs = painter.painted(portraits) if painter else ((portrait, portrait.image) for portrait in portraits)
             for portrait, image in pairs:
                 if isinstance(image, str):  # not painted: a stroke worker's death, said in its own words
@@ -151,7 +161,7 @@ def run_sample(request: SampleRequest, console: Console) -> int:
         reason = escape(failure.strerror or first_line(failure))
         console.print(f"[green]{written} written[/], then [red]x[/] {escape(str(path))}: cannot write ({reason})")
         return EXIT_FAILED_FILES
-    if face_check:
+    if face_check and counts.painted:
         console.print(_face_check_note(counts.turned_down, counts.kept_anyway))
     summary = f"[green]{written} written[/] to {escape(str(request.out))}"
     if done:
@@ -169,13 +179,15 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     return EXIT_FAILED_FILES if failed else 0
 
 
-def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dict[int, int | None], int]:
+def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dict[int, int | None], set[int], int]:
     """Portraits there -> the latent each was painted from as one that passed the face check (None: not
-    recorded, or kept although it did not pass), and how many lack a record. PlanError where some were painted by
-    other models; an empty file (a write that never finished) is not a portrait."""
+    recorded, or kept although it did not pass); the latents of those kept although they did not pass; and how
+    many lack a record. PlanError where some were painted by other models. An empty file (a write that never
+    finished) is not a portrait, nor is one of ours whose pixels cannot be read (damaged): both are painted again."""
     from PIL import Image
 
     done: dict[int, int | None] = {}
+    kept_anyway: set[int] = set()
     unrecorded, conflicts = 0, []
     for index in range(count):
         path = path_of(index)
@@ -190,9 +202,11 @@ def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dic
         try:
             with Image.open(path) as image:
                 record = json.loads(image.info.get(RECORD_KEY, "null")) or {}
+                readable = _readable(image)
         except Exception:  # not a readable PNG, or not our record: kept, as a portrait without a record
-            record = {}
-        if not isinstance(record, dict) or "latent" not in record:
+            record, readable = {}, True
+        latent = record.get("latent") if isinstance(record, dict) else None
+        if not isinstance(latent, int) or isinstance(latent, bool) or not 0 <= latent < LATENT_NUMBERS:
             done[index] = None
             unrecorded += 1
             continue
@@ -200,7 +214,13 @@ def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dic
         if old != made_by:
             conflicts.append((path, old))
             continue
-        done[index] = None if record.get("kept_anyway") else int(record["latent"])
+        if not readable:
+            continue
+        if record.get("kept_anyway"):
+            done[index] = None
+            kept_anyway.add(latent)
+        else:
+            done[index] = latent
     if conflicts:
         names = ", ".join(path.name for path, _ in conflicts[:NAMED_CONFLICTS])
         more = f" and {len(conflicts) - NAMED_CONFLICTS} more" if len(conflicts) > NAMED_CONFLICTS else ""
@@ -208,7 +228,15 @@ def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dic
             f"{names}{more} in {path_of(0).parent} were painted with other models ({differences(conflicts[0][1], made_by)}); "
             "--overwrite repaints them, or choose another --out"
         )
-    return done, unrecorded
+    return done, kept_anyway, unrecorded
+
+
+def _readable(image) -> bool:
+    try:
+        image.load()
+    except Exception:  # cut short, or damaged
+        return False
+    return True
 
 
 def _face_check_note(turned_down: int, kept_anyway: int) -> str:
@@ -226,13 +254,18 @@ def _write_sheet(path: Path, overwrite: bool, samples, count: int, side: int) ->
     back one at a time: memory holds the sheet, not every portrait as well."""
     from PIL import Image
 
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a folder is there", str(path))
     if path.exists() and not overwrite:
         return f"{path} already there, kept"
 
     def images():
         for sample in samples:
-            with Image.open(sample) as image:
-                yield np.asarray(image.convert("RGB").resize((side, side)))
+            try:
+                with Image.open(sample) as image:
+                    yield np.asarray(image.convert("RGB").resize((side, side)))
+            except (OSError, ValueError) as error:  # a file there that is no portrait of ours, or a damaged one
+                raise OSError(f"{sample.name} cannot be read for it: {first_line(error)}") from None
 
     save_png(path, sheet_of(images(), count, side, side))
     return str(path)
