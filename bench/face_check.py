@@ -34,6 +34,7 @@ from portraitize.sampling import (
     variant_name,
 )
 from portraitize.session import load_model
+from trainer.latent_check import FIT_COUNT, FIT_SEED, area_under_curve
 
 LABELS = REPO / "bench" / "labels"
 NUMBERED = re.compile(r"^(?P<set>.+)-\d{4}\.png$")
@@ -61,9 +62,11 @@ def by_set(labels: dict[str, bool]) -> dict[str, dict[str, int]]:
     return sets
 
 
-def measured(broken: list[bool | None], down: list[bool]) -> dict[str, float]:
+def measured(broken: list[bool | None], down: list[bool]) -> dict[str, float | None]:
     """How a check that turns down `down` does against the labels (None: not labelled)."""
     judged = [(is_broken, turned) for is_broken, turned in zip(broken, down) if is_broken is not None]
+    if not judged:
+        raise SystemExit("none of these portraits is labelled in bench/labels/: nothing to measure the checks on")
     broken_count = sum(is_broken for is_broken, _ in judged)
     hits = sum(is_broken and turned for is_broken, turned in judged)
     false_alarms = sum(turned and not is_broken for is_broken, turned in judged)
@@ -72,35 +75,35 @@ def measured(broken: list[bool | None], down: list[bool]) -> dict[str, float]:
         "labelled": len(judged),
         "broken": broken_count,
         "hits": hits,
-        "hit_rate": hits / broken_count,
+        "hit_rate": ratio(hits, broken_count),
         "false_alarms": false_alarms,
-        "false_alarm_rate": false_alarms / (len(judged) - broken_count),
+        "false_alarm_rate": ratio(false_alarms, len(judged) - broken_count),
         "turned_down_rate": (hits + false_alarms) / len(judged),
         "passing": passing,
-        "broken_among_passing": (broken_count - hits) / passing,
+        "broken_among_passing": ratio(broken_count - hits, passing),
     }
 
 
-def auc_by_eye(scores, broken: list[bool | None]) -> float:
-    """How well the latent check's score ranks the fine faces above the broken ones (0.5: chance, 1: always)."""
-    fine = [score for score, is_broken in zip(scores, broken) if is_broken is False]
-    bad = [score for score, is_broken in zip(scores, broken) if is_broken]
-    wins = sum((f > b) + 0.5 * (f == b) for f in fine for b in bad)
-    return float(wins / (len(fine) * len(bad)))
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
 
 
 def other_shares(info, scores, broken: list[bool | None]) -> dict[str, dict[str, float]]:
     """Had the latent check kept another share of the fitting latents (trainer latent-check --keep; the shipped
     one keeps 30%): the distorted share among the labelled portraits it would keep. The fitting latents' scores
     need no painting, so the thresholds are worked out again here."""
-    from trainer.latent_check import FIT_COUNT, FIT_SEED
 
     fitting = info.latent_scores(sample_latents(FIT_COUNT, info.latent_size, FIT_SEED))
     shares = {}
     for keep in (0.2, 0.3, 0.4):
-        kept = [is_broken for score, is_broken in zip(scores, broken) if score >= np.quantile(fitting, 1 - keep)]
+        line = np.quantile(fitting, 1 - keep)
+        kept = [is_broken for score, is_broken in zip(scores, broken) if score >= line]
         kept = [is_broken for is_broken in kept if is_broken is not None]
-        shares[f"keep{round(keep * 100)}"] = {"kept": len(kept), "broken": sum(kept), "share": sum(kept) / len(kept)}
+        shares[f"keep{round(keep * 100)}"] = {
+            "kept": len(kept),
+            "broken": sum(kept),
+            "share": ratio(sum(kept), len(kept)),
+        }
     return shares
 
 
@@ -125,7 +128,8 @@ def main() -> None:
     figures["check"]["threshold"] = PASSES
     if latent_down is not None:
         figures["latent_check"] = measured(broken, latent_down)
-        figures["latent_check"]["auc_by_eye"] = auc_by_eye(latent_scores, broken)
+        labelled = [(score, not is_broken) for score, is_broken in zip(latent_scores, broken) if is_broken is not None]
+        figures["latent_check"]["auc_by_eye"] = area_under_curve(*zip(*labelled))  # fine faces above broken ones
         figures["latent_check"]["other_shares"] = other_shares(sampler.info, latent_scores, broken)
         figures["both"] = measured(broken, [mesh or latent for mesh, latent in zip(mesh_down, latent_down)])
     for name, check in figures.items():

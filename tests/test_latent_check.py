@@ -1,5 +1,5 @@
 """A sampler's latent check: fitted to verdicts on its own portraits (trainer/latent_check.py), carried in its
-metadata (contract.py), and used by `sample` to step over latents before painting them (sampling.Latents)."""
+metadata (contract.py), and used by `sample` to step over latents before painting them (latents.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from PIL import Image
 from tiny_models import make_sampler
 
 from portraitize.contract import ContractError, ModelInfo, sample_latents
-from portraitize.sampling import Latents, StreamCount, paint_samples, stream_samples
+from portraitize.latents import Latents
+from portraitize.sampling import StreamCount, paint_samples, stream_samples
 from portraitize.session import load_model
 from trainer.latent_check import SURE_PASSED, LatentCheck, fit, verdicts_of, write_latent_check
 
@@ -133,7 +134,7 @@ def test_a_check_that_keeps_almost_nothing_is_a_clear_error(cli, sampler, tmp_pa
     model = checked_copy(sampler, tmp_path / "strict", np.eye(8)[0], -10.0)
     result = cli("sample", "-n", 2, "-o", tmp_path / "out", "-m", model)
     assert result.exit_code != 0
-    assert "latent check keeps 0 of its first 2048 latents" in " ".join(result.output.split())
+    assert "latent check keeps 0 of its first 1024 latents: re-fit it" in " ".join(result.output.split())
 
 
 def test_fitting_finds_the_direction_that_foretells_the_verdict():
@@ -210,8 +211,17 @@ def test_a_recorded_latent_far_ahead_or_not_a_number_is_not_trusted(cli, sampler
     result = cli("sample", "-n", 3, "-o", out, "-m", model, "--no-face-check")
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
     assert "no record of the model that painted them" in " ".join(result.output.split())
-    result = cli("sample", "-n", 3, "-o", out, "-m", model)  # with the face check: a record far ahead is stepped past
-    assert result.exit_code == 0, result.output
+
+
+def test_a_recorded_latent_far_ahead_costs_no_more_than_the_draws(sampler, tmp_path):
+    """With the face check, a portrait there whose record names a latent far beyond any this count could reach is
+    painted again, not searched for (the search stops at MAX_DRAWS * count places)."""
+    checked = load_model(first_axis_check(sampler, tmp_path), "cpu")
+    latents = Latents(checked.info, 0, None)
+    passes = lambda images, exact=True: [17.0] * len(images)  # noqa: E731
+    portraits = list(stream_samples(checked, 2, latents, 2, passes, done={0: 2**31 - 1}))
+    assert [portrait.index for portrait in portraits] == [1]
+    assert latents._drawn < 10_000  # drew no further than the places it could use
 
 
 def test_a_model_named_like_a_path_is_refused():

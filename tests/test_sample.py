@@ -10,7 +10,8 @@ from PIL import Image
 
 from portraitize.contract import sample_latents
 from portraitize.face_check import PASSES
-from portraitize.sampling import MAX_DRAWS, Latents, StreamCount, paint_samples, stream_samples, variant_name
+from portraitize.latents import Latents
+from portraitize.sampling import MAX_DRAWS, StreamCount, paint_samples, stream_samples, variant_name
 from portraitize.session import load_model
 
 REPO = Path(__file__).resolve().parents[1]

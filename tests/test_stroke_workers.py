@@ -139,3 +139,12 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_as_many_stroke_workers_as_the_typical_painting_fits_side_by_side():
+    from portraitize.stroke_workers import PAINTING_PIXELS, worker_count
+
+    assert worker_count(2) == 2 and worker_count(2, [512 * 512] * 20) == 2
+    assert worker_count(0, [12_000_000] * 4) == 1  # phone photos paint one at a time: in this process
+    assert worker_count(8, [PAINTING_PIXELS // 3] * 5 + [40_000_000]) == 3  # the median decides, not one giant
+    assert worker_count(2, [0, 0]) == 2  # unreadable headers say nothing

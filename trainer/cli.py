@@ -528,6 +528,7 @@ def evaluate(
     from rich.console import Console
 
     from portraitize.painter_settings import PainterRequest
+    from portraitize.session import ModelError
 
     from .evaluate import FaceCrops, load_feature_network, scores_table
     from .evaluate import evaluate as run_evaluation
@@ -535,7 +536,7 @@ def evaluate(
 
     if model and face_check is not False:  # a face check needs its model: said before minutes of embedding
         from portraitize.sampling import bundled_face_landmarks, face_checked_by_default
-        from portraitize.session import ModelError, load_model
+        from portraitize.session import load_model
 
         try:
             info = load_model(model, "cpu").info
@@ -579,7 +580,7 @@ def evaluate(
             face_check=face_check,
             every_latent=every_latent,
         )
-    except (FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError, ModelError) as error:
         fail(error)
     if not rows:
         raise typer.BadParameter("nothing to score: give --images or --floor, or --model (a translator with --photos)")

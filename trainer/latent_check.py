@@ -17,13 +17,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from portraitize.contract import ModelInfo, sample_latents, tensor_to_images
 from portraitize.files import write_atomically
-from portraitize.session import ModelSession
+
+if TYPE_CHECKING:  # not at run time: `python -m trainer` imports this module for every command
+    from portraitize.session import ModelSession
 
 FIT_SEED, FIT_COUNT = 100, 20_000  # the fitting latents: seed, how many
 HELD_OUT = 0.2  # the share of fitting latents the reported AUC is measured on (the written check uses them all)
@@ -79,8 +82,10 @@ def fit(latents: np.ndarray, good: np.ndarray, keep: float) -> LatentCheck:
     if good.all() or not good.any():
         raise ValueError(f"the face check passed {good.sum()} of {len(good)} portraits: nothing to tell apart")
     split = int(len(good) * (1 - HELD_OUT))
+    if good[split:].all() or not good[split:].any():
+        raise ValueError(f"the held-out {len(good) - split} latents are all judged alike: give more --latents")
     held_out = _direction(latents[:split], good[:split])
-    auc = _auc(latents[split:] @ held_out, good[split:])
+    auc = area_under_curve(latents[split:] @ held_out, good[split:])
     weights = _direction(latents, good)
     scores = latents.astype(np.float64) @ weights
     bias = -float(np.quantile(scores, 1 - keep))  # keeps the share `keep` that scores highest: score + bias >= 0
@@ -117,8 +122,9 @@ def _direction(latents: np.ndarray, good: np.ndarray) -> np.ndarray:
     return weights.detach().numpy()
 
 
-def _auc(scores: np.ndarray, good: np.ndarray) -> float:
-    """The chance that a good one outscores a bad one (ties count half)."""
+def area_under_curve(scores: np.ndarray, good: np.ndarray) -> float:
+    """The chance that a good one outscores a bad one (scores are continuous: ties, rare, are broken by order)."""
+    scores, good = np.asarray(scores, np.float64), np.asarray(good, bool)
     ranks = np.argsort(np.argsort(scores, kind="stable"), kind="stable") + 1.0
     positives = good.sum()
     return float((ranks[good].sum() - positives * (positives + 1) / 2) / (positives * (len(good) - positives)))

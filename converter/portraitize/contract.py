@@ -138,6 +138,8 @@ class ModelInfo:
             return [f"latent_check needs latent_size + 2 = {self.latent_size + 2} numbers, not {len(values)}"]
         if not all(math.isfinite(value) for value in values):
             return ["latent_check must be finite numbers"]
+        if values[-1] < 0:
+            return ["latent_check's sure score must not be negative (it is sure only of latents it keeps)"]
         return []
 
     def latent_scores(self, latents: np.ndarray) -> np.ndarray | None:

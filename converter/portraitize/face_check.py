@@ -1,4 +1,4 @@
-"""`sample --face-check`: how sure MediaPipe's face mesh (`face-landmarks.onnx`, person.py) is that a sampled
+"""`sample`'s face check: how sure MediaPipe's face mesh (`face-landmarks.onnx`, person.py) is that a sampled
 portrait shows a face, for turning down the distorted ones.
 
 The score is the mesh's face presence as log-odds, the mean of two passes as MediaPipe's own tracking cuts them:

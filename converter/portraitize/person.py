@@ -152,7 +152,7 @@ def _bilinear_plan(crop: Crop, height: int, width: int, size: int):
 @functools.cache
 def _cutters(threads: int) -> ThreadPoolExecutor:
     """Threads that cut crops side by side (numpy lets go of the GIL while it gathers and blends): the face check
-    cuts two crops of every sampled portrait, a fifth of `sample --face-check`'s time on one core."""
+    cuts two crops of every sampled portrait, a fifth of the face check's time on one core."""
     return ThreadPoolExecutor(threads, thread_name_prefix="crop")
 
 

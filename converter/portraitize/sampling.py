@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import collections
 import dataclasses
 import heapq
 import itertools
@@ -15,6 +14,7 @@ import numpy as np
 from .contract import ModelInfo, sample_latents, tensor_to_images
 from .face_check import PASSES
 from .images import save_image
+from .latents import Latents
 from .session import ModelError, ModelSession
 
 # portraits -> the face check's scores (face_check.py); with exact=False a portrait that cannot pass may score None
@@ -23,8 +23,8 @@ MAX_DRAWS = 4  # latents tried per portrait asked for; then the best of those tu
 
 
 def sample_path(folder: Path, model: str, variant: str, index: int) -> Path:
-    """Names carry model and variant (seed, truncation, face check, painted size), so samples of different models or
-    settings never overwrite or pass for each other."""
+    """Names carry model and variant (seed, truncation, latent check, face check, painted size), so samples of
+    different models or settings never overwrite or pass for each other."""
     return folder / f"{model}-{variant}-{index:04d}.png"
 
 
@@ -107,69 +107,6 @@ def paint_samples(
     return Samples(images, counts.turned_down, counts.kept_anyway)
 
 
-class Latents:
-    """The numbers of the latents a sampler paints from, in order: every latent (`contract.sample_latents`), or,
-    where the sampler has a latent check (contract.ModelInfo.latent_check) and `every_latent` is false, those the
-    check keeps. Worked out as far as asked, a chunk of latents at a time: the check costs microseconds a latent,
-    painting one milliseconds, so stepping over a latent costs next to nothing. ModelError at once, before any
-    painting, where the check keeps almost none of these latents (a model fitted wrong, or a small --truncation)."""
-
-    CHUNK = 256
-    FEWEST_KEPT = 0.01  # of the first TRIED latents: a check keeping fewer would take long to fill a count
-    TRIED = 8 * CHUNK
-
-    def __init__(self, info: ModelInfo, seed: int, truncation: float | None, every_latent: bool = False):
-        self.info, self.seed, self.truncation = info, seed, truncation
-        self.checked = bool(info.latent_check) and not every_latent
-        self._kept: list[int] = []
-        self._sure: set[int] = set()  # kept latents scoring at least the check's sure score
-        self._drawn = 0
-        if self.checked:
-            while self._drawn < self.TRIED:
-                self._draw()
-            if len(self._kept) < self.FEWEST_KEPT * self._drawn:
-                cause = (
-                    f"with --truncation {truncation:g}, whose latents score low: a larger one, or --every-latent"
-                    if truncation is not None
-                    else "re-fit it (`python -m trainer latent-check`), or paint with --every-latent"
-                )
-                raise ModelError(
-                    f"{info.name}'s latent check keeps {len(self._kept)} of its first {self._drawn} latents {cause}"
-                )
-
-    def __getitem__(self, position: int) -> int:
-        """The number of the `position`-th latent painted from (0 is the first)."""
-        if not self.checked:
-            return position
-        while len(self._kept) <= position:
-            self._draw()
-        return self._kept[position]
-
-    def position(self, number: int, below: int) -> int | None:
-        """Where latent `number` lies among those painted from, if that is before place `below`; None where it lies
-        further or the check steps over it (a recorded latent number far ahead costs no more than `below`)."""
-        if not self.checked:
-            return number if number < below else None
-        while self._drawn <= number and len(self._kept) < below:
-            self._draw()
-        place = bisect.bisect_left(self._kept, number)
-        return place if place < min(len(self._kept), below) and self._kept[place] == number else None
-
-    def sure(self, number: int) -> bool:
-        """Whether the check is sure of latent `number` (one it keeps): the face check need not look at its portrait."""
-        return number in self._sure
-
-    def numbers(self, start: int, stop: int) -> list[int]:
-        return [self[position] for position in range(start, stop)]
-
-    def _draw(self) -> None:
-        chunk = sample_latents(self.CHUNK, self.info.latent_size, self.seed, self.truncation, self._drawn)
-        scores = self.info.latent_scores(chunk)
-        self._kept += [self._drawn + int(offset) for offset in np.flatnonzero(scores >= 0)]
-        self._sure.update(self._drawn + int(offset) for offset in np.flatnonzero(scores >= self.info.latent_sure))
-        self._drawn += self.CHUNK
-
-
 def stream_samples(
     model: ModelSession,
     count: int,
@@ -188,10 +125,11 @@ def stream_samples(
     With `face_scores` (face_check.py), a portrait scoring under face_check.PASSES (or None: turned down before
     its score was worked out) is turned down and the next of `latents` is painted instead; a portrait of a latent
     the latent check is sure of is not scored, it passes. The kept ones are the first `count` that pass, in latent
-    order, so `--count 50` still repeats `--count 16`'s portraits and the batch size changes nothing; a portrait that is there with its latent is stepped over without painting. Only
-    where fewer than `count` of the first MAX_DRAWS * `count` latents pass do the best of those turned down fill
-    the rest (by their scores worked out in full), and which ones depends on `count`; `kept_anyway`: the latents of
-    portraits there that were such a fill, never painted again as another portrait."""
+    order, so `--count 50` still repeats `--count 16`'s portraits and the batch size changes nothing; a portrait
+    that is there with its latent is stepped over without painting. Only where fewer than `count` of the first
+    MAX_DRAWS * `count` latents pass do the best of those turned down fill the rest (by their scores worked out in
+    full), and which ones depends on `count`; `kept_anyway`: the latents of portraits there that were such a fill,
+    never painted again as another portrait."""
     done = done or {}
     counts = counts if counts is not None else StreamCount()
     per_call = _per_call(model, batch_size)
@@ -326,64 +264,3 @@ SAMPLE_PNG_LEVEL = 1
 def save_png(path: Path, rgb: np.ndarray, text: dict[str, str] | None = None) -> None:
     """Written atomically (a temp file renamed), with `text` in its text chunks."""
     save_image(path, rgb, "PNG", quality=95, text=text, png_level=SAMPLE_PNG_LEVEL)
-
-
-class WriteFailed(Exception):
-    def __init__(self, path: Path, error: OSError):
-        super().__init__(f"{path}: {error}")
-        self.path, self.error = path, error
-
-
-class PortraitWriter:
-    """Writes portraits (`save_png`) on a thread of its own, so that encoding one (a tenth of `sample --count 50`'s
-    time) overlaps painting the next. At most PENDING wait, so memory stays bounded whatever the count. Writes
-    settle in the order given: `on_written(path)` for each that did, and the first that failed raises WriteFailed
-    (later ones are not begun). Leaving the block, also on Ctrl-C, waits for the writes given: each is atomic, so a
-    file is complete or absent, and every portrait painted before the interruption is kept."""
-
-    PENDING = 8
-
-    def __init__(self, on_written: Callable[[Path], None] = lambda path: None):
-        from concurrent.futures import ThreadPoolExecutor
-
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="png")
-        self._waiting: collections.deque = collections.deque()
-        self._on_written = on_written
-        self._failed = False  # on the writing thread: a write failed, so none more is begun
-
-    def write(self, path: Path, rgb: np.ndarray, text: dict[str, str]) -> None:
-        self._waiting.append((path, self._pool.submit(self._save, path, rgb, text)))
-        while len(self._waiting) > self.PENDING or (self._waiting and self._waiting[0][1].done()):
-            self._settle()
-
-    def _save(self, path: Path, rgb: np.ndarray, text: dict[str, str]) -> bool:
-        """On the writing thread: whether it was written (not after a failure)."""
-        if self._failed:
-            return False
-        try:
-            save_png(path, rgb, text)
-        except OSError:
-            self._failed = True
-            raise
-        return True
-
-    def finish(self) -> None:
-        """Wait for every write given; WriteFailed for the first that failed."""
-        while self._waiting:
-            self._settle()
-
-    def _settle(self) -> None:
-        path, future = self._waiting.popleft()
-        try:
-            written = future.result()
-        except OSError as error:
-            raise WriteFailed(path, error) from None
-        if written:
-            self._on_written(path)
-
-    def __enter__(self) -> PortraitWriter:
-        return self
-
-    def __exit__(self, kind, error, traceback) -> None:
-        # Interrupted (Ctrl-C) or not, every portrait painted is written; after a failed write, none more is begun.
-        self._pool.shutdown(wait=True, cancel_futures=isinstance(error, WriteFailed))

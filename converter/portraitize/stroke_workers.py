@@ -43,9 +43,14 @@ MOST_WORKERS = 8  # on the largest CPUs: each holds its own stamps and a paintin
 INTERRUPTED = "interrupted before its strokes were painted"
 
 
-def worker_count(threads: int) -> int:
-    """Stroke workers for --threads (0: every usable core)."""
-    return min(MOST_WORKERS, threads or usable_cpus())
+def worker_count(threads: int, painting_pixels: list[int] | None = None) -> int:
+    """Stroke workers for --threads (0: every usable core), and no more than the typical painting (the median of
+    `painting_pixels`, where known) fits side by side in PAINTING_PIXELS: phone photos paint one at a time anyway,
+    and a worker would only hold a second copy of each (a folder of four 12 MP photos peaked at 1.88 GB with two
+    workers, 1.38 GB painting in-process, which was no slower: bench/phone_folder.py at e6a54d2)."""
+    known = sorted(pixels for pixels in painting_pixels or () if pixels)
+    fit = PAINTING_PIXELS // known[len(known) // 2] if known else MOST_WORKERS
+    return max(1, min(MOST_WORKERS, threads or usable_cpus(), fit))
 
 
 class StrokeWorkers:

@@ -3,7 +3,7 @@
 Each portrait is written (atomically) as soon as it is painted, so an interrupted run keeps every finished
 portrait and memory holds one model call's portraits whatever --count. Each PNG records, in a text chunk, the
 models that painted it and its latent: a rerun paints only the portraits missing, steps over
-those there without painting them again (also with --face-check), and refuses, naming what differs, where some
+those there without painting them again (also with the face check), and refuses, naming what differs, where some
 were painted by another model of the same name.
 """
 
@@ -23,14 +23,13 @@ from ..catalogue import resolve
 from ..face_check import PASSES
 from ..files import remove_stale_temp_files
 from ..grid import sheet_of
+from ..latents import Latents
 from ..plan import PlanError
+from ..portrait_writer import PortraitWriter, WriteFailed
 from ..progress import image_progress
 from ..records import differences, model_identity
 from ..sampling import (
-    Latents,
-    PortraitWriter,
     StreamCount,
-    WriteFailed,
     bundled_face_landmarks,
     bundled_face_scores,
     face_checked_by_default,
@@ -98,6 +97,7 @@ def run_sample(request: SampleRequest, console: Console) -> int:
         "model": model_identity(model_file, name),
         "latent_check": latents.checked or None,  # None as in records older than latent checks: they had none
         "face_check": model_identity(bundled_face_landmarks()) if face_check else None,
+        "truncation": request.truncation,  # None as in older records; names keep only 12 digits of it
         "painted": painter.identity() if painter else None,
     }
     # names say what departs from the sampler's defaults, and only where it changes the pixels
@@ -202,9 +202,8 @@ def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dic
         try:
             with Image.open(path) as image:
                 record = json.loads(image.info.get(RECORD_KEY, "null")) or {}
-                readable = _readable(image)
         except Exception:  # not a readable PNG, or not our record: kept, as a portrait without a record
-            record, readable = {}, True
+            record = {}
         latent = record.get("latent") if isinstance(record, dict) else None
         if not isinstance(latent, int) or isinstance(latent, bool) or not 0 <= latent < LATENT_NUMBERS:
             done[index] = None
@@ -214,7 +213,7 @@ def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dic
         if old != made_by:
             conflicts.append((path, old))
             continue
-        if not readable:
+        if not _readable(path):  # ours, damaged: painted again
             continue
         if record.get("kept_anyway"):
             done[index] = None
@@ -231,9 +230,12 @@ def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dic
     return done, kept_anyway, unrecorded
 
 
-def _readable(image) -> bool:
+def _readable(path: Path) -> bool:
+    from PIL import Image
+
     try:
-        image.load()
+        with Image.open(path) as image:
+            image.load()
     except Exception:  # cut short, or damaged
         return False
     return True
