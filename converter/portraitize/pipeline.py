@@ -54,9 +54,9 @@ from .translate import PaintError, PaintSettings, needs_tiles
 # the restored painting while it is encoded; measured: 12 MP JPEGs, 0.41 GB for 48 MP in flight; one 81 MP
 # PNG alone, 0.77 GB), so 48 MP in flight stay under ~0.5 GB beyond the model's own memory.
 PIXELS_IN_FLIGHT = 48_000_000
-# Photos being finished at once (upscaled, painted in strokes), by their pixels. As the stroke workers' paintings
-# (stroke_workers.PAINTING_PIXELS): a folder of four 12 MP phone photos peaked at 1.81 GB finishing two at once
-# and 1.45 GB one at a time, and took no longer one at a time (bench/phone_folder.py at 555513e, by hand).
+# Photos being finished at once (upscaled, painted in strokes), by their pixels, as the stroke workers' paintings
+# (stroke_workers.PAINTING_PIXELS): where several finishing threads run (small photos, a worker each), a large
+# photo among them finishes alone rather than adding its upscaler's and painter's workspaces to another's.
 FINISHING_PIXELS = PAINTING_PIXELS
 
 
