@@ -227,3 +227,9 @@ def test_a_recorded_latent_far_ahead_costs_no_more_than_the_draws(sampler, tmp_p
 def test_a_model_named_like_a_path_is_refused():
     with pytest.raises(ContractError, match="plain file name"):
         ModelInfo(kind="sampler", name="../escaped", description="", family="test", native_size=16, latent_size=2)
+
+
+@pytest.mark.parametrize("name", ["a" * 101, "foo\nbar", " ", ".hidden", "-rf"])
+def test_a_model_name_that_makes_an_awkward_file_name_is_refused(name):
+    with pytest.raises(ContractError, match="plain file name"):
+        ModelInfo(kind="sampler", name=name, description="", family="test", native_size=16, latent_size=2)

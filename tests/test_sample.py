@@ -285,7 +285,7 @@ def test_portraits_of_another_model_of_the_same_name_are_not_passed_off_as_done(
     assert cli("sample", "-n", 3, "-o", tmp_path / "out", "-m", sampler).exit_code == 0
     before = read(tmp_path / "out" / "tiny-sampler-seed0-0000.png")
     result = cli("sample", "-n", 3, "-o", tmp_path / "out", "-m", retrained)
-    assert result.exit_code == 2 and "painted with other models (model tiny-sampler (" in result.output
+    assert result.exit_code == 2 and "painted with other models or settings (model tiny-sampler (" in result.output
     assert "--overwrite" in result.output
     assert np.array_equal(read(tmp_path / "out" / "tiny-sampler-seed0-0000.png"), before)
     result = cli("sample", "-n", 3, "-o", tmp_path / "out", "-m", retrained, "--overwrite")
@@ -349,3 +349,33 @@ def test_a_rerun_that_paints_nothing_says_nothing_of_the_face_check(cli, tmp_pat
     assert "face check:" in cli("sample", "-n", 4, "-o", tmp_path).output  # portrait-gan: checked by default
     result = cli("sample", "-n", 4, "-o", tmp_path)
     assert "0 written" in result.output and "face check:" not in result.output
+
+
+def test_a_smaller_count_never_repaints_a_latent_a_later_portrait_holds(cli, tmp_path):
+    """Second hostile run: portrait-vae, whose soft faces the face check keeps only anyway: -n 12, portrait 5
+    deleted, then -n 6 repainted it from latent 16, which portrait 6 held."""
+    arguments = ("-o", tmp_path, "-m", "portrait-vae", "--face-check")
+    assert cli("sample", "-n", 12, *arguments).exit_code == 0
+    (tmp_path / "portrait-vae-seed0-faces-0005.png").unlink()
+    result = cli("sample", "-n", 6, *arguments)
+    assert result.exit_code == 0 and "1 written" in result.output
+    latents = []
+    for path in sorted(tmp_path.glob("portrait-vae-seed0-faces-0*.png")):
+        with Image.open(path) as image:
+            latents.append(json.loads(image.info["portraitize"])["latent"])
+    assert len(latents) == 12 and len(set(latents)) == 12, latents
+    rerun = cli("sample", "-n", 6, *arguments)
+    assert "0 written" in rerun.output and "face check:" not in rerun.output  # it wrote nothing: nothing to say
+
+
+def test_a_fill_never_runs_short_however_many_portraits_were_kept_anyway(cli, tmp_path):
+    arguments = ("-o", tmp_path, "-m", "portrait-vae", "--face-check")
+    assert cli("sample", "-n", 40, *arguments).exit_code == 0
+    (tmp_path / "portrait-vae-seed0-faces-0002.png").unlink()
+    result = cli("sample", "-n", 3, *arguments)
+    assert result.exit_code == 0 and "1 written" in result.output, result.output
+    latents = []
+    for path in sorted(tmp_path.glob("portrait-vae-seed0-faces-0*.png")):
+        with Image.open(path) as image:
+            latents.append(json.loads(image.info["portraitize"])["latent"])
+    assert len(latents) == 40 and len(set(latents)) == 40

@@ -148,3 +148,17 @@ def test_as_many_stroke_workers_as_the_typical_painting_fits_side_by_side():
     assert worker_count(0, [12_000_000] * 4) == 1  # phone photos paint one at a time: in this process
     assert worker_count(8, [PAINTING_PIXELS // 3] * 5 + [40_000_000]) == 3  # the median decides, not one giant
     assert worker_count(2, [0, 0]) == 2  # unreadable headers say nothing
+
+
+def test_the_workers_are_chosen_by_readable_headers_not_broken_files_first(tmp_path):
+    """Second hostile run: 17 empty files sorted first made a folder of 12 MP photos start two stroke workers."""
+    from PIL import Image
+
+    from portraitize.commands.convert import _header_pixels
+    from portraitize.plan import Job
+
+    for index in range(17):
+        (tmp_path / f"a{index:02d}.jpg").write_bytes(b"")
+    Image.new("RGB", (300, 200)).save(tmp_path / "b.jpg")
+    jobs = [Job(path, tmp_path / "out" / path.name) for path in sorted(tmp_path.glob("*.jpg"))]
+    assert _header_pixels(jobs) == [300 * 200]

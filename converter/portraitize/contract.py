@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 CONTRACT_VERSION = "1"
 KINDS = ("translator", "sampler", "upscaler", "face_detector", "texture", "person_mask", "face_landmarks")
 VALUE_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._+-]{0,99}")  # a model's name, which names the files it paints
 
 TRANSLATOR_INPUT, TRANSLATOR_OUTPUT = "image", "painted"
 SAMPLER_INPUT, SAMPLER_OUTPUT = "latent", "image"
@@ -105,8 +107,11 @@ class ModelInfo:
             problems.append(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
         if not self.name:
             problems.append("name is empty")
-        elif any(part in self.name for part in ("/", "\\", "\0")) or self.name in (".", ".."):
-            problems.append(f"name must be a plain file name (it names sample files), not {self.name!r}")
+        elif not NAME.fullmatch(self.name):
+            problems.append(
+                "name must be a plain file name (it names sample files): a letter or digit, then up to 99 letters, "
+                f"digits, spaces, '.', '_', '+' or '-', not {self.name!r}"
+            )
         if self.value_range not in VALUE_RANGES:
             problems.append(f"value_range must be one of {', '.join(VALUE_RANGES)}, not {self.value_range!r}")
         if self.input_layout != "NCHW":

@@ -20,9 +20,12 @@ than that is converted alone).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -169,17 +172,33 @@ def convert_jobs(
         batch.finish()
     except BaseException:
         # Ctrl-C: drop queued work and the paintings in the stroke workers; writes already running finish (each
-        # one is atomic) before we leave.
-        if workers:
-            workers.stop()
-        batch.finishing.stop()
-        finisher.shutdown(wait=True, cancel_futures=True)
-        pool.shutdown(wait=True, cancel_futures=True)
+        # one is atomic) before we leave. More presses meanwhile wait too: one that broke off this wait left a
+        # model call running while Python shut down, which aborted the process (exit 134, a hostile run).
+        with _presses_held():
+            if workers:
+                workers.stop()
+            batch.finishing.stop()
+            finisher.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
         raise
     if workers:  # batch.finish waited for every painting
         workers.close()
     finisher.shutdown(wait=True)
     pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _presses_held():
+    """Ctrl-C ignored for the block (where this is the main thread, which alone may set signal handlers), then as
+    before."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _read(item: _Item, files: Files, settings: ConvertSettings, chain: PaintChain) -> Outcome | None:

@@ -140,11 +140,16 @@ def stream_samples(
             for index, (number, image) in zip(chunk, _paint_latents(model, numbers, latents, counts)):
                 yield Portrait(index, number, image)
         return
-    draws = MAX_DRAWS * count
     index = place = 0  # the next portrait to settle, the place in `latents` of the next latent to paint
     rejects: list[tuple[float, int]] = []  # a heap of (score, -latent): the best turned down, the worst on top
     unscored: list[int] = []  # latents turned down or stepped over (all turned down) whose scores are unknown
     recorded = sorted(portrait for portrait, latent in done.items() if latent is not None)
+    taken = set(kept_anyway)
+    # As many more latents tried as portraits beyond `count` hold, and as many more rejects kept: however many
+    # portraits there were kept anyway, a fill never runs short (and a rerun of the same count tries the same ones)
+    beyond = max(0, len(taken) - sum(latent is None for latent in done.values()))
+    draws = MAX_DRAWS * count + beyond
+    most_rejects = count + len(taken)
     while index < count and place < draws:
         known = done.get(index)
         known_place = latents.position(known, below=draws) if known is not None else None
@@ -171,7 +176,7 @@ def stream_samples(
                 unscored.append(number)
                 continue
             if score < PASSES:
-                _keep_best(rejects, (score, -number), count)
+                _keep_best(rejects, (score, -number), most_rejects)
                 continue
             if index not in done:  # (one that is there without its latent is painted again, not written)
                 yield Portrait(index, number, image, score)
@@ -184,10 +189,9 @@ def stream_samples(
     for start in range(0, len(unscored), per_call):  # scores never needed until now: painted again, scored in full
         painted = _paint_latents(model, unscored[start : start + per_call], latents, counts)
         for (number, _), score in zip(painted, face_scores([image for _, image in painted])):
-            _keep_best(rejects, (score, -number), count)
+            _keep_best(rejects, (score, -number), most_rejects)
     counts.kept_anyway = shortfall
     free = [portrait for portrait in range(index, count) if portrait not in done]
-    taken = set(kept_anyway)
     fill = heapq.nlargest(len(free), (entry for entry in rejects if -entry[1] not in taken))
     wanted = [(portrait, -negative, score) for portrait, (score, negative) in zip(free, fill)]
     for start in range(0, len(wanted), per_call):

@@ -24,7 +24,9 @@ from ..translate import PaintSettings
 from . import EXIT_FAILED_FILES, print_catalogue_warnings
 
 LEFT_OUT_NAMED = 5  # files named for each reason to leave files out; the rest are counted
-SIZES_LOOKED_AT = 16  # photos whose headers say how large the paintings will be (how many stroke workers fit)
+# Photos whose headers say how large the paintings will be (how many stroke workers fit): this many readable ones,
+# among at most HEADERS_OPENED (empty or broken files first in the folder must not decide it).
+SIZES_LOOKED_AT, HEADERS_OPENED = 16, 256
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +74,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     # one photo at a time.
     stroke_workers = 0
     if not on_ray and request.painter.painter != "none":
-        sizes = None if request.keep_model_size else _header_pixels(plan.todo[:SIZES_LOOKED_AT])
+        sizes = None if request.keep_model_size else _header_pixels(plan.todo[:HEADERS_OPENED])
         stroke_workers = min(worker_count(request.threads, sizes), len(plan.todo))
     # With a stroke worker on every core, more model threads only contend with them (measured on 2 cores: 20 photos
     # at 512 px 11.4 s with two model threads, 10.9 s with one).
@@ -153,14 +155,19 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
 
 
 def _header_pixels(jobs) -> list[int]:
-    """Width x height of each photo by its header (0 where it cannot be read: reading it later will say why)."""
+    """Width x height by their headers of the first SIZES_LOOKED_AT photos whose headers can be read (the others
+    fail later, saying why)."""
     sizes = []
     for job in jobs:
         try:
             with open(job.source, "rb") as handle:
-                sizes.append(pixel_count(handle))
+                pixels = pixel_count(handle)
         except OSError:
-            sizes.append(0)
+            continue
+        if pixels:
+            sizes.append(pixels)
+            if len(sizes) == SIZES_LOOKED_AT:
+                break
     return sizes
 
 

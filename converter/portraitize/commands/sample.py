@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import glob
 import json
 from pathlib import Path
 
@@ -161,7 +162,7 @@ def run_sample(request: SampleRequest, console: Console) -> int:
         reason = escape(failure.strerror or first_line(failure))
         console.print(f"[green]{written} written[/], then [red]x[/] {escape(str(path))}: cannot write ({reason})")
         return EXIT_FAILED_FILES
-    if face_check and counts.painted:
+    if face_check and written:
         console.print(_face_check_note(counts.turned_down, counts.kept_anyway))
     summary = f"[green]{written} written[/] to {escape(str(request.out))}"
     if done:
@@ -173,8 +174,8 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     console.print(summary)
     if unrecorded:
         console.print(
-            f"[yellow]![/] {unrecorded} of the portraits there have no record of the model that painted them (an "
-            "older portraitize): kept as they are; --overwrite repaints them"
+            f"[yellow]![/] {unrecorded} of the files there have no record of the model that painted them (an older "
+            "portraitize's, or not a portrait of ours): kept as they are; --overwrite replaces them"
         )
     return EXIT_FAILED_FILES if failed else 0
 
@@ -220,14 +221,38 @@ def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dic
             kept_anyway.add(latent)
         else:
             done[index] = latent
+    kept_anyway |= _kept_anyway_beyond(path_of, count, made_by)
     if conflicts:
         names = ", ".join(path.name for path, _ in conflicts[:NAMED_CONFLICTS])
         more = f" and {len(conflicts) - NAMED_CONFLICTS} more" if len(conflicts) > NAMED_CONFLICTS else ""
         raise PlanError(
-            f"{names}{more} in {path_of(0).parent} were painted with other models ({differences(conflicts[0][1], made_by)}); "
+            f"{names}{more} in {path_of(0).parent} were painted with other models or settings ({differences(conflicts[0][1], made_by)}); "
             "--overwrite repaints them, or choose another --out"
         )
     return done, kept_anyway, unrecorded
+
+
+def _kept_anyway_beyond(path_of, count: int, made_by: dict[str, object]) -> set[int]:
+    """The latents of portraits kept anyway numbered `count` or more (a larger --count painted them before): a fill
+    must not paint them again as another portrait."""
+    from PIL import Image
+
+    first = path_of(0)
+    prefix = first.name[: -len("0000.png")]
+    latents = set()
+    for path in first.parent.glob(f"{glob.escape(prefix)}*.png"):
+        number = path.name[len(prefix) : -len(".png")]
+        if not number.isdigit() or int(number) < count:
+            continue
+        try:
+            with Image.open(path) as image:
+                record = json.loads(image.info.get(RECORD_KEY, "null")) or {}
+        except Exception:  # not ours
+            continue
+        if isinstance(record, dict) and record.get("kept_anyway") and isinstance(record.get("latent"), int):
+            if {key: record.get(key) for key in made_by} == made_by:
+                latents.add(record["latent"])
+    return latents
 
 
 def _readable(path: Path) -> bool:
@@ -242,7 +267,10 @@ def _readable(path: Path) -> bool:
 
 
 def _face_check_note(turned_down: int, kept_anyway: int) -> str:
-    note = f"face check: {turned_down} portrait(s) whose face the face mesh doubts (score < {PASSES:g}) turned down"
+    note = (
+        f"face check: {turned_down} portrait(s) whose face the face mesh doubts (score < {PASSES:g}) turned down "
+        "up to the last one written (in this run and earlier ones into this folder)"
+    )
     if kept_anyway:
         note += (
             f"; [yellow]{kept_anyway} of them kept all the same[/]: too few of the latents tried passed "
