@@ -535,12 +535,12 @@ def evaluate(
     from .faces import FaceDetector
 
     if model and face_check is not False:  # a face check needs its model: said before minutes of embedding
-        from portraitize.sampling import bundled_face_landmarks, face_checked_by_default
+        from portraitize.sampling import bundled_face_landmarks, face_check_runs
         from portraitize.session import load_model
 
         try:
             info = load_model(model, "cpu").info
-            if info.kind == "sampler" and (face_check or face_checked_by_default(info)):
+            if info.kind == "sampler" and face_check_runs(info, face_check):
                 bundled_face_landmarks()
         except ModelError as error:
             fail(error)

@@ -232,13 +232,11 @@ def sample_with_converter(
     every_latent: bool = False,
 ) -> list[np.ndarray]:
     """As `portraitize sample` paints them; `face_check` None: as the sampler's default."""
-    from portraitize.sampling import bundled_face_scores, face_checked_by_default, paint_samples
+    from portraitize.sampling import bundled_face_scores, face_check_runs, paint_samples
     from portraitize.session import load_model
 
     sampler = load_model(model, device, kind="sampler")
-    if face_check is None:
-        face_check = face_checked_by_default(sampler.info)
-    face_scores = bundled_face_scores() if face_check else None
+    face_scores = bundled_face_scores() if face_check_runs(sampler.info, face_check) else None
     samples = paint_samples(
         sampler, count, seed, truncation, batch_size=50, face_scores=face_scores, every_latent=every_latent
     )

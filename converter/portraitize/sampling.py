@@ -58,6 +58,11 @@ def face_checked_by_default(info: ModelInfo) -> bool:
     return bool(info.latent_check)
 
 
+def face_check_runs(info: ModelInfo, asked: bool | None) -> bool:
+    """Whether the face check runs: as asked (--face-check / --no-face-check), else as the sampler's default."""
+    return face_checked_by_default(info) if asked is None else asked
+
+
 @dataclasses.dataclass
 class Samples:
     images: np.ndarray  # uint8 [count, S, S, 3]

@@ -33,6 +33,7 @@ from ..sampling import (
     StreamCount,
     bundled_face_landmarks,
     bundled_face_scores,
+    face_check_runs,
     face_checked_by_default,
     grid_path,
     sample_path,
@@ -76,8 +77,7 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     console.print(f"model [bold]{escape(name)}[/] ({escape(str(model.path))}) on [bold]{model.device_name}[/]")
     if request.size is not None and request.size < model.info.native_size:
         raise PlanError(f"--size {request.size} is smaller than the {model.info.native_size} px {name} paints")
-    by_default = face_checked_by_default(model.info)
-    face_check = by_default if request.face_check is None else request.face_check
+    face_check = face_check_runs(model.info, request.face_check)
     face_scores = bundled_face_scores(request.threads) if face_check else None
     latents = Latents(model.info, request.seed, request.truncation, request.every_latent)
     painter = None
@@ -103,7 +103,7 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     }
     # names say what departs from the sampler's defaults, and only where it changes the pixels
     unchecked = request.every_latent and bool(model.info.latent_check)
-    departs = None if face_check == by_default else face_check
+    departs = None if face_check == face_checked_by_default(model.info) else face_check
     variant = variant_name(request.seed, request.truncation, request.size, unchecked, departs)
 
     def path_of(index: int) -> Path:
@@ -185,8 +185,6 @@ def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dic
     recorded, or kept although it did not pass); the latents of those kept although they did not pass; and how
     many lack a record. PlanError where some were painted by other models. An empty file (a write that never
     finished) is not a portrait, nor is one of ours whose pixels cannot be read (damaged): both are painted again."""
-    from PIL import Image
-
     done: dict[int, int | None] = {}
     kept_anyway: set[int] = set()
     unrecorded, conflicts = 0, []
@@ -200,13 +198,9 @@ def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dic
             raise PlanError(f"{path} is a folder, where sample {index} goes: move it away or choose another --out")
         if not size:
             continue
-        try:
-            with Image.open(path) as image:
-                record = json.loads(image.info.get(RECORD_KEY, "null")) or {}
-        except Exception:  # not a readable PNG, or not our record: kept, as a portrait without a record
-            record = {}
-        latent = record.get("latent") if isinstance(record, dict) else None
-        if not isinstance(latent, int) or isinstance(latent, bool) or not 0 <= latent < LATENT_NUMBERS:
+        record = _record(path)
+        latent = _recorded_latent(record)
+        if latent is None:  # not a readable PNG, or not our record: kept, as a portrait without a record
             done[index] = None
             unrecorded += 1
             continue
@@ -235,8 +229,6 @@ def _already_there(path_of, count: int, made_by: dict[str, object]) -> tuple[dic
 def _kept_anyway_beyond(path_of, count: int, made_by: dict[str, object]) -> set[int]:
     """The latents of portraits kept anyway numbered `count` or more (a larger --count painted them before): a fill
     must not paint them again as another portrait."""
-    from PIL import Image
-
     first = path_of(0)
     prefix = first.name[: -len("0000.png")]
     latents = set()
@@ -244,15 +236,31 @@ def _kept_anyway_beyond(path_of, count: int, made_by: dict[str, object]) -> set[
         number = path.name[len(prefix) : -len(".png")]
         if not number.isdigit() or int(number) < count:
             continue
-        try:
-            with Image.open(path) as image:
-                record = json.loads(image.info.get(RECORD_KEY, "null")) or {}
-        except Exception:  # not ours
-            continue
-        if isinstance(record, dict) and record.get("kept_anyway") and isinstance(record.get("latent"), int):
-            if {key: record.get(key) for key in made_by} == made_by:
-                latents.add(record["latent"])
+        record = _record(path)
+        latent = _recorded_latent(record)
+        if latent is not None and record.get("kept_anyway") and {key: record.get(key) for key in made_by} == made_by:
+            latents.add(latent)
     return latents
+
+
+def _record(path: Path) -> dict:
+    """What a sample file records of what painted it; empty where it is not a readable PNG with our record."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            record = json.loads(image.info.get(RECORD_KEY, "null")) or {}
+    except Exception:  # not a readable PNG, or its record is not JSON
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _recorded_latent(record: dict) -> int | None:
+    """The latent number a record names, where it is one we could have written."""
+    latent = record.get("latent")
+    if isinstance(latent, int) and not isinstance(latent, bool) and 0 <= latent < LATENT_NUMBERS:
+        return latent
+    return None
 
 
 def _readable(path: Path) -> bool:
