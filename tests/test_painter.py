@@ -10,7 +10,8 @@ import pytest
 from conftest import EXAMPLES, gradient_image
 from PIL import Image
 
-from portraitize.brush import ANGLES, LENGTHS, Brush, brush
+from portraitize import painter
+from portraitize.brush import ANGLES, BENDS, LENGTHS, Brush, brush
 from portraitize.faces import Face
 from portraitize.images import load_photo
 from portraitize.painter import _render, paint_strokes, visible
@@ -151,7 +152,7 @@ def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():
     """Stamps are computed for the first quarter turn and turned for the rest: each must still lie along its
     own angle (y down), its paint heavier at the head than at the dry tail."""
     brush_ = Brush(6.0, seed=3, flat=True)
-    brush_.prepare(length=3, variant=0, angles=range(ANGLES))
+    brush_.prepare(length=3, bend=BENDS.index(0.0), variant=0, angles=range(ANGLES))
     for angle in range(ANGLES):
         alpha, _, half = brush_.stamp(length=3, angle=angle, variant=0)
         weights = np.asarray(alpha, float)
@@ -165,15 +166,71 @@ def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():
 
 
 def test_a_stamp_turned_a_quarter_is_the_stamp_of_the_angle_a_quarter_on_to_the_bit():
-    """Stamps of three quarters of the angles are the first quarter's turned (Brush.prepare): exact, not close."""
-    for flat in (False, True):
+    """Stamps of three quarters of the angles are the first quarter's turned (Brush.prepare): exact, not close,
+    bent or straight."""
+    for flat, bend in ((False, 0), (True, len(BENDS) - 1), (True, BENDS.index(0.0))):
         brush_ = Brush(5.25, seed=2, flat=flat)
-        brush_.prepare(length=2, variant=1, angles=range(ANGLES))
-        alpha, relief, _ = brush_._make(LENGTHS[2] * brush_.radius, list(range(ANGLES)), 1)  # each angle computed
+        brush_.prepare(length=2, bend=bend, variant=1, angles=range(ANGLES))
+        every = list(range(ANGLES))
+        alpha, relief, _ = brush_._make(LENGTHS[2] * brush_.radius, every, 1, BENDS[bend])  # each angle computed
         for angle in range(ANGLES):
-            stamp_alpha, stamp_relief, _ = brush_.stamp(length=2, angle=angle, variant=1)
+            stamp_alpha, stamp_relief, _ = brush_.stamp(length=2, angle=angle, variant=1, bend=bend)
             assert np.array_equal(np.asarray(stamp_alpha), alpha[angle]), f"angle {angle}"
             assert np.array_equal(np.asarray(stamp_relief), relief[angle]), f"angle {angle}"
+
+
+def test_a_bent_stamp_arcs_towards_the_side_its_bend_turns_to():
+    """At angle 0 (heading +x, y down) a positive bend turns the stroke towards +y: its ends lie lower than its
+    middle; a negative bend the other way; no bend, level."""
+    brush_ = Brush(8.0, seed=1, flat=True)
+    sags = []
+    for bend in range(len(BENDS)):
+        alpha, _, half = brush_.stamp(length=5, angle=0, variant=0, bend=bend)
+        weights = np.asarray(alpha, float)
+        rows = np.arange(weights.shape[0])[:, None] - half
+        centre_line = (weights * rows).sum(axis=0) / np.maximum(weights.sum(axis=0), 1e-6)  # per column
+        columns = np.flatnonzero(weights.sum(axis=0) > 0.5 * weights.sum(axis=0).max())
+        sags.append(centre_line[columns[[0, -1]]].mean() - centre_line[half])
+    assert abs(sags[BENDS.index(0.0)]) < 0.5
+    assert sags[-1] > 2 and sags[0] < -2, sags
+    assert sags == sorted(sags), "a larger bend sags further"
+
+
+def test_strokes_bend_with_the_contours_they_follow():
+    """On concentric rings, strokes along the top of a ring heading right turn down with it (a positive bend),
+    those heading left turn the other way: the arc a painter's stroke makes round a form."""
+    yy, xx = np.mgrid[0:400, 0:400]
+    band = np.sin(np.hypot(xx - 200, yy - 200) / 18) > 0
+    rings = np.stack([np.where(band, 200, 60), np.where(band, 120, 80), np.where(band, 60, 160)], -1)
+    _, layers = paint_strokes(rings.astype(np.uint8), [], PainterSettings(fineness="broad"))
+    broadest = layers[0]
+    heading = np.mod(broadest.angle, 2 * np.pi)
+    top = (broadest.y < 150) & (np.abs(broadest.x - 200) < 40)
+    right = top & ((heading < 0.3) | (heading > 2 * np.pi - 0.3))
+    left = top & (np.abs(heading - np.pi) < 0.3)
+    assert right.sum() > 20 and left.sum() > 20
+    assert broadest.bend[right].mean() > 0.05 and broadest.bend[left].mean() < -0.05
+
+
+def test_flesh_strokes_are_mixed_warmer_and_cooler_but_keep_their_colour_on_average(monkeypatch):
+    """Broken colour: neighbouring strokes on the face differ in temperature (red against blue) where a photo's
+    smooth skin would give them one; their mean colour stays what it is without the mixing."""
+    rgb, face = sitter()
+
+    def face_strokes() -> tuple[np.ndarray, np.ndarray]:
+        _, layers = paint_strokes(rgb, [face], PainterSettings(), photo=rgb)
+        finest = layers[-1]
+        on_face = (finest.x > face.x1) & (finest.x < face.x2) & (finest.y > face.y1) & (finest.y < face.y2)
+        x, y, colour = finest.x[on_face], finest.y[on_face], finest.colour[on_face].astype(float) + 1
+        apart = np.hypot(x[:, None] - x[None], y[:, None] - y[None]) + np.diag(np.full(len(x), np.inf))
+        warmth = np.log(colour[:, 0] / colour[:, 2])
+        return np.median(np.abs(warmth - warmth[apart.argmin(axis=1)])), colour.mean(axis=0)
+
+    mixed, mean = face_strokes()
+    monkeypatch.setattr(painter, "JITTER_WARMTH", 0.0)
+    unmixed, unmixed_mean = face_strokes()
+    assert mixed > 3 * unmixed and mixed > 0.05, (mixed, unmixed)
+    assert np.abs(mean - unmixed_mean).max() < 3
 
 
 def test_dark_paint_stands_thinner_than_light_paint():
@@ -185,7 +242,9 @@ def test_dark_paint_stands_thinner_than_light_paint():
     for value in (220, 40):
         base = np.full((200, 200, 3), value, np.uint8)
         colour = np.full((300, 3), value, np.uint8)
-        layer = np.asarray(_render(base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, colour, rng), float)
+        straight = np.full(300, BENDS.index(0.0))
+        layer = _render(base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, straight, colour, rng)
+        layer = np.asarray(layer, float)
         contrast.append(np.abs(layer[40:160, 40:160, :3] - value).mean() / value)
     assert contrast[1] < 0.6 * contrast[0], "the darks are thin: their relief shades them less"
 
@@ -208,7 +267,7 @@ def test_convert_paints_strokes_by_default_and_writes_the_stroke_list_when_asked
     assert listed["canvas"] == {"width": 200, "height": 200, "painter": PAINTER_VERSION}
     widths = [stroke["width"] for stroke in listed["layers"][0]]
     assert widths and all(
-        set(stroke) == {"x", "y", "angle", "length", "width", "colour"} for stroke in listed["layers"][-1]
+        set(stroke) == {"x", "y", "angle", "length", "bend", "width", "colour"} for stroke in listed["layers"][-1]
     )
     assert widths[0] > listed["layers"][-1][0]["width"], "broadest layer first"
     result = cli("convert", photo, tmp_path / "plain", "-m", translator, "--painter", "none")

@@ -3,7 +3,8 @@ relief stamp (how high the paint stands), for each length and direction a layer 
 
 A stroke is a band of bristles: each bristle carries a little more or less paint (streaks along the stroke),
 ends at its own place (ragged ends), and the load runs out towards the tail (a drier, broken end). The band
-narrows slightly towards its ends. The relief is highest along loaded bristles, so lit from the top left a
+narrows slightly towards its ends, and bends as the hand follows a turning form (a stroke is an arc, not a
+rectangle: straight stamps laid along a curving contour read as tiles). The relief is highest along loaded bristles, so lit from the top left a
 stroke shows its ridges and the edge where it stands on the paint below. Stamps are made when first asked for
 and kept, so a layer of thousands of strokes makes a few dozen of them.
 """
@@ -18,6 +19,7 @@ from PIL import Image
 
 ANGLES = 32  # directions over a full turn (11.25 degrees apart): a stroke's head and tail differ
 LENGTHS = (1.2, 2.0, 3.0, 4.0, 5.5, 7.5)  # body lengths in radii (the round ends add one radius each): no dots
+BENDS = (-0.9, -0.45, 0.0, 0.45, 0.9)  # radians a stroke's direction turns from its head to its tail
 VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other
 BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
 RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share one brush
@@ -51,26 +53,27 @@ class Brush:
         reach = [_smooth(rng.uniform(0, 1, count)) for _ in range(VARIANTS)]
         dry = [rng.uniform(0, 1, count) for _ in range(VARIANTS)]
         self.profiles = (load, reach, dry)
-        self._stamps: dict[tuple[int, int, int], tuple[Image.Image, Image.Image, int]] = {}
+        self._stamps: dict[tuple[int, int, int, int], tuple[Image.Image, Image.Image, int]] = {}
 
-    def stamp(self, length: int, angle: int, variant: int) -> tuple[Image.Image, Image.Image, int]:
-        """(alpha, relief, half size): 'L' images centred on the stroke, for LENGTHS[length] and ANGLES[angle]."""
-        key = (length, angle, variant)
+    def stamp(self, length: int, angle: int, variant: int, bend: int = BENDS.index(0.0)) -> tuple:
+        """(alpha, relief, half size): 'L' images centred on the stroke, for LENGTHS[length], ANGLES[angle] and
+        BENDS[bend]."""
+        key = (length, bend, angle, variant)
         if key not in self._stamps:
-            self.prepare(length, variant, [angle])
+            self.prepare(length, bend, variant, [angle])
         return self._stamps[key]
 
-    def prepare(self, length: int, variant: int, angles) -> None:
+    def prepare(self, length: int, bend: int, variant: int, angles) -> None:
         """Make the stamps of these angles (indices into ANGLES) not made yet. A stroke turned a quarter turn is
         its stamp turned a quarter turn (the grid is square and centred), so only the first quarter's angles are
         computed, all in one pass: a layer asks for hundreds of small stamps, and made one at a time numpy's
         per-call overhead would cost several times the arithmetic."""
-        angles = [angle for angle in dict.fromkeys(angles) if (length, angle, variant) not in self._stamps]
+        angles = [angle for angle in dict.fromkeys(angles) if (length, bend, angle, variant) not in self._stamps]
         if not angles:
             return
         quarter = ANGLES // 4
         firsts = sorted({angle % quarter for angle in angles})
-        alpha, relief, half = self._make(LENGTHS[length] * self.radius, firsts, variant)
+        alpha, relief, half = self._make(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
         side = 2 * half + 1
         for turns in {angle // quarter for angle in angles}:
             # The first-quarter stamps this turn needs, turned clockwise (y points down, angles turn clockwise),
@@ -80,10 +83,12 @@ class Brush:
             alphas, reliefs = (_tall(np.rot90(both[planes], -turns, axes=(1, 2))) for both in (alpha, relief))
             for place, angle in enumerate(wanted):
                 box = (0, place * side, side, (place + 1) * side)
-                self._stamps[(length, angle, variant)] = (alphas.crop(box), reliefs.crop(box), half)
+                self._stamps[(length, bend, angle, variant)] = (alphas.crop(box), reliefs.crop(box), half)
 
-    def _make(self, body: float, angles: list[int], variant: int) -> tuple[np.ndarray, np.ndarray, int]:
-        """Alpha and relief (uint8, one [side, side] plane per angle) and the half side, for one body length."""
+    def _make(self, body: float, angles: list[int], variant: int, bending: float = 0.0) -> tuple:
+        """Alpha and relief (uint8, one [side, side] plane per angle) and the half side, for one body length whose
+        direction turns `bending` radians from head to tail (towards +y at angle 0). The bend fits the same box:
+        its sag, at most a tenth of the body, stays inside the corners a straight stamp leaves empty."""
         radius = self.radius
         half = int(math.ceil(body / 2 + 1.6 * radius)) + 1
         ys, xs = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float32)
@@ -91,7 +96,8 @@ class Brush:
         cos = np.array([math.cos(theta) for theta in turns], np.float32)[:, None, None]
         sin = np.array([math.sin(theta) for theta in turns], np.float32)[:, None, None]
         along = xs * cos + ys * sin  # from the head (negative) to the tail (positive)
-        across = -xs * sin + ys * cos
+        # Across is measured from the stroke's centre line, an arc (a parabola this short) turning `bending` over the body.
+        across = -xs * sin + ys * cos - bending / body * np.minimum(along**2, (body / 2 + radius) ** 2) / 2
         # Bristle profiles across the stroke, interpolated between bristles so streaks have no stair-steps.
         count = len(self.profiles[0][variant])
         position = np.clip((across / radius + 1) / 2 * (count - 1), 0, count - 1)

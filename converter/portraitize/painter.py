@@ -10,10 +10,10 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
 3. Layers, broadest first: each layer's strokes go where the fineness asks for that radius or a finer one, so
    the ground keeps its broad strokes and the eyes get every layer down to the finest. Each stroke takes its
    colour from the picture blurred to the brush's scale, runs along the picture's contours (the structure
-   tensor's flow; a painter's slant where there is none) and stops where the colour under it changes, so
-   strokes end at edges and are long on plain ground.
-4. Each stroke is a bristle stamp (brush.py) composited over what is there, with its relief lit from the top
-   left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere else, the
+   tensor's flow; a painter's slant where there is none), bends as the flow turns along it, and stops where the
+   colour under it changes, so strokes end at edges and are long on plain ground.
+4. Each stroke is a bristle stamp (brush.py), its paint mixed a little warmer or cooler than its neighbours'
+   (broken colour), composited over what is there, with its relief lit from the top left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere else, the
    relief thin in the darks and thick in the lights. The ground's first strokes go on a primed, lighter
    canvas that shows where they drag dry. A layer is painted at the scale where its brush is WORK_RADIUS px
    (at most MIN_SCALE smaller), then brought to the output's size: broad strokes cost little more than fine
@@ -31,7 +31,7 @@ import math
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from .brush import ANGLES, LENGTHS, VARIANTS, Brush, brush
+from .brush import ANGLES, BENDS, LENGTHS, VARIANTS, Brush, brush
 from .faces import Face
 from .filters import blur, by_rows, flow, gradient, luminance
 from .fineness import Regions, radius_map, regions
@@ -59,6 +59,9 @@ FLOW_SIGMA = 3.0  # px: the smoothing the flow is found at, on a copy reduced to
 COHERENT = 0.25  # below this coherence the picture has no direction and the painter's slant takes over
 SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed painter's hatching, turning
 JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
+JITTER_WARMTH = 0.07  # ... and its temperature: a share of each channel, along WARMER
+WARMER = np.array([1.0, 0.2, -0.9])  # towards red and yellow, away from blue
+HAND_ARC = 0.35  # radians: the spread of the bend a wrist gives strokes where no form turns them
 GROUND_HATCH = math.radians(30)  # the spread of the painted ground's hatching about the slant
 FLESH_CALM = 0.85  # on the face the value tremor is this much smaller
 GROUND_CALM = 0.6  # ... and on the painted ground this much
@@ -71,14 +74,16 @@ INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is 
 
 @dataclasses.dataclass
 class Strokes:
-    """One layer's strokes in output pixels: centres, direction (radians, y down), body length, the layer's
-    brush radius, colour (uint8 RGB), and each stroke's brush as a share of the layer's (a hand picks up a
-    slightly smaller or larger brush now and then: strokes of one size read as tiles)."""
+    """One layer's strokes in output pixels: centres, direction at the centre (radians, y down), body length, how
+    far the direction turns from head to tail (radians), the layer's brush radius, colour (uint8 RGB), and each
+    stroke's brush as a share of the layer's (a hand picks up a slightly smaller or larger brush now and then:
+    strokes of one size read as tiles)."""
 
     x: np.ndarray
     y: np.ndarray
     angle: np.ndarray
     length: np.ndarray
+    bend: np.ndarray
     radius: float
     colour: np.ndarray
     size: np.ndarray
@@ -91,11 +96,12 @@ class Strokes:
                 "y": round(float(y), 1),
                 "angle": round(math.degrees(float(angle)), 1),
                 "length": round(float(length), 1),
+                "bend": round(math.degrees(float(bend)), 1),
                 "width": round(float(width), 1),
                 "colour": "#{:02x}{:02x}{:02x}".format(*map(int, colour)),
             }
-            for x, y, angle, length, width, colour in zip(
-                self.x, self.y, self.angle, self.length, self.widths(), self.colour
+            for x, y, angle, length, bend, width, colour in zip(
+                self.x, self.y, self.angle, self.length, self.bend, self.widths(), self.colour
             )
         ]
 
@@ -248,7 +254,7 @@ def _paint_layer(
     x, y, grid_row, grid_col = x[keep], y[keep], grid_row[keep], grid_col[keep]
     on_flesh, on_ground = found.face[grid_row, grid_col], hatched[grid_row, grid_col]
     if len(x) == 0:
-        return Strokes(x, y, x, x, radius, np.zeros((0, 3), np.uint8), x)
+        return Strokes(x, y, x, x, x, radius, np.zeros((0, 3), np.uint8), x)
     # The farthest a stroke's paint gets from its anchor: its centre's shift (up to a quarter of the longest
     # body) and half that body with its end, with the largest brush; and the colour blur around that.
     longest = max(BRUSH_SIZES) * (LENGTHS[-1] / 2 + 1) + LENGTHS[-1] / 4
@@ -268,16 +274,21 @@ def _paint_layer(
     blurred = small.filter(ImageFilter.GaussianBlur(COLOUR_BLUR * brush_radius)) if brush_radius >= 2 else small
     reference = np.asarray(blurred, np.float32) / 255
     where = (x / sx + box[0], y / sy + box[1])
-    angle = _directions(reference, brush_radius, where, picture.size, x, y, on_ground, rng)
+    field = _flow_field(reference, brush_radius)
+    angle = _directions(field, where, picture.size, x, y, on_ground, rng)
     flat = on_flesh < 0.5  # flesh is painted with a filbert, the rest with a flat
     size = rng.choice(len(BRUSH_SIZES), len(x), p=BRUSH_SIZE_ODDS)
     brush_scale = np.array(BRUSH_SIZES)[size]
     x, y, body = _lengths(reference, brush_radius * brush_scale, x, y, angle, flat)
+    bend = _bends(field, x, y, angle, np.array(LENGTHS)[body] * brush_radius * brush_scale, on_ground, rng)
     row, col = _index(reference, y, x)
     # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving; the
     # ground is laid in one tone, its strokes seen by their edges and relief rather than as light and dark dabs.
     tremor = JITTER_VALUE * (1 - FLESH_CALM * on_flesh - GROUND_CALM * on_ground)[:, None]
-    colour = reference[row, col] * (1 + tremor * rng.standard_normal((len(x), 1)))
+    # Each load of paint is mixed a little warmer or cooler than the next (broken colour): the flesh's lights and
+    # halftones read as paint mixed on a palette, not as a photo's smooth gradient; the ground stays quieter.
+    warmth = JITTER_WARMTH * (1 - GROUND_CALM * on_ground)[:, None] * rng.standard_normal((len(x), 1)) * WARMER
+    colour = reference[row, col] * (1 + tremor * rng.standard_normal((len(x), 1)) + warmth)
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
     kind = size * 2 + flat  # each stroke's brush: its size and shape
     used = set(kind.tolist())
@@ -285,7 +296,7 @@ def _paint_layer(
         brush(brush_radius * BRUSH_SIZES[k // 2], seed, bool(k % 2)) if k in used else None
         for k in range(2 * len(BRUSH_SIZES))
     ]
-    layer = _render(np.asarray(small), brushes, kind, x, y, angle, body, colour, rng)
+    layer = _render(np.asarray(small), brushes, kind, x, y, angle, body, bend, colour, rng)
     if inside is not None:
         top, left = int(box[1] * work), int(box[0] * work)
         part = inside[
@@ -298,7 +309,8 @@ def _paint_layer(
         layer = layer.convert("RGBa").resize(crop.size, Image.Resampling.BICUBIC).convert("RGBA")
     canvas.alpha_composite(layer, dest=box[:2])
     lengths = np.array(LENGTHS)[body] * radius * brush_scale
-    return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, radius, colour, brush_scale, covered)
+    bent = np.array(BENDS)[bend]
+    return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, bent, radius, colour, brush_scale, covered)
 
 
 def _anchors(size: tuple[int, int], radius: float, spacing: float, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -312,20 +324,50 @@ def _anchors(size: tuple[int, int], radius: float, spacing: float, rng) -> tuple
     return np.clip(x, 0, size[0] - 1), np.clip(y, 0, size[1] - 1)
 
 
-def _directions(reference, brush_radius: float, where, size, x, y, on_ground, rng) -> np.ndarray:
+@dataclasses.dataclass
+class _Flow:
+    """The picture's contour directions and their coherence on a copy `reduce` times smaller than the layer's."""
+
+    along: np.ndarray
+    coherence: np.ndarray
+    reduce: int
+
+    def at(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        row, col = _index(self.along, y / self.reduce, x / self.reduce)
+        return self.along[row, col], self.coherence[row, col]
+
+
+def _flow_field(reference: np.ndarray, brush_radius: float) -> _Flow:
+    """The flow, varying over FLOW_SCALE brush radii: found on a copy reduced to about FLOW_SIGMA px per such
+    scale."""
+    reduce = max(1, int(FLOW_SCALE * brush_radius / FLOW_SIGMA))
+    along, coherence = flow(luminance(reference[::reduce, ::reduce]), FLOW_SCALE * brush_radius / reduce)
+    return _Flow(along, coherence, reduce)
+
+
+def _directions(field: _Flow, where, size, x, y, on_ground, rng) -> np.ndarray:
     """Along the contours where the picture has them; a painter's slowly turning slant where it has none (set
     by the position in the whole picture, `where`, so it turns the same way in every layer), and on the
     painted ground (`on_ground`), loosely hatched about that slant."""
     out_x, out_y = where
-    # The flow varies over FLOW_SCALE brush radii: found on a copy reduced to about FLOW_SIGMA px per such scale.
-    reduce = max(1, int(FLOW_SCALE * brush_radius / FLOW_SIGMA))
-    along, coherence = flow(luminance(reference[::reduce, ::reduce]), FLOW_SCALE * brush_radius / reduce)
-    row, col = _index(along, y / reduce, x / reduce)
+    along, coherence = field.at(x, y)
     slant = SLANT + SLANT_SPREAD * np.sin(2 * math.pi * (out_x / size[0] * 0.7 + out_y / size[1] * 0.4))
-    angle = np.where(coherence[row, col] >= COHERENT, along[row, col], slant)
+    angle = np.where(coherence >= COHERENT, along, slant)
     tremor = np.where(on_ground, GROUND_HATCH, JITTER_ANGLE)
     angle = np.where(on_ground, slant, angle) + tremor * rng.standard_normal(len(x))
     return angle + math.pi * (rng.uniform(0, 1, len(x)) < 0.5)  # strokes start from either end
+
+
+def _bends(field: _Flow, x, y, angle, length, on_ground, rng) -> np.ndarray:
+    """Each stroke's index in BENDS: how far the contour's direction turns between the stroke's head and tail,
+    where both ends lie on a clear contour off the painted ground; elsewhere a wrist's loose arc."""
+    reach_x, reach_y = np.cos(angle) * length / 2, np.sin(angle) * length / 2
+    head, head_clear = field.at(x - reach_x, y - reach_y)
+    tail, tail_clear = field.at(x + reach_x, y + reach_y)
+    turned = (tail - head + math.pi / 2) % math.pi - math.pi / 2  # contours have no head: turns of under a right angle
+    follows = (np.minimum(head_clear, tail_clear) >= COHERENT) & ~on_ground
+    bending = np.where(follows, turned, HAND_ARC * rng.standard_normal(len(x)))
+    return np.abs(bending[:, None] - np.array(BENDS)[None, :]).argmin(axis=1)
 
 
 def _lengths(reference, brush_radius, x, y, angle, flat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -356,7 +398,7 @@ def _lengths(reference, brush_radius, x, y, angle, flat) -> tuple[np.ndarray, np
     return np.clip(x + shift * dx, 0, width - 1), np.clip(y + shift * dy, 0, height - 1), bucket
 
 
-def _render(base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, colour, rng) -> Image.Image:
+def _render(base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, bend, colour, rng) -> Image.Image:
     """The strokes stamped in a random order onto a transparent layer (its colour underneath the picture's, so
     half-covered pixels blend with what they cover), lit by their relief; each stroke's brush is
     brushes[kind]."""
@@ -364,7 +406,7 @@ def _render(base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, col
     relief = Image.new("L", layer.size, 0)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
     variants = rng.integers(0, VARIANTS, len(x))
-    stamps, stamp_of = _stamps(brushes, kind, body, turns, variants)
+    stamps, stamp_of = _stamps(brushes, kind, body, bend, turns, variants)
     order = rng.permutation(len(x))
     left, top = np.rint(x[order]).astype(int).tolist(), np.rint(y[order]).astype(int).tolist()
     paint = [(red, green, blue, 255) for red, green, blue in colour[order].tolist()]
@@ -393,16 +435,16 @@ def _render(base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, col
     return Image.fromarray(by_rows(np.asarray(layer), lit), "RGBA")
 
 
-def _stamps(brushes: list[Brush], kind, body, turns, variants) -> tuple[list[tuple], np.ndarray]:
-    """The distinct stamps the strokes need, made (each brush's lengths and variants in one pass apiece,
+def _stamps(brushes: list[Brush], kind, body, bend, turns, variants) -> tuple[list[tuple], np.ndarray]:
+    """The distinct stamps the strokes need, made (each brush's lengths, bends and variants in one pass apiece,
     Brush.prepare), as Pillow cores (alpha, relief) and half sides; and each stroke's index among them."""
-    unique, stamp_of = np.unique(np.stack([kind, body, variants, turns], axis=1), axis=0, return_inverse=True)
-    for shape, length, variant in np.unique(unique[:, :3], axis=0).tolist():
-        same = (unique[:, 0] == shape) & (unique[:, 1] == length) & (unique[:, 2] == variant)
-        brushes[shape].prepare(length, variant, unique[same, 3].tolist())
+    unique, stamp_of = np.unique(np.stack([kind, body, bend, variants, turns], axis=1), axis=0, return_inverse=True)
+    for shape, length, bent, variant in np.unique(unique[:, :4], axis=0).tolist():
+        same = (unique[:, 0] == shape) & (unique[:, 1] == length) & (unique[:, 2] == bent) & (unique[:, 3] == variant)
+        brushes[shape].prepare(length, bent, variant, unique[same, 4].tolist())
     stamps = []
-    for shape, length, variant, turn in unique.tolist():
-        alpha, relief, half = brushes[shape].stamp(length, turn, variant)
+    for shape, length, bent, variant, turn in unique.tolist():
+        alpha, relief, half = brushes[shape].stamp(length, turn, variant, bent)
         stamps.append((alpha.im, relief.im, half))
     return stamps, stamp_of.ravel()
 
