@@ -19,7 +19,7 @@ from PIL import Image
 
 ANGLES = 32  # directions over a full turn (11.25 degrees apart): a stroke's head and tail differ
 LENGTHS = (1.2, 2.0, 3.0, 4.0, 5.5, 7.5)  # body lengths in radii (the round ends add one radius each): no dots
-BENDS = (-0.9, -0.45, 0.0, 0.45, 0.9)  # radians a stroke's direction turns from its head to its tail
+BENDS = (-0.7, 0.0, 0.7)  # radians a stroke's direction turns from its head to its tail (each bend: more stamps)
 VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other
 BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
 RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share one brush

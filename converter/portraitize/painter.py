@@ -61,7 +61,7 @@ SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed
 JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
 JITTER_WARMTH = 0.07  # ... and its temperature: a share of each channel, along WARMER
 WARMER = np.array([1.0, 0.2, -0.9])  # towards red and yellow, away from blue
-HAND_ARC = 0.35  # radians: the spread of the bend a wrist gives strokes where no form turns them
+BENT_FROM = 2  # the index in LENGTHS of the shortest stroke that bends: a shorter one's arc would not show
 GROUND_HATCH = math.radians(30)  # the spread of the painted ground's hatching about the slant
 FLESH_CALM = 0.85  # on the face the value tremor is this much smaller
 GROUND_CALM = 0.6  # ... and on the painted ground this much
@@ -280,7 +280,7 @@ def _paint_layer(
     size = rng.choice(len(BRUSH_SIZES), len(x), p=BRUSH_SIZE_ODDS)
     brush_scale = np.array(BRUSH_SIZES)[size]
     x, y, body = _lengths(reference, brush_radius * brush_scale, x, y, angle, flat)
-    bend = _bends(field, x, y, angle, np.array(LENGTHS)[body] * brush_radius * brush_scale, on_ground, rng)
+    bend = _bends(field, x, y, angle, body, brush_radius * brush_scale, on_ground)
     row, col = _index(reference, y, x)
     # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving; the
     # ground is laid in one tone, its strokes seen by their edges and relief rather than as light and dark dabs.
@@ -358,15 +358,17 @@ def _directions(field: _Flow, where, size, x, y, on_ground, rng) -> np.ndarray:
     return angle + math.pi * (rng.uniform(0, 1, len(x)) < 0.5)  # strokes start from either end
 
 
-def _bends(field: _Flow, x, y, angle, length, on_ground, rng) -> np.ndarray:
+def _bends(field: _Flow, x, y, angle, body, brush_radius, on_ground) -> np.ndarray:
     """Each stroke's index in BENDS: how far the contour's direction turns between the stroke's head and tail,
-    where both ends lie on a clear contour off the painted ground; elsewhere a wrist's loose arc."""
+    where both ends lie on a clear contour off the painted ground and the stroke is long enough for its arc to
+    show (BENT_FROM); elsewhere straight, as the ground's hatching is."""
+    length = np.array(LENGTHS)[body] * brush_radius
     reach_x, reach_y = np.cos(angle) * length / 2, np.sin(angle) * length / 2
     head, head_clear = field.at(x - reach_x, y - reach_y)
     tail, tail_clear = field.at(x + reach_x, y + reach_y)
     turned = (tail - head + math.pi / 2) % math.pi - math.pi / 2  # contours have no head: turns of under a right angle
-    follows = (np.minimum(head_clear, tail_clear) >= COHERENT) & ~on_ground
-    bending = np.where(follows, turned, HAND_ARC * rng.standard_normal(len(x)))
+    follows = (np.minimum(head_clear, tail_clear) >= COHERENT) & ~on_ground & (body >= BENT_FROM)
+    bending = np.where(follows, turned, 0.0)
     return np.abs(bending[:, None] - np.array(BENDS)[None, :]).argmin(axis=1)
 
 
