@@ -4,14 +4,16 @@ The translator paints the palette and the modelling; this stage lays the paint a
 discrete strokes from broad to fine (Hertzmann, SIGGRAPH 1998; anchors, flow and brush templates as in Im2Oil,
 Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
 
-1. What to paint (ground.py): the painting, its sitter lit as a painter would, on a painted ground.
+1. What to paint (ground.py): the painting, its sitter lit as a painter would (the faces modelled by one light:
+   modelling.py), on a painted ground.
 2. How fine (fineness.py): a brush radius for every part: features, face, person, ground, each a share of a
    face's size.
 3. Layers, broadest first: each layer's strokes go where the fineness asks for that radius or a finer one, so
    the ground keeps its broad strokes and the eyes get every layer down to the finest. Each stroke takes its
    colour from the picture blurred to the brush's scale, runs along the picture's contours (the structure
    tensor's flow; a painter's slant where there is none), bends as the flow turns along it, and stops where the
-   colour under it changes, so strokes end at edges and are long on plain ground.
+   colour under it changes, so strokes end at edges and are long on plain ground; a finer layer's stroke never
+   runs out past the sitters' outline.
 4. Each stroke is a bristle stamp (brush.py), its paint mixed a little warmer or cooler than its neighbours'
    (broken colour), composited over what is there, with its relief lit from the top left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere else, the
    relief thin in the darks and thick in the lights. The ground's first strokes go on a primed, lighter
@@ -119,7 +121,8 @@ def paint_strokes(
 ) -> tuple[np.ndarray, list[Strokes]]:
     """uint8 RGB -> the same size painted in strokes, and the strokes, broadest layer first. `photo`: the photo
     at the same size (the faces' colour comes back from it); `person`: a person mask at any size (0..1);
-    `landmarks`: each face's face-mesh points in the painting's pixels, or None (fineness.regions). Above
+    `landmarks`: each face's face-mesh points in the painting's pixels, with their depth ([468, 3]), or None
+    (fineness.regions, modelling.py). Above
     MAX_PIXELS the strokes are laid on a copy of that many pixels and the result enlarged, so memory stays bounded
     (a 12 MP phone photo is painted at its own resolution); below MIN_SIDE on the long side they are laid on a copy
     that long and the result reduced, so a thumbnail shows its strokes as finely as its pixels allow instead of
@@ -143,7 +146,7 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     found = regions((width, height), faces, work, person, landmarks)
     photo_image = None if photo is None else Image.fromarray(photo)
     grounded = bool(faces) and settings.background == "ground"  # a painted ground replaces the background
-    picture = target(Image.fromarray(painted), photo_image, found, faces, work, grounded, settings.portrait)
+    picture = target(Image.fromarray(painted), photo_image, found, faces, work, grounded, settings.portrait, landmarks)
     radii = radius_map(found, _detail(picture, grid, TEXTURE * found.face_size * work)) * FINENESS[settings.fineness]
     canvas = (toned_canvas(picture, found) if grounded else picture).convert("RGBA")
     rng = np.random.default_rng(settings.seed)
@@ -279,7 +282,10 @@ def _paint_layer(
     flat = on_flesh < 0.5  # flesh is painted with a filbert, the rest with a flat
     size = rng.choice(len(BRUSH_SIZES), len(x), p=BRUSH_SIZE_ODDS)
     brush_scale = np.array(BRUSH_SIZES)[size]
-    x, y, body = _lengths(reference, brush_radius * brush_scale, x, y, angle, flat)
+    # The sitter's outline, on the layer's pixels: strokes stop at it (a dab of cheek or glasses run out into the
+    # ground reads as a stray mark, the halo viewers pointed at).
+    sitter = _on_layer(found.person, box, work, small.size) >= 0.5 if inside is not None else None
+    x, y, body = _lengths(reference, brush_radius * brush_scale, x, y, angle, flat, sitter)
     bend = _bends(field, x, y, angle, body, brush_radius * brush_scale, on_ground)
     row, col = _index(reference, y, x)
     # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving; the
@@ -298,12 +304,8 @@ def _paint_layer(
     ]
     layer = _render(np.asarray(small), brushes, kind, x, y, angle, body, bend, colour, rng)
     if inside is not None:
-        top, left = int(box[1] * work), int(box[0] * work)
-        part = inside[
-            top : max(int(np.ceil(box[3] * work)), top + 1), left : max(int(np.ceil(box[2] * work)), left + 1)
-        ]
-        within = Image.fromarray(np.uint8(np.clip(part * INSIDE_GAIN, 0, 1) * 255), "L")
-        layer.putalpha(ImageChops.multiply(layer.getchannel("A"), within.resize(layer.size, Image.Resampling.BILINEAR)))
+        within = Image.fromarray(np.uint8(np.clip(_on_layer(inside, box, work, layer.size) * INSIDE_GAIN, 0, 1) * 255))
+        layer.putalpha(ImageChops.multiply(layer.getchannel("A"), within))
     covered = float((np.asarray(layer.getchannel("A")) > 0).mean())
     if layer.size != crop.size:
         layer = layer.convert("RGBa").resize(crop.size, Image.Resampling.BICUBIC).convert("RGBA")
@@ -311,6 +313,13 @@ def _paint_layer(
     lengths = np.array(LENGTHS)[body] * radius * brush_scale
     bent = np.array(BENDS)[bend]
     return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, bent, radius, colour, brush_scale, covered)
+
+
+def _on_layer(mask: np.ndarray, box: tuple[int, int, int, int], work: float, size: tuple[int, int]) -> np.ndarray:
+    """The part of a working-grid mask under a layer's box (output pixels), at the layer's `size`."""
+    top, left = int(box[1] * work), int(box[0] * work)
+    part = mask[top : max(int(np.ceil(box[3] * work)), top + 1), left : max(int(np.ceil(box[2] * work)), left + 1)]
+    return np.asarray(Image.fromarray(np.float32(part), "F").resize(size, Image.Resampling.BILINEAR))
 
 
 def _anchors(size: tuple[int, int], radius: float, spacing: float, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -372,30 +381,39 @@ def _bends(field: _Flow, x, y, angle, body, brush_radius, on_ground) -> np.ndarr
     return np.abs(bending[:, None] - np.array(BENDS)[None, :]).argmin(axis=1)
 
 
-def _lengths(reference, brush_radius, x, y, angle, flat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _lengths(reference, brush_radius, x, y, angle, flat, sitter=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each stroke grown both ways along its direction while the colour under it stays its own: its centre
     moved to the middle of what it covers, and the index of the stamp length that fits (in radii of its own
     brush, `brush_radius`, one per stroke). A flat brush's strokes are pulled further (they simplify) and are
-    never shorter than FLAT_SHORTEST, or their square ends read as blocks."""
+    never shorter than FLAT_SHORTEST, or their square ends read as blocks, unless `sitter` (bool, the
+    reference's pixels: inside the sitters' outline) leaves no room: no stroke crosses the outline."""
     edge, shortest = np.where(flat, FLAT_EDGE, EDGE), np.where(flat, FLAT_SHORTEST, 0)
     row, col = _index(reference, y, x)
     own = reference[row, col]
+    own_side = None if sitter is None else sitter[row, col]
     dx, dy = np.cos(angle), np.sin(angle)
     step = 0.5 * brush_radius
     most = int(round(LENGTHS[-1] / 2 / 0.5))  # steps each way to the longest body
-    reach = []
+    reach, room = [], []
     for sign in (1, -1):
-        going = np.ones(len(x), bool)
-        steps = np.zeros(len(x))
+        going, free = np.ones(len(x), bool), np.ones(len(x), bool)
+        steps, free_steps = np.zeros(len(x)), np.zeros(len(x))
         for index in range(1, most + 1):
             row, col = _index(reference, y + sign * index * step * dy, x + sign * index * step * dx)
-            going &= np.abs(reference[row, col] - own).mean(axis=1) < edge
+            if own_side is not None:
+                free &= sitter[row, col] == own_side
+                free_steps += free
+            going &= (np.abs(reference[row, col] - own).mean(axis=1) < edge) & free
             steps += going
         reach.append(steps * step)
+        room.append(free_steps * step)
     forward, backward = reach
     shift = (forward - backward) / 2
     body = (forward + backward) / brush_radius
     bucket = np.maximum(np.abs(body[:, None] - np.array(LENGTHS)[None, :]).argmin(axis=1), shortest)
+    if own_side is not None:  # the longest stamp that fits between the outlines, the shortest if none does
+        fits = ((room[0] + room[1]) / brush_radius)[:, None] >= np.array(LENGTHS)[None, :]
+        bucket = np.minimum(bucket, np.maximum(fits.sum(axis=1) - 1, 0))
     height, width = reference.shape[:2]  # a stroke may run off the canvas, but its centre stays on it
     return np.clip(x + shift * dx, 0, width - 1), np.clip(y + shift * dy, 0, height - 1), bucket
 

@@ -1,0 +1,63 @@
+"""The light on a face, modelled as a painter plans it: one light from the upper left, the face turning away from
+it into a form shadow.
+
+Photos of people are lit flat (a flash, a soft studio box): the face has no side in shadow, which is what gives a
+painted head its volume. The face mesh's depth (MediaPipe's z for each of its 468 points) says how the face turns;
+spread into a smooth depth map over the face and lit from LIGHT, the side facing away from the light darkens and
+the side facing it keeps its value. The photo's own light stays underneath (the light is multiplied in, never
+replaced), so the sitter's likeness does not change, only the volume does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageChops
+
+from .filters import blur, gradient
+
+LIGHT = np.array([-0.8, -0.35, 0.5])  # towards the light: left, up (y points down), towards the viewer
+SHADOW = 0.45  # the most a surface turned fully away from the light darkens
+SPREAD = 0.045  # of the face's size: how far each mesh point's depth spreads (the mesh is ~20 points across)
+EDGE = 0.2  # the face's outline fades out over this share of the spread's weight
+
+
+def light_map(shape: tuple[int, int], landmarks: list[np.ndarray | None], work: float) -> np.ndarray:
+    """How much each point of a grid `work` times the picture's size is lit (float32, 1 = as photographed), from
+    each face's mesh points (picture pixels, [468, 3]); 1 wherever there is no face."""
+    light = np.ones(shape, np.float32)
+    for points in landmarks:
+        if points is None or len(points) < 3:
+            continue
+        grid = points * work
+        size = float(np.ptp(grid[:, :2], axis=0).max())
+        sigma = max(SPREAD * size, 0.7)
+        rows = np.clip(np.rint(grid[:, 1]).astype(int), 0, shape[0] - 1)
+        cols = np.clip(np.rint(grid[:, 0]).astype(int), 0, shape[1] - 1)
+        weight, depth = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+        np.add.at(weight, (rows, cols), 1.0)
+        np.add.at(depth, (rows, cols), -grid[:, 2])  # height towards the viewer: the mesh's z grows away
+        weight, depth = blur(weight, sigma), blur(depth, sigma)
+        inside = weight > 1e-6
+        height = np.where(inside, depth / np.maximum(weight, 1e-6), 0.0)
+        # Where the weight thins out (past the mesh's outline) the height's slope means nothing: fade the light out.
+        reach = np.clip(weight / (EDGE * max(float(weight.max()), 1e-6)), 0, 1)
+        slope_y, slope_x = gradient(height)
+        normal = np.stack([-slope_x, -slope_y, np.ones(shape, np.float32)], axis=-1)
+        normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
+        direction = LIGHT / np.linalg.norm(LIGHT)
+        facing = np.clip(normal @ direction, 0, 1)
+        front = direction[2]  # a surface facing the viewer: lit as photographed
+        lit = 1 - SHADOW * np.clip((front - facing) / front, 0, 1)
+        light = np.minimum(light, 1 - reach * (1 - lit.astype(np.float32)))
+    return light
+
+
+def modelled(picture: Image.Image, landmarks: list[np.ndarray | None], work: float) -> Image.Image:
+    """`picture` (RGB) with each face turned into its form shadow (light_map), planned on a grid `work` times its
+    size."""
+    grid = (max(1, round(picture.width * work)), max(1, round(picture.height * work)))
+    light = light_map((grid[1], grid[0]), landmarks, work)
+    if light.min() >= 0.999:
+        return picture
+    shade = Image.fromarray(np.uint8(np.clip(light, 0, 1) * 255), "L").resize(picture.size, Image.Resampling.BILINEAR)
+    return ImageChops.multiply(picture, Image.merge("RGB", (shade, shade, shade)))
