@@ -14,7 +14,7 @@ from portraitize import painter
 from portraitize.brush import ANGLES, BENDS, LENGTHS, Brush, brush
 from portraitize.faces import Face
 from portraitize.images import load_photo
-from portraitize.painter import _render, paint_strokes, visible
+from portraitize.painter import _lengths, _render, paint_strokes, visible
 from portraitize.painter_settings import PAINTER_VERSION, PainterRequest, PainterSettings
 
 
@@ -352,3 +352,21 @@ def test_the_canvas_weave_shows_through_thin_dark_paint_more_than_thick_light_pa
         assert (canvas <= value).all(), "the weave's grooves darken; nothing is added"
         assert not np.array_equal(canvas, woven(flat_paint, seed=1)), "another seed, other threads"
     assert texture[1] > 2 * texture[0] > 0
+
+
+def test_a_stroke_inside_the_sitter_stops_at_the_outline_however_plain_the_paint():
+    """One colour everywhere, so only the outline can stop the strokes: those anchored a few px inside it and
+    running across it get no longer than the room they have; along it, they keep their full length."""
+    reference = np.full((100, 200, 3), 0.5, np.float32)
+    sitter = np.zeros((100, 200), bool)
+    sitter[:, :100] = True
+    x, y = np.full(4, 92.0), np.full(4, 50.0)
+    radius = np.full(4, 3.0)
+    across, along = np.zeros(4), np.full(4, np.pi / 2)
+    flat = np.ones(4, bool)
+    _, _, free_body = _lengths(reference, radius, x, y, across, flat)
+    _, _, bounded = _lengths(reference, radius, x, y, across, flat, sitter)
+    _, _, parallel = _lengths(reference, radius, x, y, along, flat, sitter)
+    assert np.all(np.array(LENGTHS)[free_body] == LENGTHS[-1])
+    assert np.all(np.array(LENGTHS)[bounded] * 3.0 <= 2 * (100 - 92) + 3.0), "it stays within the sitter"
+    assert np.all(parallel == free_body), "along the outline nothing stops it"
