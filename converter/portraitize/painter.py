@@ -286,7 +286,7 @@ def _paint_layer(
     # ground reads as a stray mark, the halo viewers pointed at).
     sitter = _on_layer(found.person, box, work, small.size) >= 0.5 if inside is not None else None
     x, y, body = _lengths(reference, brush_radius * brush_scale, x, y, angle, flat, sitter)
-    bend = _bends(field, x, y, angle, body, brush_radius * brush_scale, on_ground)
+    bend = _bends(field, x, y, angle, body, brush_radius * brush_scale, on_ground | ~flat)
     row, col = _index(reference, y, x)
     # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving; the
     # ground is laid in one tone, its strokes seen by their edges and relief rather than as light and dark dabs.
@@ -367,16 +367,17 @@ def _directions(field: _Flow, where, size, x, y, on_ground, rng) -> np.ndarray:
     return angle + math.pi * (rng.uniform(0, 1, len(x)) < 0.5)  # strokes start from either end
 
 
-def _bends(field: _Flow, x, y, angle, body, brush_radius, on_ground) -> np.ndarray:
+def _bends(field: _Flow, x, y, angle, body, brush_radius, straight) -> np.ndarray:
     """Each stroke's index in BENDS: how far the contour's direction turns between the stroke's head and tail,
-    where both ends lie on a clear contour off the painted ground and the stroke is long enough for its arc to
-    show (BENT_FROM); elsewhere straight, as the ground's hatching is."""
+    where both ends lie on a clear contour and the stroke is long enough for its arc to show (BENT_FROM);
+    straight where `straight` says (the ground's hatching; the flesh's filberts, too short for an arc to show:
+    every bent stamp is one more to make per photo)."""
     length = np.array(LENGTHS)[body] * brush_radius
     reach_x, reach_y = np.cos(angle) * length / 2, np.sin(angle) * length / 2
     head, head_clear = field.at(x - reach_x, y - reach_y)
     tail, tail_clear = field.at(x + reach_x, y + reach_y)
     turned = (tail - head + math.pi / 2) % math.pi - math.pi / 2  # contours have no head: turns of under a right angle
-    follows = (np.minimum(head_clear, tail_clear) >= COHERENT) & ~on_ground & (body >= BENT_FROM)
+    follows = (np.minimum(head_clear, tail_clear) >= COHERENT) & ~straight & (body >= BENT_FROM)
     bending = np.where(follows, turned, 0.0)
     return np.abs(bending[:, None] - np.array(BENDS)[None, :]).argmin(axis=1)
 
@@ -425,7 +426,8 @@ def _render(base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, ben
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
     relief = Image.new("L", layer.size, 0)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
-    variants = rng.integers(0, VARIANTS, len(x))
+    # A bent stroke keeps one bristle pattern: its arc already sets it apart, and each pattern is a stamp to make.
+    variants = np.where(bend == BENDS.index(0.0), rng.integers(0, VARIANTS, len(x)), 0)
     stamps, stamp_of = _stamps(brushes, kind, body, bend, turns, variants)
     order = rng.permutation(len(x))
     left, top = np.rint(x[order]).astype(int).tolist(), np.rint(y[order]).astype(int).tolist()
