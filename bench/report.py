@@ -263,11 +263,13 @@ def read_full_resolution(raw: dict) -> dict:
 
 
 def read_panel_pooled(raw: dict) -> dict:
-    """bench/panel.py pool: the pooled means of each set, and the lowest and highest panel's mean of "shipped"."""
+    """bench/panel.py pool: the pooled means of each set, and for each set every panel showed, the lowest and
+    highest panel's mean of "looks like oil" (how far one panel's viewers stray from the pool)."""
     values = {"viewers": raw["viewers"], "panels": raw["panels"], **raw["sets"]}
-    shipped = [means["shipped"]["looks_like_oil"] for means in raw["per_panel"].values() if "shipped" in means]
-    if shipped:
-        values["shipped_looks_like_oil_lowest"], values["shipped_looks_like_oil_highest"] = min(shipped), max(shipped)
+    panels = list(raw["per_panel"].values())
+    for name in set.intersection(*(set(means) for means in panels)) if panels else ():
+        means = [panel[name]["looks_like_oil"] for panel in panels]
+        values[f"{name}_looks_like_oil_lowest"], values[f"{name}_looks_like_oil_highest"] = min(means), max(means)
     return values
 
 
@@ -334,32 +336,21 @@ SECTIONS["im2oil"] = Section(
     _script("bench/painter.py", "--im2oil", "/tmp/im2oil", "--im2oil-python", "/tmp/im2oil-venv/bin/python"),
     read_painter,
 )
-# The default's own panels: the strokes at 0.7 of painter 2's against painter 2, then at 0.5 (the default since)
-# against 0.7; each panel's viewers, their ratings as given.
-DEFAULT_PANELS = [f"bench/panels/2026-12-05-painter3-panel{n}" for n in (14, 15)]
+# The default's own panel: painter 4 (convert's default since) against painter 3, the same eight photos.
 SECTIONS["panel"] = Section(
     "panel",
-    "blind panels of convert's default: viewers rate numbered tiles of it, of finer and broader strokes, and real oils",
+    "a blind panel of convert's default (painter 4) against painter 3 and real oils",
     _script(
-        "bench/panel.py",
-        *("pool", "--panels", *DEFAULT_PANELS),
-        *("--rename", "finer=now", "--rename", "fine=strokes07", "--rename", "shipped=painter2"),
+        "bench/panel.py", "pool", "--panels", "bench/panels/2026-12-05-painter4-panel24", "--rename", "before=painter3"
     ),
     read_panel_pooled,
 )
-# Every panel that showed painter 2's paintings (the same files), each with its own viewers.
-PAINTER2_PANELS = [
-    "bench/panels/2026-12-05-painter2d",
-    *(f"bench/panels/2026-12-05-painter3-panel{n}" for n in (8, 9, 10, 11, 12, 13, 14)),
-]
+# Every panel that showed painter 3's paintings (the same files), each beside one trial and real oils.
+PAINTER3_PANELS = [f"bench/panels/2026-12-05-painter4-panel{n}" for n in range(16, 25)]
 SECTIONS["panel-pooled"] = Section(
     "panel-pooled",
-    "every panel that showed painter 2's paintings, its ratings pooled: painter 2's rating from the most viewers",
-    _script(
-        "bench/panel.py",
-        *("pool", "--panels", *PAINTER2_PANELS),
-        *("--rename", "now=shipped", "--rename", "before=painter1"),
-    ),
+    "every panel that showed painter 3's paintings, its ratings pooled: painter 3's rating from the most viewers",
+    _script("bench/panel.py", "pool", "--panels", *PAINTER3_PANELS, "--rename", "before=painter3"),
     read_panel_pooled,
 )
 SECTIONS["speed"] = Section(

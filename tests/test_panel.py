@@ -28,3 +28,19 @@ def test_panels_that_showed_the_same_pictures_pool_by_set_with_renames(tmp_path)
     assert pooled["sets"]["shipped"] == {"looks_like_oil": 7 / 3, "would_hang": 5 / 3, "ratings": 3}
     assert pooled["sets"]["real"]["ratings"] == 3 and pooled["sets"]["real"]["looks_like_oil"] == 14 / 3
     assert pooled["per_panel"]["two"]["shipped"]["looks_like_oil"] == 1.0
+
+
+def test_the_results_keep_each_shared_sets_lowest_and_highest_panel(tmp_path):
+    """bench/report.py's reading of a pool: for a set every panel showed, how far one panel's mean strays."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "report_for_panels", Path(__file__).resolve().parents[1] / "bench" / "report.py"
+    )
+    report = sys.modules["report_for_panels"] = importlib.util.module_from_spec(spec)  # its dataclasses look it up
+    spec.loader.exec_module(report)
+    first = _panel(tmp_path / "one", {"1": "before", "2": "trial"}, {"1": [2, 1], "2": [5, 4]})
+    second = _panel(tmp_path / "two", {"1": "before", "2": "other"}, {"1": [4, 4], "2": [1, 1]})
+    values = report.read_panel_pooled(pool([first, second], {}))
+    assert (values["before_looks_like_oil_lowest"], values["before_looks_like_oil_highest"]) == (2.0, 4.0)
+    assert "trial_looks_like_oil_lowest" not in values, "only a set shown in every panel"
