@@ -246,3 +246,17 @@ def test_a_destination_that_cannot_be_written_is_refused_before_any_painting(cli
     assert result.exit_code == 2, result.output
     assert f"cannot write to {tmp_path / 'out'} (Permission denied)" in result.output
     assert not (tmp_path / "out").exists(), "nothing painted"
+
+
+def test_a_destination_under_a_file_is_refused_naming_the_file(cli, translator, tmp_path):
+    """The destination cannot be made where a file stands on its way: one line naming that file, and the file
+    is left as it was."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (64, 64), "white").save(photos / "a.png")
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("mine")
+    result = cli("convert", photos, blocker / "out", "--model", translator, "--painter", "none")
+    assert result.exit_code != 0
+    assert f"{blocker} is not a folder" in result.output
+    assert blocker.read_text() == "mine"

@@ -311,8 +311,10 @@ def test_sample_folders_and_files_in_the_way_are_one_clear_line(cli, sampler, tm
     assert result.exit_code == 2 and "cannot be made" in result.output and "unexpected" not in result.output
     out = tmp_path / "out"
     (out / "tiny-sampler-seed0-grid3.png").mkdir(parents=True)
-    result = cli("sample", "-n", 3, "-o", out, "-m", sampler, "--grid")
-    assert result.exit_code == 1 and "grid3.png: cannot write (a folder is there)" in " ".join(result.output.split())
+    result = cli("sample", "-n", 3, "-o", out, "-m", sampler, "--grid", "--overwrite")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "grid3.png is a folder, so the contact sheet cannot be written" in said, said
+    assert not list(out.glob("*-0000*.png")), "refused before painting anything"
 
 
 def test_after_a_failed_write_no_later_portrait_is_written(cli, sampler, tmp_path, monkeypatch):

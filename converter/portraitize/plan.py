@@ -110,6 +110,9 @@ class LocalStorage:
             mode = os.stat(path).st_mode
         except FileNotFoundError:
             return None
+        except NotADirectoryError:  # a file where a folder on the way should be: name it
+            blocking = next((parent for parent in PurePath(path).parents if os.path.exists(parent)), None)
+            raise PlanError(f"{path}: cannot be there: {blocking} is not a folder") from None
         except OSError as error:
             raise PlanError(f"{path}: cannot be read ({error.strerror})") from None
         return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import glob
 import json
 from pathlib import Path
@@ -113,6 +112,9 @@ def run_sample(request: SampleRequest, console: Console) -> int:
         request.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise PlanError(f"--out {request.out} cannot be made ({error.strerror or first_line(error)})") from None
+    sheet_path = grid_path(request.out, name, variant, request.count) if request.grid else None
+    if sheet_path and sheet_path.is_dir():  # found before painting, not after it
+        raise PlanError(f"--grid: {sheet_path} is a folder, so the contact sheet cannot be written there")
     done, kept_anyway, unrecorded = (
         ({}, set(), 0) if request.overwrite else _already_there(path_of, request.count, made_by)
     )
@@ -151,8 +153,8 @@ def run_sample(request: SampleRequest, console: Console) -> int:
                 writer.write(path_of(portrait.index), image, {RECORD_KEY: json.dumps(record)})
             writer.finish()
         sheet = None
-        if request.grid:
-            path = grid_path(request.out, name, variant, request.count)
+        if sheet_path:
+            path = sheet_path
             samples = (path_of(index) for index in range(request.count))
             sheet = _write_sheet(path, request.overwrite, samples, request.count, model.info.native_size)
     except (OSError, WriteFailed) as failure:
@@ -292,8 +294,6 @@ def _write_sheet(path: Path, overwrite: bool, samples, count: int, side: int) ->
     back one at a time: memory holds the sheet, not every portrait as well."""
     from PIL import Image
 
-    if path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "a folder is there", str(path))
     if path.exists() and not overwrite:
         return f"{path} already there, kept"
 
