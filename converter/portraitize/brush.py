@@ -4,9 +4,9 @@ relief stamp (how high the paint stands), for each length and direction a layer 
 A stroke is a band of bristles: each bristle carries a little more or less paint (streaks along the stroke),
 ends at its own place (ragged ends), and the load runs out towards the tail (a drier, broken end). The band
 narrows slightly towards its ends, and bends as the hand follows a turning form (a stroke is an arc, not a
-rectangle: straight stamps laid along a curving contour read as tiles). The relief is highest along loaded bristles, so lit from the top left a
-stroke shows its ridges and the edge where it stands on the paint below. Stamps are made when first asked for
-and kept, so a layer of thousands of strokes makes a few dozen of them.
+rectangle: straight stamps laid along a curving contour read as tiles). The relief is highest along loaded
+bristles, so lit from the top left a stroke shows its ridges and the edge where it stands on the paint below.
+Stamps are made when first asked for and kept, so a layer of thousands of strokes makes a few dozen of them.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class Brush:
         cos = np.array([math.cos(theta) for theta in turns], np.float32)[:, None, None]
         sin = np.array([math.sin(theta) for theta in turns], np.float32)[:, None, None]
         along = xs * cos + ys * sin  # from the head (negative) to the tail (positive)
-        # Across is measured from the stroke's centre line, an arc (a parabola this short) turning `bending` over the body.
+        # Across is measured from the stroke's centre line: an arc (a parabola, this short) turning `bending`.
         across = -xs * sin + ys * cos - bending / body * np.minimum(along**2, (body / 2 + radius) ** 2) / 2
         # Bristle profiles across the stroke, interpolated between bristles so streaks have no stair-steps.
         count = len(self.profiles[0][variant])
