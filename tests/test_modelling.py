@@ -35,12 +35,14 @@ def test_without_a_face_mesh_the_picture_is_left_as_it_is():
     assert modelled(picture, [None], 0.5) is picture
 
 
-def test_the_shadow_darkens_the_picture_on_the_faces_far_side_at_the_pictures_size():
+def test_the_shadow_darkens_the_faces_far_side_warmly_at_the_pictures_size():
     picture = Image.fromarray(np.full((400, 400, 3), 200, np.uint8))
     points = dome(centre=(200.0, 200.0), radius=80.0) * np.float32(1)
     shaded = np.asarray(modelled(picture, [points], work=0.5), float)
     assert shaded.shape == (400, 400, 3)
-    assert shaded[200, 250:270].mean() < shaded[200, 130:150].mean() - 15
+    assert shaded[200, 250:270].mean() < shaded[200, 130:150].mean() - 10
+    red, blue = shaded[200, 255:265, 0].mean(), shaded[200, 255:265, 2].mean()
+    assert blue < red - 3, "the shadow stays warm: red darkens least, blue most"
     assert np.abs(shaded[:, :60] - 200).max() == 0
 
 

@@ -4,8 +4,10 @@ it into a form shadow.
 Photos of people are lit flat (a flash, a soft studio box): the face has no side in shadow, which is what gives a
 painted head its volume. The face mesh's depth (MediaPipe's z for each of its 468 points) says how the face turns;
 spread into a smooth depth map over the face and lit from LIGHT, the side facing away from the light darkens and
-the side facing it keeps its value. The photo's own light stays underneath (the light is multiplied in, never
-replaced), so the sitter's likeness does not change, only the volume does.
+the side facing it keeps its value, its red darkening least and its blue most (a painter's shadows on flesh are
+warm, lit by the light the skin bounces; a plain darkening reads as grey dirt). The photo's own light stays
+underneath (the light is multiplied in, never replaced), so the sitter's likeness does not change, only the
+volume does.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from PIL import Image, ImageChops
 from .filters import blur, gradient
 
 LIGHT = np.array([-0.8, -0.35, 0.5])  # towards the light: left, up (y points down), towards the viewer
-SHADOW = 0.45  # the most a surface turned fully away from the light darkens
+SHADOW = 0.3  # the most a surface turned fully away from the light darkens (0.45 greyed faces and moved dlib)
+WARM_SHADOW = np.array([0.8, 1.0, 1.1])  # how much each channel darkens there, for green: shadows stay warm
 SPREAD = 0.045  # of the face's size: how far each mesh point's depth spreads (the mesh is ~20 points across)
 EDGE = 0.2  # the face's outline fades out over this share of the spread's weight
 
@@ -59,5 +62,6 @@ def modelled(picture: Image.Image, landmarks: list[np.ndarray | None], work: flo
     light = light_map((grid[1], grid[0]), landmarks, work)
     if light.min() >= 0.999:
         return picture
-    shade = Image.fromarray(np.uint8(np.clip(light, 0, 1) * 255), "L").resize(picture.size, Image.Resampling.BILINEAR)
-    return ImageChops.multiply(picture, Image.merge("RGB", (shade, shade, shade)))
+    bands = [1 - share * (1 - light) for share in WARM_SHADOW]
+    shade = [Image.fromarray(np.uint8(np.clip(band, 0, 1) * 255), "L") for band in bands]
+    return ImageChops.multiply(picture, Image.merge("RGB", shade).resize(picture.size, Image.Resampling.BILINEAR))
