@@ -267,7 +267,7 @@ def read_panel_pooled(raw: dict) -> dict:
     highest panel's mean of "looks like oil" (how far one panel's viewers stray from the pool)."""
     values = {"viewers": raw["viewers"], "panels": raw["panels"], **raw["sets"]}
     panels = list(raw["per_panel"].values())
-    for name in set.intersection(*(set(means) for means in panels)) if panels else ():
+    for name in sorted(set.intersection(*(set(means) for means in panels))) if panels else ():
         means = [panel[name]["looks_like_oil"] for panel in panels]
         values[f"{name}_looks_like_oil_lowest"], values[f"{name}_looks_like_oil_highest"] = min(means), max(means)
     return values

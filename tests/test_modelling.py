@@ -29,15 +29,24 @@ def test_the_side_turned_away_from_the_light_darkens_and_the_front_keeps_its_val
     assert np.all(light[:, :40] == 1) and np.all(light[:40] == 1), "away from the face nothing changes"
 
 
-def test_without_a_face_mesh_the_picture_is_left_as_it_is():
+def test_without_a_face_mesh_or_its_depth_the_picture_is_left_as_it_is():
     picture = Image.fromarray(np.full((60, 80, 3), 180, np.uint8))
     assert modelled(picture, [], 0.5) is picture
     assert modelled(picture, [None], 0.5) is picture
+    assert modelled(picture, [dome(centre=(40.0, 30.0), radius=20.0)[:, :2]], 0.5) is picture, "x and y only"
+
+
+def test_a_face_running_off_the_picture_is_lit_as_its_part_inside_would_be():
+    """Mesh points beyond the edge keep their place: the visible part's light is the whole face's."""
+    whole = light_map((300, 300), [dome(centre=(150.0, 150.0), radius=60.0)], 1.0)
+    shifted = dome(centre=(150.0, 150.0), radius=60.0) - np.array([114, 0, 0], np.float32)  # 40% off the left edge
+    cut = light_map((300, 300), [shifted], 1.0)
+    assert cut.min() < 0.95 and np.abs(cut[:, :186] - whole[:, 114:]).max() < 1e-6
 
 
 def test_the_shadow_darkens_the_faces_far_side_warmly_at_the_pictures_size():
     picture = Image.fromarray(np.full((400, 400, 3), 200, np.uint8))
-    points = dome(centre=(200.0, 200.0), radius=80.0) * np.float32(1)
+    points = dome(centre=(200.0, 200.0), radius=80.0)
     shaded = np.asarray(modelled(picture, [points], work=0.5), float)
     assert shaded.shape == (400, 400, 3)
     assert shaded[200, 250:270].mean() < shaded[200, 130:150].mean() - 10

@@ -14,7 +14,7 @@ from portraitize import painter
 from portraitize.brush import ANGLES, BENDS, LENGTHS, Brush, brush
 from portraitize.faces import Face
 from portraitize.images import load_photo
-from portraitize.painter import _lengths, _render, paint_strokes, visible
+from portraitize.painter import END, _lengths, _render, paint_strokes, visible
 from portraitize.painter_settings import PAINTER_VERSION, PainterRequest, PainterSettings
 
 
@@ -355,18 +355,22 @@ def test_the_canvas_weave_shows_through_thin_dark_paint_more_than_thick_light_pa
 
 
 def test_a_stroke_inside_the_sitter_stops_at_the_outline_however_plain_the_paint():
-    """One colour everywhere, so only the outline can stop the strokes: those anchored a few px inside it and
-    running across it get no longer than the room they have; along it, they keep their full length."""
-    reference = np.full((100, 200, 3), 0.5, np.float32)
+    """Only the outline (x = 100) can stop these strokes: anchored a few px inside it and running across it, each
+    stamp, ends included, stays inside, even where a colour edge just behind the anchor would push its centre
+    out; along the outline they keep their full length."""
     sitter = np.zeros((100, 200), bool)
     sitter[:, :100] = True
-    x, y = np.full(4, 92.0), np.full(4, 50.0)
-    radius = np.full(4, 3.0)
-    across, along = np.zeros(4), np.full(4, np.pi / 2)
-    flat = np.ones(4, bool)
-    _, _, free_body = _lengths(reference, radius, x, y, across, flat)
-    _, _, bounded = _lengths(reference, radius, x, y, across, flat, sitter)
-    _, _, parallel = _lengths(reference, radius, x, y, along, flat, sitter)
-    assert np.all(np.array(LENGTHS)[free_body] == LENGTHS[-1])
-    assert np.all(np.array(LENGTHS)[bounded] * 3.0 <= 2 * (100 - 92) + 3.0), "it stays within the sitter"
-    assert np.all(parallel == free_body), "along the outline nothing stops it"
+    for behind in (None, 90):  # plain paint, or another colour from x = 90 back
+        reference = np.full((100, 200, 3), 0.5, np.float32)
+        if behind:
+            reference[:, :behind] = 0.1
+        x, y, radius = np.full(4, 92.0), np.full(4, 50.0), np.full(4, 3.0)
+        across, along, flat = np.zeros(4), np.full(4, np.pi / 2), np.ones(4, bool)
+        centre, _, body = _lengths(reference, radius, x, y, across, flat, sitter)
+        tail = centre + (np.array(LENGTHS)[body] / 2 + END) * radius
+        assert np.all(tail <= 100), (behind, centre, body)
+        _, _, free_body = _lengths(reference, radius, x, y, along, flat)
+        _, _, parallel = _lengths(reference, radius, x, y, along, flat, sitter)
+        assert np.all(parallel == free_body), "along the outline nothing stops it"
+    _, _, unbounded = _lengths(np.full((100, 200, 3), 0.5, np.float32), radius, x, y, across, flat)
+    assert np.all(unbounded == len(LENGTHS) - 1), "without an outline the same strokes run their longest"

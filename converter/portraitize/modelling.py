@@ -18,7 +18,7 @@ from PIL import Image, ImageChops
 from .filters import blur, gradient
 
 LIGHT = np.array([-0.8, -0.35, 0.5])  # towards the light: left, up (y points down), towards the viewer
-SHADOW = 0.3  # the most a surface turned fully away from the light darkens (0.45 greyed faces and moved dlib)
+SHADOW = 0.3  # how far a surface turned fully away from the light darkens, in green (0.45 greyed faces, moved dlib)
 WARM_SHADOW = np.array([0.8, 1.0, 1.1])  # how much each channel darkens there, for green: shadows stay warm
 SPREAD = 0.045  # of the face's size: how far each mesh point's depth spreads (the mesh is ~20 points across)
 EDGE = 0.2  # the face's outline fades out over this share of the spread's weight
@@ -26,33 +26,45 @@ EDGE = 0.2  # the face's outline fades out over this share of the spread's weigh
 
 def light_map(shape: tuple[int, int], landmarks: list[np.ndarray | None], work: float) -> np.ndarray:
     """How much each point of a grid `work` times the picture's size is lit (float32, 1 = as photographed), from
-    each face's mesh points (picture pixels, [468, 3]); 1 wherever there is no face."""
+    each face's mesh points (picture pixels, [468, 3]); 1 wherever there is no face, or no depth to model from
+    (points None, or x and y only)."""
     light = np.ones(shape, np.float32)
     for points in landmarks:
-        if points is None or len(points) < 3:
+        if points is None or points.ndim != 2 or points.shape[1] < 3 or len(points) < 3:
             continue
         grid = points * work
-        size = float(np.ptp(grid[:, :2], axis=0).max())
-        sigma = max(SPREAD * size, 0.7)
-        rows = np.clip(np.rint(grid[:, 1]).astype(int), 0, shape[0] - 1)
-        cols = np.clip(np.rint(grid[:, 0]).astype(int), 0, shape[1] - 1)
-        weight, depth = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
-        np.add.at(weight, (rows, cols), 1.0)
-        np.add.at(depth, (rows, cols), -grid[:, 2])  # height towards the viewer: the mesh's z grows away
-        weight, depth = blur(weight, sigma), blur(depth, sigma)
-        inside = weight > 1e-6
-        height = np.where(inside, depth / np.maximum(weight, 1e-6), 0.0)
-        # Where the weight thins out (past the mesh's outline) the height's slope means nothing: fade the light out.
-        reach = np.clip(weight / (EDGE * max(float(weight.max()), 1e-6)), 0, 1)
-        slope_y, slope_x = gradient(height)
-        normal = np.stack([-slope_x, -slope_y, np.ones(shape, np.float32)], axis=-1)
-        normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
-        direction = LIGHT / np.linalg.norm(LIGHT)
-        facing = np.clip(normal @ direction, 0, 1)
-        front = direction[2]  # a surface facing the viewer: lit as photographed
-        lit = 1 - SHADOW * np.clip((front - facing) / front, 0, 1)
-        light = np.minimum(light, 1 - reach * (1 - lit.astype(np.float32)))
+        sigma = max(SPREAD * float(np.ptp(grid[:, :2], axis=0).max()), 0.7)
+        # Each face on a box of its own around its mesh, reaching past the picture's edges where the face does:
+        # points outside the picture keep their place instead of piling up on its border.
+        pad = int(np.ceil(3 * sigma)) + 2
+        left, top = int(np.floor(grid[:, 0].min())) - pad, int(np.floor(grid[:, 1].min())) - pad
+        right, bottom = int(np.ceil(grid[:, 0].max())) + pad + 1, int(np.ceil(grid[:, 1].max())) + pad + 1
+        lit = _face_light(grid - np.array([left, top, 0], np.float32), (bottom - top, right - left), sigma)
+        y0, y1, x0, x1 = max(top, 0), min(bottom, shape[0]), max(left, 0), min(right, shape[1])
+        if y0 < y1 and x0 < x1:
+            part = lit[y0 - top : y1 - top, x0 - left : x1 - left]
+            light[y0:y1, x0:x1] = np.minimum(light[y0:y1, x0:x1], part)
     return light
+
+
+def _face_light(grid: np.ndarray, shape: tuple[int, int], sigma: float) -> np.ndarray:
+    """The light on one face whose mesh points (`grid`, [P, 3], within `shape`) spread over `sigma` px."""
+    rows, cols = np.rint(grid[:, 1]).astype(int), np.rint(grid[:, 0]).astype(int)
+    weight, depth = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    np.add.at(weight, (rows, cols), 1.0)
+    np.add.at(depth, (rows, cols), -grid[:, 2])  # height towards the viewer: the mesh's z grows away
+    weight, depth = blur(weight, sigma), blur(depth, sigma)
+    height = np.where(weight > 1e-6, depth / np.maximum(weight, 1e-6), 0.0)
+    # Where the weight thins out (past the mesh's outline) the height's slope means nothing: fade the light out.
+    reach = np.clip(weight / (EDGE * max(float(weight.max()), 1e-6)), 0, 1)
+    slope_y, slope_x = gradient(height)
+    normal = np.stack([-slope_x, -slope_y, np.ones(shape, np.float32)], axis=-1)
+    normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
+    direction = LIGHT / np.linalg.norm(LIGHT)
+    facing = np.clip(normal @ direction, 0, 1)
+    front = direction[2]  # a surface facing the viewer: lit as photographed
+    lit = 1 - SHADOW * np.clip((front - facing) / front, 0, 1)
+    return (1 - reach * (1 - lit)).astype(np.float32)
 
 
 def modelled(picture: Image.Image, landmarks: list[np.ndarray | None], work: float) -> Image.Image:

@@ -63,6 +63,7 @@ SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed
 JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
 JITTER_WARMTH = 0.07  # ... and its temperature: a share of each channel, along WARMER
 WARMER = np.array([1.0, 0.2, -0.9])  # towards red and yellow, away from blue
+END = 1.0  # radii a stroke's stamp reaches past its body at each end (brush.LENGTHS)
 BENT_FROM = 2  # the index in LENGTHS of the shortest stroke that bends: a shorter one's arc would not show
 GROUND_HATCH = math.radians(30)  # the spread of the painted ground's hatching about the slant
 FLESH_CALM = 0.85  # on the face the value tremor is this much smaller
@@ -369,15 +370,17 @@ def _directions(field: _Flow, where, size, x, y, on_ground, rng) -> np.ndarray:
 
 def _bends(field: _Flow, x, y, angle, body, brush_radius, straight) -> np.ndarray:
     """Each stroke's index in BENDS: how far the contour's direction turns between the stroke's head and tail,
-    where both ends lie on a clear contour and the stroke is long enough for its arc to show (BENT_FROM);
-    straight where `straight` says (the ground's hatching; the flesh's filberts, too short for an arc to show:
-    every bent stamp is one more to make per photo)."""
+    where it and both its ends lie on a clear contour and it is long enough for its arc to show (BENT_FROM);
+    straight where `straight` says (the ground's hatching; the flesh's filberts, which follow the face's small
+    planes: every bent stamp is one more to make per photo, and there an arc is rarely seen)."""
     length = np.array(LENGTHS)[body] * brush_radius
     reach_x, reach_y = np.cos(angle) * length / 2, np.sin(angle) * length / 2
     head, head_clear = field.at(x - reach_x, y - reach_y)
     tail, tail_clear = field.at(x + reach_x, y + reach_y)
     turned = (tail - head + math.pi / 2) % math.pi - math.pi / 2  # contours have no head: turns of under a right angle
-    follows = (np.minimum(head_clear, tail_clear) >= COHERENT) & ~straight & (body >= BENT_FROM)
+    _, centre_clear = field.at(x, y)
+    clear = np.minimum(np.minimum(head_clear, tail_clear), centre_clear) >= COHERENT
+    follows = clear & ~straight & (body >= BENT_FROM)
     bending = np.where(follows, turned, 0.0)
     return np.abs(bending[:, None] - np.array(BENDS)[None, :]).argmin(axis=1)
 
@@ -386,8 +389,9 @@ def _lengths(reference, brush_radius, x, y, angle, flat, sitter=None) -> tuple[n
     """Each stroke grown both ways along its direction while the colour under it stays its own: its centre
     moved to the middle of what it covers, and the index of the stamp length that fits (in radii of its own
     brush, `brush_radius`, one per stroke). A flat brush's strokes are pulled further (they simplify) and are
-    never shorter than FLAT_SHORTEST, or their square ends read as blocks, unless `sitter` (bool, the
-    reference's pixels: inside the sitters' outline) leaves no room: no stroke crosses the outline."""
+    never shorter than FLAT_SHORTEST, or their square ends read as blocks. `sitter` (bool, the reference's
+    pixels: inside the sitters' outline): no stroke, its ends included, crosses the outline where the stamps
+    leave room for it (the shortest that fits, or the shortest stamp centred in the room)."""
     edge, shortest = np.where(flat, FLAT_EDGE, EDGE), np.where(flat, FLAT_SHORTEST, 0)
     row, col = _index(reference, y, x)
     own = reference[row, col]
@@ -395,26 +399,32 @@ def _lengths(reference, brush_radius, x, y, angle, flat, sitter=None) -> tuple[n
     dx, dy = np.cos(angle), np.sin(angle)
     step = 0.5 * brush_radius
     most = int(round(LENGTHS[-1] / 2 / 0.5))  # steps each way to the longest body
+    ends = int(round(END / 0.5))  # and on to the end of its stamp
     reach, room = [], []
     for sign in (1, -1):
         going, free = np.ones(len(x), bool), np.ones(len(x), bool)
         steps, free_steps = np.zeros(len(x)), np.zeros(len(x))
-        for index in range(1, most + 1):
+        for index in range(1, most + (ends if own_side is not None else 0) + 1):
             row, col = _index(reference, y + sign * index * step * dy, x + sign * index * step * dx)
             if own_side is not None:
                 free &= sitter[row, col] == own_side
                 free_steps += free
-            going &= (np.abs(reference[row, col] - own).mean(axis=1) < edge) & free
-            steps += going
+            if index <= most:
+                going &= (np.abs(reference[row, col] - own).mean(axis=1) < edge) & free
+                steps += going
         reach.append(steps * step)
         room.append(free_steps * step)
     forward, backward = reach
     shift = (forward - backward) / 2
     body = (forward + backward) / brush_radius
     bucket = np.maximum(np.abs(body[:, None] - np.array(LENGTHS)[None, :]).argmin(axis=1), shortest)
-    if own_side is not None:  # the longest stamp that fits between the outlines, the shortest if none does
-        fits = ((room[0] + room[1]) / brush_radius)[:, None] >= np.array(LENGTHS)[None, :]
+    if own_side is not None:
+        ahead, behind = room
+        fits = ((ahead + behind) / brush_radius)[:, None] >= np.array(LENGTHS)[None, :] + 2 * END
         bucket = np.minimum(bucket, np.maximum(fits.sum(axis=1) - 1, 0))
+        half = (np.array(LENGTHS)[bucket] / 2 + END) * brush_radius  # the stamp's reach from its centre
+        low, high = half - behind, ahead - half
+        shift = np.where(low <= high, np.clip(shift, low, high), (ahead - behind) / 2)
     height, width = reference.shape[:2]  # a stroke may run off the canvas, but its centre stays on it
     return np.clip(x + shift * dx, 0, width - 1), np.clip(y + shift * dy, 0, height - 1), bucket
 

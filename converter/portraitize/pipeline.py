@@ -83,7 +83,8 @@ def stroke_list_path(target: PurePath) -> PurePath:
 
 def stroke_list(layers: list[Strokes], size: tuple[int, int]) -> bytes:
     """The strokes as JSON: the canvas (width, height in pixels) and the painter's version, then the layers
-    broadest first, each stroke's centre, direction (degrees, y down), length and width in the canvas's pixels,
+    broadest first, each stroke's centre, direction at its centre (degrees, y down), length and width in the
+    canvas's pixels, bend (degrees its direction turns from head to tail, positive towards +y at direction 0)
     and its colour. A centre may lie just outside the canvas: a stroke at the edge is centred on what it covers."""
     canvas = {"width": size[0], "height": size[1], "painter": PAINTER_VERSION}
     return json.dumps({"canvas": canvas, "layers": [layer.as_records() for layer in layers]}).encode()
