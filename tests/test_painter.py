@@ -10,7 +10,6 @@ import pytest
 from conftest import EXAMPLES, gradient_image
 from PIL import Image
 
-from portraitize import painter
 from portraitize.brush import ANGLES, BENDS, LENGTHS, Brush, brush
 from portraitize.faces import Face
 from portraitize.images import load_photo
@@ -210,27 +209,6 @@ def test_strokes_bend_with_the_contours_they_follow():
     left = top & (np.abs(heading - np.pi) < 0.3)
     assert right.sum() > 20 and left.sum() > 20
     assert broadest.bend[right].mean() > 0.05 and broadest.bend[left].mean() < -0.05
-
-
-def test_flesh_strokes_are_mixed_warmer_and_cooler_but_keep_their_colour_on_average(monkeypatch):
-    """Broken colour: neighbouring strokes on the face differ in temperature (red against blue) where a photo's
-    smooth skin would give them one; their mean colour stays what it is without the mixing."""
-    rgb, face = sitter()
-
-    def face_strokes() -> tuple[np.ndarray, np.ndarray]:
-        _, layers = paint_strokes(rgb, [face], PainterSettings(), photo=rgb)
-        finest = layers[-1]
-        on_face = (finest.x > face.x1) & (finest.x < face.x2) & (finest.y > face.y1) & (finest.y < face.y2)
-        x, y, colour = finest.x[on_face], finest.y[on_face], finest.colour[on_face].astype(float) + 1
-        apart = np.hypot(x[:, None] - x[None], y[:, None] - y[None]) + np.diag(np.full(len(x), np.inf))
-        warmth = np.log(colour[:, 0] / colour[:, 2])
-        return np.median(np.abs(warmth - warmth[apart.argmin(axis=1)])), colour.mean(axis=0)
-
-    mixed, mean = face_strokes()
-    monkeypatch.setattr(painter, "JITTER_WARMTH", 0.0)
-    unmixed, unmixed_mean = face_strokes()
-    assert mixed > 3 * unmixed and mixed > 0.05, (mixed, unmixed)
-    assert np.abs(mean - unmixed_mean).max() < 3
 
 
 def test_dark_paint_stands_thinner_than_light_paint():

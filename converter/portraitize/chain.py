@@ -92,7 +92,7 @@ class PaintChain:
             points = None
             if self.models.face_landmarks is not None:
                 points, presence = face_landmarks(photo.rgb, face, self.models.face_landmarks)
-                points = points if presence >= PRESENT else None  # x, y and depth (modelling.py)
+                points = points[:, :2] if presence >= PRESENT else None
             landmarks.append(points)
         return person, landmarks
 

@@ -78,8 +78,6 @@ def regions(
     for face, points in sorted(zip(faces, landmarks), key=lambda pair: -pair[0].size):
         w, h = face.x2 - face.x1, face.y2 - face.y1
         centre_x, centre_y = face.centre
-        if points is not None:
-            points = points[:, :2]  # the features lie where the mesh's x and y put them; its depth is not needed
         if points is None:
             for (cx, cy), (rx, ry) in [
                 *((eye, EYE_RADIUS) for eye in EYES),

@@ -6,9 +6,7 @@
   quarter of the photo's own colours, blurred past all detail, echoing through it. `keep` paints the photo's
   own background instead (loosely, as the broad strokes there make it).
 - The light on the sitter falls off gently away from the faces (a mild chiaroscuro): never so far that the
-  person changes; its colours are a little fuller than the translator's muted ones. Each face found by the face
-  mesh turns into a form shadow on the side away from the light (modelling.py): photos are lit flat, painted
-  heads have volume.
+  person changes; its colours are a little fuller than the translator's muted ones.
 - Faces keep their colour: the translator greys skin, browns teeth, empties irises and darkens the modelling
   until sitters look older, so on the faces half of the photo's own colour and a third of its light come back.
 
@@ -22,7 +20,6 @@ from PIL import Image, ImageChops, ImageEnhance, ImageFilter
 
 from .faces import Face
 from .fineness import Regions
-from .modelling import modelled
 from .palette import painters_light
 
 UMBER = np.array([96, 76, 58], np.float32)  # the ground's colour where the light is full
@@ -50,12 +47,10 @@ def target(
     work: float,
     grounded: bool,
     portrait: bool = True,
-    landmarks: list[np.ndarray | None] | None = None,
 ) -> Image.Image:
     """The picture the strokes paint, at the painting's size. `grounded`: a painted ground replaces the
     background (else the translator's own is kept); `portrait`: the faces' colour and the light on the sitter are
-    a portrait translator's to fix (a style model's colours are its style); `landmarks`: each face's face-mesh
-    points with their depth (painting pixels, [468, 3]) or None, which model its light."""
+    a portrait translator's to fix (a style model's colours are its style)."""
     if not faces:
         return painted
     size = painted.size
@@ -66,7 +61,6 @@ def target(
             sitter = _face_colour(sitter, photo_bands, _mask(found.face, size))
             eyes = _mask(EYE_COLOUR * found.eyes, size)
             sitter = Image.composite(_photo_colour(sitter, photo_bands), sitter, eyes)
-        sitter = modelled(sitter, landmarks or [], work)
         distance = _distance_to_faces(found.face.shape, faces, work)
         light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))

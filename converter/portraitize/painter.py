@@ -4,8 +4,7 @@ The translator paints the palette and the modelling; this stage lays the paint a
 discrete strokes from broad to fine (Hertzmann, SIGGRAPH 1998; anchors, flow and brush templates as in Im2Oil,
 Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
 
-1. What to paint (ground.py): the painting, its sitter lit as a painter would (the faces modelled by one light:
-   modelling.py), on a painted ground.
+1. What to paint (ground.py): the painting, its sitter lit as a painter would, on a painted ground.
 2. How fine (fineness.py): a brush radius for every part: features, face, person, ground, each a share of a
    face's size.
 3. Layers, broadest first: each layer's strokes go where the fineness asks for that radius or a finer one, so
@@ -14,8 +13,8 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
    tensor's flow; a painter's slant where there is none), bends as the flow turns along it, and stops where the
    colour under it changes, so strokes end at edges and are long on plain ground; a finer layer's stroke never
    runs out past the sitters' outline.
-4. Each stroke is a bristle stamp (brush.py), its paint mixed a little warmer or cooler than its neighbours'
-   (broken colour), composited over what is there, with its relief lit from the top left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere else, the
+4. Each stroke is a bristle stamp (brush.py) composited over what is there, with its relief lit from the top
+   left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere else, the
    relief thin in the darks and thick in the lights. The ground's first strokes go on a primed, lighter
    canvas that shows where they drag dry. A layer is painted at the scale where its brush is WORK_RADIUS px
    (at most MIN_SCALE smaller), then brought to the output's size: broad strokes cost little more than fine
@@ -61,8 +60,6 @@ FLOW_SIGMA = 3.0  # px: the smoothing the flow is found at, on a copy reduced to
 COHERENT = 0.25  # below this coherence the picture has no direction and the painter's slant takes over
 SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed painter's hatching, turning
 JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
-JITTER_WARMTH = 0.07  # ... and its temperature: a share of each channel, along WARMER
-WARMER = np.array([1.0, 0.2, -0.9])  # towards red and yellow, away from blue
 END = 1.0  # radii a stroke's stamp reaches past its body at each end (brush.LENGTHS)
 BENT_FROM = 2  # the index in LENGTHS of the shortest stroke that bends: a shorter one's arc would not show
 GROUND_HATCH = math.radians(30)  # the spread of the painted ground's hatching about the slant
@@ -122,8 +119,7 @@ def paint_strokes(
 ) -> tuple[np.ndarray, list[Strokes]]:
     """uint8 RGB -> the same size painted in strokes, and the strokes, broadest layer first. `photo`: the photo
     at the same size (the faces' colour comes back from it); `person`: a person mask at any size (0..1);
-    `landmarks`: each face's face-mesh points in the painting's pixels, with their depth ([468, 3]), or None
-    (fineness.regions, modelling.py). Above
+    `landmarks`: each face's face-mesh points in the painting's pixels, or None (fineness.regions). Above
     MAX_PIXELS the strokes are laid on a copy of that many pixels and the result enlarged, so memory stays bounded
     (a 12 MP phone photo is painted at its own resolution); below MIN_SIDE on the long side they are laid on a copy
     that long and the result reduced, so a thumbnail shows its strokes as finely as its pixels allow instead of
@@ -147,7 +143,7 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     found = regions((width, height), faces, work, person, landmarks)
     photo_image = None if photo is None else Image.fromarray(photo)
     grounded = bool(faces) and settings.background == "ground"  # a painted ground replaces the background
-    picture = target(Image.fromarray(painted), photo_image, found, faces, work, grounded, settings.portrait, landmarks)
+    picture = target(Image.fromarray(painted), photo_image, found, faces, work, grounded, settings.portrait)
     radii = radius_map(found, _detail(picture, grid, TEXTURE * found.face_size * work)) * FINENESS[settings.fineness]
     canvas = (toned_canvas(picture, found) if grounded else picture).convert("RGBA")
     rng = np.random.default_rng(settings.seed)
@@ -292,10 +288,7 @@ def _paint_layer(
     # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving; the
     # ground is laid in one tone, its strokes seen by their edges and relief rather than as light and dark dabs.
     tremor = JITTER_VALUE * (1 - FLESH_CALM * on_flesh - GROUND_CALM * on_ground)[:, None]
-    # Each load of paint is mixed a little warmer or cooler than the next (broken colour): the flesh's lights and
-    # halftones read as paint mixed on a palette, not as a photo's smooth gradient; the ground stays quieter.
-    warmth = JITTER_WARMTH * (1 - GROUND_CALM * on_ground)[:, None] * rng.standard_normal((len(x), 1)) * WARMER
-    colour = reference[row, col] * (1 + tremor * rng.standard_normal((len(x), 1)) + warmth)
+    colour = reference[row, col] * (1 + tremor * rng.standard_normal((len(x), 1)))
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
     kind = size * 2 + flat  # each stroke's brush: its size and shape
     used = set(kind.tolist())
