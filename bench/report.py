@@ -341,12 +341,12 @@ SECTIONS["panel"] = Section(
     "panel",
     "a blind panel of convert's default (painter 4) against painter 3 and real oils",
     _script(
-        "bench/panel.py", "pool", "--panels", "bench/panels/2026-12-05-painter4-panel26", "--rename", "before=painter3"
+        "bench/panel.py", "pool", "--panels", "bench/panels/2026-12-05-painter4-panel27", "--rename", "before=painter3"
     ),
     read_panel_pooled,
 )
 # Every panel that showed painter 3's paintings (the same files), each beside one trial and real oils.
-PAINTER3_PANELS = [f"bench/panels/2026-12-05-painter4-panel{n}" for n in range(16, 27)]
+PAINTER3_PANELS = [f"bench/panels/2026-12-05-painter4-panel{n}" for n in range(16, 28)]
 SECTIONS["panel-pooled"] = Section(
     "panel-pooled",
     "every panel that showed painter 3's paintings, its ratings pooled: painter 3's rating from the most viewers",
