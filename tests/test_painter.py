@@ -10,7 +10,7 @@ import pytest
 from conftest import EXAMPLES, gradient_image
 from PIL import Image
 
-from portraitize.brush import ANGLES, BENDS, LENGTHS, Brush, brush
+from portraitize.brush import ANGLES, BENDS, LENGTHS, STRAIGHT, Brush, brush
 from portraitize.faces import Face
 from portraitize.images import load_photo
 from portraitize.painter import END, _lengths, _render, paint_strokes, visible
@@ -151,7 +151,7 @@ def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():
     """Stamps are computed for the first quarter turn and turned for the rest: each must still lie along its
     own angle (y down), its paint heavier at the head than at the dry tail."""
     brush_ = Brush(6.0, seed=3, flat=True)
-    brush_.prepare(length=3, bend=BENDS.index(0.0), variant=0, angles=range(ANGLES))
+    brush_.prepare(length=3, bend=STRAIGHT, variant=0, angles=range(ANGLES))
     for angle in range(ANGLES):
         alpha, _, half = brush_.stamp(length=3, angle=angle, variant=0)
         weights = np.asarray(alpha, float)
@@ -167,7 +167,7 @@ def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():
 def test_a_stamp_turned_a_quarter_is_the_stamp_of_the_angle_a_quarter_on_to_the_bit():
     """Stamps of three quarters of the angles are the first quarter's turned (Brush.prepare): exact, not close,
     bent or straight."""
-    for flat, bend in ((False, 0), (True, len(BENDS) - 1), (True, BENDS.index(0.0))):
+    for flat, bend in ((False, 0), (True, len(BENDS) - 1), (True, STRAIGHT)):
         brush_ = Brush(5.25, seed=2, flat=flat)
         brush_.prepare(length=2, bend=bend, variant=1, angles=range(ANGLES))
         every = list(range(ANGLES))
@@ -190,7 +190,7 @@ def test_a_bent_stamp_arcs_towards_the_side_its_bend_turns_to():
         centre_line = (weights * rows).sum(axis=0) / np.maximum(weights.sum(axis=0), 1e-6)  # per column
         columns = np.flatnonzero(weights.sum(axis=0) > 0.5 * weights.sum(axis=0).max())
         sags.append(centre_line[columns[[0, -1]]].mean() - centre_line[half])
-    assert abs(sags[BENDS.index(0.0)]) < 0.5
+    assert abs(sags[STRAIGHT]) < 0.5
     assert sags[-1] > 2 and sags[0] < -2, sags
     assert sags == sorted(sags), "a larger bend sags further"
 
@@ -220,7 +220,7 @@ def test_dark_paint_stands_thinner_than_light_paint():
     for value in (220, 40):
         base = np.full((200, 200, 3), value, np.uint8)
         colour = np.full((300, 3), value, np.uint8)
-        straight = np.full(300, BENDS.index(0.0))
+        straight = np.full(300, STRAIGHT)
         layer = _render(base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, straight, colour, rng)
         layer = np.asarray(layer, float)
         contrast.append(np.abs(layer[40:160, 40:160, :3] - value).mean() / value)

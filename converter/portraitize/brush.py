@@ -20,6 +20,7 @@ from PIL import Image
 ANGLES = 32  # directions over a full turn (11.25 degrees apart): a stroke's head and tail differ
 LENGTHS = (1.2, 2.0, 3.0, 4.0, 5.5, 7.5)  # body lengths in radii (the round ends add one radius each): no dots
 BENDS = (-0.7, 0.0, 0.7)  # radians a stroke's direction turns from its head to its tail (each bend: more stamps)
+STRAIGHT = BENDS.index(0.0)
 VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other
 BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
 RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share one brush
@@ -55,7 +56,7 @@ class Brush:
         self.profiles = (load, reach, dry)
         self._stamps: dict[tuple[int, int, int, int], tuple[Image.Image, Image.Image, int]] = {}
 
-    def stamp(self, length: int, angle: int, variant: int, bend: int = BENDS.index(0.0)) -> tuple:
+    def stamp(self, length: int, angle: int, variant: int, bend: int = STRAIGHT) -> tuple:
         """(alpha, relief, half size): 'L' images centred on the stroke, for LENGTHS[length], ANGLES[angle] and
         BENDS[bend]."""
         key = (length, bend, angle, variant)

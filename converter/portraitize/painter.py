@@ -32,7 +32,7 @@ import math
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from .brush import ANGLES, BENDS, LENGTHS, VARIANTS, Brush, brush
+from .brush import ANGLES, BENDS, LENGTHS, STRAIGHT, VARIANTS, Brush, brush
 from .faces import Face
 from .filters import blur, by_rows, flow, gradient, luminance
 from .fineness import Regions, radius_map, regions
@@ -279,9 +279,10 @@ def _paint_layer(
     flat = on_flesh < 0.5  # flesh is painted with a filbert, the rest with a flat
     size = rng.choice(len(BRUSH_SIZES), len(x), p=BRUSH_SIZE_ODDS)
     brush_scale = np.array(BRUSH_SIZES)[size]
-    # The sitter's outline, on the layer's pixels: strokes stop at it (a dab of cheek or glasses run out into the
-    # ground reads as a stray mark, the halo viewers pointed at).
-    sitter = _on_layer(found.person, box, work, small.size) >= 0.5 if inside is not None else None
+    # The sitter's mask on the layer's pixels: its outline stops strokes (a dab of cheek or glasses run out into
+    # the ground reads as a stray mark, the halo viewers pointed at) and wipes off what still spills past it.
+    within = None if inside is None else _on_layer(inside, box, work, small.size)
+    sitter = None if within is None else within >= 0.5
     x, y, body = _lengths(reference, brush_radius * brush_scale, x, y, angle, flat, sitter)
     bend = _bends(field, x, y, angle, body, brush_radius * brush_scale, on_ground | ~flat)
     row, col = _index(reference, y, x)
@@ -297,9 +298,9 @@ def _paint_layer(
         for k in range(2 * len(BRUSH_SIZES))
     ]
     layer = _render(np.asarray(small), brushes, kind, x, y, angle, body, bend, colour, rng)
-    if inside is not None:
-        within = Image.fromarray(np.uint8(np.clip(_on_layer(inside, box, work, layer.size) * INSIDE_GAIN, 0, 1) * 255))
-        layer.putalpha(ImageChops.multiply(layer.getchannel("A"), within))
+    if within is not None:
+        kept = Image.fromarray(np.uint8(np.clip(within * INSIDE_GAIN, 0, 1) * 255))
+        layer.putalpha(ImageChops.multiply(layer.getchannel("A"), kept))
     covered = float((np.asarray(layer.getchannel("A")) > 0).mean())
     if layer.size != crop.size:
         layer = layer.convert("RGBa").resize(crop.size, Image.Resampling.BICUBIC).convert("RGBA")
@@ -383,8 +384,8 @@ def _lengths(reference, brush_radius, x, y, angle, flat, sitter=None) -> tuple[n
     moved to the middle of what it covers, and the index of the stamp length that fits (in radii of its own
     brush, `brush_radius`, one per stroke). A flat brush's strokes are pulled further (they simplify) and are
     never shorter than FLAT_SHORTEST, or their square ends read as blocks. `sitter` (bool, the reference's
-    pixels: inside the sitters' outline): no stroke, its ends included, crosses the outline where the stamps
-    leave room for it (the shortest that fits, or the shortest stamp centred in the room)."""
+    pixels: inside the sitters' outline): no stroke, its ends included, crosses the outline where a stamp fits
+    (the longest that fits; where none does, the shortest, centred in the room)."""
     edge, shortest = np.where(flat, FLAT_EDGE, EDGE), np.where(flat, FLAT_SHORTEST, 0)
     row, col = _index(reference, y, x)
     own = reference[row, col]
@@ -430,7 +431,7 @@ def _render(base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, ben
     relief = Image.new("L", layer.size, 0)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
     # A bent stroke keeps one bristle pattern: its arc already sets it apart, and each pattern is a stamp to make.
-    variants = np.where(bend == BENDS.index(0.0), rng.integers(0, VARIANTS, len(x)), 0)
+    variants = np.where(bend == STRAIGHT, rng.integers(0, VARIANTS, len(x)), 0)
     stamps, stamp_of = _stamps(brushes, kind, body, bend, turns, variants)
     order = rng.permutation(len(x))
     left, top = np.rint(x[order]).astype(int).tolist(), np.rint(y[order]).astype(int).tolist()
@@ -465,7 +466,7 @@ def _stamps(brushes: list[Brush], kind, body, bend, turns, variants) -> tuple[li
     Brush.prepare), as Pillow cores (alpha, relief) and half sides; and each stroke's index among them."""
     unique, stamp_of = np.unique(np.stack([kind, body, bend, variants, turns], axis=1), axis=0, return_inverse=True)
     for shape, length, bent, variant in np.unique(unique[:, :4], axis=0).tolist():
-        same = (unique[:, 0] == shape) & (unique[:, 1] == length) & (unique[:, 2] == bent) & (unique[:, 3] == variant)
+        same = (unique[:, :4] == (shape, length, bent, variant)).all(axis=1)
         brushes[shape].prepare(length, bent, variant, unique[same, 4].tolist())
     stamps = []
     for shape, length, bent, variant, turn in unique.tolist():
