@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import gradient_image, need_shared
+from conftest import REPO, gradient_image, need_shared
 from PIL import Image
 from tiny_trainers import MOBILENET, RECIPE_CLASSES, run_loop, tiny_configs
 
@@ -16,8 +16,9 @@ from trainer.checkpoint import load_checkpoint, training_summary
 from trainer.data import BatchStream, FaceBox, ImageFolder, square_crop
 from trainer.loop import LoopConfig, Trainer, TrainingDiverged
 from trainer.recipes.dcgan import DCGANRecipe
+from trainer.recipes.fastgan import FastGANConfig
 from trainer.recipes.unet import UNetRecipe
-from trainer.recipes.vae import VAERecipe
+from trainer.recipes.vae import VAEConfig, VAERecipe
 
 WATCHED_LOSS = {
     "style": "loss",
@@ -121,6 +122,59 @@ def test_init_from_a_fastgan_run_goes_on_from_its_moving_average(image_folder, s
     assert all(torch.equal(saved[name], started[name]) for name in saved)
     live = trained.recipe.nets["generator"].state_dict()
     assert any(not torch.equal(saved[name], live[name]) for name in saved), "the average is not the live weights"
+
+
+def test_init_from_the_shipped_sampler_reads_its_weights_back(image_folder, tmp_path):
+    # A shipped model outlives its run's checkpoints: going on from its ONNX file must start from exactly what it
+    # paints (load_exported checks that against onnxruntime), with fresh critics, the face critic included.
+    config = FastGANConfig(images=str(image_folder), face_critic=0.5)
+    loop = LoopConfig(
+        out=str(tmp_path / "tuned"), steps=1, batch_size=2, init_from=str(REPO / "exported" / "portrait-gan.onnx")
+    )
+    tuned = Trainer("fastgan", config, loop)
+    latents = torch.randn(2, config.latent_size)
+    with torch.no_grad():
+        assert torch.equal(tuned.recipe.ema.eval()(latents), tuned.recipe.nets["generator"].eval()(latents))
+    assert "fastgan recipe, 34000 steps" in tuned.started_from and "portrait-gan.onnx" in tuned.started_from
+    assert set(tuned.recipe.nets) == {"generator", "discriminator", "face_critic"}
+    tuned.run()  # and it trains on from there
+    with pytest.raises(ValueError, match="a fastgan model, not vae"):
+        Trainer("vae", VAEConfig(images=str(image_folder)), dataclasses.replace(loop, out=str(tmp_path / "vae")))
+
+
+def test_init_from_an_exported_model_refuses_what_it_cannot_read_back(image_folder, style_image, tmp_path):
+    config = tiny_configs(image_folder, style_image)["fastgan"]
+    run_loop("fastgan", config, tmp_path / "first", steps=1, export_to=str(tmp_path / "first.onnx"))
+    with pytest.raises(ValueError, match=r"batch norms \(.*start\.1.*\) were folded into convolutions"):
+        Trainer(
+            "fastgan", config, LoopConfig(out=str(tmp_path / "again"), steps=1, init_from=str(tmp_path / "first.onnx"))
+        )
+
+
+def test_fastgan_critic_warmup_trains_the_critics_alone_then_the_generator(image_folder, style_image):
+    torch.manual_seed(0)
+    config = dataclasses.replace(
+        tiny_configs(image_folder, style_image)["fastgan"], critic_warmup=2, face_critic=0.5, size=64
+    )
+    recipe = RECIPE_CLASSES["fastgan"](config, torch.device("cpu"))
+    batch = {"images": torch.rand(4, 3, config.size, config.size) * 2 - 1}
+
+    def weights(name):
+        return [parameter.detach().clone() for parameter in recipe.nets[name].parameters()]
+
+    def moved(before, name):
+        return any(not torch.equal(old, new) for old, new in zip(before, weights(name)))
+
+    for step in range(2):
+        generator, critic, face_critic = weights("generator"), weights("discriminator"), weights("face_critic")
+        losses = recipe.train_step(batch, step)
+        assert (
+            not moved(generator, "generator") and moved(critic, "discriminator") and moved(face_critic, "face_critic")
+        )
+    assert {"loss_g", "loss_d", "face_loss_d", "face_reconstruction"} <= set(losses)
+    generator = weights("generator")
+    recipe.train_step(batch, 2)
+    assert moved(generator, "generator")
 
 
 def test_projected_critic_learns_while_its_feature_network_stays_frozen(image_folder, style_image):

@@ -171,6 +171,8 @@ class Trainer:
             console.print(f"resuming {self.checkpoint_path} at step {self.counters.step}")
 
     def _init_from(self, path: Path) -> None:
+        if path.suffix == ".onnx":
+            return self._init_from_exported(path)
         state = load_checkpoint(path)
         if state["recipe"] != self.recipe_name:
             raise ValueError(f"--init-from {path}: a {state['recipe']} checkpoint, not {self.recipe_name}")
@@ -190,6 +192,31 @@ class Trainer:
             console.print(
                 f"{', '.join(loaded)} start from {path} (step {state['counters']['step']})"
                 + (f"; {', '.join(fresh)} start fresh (other shape)" if fresh else "")
+            )
+
+    def _init_from_exported(self, path: Path) -> None:
+        """--init-from a model this trainer exported (its run's checkpoints gone): the exported part's weights,
+        read back and checked against the file (onnx_weights.py); every network of that shape starts from them,
+        the rest (critics) start fresh."""
+        from .onnx_weights import load_exported
+
+        spec = next(iter(self.recipe.export_specs().values()))
+        info = load_exported(path, spec, self.recipe_name)
+        weights = spec.module.state_dict()
+        loaded, fresh = [], []
+        for name in self.recipe.nets:
+            try:
+                self.recipe.unwrapped(name).load_state_dict(weights)
+                loaded.append(name)
+            except RuntimeError:
+                fresh.append(name)
+        if not loaded:
+            raise ValueError(f"--init-from {path}: none of this recipe's trained networks has its shape")
+        self.recipe.init_extra_from({})
+        self.started_from = f"{info.training_summary} (read back from {path.name})"
+        if self.is_main:
+            console.print(
+                f"{', '.join(loaded)} start from {path}" + (f"; {', '.join(fresh)} start fresh" if fresh else "")
             )
 
     def _load_data(self) -> tuple[dict[str, BatchStream], dict[str, torch.Tensor]]:
