@@ -13,7 +13,17 @@ from PIL import Image
 from portraitize.brush import ANGLES, BENDS, LENGTHS, STRAIGHT, Brush, brush
 from portraitize.faces import Face
 from portraitize.images import load_photo
-from portraitize.painter import END, _lengths, _render, paint_strokes, visible
+from portraitize.painter import (
+    BRUSH_SIZES,
+    END,
+    RUNG,
+    WORK_RADIUS,
+    _layer_scale,
+    _lengths,
+    _render,
+    paint_strokes,
+    visible,
+)
 from portraitize.painter_settings import PAINTER_VERSION, PainterRequest, PainterSettings
 
 
@@ -178,6 +188,33 @@ def test_a_stamp_turned_a_quarter_is_the_stamp_of_the_angle_a_quarter_on_to_the_
             assert np.array_equal(np.asarray(stamp_relief), relief[angle]), f"angle {angle}"
 
 
+def test_every_layer_paints_with_a_brush_from_one_ladder_of_sizes():
+    """Faces of any size give layers of any radius; each is painted at a scale that puts its brush, and each
+    stroke's larger or smaller brush, on the ladder WORK_RADIUS / RUNG**k, so brushes (and their costly stamps)
+    repeat from photo to photo. A fine layer is enlarged by less than a rung for that, never reduced."""
+    for radius in np.geomspace(0.6, 60, 40):
+        scale = _layer_scale(radius)
+        for size in BRUSH_SIZES:
+            rungs = np.log(WORK_RADIUS / (radius * scale * size)) / np.log(RUNG)
+            if radius * scale < WORK_RADIUS * 1.001:  # the broadest layers at 12 MP stay larger (MIN_SCALE)
+                assert abs(rungs - round(rungs)) < 1e-6, (radius, size)
+        assert 1 <= scale < RUNG if radius < WORK_RADIUS else scale <= 1
+
+
+def test_a_brush_computes_each_stroke_shape_once_for_all_its_directions(monkeypatch):
+    brush_ = Brush(5.0, seed=3)
+    made = []
+    original = Brush._make
+    monkeypatch.setattr(Brush, "_make", lambda self, *args: made.append(args) or original(self, *args))
+    first = np.asarray(brush_.stamp(length=2, angle=3, variant=1)[0])
+    for angle in range(ANGLES):
+        brush_.stamp(length=2, angle=angle, variant=1)
+    assert len(made) == 1
+    # ... and a stamp made with the others is the one made alone
+    alone = np.asarray(Brush(5.0, seed=3).stamp(length=2, angle=3, variant=1)[0])
+    assert np.array_equal(first, alone) and first.max() > 200
+
+
 def test_a_bent_stamp_arcs_towards_the_side_its_bend_turns_to():
     """At angle 0 (heading +x, y down) a positive bend turns the stroke towards +y: its ends lie lower than its
     middle; a negative bend the other way; no bend, level."""
@@ -208,7 +245,10 @@ def test_strokes_bend_with_the_contours_they_follow():
     right = top & ((heading < 0.3) | (heading > 2 * np.pi - 0.3))
     left = top & (np.abs(heading - np.pi) < 0.3)
     assert right.sum() > 20 and left.sum() > 20
-    assert broadest.bend[right].mean() > 0.05 and broadest.bend[left].mean() < -0.05
+    # Most of these strokes are too short to bend (painter.BENT_FROM); of those that do, every one turns its ring's way.
+    for heading_this_way, turning in ((right, 1), (left, -1)):
+        bends = broadest.bend[heading_this_way] * turning
+        assert (bends > 0).sum() >= 10 and (bends < 0).sum() <= (bends > 0).sum() // 10, bends
 
 
 def test_dark_paint_stands_thinner_than_light_paint():

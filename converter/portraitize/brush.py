@@ -55,6 +55,8 @@ class Brush:
         dry = [rng.uniform(0, 1, count) for _ in range(VARIANTS)]
         self.profiles = (load, reach, dry)
         self._stamps: dict[tuple[int, int, int, int], tuple[Image.Image, Image.Image, int]] = {}
+        # Per (length, bend, variant): the first quarter's planes of every angle, from which each stamp is turned.
+        self._planes: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, int]] = {}
 
     def stamp(self, length: int, angle: int, variant: int, bend: int = STRAIGHT) -> tuple:
         """(alpha, relief, half size): 'L' images centred on the stroke, for LENGTHS[length], ANGLES[angle] and
@@ -67,20 +69,22 @@ class Brush:
     def prepare(self, length: int, bend: int, variant: int, angles) -> None:
         """Make the stamps of these angles (indices into ANGLES) not made yet. A stroke turned a quarter turn is
         its stamp turned a quarter turn (the grid is square and centred), so only the first quarter's angles are
-        computed, all in one pass: a layer asks for hundreds of small stamps, and made one at a time numpy's
-        per-call overhead would cost several times the arithmetic."""
+        computed, all of them in one pass the first time any is asked for: a layer asks for hundreds of small
+        stamps, and made a few at a time numpy's per-call overhead would cost several times the arithmetic."""
         angles = [angle for angle in dict.fromkeys(angles) if (length, bend, angle, variant) not in self._stamps]
         if not angles:
             return
         quarter = ANGLES // 4
-        firsts = sorted({angle % quarter for angle in angles})
-        alpha, relief, half = self._make(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
+        if (length, bend, variant) not in self._planes:
+            made = self._make(LENGTHS[length] * self.radius, list(range(quarter)), variant, BENDS[bend])
+            self._planes[(length, bend, variant)] = made
+        alpha, relief, half = self._planes[(length, bend, variant)]
         side = 2 * half + 1
         for turns in {angle // quarter for angle in angles}:
             # The first-quarter stamps this turn needs, turned clockwise (y points down, angles turn clockwise),
             # stacked into one tall image each for alpha and relief, then cut apart: one image per stamp made cheaply.
             wanted = [angle for angle in angles if angle // quarter == turns]
-            planes = [firsts.index(angle % quarter) for angle in wanted]
+            planes = [angle % quarter for angle in wanted]
             alphas, reliefs = (_tall(np.rot90(both[planes], -turns, axes=(1, 2))) for both in (alpha, relief))
             for place, angle in enumerate(wanted):
                 box = (0, place * side, side, (place + 1) * side)

@@ -40,7 +40,9 @@ from .ground import target, toned_canvas
 from .painter_settings import FINENESS, PainterSettings
 from .weave import woven
 
-BRUSH_SIZES, BRUSH_SIZE_ODDS = (0.8, 1.0, 1.25), (0.3, 0.45, 0.25)  # a stroke's brush, times its layer's
+RUNG = 2 ** (1 / 6)  # brush radii at the layers' scales are WORK_RADIUS times whole powers of this (_layer_scale)
+# A stroke's brush, times its layer's: two rungs down or up, so every brush stays on the ladder.
+BRUSH_SIZES, BRUSH_SIZE_ODDS = (RUNG**-2, 1.0, RUNG**2), (0.3, 0.45, 0.25)
 LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
 MIN_SCALE = 1 / 4  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
@@ -266,11 +268,11 @@ def _paint_layer(
         min(picture.height, int(y.max()) + reach + 1),
     )
     crop = picture.crop(box)
-    scale = min(1.0, max(WORK_RADIUS / radius, MIN_SCALE))
+    scale = _layer_scale(radius)
     small = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.Resampling.BOX)
     sx, sy = small.width / crop.width, small.height / crop.height
     x, y = (x - box[0]) * sx, (y - box[1]) * sy  # in the small crop's pixels
-    brush_radius = radius * sx
+    brush_radius = radius * scale  # on its rung (sx, the crop rounded to whole pixels, may be a hair off)
     blurred = small.filter(ImageFilter.GaussianBlur(COLOUR_BLUR * brush_radius)) if brush_radius >= 2 else small
     reference = np.asarray(blurred, np.float32) / 255
     where = (x / sx + box[0], y / sy + box[1])
@@ -308,6 +310,18 @@ def _paint_layer(
     lengths = np.array(LENGTHS)[body] * radius * brush_scale
     bent = np.array(BENDS)[bend]
     return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, bent, radius, colour, brush_scale, covered)
+
+
+def _layer_scale(radius: float) -> float:
+    """The scale a layer of brush `radius` (output px) is painted at: where its brush is WORK_RADIUS px (at most
+    MIN_SCALE smaller); a finer layer is painted at its own size or up to a rung larger, so that its brush lands
+    on a rung of the ladder. Brushes then repeat from layer to layer and photo to photo, and so do their stamps,
+    which are costly to make (each photo's face sets its own radii: off the ladder, making stamps took a third of
+    the painter's time on 512 px photos)."""
+    if radius >= WORK_RADIUS:
+        return max(WORK_RADIUS / radius, MIN_SCALE)
+    rungs_down = math.floor(math.log(WORK_RADIUS / radius, RUNG) + 1e-9)
+    return WORK_RADIUS / RUNG**rungs_down / radius
 
 
 def _on_layer(mask: np.ndarray, box: tuple[int, int, int, int], work: float, size: tuple[int, int]) -> np.ndarray:
