@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import stat
 
@@ -88,7 +89,9 @@ def test_rerun_skips_existing_and_overwrite_redoes(cli, translator, tmp_path):
     assert result.exit_code == 0 and "1 converted" in result.output and "2 skipped" in result.output
     assert (dst / "p1.png").stat().st_mtime_ns == stamp
     result = cli("convert", src, dst, "-m", translator, "--overwrite")
-    assert "3 converted" in result.output
+    assert "3 converted" in result.output and re.search(r"^painting", result.output, re.M)
+    result = cli("convert", src, dst, "-m", translator)  # nothing left to do: no progress bar at 0 of 0
+    assert "0 converted, 3 skipped" in result.output and not re.search(r"^painting", result.output, re.M)
 
 
 def test_destination_inside_source_is_refused_before_any_work(cli, translator, tmp_path):

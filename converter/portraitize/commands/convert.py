@@ -137,7 +137,9 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
 
     report = Report(skipped=plan.existing, failed=[*plan.unreadable, *plan.blocked])
     try:
-        if on_ray:
+        if not plan.todo:
+            pass  # nothing to paint: no progress bar at 0 of 0, no Ray cluster started for nothing
+        elif on_ray:
             jobs = {str(job.source): job for job in plan.todo}
             results = run_on_ray(
                 plan.todo, sources.as_bytes(), request.device, settings, request.src, request.dst, request.ray
