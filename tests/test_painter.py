@@ -213,6 +213,11 @@ def test_a_brush_computes_each_stroke_shape_once_for_all_its_directions(monkeypa
     # ... and a stamp made with the others is the one made alone
     alone = np.asarray(Brush(5.0, seed=3).stamp(length=2, angle=3, variant=1)[0])
     assert np.array_equal(first, alone) and first.max() > 200
+    # A brush broader than the ladder's (a 12 MP photo's broadest layers) changes with every photo: it makes only
+    # the directions asked for, and keeps no planes for the rest.
+    broad = Brush(24.0, seed=3)
+    broad.stamp(length=2, angle=3, variant=1)
+    assert not broad._planes and len(broad._stamps) == 1
 
 
 def test_a_bent_stamp_arcs_towards_the_side_its_bend_turns_to():

@@ -126,20 +126,35 @@ def test_init_from_a_fastgan_run_goes_on_from_its_moving_average(image_folder, s
 
 def test_init_from_the_shipped_sampler_reads_its_weights_back(image_folder, tmp_path):
     # A shipped model outlives its run's checkpoints: going on from its ONNX file must start from exactly what it
-    # paints (load_exported checks that against onnxruntime), with fresh critics, the face critic included.
+    # paints, with fresh critics (the face critic too, which the first run did not have).
+    import onnxruntime as ort
+
+    shipped = REPO / "exported" / "portrait-gan.onnx"
     config = FastGANConfig(images=str(image_folder), face_critic=0.5)
-    loop = LoopConfig(
-        out=str(tmp_path / "tuned"), steps=1, batch_size=2, init_from=str(REPO / "exported" / "portrait-gan.onnx")
-    )
+    loop = LoopConfig(out=str(tmp_path / "tuned"), steps=1, batch_size=2, init_from=str(shipped))
     tuned = Trainer("fastgan", config, loop)
-    latents = torch.randn(2, config.latent_size)
+    latents = np.random.default_rng(0).standard_normal((3, config.latent_size)).astype(np.float32)
+    session = ort.InferenceSession(str(shipped), providers=["CPUExecutionProvider"])
+    expected = session.run(None, {session.get_inputs()[0].name: latents})[0]
     with torch.no_grad():
-        assert torch.equal(tuned.recipe.ema.eval()(latents), tuned.recipe.nets["generator"].eval()(latents))
+        started = tuned.recipe.ema.eval()(torch.from_numpy(latents)).numpy()
+    assert np.abs(started - expected).max() < 1e-4
+    generator = tuned.recipe.nets["generator"]
+    assert generator.training, "the network to train is left in training mode"
+    assert all(
+        torch.equal(a, b) for a, b in zip(generator.state_dict().values(), tuned.recipe.ema.state_dict().values())
+    )
     assert "fastgan recipe, 34000 steps" in tuned.started_from and "portrait-gan.onnx" in tuned.started_from
     assert set(tuned.recipe.nets) == {"generator", "discriminator", "face_critic"}
     tuned.run()  # and it trains on from there
     with pytest.raises(ValueError, match="a fastgan model, not vae"):
         Trainer("vae", VAEConfig(images=str(image_folder)), dataclasses.replace(loop, out=str(tmp_path / "vae")))
+    with pytest.raises(ValueError, match="its latent_size is 128, these options' 64"):
+        Trainer(
+            "fastgan", dataclasses.replace(config, latent_size=64), dataclasses.replace(loop, out=str(tmp_path / "l"))
+        )
+    with pytest.raises(ValueError, match=r"convolves with a \(128, 512, 4, 4\) weight"):
+        Trainer("fastgan", dataclasses.replace(config, width=128), dataclasses.replace(loop, out=str(tmp_path / "w")))
 
 
 def test_init_from_an_exported_model_refuses_what_it_cannot_read_back(image_folder, style_image, tmp_path):

@@ -71,8 +71,8 @@ class LoopConfig:
     export_to: str | None = option(None, help="Export the final generator to this .onnx file.")
     init_from: str | None = option(
         None,
-        help="Fine-tune: start the networks from this checkpoint's weights "
-        "(recipe options may differ); optimisers and step start afresh.",
+        help="Fine-tune: start the networks from this checkpoint's weights (recipe options may differ), or the "
+        "exported network from a model this trainer exported (.onnx); optimisers and step start afresh.",
     )
 
 
@@ -195,29 +195,22 @@ class Trainer:
             )
 
     def _init_from_exported(self, path: Path) -> None:
-        """--init-from a model this trainer exported (its run's checkpoints gone): the exported part's weights,
-        read back and checked against the file (onnx_weights.py); every network of that shape starts from them,
-        the rest (critics) start fresh."""
+        """--init-from a model this trainer exported (its run's checkpoints gone): the weights of the network it
+        was exported from, read back and checked against the file (onnx_weights.py); the other networks (critics,
+        a second generator) start fresh."""
         from .onnx_weights import load_exported
 
-        spec = next(iter(self.recipe.export_specs().values()))
-        info = load_exported(path, spec, self.recipe_name)
-        weights = spec.module.state_dict()
-        loaded, fresh = [], []
-        for name in self.recipe.nets:
-            try:
-                self.recipe.unwrapped(name).load_state_dict(weights)
-                loaded.append(name)
-            except RuntimeError:
-                fresh.append(name)
-        if not loaded:
-            raise ValueError(f"--init-from {path}: none of this recipe's trained networks has its shape")
+        name, spec = next(iter(self.recipe.export_specs().items()))
+        info, weights = load_exported(path, spec, self.recipe_name)
+        try:
+            self.recipe.unwrapped(name).load_state_dict(weights)
+        except (KeyError, RuntimeError):
+            raise ValueError(f"--init-from {path}: its network does not fit this recipe's {name}") from None
         self.recipe.init_extra_from({})
         self.started_from = f"{info.training_summary} (read back from {path.name})"
         if self.is_main:
-            console.print(
-                f"{', '.join(loaded)} start from {path}" + (f"; {', '.join(fresh)} start fresh" if fresh else "")
-            )
+            fresh = [other for other in self.recipe.nets if other != name]
+            console.print(f"{name} starts from {path}" + (f"; {', '.join(fresh)} start fresh" if fresh else ""))
 
     def _load_data(self) -> tuple[dict[str, BatchStream], dict[str, torch.Tensor]]:
         faces = {}

@@ -12,6 +12,8 @@ is trusted only once it reproduces the file as closely as an export's parity che
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -33,19 +35,20 @@ class ExportedWeightsError(ValueError):
     """An ONNX file whose weights do not rebuild this recipe's network."""
 
 
-def load_exported(path: Path, spec: ExportSpec, family: str) -> ModelInfo:
-    """Load the weights of the exported model at `path`, made by the recipe `family`, into `spec.module` (the
-    part that recipe exports) and return the file's contract; raises ExportedWeightsError naming what does not
-    fit, leaving the module as it was."""
+def load_exported(path: Path, spec: ExportSpec, family: str) -> tuple[ModelInfo, dict[str, torch.Tensor]]:
+    """The contract of the exported model at `path`, made by the recipe `family`, and the weights (a state dict
+    of `spec.module`, the part that recipe exports) that reproduce it; raises ExportedWeightsError naming what
+    does not fit. `spec.module` itself is left as it was: the weights are found and checked on a CPU copy."""
     model_bytes = Path(path).read_bytes()
     model = onnx.load_from_string(model_bytes)
     info = ModelInfo.from_metadata({prop.key: prop.value for prop in model.metadata_props})
-    if info.family != family:
-        raise ExportedWeightsError(f"{path}: a {info.family} model, not {family}")
+    _check_contract(path, info, spec, family)
     constants = {tensor.name: numpy_helper.to_array(tensor) for tensor in model.graph.initializer}
-    module = spec.module
-    before = {key: value.clone() for key, value in module.state_dict().items()}
-    state = dict(before)
+    if any(array.dtype == np.float16 for array in constants.values()):
+        raise ExportedWeightsError(f"{path}: a half-precision copy; start from the float32 file it was made from")
+    module = copy.deepcopy(spec.module).cpu()
+    copy_spec = dataclasses.replace(spec, module=module, example=spec.example.cpu())
+    state = module.state_dict()
     for key in state:
         if key in constants and tuple(constants[key].shape) == tuple(state[key].shape):
             state[key] = torch.from_numpy(constants[key].copy())
@@ -57,26 +60,35 @@ def load_exported(path: Path, spec: ExportSpec, family: str) -> ModelInfo:
         # constant (small networks): its statistics and its scale are then one product, not to be taken apart.
         raise ExportedWeightsError(f"{path}: its batch norms ({', '.join(folded)}) were folded into convolutions")
     unnamed = {name: array for name, array in constants.items() if name not in state}
-    for key in [key for key in state if key.endswith(".strength")]:
-        fixed = state[key.removesuffix("strength") + "fixed"]
-        baked = torch.from_numpy(_only_of_shape(unnamed, fixed.shape, key).copy())
-        state[key] = (baked.sum() / fixed.sum()).reshape(state[key].shape)
-    for name, (layer, convolved) in _convolved_weights(model_bytes, model, module, spec.example).items():
-        original = state[name + ORIGINAL] if name + ORIGINAL in constants else convolved
-        state[name + ORIGINAL] = original
-        norm = layer.parametrizations.weight[0]
-        state[f"{name}.parametrizations.weight.0._u"], state[f"{name}.parametrizations.weight.0._v"] = _vectors(
-            original, convolved, norm.dim
-        )
     try:
+        for key in [key for key in state if key.endswith(".strength")]:
+            fixed = state[key.removesuffix("strength") + "fixed"]
+            baked = torch.from_numpy(_only_of_shape(unnamed, fixed.shape, key).copy())
+            state[key] = ((baked * fixed).sum() / fixed.pow(2).sum()).reshape(state[key].shape)  # least squares
+        for name, (layer, convolved) in _convolved_weights(path, model_bytes, model, module, copy_spec.example).items():
+            original = state[name + ORIGINAL] if name + ORIGINAL in constants else convolved
+            state[name + ORIGINAL] = original
+            state[f"{name}.parametrizations.weight.0._u"], state[f"{name}.parametrizations.weight.0._v"] = _vectors(
+                original, convolved, layer.parametrizations.weight[0].dim
+            )
         module.load_state_dict(state)
-    except RuntimeError as error:
-        raise ExportedWeightsError(f"{path}: does not fit this network ({error})") from None
-    error = parity_error(model_bytes, spec, info)
+        error = parity_error(model_bytes, copy_spec, info)
+    except (RuntimeError, ValueError) as error:  # shapes that do not fit, or onnxruntime refusing the probe
+        if isinstance(error, ExportedWeightsError):
+            raise
+        raise ExportedWeightsError(f"{path}: does not fit this network ({str(error).splitlines()[0]})") from None
     if error > TOLERANCE:
-        module.load_state_dict(before)
         raise ExportedWeightsError(f"{path}: its weights rebuild a network that differs from the file by {error:.2e}")
-    return info
+    return info, module.state_dict()
+
+
+def _check_contract(path: Path, info: ModelInfo, spec: ExportSpec, family: str) -> None:
+    """What the file's metadata says against what these options build: the clearest refusal comes first."""
+    if info.family != family:
+        raise ExportedWeightsError(f"{path}: a {info.family} model, not {family}")
+    for field, own in (("kind", spec.kind), ("native_size", spec.native_size), ("latent_size", spec.latent_size)):
+        if getattr(info, field) != own:
+            raise ExportedWeightsError(f"{path}: its {field} is {getattr(info, field)}, these options' {own}")
 
 
 def _only_of_shape(constants: dict[str, np.ndarray], shape, key: str) -> np.ndarray:
@@ -88,7 +100,9 @@ def _only_of_shape(constants: dict[str, np.ndarray], shape, key: str) -> np.ndar
     return matches[0]
 
 
-def _convolved_weights(model_bytes: bytes, model: onnx.ModelProto, module: nn.Module, example: torch.Tensor) -> dict:
+def _convolved_weights(
+    path: Path, model_bytes: bytes, model: onnx.ModelProto, module: nn.Module, example: torch.Tensor
+) -> dict:
     """For each spectral-normed convolution of `module`, by name: the layer, and the weight the file convolves
     with (a constant, or what the graph computes from the un-normed weight), as a tensor. The graph's
     convolutions run in the order the module calls its own, so the n-th Conv node is the n-th convolution called."""
@@ -123,7 +137,15 @@ def _convolved_weights(model_bytes: bytes, model: onnx.ModelProto, module: nn.Mo
         session = ort.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
         inputs = {session.get_inputs()[0].name: torch.zeros_like(example).numpy()}
         values.update(zip(computed, session.run(computed, inputs)))
-    return {name: (layer, torch.from_numpy(np.array(values[weight]))) for name, layer, weight in normed}
+    weights = {}
+    for name, layer, weight in normed:
+        weights[name] = (layer, torch.from_numpy(np.array(values[weight])))
+        if tuple(weights[name][1].shape) != tuple(layer.weight.shape):
+            raise ExportedWeightsError(
+                f"{path}: {name} convolves with a {tuple(weights[name][1].shape)} weight, this network's is "
+                f"{tuple(layer.weight.shape)}"
+            )
+    return weights
 
 
 def _vectors(original: torch.Tensor, convolved: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -24,6 +24,10 @@ STRAIGHT = BENDS.index(0.0)
 VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other
 BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
 RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share one brush
+# Brushes up to this radius (px at a layer's scale) are the painter's ladder of sizes, used photo after photo: each
+# stroke shape of theirs is made in every direction at once and kept. A broader one (the broadest layers of
+# photos over about 4 MP) changes with each photo, so only the directions asked for are made.
+REUSED_RADIUS = 10.5
 KEPT_BRUSHES = 40  # brushes kept, with their stamps (a portrait uses about 25; the broadest, at 12 MP, tens of MB)
 
 
@@ -69,22 +73,28 @@ class Brush:
     def prepare(self, length: int, bend: int, variant: int, angles) -> None:
         """Make the stamps of these angles (indices into ANGLES) not made yet. A stroke turned a quarter turn is
         its stamp turned a quarter turn (the grid is square and centred), so only the first quarter's angles are
-        computed, all of them in one pass the first time any is asked for: a layer asks for hundreds of small
-        stamps, and made a few at a time numpy's per-call overhead would cost several times the arithmetic."""
+        computed, in one pass (for a brush of the ladder, REUSED_RADIUS, all of them the first time any is asked
+        for): a layer asks for hundreds of small stamps, and made a few at a time numpy's per-call overhead would
+        cost several times the arithmetic."""
         angles = [angle for angle in dict.fromkeys(angles) if (length, bend, angle, variant) not in self._stamps]
         if not angles:
             return
         quarter = ANGLES // 4
-        if (length, bend, variant) not in self._planes:
-            made = self._make(LENGTHS[length] * self.radius, list(range(quarter)), variant, BENDS[bend])
-            self._planes[(length, bend, variant)] = made
-        alpha, relief, half = self._planes[(length, bend, variant)]
+        shape = (length, bend, variant)
+        if self.radius > REUSED_RADIUS:
+            firsts = sorted({angle % quarter for angle in angles})
+            alpha, relief, half = self._make(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
+        else:
+            firsts = list(range(quarter))
+            if shape not in self._planes:
+                self._planes[shape] = self._make(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
+            alpha, relief, half = self._planes[shape]
         side = 2 * half + 1
         for turns in {angle // quarter for angle in angles}:
             # The first-quarter stamps this turn needs, turned clockwise (y points down, angles turn clockwise),
             # stacked into one tall image each for alpha and relief, then cut apart: one image per stamp made cheaply.
             wanted = [angle for angle in angles if angle // quarter == turns]
-            planes = [angle % quarter for angle in wanted]
+            planes = [firsts.index(angle % quarter) for angle in wanted]
             alphas, reliefs = (_tall(np.rot90(both[planes], -turns, axes=(1, 2))) for both in (alpha, relief))
             for place, angle in enumerate(wanted):
                 box = (0, place * side, side, (place + 1) * side)

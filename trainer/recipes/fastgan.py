@@ -79,13 +79,13 @@ class FastGANRecipe(Recipe):
 
     def train_step(self, batches: dict[str, torch.Tensor], step: int) -> dict[str, float]:
         config, real = self.config, batches["images"]
-        generator = self.nets["generator"]
-        fake = generator(torch.randn(len(real), config.latent_size, device=self.device))
+        generator, warming = self.nets["generator"], step < config.critic_warmup
+        with torch.set_grad_enabled(not warming):
+            fake = generator(torch.randn(len(real), config.latent_size, device=self.device))
         critics = self._critics()
         losses = {}
         for name, (view, _) in critics.items():
             losses.update(self._critic_step(name, view(real), view(fake.detach())))
-        warming = step < config.critic_warmup
         with frozen(*(self.nets[name] for name in critics)), torch.set_grad_enabled(not warming):
             loss_g = sum(
                 weight * generator_loss("hinge", self.nets[name](diff_augment(view(fake), config.diffaugment)))
