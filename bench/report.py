@@ -336,17 +336,18 @@ SECTIONS["im2oil"] = Section(
     _script("bench/painter.py", "--im2oil", "/tmp/im2oil", "--im2oil-python", "/tmp/im2oil-venv/bin/python"),
     read_painter,
 )
-# The default's own panel: painter 4 (convert's default since) against painter 3, the same eight photos.
+# The default's own panel: painter 5 (convert's default since) alone beside real oils, the eight panel photos.
 SECTIONS["panel"] = Section(
     "panel",
-    "a blind panel of convert's default (painter 4) against painter 3 and real oils",
-    _script(
-        "bench/panel.py", "pool", "--panels", "bench/panels/2026-12-05-painter4-panel27", "--rename", "before=painter3"
-    ),
+    "a blind panel of convert's default (painter 5) alone beside real oils",
+    _script("bench/panel.py", "pool", "--panels", "bench/panels/2026-12-05-painter5-panel29"),
     read_panel_pooled,
 )
 # Every panel that showed painter 3's paintings (the same files), each beside one trial and real oils.
-PAINTER3_PANELS = [f"bench/panels/2026-12-05-painter4-panel{n}" for n in range(16, 28)]
+PAINTER3_PANELS = [
+    *(f"bench/panels/2026-12-05-painter4-panel{n}" for n in range(16, 28)),
+    "bench/panels/2026-12-05-painter5-panel28",
+]
 SECTIONS["panel-pooled"] = Section(
     "panel-pooled",
     "every panel that showed painter 3's paintings, its ratings pooled: painter 3's rating from the most viewers",
