@@ -14,8 +14,8 @@ from tiny_models import make_sampler
 from portraitize.contract import ContractError, ModelInfo, sample_latents
 from portraitize.latents import Latents
 from portraitize.sampling import StreamCount, paint_samples, stream_samples
-from portraitize.session import load_model
-from trainer.latent_check import SURE_PASSED, LatentCheck, fit, verdicts_of, write_latent_check
+from portraitize.session import ModelError, load_model
+from trainer.latent_check import SURE_PASSED, LatentCheck, fit, verdicts_of, without_latent_check, write_latent_check
 
 
 def checked_copy(sampler, folder, weights, bias: float, sure: float = 1e9):
@@ -166,6 +166,24 @@ def test_a_check_fitted_on_a_sampler_keeps_the_portraits_its_verdict_likes(tmp_p
     bright_share = np.mean(brightness(paint_samples(checked, 40, 0, None, 16).images))
     plain_share = np.mean(brightness(paint_samples(checked, 40, 0, None, 16, every_latent=True).images))
     assert bright_share > 0.85 and bright_share > plain_share + 0.2, (bright_share, plain_share)
+
+
+def test_a_damaged_check_does_not_stop_its_refit(tmp_path):
+    """`trainer latent-check` on a sampler whose check the contract refuses (here too short for its latent): the
+    sampler opens without it, is refitted, and the file gets the new check, its other metadata kept."""
+    import onnx
+
+    path = make_sampler(tmp_path / "tiny.onnx")
+    model = onnx.load(path)
+    onnx.helper.set_model_props(model, {**{p.key: p.value for p in model.metadata_props}, "latent_check": "1,2,3"})
+    onnx.save(model, path)
+    with pytest.raises(ModelError, match="latent_check needs"):
+        load_model(path, "cpu")
+    opened = load_model(without_latent_check(path), "cpu")
+    assert opened.info.latent_check == "" and opened.info.name == "tiny-sampler"
+    latents, good = verdicts_of(opened, 200, lambda images: [image.mean() > 127 for image in images])
+    write_latent_check(path, fit(latents, good, keep=0.3))
+    assert len(load_model(path, "cpu").info.latent_check.split(",")) == 8 + 2
 
 
 def test_a_check_keeping_too_few_is_refused_before_anything_is_painted(cli, sampler, tmp_path):

@@ -429,10 +429,10 @@ def latent_check(
     from portraitize.sampling import bundled_face_scores
     from portraitize.session import ModelError, load_model
 
-    from .latent_check import check_count, fit, verdicts_of, write_latent_check
+    from .latent_check import check_count, fit, verdicts_of, without_latent_check, write_latent_check
 
     try:
-        sampler = load_model(model, "cpu", kind="sampler")
+        sampler = load_model(without_latent_check(model), "cpu", kind="sampler")
         check_count(latents, sampler.info.latent_size)
         scores = bundled_face_scores()
         with Progress() as progress:

@@ -130,15 +130,27 @@ def area_under_curve(scores: np.ndarray, good: np.ndarray) -> float:
     return float((ranks[good].sum() - positives * (positives + 1) / 2) / (positives * (len(good) - positives)))
 
 
+def without_latent_check(path: Path) -> bytes:
+    """The model file's bytes with no latent check: the one being fitted anew is the only one that counts, and an
+    old one the contract refuses (damaged, or from a sampler of another latent size) must not stop its refit."""
+    return _with_latent_check(path, None)
+
+
 def write_latent_check(path: Path, check: LatentCheck) -> None:
     """Set the model's latent_check metadata (everything else kept), checked against the contract, atomically."""
+    data = _with_latent_check(path, check)
+    write_atomically(path, lambda file: file.write(data))
+
+
+def _with_latent_check(path: Path, check: LatentCheck | None) -> bytes:
     import onnx  # here, not above: `python -m trainer` imports this module for every command
 
     model = onnx.load(path)
     metadata = {entry.key: entry.value for entry in model.metadata_props}
-    metadata["latent_check"] = check.metadata()
+    metadata.pop("latent_check", None)
+    if check is not None:
+        metadata["latent_check"] = check.metadata()
     ModelInfo.from_metadata(metadata)  # a ContractError here leaves the file as it was
     del model.metadata_props[:]
     onnx.helper.set_model_props(model, metadata)
-    data = model.SerializeToString()
-    write_atomically(path, lambda file: file.write(data))
+    return model.SerializeToString()
