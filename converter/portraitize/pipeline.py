@@ -181,6 +181,8 @@ def convert_jobs(
             batch.finishing.stop()
             finisher.shutdown(wait=True, cancel_futures=True)
             pool.shutdown(wait=True, cancel_futures=True)
+            if workers:
+                workers.close()
         raise
     if workers:  # batch.finish waited for every painting
         workers.close()

@@ -85,8 +85,13 @@ class StrokeWorkers:
             return self._apart(painted, *rest)
 
     def close(self) -> None:
-        """Wait for the paintings in the workers, then stop them."""
-        self.pool.shutdown(wait=True)
+        """Wait for the paintings in the workers, then for the workers to end; after stop() too, once the paintings
+        they held are back: a pool still ending as Python exits races the exit hook of concurrent.futures, which
+        then writes to the pool's closed wake-up pipe (Python 3.11: a traceback after Ctrl-C, now and then)."""
+        with self.room:
+            pools = [self.pool, *self.apart]
+        for pool in pools:
+            pool.shutdown(wait=True)
 
     def stop(self) -> None:
         """Send nothing more to the workers (an interrupt); the paintings they hold finish, the rest are dropped."""
