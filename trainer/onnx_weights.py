@@ -65,20 +65,23 @@ def load_exported(path: Path, spec: ExportSpec, family: str) -> tuple[ModelInfo,
             fixed = state[key.removesuffix("strength") + "fixed"]
             baked = torch.from_numpy(_only_of_shape(unnamed, fixed.shape, key).copy())
             state[key] = ((baked * fixed).sum() / fixed.pow(2).sum()).reshape(state[key].shape)  # least squares
-        for name, (layer, convolved) in _convolved_weights(path, model_bytes, model, module, copy_spec.example).items():
+        weights = _convolved_weights(path, model_bytes, model, constants, module, copy_spec.example)
+        for name, (layer, convolved) in weights.items():
             original = state[name + ORIGINAL] if name + ORIGINAL in constants else convolved
             state[name + ORIGINAL] = original
             state[f"{name}.parametrizations.weight.0._u"], state[f"{name}.parametrizations.weight.0._v"] = _vectors(
                 original, convolved, layer.parametrizations.weight[0].dim
             )
         module.load_state_dict(state)
-        error = parity_error(model_bytes, copy_spec, info)
+        difference = parity_error(model_bytes, copy_spec, info)
+    except ExportedWeightsError:
+        raise
     except (RuntimeError, ValueError) as error:  # shapes that do not fit, or onnxruntime refusing the probe
-        if isinstance(error, ExportedWeightsError):
-            raise
         raise ExportedWeightsError(f"{path}: does not fit this network ({str(error).splitlines()[0]})") from None
-    if error > TOLERANCE:
-        raise ExportedWeightsError(f"{path}: its weights rebuild a network that differs from the file by {error:.2e}")
+    if difference > TOLERANCE:
+        raise ExportedWeightsError(
+            f"{path}: its weights rebuild a network that differs from the file by {difference:.2e}"
+        )
     return info, module.state_dict()
 
 
@@ -101,10 +104,10 @@ def _only_of_shape(constants: dict[str, np.ndarray], shape, key: str) -> np.ndar
 
 
 def _convolved_weights(
-    path: Path, model_bytes: bytes, model: onnx.ModelProto, module: nn.Module, example: torch.Tensor
+    path: Path, model_bytes: bytes, model: onnx.ModelProto, constants: dict, module: nn.Module, example: torch.Tensor
 ) -> dict:
     """For each spectral-normed convolution of `module`, by name: the layer, and the weight the file convolves
-    with (a constant, or what the graph computes from the un-normed weight), as a tensor. The graph's
+    with (one of its `constants`, or what the graph computes from the un-normed weight), as a tensor. The graph's
     convolutions run in the order the module calls its own, so the n-th Conv node is the n-th convolution called."""
     import onnxruntime as ort
 
@@ -127,8 +130,8 @@ def _convolved_weights(
         (name, layer, node.input[1]) for (name, layer), node in zip(called, nodes) if hasattr(layer, "parametrizations")
     ]
     # The computed weights are read by running the graph with them as extra outputs.
-    computed = sorted({weight for _, _, weight in normed} - {tensor.name for tensor in model.graph.initializer})
-    values = {tensor.name: numpy_helper.to_array(tensor) for tensor in model.graph.initializer}
+    computed = sorted({weight for _, _, weight in normed} - set(constants))
+    values = dict(constants)
     if computed:
         probe = onnx.load_from_string(model_bytes)
         probe.graph.output.extend(

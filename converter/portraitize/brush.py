@@ -80,15 +80,12 @@ class Brush:
         if not angles:
             return
         quarter = ANGLES // 4
-        shape = (length, bend, variant)
-        if self.radius > REUSED_RADIUS:
-            firsts = sorted({angle % quarter for angle in angles})
-            alpha, relief, half = self._make(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
-        else:
-            firsts = list(range(quarter))
-            if shape not in self._planes:
-                self._planes[shape] = self._make(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
-            alpha, relief, half = self._planes[shape]
+        shape, kept = (length, bend, variant), self.radius <= REUSED_RADIUS
+        firsts = list(range(quarter)) if kept else sorted({angle % quarter for angle in angles})
+        planes = self._planes.get(shape) or self._make(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
+        if kept:
+            self._planes[shape] = planes
+        alpha, relief, half = planes
         side = 2 * half + 1
         for turns in {angle // quarter for angle in angles}:
             # The first-quarter stamps this turn needs, turned clockwise (y points down, angles turn clockwise),
