@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -74,23 +75,33 @@ def test_sample_paints_the_same_portraits_with_stroke_workers_as_in_one_thread(c
 
 
 def test_a_worker_that_dies_fails_its_own_photo_only_and_the_next_photo_gets_fresh_workers(monkeypatch):
-    """A death breaks the whole pool: the painting beside it is tried again apart and painted, the killer fails."""
-    scene, small = gradient_image(960, 720, seed=2), gradient_image(120, 90, seed=3)
+    """A death breaks the whole pool: the painting queued beside it is tried again apart and painted, the killer
+    fails. One worker, kept busy until both are queued, the killer first: no timing decides what the death hits."""
+    scene, small = gradient_image(240, 180, seed=2), gradient_image(120, 90, seed=3)
     apart, tried_apart = [], StrokeWorkers._apart
+    killer_sent, submit = threading.Event(), ProcessPoolExecutor.submit
 
     def spied(self, painted, *rest):
         apart.append(painted.shape)
         return tried_apart(self, painted, *rest)
 
+    def noted(pool, fn, *args):
+        future = submit(pool, fn, *args)
+        if any(isinstance(arg, DiesWhenUnpickled) for arg in args):
+            killer_sent.set()
+        return future
+
     monkeypatch.setattr(StrokeWorkers, "_apart", spied)
-    workers = StrokeWorkers(2)
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", noted)
+    workers = StrokeWorkers(1)
     try:
+        workers.pool.submit(time.sleep, 2)  # the worker is busy while the killer and then the scene queue up
         with ThreadPoolExecutor(1) as beside:
-            painting = beside.submit(workers.paint, scene, [], PainterSettings())
-            time.sleep(0.3)  # the scene is in a worker when the other worker dies
+            killing = beside.submit(workers.paint, small, DiesWhenUnpickled())
+            assert killer_sent.wait(30)
+            painted, _ = workers.paint(scene, [], PainterSettings())
             with pytest.raises(PaintError, match="worker process stopped while painting it"):
-                workers.paint(small, DiesWhenUnpickled())
-            painted, _ = painting.result()
+                killing.result()
         after, _ = workers.paint(small, [], PainterSettings())
     finally:
         workers.close()
