@@ -354,6 +354,20 @@ SECTIONS["panel-pooled"] = Section(
     _script("bench/panel.py", "pool", "--panels", *PAINTER3_PANELS, "--rename", "before=painter3"),
     read_panel_pooled,
 )
+# Panels of one trial each against painter 5 (bench/panels/README.md): what its marks do to real oils, and two
+# trials that did not ship.
+for name, about, panel in (
+    ("panel-repainted", "painter 5 alone on real oils (bench/repaint.py) beside untouched ones", 30),
+    ("panel-refine-photos", "a trial: finer strokes where the canvas misses the picture, on the photos", 31),
+    ("panel-refine-paintings", "the same trial on the repainted oils", 32),
+    ("panel-dark-ground", "a trial: a darker, warmer ground", 33),
+):
+    SECTIONS[name] = Section(
+        name,
+        about,
+        _script("bench/panel.py", "pool", "--panels", f"bench/panels/2026-12-05-painter5-panel{panel}"),
+        read_panel_pooled,
+    )
 SECTIONS["speed"] = Section(
     "speed",
     "convert: 50 photos at 512 px (batch 1, 4), a 6000 x 4000 photo with --full-res",

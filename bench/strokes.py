@@ -64,15 +64,10 @@ def measure(photo_path: Path, chain: PaintChain) -> dict:
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--photos", type=Path, default=NASA)
-    parser.add_argument("--count", type=int, default=51)
-    parser.add_argument("--json", type=Path, help="also write the per-photo figures and the summary here")
-    options = parser.parse_args()
-    translator = resolve(None, "translator")
+def default_chain() -> PaintChain:
+    """The paint chain `convert` runs with its default options, on the CPU."""
     sources = ModelSources(
-        translator,
+        resolve(None, "translator"),
         resolve_optional(None, "upscaler"),
         resolve_optional(None, "face_detector"),
         None,
@@ -84,7 +79,16 @@ def main() -> None:
     settings = PaintSettings(
         max_size=info.native_size, face_size=info.face_size, strokes=PainterRequest().settings_for(info.face_size)
     )
-    chain = PaintChain(models, settings)
+    return PaintChain(models, settings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--photos", type=Path, default=NASA)
+    parser.add_argument("--count", type=int, default=51)
+    parser.add_argument("--json", type=Path, help="also write the per-photo figures and the summary here")
+    options = parser.parse_args()
+    chain = default_chain()
     photos = sorted(path for path in options.photos.iterdir() if not path.name.startswith("."))[: options.count]
     rows = [measure(photo, chain) for photo in photos]
     both = [row for row in rows if row["face_length"] and row["ground_length"]]
