@@ -22,12 +22,12 @@ from .faces import Face
 from .fineness import Regions
 from .palette import painters_light
 
-UMBER = np.array([96, 76, 58], np.float32)  # the ground's colour where the light is full
+UMBER = np.array([74, 57, 40], np.float32)  # the ground's colour where the light is full
 HUE_SHARE = 0.6  # how far the ground's hue turns from the umber's towards the photo background's
 HUE_CHROMA = 22.0  # the colourfulness (largest channel's distance from the grey, 0..255) of that hue
 ECHO = 0.25  # share of the photo's own (blurred) background colour in the ground
 PRIMING_LIGHT, PRIMING_WARMTH = 1.3, np.array([18, 6, -8], np.float32)  # the imprimatura under the ground
-GROUND_LIGHT = (0.3, 1.05)  # the ground's light at the edges and at its centre (LIGHT_FROM)
+GROUND_LIGHT = (0.35, 1.0)  # the ground's light at the edges and at its centre (LIGHT_FROM)
 LIGHT_REACH = 2.4  # face sizes from its centre at which the ground's light has fallen to 1/e
 # Its centre, from the face's, in face sizes: to the upper left, the side light comes from in most portraits,
 # so the head is set against light on one side and dark on the other, not ringed by a halo.
