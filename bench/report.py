@@ -394,6 +394,18 @@ SECTIONS["face-check"] = Section(
     _script("bench/face_check.py", "--seed", "1", "--count", "300"),
     lambda raw: raw,
 )
+# The continuations of portrait-gan tried for issue 30 (their run folders beside the repository, not in it).
+CONTINUATIONS = [
+    f"{run}-{step}=../runs/fastgan-{run}/exports/step{step}.onnx"
+    for run in ("plain", "face")
+    for step in (1000, 2000, 3000)
+]
+SECTIONS["face-pass-rate"] = Section(
+    "face-pass-rate",
+    "how often the face check passes 1,000 portraits of the shipped sampler alone and of each continuation's snapshots",
+    _script("bench/face_pass_rate.py", "shipped=exported/portrait-gan.onnx", *CONTINUATIONS),
+    lambda raw: raw,
+)
 SECTIONS["full-resolution"] = Section(
     "full-resolution",
     "detail kept, time and peak memory of the full-resolution path, before / upscaler / texture / now",
