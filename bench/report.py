@@ -361,6 +361,8 @@ for name, about, panel in (
     ("panel-refine-photos", "a trial: finer strokes where the canvas misses the picture, on the photos", 31),
     ("panel-refine-paintings", "the same trial on the repainted oils", 32),
     ("panel-dark-ground", "a trial: a darker, warmer ground", 33),
+    ("panel-marks-photos", "a trial: brush sizes on five rungs by the detail under each stroke, longer strokes", 34),
+    ("panel-marks-paintings", "the same trial on the repainted oils", 35),
 ):
     SECTIONS[name] = Section(
         name,
