@@ -363,6 +363,7 @@ for name, about, panel in (
     ("panel-dark-ground", "a trial: a darker, warmer ground", 33),
     ("panel-marks-photos", "a trial: brush sizes on five rungs by the detail under each stroke, longer strokes", 34),
     ("panel-marks-paintings", "the same trial on the repainted oils", 35),
+    ("panel-samples", "portrait-gan's first eight portraits as `sample --size 512` paints them, beside real oils", 36),
 ):
     SECTIONS[name] = Section(
         name,
