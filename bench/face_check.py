@@ -40,6 +40,12 @@ LABELS = REPO / "bench" / "labels"
 NUMBERED = re.compile(r"^(?P<set>.+)-\d{4}\.png$")
 
 
+def sampler_alone(sampler, count: int, seed: int) -> list[np.ndarray]:
+    """The plain portraits of `seed`, latent i for portrait i: the pixels `sample --every-latent --no-face-check`
+    writes."""
+    return list(paint_samples(sampler, count, seed, None, batch_size=16, every_latent=True).images)
+
+
 def read_labels() -> dict[str, bool]:
     """Every labelled file -> whether its face is broken."""
     labels = {}
@@ -116,8 +122,8 @@ def main() -> None:
     labels = read_labels()
     sampler = load_model(resolve(None, "sampler"), "cpu", kind="sampler")
     # the labelled portraits are the plain ones, latent i for portrait i, as --every-latent paints them
-    images = paint_samples(sampler, options.count, options.seed, None, batch_size=16, every_latent=True).images
-    mesh_down = [score < PASSES for score in bundled_face_scores()(list(images))]
+    images = sampler_alone(sampler, options.count, options.seed)
+    mesh_down = [score < PASSES for score in bundled_face_scores()(images)]
     latent_scores = sampler.info.latent_scores(sample_latents(options.count, sampler.info.latent_size, options.seed))
     latent_down = [bool(score < 0) for score in latent_scores] if latent_scores is not None else None
     off = False if face_checked_by_default(sampler.info) else None  # the face check turned off where it is default

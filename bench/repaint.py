@@ -8,7 +8,8 @@ changes is the painter's work alone: its painted ground, its light on the sitter
 beside untouched real oils (`python bench/panel.py make --set repainted=OUT ...`), it separates what viewers
 reject in our paintings: the marks, or the photo under them (panel 30 in bench/panels/README.md). PAINTINGS
 should come from a train folder (paintings/train), never a test folder: a panel's real oils are drawn from
-paintings/test. Writes OUT/NAME.png for each picture in PAINTINGS.
+paintings/test. Writes OUT/NAME.png for each picture directly in PAINTINGS (a folder of chosen paintings:
+bench/panels/README.md says how panel 30's were chosen).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ def main() -> None:
     options = parser.parse_args()
     chain = default_chain()
     options.out.mkdir(parents=True, exist_ok=True)
-    for path in sorted(path for path in options.paintings.iterdir() if not path.name.startswith(".")):
+    for path in sorted(
+        path for path in options.paintings.iterdir() if path.is_file() and not path.name.startswith(".")
+    ):
         sitting = chain.prepare(load_photo(path))
         chain.finish(sitting, sitting.photo.rgb).image.save(options.out / f"{path.stem}.png")
         print(f"{path.name}: {len(sitting.faces)} faces", flush=True)

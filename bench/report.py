@@ -356,7 +356,7 @@ SECTIONS["panel-pooled"] = Section(
 )
 # Panels of one trial each against painter 5 (bench/panels/README.md): what its marks do to real oils, and two
 # trials that did not ship.
-for name, about, panel in (
+for _name, _about, _panel in (
     ("panel-repainted", "painter 5 alone on real oils (bench/repaint.py) beside untouched ones", 30),
     ("panel-refine-photos", "a trial: finer strokes where the canvas misses the picture, on the photos", 31),
     ("panel-refine-paintings", "the same trial on the repainted oils", 32),
@@ -365,10 +365,10 @@ for name, about, panel in (
     ("panel-marks-paintings", "the same trial on the repainted oils", 35),
     ("panel-samples", "portrait-gan's first eight portraits as `sample --size 512` paints them, beside real oils", 36),
 ):
-    SECTIONS[name] = Section(
-        name,
-        about,
-        _script("bench/panel.py", "pool", "--panels", f"bench/panels/2026-12-05-painter5-panel{panel}"),
+    SECTIONS[_name] = Section(
+        _name,
+        _about,
+        _script("bench/panel.py", "pool", "--panels", f"bench/panels/2026-12-05-painter5-panel{_panel}"),
         read_panel_pooled,
     )
 SECTIONS["speed"] = Section(
@@ -397,7 +397,8 @@ SECTIONS["face-check"] = Section(
     _script("bench/face_check.py", "--seed", "1", "--count", "300"),
     lambda raw: raw,
 )
-# The continuations of portrait-gan tried for issue 30 (their run folders beside the repository, not in it).
+# The continuations of portrait-gan tried for issue 30: their run folders lie beside the repository (../runs), not in
+# it, so this section is measured again only where they are kept.
 CONTINUATIONS = [
     f"{run}-{step}=../runs/fastgan-{run}/exports/step{step}.onnx"
     for run in ("plain", "face")

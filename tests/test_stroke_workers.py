@@ -74,10 +74,12 @@ def test_sample_paints_the_same_portraits_with_stroke_workers_as_in_one_thread(c
         assert (tmp_path / "alone" / name).read_bytes() == (tmp_path / "workers" / name).read_bytes(), name
 
 
-def test_a_worker_that_dies_fails_its_own_photo_only_and_the_next_photo_gets_fresh_workers(monkeypatch):
+def test_a_worker_that_dies_fails_its_own_photo_only_and_the_next_photo_gets_fresh_workers(monkeypatch, tmp_path):
     """A death breaks the whole pool: the painting queued beside it is tried again apart and painted, the killer
-    fails. One worker, kept busy until both are queued, the killer first: no timing decides what the death hits."""
+    fails. One worker, held by a job that waits for a gate the test opens once the killer and then the scene are
+    queued behind it: no timing decides what the death hits."""
     scene, small = gradient_image(240, 180, seed=2), gradient_image(120, 90, seed=3)
+    gate = tmp_path / "open"
     apart, tried_apart = [], StrokeWorkers._apart
     killer_sent, submit = threading.Event(), ProcessPoolExecutor.submit
 
@@ -89,21 +91,29 @@ def test_a_worker_that_dies_fails_its_own_photo_only_and_the_next_photo_gets_fre
         future = submit(pool, fn, *args)
         if any(isinstance(arg, DiesWhenUnpickled) for arg in args):
             killer_sent.set()
+        elif args and args[0] is scene:
+            gate.touch()  # the scene is queued behind the killer: let the worker go on
         return future
 
     monkeypatch.setattr(StrokeWorkers, "_apart", spied)
     monkeypatch.setattr(ProcessPoolExecutor, "submit", noted)
     workers = StrokeWorkers(1)
     try:
-        workers.pool.submit(time.sleep, 2)  # the worker is busy while the killer and then the scene queue up
+        # A standard-library call, so the worker needs nothing from the tests to run it; it gives up after 60 s.
+        held = workers.pool.submit(
+            subprocess.call,
+            ["sh", "-c", f"for i in $(seq 6000); do [ -e '{gate}' ] && exit 0; sleep 0.01; done; exit 1"],
+        )
         with ThreadPoolExecutor(1) as beside:
             killing = beside.submit(workers.paint, small, DiesWhenUnpickled())
             assert killer_sent.wait(30)
             painted, _ = workers.paint(scene, [], PainterSettings())
             with pytest.raises(PaintError, match="worker process stopped while painting it"):
                 killing.result()
+        assert held.result() == 0, "the gate opened once the scene was queued"
         after, _ = workers.paint(small, [], PainterSettings())
     finally:
+        gate.touch()
         workers.close()
     assert sorted(apart) == [small.shape, scene.shape], "both paintings of the broken pool were tried again apart"
     assert np.array_equal(painted, paint_strokes(scene, [], PainterSettings())[0])
