@@ -124,6 +124,7 @@ def _distance(row: dict, prefix: str = "") -> dict:
         f"{prefix}fid": row["fid_mnv2"],
         f"{prefix}kid": row["kid_x1000"],
         f"{prefix}kid_std": row["kid_std_x1000"],
+        f"{prefix}spread": row["spread"],
     }
 
 

@@ -15,6 +15,7 @@ from trainer.cli import app as trainer_app
 from trainer.data import FaceBox
 from trainer.evaluate import (
     FaceCrops,
+    distance,
     embed,
     evaluate,
     face_retention,
@@ -275,3 +276,13 @@ def test_evaluate_measures_exactly_what_convert_writes(cli, translator, tmp_path
     converted = load_photo(tmp_path / "out" / "sitter.png").rgb
     measured = translate_with_converter(translator, [np.asarray(photo)], device="cpu")[0]
     assert measured.shape == converted.shape and np.array_equal(measured, converted)
+
+
+def test_a_set_of_one_picture_over_and_over_has_no_spread_and_a_varied_set_its_mean_distance():
+    """The spread is the scored set's own variety: a sampler painting one face over and over shows it even where
+    its KID to the real set is low."""
+    real = torch.randn(40, 8, generator=torch.Generator().manual_seed(0))
+    same = real[:1].repeat(30, 1)
+    assert distance(real, same).spread == 0.0
+    two = torch.tensor([[0.0] * 8, [3.0] + [0.0] * 7, [0.0, 4.0] + [0.0] * 6])
+    assert distance(real, two).spread == pytest.approx((3 + 4 + 5) / 3)

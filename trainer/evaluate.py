@@ -133,17 +133,21 @@ class Distance:
     fid: float
     kid: float  # x1000, mean over subsets
     kid_std: float  # x1000
+    spread: float  # the scored set's own variety: its pictures' mean distance from one another in feature space
 
     def as_dict(self) -> dict[str, float]:
         return {
             "fid_mnv2": round(self.fid, 2),
             "kid_x1000": round(self.kid, 2),
             "kid_std_x1000": round(self.kid_std, 2),
+            "spread": round(self.spread, 3),
         }
 
 
 def distance(real: torch.Tensor, fake: torch.Tensor, subsets: int = 50, seed: int = 0) -> Distance:
-    """FID and unbiased KID (cubic polynomial kernel, subsets the size of the smaller set, at most 1000)."""
+    """FID and unbiased KID (cubic polynomial kernel, subsets the size of the smaller set, at most 1000), and the
+    spread of `fake`: a sampler that paints one face over and over can still sit near the real set by KID, and its
+    spread, beside the real paintings' own (a row of them scored: the floor), says so."""
     from torchmetrics.image.fid import FrechetInceptionDistance
     from torchmetrics.image.kid import KernelInceptionDistance
 
@@ -158,7 +162,8 @@ def distance(real: torch.Tensor, fake: torch.Tensor, subsets: int = 50, seed: in
         metric.update(fake, real=False)
     torch.manual_seed(seed)  # KID draws its subsets from torch's global generator
     kid_mean, kid_std = kid.compute()
-    return Distance(float(fid.compute()), float(kid_mean) * 1000, float(kid_std) * 1000)
+    spread = float(torch.pdist(fake.double()).mean()) if len(fake) > 1 else 0.0
+    return Distance(float(fid.compute()), float(kid_mean) * 1000, float(kid_std) * 1000, spread)
 
 
 def mean_ssim(originals: list[np.ndarray], results: list[np.ndarray], size: int = 64) -> float:
@@ -371,6 +376,7 @@ def evaluate(
 
 COLUMN_NOTES = {
     "FID": "FID over MobileNetV2 features",
+    "spread": "spread: the set's mean distance between its own pictures' features (variety)",
     "SSIM": "SSIM: to the photo, grey, 64 px",
     "gap": "gap: share of the photos' KID gap closed",
     "faces": "faces: kept / found in the photos",
@@ -390,6 +396,7 @@ def scores_table(rows, title: str):
             "images": str(row.images),
             "FID": f"{row.distance.fid:.1f}",
             "KID x1000": f"{row.distance.kid:.1f} ± {row.distance.kid_std:.1f}",
+            "spread": f"{row.distance.spread:.2f}",
             "SSIM": "" if row.ssim is None else f"{row.ssim:.3f}",
             "gap": "" if row.gap_closed is None else f"{row.gap_closed:.2f}",
             "faces": "" if row.faces is None else f"{row.faces[1]}/{row.faces[0]}",
