@@ -377,6 +377,23 @@ def test_the_canvas_weave_shows_through_thin_dark_paint_more_than_thick_light_pa
     assert texture[1] > 2 * texture[0] > 0
 
 
+def test_the_weaves_threads_wander_and_its_tile_repeats_without_a_seam():
+    from portraitize.weave import TILE_THREADS, weave_pattern
+
+    pitch = 6
+    tile = weave_pattern(pitch, seed=0).astype(float)
+    # A plain weave of straight threads repeats every two threads: its rows that far apart are the same row. Linen's
+    # threads stray off their lines, so rows many threads apart differ.
+    rows = np.arange(0, tile.shape[0] - 16 * pitch, pitch)
+    alike = [np.corrcoef(tile[row], tile[row + 16 * pitch])[0, 1] for row in rows]
+    assert np.mean(alike) < 0.8, np.mean(alike)
+    # The tile is laid edge to edge: across its seam the weave changes no more than inside it.
+    assert tile.shape == (TILE_THREADS * pitch,) * 2
+    twice = np.concatenate([tile, tile], axis=1)
+    seam = np.abs(np.diff(twice, axis=1))[:, tile.shape[1] - 1]
+    assert seam.mean() < 2 * np.abs(np.diff(tile, axis=1)).mean()
+
+
 def test_a_stroke_inside_the_sitter_stops_at_the_outline_however_plain_the_paint():
     """Only the outline (x = 100) can stop these strokes: anchored a few px inside it and running across it, each
     stamp, ends included, stays inside, even where a colour edge just behind the anchor would push its centre

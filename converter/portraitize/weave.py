@@ -2,9 +2,11 @@
 
 Oil paint is laid on woven linen or cotton, and at 100% a painting shows its weave wherever the paint is thin:
 in the darks and the ground far more than in the built-up lights (the painter's "thin darks, thick lights").
-The weave is a plain one (each thread passes over one crossing thread, then under the next), its threads a
-little uneven in thickness, its grooves darker; its pitch follows the picture's size, as a larger
-canvas of the same portrait would have been painted on a coarser one.
+The weave is a plain one (each thread passes over one crossing thread, then under the next), its grooves
+darker; its pitch follows the picture's size, as a larger canvas of the same portrait would have been painted
+on a coarser one. Linen is spun by hand and woven loose: its threads wander a little off their lines and thicken
+and thin along their length (slubs). A weave of straight, even threads is a square mesh, and at 100% on a
+phone photo's painting two blind viewers saw it as a screen laid over the paint, not as canvas under it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import numpy as np
 
 from .filters import by_rows, luminance
 
-THREADS_PER_SIDE = 300  # threads across the picture's long side (a 60 cm canvas: 2 mm a thread)
+THREADS_PER_SIDE = 500  # threads across the picture's long side (a 60 cm canvas: a medium linen, 1.2 mm a thread)
 MIN_PITCH = 3  # px: a finer weave is lost in a pixel grid
 DEPTH = 0.12  # how much a groove between threads darkens the thinnest paint
 THICK_PAINT = 0.8  # the lightest paint hides this share of the weave
-UNEVEN = 0.25  # spread of a thread's thickness
+UNEVEN = 0.25  # spread of a thread's thickness, along it (slubs) and from thread to thread
+WANDER = 0.4  # how far, in threads, a thread strays off its line
+WANDER_THREADS = 6  # the distance, in threads, over which a thread's straying and thickness change
 TILE_THREADS = 64  # the weave is made for this many threads and repeated (no repeat a viewer can find)
 
 
@@ -26,18 +30,29 @@ def weave_pattern(pitch: int, seed: int) -> np.ndarray:
     TILE_THREADS * pitch px square."""
     rng = np.random.default_rng(seed)
     side = TILE_THREADS * pitch
-    position = (np.arange(side, dtype=np.float32) + 0.5) / pitch
-    thread, within = position.astype(int), position % 1
-    # Each thread's crown rises and falls across its width; threads differ a little in thickness.
-    thickness = 1 + UNEVEN * (rng.uniform(-1, 1, (2, TILE_THREADS)).astype(np.float32))
-    across = np.sin(np.pi * within)
-    warp = (across * thickness[0][thread])[None, :]  # the threads running down, by column
-    weft = (across * thickness[1][thread])[:, None]  # the threads running across, by row
-    over = ((thread[:, None] + thread[None, :]) % 2).astype(bool)  # which thread is on top at each crossing
+    ys, xs = (np.mgrid[0:side, 0:side].astype(np.float32) + 0.5) / pitch
+    # Each set of threads strays from its lines, and thickens and thins, by its own smooth random field.
+    warp_at = xs + WANDER * _wobble(side, pitch, rng)  # the threads running down, by column
+    weft_at = ys + WANDER * _wobble(side, pitch, rng)  # the threads running across, by row
+    warp_thread, weft_thread = np.floor(warp_at).astype(int), np.floor(weft_at).astype(int)
+    warp_across, weft_across = np.sin(np.pi * (warp_at % 1)), np.sin(np.pi * (weft_at % 1))
+    warp = warp_across * (1 + UNEVEN * _wobble(side, pitch, rng))
+    weft = weft_across * (1 + UNEVEN * _wobble(side, pitch, rng))
+    over = ((warp_thread + weft_thread) % 2).astype(bool)  # which thread is on top at each crossing
     # Where a thread passes over, its crown shows, rising and falling along it over the crossings.
-    rise = 0.55 + 0.45 * across
-    height = np.where(over, weft * rise[None, :], warp * rise[:, None])
+    height = np.where(over, weft * (0.55 + 0.45 * warp_across), warp * (0.55 + 0.45 * weft_across))
     return np.clip(height / (1 + UNEVEN), 0, 1).astype(np.float32)
+
+
+def _wobble(side: int, pitch: int, rng: np.random.Generator) -> np.ndarray:
+    """A smooth random field over the tile, -1..1, varying over about WANDER_THREADS threads, that wraps round at
+    the tile's edges (low-passed white noise through the FFT is periodic), so the repeated tiles show no seam."""
+    noise = np.fft.rfft2(rng.standard_normal((side, side)))
+    fy = np.fft.fftfreq(side)[:, None]
+    fx = np.fft.rfftfreq(side)[None, :]
+    cutoff = 1 / (WANDER_THREADS * pitch)
+    field = np.fft.irfft2(noise * np.exp(-(fx**2 + fy**2) / (2 * cutoff**2)), s=(side, side))
+    return (field / max(float(np.abs(field).max()), 1e-12)).astype(np.float32)
 
 
 def woven(rgb: np.ndarray, seed: int) -> np.ndarray:
