@@ -192,6 +192,34 @@ def test_fastgan_critic_warmup_trains_the_critics_alone_then_the_generator(image
     assert moved(generator, "generator")
 
 
+def test_the_mode_seeking_term_penalises_one_face_for_every_latent_and_reaches_the_generator(
+    image_folder, style_image, monkeypatch
+):
+    import trainer.recipes.fastgan as fastgan
+    from trainer.models.face_landmarks import FaceLandmarks
+
+    torch.manual_seed(0)
+    mesh = FaceLandmarks().eval().requires_grad_(False)  # random weights: the term's arithmetic, not MediaPipe's
+    latent = torch.randn(4, 8)
+    same = torch.rand(1, 3, 64, 64).repeat(4, 1, 1, 1) * 2 - 1
+    different = (torch.rand(4, 3, 64, 64) * 2 - 1).requires_grad_(True)
+    one_face, many = fastgan._shape_spread(mesh, same, latent), fastgan._shape_spread(mesh, different, latent)
+    assert one_face.item() > many.item() + 3, "one face for every latent costs far more than faces that differ"
+    many.backward()
+    assert different.grad.abs().sum() > 0, "the term's gradient reaches the portraits"
+
+    config = dataclasses.replace(tiny_configs(image_folder, style_image)["fastgan"], size=64, landmark_diversity=0.1)
+    with pytest.raises(ValueError, match="--landmark-diversity needs --face-landmarks"):
+        RECIPE_CLASSES["fastgan"](config, torch.device("cpu"))
+    monkeypatch.setattr(fastgan, "load_face_landmarks", lambda path: mesh)
+    recipe = RECIPE_CLASSES["fastgan"](dataclasses.replace(config, face_landmarks="mesh.tflite"), torch.device("cpu"))
+    before = [parameter.detach().clone() for parameter in recipe.nets["generator"].parameters()]
+    losses = recipe.train_step({"images": torch.rand(4, 3, 64, 64) * 2 - 1}, 0)
+    assert np.isfinite(losses["landmark_diversity"])
+    moved = [not torch.equal(old, new) for old, new in zip(before, recipe.nets["generator"].parameters())]
+    assert any(moved)
+
+
 def test_projected_critic_learns_while_its_feature_network_stays_frozen(image_folder, style_image):
     torch.manual_seed(0)
     imagenet = need_shared("weights", "mobilenet_v2_imagenet.pth")  # random features give the critic nothing to learn

@@ -4,6 +4,11 @@ Hinge loss; DiffAugment on everything the critic sees; the critic also reconstru
 random quadrant) from its own features, with an L1 loss where FastGAN used LPIPS (no LPIPS weights here); an
 exponential moving average of the generator is what previews and exports show. The critic sees pixels only:
 it never looks through the ImageNet MobileNetV2 that `evaluate` scores with.
+
+`--landmark-diversity` adds a mode-seeking term (Mao et al., CVPR 2019) on the faces' shapes: two latents apart
+should give faces whose face-mesh points (MediaPipe's, rebuilt in torch) lie apart, in proportion. A sampler
+that paints one face for every latent is penalised, and so is a broken face, on which the mesh falls back to its
+average face. The mesh only measures shape against shape; nothing pulls towards paintings through it.
 """
 
 from __future__ import annotations
@@ -11,14 +16,18 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from ..augment import diff_augment
 from ..data import seeded_generator
 from ..losses import discriminator_loss, generator_loss
+from ..models.face_landmarks import SIZE as FACE_MESH_SIZE
+from ..models.face_landmarks import load_face_landmarks
 from ..models.fastgan import Discriminator, Generator, reconstruction_targets
 from ..options import option
 from .base import ExportSpec, Recipe, frozen
@@ -41,6 +50,16 @@ class FastGANConfig:
         help="Weight, in the generator's loss, of a second critic that sees only the middle half of each portrait "
         "(the face, in crops framed at twice the face): a distorted face costs more there than as a quarter of "
         "the whole. 0: none.",
+    )
+    landmark_diversity: float = option(
+        0.0,
+        help="Weight of the mode-seeking term on the faces' shapes (the face mesh's points of two portraits apart, "
+        "over their latents' distance, as -log). Needs --face-landmarks. 0: none.",
+    )
+    face_landmarks: str = option(
+        "",
+        help="MediaPipe's face_landmark.tflite (in the mediapipe 0.10.14 wheel, mediapipe/modules/face_landmark/), "
+        "for --landmark-diversity.",
     )
     critic_warmup: int = option(
         0,
@@ -73,6 +92,11 @@ class FastGANRecipe(Recipe):
             ).to(device)
         for name, net in self.nets.items():
             self.optimizers[name] = torch.optim.Adam(net.parameters(), lr=config.lr, betas=(0.5, 0.999))
+        self.mesh = None
+        if config.landmark_diversity > 0:
+            if not config.face_landmarks:
+                raise ValueError("--landmark-diversity needs --face-landmarks (MediaPipe's face_landmark.tflite)")
+            self.mesh = load_face_landmarks(Path(config.face_landmarks)).to(device)
 
     def data_roles(self) -> dict[str, str]:
         return {"images": self.config.images}
@@ -80,8 +104,9 @@ class FastGANRecipe(Recipe):
     def train_step(self, batches: dict[str, torch.Tensor], step: int) -> dict[str, float]:
         config, real = self.config, batches["images"]
         generator, warming = self.nets["generator"], step < config.critic_warmup
+        latent = torch.randn(len(real), config.latent_size, device=self.device)
         with torch.set_grad_enabled(not warming):
-            fake = generator(torch.randn(len(real), config.latent_size, device=self.device))
+            fake = generator(latent)
         critics = self._critics()
         losses = {}
         for name, (view, _) in critics.items():
@@ -91,12 +116,17 @@ class FastGANRecipe(Recipe):
                 weight * generator_loss("hinge", self.nets[name](diff_augment(view(fake), config.diffaugment)))
                 for name, (view, weight) in critics.items()
             )
+            shapes = {}
+            if self.mesh is not None and len(fake) >= 2:
+                spread = _shape_spread(self.mesh, fake, latent)
+                loss_g = loss_g + config.landmark_diversity * spread
+                shapes = {"landmark_diversity": spread.item()}
         if not warming:
             self.optimizers["generator"].zero_grad(set_to_none=True)
             loss_g.backward()
             self.optimizers["generator"].step()
             self._update_ema()
-        return {"loss_g": loss_g.item(), **losses}
+        return {"loss_g": loss_g.item(), **shapes, **losses}
 
     def _critics(self) -> dict[str, tuple[Callable[[torch.Tensor], torch.Tensor], float]]:
         """Each critic's view of a portrait, and its weight in the generator's loss."""
@@ -160,6 +190,25 @@ class FastGANRecipe(Recipe):
                 self.ema.eval(), example, "sampler", self.config.size, latent_size=self.config.latent_size
             )
         }
+
+
+MESH_CROP = 0.875  # the share of the portrait's side the face mesh sees, centred (as sample's face check)
+
+
+def _shape_spread(mesh: nn.Module, fake: torch.Tensor, latent: torch.Tensor) -> torch.Tensor:
+    """The mode-seeking term: -log of how far apart the faces' shapes lie for how far apart their latents do,
+    over the batch's two halves paired. A face's shape: its mesh points (x, y) about their centre, over their
+    spread, so neither where the face sits nor its size counts."""
+    side = fake.shape[-1]
+    margin = round(side * (1 - MESH_CROP) / 2)
+    crop = (fake[..., margin : side - margin, margin : side - margin] + 1) / 2
+    points, _ = mesh(F.interpolate(crop, size=(FACE_MESH_SIZE, FACE_MESH_SIZE), mode="bilinear", align_corners=False))
+    xy = points[..., :2] - points[..., :2].mean(dim=1, keepdim=True)
+    shape = xy / xy.pow(2).sum(dim=2).mean(dim=1).sqrt()[:, None, None].clamp_min(1e-6)
+    half = len(fake) // 2
+    apart = (shape[:half] - shape[half : 2 * half]).abs().mean(dim=(1, 2))
+    latents_apart = (latent[:half] - latent[half : 2 * half]).abs().mean(dim=1)
+    return -torch.log(apart / latents_apart + 1e-5).mean()
 
 
 def _middle_half(images: torch.Tensor) -> torch.Tensor:
