@@ -1,4 +1,4 @@
-"""bench/panel.py's scoring: a panel's means by set, and several panels pooled."""
+"""bench/panel.py's scoring: a panel's means by set, several panels pooled, and a forced choice between two sets."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from panel import pool, score  # noqa: E402
+from panel import make_pairs, pool, prefer, score  # noqa: E402
 
 
 def _panel(folder: Path, key: dict, *viewers: dict) -> Path:
@@ -44,3 +44,35 @@ def test_the_results_keep_each_shared_sets_lowest_and_highest_panel(tmp_path):
     values = report.read_panel_pooled(pool([first, second], {}))
     assert (values["before_looks_like_oil_lowest"], values["before_looks_like_oil_highest"]) == (2.0, 4.0)
     assert "trial_looks_like_oil_lowest" not in values, "only a set shown in every panel"
+
+
+def test_a_forced_choice_shows_each_picture_in_both_orders_and_counts_only_choices_that_hold_in_both(tmp_path):
+    from PIL import Image
+
+    for name, shade in (("trial", 90), ("shipped", 160)):
+        (tmp_path / name).mkdir()
+        for picture in ("a.png", "b.png", "c.png"):
+            Image.new("RGB", (60, 80), (shade, shade, shade)).save(tmp_path / name / picture)
+    Image.new("RGB", (60, 80)).save(tmp_path / "trial" / "only_here.png")  # no partner: not paired
+    key_path = tmp_path / "key.json"
+    make_pairs({"trial": tmp_path / "trial", "shipped": tmp_path / "shipped"}, tmp_path / "pairs", key_path, seed=3)
+    key = json.loads(key_path.read_text())
+    assert sorted(entry["picture"] for entry in key.values()) == ["a.png", "a.png", "b.png", "b.png", "c.png", "c.png"]
+    for number, entry in key.items():
+        sheet = Image.open(tmp_path / "pairs" / f"pair_{int(number):02d}.png").convert("L")
+        top, bottom = sheet.getpixel((192, 216)), sheet.getpixel((192, sheet.height - 192))
+        assert (top, bottom) == ((90, 160) if entry["A"] == "trial" else (160, 90)), "A is on top, B below"
+    assert sorted(entry["A"] for entry in key.values()) == ["shipped"] * 3 + ["trial"] * 3, "each order once"
+
+    def viewer(index: int, choose) -> Path:
+        path = tmp_path / f"viewer{index}.json"
+        path.write_text(json.dumps({number: {"choice": choose(entry)} for number, entry in key.items()}))
+        return path
+
+    trial_each_time = [viewer(i, lambda e: "A" if e["A"] == "trial" else "b") for i in range(3)]  # lower case too
+    figures = prefer(key_path, trial_each_time)
+    assert figures["preferred"] == {"trial": 9, "shipped": 0} and figures["undecided"] == 0
+    assert abs(figures["p_two_sided"] - 2 / 2**9) < 1e-12 and figures["top_chosen_share"] == 0.5
+    always_top = prefer(key_path, [viewer(3, lambda e: "A")])
+    assert always_top["preferred"] == {"trial": 0, "shipped": 0} and always_top["undecided"] == 3, "no preference"
+    assert always_top["top_chosen_share"] == 1.0 and always_top["p_two_sided"] == 1.0
