@@ -203,9 +203,10 @@ def main() -> None:
         return
     if options.command == "prefer":
         figures = prefer(options.key, options.choices)
-        counts = ", ".join(f"{name} {count}" for name, count in figures["chosen"].items())
+        counts = ", ".join(f"{name} {count}" for name, count in figures["preferred"].items())
         print(
-            f"{counts} of {figures['choices']} choices ({figures['viewers']} viewers); sign test p = {figures['p_two_sided']:.3f}"
+            f"preferred: {counts}; no preference {figures['undecided']} ({figures['viewers']} viewers); "
+            f"sign test p = {figures['p_two_sided']:.3f}; the top tile chosen {figures['top_chosen_share']:.0%} of the time"
         )
         if options.json:
             options.json.write_text(json.dumps(figures, indent=1) + "\n")

@@ -76,3 +76,20 @@ def test_a_forced_choice_shows_each_picture_in_both_orders_and_counts_only_choic
     always_top = prefer(key_path, [viewer(3, lambda e: "A")])
     assert always_top["preferred"] == {"trial": 0, "shipped": 0} and always_top["undecided"] == 3, "no preference"
     assert always_top["top_chosen_share"] == 1.0 and always_top["p_two_sided"] == 1.0
+    import subprocess
+
+    printed = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).resolve().parents[1] / "bench" / "panel.py"),
+            "prefer",
+            "--key",
+            str(key_path),
+            "--choices",
+            *map(str, trial_each_time),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "preferred: trial 9, shipped 0; no preference 0 (3 viewers); sign test p = 0.004" in printed
