@@ -72,6 +72,11 @@ MAX_SHADE = 0.25
 RELIEF_BLUR = 1.4  # px (a Gaussian's sigma): the relief is this smooth before it is lit
 THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
 INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is above 1 / INSIDE_GAIN
+# A finer layer paints only where the strokes so far miss the picture (_missing: mean of RGB, 0..1): where they
+# miss it by LOST or more on a sitter, whatever the fineness asked (pearls, a lace collar, fingers that broader
+# strokes ran over), and not where they miss it by less than SETTLED (a smooth cheek stays in its broader strokes).
+# So a stroke's size follows the detail under it as well as what part of the portrait it is in.
+LOST, SETTLED = 0.06, 0.02
 
 
 @dataclasses.dataclass
@@ -152,14 +157,24 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     # The painted ground is hatched across, not along its own light's fall-off (which would swirl round the
     # head); a kept background is painted along its own contours like the sitter.
     hatched = found.person < 0.5 if grounded else np.zeros(found.person.shape, bool)
+    on_grid = np.asarray(picture.resize(grid, Image.Resampling.BOX), np.float32) / 255
     layers = []
     for index, radius in enumerate(_layer_radii(radii)):
         inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
+        missing = None if index == 0 else _missing(canvas, on_grid, radius * work)
         strokes = _paint_layer(
-            canvas, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside
+            canvas, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside, missing
         )
         layers.append(strokes)
     return np.asarray(canvas.convert("RGB")), layers
+
+
+def _missing(canvas: Image.Image, on_grid: np.ndarray, radius: float) -> np.ndarray:
+    """How far the strokes laid so far are from what the picture shows at this layer's scale (`radius`, grid
+    px), on the working grid (mean of RGB, 0..1, over about a stroke's area)."""
+    grid = on_grid.shape[1::-1]
+    painted = np.asarray(canvas.convert("RGB").resize(grid, Image.Resampling.BOX), np.float32) / 255
+    return blur(np.abs(blur(painted, radius / 2) - blur(on_grid, radius / 2)).mean(axis=2), radius)
 
 
 def _detail(picture: Image.Image, grid: tuple[int, int], texture: float) -> np.ndarray:
@@ -243,6 +258,7 @@ def _paint_layer(
     rng: np.random.Generator,
     seed: int,
     inside: np.ndarray | None = None,
+    missing: np.ndarray | None = None,
 ) -> Strokes:
     """Paint one layer's strokes onto `canvas` (RGBA, the output's size) and return them. The layer is planned
     and painted only over the box its strokes reach, at the scale where its brush is WORK_RADIUS px. `inside`: a
@@ -253,6 +269,9 @@ def _paint_layer(
     grid_col = np.minimum((x * work).astype(int), radii.shape[1] - 1)
     asks = radii[grid_row, grid_col]
     keep = np.ones(len(x), bool) if first else asks <= radius * (1 + 0.35 * rng.uniform(0, 1, len(x)))
+    if missing is not None:  # a finer layer: where the strokes so far miss the picture (Hertzmann 1998)
+        miss = missing[grid_row, grid_col]
+        keep = (keep & (miss >= SETTLED)) | ((miss > LOST) & (found.face[grid_row, grid_col] >= 0.5))
     x, y, grid_row, grid_col = x[keep], y[keep], grid_row[keep], grid_col[keep]
     on_flesh, on_ground = found.face[grid_row, grid_col], hatched[grid_row, grid_col]
     if len(x) == 0:
