@@ -394,6 +394,24 @@ def test_the_weaves_threads_wander_and_its_tile_repeats_without_a_seam():
     assert seam.mean() < 2 * np.abs(np.diff(tile, axis=1)).mean()
 
 
+def test_finer_layers_skip_what_the_broad_strokes_already_paint_and_refine_a_faces_detail():
+    rgb, face = sitter(240)
+    box = tuple(int(v) for v in (face.x1, face.y1, face.x2, face.y2))
+    plain = rgb.copy()
+    plain[box[1] : box[3], box[0] : box[2]] = rgb[box[1] : box[3], box[0] : box[2]].reshape(-1, 3).mean(axis=0)
+
+    def finer_strokes_on_the_face(picture: np.ndarray) -> int:
+        _, layers = paint_strokes(picture, [face], PainterSettings(), photo=picture)
+        return sum(
+            int(((layer.x > box[0]) & (layer.x < box[2]) & (layer.y > box[1]) & (layer.y < box[3])).sum())
+            for layer in layers[1:]
+        )
+
+    # The fineness asks for the same fine layers on both faces; a face the broad strokes already match (a plain
+    # patch of one colour) gets few of their strokes, a real face's features many.
+    assert finer_strokes_on_the_face(plain) < 0.5 * finer_strokes_on_the_face(rgb)
+
+
 def test_a_stroke_inside_the_sitter_stops_at_the_outline_however_plain_the_paint():
     """Only the outline (x = 100) can stop these strokes: anchored a few px inside it and running across it, each
     stamp, ends included, stays inside, even where a colour edge just behind the anchor would push its centre

@@ -8,7 +8,9 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
 2. How fine (fineness.py): a brush radius for every part: features, face, person, ground, each a share of a
    face's size.
 3. Layers, broadest first: each layer's strokes go where the fineness asks for that radius or a finer one, so
-   the ground keeps its broad strokes and the eyes get every layer down to the finest. Each stroke takes its
+   the ground keeps its broad strokes and the eyes get every layer down to the finest; but a finer layer skips
+   what the broader strokes already paint as the picture shows it, and on the faces it also goes wherever they
+   miss it (Hertzmann's refinement). Each stroke takes its
    colour from the picture blurred to the brush's scale, runs along the picture's contours (the structure
    tensor's flow; a painter's slant where there is none), bends as the flow turns along it, and stops where the
    colour under it changes, so strokes end at edges and are long on plain ground; a finer layer's stroke never
@@ -72,10 +74,11 @@ MAX_SHADE = 0.25
 RELIEF_BLUR = 1.4  # px (a Gaussian's sigma): the relief is this smooth before it is lit
 THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
 INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is above 1 / INSIDE_GAIN
-# A finer layer paints only where the strokes so far miss the picture (_missing: mean of RGB, 0..1): where they
-# miss it by LOST or more on a sitter, whatever the fineness asked (pearls, a lace collar, fingers that broader
-# strokes ran over), and not where they miss it by less than SETTLED (a smooth cheek stays in its broader strokes).
-# So a stroke's size follows the detail under it as well as what part of the portrait it is in.
+# A finer layer paints only where the strokes so far miss the picture (_missing: mean of RGB, 0..1): not where they
+# miss it by less than SETTLED, whatever the fineness asked (a smooth cheek or a plain sleeve stays in its broader
+# strokes instead of breaking into crazy paving), and on a face wherever they miss it by LOST or more (an eyelid,
+# a nostril, the rim of glasses that broader strokes ran over; off the faces, such detail is a name tag or a flag
+# a painter leaves out, and painting it back made panel 31 rate the paintings lower). Hertzmann (SIGGRAPH 1998).
 LOST, SETTLED = 0.06, 0.02
 
 
@@ -263,13 +266,14 @@ def _paint_layer(
     """Paint one layer's strokes onto `canvas` (RGBA, the output's size) and return them. The layer is planned
     and painted only over the box its strokes reach, at the scale where its brush is WORK_RADIUS px. `inside`: a
     mask on the working grid outside which this layer's paint is wiped off (strokes that would spill past the
-    sitter's outline into the ground, a halo of stray dabs, end at the outline instead)."""
+    sitter's outline into the ground, a halo of stray dabs, end at the outline instead). `missing`: how far the
+    canvas so far misses the picture, on the working grid (_missing), for a finer layer."""
     x, y = _anchors(picture.size, radius, SPACING if first else FINER_SPACING, rng)
     grid_row = np.minimum((y * work).astype(int), radii.shape[0] - 1)
     grid_col = np.minimum((x * work).astype(int), radii.shape[1] - 1)
     asks = radii[grid_row, grid_col]
     keep = np.ones(len(x), bool) if first else asks <= radius * (1 + 0.35 * rng.uniform(0, 1, len(x)))
-    if missing is not None:  # a finer layer: where the strokes so far miss the picture (Hertzmann 1998)
+    if missing is not None:  # a finer layer: where the strokes so far miss the picture (LOST, SETTLED)
         miss = missing[grid_row, grid_col]
         keep = (keep & (miss >= SETTLED)) | ((miss > LOST) & (found.face[grid_row, grid_col] >= 0.5))
     x, y, grid_row, grid_col = x[keep], y[keep], grid_row[keep], grid_col[keep]
