@@ -372,6 +372,36 @@ for _name, _about, _panel in (
         _script("bench/panel.py", "pool", "--panels", f"bench/panels/2026-12-05-painter5-panel{_panel}"),
         read_panel_pooled,
     )
+SECTIONS["panel-facerefine"] = Section(
+    "panel-facerefine",
+    "a trial (painter 7 since): finer layers only where the strokes miss the picture, refined on the faces; beside "
+    "painter 6 on the panel photos",
+    _script("bench/panel.py", "pool", "--panels", "bench/panels/2026-12-05-painter6-panel37"),
+    read_panel_pooled,
+)
+# Forced choices (bench/panel.py pairs): each photo's two versions in both orders; a preference holds in both.
+for _name, _about, _folder in (
+    ("pairs-facerefine", "painter 7's refinement against painter 6, the panel photos", "painter7-pairs38"),
+    (
+        "pairs-sharpen",
+        "a trial: broad layers sharpened before they are enlarged, against painter 6",
+        "painter7-pairs39",
+    ),
+):
+    _pairs = REPO / "bench" / "panels" / f"2026-12-05-{_folder}"
+    SECTIONS[_name] = Section(
+        _name,
+        _about,
+        _script(
+            "bench/panel.py",
+            "prefer",
+            "--key",
+            f"bench/panels/2026-12-05-{_folder}/key.json",
+            "--choices",
+            *(f"bench/panels/2026-12-05-{_folder}/{path.name}" for path in sorted(_pairs.glob("viewer*.json"))),
+        ),
+        lambda raw: raw,
+    )
 SECTIONS["speed"] = Section(
     "speed",
     "convert: 50 photos at 512 px (batch 1, 4), a 6000 x 4000 photo with --full-res",
