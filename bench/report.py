@@ -387,6 +387,7 @@ for _name, _about, _folder in (
         "a trial: broad layers sharpened before they are enlarged, against painter 6",
         "painter7-pairs39",
     ),
+    ("pairs-facerefine-12mp", "painter 7 against painter 6: 100% details of the examples at 12 MP", "painter7-pairs40"),
 ):
     _pairs = REPO / "bench" / "panels" / f"2026-12-05-{_folder}"
     SECTIONS[_name] = Section(
