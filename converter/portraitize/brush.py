@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 ANGLES = 32  # directions over a full turn (11.25 degrees apart): a stroke's head and tail differ
-LENGTHS = (1.2, 2.0, 3.0, 4.0, 5.5, 7.5)  # body lengths in radii (the round ends add one radius each): no dots
+LENGTHS = (1.2, 2.0, 3.0, 4.0, 5.5, 7.5, 10.5)  # body lengths in radii (the round ends add one radius each): no dots
 BENDS = (-0.7, 0.0, 0.7)  # radians a stroke's direction turns from its head to its tail (each bend: more stamps)
 STRAIGHT = BENDS.index(0.0)
 VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other

@@ -44,7 +44,8 @@ from .weave import woven
 
 RUNG = 2 ** (1 / 6)  # brush radii at the layers' scales are WORK_RADIUS times whole powers of this (_layer_scale)
 # A stroke's brush, times its layer's: two rungs down or up, so every brush stays on the ladder.
-BRUSH_SIZES, BRUSH_SIZE_ODDS = (RUNG**-2, 1.0, RUNG**2), (0.3, 0.45, 0.25)
+BRUSH_SIZES = tuple(RUNG**rung for rung in (-4, -2, 0, 2, 4))
+SIZE_SPREAD = 0.8  # rungs of chance in each stroke's brush, about the one the detail under it asks
 LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
 MIN_SCALE = 1 / 4  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
@@ -302,7 +303,7 @@ def _paint_layer(
     field = _flow_field(reference, brush_radius)
     angle = _directions(field, where, picture.size, x, y, on_ground, rng)
     flat = on_flesh < 0.5  # flesh is painted with a filbert, the rest with a flat
-    size = rng.choice(len(BRUSH_SIZES), len(x), p=BRUSH_SIZE_ODDS)
+    size = _brush_sizes(reference, brush_radius, x, y, rng)
     brush_scale = np.array(BRUSH_SIZES)[size]
     # The sitter's mask on the layer's pixels: its outline stops strokes (a dab of cheek or glasses run out into
     # the ground reads as a stray mark, the halo viewers pointed at) and wipes off what still spills past it.
@@ -333,6 +334,17 @@ def _paint_layer(
     lengths = np.array(LENGTHS)[body] * radius * brush_scale
     bent = np.array(BENDS)[bend]
     return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, bent, radius, colour, brush_scale, covered)
+
+
+def _brush_sizes(reference: np.ndarray, brush_radius: float, x, y, rng) -> np.ndarray:
+    """Each stroke's brush (an index into BRUSH_SIZES): a smaller one where the picture under it is busy, a larger
+    one where it is plain, and a rung or so of chance about that: strokes of one size read as tiles."""
+    gy, gx = gradient(luminance(reference))
+    busy = blur(np.hypot(gx, gy), brush_radius)
+    row, col = _index(reference, y, x)
+    busy = np.clip(busy[row, col] / max(float(np.percentile(busy, 90)), 1e-6), 0, 1)
+    wanted = (len(BRUSH_SIZES) - 1) * (1 - busy) + SIZE_SPREAD * rng.standard_normal(len(x))
+    return np.clip(np.rint(wanted), 0, len(BRUSH_SIZES) - 1).astype(int)
 
 
 def _layer_scale(radius: float) -> float:
