@@ -58,7 +58,9 @@ def _wobble(side: int, pitch: int, rng: np.random.Generator) -> np.ndarray:
 def woven(rgb: np.ndarray, seed: int) -> np.ndarray:
     """uint8 RGB with the canvas's weave showing through its thin paint."""
     height, width = rgb.shape[:2]
-    pitch = max(MIN_PITCH, round(max(height, width) / THREADS_PER_SIDE))
+    pitch = round(max(height, width) / THREADS_PER_SIDE)
+    if pitch < MIN_PITCH:  # a photo of a canvas this small does not resolve its threads (trial)
+        return rgb
     tile = weave_pattern(pitch, seed)
     side = tile.shape[0]
     columns = np.arange(width) % side
