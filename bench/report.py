@@ -390,6 +390,7 @@ for _name, _about, _folder in (
     ("pairs-facerefine-12mp", "painter 7 against painter 6: 100% details of the examples at 12 MP", "painter7-pairs40"),
     ("pairs-marks", "a trial: brushes on five rungs by the detail under them, against painter 7", "painter7-pairs41"),
     ("pairs-marks-12mp", "the same trial against painter 7 on the 12 MP details", "painter7-pairs42"),
+    ("pairs-noweave", "a trial: no weave where a thread would be under 3 px, against painter 7", "painter7-pairs43"),
 ):
     _pairs = REPO / "bench" / "panels" / f"2026-12-05-{_folder}"
     SECTIONS[_name] = Section(
