@@ -77,32 +77,45 @@ def make_pairs(sets: dict[str, Path], out: Path, key_path: Path, seed: int) -> N
         sheet.paste(tiles[0], (0, 0))
         sheet.paste(tiles[1], (0, tiles[0].height + 8))
         sheet.save(out / f"pair_{number:02d}.png")
-        key[str(number)] = {"A": order[0][0], "B": order[1][0], "picture": name}
+        key[str(number)] = {
+            "A": order[0][0],
+            "B": order[1][0],
+            "picture": name,
+            "sources": {set_name: str(folder / name) for set_name, folder in order},
+        }
     key_path.write_text(json.dumps(key, indent=1) + "\n")
     print(f"{len(orders)} pairs ({len(names)} pictures, each in both orders) in {out}; key in {key_path}")
 
 
 def prefer(key_path: Path, choices: list[Path]) -> dict:
     """Each viewer's preference on each picture (the same set chosen in both orders), counted by set; the pictures
-    without one; the share of choices of the top tile; the two-sided sign test on the preferences."""
+    without one; the share of choices of the top tile; the two-sided sign test on the preferences. A choices file
+    must answer every pair with "A" or "B" (a picture answered in one order only would turn one choice, of the
+    kind viewers make by place, into a preference)."""
     key = json.loads(key_path.read_text())
-    preferred: dict[str, int] = {name: 0 for entry in key.values() for name in (entry["A"], entry["B"])}
+    preferred = {name: 0 for name in sorted({entry[place] for entry in key.values() for place in "AB"})}
     undecided = top = answers = 0
     for path in choices:
-        picked: dict[str, set[str]] = {}
-        for number, answer in json.loads(path.read_text()).items():
-            place = answer["choice"][0].upper()
-            picked.setdefault(key[number]["picture"], set()).add(key[number][place])
+        given = json.loads(path.read_text())
+        if sorted(given, key=int) != sorted(key, key=int):
+            raise SystemExit(f"{path}: answers pairs {sorted(given, key=int)}, the key has {sorted(key, key=int)}")
+        picked: dict[str, list[str]] = {}
+        for number, answer in given.items():
+            place = str(answer.get("choice", "")).strip().upper()[:1]
+            if place not in ("A", "B"):
+                raise SystemExit(f"{path}: pair {number}'s choice is {answer.get('choice')!r}, not A or B")
+            picked.setdefault(key[number]["picture"], []).append(key[number][place])
             top, answers = top + (place == "A"), answers + 1
         for sets_chosen in picked.values():
-            if len(sets_chosen) == 1:
-                preferred[next(iter(sets_chosen))] += 1
+            if len(set(sets_chosen)) == 1:
+                preferred[sets_chosen[0]] += 1
             else:
                 undecided += 1
     total, most = sum(preferred.values()), max(preferred.values())
     tail = sum(math.comb(total, k) for k in range(most, total + 1)) / 2**total
     return {
         "viewers": len(choices),
+        "judgements": total + undecided,  # a viewer's verdict on a picture, from its two pairs
         "preferred": preferred,
         "undecided": undecided,
         "top_chosen_share": top / max(answers, 1),
@@ -170,6 +183,11 @@ def _means(sums: dict[str, list[float]]) -> dict:
     }
 
 
+def _named_folders(items: list[str]) -> dict[str, Path]:
+    """--set NAME=DIR options as {NAME: DIR}."""
+    return {name: Path(folder) for name, folder in (item.split("=", 1) for item in items)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -198,8 +216,7 @@ def main() -> None:
     preferrer.add_argument("--json", type=Path)
     options = parser.parse_args()
     if options.command == "pairs":
-        sets = dict(item.split("=", 1) for item in options.set)
-        make_pairs({name: Path(folder) for name, folder in sets.items()}, options.out, options.key, options.seed)
+        make_pairs(_named_folders(options.set), options.out, options.key, options.seed)
         return
     if options.command == "prefer":
         figures = prefer(options.key, options.choices)
@@ -212,10 +229,7 @@ def main() -> None:
             options.json.write_text(json.dumps(figures, indent=1) + "\n")
         return
     if options.command == "make":
-        sets = dict(item.split("=", 1) for item in options.set)
-        make(
-            {name: Path(folder) for name, folder in sets.items()}, options.real, options.out, options.key, options.seed
-        )
+        make(_named_folders(options.set), options.real, options.out, options.key, options.seed)
         return
     if options.command == "pool":
         figures = pool(options.panels, dict(item.split("=", 1) for item in options.rename))

@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 from panel import make_pairs, pool, prefer, score  # noqa: E402
@@ -72,6 +74,7 @@ def test_a_forced_choice_shows_each_picture_in_both_orders_and_counts_only_choic
     trial_each_time = [viewer(i, lambda e: "A" if e["A"] == "trial" else "b") for i in range(3)]  # lower case too
     figures = prefer(key_path, trial_each_time)
     assert figures["preferred"] == {"trial": 9, "shipped": 0} and figures["undecided"] == 0
+    assert figures["judgements"] == 9
     assert abs(figures["p_two_sided"] - 2 / 2**9) < 1e-12 and figures["top_chosen_share"] == 0.5
     always_top = prefer(key_path, [viewer(3, lambda e: "A")])
     assert always_top["preferred"] == {"trial": 0, "shipped": 0} and always_top["undecided"] == 3, "no preference"
@@ -92,4 +95,13 @@ def test_a_forced_choice_shows_each_picture_in_both_orders_and_counts_only_choic
         text=True,
         check=True,
     ).stdout
-    assert "preferred: trial 9, shipped 0; no preference 0 (3 viewers); sign test p = 0.004" in printed
+    assert "preferred: shipped 0, trial 9; no preference 0 (3 viewers); sign test p = 0.004" in printed
+    # A viewer who left a pair out, or answered neither A nor B, is refused, not half counted.
+    skipped = json.loads(trial_each_time[0].read_text())
+    skipped.pop(next(iter(skipped)))
+    (tmp_path / "skipped.json").write_text(json.dumps(skipped))
+    with pytest.raises(SystemExit, match="skipped.json: answers pairs"):
+        prefer(key_path, [tmp_path / "skipped.json"])
+    (tmp_path / "odd.json").write_text(json.dumps({number: {"choice": "top"} for number in key}))
+    with pytest.raises(SystemExit, match="choice is 'top', not A or B"):
+        prefer(key_path, [tmp_path / "odd.json"])

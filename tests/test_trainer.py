@@ -212,12 +212,21 @@ def test_the_mode_seeking_term_penalises_one_face_for_every_latent_and_reaches_t
     with pytest.raises(ValueError, match="--landmark-diversity needs --face-landmarks"):
         RECIPE_CLASSES["fastgan"](config, torch.device("cpu"))
     monkeypatch.setattr(fastgan, "load_face_landmarks", lambda path: mesh)
-    recipe = RECIPE_CLASSES["fastgan"](dataclasses.replace(config, face_landmarks="mesh.tflite"), torch.device("cpu"))
-    before = [parameter.detach().clone() for parameter in recipe.nets["generator"].parameters()]
-    losses = recipe.train_step({"images": torch.rand(4, 3, 64, 64) * 2 - 1}, 0)
-    assert np.isfinite(losses["landmark_diversity"])
-    moved = [not torch.equal(old, new) for old, new in zip(before, recipe.nets["generator"].parameters())]
-    assert any(moved)
+    real = torch.rand(4, 3, 64, 64) * 2 - 1
+
+    def generator_after_a_step(weight: float, batch: torch.Tensor = real) -> list[torch.Tensor]:
+        torch.manual_seed(1)  # the same nets, latents and augmentations whatever the weight
+        tuned = dataclasses.replace(config, face_landmarks="mesh.tflite", landmark_diversity=weight)
+        recipe = RECIPE_CLASSES["fastgan"](tuned, torch.device("cpu"))
+        losses = recipe.train_step({"images": batch}, 0)
+        assert ("landmark_diversity" in losses) == (weight > 0) and np.isfinite(losses.get("landmark_diversity", 0))
+        return [parameter.detach().clone() for parameter in recipe.nets["generator"].parameters()]
+
+    without, with_term = generator_after_a_step(1e-9), generator_after_a_step(10.0)
+    assert any(not torch.allclose(a, b) for a, b in zip(without, with_term)), "the term moves the generator"
+    generator_after_a_step(10.0, real[:3])  # an odd batch: its last portrait sits out
+    with pytest.raises(ValueError, match="--batch-size 2 or more"):
+        generator_after_a_step(10.0, real[:1])
 
 
 def test_projected_critic_learns_while_its_feature_network_stays_frozen(image_folder, style_image):

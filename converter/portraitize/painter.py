@@ -76,7 +76,7 @@ THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest
 INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is above 1 / INSIDE_GAIN
 # A finer layer paints only where the strokes so far miss the picture (_missing: mean of RGB, 0..1): not where they
 # miss it by less than SETTLED, whatever the fineness asked (a smooth cheek or a plain sleeve stays in its broader
-# strokes instead of breaking into crazy paving), and on a face wherever they miss it by LOST or more (an eyelid,
+# strokes instead of breaking into crazy paving), and on a face wherever they miss it by more than LOST (an eyelid,
 # a nostril, the rim of glasses that broader strokes ran over; off the faces, such detail is a name tag or a flag
 # a painter leaves out, and painting it back made panel 31 rate the paintings lower). Hertzmann (SIGGRAPH 1998).
 LOST, SETTLED = 0.06, 0.02
@@ -174,7 +174,11 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
 
 def _missing(canvas: Image.Image, on_grid: np.ndarray, radius: float) -> np.ndarray:
     """How far the strokes laid so far are from what the picture shows at this layer's scale (`radius`, grid
-    px), on the working grid (mean of RGB, 0..1, over about a stroke's area)."""
+    px), on the working grid (mean of RGB, 0..1, over about a stroke's area). Both are first averaged over a grid
+    cell: on a 512 px picture a cell is about a pixel, on a 12 MP one about 10 px, so there detail finer than a
+    cell (a finer layer's stroke is about that) cancels before the difference is taken and more of the finer
+    layers are skipped than at 512 px: a known inconsistency between sizes (panel README: a 12 MP cheek shows
+    larger planes), kept as the forced choice on 12 MP details judged it."""
     grid = on_grid.shape[1::-1]
     painted = np.asarray(canvas.convert("RGB").resize(grid, Image.Resampling.BOX), np.float32) / 255
     return blur(np.abs(blur(painted, radius / 2) - blur(on_grid, radius / 2)).mean(axis=2), radius)

@@ -11,6 +11,8 @@ phone photo's painting two blind viewers saw it as a screen laid over the paint,
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .filters import by_rows, luminance
@@ -19,9 +21,12 @@ THREADS_PER_SIDE = 500  # threads across the picture's long side (a 60 cm canvas
 MIN_PITCH = 3  # px: a finer weave is lost in a pixel grid
 DEPTH = 0.12  # how much a groove between threads darkens the thinnest paint
 THICK_PAINT = 0.8  # the lightest paint hides this share of the weave
-UNEVEN = 0.25  # spread of a thread's thickness, along it (slubs) and from thread to thread
-WANDER = 0.4  # how far, in threads, a thread strays off its line
-WANDER_THREADS = 6  # the distance, in threads, over which a thread's straying and thickness change
+# A thread's straying and thickness follow smooth random fields scaled to -1..1 at their extreme point: typically
+# about a quarter of that (a thread strays about 0.1 of a thread and is about 7% thicker or thinner), at most
+# WANDER and UNEVEN.
+UNEVEN = 0.25  # most change of a thread's thickness, along it (slubs) and from thread to thread
+WANDER = 0.4  # most a thread strays off its line, in threads
+WANDER_THREADS = 6 / (2 * math.pi)  # the fields' smoothness: a Gaussian of this many threads (about one)
 TILE_THREADS = 64  # the weave is made for this many threads and repeated (no repeat a viewer can find)
 
 
@@ -45,12 +50,13 @@ def weave_pattern(pitch: int, seed: int) -> np.ndarray:
 
 
 def _wobble(side: int, pitch: int, rng: np.random.Generator) -> np.ndarray:
-    """A smooth random field over the tile, -1..1, varying over about WANDER_THREADS threads, that wraps round at
-    the tile's edges (low-passed white noise through the FFT is periodic), so the repeated tiles show no seam."""
+    """A smooth random field over the tile, -1..1 at its extreme point: white noise blurred by a Gaussian of
+    WANDER_THREADS threads, in the frequency domain, so that it wraps round at the tile's edges and the repeated
+    tiles show no seam."""
     noise = np.fft.rfft2(rng.standard_normal((side, side)))
     fy = np.fft.fftfreq(side)[:, None]
     fx = np.fft.rfftfreq(side)[None, :]
-    cutoff = 1 / (WANDER_THREADS * pitch)
+    cutoff = 1 / (2 * math.pi * WANDER_THREADS * pitch)  # the blur's width in frequency
     field = np.fft.irfft2(noise * np.exp(-(fx**2 + fy**2) / (2 * cutoff**2)), s=(side, side))
     return (field / max(float(np.abs(field).max()), 1e-12)).astype(np.float32)
 

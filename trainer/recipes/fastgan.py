@@ -117,7 +117,9 @@ class FastGANRecipe(Recipe):
                 for name, (view, weight) in critics.items()
             )
             shapes = {}
-            if self.mesh is not None and len(fake) >= 2:
+            if self.mesh is not None and not warming:
+                if len(fake) < 2:
+                    raise ValueError("--landmark-diversity pairs the portraits of a batch: --batch-size 2 or more")
                 spread = _shape_spread(self.mesh, fake, latent)
                 loss_g = loss_g + config.landmark_diversity * spread
                 shapes = {"landmark_diversity": spread.item()}
@@ -192,17 +194,21 @@ class FastGANRecipe(Recipe):
         }
 
 
-MESH_CROP = 0.875  # the share of the portrait's side the face mesh sees, centred (as sample's face check)
-
-
 def _shape_spread(mesh: nn.Module, fake: torch.Tensor, latent: torch.Tensor) -> torch.Tensor:
     """The mode-seeking term: -log of how far apart the faces' shapes lie for how far apart their latents do,
-    over the batch's two halves paired. A face's shape: its mesh points (x, y) about their centre, over their
-    spread, so neither where the face sits nor its size counts."""
+    over the batch's two halves paired (an odd batch's last portrait sits out). A face's shape: its mesh points
+    (x, y) about their centre, over their spread, so neither where the face sits nor its size counts. The mesh sees
+    what `sample`'s face check sees first (the middle FIXED_CROP of the portrait), in float32 whatever autocast
+    says: its points are pixel positions, and bfloat16 moves them by a pixel."""
+    from portraitize.face_check import FIXED_CROP  # here, not at the top: it loads onnxruntime
+
     side = fake.shape[-1]
-    margin = round(side * (1 - MESH_CROP) / 2)
-    crop = (fake[..., margin : side - margin, margin : side - margin] + 1) / 2
-    points, _ = mesh(F.interpolate(crop, size=(FACE_MESH_SIZE, FACE_MESH_SIZE), mode="bilinear", align_corners=False))
+    margin = round(side * (1 - FIXED_CROP) / 2)
+    crop = (fake[..., margin : side - margin, margin : side - margin].float() + 1) / 2
+    with torch.autocast(device_type=fake.device.type, enabled=False):
+        points, _ = mesh(
+            F.interpolate(crop, size=(FACE_MESH_SIZE, FACE_MESH_SIZE), mode="bilinear", align_corners=False)
+        )
     xy = points[..., :2] - points[..., :2].mean(dim=1, keepdim=True)
     shape = xy / xy.pow(2).sum(dim=2).mean(dim=1).sqrt()[:, None, None].clamp_min(1e-6)
     half = len(fake) // 2
