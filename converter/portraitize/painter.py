@@ -177,8 +177,8 @@ def _missing(canvas: Image.Image, on_grid: np.ndarray, radius: float) -> np.ndar
     px), on the working grid (mean of RGB, 0..1, over about a stroke's area). Both are first averaged over a grid
     cell: on a 512 px picture a cell is about a pixel, on a 12 MP one about 10 px, so there detail finer than a
     cell (a finer layer's stroke is about that) cancels before the difference is taken and more of the finer
-    layers are skipped than at 512 px: a known inconsistency between sizes (panel README: a 12 MP cheek shows
-    larger planes), kept as the forced choice on 12 MP details judged it."""
+    layers are skipped than at 512 px: a known inconsistency between sizes (a 12 MP cheek shows
+    larger planes, the oil-portrait card says), kept as the forced choice on 12 MP details judged it."""
     grid = on_grid.shape[1::-1]
     painted = np.asarray(canvas.convert("RGB").resize(grid, Image.Resampling.BOX), np.float32) / 255
     return blur(np.abs(blur(painted, radius / 2) - blur(on_grid, radius / 2)).mean(axis=2), radius)
