@@ -160,7 +160,7 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     # The painted ground is hatched across, not along its own light's fall-off (which would swirl round the
     # head); a kept background is painted along its own contours like the sitter.
     hatched = found.person < 0.5 if grounded else np.zeros(found.person.shape, bool)
-    on_grid = np.asarray(picture.resize(grid, Image.Resampling.BOX), np.float32) / 255
+    on_grid = picture.resize(grid, Image.Resampling.BOX)
     layers = []
     for index, radius in enumerate(_layer_radii(radii)):
         inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
@@ -172,16 +172,22 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     return np.asarray(canvas.convert("RGB")), layers
 
 
-def _missing(canvas: Image.Image, on_grid: np.ndarray, radius: float) -> np.ndarray:
+def _missing(canvas: Image.Image, on_grid: Image.Image, radius: float) -> np.ndarray:
     """How far the strokes laid so far are from what the picture shows at this layer's scale (`radius`, grid
     px), on the working grid (mean of RGB, 0..1, over about a stroke's area). Both are first averaged over a grid
     cell: on a 512 px picture a cell is about a pixel, on a 12 MP one about 10 px, so there detail finer than a
     cell (a finer layer's stroke is about that) cancels before the difference is taken and more of the finer
     layers are skipped than at 512 px: a known inconsistency between sizes (a 12 MP cheek shows
     larger planes, the oil-portrait card says), kept as the forced choice on 12 MP details judged it."""
-    grid = on_grid.shape[1::-1]
-    painted = np.asarray(canvas.convert("RGB").resize(grid, Image.Resampling.BOX), np.float32) / 255
-    return blur(np.abs(blur(painted, radius / 2) - blur(on_grid, radius / 2)).mean(axis=2), radius)
+    painted = canvas.resize(on_grid.size, Image.Resampling.BOX).convert("RGB")  # the canvas is opaque
+    # The two pictures blurred in Pillow's 8-bit images (float blurs of three channels for every layer cost a third
+    # of a 512 px painting's time), their difference's mean blurred as floats (the thresholds are a few levels).
+    apart = ImageChops.difference(_blurred(painted, radius / 2), _blurred(on_grid, radius / 2))
+    return blur(np.asarray(apart, np.float32).mean(axis=2) / 255, radius)
+
+
+def _blurred(image: Image.Image, sigma: float) -> Image.Image:
+    return image.filter(ImageFilter.GaussianBlur(sigma)) if sigma >= 0.5 else image
 
 
 def _detail(picture: Image.Image, grid: tuple[int, int], texture: float) -> np.ndarray:
