@@ -397,32 +397,6 @@ def test_the_weaves_threads_wander_and_its_tile_repeats_without_a_seam():
         assert across <= 1.2 * inside, (axis, across, inside)
 
 
-def test_finer_layers_skip_what_the_broad_strokes_already_paint_and_refine_a_faces_detail(monkeypatch):
-    import portraitize.painter
-
-    def finer_strokes_on_the_face(picture: np.ndarray, face: Face) -> int:
-        _, layers = paint_strokes(picture, [face], PainterSettings(), photo=picture)
-        return sum(
-            int(((layer.x > face.x1) & (layer.x < face.x2) & (layer.y > face.y1) & (layer.y < face.y2)).sum())
-            for layer in layers[1:]
-        )
-
-    # The fineness asks for the same fine layers on both faces; a face the broad strokes already match (a plain
-    # patch of one colour) gets few of their strokes, a real face's features many.
-    rgb, face = sitter(240)
-    left, top, right, bottom = (int(v) for v in (face.x1, face.y1, face.x2, face.y2))
-    plain = rgb.copy()
-    plain[top:bottom, left:right] = rgb[top:bottom, left:right].reshape(-1, 3).mean(axis=0)
-    assert finer_strokes_on_the_face(plain, face) < 0.5 * finer_strokes_on_the_face(rgb, face)
-    # And on a face, a finer layer also goes wherever the broader strokes miss the picture, past what the
-    # fineness asked for there: without that, fewer of its strokes (at 512 px, where the face has the pixels for
-    # its detail: on the astronaut about 2% of them, ten times what a change of the random draws moves).
-    large, large_face = sitter(512)
-    refined = finer_strokes_on_the_face(large, large_face)
-    monkeypatch.setattr(portraitize.painter, "LOST", float("inf"))
-    assert finer_strokes_on_the_face(large, large_face) < 0.99 * refined
-
-
 def test_a_stroke_inside_the_sitter_stops_at_the_outline_however_plain_the_paint():
     """Only the outline (x = 100) can stop these strokes: anchored a few px inside it and running across it, each
     stamp, ends included, stays inside, even where a colour edge just behind the anchor would push its centre

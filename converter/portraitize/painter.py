@@ -8,9 +8,7 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
 2. How fine (fineness.py): a brush radius for every part: features, face, person, ground, each a share of a
    face's size.
 3. Layers, broadest first: each layer's strokes go where the fineness asks for that radius or a finer one, so
-   the ground keeps its broad strokes and the eyes get every layer down to the finest; but a finer layer skips
-   what the broader strokes already paint as the picture shows it, and on the faces it also goes wherever they
-   miss it (Hertzmann's refinement). Each stroke takes its
+   the ground keeps its broad strokes and the eyes get every layer down to the finest. Each stroke takes its
    colour from the picture blurred to the brush's scale, runs along the picture's contours (the structure
    tensor's flow; a painter's slant where there is none), bends as the flow turns along it, and stops where the
    colour under it changes, so strokes end at edges and are long on plain ground; a finer layer's stroke never
@@ -74,12 +72,6 @@ MAX_SHADE = 0.25
 RELIEF_BLUR = 1.4  # px (a Gaussian's sigma): the relief is this smooth before it is lit
 THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
 INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is above 1 / INSIDE_GAIN
-# A finer layer paints only where the strokes so far miss the picture (_missing: mean of RGB, 0..1): not where they
-# miss it by less than SETTLED, whatever the fineness asked (a smooth cheek or a plain sleeve stays in its broader
-# strokes instead of breaking into crazy paving), and on a face wherever they miss it by more than LOST (an eyelid,
-# a nostril, the rim of glasses that broader strokes ran over; off the faces, such detail is a name tag or a flag
-# a painter leaves out, and painting it back made panel 31 rate the paintings lower). Hertzmann (SIGGRAPH 1998).
-LOST, SETTLED = 0.06, 0.02
 
 
 @dataclasses.dataclass
@@ -160,34 +152,14 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     # The painted ground is hatched across, not along its own light's fall-off (which would swirl round the
     # head); a kept background is painted along its own contours like the sitter.
     hatched = found.person < 0.5 if grounded else np.zeros(found.person.shape, bool)
-    on_grid = picture.resize(grid, Image.Resampling.BOX)
     layers = []
     for index, radius in enumerate(_layer_radii(radii)):
         inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
-        missing = None if index == 0 else _missing(canvas, on_grid, radius * work)
         strokes = _paint_layer(
-            canvas, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside, missing
+            canvas, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside
         )
         layers.append(strokes)
     return np.asarray(canvas.convert("RGB")), layers
-
-
-def _missing(canvas: Image.Image, on_grid: Image.Image, radius: float) -> np.ndarray:
-    """How far the strokes laid so far are from what the picture shows at this layer's scale (`radius`, grid
-    px), on the working grid (mean of RGB, 0..1, over about a stroke's area). Both are first averaged over a grid
-    cell: on a 512 px picture a cell is about a pixel, on a 12 MP one about 10 px, so there detail finer than a
-    cell (a finer layer's stroke is about that) cancels before the difference is taken and more of the finer
-    layers are skipped than at 512 px: a known inconsistency between sizes (a 12 MP cheek shows
-    larger planes, the oil-portrait card says), kept as the forced choice on 12 MP details judged it."""
-    painted = canvas.resize(on_grid.size, Image.Resampling.BOX).convert("RGB")  # the canvas is opaque
-    # The two pictures blurred in Pillow's 8-bit images (float blurs of three channels for every layer cost a third
-    # of a 512 px painting's time), their difference's mean blurred as floats (the thresholds are a few levels).
-    apart = ImageChops.difference(_blurred(painted, radius / 2), _blurred(on_grid, radius / 2))
-    return blur(np.asarray(apart, np.float32).mean(axis=2) / 255, radius)
-
-
-def _blurred(image: Image.Image, sigma: float) -> Image.Image:
-    return image.filter(ImageFilter.GaussianBlur(sigma)) if sigma >= 0.5 else image
 
 
 def _detail(picture: Image.Image, grid: tuple[int, int], texture: float) -> np.ndarray:
@@ -271,21 +243,16 @@ def _paint_layer(
     rng: np.random.Generator,
     seed: int,
     inside: np.ndarray | None = None,
-    missing: np.ndarray | None = None,
 ) -> Strokes:
     """Paint one layer's strokes onto `canvas` (RGBA, the output's size) and return them. The layer is planned
     and painted only over the box its strokes reach, at the scale where its brush is WORK_RADIUS px. `inside`: a
     mask on the working grid outside which this layer's paint is wiped off (strokes that would spill past the
-    sitter's outline into the ground, a halo of stray dabs, end at the outline instead). `missing`: how far the
-    canvas so far misses the picture, on the working grid (_missing), for a finer layer."""
+    sitter's outline into the ground, a halo of stray dabs, end at the outline instead)."""
     x, y = _anchors(picture.size, radius, SPACING if first else FINER_SPACING, rng)
     grid_row = np.minimum((y * work).astype(int), radii.shape[0] - 1)
     grid_col = np.minimum((x * work).astype(int), radii.shape[1] - 1)
     asks = radii[grid_row, grid_col]
     keep = np.ones(len(x), bool) if first else asks <= radius * (1 + 0.35 * rng.uniform(0, 1, len(x)))
-    if missing is not None:  # a finer layer: where the strokes so far miss the picture (LOST, SETTLED)
-        miss = missing[grid_row, grid_col]
-        keep = (keep & (miss >= SETTLED)) | ((miss > LOST) & (found.face[grid_row, grid_col] >= 0.5))
     x, y, grid_row, grid_col = x[keep], y[keep], grid_row[keep], grid_col[keep]
     on_flesh, on_ground = found.face[grid_row, grid_col], hatched[grid_row, grid_col]
     if len(x) == 0:
