@@ -374,8 +374,8 @@ for _name, _about, _panel in (
     )
 SECTIONS["panel-facerefine"] = Section(
     "panel-facerefine",
-    "a trial (painter 7 since): finer layers only where the strokes miss the picture, refined on the faces; beside "
-    "painter 6 on the panel photos",
+    "a trial (painter 7, not shipped): finer layers only where the strokes miss the picture, refined on the faces; "
+    "beside painter 6 on the panel photos",
     _script("bench/panel.py", "pool", "--panels", "bench/panels/2026-12-05-painter6-panel37"),
     read_panel_pooled,
 )
@@ -391,6 +391,7 @@ for _name, _about, _folder in (
     ("pairs-marks", "a trial: brushes on five rungs by the detail under them, against painter 7", "painter7-pairs41"),
     ("pairs-marks-12mp", "the same trial against painter 7 on the 12 MP details", "painter7-pairs42"),
     ("pairs-noweave", "a trial: no weave where a thread would be under 3 px, against painter 7", "painter7-pairs43"),
+    ("pairs-facerefine-8bit", "painter 7 in 8-bit against painter 6: the 12 MP details", "painter7-pairs44"),
 ):
     _pairs = REPO / "bench" / "panels" / f"2026-12-05-{_folder}"
     SECTIONS[_name] = Section(
