@@ -218,6 +218,9 @@ def main() -> None:
     if options.command == "pairs":
         make_pairs(_named_folders(options.set), options.out, options.key, options.seed)
         return
+    if options.command == "make":
+        make(_named_folders(options.set), options.real, options.out, options.key, options.seed)
+        return
     if options.command == "prefer":
         figures = prefer(options.key, options.choices)
         counts = ", ".join(f"{name} {count}" for name, count in figures["preferred"].items())
@@ -225,20 +228,15 @@ def main() -> None:
             f"preferred: {counts}; no preference {figures['undecided']} ({figures['viewers']} viewers); "
             f"sign test p = {figures['p_two_sided']:.3f}; the top tile chosen {figures['top_chosen_share']:.0%} of the time"
         )
-        if options.json:
-            options.json.write_text(json.dumps(figures, indent=1) + "\n")
-        return
-    if options.command == "make":
-        make(_named_folders(options.set), options.real, options.out, options.key, options.seed)
-        return
-    if options.command == "pool":
-        figures = pool(options.panels, dict(item.split("=", 1) for item in options.rename))
     else:
-        figures = {"viewers": len(options.ratings), "sets": score(options.key, options.ratings)}
-    for name, mean in figures["sets"].items():
-        print(
-            f"{name:8} looks like oil {mean['looks_like_oil']:.2f}, would hang {mean['would_hang']:.2f} ({mean['ratings']} ratings)"
-        )
+        if options.command == "pool":
+            figures = pool(options.panels, dict(item.split("=", 1) for item in options.rename))
+        else:
+            figures = {"viewers": len(options.ratings), "sets": score(options.key, options.ratings)}
+        for name, mean in figures["sets"].items():
+            print(
+                f"{name:8} looks like oil {mean['looks_like_oil']:.2f}, would hang {mean['would_hang']:.2f} ({mean['ratings']} ratings)"
+            )
     if options.json:
         options.json.write_text(json.dumps(figures, indent=1) + "\n")
 

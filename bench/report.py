@@ -393,7 +393,7 @@ for _name, _about, _folder in (
     ("pairs-noweave", "a trial: no weave where a thread would be under 3 px, against painter 7", "painter7-pairs43"),
     ("pairs-facerefine-8bit", "painter 7 in 8-bit against painter 6: the 12 MP details", "painter7-pairs44"),
 ):
-    _pairs = REPO / "bench" / "panels" / f"2026-12-05-{_folder}"
+    _pairs = f"bench/panels/2026-12-05-{_folder}"
     SECTIONS[_name] = Section(
         _name,
         _about,
@@ -401,9 +401,9 @@ for _name, _about, _folder in (
             "bench/panel.py",
             "prefer",
             "--key",
-            f"bench/panels/2026-12-05-{_folder}/key.json",
+            f"{_pairs}/key.json",
             "--choices",
-            *(f"bench/panels/2026-12-05-{_folder}/{path.name}" for path in sorted(_pairs.glob("viewer*.json"))),
+            *(f"{_pairs}/{path.name}" for path in sorted((REPO / _pairs).glob("viewer*.json"))),
         ),
         lambda raw: raw,
     )
