@@ -16,6 +16,7 @@ from portraitize.images import load_photo
 from portraitize.painter import (
     BRUSH_SIZES,
     END,
+    PICKUP,
     RUNG,
     WORK_RADIUS,
     _layer_scale,
@@ -150,7 +151,7 @@ def test_the_grounds_hue_is_turned_by_the_backgrounds_colour_not_by_a_faint_cast
 def test_flat_strokes_end_square_and_filbert_strokes_round():
     def taper(flat: bool) -> int:
         """How many px the stroke's tail takes to narrow from 80% of its width at the centre to nothing."""
-        alpha, _, half = Brush(8.0, seed=1, flat=flat).stamp(length=2, angle=0, variant=0)
+        alpha, *_, half = Brush(8.0, seed=1, flat=flat).stamp(length=2, angle=0, variant=0)
         widths = (np.asarray(alpha, float) / 255 > 0.1).sum(axis=0)[half:]
         return int(((widths > 0) & (widths < 0.8 * widths[0])).sum())
 
@@ -163,7 +164,7 @@ def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():
     brush_ = Brush(6.0, seed=3, flat=True)
     brush_.prepare(length=3, bend=STRAIGHT, variant=0, angles=range(ANGLES))
     for angle in range(ANGLES):
-        alpha, _, half = brush_.stamp(length=3, angle=angle, variant=0)
+        alpha, *_, half = brush_.stamp(length=3, angle=angle, variant=0)
         weights = np.asarray(alpha, float)
         ys, xs = np.mgrid[-half : half + 1, -half : half + 1]
         theta = 2 * np.pi * angle / ANGLES
@@ -175,17 +176,17 @@ def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():
 
 
 def test_a_stamp_turned_a_quarter_is_the_stamp_of_the_angle_a_quarter_on_to_the_bit():
-    """Stamps of three quarters of the angles are the first quarter's turned (Brush.prepare): exact, not close,
-    bent or straight."""
+    """Stamps of three quarters of the angles (alpha, relief and pick-up) are the first quarter's turned
+    (Brush.prepare): exact, not close, bent or straight."""
     for flat, bend in ((False, 0), (True, len(BENDS) - 1), (True, STRAIGHT)):
         brush_ = Brush(5.25, seed=2, flat=flat)
         brush_.prepare(length=2, bend=bend, variant=1, angles=range(ANGLES))
         every = list(range(ANGLES))
-        alpha, relief, _ = brush_._make(LENGTHS[2] * brush_.radius, every, 1, BENDS[bend])  # each angle computed
+        *planes, _ = brush_._make(LENGTHS[2] * brush_.radius, every, 1, BENDS[bend])  # each angle computed
         for angle in range(ANGLES):
-            stamp_alpha, stamp_relief, _ = brush_.stamp(length=2, angle=angle, variant=1, bend=bend)
-            assert np.array_equal(np.asarray(stamp_alpha), alpha[angle]), f"angle {angle}"
-            assert np.array_equal(np.asarray(stamp_relief), relief[angle]), f"angle {angle}"
+            stamp = brush_.stamp(length=2, angle=angle, variant=1, bend=bend)
+            for made, computed in zip(stamp[:3], planes, strict=True):
+                assert np.array_equal(np.asarray(made), computed[angle]), f"angle {angle}"
 
 
 def test_every_layer_paints_with_a_brush_from_one_ladder_of_sizes():
@@ -226,7 +227,7 @@ def test_a_bent_stamp_arcs_towards_the_side_its_bend_turns_to():
     brush_ = Brush(8.0, seed=1, flat=True)
     sags = []
     for bend in range(len(BENDS)):
-        alpha, _, half = brush_.stamp(length=5, angle=0, variant=0, bend=bend)
+        alpha, *_, half = brush_.stamp(length=5, angle=0, variant=0, bend=bend)
         weights = np.asarray(alpha, float)
         rows = np.arange(weights.shape[0])[:, None] - half
         centre_line = (weights * rows).sum(axis=0) / np.maximum(weights.sum(axis=0), 1e-6)  # per column
@@ -266,10 +267,29 @@ def test_dark_paint_stands_thinner_than_light_paint():
         base = np.full((200, 200, 3), value, np.uint8)
         colour = np.full((300, 3), value, np.uint8)
         straight = np.full(300, STRAIGHT)
-        layer = _render(base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, straight, colour, rng)
+        brushes = [brush(6.0, 0)]
+        layer = _render(base, base, brushes, np.zeros(300, int), x, y, angle, body, straight, colour, rng)
         layer = np.asarray(layer, float)
         contrast.append(np.abs(layer[40:160, 40:160, :3] - value).mean() / value)
     assert contrast[1] < 0.6 * contrast[0], "the darks are thin: their relief shades them less"
+
+
+def test_a_stroke_takes_up_the_wet_paint_beneath_it_towards_its_tail():
+    """Wet into wet: a red stroke dragged over blue paint leaves its head red and turns towards purple by its
+    tail (the stamp's tail lies along its direction, +x at angle 0), about PICKUP of the way at most."""
+    red, blue = (200, 40, 40), (40, 40, 200)
+    base, beneath = np.full((60, 120, 3), 128, np.uint8), np.full((60, 120, 3), blue, np.uint8)
+    one = np.zeros(1, int)
+    layer = _render(
+        base, beneath, [brush(6.0, 0)], one, np.array([60.0]), np.array([30.0]), np.zeros(1), np.array([4]),
+        np.full(1, STRAIGHT), np.array([red], np.uint8), np.random.default_rng(0),
+    )  # fmt: skip
+    rgba = np.asarray(layer, float)
+    painted = rgba[..., 3] > 200
+    columns = np.nonzero(painted.any(axis=0))[0]
+    head, tail = columns[:8], columns[-8:]
+    share = [(rgba[:, part, 2][painted[:, part]] - 40).mean() / 160 for part in (head, tail)]  # blue taken up
+    assert share[0] < 0.1 and 0.25 < share[1] <= PICKUP + 0.05, share
 
 
 def test_a_photo_without_a_face_is_painted_as_a_scene_with_its_own_background():

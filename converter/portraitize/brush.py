@@ -1,5 +1,6 @@
-"""A bristle brush: the mark one stroke leaves, as an alpha stamp (how much paint covers each pixel) and a
-relief stamp (how high the paint stands), for each length and direction a layer of strokes uses.
+"""A bristle brush: the mark one stroke leaves, as an alpha stamp (how much paint covers each pixel), a relief
+stamp (how high the paint stands) and a pick-up stamp (how far along the stroke each pixel lies, so how much of
+the wet paint it passed over the brush has taken up there), for each length and direction a layer of strokes uses.
 
 A stroke is a band of bristles: each bristle carries a little more or less paint (streaks along the stroke),
 ends at its own place (ragged ends), and the load runs out towards the tail (a drier, broken end). The band
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -29,6 +31,15 @@ RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share
 # photos over about 4 MP) changes with each photo, so only the directions asked for are made.
 REUSED_RADIUS = 10.5
 KEPT_BRUSHES = 40  # brushes kept, with their stamps (a portrait uses about 25; the broadest, at 12 MP, tens of MB)
+
+
+class Stamp(NamedTuple):
+    """One stroke's mark: 'L' images centred on it, and their half side."""
+
+    alpha: Image.Image
+    relief: Image.Image
+    pickup: Image.Image  # 0 at the head, where the brush is fully loaded, to 255 at the tail
+    half: int
 
 
 def brush(radius: float, seed: int, flat: bool = False) -> Brush:
@@ -58,13 +69,12 @@ class Brush:
         reach = [_smooth(rng.uniform(0, 1, count)) for _ in range(VARIANTS)]
         dry = [rng.uniform(0, 1, count) for _ in range(VARIANTS)]
         self.profiles = (load, reach, dry)
-        self._stamps: dict[tuple[int, int, int, int], tuple[Image.Image, Image.Image, int]] = {}
+        self._stamps: dict[tuple[int, int, int, int], Stamp] = {}
         # Per (length, bend, variant): the first quarter's planes of every angle, from which each stamp is turned.
         self._planes: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, int]] = {}
 
-    def stamp(self, length: int, angle: int, variant: int, bend: int = STRAIGHT) -> tuple:
-        """(alpha, relief, half size): 'L' images centred on the stroke, for LENGTHS[length], ANGLES[angle] and
-        BENDS[bend]."""
+    def stamp(self, length: int, angle: int, variant: int, bend: int = STRAIGHT) -> Stamp:
+        """The stamp for LENGTHS[length], ANGLES[angle] and BENDS[bend]."""
         key = (length, bend, angle, variant)
         if key not in self._stamps:
             self.prepare(length, bend, variant, [angle])
@@ -85,21 +95,22 @@ class Brush:
         planes = self._planes.get(shape) or self._make(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
         if kept:
             self._planes[shape] = planes
-        alpha, relief, half = planes
+        *kinds, half = planes
         side = 2 * half + 1
         for turns in {angle // quarter for angle in angles}:
             # The first-quarter stamps this turn needs, turned clockwise (y points down, angles turn clockwise),
-            # stacked into one tall image each for alpha and relief, then cut apart: one image per stamp made cheaply.
+            # stacked into one tall image for each of the stamp's planes, then cut apart: one image per stamp made
+            # cheaply.
             wanted = [angle for angle in angles if angle // quarter == turns]
             planes = [firsts.index(angle % quarter) for angle in wanted]
-            alphas, reliefs = (_tall(np.rot90(both[planes], -turns, axes=(1, 2))) for both in (alpha, relief))
+            talls = [_tall(np.rot90(kind[planes], -turns, axes=(1, 2))) for kind in kinds]
             for place, angle in enumerate(wanted):
                 box = (0, place * side, side, (place + 1) * side)
-                self._stamps[(length, bend, angle, variant)] = (alphas.crop(box), reliefs.crop(box), half)
+                self._stamps[(length, bend, angle, variant)] = Stamp(*(tall.crop(box) for tall in talls), half)
 
     def _make(self, body: float, angles: list[int], variant: int, bending: float = 0.0) -> tuple:
-        """Alpha and relief (uint8, one [side, side] plane per angle) and the half side, for one body length whose
-        direction turns `bending` radians from head to tail (towards +y at angle 0). The bend fits the same box:
+        """Alpha, relief and pick-up (uint8, one [side, side] plane per angle) and the half side, for one body length
+        whose direction turns `bending` radians from head to tail (towards +y at angle 0). The bend fits the same box:
         its sag, at most a tenth of the body, stays inside the corners a straight stamp leaves empty."""
         radius = self.radius
         half = int(math.ceil(body / 2 + 1.6 * radius)) + 1
@@ -127,7 +138,8 @@ class Brush:
         spread, dryness = (0.35, 0.7) if self.flat else (0.15, 0.45)
         alpha = lengthwise * crosswise * (1 - spread + spread * load) * (1 - dryness * tail)
         relief = lengthwise * crosswise * (0.35 + 0.65 * load) * (1 - 0.5 * tail)
-        return _bytes(alpha), _bytes(relief), half
+        pickup = np.clip((along + body / 2 + radius) / (body + 2 * radius), 0, 1)
+        return _bytes(alpha), _bytes(relief), _bytes(pickup), half
 
 
 def _smooth(values: np.ndarray) -> np.ndarray:

@@ -15,7 +15,10 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
    runs out past the sitters' outline.
 4. Each stroke is a bristle stamp (brush.py) composited over what is there, with its relief lit from the top
    left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere else, the
-   relief thin in the darks and thick in the lights. The ground's first strokes go on a primed, lighter
+   relief thin in the darks and thick in the lights. Wet into wet: a stroke leaves its brush fully loaded and
+   takes up the paint it passes over, so towards its tail its colour is up to PICKUP of the colour beneath;
+   strokes keep their edges, and the colour turns inside them as it does on a painted form, not in steps from
+   one flat dab to the next. The ground's first strokes go on a primed, lighter
    canvas that shows where they drag dry. A layer is painted at the scale where its brush is WORK_RADIUS px
    (at most MIN_SCALE smaller), then brought to the output's size: broad strokes cost little more than fine
    ones, and their edges soften a little with their size. Each stroke's brush is 0.8, 1 or 1.25 times its
@@ -70,6 +73,7 @@ GROUND_CALM = 0.6  # ... and on the painted ground this much
 RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
 MAX_SHADE = 0.25
 RELIEF_BLUR = 1.4  # px (a Gaussian's sigma): the relief is this smooth before it is lit
+PICKUP = 0.5  # a stroke's colour at its tail: this share of it is the wet paint it passed over
 THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
 INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is above 1 / INSIDE_GAIN
 
@@ -299,7 +303,8 @@ def _paint_layer(
         brush(brush_radius * BRUSH_SIZES[k // 2], seed, bool(k % 2)) if k in used else None
         for k in range(2 * len(BRUSH_SIZES))
     ]
-    layer = _render(np.asarray(small), brushes, kind, x, y, angle, body, bend, colour, rng)
+    beneath = canvas.crop(box).convert("RGB").resize(small.size, Image.Resampling.BOX)
+    layer = _render(np.asarray(small), np.asarray(beneath), brushes, kind, x, y, angle, body, bend, colour, rng)
     if within is not None:
         kept = Image.fromarray(np.uint8(np.clip(within * INSIDE_GAIN, 0, 1) * 255))
         layer.putalpha(ImageChops.multiply(layer.getchannel("A"), kept))
@@ -437,12 +442,15 @@ def _lengths(reference, brush_radius, x, y, angle, flat, sitter=None) -> tuple[n
     return np.clip(x + shift * dx, 0, width - 1), np.clip(y + shift * dy, 0, height - 1), bucket
 
 
-def _render(base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, bend, colour, rng) -> Image.Image:
+def _render(
+    base: np.ndarray, beneath: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, bend, colour, rng
+) -> Image.Image:
     """The strokes stamped in a random order onto a transparent layer (its colour underneath the picture's, so
-    half-covered pixels blend with what they cover), lit by their relief; each stroke's brush is
+    half-covered pixels blend with what they cover), their colour mixed towards their tails with the paint
+    `beneath` them (the canvas at the layer's size), lit by their relief; each stroke's brush is
     brushes[kind]."""
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
-    relief = Image.new("L", layer.size, 0)
+    relief, pickup = Image.new("L", layer.size, 0), Image.new("L", layer.size, 0)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
     # A bent stroke keeps one bristle pattern: its arc already sets it apart, and each pattern is a stamp to make.
     variants = np.where(bend == STRAIGHT, rng.integers(0, VARIANTS, len(x)), 0)
@@ -453,19 +461,22 @@ def _render(base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, ben
     # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (profiled, those
     # checks cost several times the paste itself on stamps this small), and plain Python numbers in the loop;
     # both images are this function's own, loaded and writable, and the core clips boxes at the edges.
-    layer_core, relief_core = layer.im, relief.im
+    layer_core, relief_core, pickup_core = layer.im, relief.im, pickup.im
     for stamp, centre_x, centre_y, rgba in zip(stamp_of[order].tolist(), left, top, paint):
-        alpha, height, half = stamps[stamp]
+        alpha, height, taken, half = stamps[stamp]
         box = (centre_x - half, centre_y - half, centre_x + half + 1, centre_y + half + 1)
         layer_core.paste(rgba, box, alpha)
         relief_core.paste(height, box, alpha)
+        pickup_core.paste(taken, box, alpha)
     # Pillow's 8-bit blur: the numpy one's float passes cost about ten times as long on a 12 MP sitter's layers,
     # and a 255th of the relief is far below a visible change of shade.
     heights = np.asarray(relief.filter(ImageFilter.GaussianBlur(RELIEF_BLUR)), np.float32) / 255
     slope_y, slope_x = gradient(heights)
     shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
+    taken_up = np.asarray(pickup)
 
     def lit(block: np.ndarray, rows: slice) -> np.ndarray:
+        block[..., :3] += (beneath[rows] - block[..., :3]) * (taken_up[rows, :, None] * (PICKUP / 255))
         # Thin darks, thick lights: a painter lays shadows in thin paint and builds the lights up, so the
         # relief (and its lit ridges) grows with the paint's value.
         thickness = THIN_DARKS + (1 - THIN_DARKS) * luminance(block[..., :3]) / 255
@@ -477,15 +488,15 @@ def _render(base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, ben
 
 def _stamps(brushes: list[Brush], kind, body, bend, turns, variants) -> tuple[list[tuple], np.ndarray]:
     """The distinct stamps the strokes need, made (each brush's lengths, bends and variants in one pass apiece,
-    Brush.prepare), as Pillow cores (alpha, relief) and half sides; and each stroke's index among them."""
+    Brush.prepare), as Pillow cores (alpha, relief, pick-up) and half sides; and each stroke's index among them."""
     unique, stamp_of = np.unique(np.stack([kind, body, bend, variants, turns], axis=1), axis=0, return_inverse=True)
     for shape, length, bent, variant in np.unique(unique[:, :4], axis=0).tolist():
         same = (unique[:, :4] == (shape, length, bent, variant)).all(axis=1)
         brushes[shape].prepare(length, bent, variant, unique[same, 4].tolist())
     stamps = []
     for shape, length, bent, variant, turn in unique.tolist():
-        alpha, relief, half = brushes[shape].stamp(length, turn, variant, bent)
-        stamps.append((alpha.im, relief.im, half))
+        alpha, relief, pickup, half = brushes[shape].stamp(length, turn, variant, bent)
+        stamps.append((alpha.im, relief.im, pickup.im, half))
     return stamps, stamp_of.ravel()
 
 
