@@ -10,6 +10,7 @@ import pytest
 from conftest import EXAMPLES, gradient_image
 from PIL import Image
 
+from portraitize import painter
 from portraitize.brush import ANGLES, BENDS, LENGTHS, STRAIGHT, Brush, brush
 from portraitize.faces import Face
 from portraitize.images import load_photo
@@ -267,8 +268,7 @@ def test_dark_paint_stands_thinner_than_light_paint():
         base = np.full((200, 200, 3), value, np.uint8)
         colour = np.full((300, 3), value, np.uint8)
         straight = np.full(300, STRAIGHT)
-        brushes = [brush(6.0, 0)]
-        layer = _render(base, base, brushes, np.zeros(300, int), x, y, angle, body, straight, colour, rng)
+        layer = _render(base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, straight, colour, rng)
         layer = np.asarray(layer, float)
         contrast.append(np.abs(layer[40:160, 40:160, :3] - value).mean() / value)
     assert contrast[1] < 0.6 * contrast[0], "the darks are thin: their relief shades them less"
@@ -279,10 +279,10 @@ def test_a_stroke_takes_up_the_wet_paint_beneath_it_towards_its_tail():
     tail (the stamp's tail lies along its direction, +x at angle 0), about PICKUP of the way at most."""
     red, blue = (200, 40, 40), (40, 40, 200)
     base, beneath = np.full((60, 120, 3), 128, np.uint8), np.full((60, 120, 3), blue, np.uint8)
-    one = np.zeros(1, int)
+    one, wet = np.zeros(1, int), (beneath, np.full((60, 120), PICKUP, np.float32))
     layer = _render(
-        base, beneath, [brush(6.0, 0)], one, np.array([60.0]), np.array([30.0]), np.zeros(1), np.array([4]),
-        np.full(1, STRAIGHT), np.array([red], np.uint8), np.random.default_rng(0),
+        base, [brush(6.0, 0)], one, np.array([60.0]), np.array([30.0]), np.zeros(1), np.array([4]),
+        np.full(1, STRAIGHT), np.array([red], np.uint8), np.random.default_rng(0), wet,
     )  # fmt: skip
     rgba = np.asarray(layer, float)
     painted = rgba[..., 3] > 200
@@ -290,6 +290,19 @@ def test_a_stroke_takes_up_the_wet_paint_beneath_it_towards_its_tail():
     head, tail = columns[:8], columns[-8:]
     share = [(rgba[:, part, 2][painted[:, part]] - 40).mean() / 160 for part in (head, tail)]  # blue taken up
     assert share[0] < 0.1 and 0.25 < share[1] <= PICKUP + 0.05, share
+
+
+def test_only_the_ground_is_painted_wet_into_wet(monkeypatch):
+    """The ground's strokes take up the paint beneath them; the sitter's stay crisp: painting with no pick-up
+    changes the ground and leaves the face as it was."""
+    rgb, face = sitter()
+    wet, _ = paint_strokes(rgb, [face], PainterSettings(), photo=rgb)
+    monkeypatch.setattr(painter, "PICKUP", 0.0)
+    dry, _ = paint_strokes(rgb, [face], PainterSettings(), photo=rgb)
+    change = np.abs(wet.astype(int) - dry).mean(axis=2)
+    box = [round(value) for value in (face.x1, face.y1, face.x2, face.y2)]
+    on_face, corner = change[box[1] : box[3], box[0] : box[2]], change[:40, :40]
+    assert on_face.mean() < 0.05 and corner.mean() > 1, (on_face.mean(), corner.mean())
 
 
 def test_a_photo_without_a_face_is_painted_as_a_scene_with_its_own_background():
