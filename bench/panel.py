@@ -22,7 +22,10 @@ all shuffled: viewers lean hard towards one place (in the first forced choices, 
 21 times in 24), so only a viewer who chooses the same version in both orders has a preference; one who does not
 has none. A choices file is the viewer's {"1": {"choice": "A" or "B", ...}, ...}; prefer counts the preferences
 for each set, the pictures without one, how often the top one was chosen, and the chance of a split of the
-preferences at least that uneven if viewers were tossing coins (two-sided sign test).
+preferences at least that uneven if viewers were tossing coins (two-sided sign test). pairs records how much of
+each picture its two versions differ in (a trial that changes only the ground leaves a detail of a face as it
+was), and prefer counts again over the pictures that differ: a choice between two copies of one picture is a
+coin toss, and counted with the rest it only dilutes the test.
 """
 
 from __future__ import annotations
@@ -33,10 +36,13 @@ import math
 import random
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageOps
+import numpy as np
+from PIL import Image, ImageChops, ImageDraw, ImageOps
 
 TILE = 384
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+CHANGED_LEVELS = 4  # a pixel differs between two versions where their mean RGB differs by more than this (0..255)
+DIFFERING = 0.01  # two versions differ where this share of the picture's pixels does (JPEG noise stays far below)
 
 
 def make(sets: dict[str, Path], real: Path, out: Path, key_path: Path, seed: int) -> None:
@@ -81,20 +87,32 @@ def make_pairs(sets: dict[str, Path], out: Path, key_path: Path, seed: int) -> N
             "A": order[0][0],
             "B": order[1][0],
             "picture": name,
+            "differs": _differs(first_dir / name, second_dir / name),
             "sources": {set_name: str(folder / name) for set_name, folder in order},
         }
     key_path.write_text(json.dumps(key, indent=1) + "\n")
     print(f"{len(orders)} pairs ({len(names)} pictures, each in both orders) in {out}; key in {key_path}")
 
 
+def _differs(first: Path, second: Path) -> float:
+    """The share of pixels two versions of a picture differ in (CHANGED_LEVELS)."""
+    with Image.open(first) as one, Image.open(second) as other:
+        if one.size != other.size:
+            return 1.0
+        difference = np.asarray(ImageChops.difference(one.convert("RGB"), other.convert("RGB")), np.float32)
+    return round(float((difference.mean(axis=2) > CHANGED_LEVELS).mean()), 4)
+
+
 def prefer(key_path: Path, choices: list[Path]) -> dict:
     """Each viewer's preference on each picture (the same set chosen in both orders), counted by set; the pictures
-    without one; the share of choices of the top tile; the two-sided sign test on the preferences. A choices file
-    must answer every pair with "A" or "B" (a picture answered in one order only would turn one choice, of the
-    kind viewers make by place, into a preference)."""
+    without one; the share of choices of the top tile; the two-sided sign test on the preferences; and where the
+    key says which pictures' versions differ (pairs), the same counts over those pictures ("differing"). A choices
+    file must answer every pair with "A" or "B" (a picture answered in one order only would turn one choice, of
+    the kind viewers make by place, into a preference)."""
     key = json.loads(key_path.read_text())
-    preferred = {name: 0 for name in sorted({entry[place] for entry in key.values() for place in "AB"})}
-    undecided = top = answers = 0
+    sets = sorted({entry[place] for entry in key.values() for place in "AB"})
+    verdicts: list[tuple[str, str | None]] = []  # (picture, the set a viewer chose in both orders, or None)
+    top = answers = 0
     for path in choices:
         given = json.loads(path.read_text())
         if sorted(given, key=int) != sorted(key, key=int):
@@ -106,19 +124,25 @@ def prefer(key_path: Path, choices: list[Path]) -> dict:
                 raise SystemExit(f"{path}: pair {number}'s choice is {answer.get('choice')!r}, not A or B")
             picked.setdefault(key[number]["picture"], []).append(key[number][place])
             top, answers = top + (place == "A"), answers + 1
-        for sets_chosen in picked.values():
-            if len(set(sets_chosen)) == 1:
-                preferred[sets_chosen[0]] += 1
-            else:
-                undecided += 1
+        verdicts += [(picture, chosen[0] if len(set(chosen)) == 1 else None) for picture, chosen in picked.items()]
+    figures = {"viewers": len(choices), **_counted(verdicts, sets), "top_chosen_share": top / max(answers, 1)}
+    differs = {entry["picture"]: entry["differs"] for entry in key.values() if "differs" in entry}
+    if differs:
+        differing = [verdict for verdict in verdicts if differs[verdict[0]] >= DIFFERING]
+        figures["differing"] = {"pictures": sum(share >= DIFFERING for share in differs.values())}
+        figures["differing"].update(_counted(differing, sets))
+    return figures
+
+
+def _counted(verdicts: list[tuple[str, str | None]], sets: list[str]) -> dict:
+    """Preferences by set, the verdicts without one, and the two-sided sign test on the preferences."""
+    preferred = {name: sum(chosen == name for _, chosen in verdicts) for name in sets}
     total, most = sum(preferred.values()), max(preferred.values())
     tail = sum(math.comb(total, k) for k in range(most, total + 1)) / 2**total
     return {
-        "viewers": len(choices),
-        "judgements": total + undecided,  # a viewer's verdict on a picture, from its two pairs
+        "judgements": len(verdicts),  # a viewer's verdict on a picture, from its two pairs
         "preferred": preferred,
-        "undecided": undecided,
-        "top_chosen_share": top / max(answers, 1),
+        "undecided": len(verdicts) - total,
         "p_two_sided": min(1.0, 2 * tail),
     }
 
@@ -228,6 +252,13 @@ def main() -> None:
             f"preferred: {counts}; no preference {figures['undecided']} ({figures['viewers']} viewers); "
             f"sign test p = {figures['p_two_sided']:.3f}; the top tile chosen {figures['top_chosen_share']:.0%} of the time"
         )
+        if "differing" in figures:
+            differing = figures["differing"]
+            counts = ", ".join(f"{name} {count}" for name, count in differing["preferred"].items())
+            print(
+                f"on the {differing['pictures']} pictures whose versions differ: preferred {counts}; no preference "
+                f"{differing['undecided']}; sign test p = {differing['p_two_sided']:.3f}"
+            )
     else:
         if options.command == "pool":
             figures = pool(options.panels, dict(item.split("=", 1) for item in options.rename))

@@ -105,3 +105,35 @@ def test_a_forced_choice_shows_each_picture_in_both_orders_and_counts_only_choic
     (tmp_path / "odd.json").write_text(json.dumps({number: {"choice": "top"} for number in key}))
     with pytest.raises(SystemExit, match="choice is 'top', not A or B"):
         prefer(key_path, [tmp_path / "odd.json"])
+
+
+def test_a_forced_choice_counts_again_over_the_pictures_whose_versions_differ(tmp_path):
+    """A trial that leaves some pictures as they were: choices between two copies of one picture are coin tosses,
+    counted apart from those between versions that differ."""
+    from PIL import Image
+
+    for name in ("trial", "shipped"):
+        (tmp_path / name).mkdir()
+        Image.new("RGB", (60, 80), (120, 120, 120)).save(tmp_path / name / "same.png")
+        changed = Image.new("RGB", (60, 80), (120, 120, 120))
+        if name == "trial":
+            changed.paste((200, 120, 120), (0, 0, 30, 80))  # half the picture differs
+        changed.save(tmp_path / name / "changed.png")
+    key_path = tmp_path / "key.json"
+    make_pairs({"trial": tmp_path / "trial", "shipped": tmp_path / "shipped"}, tmp_path / "pairs", key_path, seed=1)
+    key = json.loads(key_path.read_text())
+    assert {entry["picture"]: entry["differs"] for entry in key.values()} == {"same.png": 0.0, "changed.png": 0.5}
+    # Each viewer prefers the trial where it differs, and the shipped copy of the picture left as it was.
+    chosen = {
+        number: {"choice": "A" if (entry["A"] == "trial") == (entry["picture"] == "changed.png") else "B"}
+        for number, entry in key.items()
+    }
+    viewers = []
+    for index in range(4):
+        viewers.append(tmp_path / f"viewer{index}.json")
+        viewers[-1].write_text(json.dumps(chosen))
+    figures = prefer(key_path, viewers)
+    assert figures["preferred"] == {"shipped": 4, "trial": 4} and figures["p_two_sided"] == 1.0
+    differing = figures["differing"]
+    assert differing["pictures"] == 1 and differing["preferred"] == {"shipped": 0, "trial": 4}
+    assert differing["judgements"] == 4 and abs(differing["p_two_sided"] - 2 / 2**4) < 1e-12
