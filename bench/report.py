@@ -331,6 +331,14 @@ SECTIONS["painter"] = Section(
     _script("bench/painter.py"),
     read_painter,
 )
+# Painter 6, measured again on the machine painter 8 was first measured on (the machine changed between
+# sessions): recorded with --from and --commit, so painter 8's speed has its predecessor's beside it.
+SECTIONS["painter-6"] = Section(
+    "painter-6",
+    "painter 6 (convert's default before painter 8) by the same benchmark, on the machine painter 8 was measured on",
+    _script("bench/painter.py"),
+    read_painter,
+)
 SECTIONS["im2oil"] = Section(
     "im2oil",
     "convert's default against Im2Oil (a local checkout, not vendored) on the two examples, side by side",
@@ -392,6 +400,20 @@ for _name, _about, _folder in (
     ("pairs-marks-12mp", "the same trial against painter 7 on the 12 MP details", "painter7-pairs42"),
     ("pairs-noweave", "a trial: no weave where a thread would be under 3 px, against painter 7", "painter7-pairs43"),
     ("pairs-facerefine-8bit", "painter 7 in 8-bit against painter 6: the 12 MP details", "painter7-pairs44"),
+    ("pairs-wet", "a trial: every stroke wet into wet, against painter 6, the panel photos", "painter8-pairs45"),
+    ("pairs-wet-12mp", "the same trial against painter 6 on the 12 MP details", "painter8-pairs46"),
+    (
+        "pairs-wetground",
+        "a trial: the ground alone wet into wet, against painter 6, the panel photos",
+        "painter8-pairs47",
+    ),
+    ("pairs-wetground-12mp", "the same trial against painter 6 on the 12 MP details", "painter8-pairs48"),
+    (
+        "pairs-painter8",
+        "painter 8 (wet ground, painter 7's refinement) against painter 6, the panel photos",
+        "painter8-pairs49",
+    ),
+    ("pairs-painter8-12mp", "painter 8 against painter 6 on the 12 MP details", "painter8-pairs50"),
 ):
     _pairs = f"bench/panels/2026-12-05-{_folder}"
     SECTIONS[_name] = Section(
