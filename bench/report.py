@@ -414,6 +414,11 @@ for _name, _about, _folder in (
         "painter8-pairs49",
     ),
     ("pairs-painter8-12mp", "painter 8 against painter 6 on the 12 MP details", "painter8-pairs50"),
+    (
+        "pairs-minscale",
+        "a trial: broad layers at a third of the size, against painter 8, the 12 MP details",
+        "painter8-pairs51",
+    ),
 ):
     _pairs = f"bench/panels/2026-12-05-{_folder}"
     SECTIONS[_name] = Section(
