@@ -426,6 +426,12 @@ for _name, _about, _folder in (
         "a trial: broad layers at a third of the size, against painter 8, the 12 MP details",
         "painter8-pairs51",
     ),
+    (
+        "pairs-relief",
+        "a trial: the strokes' relief twice as strong, against painter 8, the panel photos",
+        "painter8-pairs53",
+    ),
+    ("pairs-relief-12mp", "the same trial against painter 8 on the 12 MP details", "painter8-pairs54"),
 ):
     _pairs = f"bench/panels/2026-12-05-{_folder}"
     SECTIONS[_name] = Section(
