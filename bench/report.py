@@ -65,6 +65,9 @@ class Section:
     about: str
     commands: Callable[[str], list[list[str]]]  # given the JSON path, the commands to run in order
     read: Callable[[dict], dict]  # the last command's JSON -> the values kept
+    # A section that measures one earlier commit (a predecessor beside its successor): run at that commit and
+    # filled with --from --commit; measure at any other checkout refuses it rather than time the wrong code.
+    at_commit: str = ""
 
     def command_line(self, out: str) -> str:
         return " && ".join(shlex.join(command) for command in self.commands(out))
@@ -338,6 +341,7 @@ SECTIONS["painter-6"] = Section(
     "painter 6 (convert's default before painter 8) by the same benchmark, on the machine painter 8 was measured on",
     _script("bench/painter.py"),
     read_painter,
+    at_commit="0866365885049de81dd155dde2df36d775f06b8f",
 )
 SECTIONS["im2oil"] = Section(
     "im2oil",
@@ -867,7 +871,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, section in SECTIONS.items():
             entry = results["sections"].get(name)
             when = f"measured {entry['date']} at {entry['commit'][:7]}" if entry else "never measured"
-            print(f"{name}: {section.about}\n  {when}\n  $ {section.command_line(f'runs/results/{name}.json')}")
+            pinned = f" (at commit {section.at_commit[:7]} only)" if section.at_commit else ""
+            print(f"{name}: {section.about}\n  {when}\n  $ {section.command_line(f'runs/results/{name}.json')}{pinned}")
         return 0
     if options.verb == "files":
         options.json.parent.mkdir(parents=True, exist_ok=True)
@@ -899,6 +904,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--command, --commit and --date describe a --from file")
     for name in names:
         section = SECTIONS[name]
+        if section.at_commit and not options.source and not git("rev-parse", "HEAD").startswith(section.at_commit):
+            print(f"{name}: measures commit {section.at_commit[:7]} only: run it there, then fill it here with --from")
+            continue
         if options.source:
             entry = ingest(section, options.source, options.command, options.commit, options.date)
         else:

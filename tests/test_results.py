@@ -138,6 +138,21 @@ def test_every_entry_records_how_it_was_measured():
         assert entry["machine"]["cpus"] and entry["machine"]["cpu"]
 
 
+def test_a_section_pinned_to_an_earlier_commit_is_neither_measured_elsewhere_nor_recorded_as_another(
+    monkeypatch, capsys
+):
+    """painter-6 times painter 6 beside painter 8: measured at HEAD it would time painter 8 under painter 6's name."""
+    pinned = [section for section in report.SECTIONS.values() if section.at_commit]
+    assert pinned, "no pinned section to check"
+    results = json.loads((REPO / "bench" / "results.json").read_text())["sections"]
+    for section in pinned:
+        assert section.name not in results or results[section.name]["commit"] == section.at_commit
+    monkeypatch.setattr(report, "run_section", lambda section: pytest.fail(f"{section.name} was run"))
+    monkeypatch.setattr(report, "git", lambda *arguments: "f" * 40)  # a checkout of another commit
+    assert report.main(["measure", pinned[0].name]) == 0
+    assert f"measures commit {pinned[0].at_commit[:7]} only" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("model", MODELS)
 def test_each_model_has_a_card_a_script_and_says_where_its_figures_are(model):
     cards = (REPO / "exported" / "MODELS.md").read_text()

@@ -30,7 +30,8 @@ RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share
 # stroke shape of theirs is made in every direction at once and kept. A broader one (the broadest layers of
 # photos over about 4 MP) changes with each photo, so only the directions asked for are made.
 REUSED_RADIUS = 10.5
-KEPT_BRUSHES = 40  # brushes kept, with their stamps (a portrait uses about 25; the broadest, at 12 MP, tens of MB)
+KEPT_BRUSHES = 40  # brushes kept, with their stamps (a portrait uses about 25; the broadest, at 12 MP, tens of MB,
+# three planes a stamp)
 
 
 class Stamp(NamedTuple):
@@ -71,7 +72,7 @@ class Brush:
         self.profiles = (load, reach, dry)
         self._stamps: dict[tuple[int, int, int, int], Stamp] = {}
         # Per (length, bend, variant): the first quarter's planes of every angle, from which each stamp is turned.
-        self._planes: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, int]] = {}
+        self._planes: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
 
     def stamp(self, length: int, angle: int, variant: int, bend: int = STRAIGHT) -> Stamp:
         """The stamp for LENGTHS[length], ANGLES[angle] and BENDS[bend]."""

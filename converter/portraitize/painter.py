@@ -17,12 +17,11 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
    runs out past the sitters' outline.
 4. Each stroke is a bristle stamp (brush.py) composited over what is there, with its relief lit from the top
    left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere else, the
-   relief thin in the darks and thick in the lights. The ground is laid wet into wet: a stroke there leaves the
-   brush fully loaded and takes up the paint it passes over, so towards its tail its colour is up to PICKUP of
-   the colour beneath, and the ground shows loose, broken brushwork instead of a flat fill; the sitters' strokes
-   stay crisp and separate (blind viewers of 12 MP details chose both). The ground's first strokes go on a
-   primed, lighter
-   canvas that shows where they drag dry. A layer is painted at the scale where its brush is WORK_RADIUS px
+   relief thin in the darks and thick in the lights. A painted ground's strokes go on a primed, lighter canvas
+   that shows where they drag dry, and into it while it is wet: each leaves the brush fully loaded and picks up
+   the priming as it goes, so towards its tail its colour is up to PICKUP of the priming's, and the ground shows
+   loose, broken brushwork instead of a flat fill; the sitters' strokes stay crisp and separate (blind viewers
+   of 12 MP details chose both; a kept background is the photo's own, which a pick-up would bring back). A layer is painted at the scale where its brush is WORK_RADIUS px
    (at most MIN_SCALE smaller), then brought to the output's size: broad strokes cost little more than fine
    ones, and their edges soften a little with their size. Each stroke's brush is 0.8, 1 or 1.25 times its
    layer's. Last, the canvas's weave shows through the thin paint (weave.py).
@@ -76,12 +75,12 @@ GROUND_CALM = 0.6  # ... and on the painted ground this much
 RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
 MAX_SHADE = 0.25
 RELIEF_BLUR = 1.4  # px (a Gaussian's sigma): the relief is this smooth before it is lit
-PICKUP = 0.5  # a ground stroke's colour at its tail: this share of it is the wet paint it passed over
+PICKUP = 0.5  # a painted ground's stroke at its tail: this share of its colour is the wet priming's
 THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
 INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is above 1 / INSIDE_GAIN
 # A finer layer paints only where the strokes so far miss the picture (_missing: mean of RGB, 0..1): not where they
 # miss it by less than SETTLED, whatever the fineness asked (a smooth cheek or a plain sleeve stays in its broader
-# strokes instead of breaking into crazy paving), and on a face wherever they miss it by LOST or more (an eyelid,
+# strokes instead of breaking into crazy paving), and on a face wherever they miss it by more than LOST (an eyelid,
 # a nostril, the rim of glasses that broader strokes ran over; off the faces, such detail is a name tag or a flag
 # a painter leaves out, and painting it back made panel 31 rate the paintings lower). Hertzmann (SIGGRAPH 1998).
 LOST, SETTLED = 0.06, 0.02
@@ -169,7 +168,7 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     layers = []
     for index, radius in enumerate(_layer_radii(radii)):
         inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
-        wet = 1 - found.person if faces and index == 0 else None  # ... and the first the ground, wet into wet
+        wet = 1 - found.person if grounded and index == 0 else None  # ... the first the ground, into wet priming
         missing = None if index == 0 else _missing(canvas, on_grid, radius * work)
         strokes = _paint_layer(
             canvas, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside, wet, missing
@@ -180,8 +179,10 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
 
 def _missing(canvas: Image.Image, on_grid: np.ndarray, radius: float) -> np.ndarray:
     """How far the strokes laid so far are from what the picture shows at this layer's scale (`radius`, grid
-    px), on the working grid (mean of RGB, 0..1, over about a stroke's area). The difference is blurred once,
-    not the canvas and the picture apart (the same by linearity, at half the cost)."""
+    px), on the working grid (mean of RGB, 0..1, over about a stroke's area, but never less than a grid cell:
+    at 12 MP a fine layer's miss is that of a cell about 10 px wide). The signed difference is blurred to the
+    layer's scale as one image, not the canvas and the picture apart (the same by linearity, at half the cost),
+    then its size over the stroke's area."""
     # Reduced first, then made RGB: at 12 MP a full-size RGB copy per layer is 36 MB more at the peak.
     painted = np.asarray(canvas.resize(on_grid.shape[1::-1], Image.Resampling.BOX).convert("RGB"), np.float32)
     return blur(np.abs(blur(painted / 255 - on_grid, radius / 2)).mean(axis=2), radius)
@@ -275,7 +276,7 @@ def _paint_layer(
     and painted only over the box its strokes reach, at the scale where its brush is WORK_RADIUS px. `inside`: a
     mask on the working grid outside which this layer's paint is wiped off (strokes that would spill past the
     sitter's outline into the ground, a halo of stray dabs, end at the outline instead); `wet`: a mask on the
-    working grid where the strokes take up the paint beneath them (PICKUP); `missing`: how far the canvas so far
+    working grid where the strokes pick up the wet priming beneath them (PICKUP); `missing`: how far the canvas so far
     misses the picture, on the working grid (_missing), for a finer layer."""
     x, y = _anchors(picture.size, radius, SPACING if first else FINER_SPACING, rng)
     grid_row = np.minimum((y * work).astype(int), radii.shape[0] - 1)
@@ -331,11 +332,11 @@ def _paint_layer(
         brush(brush_radius * BRUSH_SIZES[k // 2], seed, bool(k % 2)) if k in used else None
         for k in range(2 * len(BRUSH_SIZES))
     ]
-    pickup = None
+    priming = None
     if wet is not None:
         beneath = np.asarray(canvas.resize(small.size, Image.Resampling.BOX, box=box).convert("RGB"))
-        pickup = (beneath, _on_layer(wet, box, work, small.size) * PICKUP)
-    layer = _render(np.asarray(small), brushes, kind, x, y, angle, body, bend, colour, rng, pickup)
+        priming = (beneath, _on_layer(wet, box, work, small.size) * PICKUP)
+    layer = _render(np.asarray(small), brushes, kind, x, y, angle, body, bend, colour, rng, priming)
     if within is not None:
         kept = Image.fromarray(np.uint8(np.clip(within * INSIDE_GAIN, 0, 1) * 255))
         layer.putalpha(ImageChops.multiply(layer.getchannel("A"), kept))
@@ -474,14 +475,15 @@ def _lengths(reference, brush_radius, x, y, angle, flat, sitter=None) -> tuple[n
 
 
 def _render(
-    base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, bend, colour, rng, wet=None
+    base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, bend, colour, rng, priming=None
 ) -> Image.Image:
     """The strokes stamped in a random order onto a transparent layer (its colour underneath the picture's, so
     half-covered pixels blend with what they cover), lit by their relief; each stroke's brush is
-    brushes[kind]. `wet`: (the paint beneath, uint8 RGB at the layer's size; how much of it a stroke's tail
-    takes up there, 0..1): each stroke's colour is mixed with that paint, the more the nearer its tail."""
+    brushes[kind]. `priming`: (the wet priming beneath, uint8 RGB at the layer's size; the share of it a
+    stroke's tail picks up there, 0..1): each stroke's colour is mixed with it, the more the nearer its tail."""
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
-    relief, pickup = Image.new("L", layer.size, 0), Image.new("L", layer.size, 0)  # pick-up: only when wet
+    relief = Image.new("L", layer.size, 0)
+    pickup = None if priming is None else Image.new("L", layer.size, 0)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
     # A bent stroke keeps one bristle pattern: its arc already sets it apart, and each pattern is a stamp to make.
     variants = np.where(bend == STRAIGHT, rng.integers(0, VARIANTS, len(x)), 0)
@@ -492,25 +494,29 @@ def _render(
     # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (profiled, those
     # checks cost several times the paste itself on stamps this small), and plain Python numbers in the loop;
     # both images are this function's own, loaded and writable, and the core clips boxes at the edges.
-    layer_core, relief_core, pickup_core = layer.im, relief.im, pickup.im
+    layer_core, relief_core = layer.im, relief.im
+    pickup_core = None if pickup is None else pickup.im
     for stamp, centre_x, centre_y, rgba in zip(stamp_of[order].tolist(), left, top, paint):
         alpha, height, taken, half = stamps[stamp]
         box = (centre_x - half, centre_y - half, centre_x + half + 1, centre_y + half + 1)
         layer_core.paste(rgba, box, alpha)
         relief_core.paste(height, box, alpha)
-        if wet is not None:
+        if pickup_core is not None:
             pickup_core.paste(taken, box, alpha)
     # Pillow's 8-bit blur: the numpy one's float passes cost about ten times as long on a 12 MP sitter's layers,
     # and a 255th of the relief is far below a visible change of shade.
     heights = np.asarray(relief.filter(ImageFilter.GaussianBlur(RELIEF_BLUR)), np.float32) / 255
     slope_y, slope_x = gradient(heights)
     shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
-    taken_up = np.asarray(pickup)
+    taken_up = None if pickup is None else np.asarray(pickup)
 
     def lit(block: np.ndarray, rows: slice) -> np.ndarray:
-        if wet is not None:
-            beneath, share = wet
-            block[..., :3] += (beneath[rows] - block[..., :3]) * (taken_up[rows] / 255 * share[rows])[..., None]
+        if priming is not None:
+            # The pick-up was composited as the paint was, weighted by each stamp's alpha: divided by the layer's
+            # alpha it is the covering strokes' own pick-up, which keeps rising into a flat brush's dry tail.
+            beneath, share = priming
+            along = taken_up[rows] / np.maximum(block[..., 3], 1)
+            block[..., :3] += (beneath[rows] - block[..., :3]) * (along * share[rows])[..., None]
         # Thin darks, thick lights: a painter lays shadows in thin paint and builds the lights up, so the
         # relief (and its lit ridges) grows with the paint's value.
         thickness = THIN_DARKS + (1 - THIN_DARKS) * luminance(block[..., :3]) / 255
