@@ -436,6 +436,12 @@ for _name, _about, _folder in (
         "painter8-pairs53",
     ),
     ("pairs-relief-12mp", "the same trial against painter 8 on the 12 MP details", "painter8-pairs54"),
+    (
+        "pairs-broadface",
+        "a trial: broader strokes on the faces, against painter 8, the panel photos",
+        "painter8-pairs55",
+    ),
+    ("pairs-broadface-12mp", "the same trial against painter 8 on the 12 MP details", "painter8-pairs56"),
 ):
     _pairs = f"bench/panels/2026-12-05-{_folder}"
     SECTIONS[_name] = Section(
