@@ -139,7 +139,8 @@ def convert(
     background: Background = typer.Option(
         "auto",
         help="ground: behind the sitters, a painter's dark warm ground, lit behind the head, echoing the photo's "
-        "colours without its detail (photos without a face keep theirs). keep: the photo's own background, "
+        "colours without its detail, its strokes laid loosely into a wet priming (photos without a face keep "
+        "theirs). keep: the photo's own background, "
         "painted loosely. auto: ground with a portrait model (oil-portrait), keep with a style model.",
         rich_help_panel="Painting",
     ),
