@@ -424,6 +424,8 @@ def test_the_weaves_threads_wander_and_its_tile_repeats_without_a_seam():
 
     pitch = 6
     tile = weave_pattern(pitch, seed=0).astype(float)
+    shared = weave_pattern(pitch, seed=0)
+    assert shared is weave_pattern(pitch, seed=0) and not shared.flags.writeable, "made once, shared read-only"
     # A plain weave of straight threads repeats every two threads: its rows that far apart are the same row. Linen's
     # threads stray off their lines, so rows many threads apart differ.
     rows = np.arange(0, tile.shape[0] - 16 * pitch, pitch)

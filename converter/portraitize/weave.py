@@ -11,6 +11,7 @@ phone photo's painting two blind viewers saw it as a screen laid over the paint,
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -30,9 +31,10 @@ WANDER_THREADS = 6 / (2 * math.pi)  # the fields' smoothness: a Gaussian of this
 TILE_THREADS = 64  # the weave is made for this many threads and repeated (no repeat a viewer can find)
 
 
+@functools.lru_cache(maxsize=8)  # photos of a batch share a few pitches; a 12 MP photo's tile costs 0.05 s to make
 def weave_pattern(pitch: int, seed: int) -> np.ndarray:
     """How far each point of one tile of weave stands out (float32, 0 in a groove .. 1 on a thread's crown),
-    TILE_THREADS * pitch px square."""
+    TILE_THREADS * pitch px square; made once per pitch and seed, and read-only."""
     rng = np.random.default_rng(seed)
     side = TILE_THREADS * pitch
     ys, xs = (np.mgrid[0:side, 0:side].astype(np.float32) + 0.5) / pitch
@@ -46,7 +48,9 @@ def weave_pattern(pitch: int, seed: int) -> np.ndarray:
     over = ((warp_thread + weft_thread) % 2).astype(bool)  # which thread is on top at each crossing
     # Where a thread passes over, its crown shows, rising and falling along it over the crossings.
     height = np.where(over, weft * (0.55 + 0.45 * warp_across), warp * (0.55 + 0.45 * weft_across))
-    return np.clip(height / (1 + UNEVEN), 0, 1).astype(np.float32)
+    tile = np.clip(height / (1 + UNEVEN), 0, 1).astype(np.float32)
+    tile.flags.writeable = False  # shared by every picture of this pitch and seed
+    return tile
 
 
 def _wobble(side: int, pitch: int, rng: np.random.Generator) -> np.ndarray:
