@@ -442,6 +442,8 @@ for _name, _about, _folder in (
         "painter8-pairs55",
     ),
     ("pairs-broadface-12mp", "the same trial against painter 8 on the 12 MP details", "painter8-pairs56"),
+    ("pairs-calm", "a trial: the ground's hatching calmer, against painter 8, the panel photos", "painter8-pairs57"),
+    ("pairs-calm-12mp", "the same trial against painter 8 on the 12 MP details", "painter8-pairs58"),
 ):
     _pairs = f"bench/panels/2026-12-05-{_folder}"
     SECTIONS[_name] = Section(
