@@ -411,14 +411,6 @@ for _name, _about, _folder in (
     ("pairs-marks-12mp", "the same trial against painter 7 on the 12 MP details", "painter7-pairs42"),
     ("pairs-noweave", "a trial: no weave where a thread would be under 3 px, against painter 7", "painter7-pairs43"),
     ("pairs-facerefine-8bit", "painter 7 in 8-bit against painter 6: the 12 MP details", "painter7-pairs44"),
-    ("pairs-wet", "a trial: every stroke wet into wet, against painter 6, the panel photos", "painter8-pairs45"),
-    ("pairs-wet-12mp", "the same trial against painter 6 on the 12 MP details", "painter8-pairs46"),
-    (
-        "pairs-wetground",
-        "a trial: the ground alone wet into wet, against painter 6, the panel photos",
-        "painter8-pairs47",
-    ),
-    ("pairs-wetground-12mp", "the same trial against painter 6 on the 12 MP details", "painter8-pairs48"),
     (
         "pairs-painter8",
         "painter 8 (wet ground, painter 7's refinement) against painter 6, the panel photos",
@@ -430,20 +422,27 @@ for _name, _about, _folder in (
         "a trial: broad layers at a third of the size, against painter 8, the 12 MP details",
         "painter8-pairs51",
     ),
-    (
-        "pairs-relief",
-        "a trial: the strokes' relief twice as strong, against painter 8, the panel photos",
-        "painter8-pairs53",
+    # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
+    *(
+        section
+        for name, trial, against, photos, details in (
+            ("pairs-wet", "every stroke wet into wet", "painter 6", "painter8-pairs45", "painter8-pairs46"),
+            ("pairs-wetground", "the ground alone wet into wet", "painter 6", "painter8-pairs47", "painter8-pairs48"),
+            (
+                "pairs-relief",
+                "the strokes' relief twice as strong",
+                "painter 8",
+                "painter8-pairs53",
+                "painter8-pairs54",
+            ),
+            ("pairs-broadface", "broader strokes on the faces", "painter 8", "painter8-pairs55", "painter8-pairs56"),
+            ("pairs-calm", "the ground's hatching calmer", "painter 8", "painter8-pairs57", "painter8-pairs58"),
+        )
+        for section in (
+            (name, f"a trial: {trial}, against {against}, the panel photos", photos),
+            (f"{name}-12mp", f"the same trial against {against} on the 12 MP details", details),
+        )
     ),
-    ("pairs-relief-12mp", "the same trial against painter 8 on the 12 MP details", "painter8-pairs54"),
-    (
-        "pairs-broadface",
-        "a trial: broader strokes on the faces, against painter 8, the panel photos",
-        "painter8-pairs55",
-    ),
-    ("pairs-broadface-12mp", "the same trial against painter 8 on the 12 MP details", "painter8-pairs56"),
-    ("pairs-calm", "a trial: the ground's hatching calmer, against painter 8, the panel photos", "painter8-pairs57"),
-    ("pairs-calm-12mp", "the same trial against painter 8 on the 12 MP details", "painter8-pairs58"),
 ):
     _pairs = f"bench/panels/2026-12-05-{_folder}"
     SECTIONS[_name] = Section(
