@@ -437,6 +437,7 @@ for _name, _about, _folder in (
             ),
             ("pairs-broadface", "broader strokes on the faces", "painter 8", "painter8-pairs55", "painter8-pairs56"),
             ("pairs-calm", "the ground's hatching calmer", "painter 8", "painter8-pairs57", "painter8-pairs58"),
+            ("pairs-settled", "finer layers skipping less", "painter 8", "painter8-pairs59", "painter8-pairs60"),
         )
         for section in (
             (name, f"a trial: {trial}, against {against}, the panel photos", photos),
