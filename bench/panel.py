@@ -132,8 +132,8 @@ def prefer(key_path: Path, choices: list[Path]) -> dict:
     differs = {entry["picture"]: entry["differs"] for entry in key.values() if "differs" in entry}
     if differs:
         differing = [verdict for verdict in verdicts if differs[verdict[0]] >= DIFFERING]
-        figures["differing"] = {"pictures": sum(share >= DIFFERING for share in differs.values())}
-        figures["differing"].update(_counted(differing, sets))
+        pictures = sum(share >= DIFFERING for share in differs.values())
+        figures["differing"] = {"pictures": pictures, **_counted(differing, sets)}
     return figures
 
 
@@ -210,6 +210,11 @@ def _means(sums: dict[str, list[float]]) -> dict:
     }
 
 
+def _listed(preferred: dict[str, int]) -> str:
+    """Preferences by set as "shipped 3, trial 0"."""
+    return ", ".join(f"{name} {count}" for name, count in preferred.items())
+
+
 def _named_folders(items: list[str]) -> dict[str, Path]:
     """--set NAME=DIR options as {NAME: DIR}."""
     return {name: Path(folder) for name, folder in (item.split("=", 1) for item in items)}
@@ -250,16 +255,15 @@ def main() -> None:
         return
     if options.command == "prefer":
         figures = prefer(options.key, options.choices)
-        counts = ", ".join(f"{name} {count}" for name, count in figures["preferred"].items())
         print(
-            f"preferred: {counts}; no preference {figures['undecided']} ({figures['viewers']} viewers); "
+            f"preferred: {_listed(figures['preferred'])}; no preference {figures['undecided']} ({figures['viewers']} viewers); "
             f"sign test p = {figures['p_two_sided']:.3f}; the top tile chosen {figures['top_chosen_share']:.0%} of the time"
         )
         if "differing" in figures:
             differing = figures["differing"]
-            counts = ", ".join(f"{name} {count}" for name, count in differing["preferred"].items())
             print(
-                f"on the {differing['pictures']} pictures whose versions differ: preferred {counts}; no preference "
+                f"on the {differing['pictures']} pictures whose versions differ: preferred "
+                f"{_listed(differing['preferred'])}; no preference "
                 f"{differing['undecided']}; sign test p = {differing['p_two_sided']:.3f}"
             )
     else:
