@@ -400,44 +400,103 @@ SECTIONS["panel-facerefine"] = Section(
 )
 # Forced choices (bench/panel.py pairs): each photo's two versions in both orders; a preference holds in both.
 for _name, _about, _folder in (
-    ("pairs-facerefine", "painter 7's refinement against painter 6, the panel photos", "painter7-pairs38"),
+    ("pairs-facerefine", "painter 7's refinement against painter 6, the panel photos", "2026-12-05-painter7-pairs38"),
     (
         "pairs-sharpen",
         "a trial: broad layers sharpened before they are enlarged, against painter 6",
-        "painter7-pairs39",
+        "2026-12-05-painter7-pairs39",
     ),
-    ("pairs-facerefine-12mp", "painter 7 against painter 6: 100% details of the examples at 12 MP", "painter7-pairs40"),
-    ("pairs-marks", "a trial: brushes on five rungs by the detail under them, against painter 7", "painter7-pairs41"),
-    ("pairs-marks-12mp", "the same trial against painter 7 on the 12 MP details", "painter7-pairs42"),
-    ("pairs-noweave", "a trial: no weave where a thread would be under 3 px, against painter 7", "painter7-pairs43"),
-    ("pairs-facerefine-8bit", "painter 7 in 8-bit against painter 6: the 12 MP details", "painter7-pairs44"),
+    (
+        "pairs-facerefine-12mp",
+        "painter 7 against painter 6: 100% details of the examples at 12 MP",
+        "2026-12-05-painter7-pairs40",
+    ),
+    (
+        "pairs-marks",
+        "a trial: brushes on five rungs by the detail under them, against painter 7",
+        "2026-12-05-painter7-pairs41",
+    ),
+    ("pairs-marks-12mp", "the same trial against painter 7 on the 12 MP details", "2026-12-05-painter7-pairs42"),
+    (
+        "pairs-noweave",
+        "a trial: no weave where a thread would be under 3 px, against painter 7",
+        "2026-12-05-painter7-pairs43",
+    ),
+    ("pairs-facerefine-8bit", "painter 7 in 8-bit against painter 6: the 12 MP details", "2026-12-05-painter7-pairs44"),
     (
         "pairs-painter8",
         "painter 8 (wet ground, painter 7's refinement) against painter 6, the panel photos",
-        "painter8-pairs49",
+        "2026-12-05-painter8-pairs49",
     ),
-    ("pairs-painter8-12mp", "painter 8 against painter 6 on the 12 MP details", "painter8-pairs50"),
+    ("pairs-painter8-12mp", "painter 8 against painter 6 on the 12 MP details", "2026-12-05-painter8-pairs50"),
     (
         "pairs-minscale",
         "a trial: broad layers at a third of the size, against painter 8, the 12 MP details",
-        "painter8-pairs51",
+        "2026-12-05-painter8-pairs51",
+    ),
+    (
+        "pairs-calmflesh",
+        "a trial: calmer, less saturated flesh, against painter 8, the panel photos",
+        "2026-12-06-painter9-pairs61",
+    ),
+    (
+        "pairs-taper",
+        "a trial: strokes tapering to their tails, against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs64",
     ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
         for name, trial, against, photos, details in (
-            ("pairs-wet", "every stroke wet into wet", "painter 6", "painter8-pairs45", "painter8-pairs46"),
-            ("pairs-wetground", "the ground alone wet into wet", "painter 6", "painter8-pairs47", "painter8-pairs48"),
+            (
+                "pairs-wet",
+                "every stroke wet into wet",
+                "painter 6",
+                "2026-12-05-painter8-pairs45",
+                "2026-12-05-painter8-pairs46",
+            ),
+            (
+                "pairs-wetground",
+                "the ground alone wet into wet",
+                "painter 6",
+                "2026-12-05-painter8-pairs47",
+                "2026-12-05-painter8-pairs48",
+            ),
             (
                 "pairs-relief",
                 "the strokes' relief twice as strong",
                 "painter 8",
-                "painter8-pairs53",
-                "painter8-pairs54",
+                "2026-12-05-painter8-pairs53",
+                "2026-12-05-painter8-pairs54",
             ),
-            ("pairs-broadface", "broader strokes on the faces", "painter 8", "painter8-pairs55", "painter8-pairs56"),
-            ("pairs-calm", "the ground's hatching calmer", "painter 8", "painter8-pairs57", "painter8-pairs58"),
-            ("pairs-settled", "finer layers skipping less", "painter 8", "painter8-pairs59", "painter8-pairs60"),
+            (
+                "pairs-broadface",
+                "broader strokes on the faces",
+                "painter 8",
+                "2026-12-05-painter8-pairs55",
+                "2026-12-05-painter8-pairs56",
+            ),
+            (
+                "pairs-calm",
+                "the ground's hatching calmer",
+                "painter 8",
+                "2026-12-05-painter8-pairs57",
+                "2026-12-05-painter8-pairs58",
+            ),
+            (
+                "pairs-settled",
+                "finer layers skipping less",
+                "painter 8",
+                "2026-12-05-painter8-pairs59",
+                "2026-12-05-painter8-pairs60",
+            ),
+            (
+                "pairs-painter9",
+                "longer flat strokes and a broader ground (painter 9)",
+                "painter 8",
+                "2026-12-06-painter9-pairs62",
+                "2026-12-06-painter9-pairs63",
+            ),
         )
         for section in (
             (name, f"a trial: {trial}, against {against}, the panel photos", photos),
@@ -445,7 +504,7 @@ for _name, _about, _folder in (
         )
     ),
 ):
-    _pairs = f"bench/panels/2026-12-05-{_folder}"
+    _pairs = f"bench/panels/{_folder}"
     SECTIONS[_name] = Section(
         _name,
         _about,

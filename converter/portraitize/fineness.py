@@ -23,7 +23,7 @@ from .person import FACE_OVAL
 FEATURES = 0.01  # eyes, brows, nostrils
 FACE = 0.016
 PERSON = 0.055  # hair, neck, hands, clothes
-GROUND = 0.12
+GROUND = 0.16  # fewer, broader strokes than painter 8's 0.12 (with FLAT_EDGE, painter.py)
 DETAIL = 0.5  # the most that edges make the subject's strokes finer
 BODY_DETAIL = 0.2  # ... on the body, this share of it
 PERSON_FROM, PERSON_RAMP = 0.45, 0.3  # a person mask's values from which a point is the sitter's, and over how much
