@@ -440,6 +440,16 @@ for _name, _about, _folder in (
         "2026-12-06-painter9-pairs61",
     ),
     (
+        "pairs-calmflesh-on9",
+        "calmer flesh (the second half of painter 9) on top of the longer flats, against them, the panel photos",
+        "2026-12-06-painter9-pairs66",
+    ),
+    (
+        "pairs-further",
+        "a trial: flats pulled on further still and a broader ground still, against painter 9's longer flats",
+        "2026-12-06-painter9-pairs65",
+    ),
+    (
         "pairs-taper",
         "a trial: strokes tapering to their tails, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs64",
