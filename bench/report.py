@@ -356,11 +356,18 @@ SECTIONS["panel"] = Section(
     _script("bench/panel.py", "pool", "--panels", "bench/panels/2026-12-05-painter5-panel29"),
     read_panel_pooled,
 )
-# Painter 8 (convert's default since) alone beside real oils, the eight panel photos, a new draw of oils.
+# Painter 8 (convert's default until painter 9) alone beside real oils, the eight panel photos, a new draw of oils.
 SECTIONS["panel-painter8"] = Section(
     "panel-painter8",
     "a blind panel of convert's default (painter 8) alone beside real oils",
     _script("bench/panel.py", "pool", "--panels", "bench/panels/2026-12-05-painter8-panel52"),
+    read_panel_pooled,
+)
+# Painter 9 (convert's default since) alone beside real oils, the same eight panel photos, a new draw of oils.
+SECTIONS["panel-painter9"] = Section(
+    "panel-painter9",
+    "a blind panel of convert's default (painter 9) alone beside real oils",
+    _script("bench/panel.py", "pool", "--panels", "bench/panels/2026-12-06-painter9-panel67"),
     read_panel_pooled,
 )
 # Every panel that showed painter 3's paintings (the same files), each beside one trial and real oils.
