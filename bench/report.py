@@ -349,27 +349,19 @@ SECTIONS["im2oil"] = Section(
     _script("bench/painter.py", "--im2oil", "/tmp/im2oil", "--im2oil-python", "/tmp/im2oil-venv/bin/python"),
     read_painter,
 )
-# The default's own panel: painter 5 (convert's default since) alone beside real oils, the eight panel photos.
-SECTIONS["panel"] = Section(
-    "panel",
-    "a blind panel of convert's default (painter 5) alone beside real oils",
-    _script("bench/panel.py", "pool", "--panels", "bench/panels/2026-12-05-painter5-panel29"),
-    read_panel_pooled,
-)
-# Painter 8 (convert's default until painter 9) alone beside real oils, the eight panel photos, a new draw of oils.
-SECTIONS["panel-painter8"] = Section(
-    "panel-painter8",
-    "a blind panel of convert's default (painter 8) alone beside real oils",
-    _script("bench/panel.py", "pool", "--panels", "bench/panels/2026-12-05-painter8-panel52"),
-    read_panel_pooled,
-)
-# Painter 9 (convert's default since) alone beside real oils, the same eight panel photos, a new draw of oils.
-SECTIONS["panel-painter9"] = Section(
-    "panel-painter9",
-    "a blind panel of convert's default (painter 9) alone beside real oils",
-    _script("bench/panel.py", "pool", "--panels", "bench/panels/2026-12-06-painter9-panel67"),
-    read_panel_pooled,
-)
+# The default's own panels: each default alone beside real oils, the eight panel photos (painter 8 and 9: a new draw
+# of oils each).
+for _name, _painter, _folder in (
+    ("panel", "painter 5", "2026-12-05-painter5-panel29"),
+    ("panel-painter8", "painter 8", "2026-12-05-painter8-panel52"),
+    ("panel-painter9", "painter 9", "2026-12-06-painter9-panel67"),
+):
+    SECTIONS[_name] = Section(
+        _name,
+        f"a blind panel of convert's default ({_painter}) alone beside real oils",
+        _script("bench/panel.py", "pool", "--panels", f"bench/panels/{_folder}"),
+        read_panel_pooled,
+    )
 # Every panel that showed painter 3's paintings (the same files), each beside one trial and real oils.
 PAINTER3_PANELS = [
     *(f"bench/panels/2026-12-05-painter4-panel{n}" for n in range(16, 28)),
