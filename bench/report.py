@@ -453,6 +453,16 @@ for _name, _about, _folder in (
         "a trial: strokes tapering to their tails, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs64",
     ),
+    (
+        "pairs-keyed",
+        "a trial: the sitter's light falling off twice as far from the faces, against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs69",
+    ),
+    (
+        "pairs-simplify-again",
+        "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs72",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
@@ -505,6 +515,20 @@ for _name, _about, _folder in (
                 "painter 8",
                 "2026-12-06-painter9-pairs62",
                 "2026-12-06-painter9-pairs63",
+            ),
+            (
+                "pairs-simplify",
+                "the clothes simplified away from the faces (a 9 px median)",
+                "painter 9",
+                "2026-12-06-painter9-pairs68",
+                "2026-12-06-painter9-pairs73",
+            ),
+            (
+                "pairs-simplify15",
+                "the clothes simplified away from the faces (a 15 px median)",
+                "painter 9",
+                "2026-12-06-painter9-pairs70",
+                "2026-12-06-painter9-pairs71",
             ),
         )
         for section in (
