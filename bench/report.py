@@ -459,6 +459,26 @@ for _name, _about, _folder in (
         "2026-12-06-painter9-pairs69",
     ),
     (
+        "pairs-impasto",
+        "a trial: impasto in the lights only, against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs74",
+    ),
+    (
+        "pairs-quietdarks",
+        "a trial: quiet, blended darks, against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs75",
+    ),
+    (
+        "pairs-simplify-light",
+        "a trial: the clothes simplified lightly (a median 0.12 of a face wide), against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs76",
+    ),
+    (
+        "pairs-impasto-quietdarks",
+        "a trial: impasto lights and quiet darks together, against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs77",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
