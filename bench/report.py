@@ -459,6 +459,11 @@ for _name, _about, _folder in (
         "2026-12-06-painter9-pairs69",
     ),
     (
+        "pairs-painter9-whole-12mp",
+        "painter 9 as shipped against painter 8 on the 12 MP details",
+        "2026-12-06-painter9-pairs78",
+    ),
+    (
         "pairs-impasto",
         "a trial: impasto in the lights only, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs74",
