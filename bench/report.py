@@ -549,6 +549,13 @@ for _name, _about, _folder in (
                 "2026-12-06-painter9-pairs73",
             ),
             (
+                "pairs-longface",
+                "longer face strokes (EDGE 0.12)",
+                "painter 9",
+                "2026-12-06-painter9-pairs79",
+                "2026-12-06-painter9-pairs80",
+            ),
+            (
                 "pairs-simplify15",
                 "the clothes simplified away from the faces (a 15 px median)",
                 "painter 9",
