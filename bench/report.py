@@ -350,16 +350,16 @@ SECTIONS["im2oil"] = Section(
     read_painter,
 )
 # The default's own panels: each default alone beside real oils, the eight panel photos (painter 8 and 9: a new draw
-# of oils each).
-for _name, _painter, _folder in (
-    ("panel", "painter 5", "2026-12-05-painter5-panel29"),
-    ("panel-painter8", "painter 8", "2026-12-05-painter8-panel52"),
-    ("panel-painter9", "painter 9", "2026-12-06-painter9-panel67"),
+# of oils each panel; painter 9's two panels pooled).
+for _name, _painter, _folders in (
+    ("panel", "painter 5", ["2026-12-05-painter5-panel29"]),
+    ("panel-painter8", "painter 8", ["2026-12-05-painter8-panel52"]),
+    ("panel-painter9", "painter 9", ["2026-12-06-painter9-panel67", "2026-12-06-painter9-panel81"]),
 ):
     SECTIONS[_name] = Section(
         _name,
-        f"a blind panel of convert's default ({_painter}) alone beside real oils",
-        _script("bench/panel.py", "pool", "--panels", f"bench/panels/{_folder}"),
+        f"blind panels of convert's default ({_painter}) alone beside real oils",
+        _script("bench/panel.py", "pool", "--panels", *(f"bench/panels/{folder}" for folder in _folders)),
         read_panel_pooled,
     )
 # Every panel that showed painter 3's paintings (the same files), each beside one trial and real oils.
