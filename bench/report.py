@@ -622,6 +622,16 @@ SECTIONS["face-pass-rate"] = Section(
     _script("bench/face_pass_rate.py", "shipped=exported/portrait-gan.onnx", *CONTINUATIONS),
     lambda raw: raw,
 )
+SECTIONS["face-pass-rate-long"] = Section(
+    "face-pass-rate-long",
+    "the same for the fifth continuation (fresh critics, 1,000 steps alone, then Adam 1e-4 to step 7,200)",
+    _script(
+        "bench/face_pass_rate.py",
+        "shipped=exported/portrait-gan.onnx",
+        *(f"long-{step}=../runs/fastgan-long/exports/step{step}.onnx" for step in (2000, 4000, 6000)),
+    ),
+    lambda raw: raw,
+)
 SECTIONS["full-resolution"] = Section(
     "full-resolution",
     "detail kept, time and peak memory of the full-resolution path, before / upscaler / texture / now",
