@@ -210,9 +210,11 @@ def _means(sums: dict[str, list[float]]) -> dict:
     }
 
 
-def _listed(preferred: dict[str, int]) -> str:
-    """Preferences by set as "shipped 3, trial 0"."""
-    return ", ".join(f"{name} {count}" for name, count in preferred.items())
+def _verdict(counts: dict) -> str:
+    """A count of preferences (prefer's figures, or their "differing" part) as "shipped 3, trial 0; no
+    preference 29"."""
+    preferred = ", ".join(f"{name} {count}" for name, count in counts["preferred"].items())
+    return f"{preferred}; no preference {counts['undecided']}"
 
 
 def _named_folders(items: list[str]) -> dict[str, Path]:
@@ -256,15 +258,14 @@ def main() -> None:
     if options.command == "prefer":
         figures = prefer(options.key, options.choices)
         print(
-            f"preferred: {_listed(figures['preferred'])}; no preference {figures['undecided']} ({figures['viewers']} viewers); "
-            f"sign test p = {figures['p_two_sided']:.3f}; the top tile chosen {figures['top_chosen_share']:.0%} of the time"
+            f"preferred: {_verdict(figures)} ({figures['viewers']} viewers); sign test "
+            f"p = {figures['p_two_sided']:.3f}; the top tile chosen {figures['top_chosen_share']:.0%} of the time"
         )
         if "differing" in figures:
             differing = figures["differing"]
             print(
-                f"on the {differing['pictures']} pictures whose versions differ: preferred "
-                f"{_listed(differing['preferred'])}; no preference "
-                f"{differing['undecided']}; sign test p = {differing['p_two_sided']:.3f}"
+                f"on the {differing['pictures']} pictures whose versions differ: preferred {_verdict(differing)}; "
+                f"sign test p = {differing['p_two_sided']:.3f}"
             )
     else:
         if options.command == "pool":

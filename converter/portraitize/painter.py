@@ -21,10 +21,11 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
    that shows where they drag dry, and into it while it is wet: each leaves the brush fully loaded and picks up
    the priming as it goes, so towards its tail its colour is up to PICKUP of the priming's, and the ground shows
    loose, broken brushwork instead of a flat fill; the sitters' strokes stay crisp and separate (blind viewers
-   of 12 MP details chose both; a kept background is the photo's own, which a pick-up would bring back). A layer is painted at the scale where its brush is WORK_RADIUS px
-   (at most MIN_SCALE smaller), then brought to the output's size: broad strokes cost little more than fine
-   ones, and their edges soften a little with their size. Each stroke's brush is 0.8, 1 or 1.25 times its
-   layer's. Last, the canvas's weave shows through the thin paint (weave.py).
+   of 12 MP details chose both; a kept background is the photo's own, which a pick-up would bring back). A
+   layer is painted at the scale where its brush is WORK_RADIUS px (at most MIN_SCALE smaller), then brought to
+   the output's size: broad strokes cost little more than fine ones, and their edges soften a little with their
+   size. Each stroke's brush is 0.8, 1 or 1.25 times its layer's. Last, the canvas's weave shows through the
+   thin paint (weave.py).
 
 The same picture, faces and settings give the same painting (every random choice is seeded).
 """
