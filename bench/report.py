@@ -484,6 +484,18 @@ for _name, _about, _folder in (
         "2026-12-06-painter9-pairs77",
     ),
     (
+        "pairs-whole-sitter",
+        "a trial: the photo's colour back on the whole sitter, not the faces alone, against painter 9, eight tuning "
+        "photos (not a test folder)",
+        "2026-12-06-painter10-pairs82",
+    ),
+    (
+        "pairs-painter10",
+        "painter 10: the photo's warm colours back on the whole sitter (skin, hair, warm clothes), against painter 9, "
+        "the same eight tuning photos",
+        "2026-12-06-painter10-pairs83",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",

@@ -134,6 +134,26 @@ def test_the_grounds_hue_follows_the_photos_background():
     assert red_r - red_g > green_r - green_g + 8, "a redder ground behind the red curtain"
 
 
+def test_the_sitters_warm_colours_come_back_off_the_face_and_cool_ones_stay_the_paintings():
+    """A translator that turns red hair brown and mutes a blue shirt (here: greys the whole picture) gets the
+    photo's red back on all of the sitter, well away from the face too, but not its blue (blind viewers chose
+    the red hair and rejected the photo's saturated blue, pairs82)."""
+    rgb, face = sitter()
+    person = np.zeros((240, 240), np.float32)
+    person[40:, 40:200] = 1
+    coat = np.s_[215:240, 60:180]  # below the face by more than its size
+    colours = {}
+    for name, tint in (("red", (60, -30, -30)), ("blue", (-40, 0, 60)), ("grey", (0, 0, 0))):
+        photo = np.clip(rgb.astype(int) + np.array(tint) * person[..., None], 0, 255).astype(np.uint8)
+        photo[coat] = np.clip(photo[coat].mean(axis=2, keepdims=True) + np.array(tint), 0, 255)
+        grey = np.repeat(photo.mean(axis=2, keepdims=True), 3, axis=2).astype(np.uint8)
+        painted, _ = paint_strokes(grey, [face], PainterSettings(), photo=photo, person=person)
+        colours[name] = painted[coat].reshape(-1, 3).astype(float).mean(axis=0)
+    (red, green, _), (grey_red, grey_green, grey_blue) = colours["red"], colours["grey"]
+    assert red - green > grey_red - grey_green + 20, colours
+    assert abs((colours["blue"][2] - colours["blue"][0]) - (grey_blue - grey_red)) < 6, colours
+
+
 def test_the_grounds_hue_is_turned_by_the_backgrounds_colour_not_by_a_faint_cast():
     from portraitize.ground import _ground_colour
 
