@@ -496,6 +496,11 @@ for _name, _about, _folder in (
         "2026-12-06-painter10-pairs83",
     ),
     (
+        "pairs-painter11",
+        "painter 11: a lit ridge lightens the paint by at most its headroom, against painter 10, the tuning photos",
+        "2026-12-06-painter11-pairs84",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",

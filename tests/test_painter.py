@@ -294,6 +294,21 @@ def test_dark_paint_stands_thinner_than_light_paint():
     assert contrast[1] < 0.6 * contrast[0], "the darks are thin: their relief shades them less"
 
 
+def test_a_lit_ridge_never_bleaches_light_paint_to_white():
+    """Light skin's strokes keep their hue on their lit ridges (multiplied, they clipped to white: pale swirl lines),
+    and their relief still shows, by its shadows."""
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(20, 180, 300), rng.uniform(20, 180, 300)
+    angle, body = rng.uniform(0, 2 * np.pi, 300), np.full(300, 2)
+    skin = (240, 220, 190)
+    base = np.full((200, 200, 3), skin, np.uint8)
+    colour = np.tile(np.array(skin, np.uint8), (300, 1))
+    layer = _render(base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, np.full(300, STRAIGHT), colour, rng)
+    painted = np.asarray(layer, float)[40:160, 40:160, :3]
+    assert painted[..., 1].max() <= skin[1] + 10, "a lit ridge lightens light paint by no more than its headroom"
+    assert painted.mean(axis=2).std() > 1.5, "the relief still shows"
+
+
 @pytest.mark.parametrize("flat", [False, True])
 def test_a_stroke_picks_up_the_wet_priming_beneath_it_towards_its_tail(flat):
     """A red stroke dragged into blue wet priming leaves its head red and turns towards purple by its tail (the

@@ -525,7 +525,11 @@ def _render(
         # Thin darks, thick lights: a painter lays shadows in thin paint and builds the lights up, so the
         # relief (and its lit ridges) grows with the paint's value.
         thickness = THIN_DARKS + (1 - THIN_DARKS) * luminance(block[..., :3]) / 255
-        block[..., :3] *= 1 + (shade[rows] * thickness)[..., None]
+        # A lit ridge lightens the paint by at most what its headroom allows (a multiplied light clipped light
+        # skin to white: the "thin pale swirl lines" viewers named); a ridge's shadow darkens it in proportion.
+        gain = (shade[rows] * thickness)[..., None]
+        paint = block[..., :3]
+        paint += gain * np.where(gain > 0, np.minimum(paint, 255 - paint), paint)
         return block
 
     return Image.fromarray(by_rows(np.asarray(layer), lit), "RGBA")
