@@ -355,6 +355,7 @@ for _name, _painter, _folders in (
     ("panel", "painter 5", ["2026-12-05-painter5-panel29"]),
     ("panel-painter8", "painter 8", ["2026-12-05-painter8-panel52"]),
     ("panel-painter9", "painter 9", ["2026-12-06-painter9-panel67", "2026-12-06-painter9-panel81"]),
+    ("panel-painter11", "painter 11", ["2026-12-06-painter11-panel85"]),
 ):
     SECTIONS[_name] = Section(
         _name,
