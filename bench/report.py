@@ -502,6 +502,11 @@ for _name, _about, _folder in (
         "2026-12-06-painter11-pairs84",
     ),
     (
+        "pairs-painter11-12mp",
+        "painter 11 against painter 9 on the 12 MP details",
+        "2026-12-06-painter11-pairs86",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
