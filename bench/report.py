@@ -507,6 +507,16 @@ for _name, _about, _folder in (
         "2026-12-06-painter11-pairs86",
     ),
     (
+        "pairs-longflats",
+        "a trial: the sitter's flat strokes up to 13 radii long, against painter 11, the tuning photos",
+        "2026-12-06-painter11-pairs87",
+    ),
+    (
+        "pairs-longflats-finer",
+        "a trial: the same in the finer layers only, against painter 11, the tuning photos",
+        "2026-12-06-painter11-pairs88",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
