@@ -517,6 +517,11 @@ for _name, _about, _folder in (
         "2026-12-06-painter11-pairs88",
     ),
     (
+        "pairs-painter12",
+        "painter 12: the strokes' relief on the faces 0.4 of elsewhere, against painter 11, the tuning photos",
+        "2026-12-06-painter12-pairs89",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",

@@ -294,6 +294,27 @@ def test_dark_paint_stands_thinner_than_light_paint():
     assert contrast[1] < 0.6 * contrast[0], "the darks are thin: their relief shades them less"
 
 
+def test_flesh_strokes_stand_lower_than_the_rest(monkeypatch):
+    """On the face the strokes' relief is a share of elsewhere (flesh is blended); the ground's is untouched."""
+    from PIL import ImageFilter
+
+    _, face = sitter()
+    rgb = np.full((240, 240, 3), (190, 150, 120), np.uint8)  # one colour: what shows is the relief and the weave
+    cheeks = np.s_[int(face.y1 + 0.3 * face.size) : int(face.y2 - 0.3 * face.size), int(face.x1) : int(face.x2)]
+    texture, ground = {}, {}
+    shipped = (painter.RELIEF, painter.FLESH_RELIEF)
+    for name, (relief, share) in (("none", (0.0, 1.0)), ("full", (painter.RELIEF, 1.0)), ("flesh", shipped)):
+        monkeypatch.setattr(painter, "RELIEF", relief)
+        monkeypatch.setattr(painter, "FLESH_RELIEF", share)
+        painted, _ = paint_strokes(rgb, [face], PainterSettings(), photo=rgb)
+        smooth = np.asarray(Image.fromarray(painted).filter(ImageFilter.GaussianBlur(2)), float)
+        texture[name] = np.abs(painted.astype(float) - smooth)[cheeks].mean()
+        ground[name] = painted[:40, :40]
+    relief_full, relief_flesh = texture["full"] - texture["none"], texture["flesh"] - texture["none"]
+    assert relief_full > 0.1 and relief_flesh < 0.6 * relief_full, texture
+    assert np.array_equal(ground["full"], ground["flesh"]), "the ground's strokes keep their relief"
+
+
 def test_a_lit_ridge_never_bleaches_light_paint_to_white():
     """Light skin's strokes keep their hue on their lit ridges (multiplied, they clipped to white: pale swirl lines),
     and their relief still shows, by its shadows."""

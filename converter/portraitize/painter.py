@@ -17,7 +17,8 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
    runs out past the sitters' outline.
 4. Each stroke is a bristle stamp (brush.py) composited over what is there, with its relief lit from the top
    left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere else, the
-   relief thin in the darks and thick in the lights. A painted ground's strokes go on a primed, lighter canvas
+   relief thin in the darks and thick in the lights, and low on the faces (flesh is blended paint), a lit
+   ridge never lightening the paint past its headroom. A painted ground's strokes go on a primed, lighter canvas
    that shows where they drag dry, and into it while it is wet: each leaves the brush fully loaded and picks up
    the priming as it goes, so towards its tail its colour is up to PICKUP of the priming's, and the ground shows
    loose, broken brushwork instead of a flat fill; the sitters' strokes stay crisp and separate (blind viewers
@@ -79,6 +80,9 @@ FLESH_CALM = 1.0  # on the face no value tremor: its strokes' values are the mod
 GROUND_CALM = 0.6  # ... and on the painted ground this much
 RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
 MAX_SHADE = 0.25
+# The relief on the faces, as a share of elsewhere: flesh is blended paint, and its strokes' full relief read as
+# "busy, squiggly", "scratchy filter-like" texture to blind viewers, who chose the calmer faces (painter 12, pairs89)
+FLESH_RELIEF = 0.4
 RELIEF_BLUR = 1.4  # px (a Gaussian's sigma): the relief is this smooth before it is lit
 PICKUP = 0.5  # a painted ground's stroke at its tail: this share of its colour is the wet priming's
 THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
@@ -341,7 +345,8 @@ def _paint_layer(
     if wet is not None:
         beneath = np.asarray(canvas.resize(small.size, Image.Resampling.BOX, box=box).convert("RGB"))
         priming = (beneath, _on_layer(wet, box, work, small.size) * PICKUP)
-    layer = _render(np.asarray(small), brushes, kind, x, y, angle, body, bend, colour, rng, priming)
+    relief_share = 1 - (1 - FLESH_RELIEF) * _on_layer(found.face, box, work, small.size)
+    layer = _render(np.asarray(small), brushes, kind, x, y, angle, body, bend, colour, rng, priming, relief_share)
     if within is not None:
         kept = Image.fromarray(np.uint8(np.clip(within * INSIDE_GAIN, 0, 1) * 255))
         layer.putalpha(ImageChops.multiply(layer.getchannel("A"), kept))
@@ -480,12 +485,13 @@ def _lengths(reference, brush_radius, x, y, angle, flat, sitter=None) -> tuple[n
 
 
 def _render(
-    base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, bend, colour, rng, priming=None
+    base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, bend, colour, rng, priming=None, relief_share=None
 ) -> Image.Image:
     """The strokes stamped in a random order onto a transparent layer (its colour underneath the picture's, so
     half-covered pixels blend with what they cover), lit by their relief; each stroke's brush is
     brushes[kind]. `priming`: (the wet priming beneath, uint8 RGB at the layer's size; the share of it a
-    stroke's tail picks up there, 0..1): each stroke's colour is mixed with it, the more the nearer its tail."""
+    stroke's tail picks up there, 0..1): each stroke's colour is mixed with it, the more the nearer its tail.
+    `relief_share`: how high the paint stands at each pixel of the layer, as a share of its full relief."""
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
     relief = Image.new("L", layer.size, 0)
     pickup = None if priming is None else Image.new("L", layer.size, 0)
@@ -511,6 +517,8 @@ def _render(
     # Pillow's 8-bit blur: the numpy one's float passes cost about ten times as long on a 12 MP sitter's layers,
     # and a 255th of the relief is far below a visible change of shade.
     heights = np.asarray(relief.filter(ImageFilter.GaussianBlur(RELIEF_BLUR)), np.float32) / 255
+    if relief_share is not None:
+        heights *= relief_share
     slope_y, slope_x = gradient(heights)
     shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
     taken_up = None if pickup is None else np.asarray(pickup)
