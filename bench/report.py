@@ -522,6 +522,11 @@ for _name, _about, _folder in (
         "2026-12-06-painter12-pairs89",
     ),
     (
+        "pairs-painter12-12mp",
+        "painter 12 against painter 11 on the 12 MP details",
+        "2026-12-06-painter12-pairs90",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
