@@ -528,6 +528,12 @@ for _name, _about, _folder in (
         "2026-12-06-painter12-pairs90",
     ),
     (
+        "pairs-smoothends-12mp",
+        "a trial: smoother bristle ends in the layers painted below three quarters of the size, against painter 12, "
+        "the 12 MP details",
+        "2026-12-06-painter12-pairs92",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
