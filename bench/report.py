@@ -534,6 +534,11 @@ for _name, _about, _folder in (
         "2026-12-06-painter12-pairs92",
     ),
     (
+        "pairs-im2oil",
+        "Im2Oil (its README's setting, its 8x render reduced to our size) against painter 12, the tuning photos",
+        "2026-12-06-painter12-pairs93",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
