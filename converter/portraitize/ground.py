@@ -9,8 +9,9 @@
   person changes; its colours stay the translator's (fuller ones, a saturation of 1.15, painted the faces a
   garish orange, and blind viewers chose the plainer colour, painter 9).
 - The sitter keeps its colour: the translator greys skin, browns teeth, empties irises, turns red hair brown and
-  blue or green clothes olive, and darkens the modelling until sitters look older, so on the whole sitter (faces,
-  hair, clothes) half of the photo's own colour and a third of its light come back, and in the eyes more.
+  darkens the modelling until sitters look older, so on the faces and wherever the sitter's colour in the photo
+  is warm (skin, red or fair hair, a red coat) half of the photo's own colour and a third of its light come back,
+  and in the eyes more; cool colours (a blue shirt) keep the translator's muted palette.
 
 All in Pillow's 8-bit images: a 12 MP target costs tens of MB, not the hundreds float arrays would.
 """
