@@ -539,6 +539,11 @@ for _name, _about, _folder in (
         "2026-12-06-painter12-pairs93",
     ),
     (
+        "pairs-teeth",
+        "a trial: the open mouth massed (the lines between teeth closed), against painter 12, the tuning photos",
+        "2026-12-06-painter12-pairs94",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",

@@ -139,9 +139,10 @@ def test_the_sitters_warm_colours_come_back_off_the_face_and_cool_ones_stay_the_
     photo's red back on all of the sitter, well away from the face too, but not its blue (blind viewers chose
     the red hair and rejected the photo's saturated blue, pairs82)."""
     rgb, face = sitter()
-    person = np.zeros((240, 240), np.float32)
+    rgb = np.concatenate([rgb, rgb[-60:]])  # 300 rows by 240 columns: a grid that is not square
+    person = np.zeros((300, 240), np.float32)
     person[40:, 40:200] = 1
-    coat = np.s_[215:240, 60:180]  # below the face by more than its size
+    coat = np.s_[240:300, 60:180]  # below the face by more than its size
     colours = {}
     for name, tint in (("red", (60, -30, -30)), ("blue", (-40, 0, 60)), ("grey", (0, 0, 0))):
         photo = np.clip(rgb.astype(int) + np.array(tint) * person[..., None], 0, 255).astype(np.uint8)
@@ -311,7 +312,7 @@ def test_flesh_strokes_stand_lower_than_the_rest(monkeypatch):
         texture[name] = np.abs(painted.astype(float) - smooth)[cheeks].mean()
         ground[name] = painted[:40, :40]
     relief_full, relief_flesh = texture["full"] - texture["none"], texture["flesh"] - texture["none"]
-    assert relief_full > 0.1 and relief_flesh < 0.6 * relief_full, texture
+    assert relief_full > 0.1 and 0.2 * relief_full < relief_flesh < 0.6 * relief_full, texture
     assert np.array_equal(ground["full"], ground["flesh"]), "the ground's strokes keep their relief"
 
 

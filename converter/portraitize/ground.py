@@ -37,13 +37,15 @@ LIGHT_REACH = 2.4  # face sizes from its centre at which the ground's light has 
 LIGHT_FROM = (-0.9, -0.4)
 SITTER_SHADE = 0.2  # the sitter's light falls by at most this far from the faces
 SITTER_COLOUR = 0.5  # share of the photo's colour that comes back on the faces and the sitter's warm colours
-# ... those whose red-difference exceeds their blue-difference (YCbCr) by this much get all of that share: on the
-# faces alone (painter 9) red hair stayed brown, and on the whole sitter blind viewers chose the red hair but
-# rejected a shirt in the photo's blue ("saturated, photo-like") for the translator's muted one ("a painter's
-# limited palette"), so skin, hair and warm clothes get their colour back and cool ones keep the painting's
+# ... off the faces, a share rising from none where the photo's red-difference equals its blue-difference (YCbCr)
+# to all of it where it exceeds it by this much: on the faces alone (painter 9) red hair stayed brown, and on the
+# whole sitter blind viewers chose the red hair but rejected a shirt in the photo's blue ("saturated, photo-like")
+# for the translator's muted one ("a painter's limited palette"), so skin, hair and warm clothes get their colour
+# back and cool ones keep the painting's
 WARM = 24.0
 EYE_COLOUR = 0.7  # and in the eyes, this share of the photo's own colour on top: irises keep their colour
-SITTER_LIGHT = 0.3  # and of its light: the translator's darker modelling aged faces and dulled their skin
+# ... and of its light, where the colour comes back: the translator's darker modelling aged faces and dulled skin
+SITTER_LIGHT = 0.3
 
 
 def target(
@@ -125,7 +127,8 @@ def _sitter_colour(sitter: Image.Image, photo_bands: tuple[Image.Image, ...], ma
 
 
 def _warmth(photo_bands: tuple[Image.Image, ...], grid: tuple[int, int]) -> np.ndarray:
-    """How warm the photo's colour is (0..1, WARM), on the working grid (rows, columns)."""
+    """How warm the photo's colour is, on the working grid (rows, columns): 0 where its red-difference is at most its
+    blue-difference, rising to 1 where it exceeds it by WARM."""
     blue, red = (np.asarray(band.resize(grid[::-1], Image.Resampling.BOX), np.float32) for band in photo_bands[1:])
     return np.clip((red - blue) / WARM, 0, 1)
 

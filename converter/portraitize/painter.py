@@ -345,7 +345,8 @@ def _paint_layer(
     if wet is not None:
         beneath = np.asarray(canvas.resize(small.size, Image.Resampling.BOX, box=box).convert("RGB"))
         priming = (beneath, _on_layer(wet, box, work, small.size) * PICKUP)
-    relief_share = 1 - (1 - FLESH_RELIEF) * _on_layer(found.face, box, work, small.size)
+    on_face = _on_layer(found.face, box, work, small.size)
+    relief_share = 1 - (1 - FLESH_RELIEF) * on_face if on_face.any() else None
     layer = _render(np.asarray(small), brushes, kind, x, y, angle, body, bend, colour, rng, priming, relief_share)
     if within is not None:
         kept = Image.fromarray(np.uint8(np.clip(within * INSIDE_GAIN, 0, 1) * 255))
@@ -491,7 +492,7 @@ def _render(
     half-covered pixels blend with what they cover), lit by their relief; each stroke's brush is
     brushes[kind]. `priming`: (the wet priming beneath, uint8 RGB at the layer's size; the share of it a
     stroke's tail picks up there, 0..1): each stroke's colour is mixed with it, the more the nearer its tail.
-    `relief_share`: how high the paint stands at each pixel of the layer, as a share of its full relief."""
+    `relief_share`: how strongly the relief is lit at each pixel of the layer, as a share of the full light."""
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
     relief = Image.new("L", layer.size, 0)
     pickup = None if priming is None else Image.new("L", layer.size, 0)
@@ -517,10 +518,10 @@ def _render(
     # Pillow's 8-bit blur: the numpy one's float passes cost about ten times as long on a 12 MP sitter's layers,
     # and a 255th of the relief is far below a visible change of shade.
     heights = np.asarray(relief.filter(ImageFilter.GaussianBlur(RELIEF_BLUR)), np.float32) / 255
-    if relief_share is not None:
-        heights *= relief_share
     slope_y, slope_x = gradient(heights)
     shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
+    if relief_share is not None:  # the light on it, not the paint's height: a scaled height would slope at the
+        shade *= relief_share  # face's outline and light a rim there that no stroke made
     taken_up = None if pickup is None else np.asarray(pickup)
 
     def lit(block: np.ndarray, rows: slice) -> np.ndarray:
@@ -536,8 +537,8 @@ def _render(
         # A lit ridge lightens the paint by at most what its headroom allows (a multiplied light clipped light
         # skin to white: the "thin pale swirl lines" viewers named); a ridge's shadow darkens it in proportion.
         gain = (shade[rows] * thickness)[..., None]
-        paint = block[..., :3]
-        paint += gain * np.where(gain > 0, np.minimum(paint, 255 - paint), paint)
+        rgb = block[..., :3]
+        rgb += gain * np.where(gain > 0, np.minimum(rgb, 255 - rgb), rgb)
         return block
 
     return Image.fromarray(by_rows(np.asarray(layer), lit), "RGBA")
