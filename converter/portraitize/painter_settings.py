@@ -18,7 +18,7 @@ class PainterSettings:
     fineness: str = "normal"
     background: str = "ground"
     seed: int = 0  # every random choice of the painter follows from it: the same photo, the same painting
-    portrait: bool = True  # a portrait translator's painting: its faces get the photo's colour back, a gentle light
+    portrait: bool = True  # a portrait translator's painting: its sitter's warm colours come back, a gentle light
 
     def __post_init__(self) -> None:
         if self.fineness not in FINENESS:
