@@ -549,6 +549,11 @@ for _name, _about, _folder in (
         "2026-12-06-painter13-pairs95",
     ),
     (
+        "pairs-hairfilberts",
+        "a trial: the hair and neck round the face painted with filberts, against painter 13, the tuning photos",
+        "2026-12-06-painter13-pairs96",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
