@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 from conftest import EXAMPLES, gradient_image
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from portraitize import fineness, painter
 from portraitize.brush import ANGLES, BENDS, LENGTHS, STRAIGHT, Brush, brush
@@ -279,26 +279,26 @@ def test_strokes_bend_with_the_contours_they_follow():
         assert (bends > 0).sum() >= 10 and (bends < 0).sum() <= (bends > 0).sum() // 10, bends
 
 
-def test_dark_paint_stands_thinner_than_light_paint():
-    """The relief's shading, on strokes of one colour laid with no tremor, grows with the paint's value."""
+def one_colour_strokes(rgb: tuple[int, int, int]) -> np.ndarray:
+    """300 strokes of one colour, laid with no tremor on a ground of that colour: the middle of the layer (float
+    RGB), where what shows is their relief alone."""
     rng = np.random.default_rng(0)
     x, y = rng.uniform(20, 180, 300), rng.uniform(20, 180, 300)
     angle, body = rng.uniform(0, 2 * np.pi, 300), np.full(300, 2)
-    contrast = []
-    for value in (220, 40):
-        base = np.full((200, 200, 3), value, np.uint8)
-        colour = np.full((300, 3), value, np.uint8)
-        straight = np.full(300, STRAIGHT)
-        layer = _render(base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, straight, colour, rng)
-        layer = np.asarray(layer, float)
-        contrast.append(np.abs(layer[40:160, 40:160, :3] - value).mean() / value)
+    base = np.full((200, 200, 3), rgb, np.uint8)
+    colour = np.tile(np.array(rgb, np.uint8), (300, 1))
+    layer = _render(base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, np.full(300, STRAIGHT), colour, rng)
+    return np.asarray(layer, float)[40:160, 40:160, :3]
+
+
+def test_dark_paint_stands_thinner_than_light_paint():
+    """The relief's shading, on strokes of one colour laid with no tremor, grows with the paint's value."""
+    contrast = [np.abs(one_colour_strokes((value,) * 3) - value).mean() / value for value in (220, 40)]
     assert contrast[1] < 0.6 * contrast[0], "the darks are thin: their relief shades them less"
 
 
 def test_flesh_strokes_stand_lower_than_the_rest(monkeypatch):
     """On the face the strokes' relief is a share of elsewhere (flesh is blended); the ground's is untouched."""
-    from PIL import ImageFilter
-
     _, face = sitter()
     rgb = np.full((240, 240, 3), (190, 150, 120), np.uint8)  # one colour: what shows is the relief and the weave
     cheeks = np.s_[int(face.y1 + 0.3 * face.size) : int(face.y2 - 0.3 * face.size), int(face.x1) : int(face.x2)]
@@ -317,16 +317,10 @@ def test_flesh_strokes_stand_lower_than_the_rest(monkeypatch):
 
 
 def test_a_lit_ridge_never_bleaches_light_paint_to_white():
-    """Light skin's strokes keep their hue on their lit ridges (multiplied, they clipped to white: pale swirl lines),
-    and their relief still shows, by its shadows."""
-    rng = np.random.default_rng(0)
-    x, y = rng.uniform(20, 180, 300), rng.uniform(20, 180, 300)
-    angle, body = rng.uniform(0, 2 * np.pi, 300), np.full(300, 2)
+    """On light skin a lit ridge lightens the paint by no more than its headroom (multiplied, it clipped to white:
+    pale swirl lines), and the relief still shows, by its shadows."""
     skin = (240, 220, 190)
-    base = np.full((200, 200, 3), skin, np.uint8)
-    colour = np.tile(np.array(skin, np.uint8), (300, 1))
-    layer = _render(base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, np.full(300, STRAIGHT), colour, rng)
-    painted = np.asarray(layer, float)[40:160, 40:160, :3]
+    painted = one_colour_strokes(skin)
     assert painted[..., 1].max() <= skin[1] + 10, "a lit ridge lightens light paint by no more than its headroom"
     assert painted.mean(axis=2).std() > 1.5, "the relief still shows"
 
