@@ -554,6 +554,32 @@ for _name, _about, _folder in (
         "2026-12-06-painter13-pairs96",
     ),
     (
+        "pairs-photoflow-streaks",
+        "a trial: strokes along the photo's own contours, hair and clothes smoothed along them, against painter 13, "
+        "the tuning photos",
+        "2026-12-06-painter13-pairs97",
+    ),
+    (
+        "pairs-warmer",
+        "a trial: more of the photo's warm colour off the faces, against the trial of pairs97, the tuning photos",
+        "2026-12-06-painter13-pairs98",
+    ),
+    (
+        "pairs-darkground",
+        "a trial: the ground as dark as a dark photo background, against painter 13, the five tuning photos it changes",
+        "2026-12-06-painter13-pairs99",
+    ),
+    (
+        "pairs-photoflow",
+        "a trial: strokes along the photo's own contours off the faces, against painter 13, the tuning photos",
+        "2026-12-06-painter13-pairs100",
+    ),
+    (
+        "pairs-groundvalue",
+        "a trial: the ground's strokes varying more in value, against painter 13, the tuning photos",
+        "2026-12-06-painter13-pairs101",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
