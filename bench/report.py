@@ -580,6 +580,21 @@ for _name, _about, _folder in (
         "2026-12-06-painter13-pairs101",
     ),
     (
+        "pairs-painter14",
+        "painter 14: the face's brush 0.028 of the face's size for 0.016, against painter 13, the tuning photos",
+        "2026-12-06-painter14-pairs102",
+    ),
+    (
+        "pairs-painter14-12mp",
+        "painter 14 against painter 13 on the 12 MP details",
+        "2026-12-06-painter14-pairs103",
+    ),
+    (
+        "pairs-broaderface",
+        "a trial: the face's brush 0.04 of the face's size, against painter 14, the tuning photos",
+        "2026-12-06-painter14-pairs104",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
