@@ -601,6 +601,11 @@ for _name, _about, _folder in (
         "2026-12-06-painter14-pairs106",
     ),
     (
+        "pairs-broaderperson",
+        "a trial: the hair and clothes in broader strokes, against painter 14, the tuning photos",
+        "2026-12-06-painter14-pairs107",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
