@@ -24,7 +24,7 @@ FEATURES = 0.01  # eyes, brows, nostrils
 # The rest of the face: broad enough to lay its planes (painter 14). At 0.016 a 640 px portrait's face was laid in
 # dabs at the finest size the grid shows, which read as "a smoothed photograph" under "uniform small dabs"; blind
 # viewers chose 0.028's "broader, deliberate planes" (forced choices 102, tuning photos, and 103, 12 MP details) and
-# preferred it to 0.04 ("noisy, fragmented", 104). The features and the faces' refinement stay as fine as before.
+# preferred it to 0.04 ("noisy filter-like bits", 104). The features and the faces' refinement stay as fine as before.
 FACE = 0.028
 PERSON = 0.055  # hair, neck, hands, clothes
 GROUND = 0.16  # fewer, broader strokes than painter 8's 0.12 (with FLAT_EDGE, painter.py)
