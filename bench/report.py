@@ -606,6 +606,27 @@ for _name, _about, _folder in (
         "2026-12-06-painter14-pairs107",
     ),
     (
+        "pairs-vivid",
+        "a trial: the photo's colour back where it is more saturated than the skin (copper hair, a red dress), "
+        "against painter 14, the eight tuning photos it changes most",
+        "2026-12-06-painter15-pairs108",
+    ),
+    (
+        "pairs-vivid-ear",
+        "the same, the ear's glow kept out (from 0.08 above the skin's saturation), against painter 14",
+        "2026-12-06-painter15-pairs109",
+    ),
+    (
+        "pairs-painter15",
+        "painter 15 as committed (its own paintings), against painter 14, the same photos",
+        "2026-12-06-painter15-pairs110",
+    ),
+    (
+        "pairs-painter15-12mp",
+        "painter 15 against painter 14 on the 12 MP details",
+        "2026-12-06-painter15-pairs111",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
