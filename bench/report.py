@@ -358,6 +358,7 @@ for _name, _painter, _folders in (
     ("panel-painter11", "painter 11", ["2026-12-06-painter11-panel85"]),
     ("panel-painter12", "painter 12", ["2026-12-06-painter12-panel91"]),
     ("panel-painter14", "painter 14", ["2026-12-06-painter14-panel105"]),
+    ("panel-painter15", "painter 15", ["2026-12-06-painter15-panel112"]),
 ):
     SECTIONS[_name] = Section(
         _name,
