@@ -628,6 +628,12 @@ for _name, _about, _folder in (
         "2026-12-06-painter15-pairs111",
     ),
     (
+        "pairs-formwrap",
+        "a trial: the faces' strokes, where the picture has no direction, wrapped round the head (concentric ellipses), "
+        "against painter 15, the tuning photos",
+        "2026-12-06-painter15-pairs113",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
