@@ -11,9 +11,9 @@
 - The sitter keeps its colour: the translator greys skin, browns teeth, empties irises, turns red hair brown and
   darkens the modelling until sitters look older, so on the faces and wherever the sitter's colour in the photo
   is warm (skin, red or fair hair, a red coat) half of the photo's own colour and a third of its light come back,
-  and in the eyes more; cool colours (a blue shirt) keep the translator's muted palette. Where the photo's warm
-  colour is well above the skin's saturation (copper hair, a red dress) most of the rest of it comes back too:
-  half of it had still painted red hair auburn-brown.
+  and in the eyes more; cool colours (a blue shirt) keep the translator's muted palette. Off the faces, where the
+  photo's warm colour is well above the faces' saturation (copper hair, a red dress), most of the rest of it comes
+  back too: half of it had still painted red hair auburn-brown.
 
 All in Pillow's 8-bit images: a 12 MP target costs tens of MB, not the hundreds float arrays would.
 """
@@ -45,9 +45,10 @@ SITTER_COLOUR = 0.5  # share of the photo's colour that comes back on the faces 
 # for the translator's muted one ("a painter's limited palette"), so skin, hair and warm clothes get their colour
 # back and cool ones keep the painting's
 WARM = 24.0
-# ... and where the photo's colour is more saturated than the faces' skin by VIVID_FROM (a lit ear or a neck in
-# shadow stays within it) to VIVID_FROM + VIVID_RAMP, this share of the colour and light still missing comes back
-# too (blind viewers chose it, pairs108 and pairs109; at VIVID_FROM 0 two named an ear glowing red)
+# ... and off the faces, where the photo's colour is more saturated than the faces' by over VIVID_FROM (a lit ear or
+# a neck in shadow stays within it), this share of the colour and light still missing comes back too, rising to all
+# of it at VIVID_FROM + VIVID_RAMP (blind viewers did not reject it, pairs108 to pairs111; from the faces' own
+# saturation, two of them named a red ear)
 VIVID_COLOUR, VIVID_LIGHT = 0.85, 0.6
 VIVID_FROM, VIVID_RAMP = 0.08, 0.12
 EYE_COLOUR = 0.7  # and in the eyes, this share of the photo's own colour on top: irises keep their colour
@@ -75,8 +76,9 @@ def target(
         if photo is not None:
             photo_bands = photo.convert("YCbCr").split()  # once for the sitter and the eyes
             warm = _warmth(photo_bands, found.person.shape)
-            sitter = _sitter_colour(sitter, photo_bands, _mask(np.maximum(found.face, found.person * warm), size))
-            vivid = found.person * warm * (1 - found.face) * _vividness(photo, found)
+            warm_sitter = found.person * warm
+            sitter = _sitter_colour(sitter, photo_bands, _mask(np.maximum(found.face, warm_sitter), size))
+            vivid = warm_sitter * (1 - found.face) * _vividness(photo, found)
             sitter = _sitter_colour(sitter, photo_bands, _mask(vivid, size), VIVID_COLOUR, VIVID_LIGHT)
             eyes = _mask(EYE_COLOUR * found.eyes, size)
             sitter = Image.composite(_photo_colour(sitter, photo_bands), sitter, eyes)
@@ -148,14 +150,17 @@ def _warmth(photo_bands: tuple[Image.Image, ...], grid: tuple[int, int]) -> np.n
 
 
 def _vividness(photo: Image.Image, found: Regions) -> np.ndarray:
-    """On the working grid: 0 where the photo's colour is at most VIVID_FROM more saturated than the faces' skin
-    (their median), rising to 1 at VIVID_RAMP beyond. Saturation (HSV's, not chroma) so that red hair in shadow
-    counts as red as it does in the light."""
-    rgb = np.asarray(photo.resize(found.person.shape[::-1], Image.Resampling.BOX), np.float32)
+    """On the working grid: 0 where the photo's colour is at most VIVID_FROM more saturated than the faces' (the
+    median over their masks, features and all: mostly skin), rising to 1 at VIVID_RAMP beyond; 0 everywhere if no
+    face covers a cell. Saturation (HSV's, not chroma) so that red hair in shadow counts as red as it does in the
+    light."""
+    skin = found.face > 0.5
+    if not skin.any():  # no skin to measure against: nothing is known to be more vivid than it
+        return np.zeros(skin.shape, np.float32)
+    rgb = np.asarray(photo.resize(skin.shape[::-1], Image.Resampling.BOX).convert("RGB"), np.float32)
     brightest = rgb.max(axis=2)
     saturation = (brightest - rgb.min(axis=2)) / np.maximum(brightest, 24.0)  # near-black: no colour to speak of
-    skin = found.face > 0.5
-    skin_saturation = float(np.median(saturation[skin] if skin.any() else saturation))
+    skin_saturation = float(np.median(saturation[skin]))
     return np.clip((saturation - skin_saturation - VIVID_FROM) / VIVID_RAMP, 0, 1)
 
 
