@@ -401,6 +401,13 @@ SECTIONS["panel-facerefine"] = Section(
     _script("bench/panel.py", "pool", "--panels", "bench/panels/2026-12-05-painter6-panel37"),
     read_panel_pooled,
 )
+SECTIONS["panel-twice-size"] = Section(
+    "panel-twice-size",
+    "painter 15 on the panel photos enlarged to twice their size first (Lanczos), so a 100% detail shows brushwork "
+    "rather than pixels; panel 112's draw of oils and tile order, six new viewers",
+    _script("bench/panel.py", "pool", "--panels", "bench/panels/2026-12-06-painter15-panel114"),
+    read_panel_pooled,
+)
 # Forced choices (bench/panel.py pairs): each photo's two versions in both orders; a preference holds in both.
 for _name, _about, _folder in (
     ("pairs-facerefine", "painter 7's refinement against painter 6, the panel photos", "2026-12-05-painter7-pairs38"),
