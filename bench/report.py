@@ -394,20 +394,24 @@ for _name, _about, _panel in (
         _script("bench/panel.py", "pool", "--panels", f"bench/panels/2026-12-05-painter5-panel{_panel}"),
         read_panel_pooled,
     )
-SECTIONS["panel-facerefine"] = Section(
-    "panel-facerefine",
-    "a trial (painter 7, not shipped): finer layers only where the strokes miss the picture, refined on the faces; "
-    "beside painter 6 on the panel photos",
-    _script("bench/panel.py", "pool", "--panels", "bench/panels/2026-12-05-painter6-panel37"),
-    read_panel_pooled,
-)
-SECTIONS["panel-twice-size"] = Section(
-    "panel-twice-size",
-    "painter 15 on the panel photos enlarged to twice their size first (Lanczos), so a 100% detail shows brushwork "
-    "rather than pixels; panel 112's draw of oils and tile order, six new viewers",
-    _script("bench/panel.py", "pool", "--panels", "bench/panels/2026-12-06-painter15-panel114"),
-    read_panel_pooled,
-)
+# Single trial panels: (name, what was shown, the panel's folder).
+for _name, _about, _folder in (
+    (
+        "panel-facerefine",
+        "a trial (painter 7, not shipped): finer layers only where the strokes miss the picture, refined on the "
+        "faces; beside painter 6 on the panel photos",
+        "2026-12-05-painter6-panel37",
+    ),
+    (
+        "panel-twice-size",
+        "painter 15 on the panel photos enlarged to twice their size first (Lanczos), so a 100% detail shows "
+        "brushwork rather than pixels; panel 112's draw of oils and tile order, six new viewers",
+        "2026-12-06-painter15-panel114",
+    ),
+):
+    SECTIONS[_name] = Section(
+        _name, _about, _script("bench/panel.py", "pool", "--panels", f"bench/panels/{_folder}"), read_panel_pooled
+    )
 # Forced choices (bench/panel.py pairs): each photo's two versions in both orders; a preference holds in both.
 for _name, _about, _folder in (
     ("pairs-facerefine", "painter 7's refinement against painter 6, the panel photos", "2026-12-05-painter7-pairs38"),
