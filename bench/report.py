@@ -645,6 +645,27 @@ for _name, _about, _folder in (
         "2026-12-06-painter15-pairs113",
     ),
     (
+        "pairs-inner-edge",
+        "a trial: the ground meeting the sitter inside the person mask's soft rim (from 0.5 to 0.95), against "
+        "painter 15, seven tuning photos and a backlit official portrait",
+        "2026-12-06-painter15-pairs115",
+    ),
+    (
+        "pairs-inner-edge-12mp",
+        "the same trial on the 12 MP details",
+        "2026-12-06-painter15-pairs116",
+    ),
+    (
+        "pairs-inner-edge-steep",
+        "the same with a steeper rise (0.5 to 0.7), against painter 15, the same photos",
+        "2026-12-06-painter15-pairs117",
+    ),
+    (
+        "pairs-inner-edge-steep-12mp",
+        "the steeper rise on the 12 MP details",
+        "2026-12-06-painter15-pairs118",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
