@@ -192,23 +192,25 @@ def test_fastgan_critic_warmup_trains_the_critics_alone_then_the_generator(image
     assert moved(generator, "generator")
 
 
-def test_fastgan_learning_rate_falls_late_and_a_resumed_run_keeps_the_schedule(image_folder, style_image, tmp_path):
-    config = dataclasses.replace(
-        tiny_configs(image_folder, style_image)["fastgan"], lr=2e-4, lr_late=2e-5, lr_late_from=2, lr_late_to=4
-    )
-    recipe = RECIPE_CLASSES["fastgan"](config, torch.device("cpu"))
-    assert [recipe.learning_rate(step) for step in (0, 2, 3, 4, 9)] == pytest.approx([2e-4, 2e-4, 1.1e-4, 2e-5, 2e-5])
-    batch = {"images": torch.rand(2, 3, config.size, config.size) * 2 - 1}
-    recipe.train_step(batch, 3)
-    rates = [group["lr"] for optimizer in recipe.optimizers.values() for group in optimizer.param_groups]
-    assert rates == pytest.approx([1.1e-4] * len(rates))
-    # Resumed past the fall from a checkpoint saved before it, the run takes the schedule's rate, not the saved one.
+def test_fastgan_learning_rate_decays_late_and_a_resumed_run_may_take_the_decay_up(image_folder, style_image, tmp_path):
+    from trainer.cli import _check_resume_matches
+
+    config = tiny_configs(image_folder, style_image)["fastgan"]
     run_loop("fastgan", config, tmp_path / "run", steps=2)
-    resumed = Trainer("fastgan", config, LoopConfig(out=str(tmp_path / "run"), steps=5), resume=True)
-    resumed.recipe.train_step(batch, 4)
-    assert resumed.recipe.optimizers["generator"].param_groups[0]["lr"] == pytest.approx(2e-5)
-    with pytest.raises(ValueError, match="--lr-late needs"):
-        RECIPE_CLASSES["fastgan"](dataclasses.replace(config, lr_late_to=1), torch.device("cpu"))
+    later = dataclasses.replace(config, decay_fraction=0.5)  # over steps 2 to 4: none taken yet
+    _check_resume_matches("fastgan", later, LoopConfig(out=str(tmp_path / "run"), steps=4, batch_size=4))
+    # A decay that would have begun before the checkpoint's step would change steps already taken: refused.
+    with pytest.raises(ValueError, match="decay_fraction: 0.0 -> 0.9"):
+        _check_resume_matches(
+            "fastgan",
+            dataclasses.replace(config, decay_fraction=0.9),
+            LoopConfig(out=str(tmp_path / "run"), steps=4, batch_size=4),
+        )
+    resumed = run_loop("fastgan", later, tmp_path / "run", steps=4, resume=True)
+    lr = config.lr
+    assert [resumed.recipe.learning_rate(step) for step in (1, 2, 3)] == pytest.approx([lr, lr, lr / 2])
+    rates = [group["lr"] for optimizer in resumed.recipe.optimizers.values() for group in optimizer.param_groups]
+    assert rates == pytest.approx([lr / 2] * len(rates)), "each step sets the schedule's rate, the last was step 3"
 
 
 def test_the_mode_seeking_term_penalises_one_face_for_every_latent_and_reaches_the_generator(

@@ -15,6 +15,7 @@ snapshots, so `export` reads it like any other and the card can say what it is.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import torch
@@ -37,7 +38,7 @@ def average_snapshots(snapshots: list[Path], out: Path, part: str | None = None)
         specs = recipe.export_specs()
         if part is not None and part not in specs:
             raise ExportError(f"--part {part!r}: {snapshot} has {', '.join(specs)}")
-        if states and (state["recipe"], state["recipe_config"]) != (states[0]["recipe"], states[0]["recipe_config"]):
+        if recipes and (state["recipe"], _settings(recipe)) != (states[0]["recipe"], _settings(recipes[0])):
             raise ExportError(f"{snapshot} is not a snapshot of the same recipe and settings as {snapshots[0]}")
         modules.append(specs[part or next(iter(specs))].module)
         states.append(state)
@@ -73,3 +74,9 @@ def reestimate_spectral_norms(module: torch.nn.Module) -> int:
                 norm._power_method(norm._reshape_weight_to_matrix(weight), POWER_ITERATIONS)
                 count += 1
     return count
+
+
+def _settings(recipe) -> dict:
+    """A snapshot's settings as its recipe was rebuilt with them (a setting added since has its default), but for
+    the learning rate's decay, which a run may take up when resumed: snapshots before and after are one run's."""
+    return {key: value for key, value in dataclasses.asdict(recipe.config).items() if key != "decay_fraction"}

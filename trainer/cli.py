@@ -150,9 +150,25 @@ def _check_resume_matches(recipe_name: str, config, loop) -> None:
         **dataclasses.asdict(config),
         **{k: v for k, v in dataclasses.asdict(loop).items() if k not in RESUMABLE_CHANGES},
     }
+    if _decay_still_ahead(state, config, loop):
+        given.pop("decay_fraction")
     changed = [f"{key}: {saved.get(key)!r} -> {value!r}" for key, value in given.items() if saved.get(key) != value]
     if changed:
         raise ValueError(f"--resume with other settings than the checkpoint's ({'; '.join(changed)})")
+
+
+def _decay_still_ahead(state: dict, config, loop) -> bool:
+    """Whether the learning rate's decay begins at or after the checkpoint's step, as saved and as now given: then
+    a changed --decay-fraction alters only steps the run has not taken, and a resumed run may take it up (a GAN
+    whose snapshots wander late, slowed down for the rest of its run)."""
+    from .recipes.base import decay_begins
+
+    if not hasattr(config, "decay_fraction"):
+        return False
+    step = state["counters"]["step"]
+    saved_fraction = state["recipe_config"].get("decay_fraction", _defaults(type(config))["decay_fraction"])
+    saved_steps = state["loop_config"].get("steps", _defaults(type(loop))["steps"])
+    return min(decay_begins(saved_steps, saved_fraction), decay_begins(loop.steps, config.decay_fraction)) >= step
 
 
 for _recipe in RECIPES.values():

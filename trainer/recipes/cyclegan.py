@@ -17,7 +17,7 @@ from ..losses import discriminator_loss, generator_loss
 from ..models.patchgan import PatchDiscriminator
 from ..models.resnet_generator import ResnetGenerator
 from ..options import option
-from .base import TranslatorRecipe, frozen
+from .base import TranslatorRecipe, decayed_rate, frozen
 
 
 @dataclasses.dataclass
@@ -60,9 +60,7 @@ class CycleGANRecipe(TranslatorRecipe):
         return {"photos": self.config.photos, "paintings": self.config.paintings}
 
     def learning_rate(self, step: int) -> float:
-        decay_steps = max(1, round(self.total_steps * self.config.decay_fraction))
-        remaining = max(0, self.total_steps - step)
-        return self.config.lr * min(1.0, remaining / decay_steps)
+        return decayed_rate(self.config.lr, step, self.total_steps, self.config.decay_fraction)
 
     def train_step(self, batches: dict[str, torch.Tensor], step: int) -> dict[str, float]:
         config, nets = self.config, self.nets

@@ -30,7 +30,7 @@ from ..models.face_landmarks import SIZE as FACE_MESH_SIZE
 from ..models.face_landmarks import load_face_landmarks
 from ..models.fastgan import Discriminator, Generator, reconstruction_targets
 from ..options import option
-from .base import ExportSpec, Recipe, frozen
+from .base import ExportSpec, Recipe, decayed_rate, frozen
 
 
 @dataclasses.dataclass
@@ -44,14 +44,12 @@ class FastGANConfig:
     reconstruction_size: int = option(32, help="Side of the critic's reconstructions (px).")
     ema_decay: float = option(0.999, help="Decay of the generator's moving average (the exported weights).")
     lr: float = option(2e-4, help="Adam learning rate of G and D (betas 0.5, 0.999).")
-    lr_late: float = option(
+    decay_fraction: float = option(
         0.0,
-        help="Learning rate of every network from --lr-late-to on, reached linearly from --lr at --lr-late-from: "
-        "late in a run the faces come and go from snapshot to snapshot, and smaller steps let them settle. "
-        "0: --lr throughout.",
+        help="Last share of the run (of --steps) over which every learning rate decays linearly to 0: late in a "
+        "run the faces come and go from snapshot to snapshot, and smaller steps let them settle. 0: --lr throughout. "
+        "A run may take one up when resumed, if it begins after the checkpoint's step.",
     )
-    lr_late_from: int = option(0, help="Step at which the fall to --lr-late begins.")
-    lr_late_to: int = option(0, help="Step at which the learning rate reaches --lr-late (after --lr-late-from).")
     diffaugment: str = option("color,translation,cutout", help="DiffAugment policy for everything the critic sees.")
     face_critic: float = option(
         0.0,
@@ -98,10 +96,6 @@ class FastGANRecipe(Recipe):
             self.nets["face_critic"] = Discriminator(
                 config.size // 2, config.d_width, reconstruction_size=config.reconstruction_size
             ).to(device)
-        if config.lr_late > 0 and not 0 <= config.lr_late_from < config.lr_late_to:
-            raise ValueError(
-                f"--lr-late needs 0 <= --lr-late-from < --lr-late-to, not {config.lr_late_from} and {config.lr_late_to}"
-            )
         for name, net in self.nets.items():
             self.optimizers[name] = torch.optim.Adam(net.parameters(), lr=config.lr, betas=(0.5, 0.999))
         self.mesh = None
@@ -114,20 +108,13 @@ class FastGANRecipe(Recipe):
         return {"images": self.config.images}
 
     def learning_rate(self, step: int) -> float:
-        """The learning rate at `step`: --lr, falling linearly to --lr-late between --lr-late-from and --lr-late-to.
-        Set afresh every step (a resumed optimiser's saved rate is overwritten), so a resumed run keeps the schedule."""
-        config = self.config
-        if config.lr_late <= 0:
-            return config.lr
-        done = min(max((step - config.lr_late_from) / (config.lr_late_to - config.lr_late_from), 0.0), 1.0)
-        return config.lr + (config.lr_late - config.lr) * done
+        return decayed_rate(self.config.lr, step, self.total_steps, self.config.decay_fraction)
 
     def train_step(self, batches: dict[str, torch.Tensor], step: int) -> dict[str, float]:
         config, real = self.config, batches["images"]
-        rate = self.learning_rate(step)
         for optimizer in self.optimizers.values():
             for group in optimizer.param_groups:
-                group["lr"] = rate
+                group["lr"] = self.learning_rate(step)
         generator, warming = self.nets["generator"], step < config.critic_warmup
         latent = torch.randn(len(real), config.latent_size, device=self.device)
         with torch.set_grad_enabled(not warming):
