@@ -68,18 +68,17 @@ class ExportSpec:
         )
 
 
+def decay_begins(total_steps: int, fraction: float) -> int:
+    """The step from which decayed_rate falls below `lr` (total_steps when `fraction` is 0: never)."""
+    return total_steps - max(1, round(total_steps * fraction)) if fraction > 0 else total_steps
+
+
 def decayed_rate(lr: float, step: int, total_steps: int, fraction: float) -> float:
     """`lr`, constant until the last `fraction` of a run of `total_steps`, then falling linearly to 0 at its end
     (`fraction` 0: constant)."""
     if fraction <= 0:
         return lr
-    decay_steps = max(1, round(total_steps * fraction))
-    return lr * min(1.0, max(0, total_steps - step) / decay_steps)
-
-
-def decay_begins(total_steps: int, fraction: float) -> int:
-    """The step from which decayed_rate falls below `lr` (total_steps when `fraction` is 0: never)."""
-    return total_steps - max(1, round(total_steps * fraction)) if fraction > 0 else total_steps
+    return lr * min(1.0, max(0, total_steps - step) / (total_steps - decay_begins(total_steps, fraction)))
 
 
 class Recipe:
