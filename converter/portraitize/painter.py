@@ -169,7 +169,6 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     picture = target(Image.fromarray(painted), photo_image, found, faces, work, grounded, settings.portrait)
     radii = radius_map(found, _detail(picture, grid, TEXTURE * found.face_size * work)) * FINENESS[settings.fineness]
     canvas = (toned_canvas(picture, found) if grounded else picture).convert("RGBA")
-    rng = np.random.default_rng(settings.seed)
     # The painted ground is hatched across, not along its own light's fall-off (which would swirl round the
     # head); a kept background is painted along its own contours like the sitter.
     hatched = found.person < 0.5 if grounded else np.zeros(found.person.shape, bool)
@@ -179,6 +178,9 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
         inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
         wet = 1 - found.person if grounded and index == 0 else None  # ... the first the ground, into wet priming
         missing = None if index == 0 else _missing(canvas, on_grid, radius * work)
+        # Each layer draws from its own generator, so a change that alters how many strokes one layer keeps
+        # leaves every other layer's strokes as they were.
+        rng = np.random.default_rng((settings.seed, index))
         strokes = _paint_layer(
             canvas, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside, wet, missing
         )
@@ -288,14 +290,15 @@ def _paint_layer(
     working grid where the strokes pick up the wet priming beneath them (PICKUP); `missing`: how far the canvas so far
     misses the picture, on the working grid (_missing), for a finer layer."""
     x, y = _anchors(picture.size, radius, SPACING if first else FINER_SPACING, rng)
+    draws = _Draws.drawn(rng, len(x))
     grid_row = np.minimum((y * work).astype(int), radii.shape[0] - 1)
     grid_col = np.minimum((x * work).astype(int), radii.shape[1] - 1)
     asks = radii[grid_row, grid_col]
-    keep = np.ones(len(x), bool) if first else asks <= radius * (1 + 0.35 * rng.uniform(0, 1, len(x)))
+    keep = np.ones(len(x), bool) if first else asks <= radius * (1 + 0.35 * draws.keep)
     if missing is not None:  # a finer layer: where the strokes so far miss the picture (LOST, SETTLED)
         miss = missing[grid_row, grid_col]
         keep = (keep & (miss >= SETTLED)) | ((miss > LOST) & (found.face[grid_row, grid_col] >= 0.5))
-    x, y, grid_row, grid_col = x[keep], y[keep], grid_row[keep], grid_col[keep]
+    x, y, grid_row, grid_col, draws = x[keep], y[keep], grid_row[keep], grid_col[keep], draws.chosen(keep)
     on_flesh, on_ground = found.face[grid_row, grid_col], hatched[grid_row, grid_col]
     if len(x) == 0:
         return Strokes(x, y, x, x, x, radius, np.zeros((0, 3), np.uint8), x)
@@ -319,9 +322,9 @@ def _paint_layer(
     reference = np.asarray(blurred, np.float32) / 255
     where = (x / sx + box[0], y / sy + box[1])
     field = _flow_field(reference, brush_radius)
-    angle = _directions(field, where, picture.size, x, y, on_ground, rng)
+    angle = _directions(field, where, picture.size, x, y, on_ground, draws)
     flat = on_flesh < 0.5  # flesh is painted with a filbert, the rest with a flat
-    size = rng.choice(len(BRUSH_SIZES), len(x), p=BRUSH_SIZE_ODDS)
+    size = draws.size
     brush_scale = np.array(BRUSH_SIZES)[size]
     # The sitter's mask on the layer's pixels: its outline stops strokes (a dab of cheek or glasses run out into
     # the ground reads as a stray mark, the halo viewers pointed at) and wipes off what still spills past it.
@@ -333,7 +336,7 @@ def _paint_layer(
     # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving; the
     # ground is laid in one tone, its strokes seen by their edges and relief rather than as light and dark dabs.
     tremor = JITTER_VALUE * (1 - FLESH_CALM * on_flesh - GROUND_CALM * on_ground)[:, None]
-    colour = reference[row, col] * (1 + tremor * rng.standard_normal((len(x), 1)))
+    colour = reference[row, col] * (1 + tremor * draws.value[:, None])
     colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
     kind = size * 2 + flat  # each stroke's brush: its size and shape
     used = set(kind.tolist())
@@ -347,7 +350,21 @@ def _paint_layer(
         priming = (beneath, _on_layer(wet, box, work, small.size) * PICKUP)
     on_face = _on_layer(found.face, box, work, small.size)
     relief_share = 1 - (1 - FLESH_RELIEF) * on_face if on_face.any() else None
-    layer = _render(np.asarray(small), brushes, kind, x, y, angle, body, bend, colour, rng, priming, relief_share)
+    layer = _render(
+        np.asarray(small),
+        brushes,
+        kind,
+        x,
+        y,
+        angle,
+        body,
+        bend,
+        colour,
+        draws.variant,
+        draws.rank,
+        priming,
+        relief_share,
+    )
     if within is not None:
         kept = Image.fromarray(np.uint8(np.clip(within * INSIDE_GAIN, 0, 1) * 255))
         layer.putalpha(ImageChops.multiply(layer.getchannel("A"), kept))
@@ -377,6 +394,36 @@ def _on_layer(mask: np.ndarray, box: tuple[int, int, int, int], work: float, siz
     top, left = int(box[1] * work), int(box[0] * work)
     part = mask[top : max(int(np.ceil(box[3] * work)), top + 1), left : max(int(np.ceil(box[2] * work)), left + 1)]
     return np.asarray(Image.fromarray(np.float32(part), "F").resize(size, Image.Resampling.BILINEAR))
+
+
+@dataclasses.dataclass
+class _Draws:
+    """A layer's random choices, one of each per anchor, all drawn before any anchor is dropped: which anchors
+    a layer keeps then changes no kept stroke's draws, so a small change (a colour, a mask) moves only the strokes
+    it touches, not every stroke laid after them."""
+
+    keep: np.ndarray  # 0..1: how far past its own radius a finer layer still paints here (_paint_layer)
+    tremor: np.ndarray  # standard normal: the hand's turn off the stroke's direction
+    flip: np.ndarray  # bool: the stroke starts from its other end
+    size: np.ndarray  # index in BRUSH_SIZES
+    value: np.ndarray  # standard normal: the hand's change of the paint's value
+    variant: np.ndarray  # the brush's bristle pattern, of VARIANTS
+    rank: np.ndarray  # 0..1: the order strokes are laid in
+
+    @classmethod
+    def drawn(cls, rng: np.random.Generator, count: int) -> _Draws:
+        return cls(
+            keep=rng.uniform(0, 1, count),
+            tremor=rng.standard_normal(count),
+            flip=rng.uniform(0, 1, count) < 0.5,
+            size=rng.choice(len(BRUSH_SIZES), count, p=BRUSH_SIZE_ODDS),
+            value=rng.standard_normal(count),
+            variant=rng.integers(0, VARIANTS, count),
+            rank=rng.uniform(0, 1, count),
+        )
+
+    def chosen(self, kept: np.ndarray) -> _Draws:
+        return _Draws(*(getattr(self, field.name)[kept] for field in dataclasses.fields(self)))
 
 
 def _anchors(size: tuple[int, int], radius: float, spacing: float, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -411,7 +458,7 @@ def _flow_field(reference: np.ndarray, brush_radius: float) -> _Flow:
     return _Flow(along, coherence, reduce)
 
 
-def _directions(field: _Flow, where, size, x, y, on_ground, rng) -> np.ndarray:
+def _directions(field: _Flow, where, size, x, y, on_ground, draws: _Draws) -> np.ndarray:
     """Along the contours where the picture has them; a painter's slowly turning slant where it has none (set
     by the position in the whole picture, `where`, so it turns the same way in every layer), and on the
     painted ground (`on_ground`), loosely hatched about that slant."""
@@ -420,8 +467,8 @@ def _directions(field: _Flow, where, size, x, y, on_ground, rng) -> np.ndarray:
     slant = SLANT + SLANT_SPREAD * np.sin(2 * math.pi * (out_x / size[0] * 0.7 + out_y / size[1] * 0.4))
     angle = np.where(coherence >= COHERENT, along, slant)
     tremor = np.where(on_ground, GROUND_HATCH, JITTER_ANGLE)
-    angle = np.where(on_ground, slant, angle) + tremor * rng.standard_normal(len(x))
-    return angle + math.pi * (rng.uniform(0, 1, len(x)) < 0.5)  # strokes start from either end
+    angle = np.where(on_ground, slant, angle) + tremor * draws.tremor
+    return angle + math.pi * draws.flip  # strokes start from either end
 
 
 def _bends(field: _Flow, x, y, angle, body, brush_radius, straight) -> np.ndarray:
@@ -486,11 +533,23 @@ def _lengths(reference, brush_radius, x, y, angle, flat, sitter=None) -> tuple[n
 
 
 def _render(
-    base: np.ndarray, brushes: list[Brush], kind, x, y, angle, body, bend, colour, rng, priming=None, relief_share=None
+    base: np.ndarray,
+    brushes: list[Brush],
+    kind,
+    x,
+    y,
+    angle,
+    body,
+    bend,
+    colour,
+    variant,
+    rank,
+    priming=None,
+    relief_share=None,
 ) -> Image.Image:
-    """The strokes stamped in a random order onto a transparent layer (its colour underneath the picture's, so
+    """The strokes stamped in the order of their `rank` (random) onto a transparent layer (its colour underneath the picture's, so
     half-covered pixels blend with what they cover), lit by their relief; each stroke's brush is
-    brushes[kind]. `priming`: (the wet priming beneath, uint8 RGB at the layer's size; the share of it a
+    brushes[kind], its bristle pattern `variant` (of VARIANTS). `priming`: (the wet priming beneath, uint8 RGB at the layer's size; the share of it a
     stroke's tail picks up there, 0..1): each stroke's colour is mixed with it, the more the nearer its tail.
     `relief_share`: how strongly the relief is lit at each pixel of the layer, as a share of the full light."""
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
@@ -498,9 +557,9 @@ def _render(
     pickup = None if priming is None else Image.new("L", layer.size, 0)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
     # A bent stroke keeps one bristle pattern: its arc already sets it apart, and each pattern is a stamp to make.
-    variants = np.where(bend == STRAIGHT, rng.integers(0, VARIANTS, len(x)), 0)
+    variants = np.where(bend == STRAIGHT, variant, 0)
     stamps, stamp_of = _stamps(brushes, kind, body, bend, turns, variants)
-    order = rng.permutation(len(x))
+    order = np.argsort(rank, kind="stable")
     left, top = np.rint(x[order]).astype(int).tolist(), np.rint(y[order]).astype(int).tolist()
     paint = [(red, green, blue, 255) for red, green, blue in colour[order].tolist()]
     # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (profiled, those
