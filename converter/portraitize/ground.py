@@ -74,14 +74,10 @@ def target(
     sitter = painted
     if portrait:
         if photo is not None:
-            photo_bands = photo.convert("YCbCr").split()  # once for the sitter and the eyes
-            warm = _warmth(photo_bands, found.person.shape)
-            warm_sitter = found.person * warm
-            sitter = _sitter_colour(sitter, photo_bands, _mask(np.maximum(found.face, warm_sitter), size))
-            vivid = warm_sitter * (1 - found.face) * _vividness(photo, found)
-            sitter = _sitter_colour(sitter, photo_bands, _mask(vivid, size), VIVID_COLOUR, VIVID_LIGHT)
-            eyes = _mask(EYE_COLOUR * found.eyes, size)
-            sitter = Image.composite(_photo_colour(sitter, photo_bands), sitter, eyes)
+            on_grid = photo.resize(found.person.shape[::-1], Image.Resampling.BOX)  # the photo reduced once
+            warm_sitter = found.person * _warmth(on_grid)
+            vivid = warm_sitter * (1 - found.face) * _vividness(on_grid, found)
+            sitter = _sitter_colour(sitter, photo, np.maximum(found.face, warm_sitter), vivid, found.eyes)
         distance = _distance_to_faces(found.face.shape, faces, work)
         light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
@@ -128,46 +124,49 @@ def _ground_colour(picture: np.ndarray, person: np.ndarray) -> np.ndarray:
 
 
 def _sitter_colour(
-    sitter: Image.Image,
-    photo_bands: tuple[Image.Image, ...],
-    mask: Image.Image,
-    colour: float = SITTER_COLOUR,
-    light: float = SITTER_LIGHT,
+    sitter: Image.Image, photo: Image.Image, back: np.ndarray, vivid: np.ndarray, eyes: np.ndarray
 ) -> Image.Image:
-    """The photo's colour and light (its YCbCr bands) mixed back in by these shares, where `mask` says."""
-    ours, theirs = sitter.convert("YCbCr").split(), photo_bands
-    shares = (light, colour, colour)
-    mixed = [Image.blend(own, photo_band, share) for own, photo_band, share in zip(ours, theirs, shares)]
-    recoloured = Image.merge("YCbCr", mixed).convert("RGB")
-    return Image.composite(recoloured, sitter, mask)
+    """The photo's colour and light mixed back into the sitter, in one pass over its YCbCr bands; the shares, on
+    the working grid: SITTER_COLOUR and SITTER_LIGHT where `back` says, most of what is still missing
+    (VIVID_COLOUR, VIVID_LIGHT) where `vivid` says, and in the `eyes` EYE_COLOUR of the colour still missing (their
+    light stays the painting's). Each share takes its part of what the ones before left, so one pass mixes what
+    three passes in turn would."""
+
+    def share(*parts: np.ndarray) -> Image.Image:
+        left = np.ones(back.shape, np.float32)
+        for part in parts:
+            left = left * (1 - part)
+        return _mask(1 - left, sitter.size)
+
+    light = share(SITTER_LIGHT * back, VIVID_LIGHT * vivid)
+    colour = share(SITTER_COLOUR * back, VIVID_COLOUR * vivid, EYE_COLOUR * eyes)
+    ours, theirs = sitter.convert("YCbCr").split(), photo.convert("YCbCr").split()
+    mixed = [
+        Image.composite(photo_band, own, mask) for own, photo_band, mask in zip(ours, theirs, (light, colour, colour))
+    ]
+    return Image.merge("YCbCr", mixed).convert("RGB")
 
 
-def _warmth(photo_bands: tuple[Image.Image, ...], grid: tuple[int, int]) -> np.ndarray:
-    """How warm the photo's colour is, on the working grid (rows, columns): 0 where its red-difference is at most its
-    blue-difference, rising to 1 where it exceeds it by WARM."""
-    blue, red = (np.asarray(band.resize(grid[::-1], Image.Resampling.BOX), np.float32) for band in photo_bands[1:])
+def _warmth(photo: Image.Image) -> np.ndarray:
+    """How warm the photo's colour is (`photo`: on the working grid): 0 where its red-difference (YCbCr) is at most
+    its blue-difference, rising to 1 where it exceeds it by WARM."""
+    blue, red = (np.asarray(band, np.float32) for band in photo.convert("YCbCr").split()[1:])
     return np.clip((red - blue) / WARM, 0, 1)
 
 
 def _vividness(photo: Image.Image, found: Regions) -> np.ndarray:
-    """On the working grid: 0 where the photo's colour is at most VIVID_FROM more saturated than the faces' (the
-    median over their masks, features and all: mostly skin), rising to 1 at VIVID_RAMP beyond; 0 everywhere if no
-    face covers a cell. Saturation (HSV's, not chroma) so that red hair in shadow counts as red as it does in the
-    light."""
+    """0 where the photo's colour (`photo`: on the working grid) is at most VIVID_FROM more saturated than the
+    faces' (the median over their masks, features and all: mostly skin), rising to 1 at VIVID_RAMP beyond; 0
+    everywhere if no face covers a cell. Saturation (HSV's, not chroma) so that red hair in shadow counts as red
+    as it does in the light."""
     skin = found.face > 0.5
     if not skin.any():  # no skin to measure against: nothing is known to be more vivid than it
         return np.zeros(skin.shape, np.float32)
-    rgb = np.asarray(photo.resize(skin.shape[::-1], Image.Resampling.BOX).convert("RGB"), np.float32)
+    rgb = np.asarray(photo.convert("RGB"), np.float32)
     brightest = rgb.max(axis=2)
     saturation = (brightest - rgb.min(axis=2)) / np.maximum(brightest, 24.0)  # near-black: no colour to speak of
     skin_saturation = float(np.median(saturation[skin]))
     return np.clip((saturation - skin_saturation - VIVID_FROM) / VIVID_RAMP, 0, 1)
-
-
-def _photo_colour(sitter: Image.Image, photo_bands: tuple[Image.Image, ...]) -> Image.Image:
-    """The sitter's light with the photo's colour (its YCbCr bands)."""
-    luma = sitter.convert("YCbCr").split()[0]
-    return Image.merge("YCbCr", (luma, *photo_bands[1:])).convert("RGB")
 
 
 def _distance_to_faces(
