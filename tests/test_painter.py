@@ -63,10 +63,11 @@ def test_the_same_photo_gives_the_same_painting_and_another_seed_another():
     assert sum(len(layer.x) for layer in strokes) > 500
 
 
-def test_a_change_in_one_corner_repaints_only_that_corner():
-    """Each layer draws its strokes' random choices from its own generator, for every anchor before any is
-    dropped: a blue patch on the suit (which changes how many strokes the finer layers keep there) leaves the
-    strokes elsewhere as they were, instead of reshuffling every stroke laid after it."""
+def test_a_patch_on_the_suit_leaves_the_strokes_far_from_it_as_they_were():
+    """Every anchor's random choices are drawn before any is dropped: a blue patch on the suit (which changes how
+    many strokes the finer layers keep there) leaves the face and all above it painted stroke for stroke as
+    before, instead of reshuffling every stroke laid after it. (What the whole picture sets still reaches
+    further: a painted ground's tone, the detail's scale that the fineness is measured against.)"""
     rgb, face = sitter()
     changed = rgb.copy()
     changed[200:235, 5:40] = (40, 60, 200)
@@ -191,6 +192,35 @@ def test_colour_more_vivid_than_the_skin_comes_back_more_fully_than_colour_like_
         shares[name] = (red - blue) / (float(colour[0]) - float(colour[2]))
     assert shares["copper"] > shares["skin"] + 0.2, shares
     assert shares["flushed"] < shares["skin"] + 0.05, shares
+
+
+def test_the_sitters_colour_mixes_its_shares_in_one_pass_and_leaves_what_none_reaches_as_it_was():
+    """On in-gamut colours one pass mixes what the three passes in turn did: back (SITTER_COLOUR of the photo's
+    colour, SITTER_LIGHT of its light), then VIVID_COLOUR / VIVID_LIGHT of what is still missing, then in the eyes
+    EYE_COLOUR of the colour still missing and none of the light. Where no share reaches, not one level moves."""
+    from portraitize import ground
+
+    rng = np.random.default_rng(0)
+    ours = np.clip(rng.normal(128, 25, (4, 40, 3)), 40, 215).astype(np.uint8)  # mid tones: every mix in gamut
+    theirs = np.clip(ours.astype(int) + rng.normal(0, 20, (4, 40, 3)), 40, 215).astype(np.uint8)
+    shares = np.zeros((3, 4, 40), np.float32)  # back, vivid, eyes: one row each, and a row untouched
+    for row in range(3):
+        shares[row, row] = 1
+    mixed = ground._sitter_colour(Image.fromarray(ours), Image.fromarray(theirs), *shares)
+
+    def ycc(rgb):
+        return np.asarray(Image.fromarray(rgb).convert("YCbCr"), float)
+
+    own, photo, got = ycc(ours), ycc(theirs), ycc(np.asarray(mixed))
+    rows = (
+        (ground.SITTER_LIGHT, ground.SITTER_COLOUR),
+        (ground.VIVID_LIGHT, ground.VIVID_COLOUR),
+        (0.0, ground.EYE_COLOUR),
+    )
+    for row, (light, colour) in enumerate(rows):
+        expected = own[row] + (photo[row] - own[row]) * np.array([light, colour, colour])
+        assert np.abs(got[row] - expected).max() <= 3, row
+    assert np.array_equal(np.asarray(mixed)[3], ours[3]), "no share, no change"
 
 
 def test_the_grounds_hue_is_turned_by_the_backgrounds_colour_not_by_a_faint_cast():
@@ -353,6 +383,7 @@ def test_flesh_strokes_stand_lower_than_the_rest(monkeypatch):
     relief_full, relief_flesh = (np.abs(painted[name] - painted["none"])[cheeks].mean() for name in ("full", "flesh"))
     assert relief_full > 0.3 and 0.2 * relief_full < relief_flesh < 0.6 * relief_full, (relief_full, relief_flesh)
     assert np.array_equal(painted["full"][:40, :40], painted["flesh"][:40, :40]), "the ground keeps its relief"
+    assert not np.array_equal(painted["full"][:40, :40], painted["none"][:40, :40]), "... which it has"
 
 
 def test_a_lit_ridge_never_bleaches_light_paint_to_white():

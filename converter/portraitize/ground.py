@@ -130,21 +130,18 @@ def _sitter_colour(
     the working grid: SITTER_COLOUR and SITTER_LIGHT where `back` says, most of what is still missing
     (VIVID_COLOUR, VIVID_LIGHT) where `vivid` says, and in the `eyes` EYE_COLOUR of the colour still missing (their
     light stays the painting's). Each share takes its part of what the ones before left, so one pass mixes what
-    three passes in turn would."""
-
-    def share(*parts: np.ndarray) -> Image.Image:
-        left = np.ones(back.shape, np.float32)
-        for part in parts:
-            left = left * (1 - part)
-        return _mask(1 - left, sitter.size)
-
-    light = share(SITTER_LIGHT * back, VIVID_LIGHT * vivid)
-    colour = share(SITTER_COLOUR * back, VIVID_COLOUR * vivid, EYE_COLOUR * eyes)
+    three passes in turn would; and it clips to RGB once, at the end (in turn, the eyes took the photo's whole
+    colour on the painting's light, clipped, then a share of that: a saturated iris on dark paint lost its hue).
+    Pixels no share reaches are the sitter's own, not a round trip through YCbCr."""
+    left_light = (1 - SITTER_LIGHT * back) * (1 - VIVID_LIGHT * vivid)  # of what the photo's light differs by
+    left_colour = (1 - SITTER_COLOUR * back) * (1 - VIVID_COLOUR * vivid) * (1 - EYE_COLOUR * eyes)
+    light, colour = _mask(1 - left_light, sitter.size), _mask(1 - left_colour, sitter.size)
     ours, theirs = sitter.convert("YCbCr").split(), photo.convert("YCbCr").split()
     mixed = [
         Image.composite(photo_band, own, mask) for own, photo_band, mask in zip(ours, theirs, (light, colour, colour))
     ]
-    return Image.merge("YCbCr", mixed).convert("RGB")
+    touched = _mask(np.float32(np.minimum(left_light, left_colour) < 1), sitter.size)
+    return Image.composite(Image.merge("YCbCr", mixed).convert("RGB"), sitter, touched)
 
 
 def _warmth(photo: Image.Image) -> np.ndarray:

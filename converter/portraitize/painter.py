@@ -174,13 +174,15 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     hatched = found.person < 0.5 if grounded else np.zeros(found.person.shape, bool)
     on_grid = np.asarray(picture.resize(grid, Image.Resampling.BOX), np.float32) / 255
     layers = []
-    for index, radius in enumerate(_layer_radii(radii)):
+    layer_radii = _layer_radii(radii)
+    # Each layer's random choices come from its own stream (children of the seed, apart from the weave's): a
+    # layer's draws never depend on how many anchors the layers before it had.
+    streams = np.random.SeedSequence(settings.seed).spawn(len(layer_radii))
+    for index, radius in enumerate(layer_radii):
         inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
         wet = 1 - found.person if grounded and index == 0 else None  # ... the first the ground, into wet priming
         missing = None if index == 0 else _missing(canvas, on_grid, radius * work)
-        # Each layer draws from its own generator, so a change that alters how many strokes one layer keeps
-        # leaves every other layer's strokes as they were.
-        rng = np.random.default_rng((settings.seed, index))
+        rng = np.random.default_rng(streams[index])
         strokes = _paint_layer(
             canvas, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside, wet, missing
         )
@@ -547,10 +549,11 @@ def _render(
     priming=None,
     relief_share=None,
 ) -> Image.Image:
-    """The strokes stamped in the order of their `rank` (random) onto a transparent layer (its colour underneath the picture's, so
-    half-covered pixels blend with what they cover), lit by their relief; each stroke's brush is
-    brushes[kind], its bristle pattern `variant` (of VARIANTS). `priming`: (the wet priming beneath, uint8 RGB at the layer's size; the share of it a
-    stroke's tail picks up there, 0..1): each stroke's colour is mixed with it, the more the nearer its tail.
+    """The strokes stamped in the order of their `rank` (random) onto a transparent layer (its colour underneath
+    the picture's, so half-covered pixels blend with what they cover), lit by their relief; each stroke's brush
+    is brushes[kind], its bristle pattern `variant` (of VARIANTS). `priming`: (the wet priming beneath, uint8 RGB
+    at the layer's size; the share of it a stroke's tail picks up there, 0..1): each stroke's colour is mixed
+    with it, the more the nearer its tail.
     `relief_share`: how strongly the relief is lit at each pixel of the layer, as a share of the full light."""
     layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
     relief = Image.new("L", layer.size, 0)
