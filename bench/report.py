@@ -666,6 +666,12 @@ for _name, _about, _folder in (
         "2026-12-06-painter15-pairs118",
     ),
     (
+        "pairs-facewrap-details",
+        "a trial: painter 16 with the faces' strokes wrapped round the head where the picture has no direction, "
+        "against painter 16 (the same random draws), the faces of the tuning photos at 100%",
+        "2026-12-06-painter16-pairs119",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
