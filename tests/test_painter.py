@@ -240,12 +240,27 @@ def test_the_grounds_hue_is_turned_by_the_backgrounds_colour_not_by_a_faint_cast
 
 def test_flat_strokes_end_square_and_filbert_strokes_round():
     def taper(flat: bool) -> int:
-        """How many px the stroke's tail takes to narrow from 80% of its width at the centre to nothing."""
+        """How many px the stroke's tail takes to narrow from 80% of its width at the centre to nothing, its
+        width where it is at least half covered (the tips' soft fade aside)."""
         alpha, *_, half = Brush(8.0, seed=1, flat=flat).stamp(length=2, angle=0, variant=0)
-        widths = (np.asarray(alpha, float) / 255 > 0.1).sum(axis=0)[half:]
+        widths = (np.asarray(alpha, float) / 255 > 0.5).sum(axis=0)[half:]
         return int(((widths > 0) & (widths < 0.8 * widths[0])).sum())
 
     assert taper(flat=True) < taper(flat=False), "a flat's end is cut square, a filbert's rounds off"
+
+
+def test_a_broad_flats_bristle_tips_thin_out_instead_of_ending_at_a_cut():
+    """Broad layers are painted small and enlarged, so a bristle's tip cut off within one px became a step a few
+    px high: the steepest fall of paint along each bristle of a broad flat's tail stays gentle (a cut tip fell by
+    0.4 of full cover in one px on average); a filbert's round end is left as it was."""
+
+    def steepest_fall(flat: bool) -> float:
+        alpha, *_, half = Brush(16.0, seed=1, flat=flat).stamp(length=4, angle=0, variant=0)
+        tail = np.asarray(alpha, float)[:, half:] / 255
+        bristles = tail[tail.max(axis=1) > 0.3]
+        return float(np.mean(-np.diff(bristles, axis=1).min(axis=1)))
+
+    assert steepest_fall(flat=True) < 0.36 < steepest_fall(flat=False)
 
 
 def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():

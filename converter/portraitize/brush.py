@@ -128,7 +128,10 @@ class Brush:
         load, reach, dry = (np.interp(position, np.arange(count), profile[variant]) for profile in self.profiles)
         end = body / 2 + radius * (0.3 + 0.6 * reach)  # each bristle ends at its own place: ragged ends
         past_body = np.clip(np.abs(along) - body / 2, 0, None) / (end - body / 2)
-        lengthwise = np.clip((end - np.abs(along)) + 0.5, 0, 1)
+        # A flat's bristles thin out over this many px at their tips instead of ending at a cut: broad strokes are
+        # painted small and enlarged, and their cut tips, each bristle a few px wide, read as stair-steps.
+        fade = max(1.0, 0.35 * radius) if self.flat else 1.0
+        lengthwise = np.clip((end - np.abs(along)) / fade + 0.5, 0, 1)
         # The band narrows a little along the body; a filbert rounds off over the ends, a flat stays squarer.
         ends = np.sqrt(np.clip(1 - past_body ** (4 if self.flat else 2), 0, 1))  # a flat's corners: worn round
         width = radius * (1 - 0.12 * np.clip(np.abs(along) / (body / 2 + radius), 0, 1)) * ends
