@@ -672,6 +672,12 @@ for _name, _about, _folder in (
         "2026-12-06-painter16-pairs119",
     ),
     (
+        "pairs-feathered-tips-12mp",
+        "a trial: painter 16 with a flat's bristle tips thinning out over a third of its radius instead of ending "
+        "at a cut, against painter 16 (the same random draws), the 12 MP details",
+        "2026-12-06-painter16-pairs120",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
