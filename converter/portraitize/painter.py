@@ -45,6 +45,7 @@ from .filters import blur, by_rows, flow, gradient, luminance
 from .fineness import Regions, radius_map, regions
 from .ground import target, toned_canvas
 from .painter_settings import FINENESS, PainterSettings
+from .stroke_draws import AnchorDraws
 from .weave import woven
 
 RUNG = 2 ** (1 / 6)  # brush radii at the layers' scales are WORK_RADIUS times whole powers of this (_layer_scale)
@@ -176,16 +177,17 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     layers = []
     layer_radii = _layer_radii(radii)
     # Each layer's random choices come from its own stream (children of the seed, apart from the weave's): a
-    # layer's draws never depend on how many anchors the layers before it had.
-    streams = np.random.SeedSequence(settings.seed).spawn(len(layer_radii))
+    # layer's draws never depend on how many anchors the layers before it had (stroke_draws.py).
+    # Two each: the anchors' jitter and their choices.
+    streams = [tuple(layer.spawn(2)) for layer in np.random.SeedSequence(settings.seed).spawn(len(layer_radii))]
     for index, radius in enumerate(layer_radii):
         inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
         wet = 1 - found.person if grounded and index == 0 else None  # ... the first the ground, into wet priming
         missing = None if index == 0 else _missing(canvas, on_grid, radius * work)
-        rng = np.random.default_rng(streams[index])
         strokes = _paint_layer(
-            canvas, picture, radii, found, hatched, work, radius, index == 0, rng, settings.seed, inside, wet, missing
-        )
+            canvas, picture, radii, found, hatched, work, radius, index == 0, streams[index], settings.seed, inside,
+            wet, missing,
+        )  # fmt: skip
         layers.append(strokes)
     return np.asarray(canvas.convert("RGB")), layers
 
@@ -279,7 +281,7 @@ def _paint_layer(
     work: float,
     radius: float,
     first: bool,
-    rng: np.random.Generator,
+    streams: tuple[np.random.SeedSequence, np.random.SeedSequence],
     seed: int,
     inside: np.ndarray | None = None,
     wet: np.ndarray | None = None,
@@ -291,8 +293,9 @@ def _paint_layer(
     sitter's outline into the ground, a halo of stray dabs, end at the outline instead); `wet`: a mask on the
     working grid where the strokes pick up the wet priming beneath them (PICKUP); `missing`: how far the canvas so far
     misses the picture, on the working grid (_missing), for a finer layer."""
-    x, y = _anchors(picture.size, radius, SPACING if first else FINER_SPACING, rng)
-    draws = _Draws.drawn(rng, len(x))
+    jitter, choices = streams
+    x, y = _anchors(picture.size, radius, SPACING if first else FINER_SPACING, np.random.default_rng(jitter))
+    draws = AnchorDraws.of_grid(choices, len(x))
     grid_row = np.minimum((y * work).astype(int), radii.shape[0] - 1)
     grid_col = np.minimum((x * work).astype(int), radii.shape[1] - 1)
     asks = radii[grid_row, grid_col]
@@ -326,7 +329,7 @@ def _paint_layer(
     field = _flow_field(reference, brush_radius)
     angle = _directions(field, where, picture.size, x, y, on_ground, draws)
     flat = on_flesh < 0.5  # flesh is painted with a filbert, the rest with a flat
-    size = draws.size
+    size = draws.size(BRUSH_SIZE_ODDS)
     brush_scale = np.array(BRUSH_SIZES)[size]
     # The sitter's mask on the layer's pixels: its outline stops strokes (a dab of cheek or glasses run out into
     # the ground reads as a stray mark, the halo viewers pointed at) and wipes off what still spills past it.
@@ -362,7 +365,7 @@ def _paint_layer(
         body,
         bend,
         colour,
-        draws.variant,
+        draws.variant(VARIANTS),
         draws.rank,
         priming,
         relief_share,
@@ -398,36 +401,6 @@ def _on_layer(mask: np.ndarray, box: tuple[int, int, int, int], work: float, siz
     return np.asarray(Image.fromarray(np.float32(part), "F").resize(size, Image.Resampling.BILINEAR))
 
 
-@dataclasses.dataclass
-class _Draws:
-    """A layer's random choices, one of each per anchor, all drawn before any anchor is dropped: which anchors
-    a layer keeps then changes no kept stroke's draws, so a small change (a colour, a mask) moves only the strokes
-    it touches, not every stroke laid after them."""
-
-    keep: np.ndarray  # 0..1: how far past its own radius a finer layer still paints here (_paint_layer)
-    tremor: np.ndarray  # standard normal: the hand's turn off the stroke's direction
-    flip: np.ndarray  # bool: the stroke starts from its other end
-    size: np.ndarray  # index in BRUSH_SIZES
-    value: np.ndarray  # standard normal: the hand's change of the paint's value
-    variant: np.ndarray  # the brush's bristle pattern, of VARIANTS
-    rank: np.ndarray  # 0..1: the order strokes are laid in
-
-    @classmethod
-    def drawn(cls, rng: np.random.Generator, count: int) -> _Draws:
-        return cls(
-            keep=rng.uniform(0, 1, count),
-            tremor=rng.standard_normal(count),
-            flip=rng.uniform(0, 1, count) < 0.5,
-            size=rng.choice(len(BRUSH_SIZES), count, p=BRUSH_SIZE_ODDS),
-            value=rng.standard_normal(count),
-            variant=rng.integers(0, VARIANTS, count),
-            rank=rng.uniform(0, 1, count),
-        )
-
-    def chosen(self, kept: np.ndarray) -> _Draws:
-        return _Draws(*(getattr(self, field.name)[kept] for field in dataclasses.fields(self)))
-
-
 def _anchors(size: tuple[int, int], radius: float, spacing: float, rng) -> tuple[np.ndarray, np.ndarray]:
     """A jittered grid, `spacing` brush radii apart, over the whole picture (output pixels); at SPACING neighbours
     never drift more than two radii apart, so even the round part of each stroke (the narrowest brush's: 1.6
@@ -460,7 +433,7 @@ def _flow_field(reference: np.ndarray, brush_radius: float) -> _Flow:
     return _Flow(along, coherence, reduce)
 
 
-def _directions(field: _Flow, where, size, x, y, on_ground, draws: _Draws) -> np.ndarray:
+def _directions(field: _Flow, where, size, x, y, on_ground, draws: AnchorDraws) -> np.ndarray:
     """Along the contours where the picture has them; a painter's slowly turning slant where it has none (set
     by the position in the whole picture, `where`, so it turns the same way in every layer), and on the
     painted ground (`on_ground`), loosely hatched about that slant."""
