@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from portraitize.stroke_draws import AnchorDraws
 
@@ -36,3 +37,14 @@ def test_the_choices_have_their_distributions_and_differ_by_seed_and_by_choice()
     assert abs(chosen.flip.mean() - 0.5) < 0.01 and set(np.unique(chosen.variant(2))) == {0, 1}
     assert abs(np.corrcoef(keep, draws(seed=1).keep)[0, 1]) < 0.01, "another seed, other choices"
     assert np.array_equal(keep, draws().keep), "the same seed, the same choices"
+
+
+def test_the_hash_is_splitmix64():
+    """Key 1, anchor 0 is SplitMix64's first output from a state of 0 (its published reference value), as 53 bits."""
+    one = AnchorDraws({"keep": np.uint64(1)}, np.zeros(1, int))
+    assert one.uniform("keep")[0] == (0xE220A8397B1DCDAF >> 11) * 2.0**-53
+
+
+def test_odds_that_do_not_sum_to_one_are_refused():
+    with pytest.raises(ValueError, match="sum to 1"):
+        draws(anchors=10).size((0.3, 0.3))

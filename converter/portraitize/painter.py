@@ -181,13 +181,25 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     # Two each: the anchors' jitter and their choices.
     streams = [tuple(layer.spawn(2)) for layer in np.random.SeedSequence(settings.seed).spawn(len(layer_radii))]
     for index, radius in enumerate(layer_radii):
-        inside = found.person if faces and index > 0 else None  # the finer layers paint the sitters only
-        wet = 1 - found.person if grounded and index == 0 else None  # ... the first the ground, into wet priming
-        missing = None if index == 0 else _missing(canvas, on_grid, radius * work)
+        first = index == 0
+        inside = found.person if faces and not first else None  # the finer layers paint the sitters only
+        wet = 1 - found.person if grounded and first else None  # ... the first the ground, into wet priming
+        missing = None if first else _missing(canvas, on_grid, radius * work)
         strokes = _paint_layer(
-            canvas, picture, radii, found, hatched, work, radius, index == 0, streams[index], settings.seed, inside,
-            wet, missing,
-        )  # fmt: skip
+            canvas,
+            picture,
+            radii,
+            found,
+            hatched,
+            work,
+            radius,
+            first,
+            streams[index],
+            settings.seed,
+            inside,
+            wet,
+            missing,
+        )
         layers.append(strokes)
     return np.asarray(canvas.convert("RGB")), layers
 
