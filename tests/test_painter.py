@@ -67,8 +67,8 @@ def test_a_patch_on_the_suit_leaves_the_strokes_far_from_it_as_they_were():
     """Every anchor's random choices are a function of its place in its layer's grid (stroke_draws.py), not of
     which anchors before it were kept: a blue patch on the suit (which changes how many strokes the finer layers
     keep there) leaves the face and all above it painted stroke for stroke as before, instead of reshuffling every
-    stroke laid after it. (What the whole picture sets still reaches
-    further: a painted ground's tone, the detail's scale that the fineness is measured against.)"""
+    stroke laid after it. (What the whole picture sets still reaches further: a painted ground's tone, the detail's
+    scale that the fineness is measured against.)"""
     rgb, face = sitter()
     changed = rgb.copy()
     changed[200:235, 5:40] = (40, 60, 200)

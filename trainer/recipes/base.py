@@ -113,6 +113,12 @@ class Recipe:
         raise NotImplementedError
 
     # -- shared plumbing ---------------------------------------------------------------------------
+    def set_learning_rate(self, lr: float) -> None:
+        """Every optimizer's rate for this step (a schedule sets it each step, so a resumed run keeps it)."""
+        for optimizer in self.optimizers.values():
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+
     def unwrapped(self, name: str) -> nn.Module:
         net = self.nets[name]
         return net.module if hasattr(net, "module") else net  # DDP keeps the real network in .module

@@ -64,9 +64,7 @@ class CycleGANRecipe(TranslatorRecipe):
 
     def train_step(self, batches: dict[str, torch.Tensor], step: int) -> dict[str, float]:
         config, nets = self.config, self.nets
-        for optimizer in self.optimizers.values():
-            for group in optimizer.param_groups:
-                group["lr"] = self.learning_rate(step)
+        self.set_learning_rate(self.learning_rate(step))
         photos, paintings = batches["photos"], batches["paintings"]
         critics = (nets["critic_paintings"], nets["critic_photos"])
 

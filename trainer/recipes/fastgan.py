@@ -112,9 +112,7 @@ class FastGANRecipe(Recipe):
 
     def train_step(self, batches: dict[str, torch.Tensor], step: int) -> dict[str, float]:
         config, real = self.config, batches["images"]
-        for optimizer in self.optimizers.values():
-            for group in optimizer.param_groups:
-                group["lr"] = self.learning_rate(step)
+        self.set_learning_rate(self.learning_rate(step))
         generator, warming = self.nets["generator"], step < config.critic_warmup
         latent = torch.randn(len(real), config.latent_size, device=self.device)
         with torch.set_grad_enabled(not warming):
