@@ -239,12 +239,19 @@ def test_the_grounds_hue_is_turned_by_the_backgrounds_colour_not_by_a_faint_cast
     assert abs(warmth((152, 150, 150)) - grey) < 2, "a white wall's faint cast is not made a colour"
 
 
+def _plane(core) -> np.ndarray:
+    """A stamp's plane (a Pillow core, brush.Stamp) as an array: pasted into an image of its own."""
+    image = Image.new("L", core.size)
+    image.im.paste(core, (0, 0, *core.size))
+    return np.asarray(image)
+
+
 def test_flat_strokes_end_square_and_filbert_strokes_round():
     def taper(flat: bool) -> int:
         """How many px the stroke's tail takes to narrow from 80% of its width at the centre to nothing, its
         width where it is at least half covered (the tips' soft fade aside)."""
         alpha, *_, half = Brush(8.0, seed=1, flat=flat).stamp(length=2, angle=0, variant=0)
-        widths = (np.asarray(alpha, float) / 255 > 0.5).sum(axis=0)[half:]
+        widths = (_plane(alpha).astype(float) / 255 > 0.5).sum(axis=0)[half:]
         return int(((widths > 0) & (widths < 0.8 * widths[0])).sum())
 
     assert taper(flat=True) < taper(flat=False), "a flat's end is cut square, a filbert's rounds off"
@@ -257,7 +264,7 @@ def test_a_broad_flats_bristle_tips_thin_out_instead_of_ending_at_a_cut():
 
     def steepest_fall(flat: bool) -> float:
         alpha, *_, half = Brush(16.0, seed=1, flat=flat).stamp(length=4, angle=0, variant=0)
-        tail = np.asarray(alpha, float)[:, half:] / 255
+        tail = _plane(alpha).astype(float)[:, half:] / 255
         bristles = tail[tail.max(axis=1) > 0.3]
         return float(np.mean(-np.diff(bristles, axis=1).min(axis=1)))
 
@@ -271,7 +278,7 @@ def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():
     brush_.prepare(length=3, bend=STRAIGHT, variant=0, angles=range(ANGLES))
     for angle in range(ANGLES):
         alpha, *_, half = brush_.stamp(length=3, angle=angle, variant=0)
-        weights = np.asarray(alpha, float)
+        weights = _plane(alpha).astype(float)
         ys, xs = np.mgrid[-half : half + 1, -half : half + 1]
         theta = 2 * np.pi * angle / ANGLES
         along = xs * np.cos(theta) + ys * np.sin(theta)
@@ -292,7 +299,7 @@ def test_a_stamp_turned_a_quarter_is_the_stamp_of_the_angle_a_quarter_on_to_the_
         for angle in range(ANGLES):
             stamp = brush_.stamp(length=2, angle=angle, variant=1, bend=bend)
             for made, computed in zip(stamp[:3], planes, strict=True):
-                assert np.array_equal(np.asarray(made), computed[angle]), f"angle {angle}"
+                assert np.array_equal(_plane(made), computed[angle]), f"angle {angle}"
 
 
 def test_every_layer_paints_with_a_brush_from_one_ladder_of_sizes():
@@ -313,12 +320,12 @@ def test_a_brush_computes_each_stroke_shape_once_for_all_its_directions(monkeypa
     made = []
     original = Brush._make
     monkeypatch.setattr(Brush, "_make", lambda self, *args: made.append(args) or original(self, *args))
-    first = np.asarray(brush_.stamp(length=2, angle=3, variant=1)[0])
+    first = _plane(brush_.stamp(length=2, angle=3, variant=1).alpha)
     for angle in range(ANGLES):
         brush_.stamp(length=2, angle=angle, variant=1)
     assert len(made) == 1
     # ... and a stamp made with the others is the one made alone
-    alone = np.asarray(Brush(5.0, seed=3).stamp(length=2, angle=3, variant=1)[0])
+    alone = _plane(Brush(5.0, seed=3).stamp(length=2, angle=3, variant=1).alpha)
     assert np.array_equal(first, alone) and first.max() > 200
     # A brush broader than the ladder's (a 12 MP photo's broadest layers) changes with every photo: it makes only
     # the directions asked for, and keeps no planes for the rest.
@@ -334,7 +341,7 @@ def test_a_bent_stamp_arcs_towards_the_side_its_bend_turns_to():
     sags = []
     for bend in range(len(BENDS)):
         alpha, *_, half = brush_.stamp(length=5, angle=0, variant=0, bend=bend)
-        weights = np.asarray(alpha, float)
+        weights = _plane(alpha).astype(float)
         rows = np.arange(weights.shape[0])[:, None] - half
         centre_line = (weights * rows).sum(axis=0) / np.maximum(weights.sum(axis=0), 1e-6)  # per column
         columns = np.flatnonzero(weights.sum(axis=0) > 0.5 * weights.sum(axis=0).max())

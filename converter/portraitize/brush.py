@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -35,11 +35,13 @@ KEPT_BRUSHES = 40  # brushes kept, with their stamps (a portrait uses about 25; 
 
 
 class Stamp(NamedTuple):
-    """One stroke's mark: 'L' images centred on it, and their half side."""
+    """One stroke's mark: 'L' planes centred on it, as the Pillow cores the painter pastes with (Image.im, cut
+    straight from the brush's planes: wrapping each in an Image cost more than cutting it, thousands of stamps a
+    photo), and their half side."""
 
-    alpha: Image.Image
-    relief: Image.Image
-    pickup: Image.Image  # 0 at the head, where the brush is fully loaded, to 255 at the tail
+    alpha: Any
+    relief: Any
+    pickup: Any  # 0 at the head, where the brush is fully loaded, to 255 at the tail
     half: int
 
 
@@ -104,7 +106,7 @@ class Brush:
             # cheaply.
             wanted = [angle for angle in angles if angle // quarter == turns]
             planes = [firsts.index(angle % quarter) for angle in wanted]
-            talls = [_tall(np.rot90(kind[planes], -turns, axes=(1, 2))) for kind in kinds]
+            talls = [_tall(np.rot90(kind[planes], -turns, axes=(1, 2))).im for kind in kinds]
             for place, angle in enumerate(wanted):
                 box = (0, place * side, side, (place + 1) * side)
                 self._stamps[(length, bend, angle, variant)] = Stamp(*(tall.crop(box) for tall in talls), half)

@@ -600,8 +600,7 @@ def _stamps(brushes: list[Brush], kind, body, bend, turns, variants) -> tuple[li
         brushes[shape].prepare(length, bent, variant, unique[same, 4].tolist())
     stamps = []
     for shape, length, bent, variant, turn in unique.tolist():
-        alpha, relief, pickup, half = brushes[shape].stamp(length, turn, variant, bent)
-        stamps.append((alpha.im, relief.im, pickup.im, half))
+        stamps.append(brushes[shape].stamp(length, turn, variant, bent))
     return stamps, stamp_of.ravel()
 
 
