@@ -289,8 +289,8 @@ def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():
 
 
 def test_a_stamp_turned_a_quarter_is_the_stamp_of_the_angle_a_quarter_on_to_the_bit():
-    """Stamps of three quarters of the angles (alpha, relief and pick-up) are the first quarter's turned
-    (Brush.prepare): exact, not close, bent or straight."""
+    """Stamps of three quarters of the angles (alpha, relief, pick-up and second load) are the first quarter's
+    turned (Brush.prepare): exact, not close, bent or straight."""
     for flat, bend in ((False, 0), (True, len(BENDS) - 1), (True, STRAIGHT)):
         brush_ = Brush(5.25, seed=2, flat=flat)
         brush_.prepare(length=2, bend=bend, variant=1, angles=range(ANGLES))
@@ -298,7 +298,7 @@ def test_a_stamp_turned_a_quarter_is_the_stamp_of_the_angle_a_quarter_on_to_the_
         *planes, _ = brush_._make(LENGTHS[2] * brush_.radius, every, 1, BENDS[bend])  # each angle computed
         for angle in range(ANGLES):
             stamp = brush_.stamp(length=2, angle=angle, variant=1, bend=bend)
-            for made, computed in zip(stamp[:3], planes, strict=True):
+            for made, computed in zip(stamp[:4], planes, strict=True):
                 assert np.array_equal(_plane(made), computed[angle]), f"angle {angle}"
 
 
@@ -380,8 +380,9 @@ def one_colour_strokes(rgb: tuple[int, int, int]) -> np.ndarray:
     colour = np.tile(np.array(rgb, np.uint8), (300, 1))
     variant, rank = rng.integers(0, 2, 300), rng.uniform(0, 1, 300)
     layer = _render(
-        base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, np.full(300, STRAIGHT), colour, variant, rank
-    )
+        base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, np.full(300, STRAIGHT), colour, colour,
+        variant, rank,
+    )  # fmt: skip
     return np.asarray(layer, float)[40:160, 40:160, :3]
 
 
@@ -428,7 +429,7 @@ def test_a_stroke_picks_up_the_wet_priming_beneath_it_towards_its_tail(flat):
     one, priming = np.zeros(1, int), (beneath, np.full((60, 120), PICKUP, np.float32))
     layer = _render(
         base, [brush(6.0, 0, flat)], one, np.array([60.0]), np.array([30.0]), np.zeros(1), np.array([4]),
-        np.full(1, STRAIGHT), np.array([red], np.uint8), one, np.zeros(1), priming,
+        np.full(1, STRAIGHT), np.array([red], np.uint8), np.array([red], np.uint8), one, np.zeros(1), priming,
     )  # fmt: skip
     rgba = np.asarray(layer, float)
     painted = rgba[..., 3] > 0
@@ -437,6 +438,50 @@ def test_a_stroke_picks_up_the_wet_priming_beneath_it_towards_its_tail(flat):
     share = [(rgba[:, part, 2][painted[:, part]] - 40).mean() / 160 for part in (head, tail)]  # blue picked up
     assert share[0] < 0.1 and 0.35 < share[1] <= PICKUP + 0.02, share
     assert rgba[..., 3][:, tail][painted[:, tail]].mean() < 200, "the tail is thinly covered"
+
+
+def test_a_stroke_lays_its_second_load_across_it_from_its_right_side():
+    """A stroke heading +x (y down, so its right side is +y) loaded dark on its left and light on its right runs
+    from dark along its top edge to light along its bottom, mixed in its middle; the stamp's second-load plane
+    covers nothing on the left and all of the paint on the right."""
+    dark, light = (40, 40, 40), (220, 220, 220)
+    base, one = np.full((60, 120, 3), 128, np.uint8), np.zeros(1, int)
+    layer = _render(
+        base, [brush(8.0, 0, True)], one, np.array([60.0]), np.array([30.0]), np.zeros(1), np.array([3]),
+        np.full(1, STRAIGHT), np.array([dark], np.uint8), np.array([light], np.uint8), one, np.zeros(1),
+    )  # fmt: skip
+    rgba = np.asarray(layer, float)
+    rows = np.nonzero(rgba[:, 60, 3] > 200)[0]  # across the stroke, where its paint covers the grey beneath
+    values = rgba[rows, 50:70, 0].mean(axis=1)  # a stretch of the stroke's middle, row by row
+    assert values[0] < 80 and values[-1] > 170 and 100 < values[len(values) // 2] < 160, values
+    assert np.all(np.diff(values) > -12), "it lightens steadily from one edge to the other"
+    stamp = Brush(8.0, seed=0, flat=True).stamp(length=3, angle=0, variant=0)
+    alpha, second = _plane(stamp.alpha).astype(float), _plane(stamp.second).astype(float)
+    top, bottom = slice(0, stamp.half - 4), slice(stamp.half + 4, None)  # its quarters either side
+    assert second[top].sum() < 0.05 * alpha[top].sum() and second[bottom].sum() > 0.9 * alpha[bottom].sum()
+    assert np.all(second <= alpha + 1), "the second load lies within the paint"
+
+
+def test_a_brush_carries_the_colours_either_side_of_a_modelled_form_but_not_across_an_edge_or_the_outline():
+    """On a gentle ramp (a cheek turning from light to half-tone) a stroke along it carries the colour either side
+    of it; across a sharp step (a hairline, a highlight) or across the sitters' outline it carries its own colour
+    on both sides, so the edge stays as sharp as one load leaves it and a stroke along a head carries no ground."""
+    ramp = np.linspace(0.4, 0.6, 100, dtype=np.float32)  # 0.2 over 100 px: 0.016 over the 8 px either side
+    gentle = np.repeat(np.repeat(ramp[:, None], 100, axis=1)[..., None], 3, axis=2)
+    step = np.where(np.arange(100)[:, None, None] < 50, 0.2, 0.8).repeat(100, axis=1).repeat(3, axis=2)
+    step = step.astype(np.float32)
+    x, y, angle, row, col = np.array([50.0]), np.array([50.0]), np.zeros(1), np.array([50]), np.array([50])
+    flat = np.array([True])
+    everywhere = (np.ones((100, 100), bool), (0, 0, 100, 100), 1.0, (1.0, 1.0))
+    left, right = (painter._load(gentle, row, col, x, y, angle, side * 8, flat, everywhere) for side in (-1, 1))
+    assert left[0, 0] < gentle[50, 50, 0] - 0.01 and right[0, 0] > gentle[50, 50, 0] + 0.01, "the ramp's colours"
+    across_edge = painter._load(step, row, col, x, y + 4, angle, 8.0, flat, everywhere)
+    assert np.allclose(across_edge, step[54, 50]), "across the step: the stroke's own colour"
+    outline = np.zeros((100, 100), bool)
+    outline[:55] = True  # the sitter above row 55, the ground below
+    sitter_only = (outline, (0, 0, 100, 100), 1.0, (1.0, 1.0))
+    assert np.allclose(painter._load(gentle, row, col, x, y, angle, 8.0, flat, sitter_only), gentle[50, 50])
+    assert np.allclose(painter._load(gentle, row, col, x, y, angle, -8.0, flat, sitter_only), gentle[42, 50])
 
 
 def test_only_a_painted_ground_is_laid_into_wet_priming(monkeypatch):
@@ -476,7 +521,8 @@ def test_convert_paints_strokes_by_default_and_writes_the_stroke_list_when_asked
     assert listed["canvas"] == {"width": 200, "height": 200, "painter": PAINTER_VERSION}
     widths = [stroke["width"] for stroke in listed["layers"][0]]
     assert widths and all(
-        set(stroke) == {"x", "y", "angle", "length", "bend", "width", "colour"} for stroke in listed["layers"][-1]
+        set(stroke) == {"x", "y", "angle", "length", "bend", "width", "colour", "second"}
+        for stroke in listed["layers"][-1]
     )
     assert widths[0] > listed["layers"][-1][0]["width"], "broadest layer first"
     result = cli("convert", photo, tmp_path / "plain", "-m", translator, "--painter", "none")
