@@ -679,6 +679,43 @@ for _name, _about, _folder in (
         "2026-12-06-painter16-pairs120",
     ),
     (
+        "pairs-double-load-streaks",
+        "a trial: every stroke's brush loaded with two colours, the picture's either side of it, meeting in bristle "
+        "streaks, against painter 16, the tuning photos",
+        "2026-12-06-painter17-pairs122",
+    ),
+    (
+        "pairs-double-load",
+        "a trial: the two loads meeting in a smooth step across the stroke, against painter 16, the tuning photos",
+        "2026-12-06-painter17-pairs123",
+    ),
+    (
+        "pairs-double-load-again",
+        "the same trial, new viewers and order, against painter 16, the tuning photos",
+        "2026-12-06-painter17-pairs124",
+    ),
+    (
+        "pairs-double-load-12mp",
+        "the same trial on the 12 MP details",
+        "2026-12-06-painter17-pairs125",
+    ),
+    (
+        "pairs-double-load-outline-12mp",
+        "a trial: the two loads, none taken across the sitters' outline, against painter 16, the 12 MP details",
+        "2026-12-06-painter17-pairs126",
+    ),
+    (
+        "pairs-double-load-edges",
+        "a trial: the two loads, none taken across the outline or an edge (painter 17), against painter 16, the "
+        "tuning photos",
+        "2026-12-06-painter17-pairs127",
+    ),
+    (
+        "pairs-double-load-edges-12mp",
+        "the same trial (painter 17) on the 12 MP details",
+        "2026-12-06-painter17-pairs128",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
