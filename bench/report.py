@@ -360,6 +360,7 @@ for _name, _painter, _folders in (
     ("panel-painter14", "painter 14", ["2026-12-06-painter14-panel105"]),
     ("panel-painter15", "painter 15", ["2026-12-06-painter15-panel112"]),
     ("panel-painter16", "painter 16", ["2026-12-06-painter16-panel121"]),
+    ("panel-painter17", "painter 17", ["2026-12-06-painter17-panel129"]),
 ):
     SECTIONS[_name] = Section(
         _name,
