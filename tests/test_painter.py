@@ -463,25 +463,84 @@ def test_a_stroke_lays_its_second_load_across_it_from_its_right_side():
 
 
 def test_a_brush_carries_the_colours_either_side_of_a_modelled_form_but_not_across_an_edge_or_the_outline():
-    """On a gentle ramp (a cheek turning from light to half-tone) a stroke along it carries the colour either side
-    of it; across a sharp step (a hairline, a highlight) or across the sitters' outline it carries its own colour
-    on both sides, so the edge stays as sharp as one load leaves it and a stroke along a head carries no ground."""
-    ramp = np.linspace(0.4, 0.6, 100, dtype=np.float32)  # 0.2 over 100 px: 0.016 over the 8 px either side
-    gentle = np.repeat(np.repeat(ramp[:, None], 100, axis=1)[..., None], 3, axis=2)
-    step = np.where(np.arange(100)[:, None, None] < 50, 0.2, 0.8).repeat(100, axis=1).repeat(3, axis=2)
-    step = step.astype(np.float32)
-    x, y, angle, row, col = np.array([50.0]), np.array([50.0]), np.zeros(1), np.array([50]), np.array([50])
-    flat = np.array([True])
-    everywhere = (np.ones((100, 100), bool), (0, 0, 100, 100), 1.0, (1.0, 1.0))
-    left, right = (painter._load(gentle, row, col, x, y, angle, side * 8, flat, everywhere) for side in (-1, 1))
-    assert left[0, 0] < gentle[50, 50, 0] - 0.01 and right[0, 0] > gentle[50, 50, 0] + 0.01, "the ramp's colours"
-    across_edge = painter._load(step, row, col, x, y + 4, angle, 8.0, flat, everywhere)
-    assert np.allclose(across_edge, step[54, 50]), "across the step: the stroke's own colour"
+    """A stroke heading +x (y down: its left side is -y) on a gentle ramp (a cheek turning from light to half-tone)
+    carries the colour either side of it; where the other side lies across a step in the picture as large as one a
+    stroke stops at (a hairline, a highlight), or across the sitters' outline, that side carries the stroke's own
+    colour, so the edge stays as sharp as one load leaves it and a stroke along a head carries no ground."""
+
+    def picture(top: float, bottom: float, ramp: bool) -> np.ndarray:
+        """Rows running from `top` to `bottom` in a ramp, or of one value above row 50 and another from it."""
+        rows = np.linspace(top, bottom, 100) if ramp else np.where(np.arange(100) < 50, top, bottom)
+        return np.repeat(np.repeat(rows[:, None, None], 100, axis=1), 3, axis=2).astype(np.float32)
+
+    def load(reference, centre_row, offset, sitters=None):
+        sitters = np.ones(reference.shape[:2], bool) if sitters is None else sitters
+        at = np.array([centre_row])
+        y, x, angle, flat = at.astype(float), np.array([50.0]), np.zeros(1), np.array([True])
+        return painter._load(reference, at, np.array([50]), x, y, angle, offset, flat, sitters)[0, 0]
+
+    gentle = picture(0.4, 0.6, ramp=True)  # 0.016 over the 8 px either side of row 50
+    assert load(gentle, 50, -8.0) == pytest.approx(gentle[42, 50, 0]) and load(gentle, 50, 8.0) == pytest.approx(
+        gentle[58, 50, 0]
+    ), "on a modelled form, the colours either side"
+    step = picture(0.2, 0.8, ramp=False)  # a stroke stops at a change of FLAT_EDGE (0.12): this one is 0.6
+    assert load(step, 54, -8.0) == pytest.approx(0.8), "across the step, the stroke's own colour"
+    assert load(step, 54, 8.0) == pytest.approx(0.8) and load(step, 46, -8.0) == pytest.approx(0.2)
     outline = np.zeros((100, 100), bool)
     outline[:55] = True  # the sitter above row 55, the ground below
-    sitter_only = (outline, (0, 0, 100, 100), 1.0, (1.0, 1.0))
-    assert np.allclose(painter._load(gentle, row, col, x, y, angle, 8.0, flat, sitter_only), gentle[50, 50])
-    assert np.allclose(painter._load(gentle, row, col, x, y, angle, -8.0, flat, sitter_only), gentle[42, 50])
+    assert load(gentle, 50, 8.0, outline) == pytest.approx(gentle[50, 50, 0]), "the ground's side: its own colour"
+    assert load(gentle, 50, -8.0, outline) == pytest.approx(gentle[42, 50, 0]), "the sitter's side: the picture's"
+
+
+def test_the_second_load_recolours_a_stroke_without_laying_more_paint():
+    """A stroke with two loads covers exactly what the same stroke with one covers (the layer's alpha, bristle
+    streaks and dry tail included), and differs only in its colour."""
+    dark, light = (40, 40, 40), (220, 220, 220)
+    base, one = np.full((60, 120, 3), 128, np.uint8), np.zeros(1, int)
+    layers = [
+        np.asarray(
+            _render(
+                base,
+                [brush(8.0, 0, True)],
+                one,
+                np.array([60.0]),
+                np.array([30.0]),
+                np.zeros(1),
+                np.array([3]),
+                np.full(1, STRAIGHT),
+                np.array([dark], np.uint8),
+                np.array([second], np.uint8),
+                one,
+                np.zeros(1),
+            ),  # fmt: skip
+            int,
+        )
+        for second in (dark, light)
+    ]
+    assert np.array_equal(layers[0][..., 3], layers[1][..., 3])
+    assert np.abs(layers[0][..., :3] - layers[1][..., :3]).max() > 100
+
+
+def test_each_side_of_a_stroke_takes_the_colour_on_its_own_side(monkeypatch):
+    """Bands of light and shade rising and falling down the picture (no edges: every step is a gentle one), painted:
+    its strokes run along the bands, each carrying the colour above it on its upper side and the colour below on its
+    lower. The painting follows the bands more closely than with the two loads laid on the wrong sides, where each
+    stroke is a band shaded the wrong way."""
+    rows = np.arange(480)
+    bands = 40 + 160 * (1 - np.abs((rows % 96) / 48 - 1))  # up and down over 96 px: at most 3.3 levels a px
+    rgb = np.repeat(np.repeat(bands[:, None, None], 480, axis=1), 3, axis=2).astype(np.uint8)
+    painted, _ = paint_strokes(rgb, [], PainterSettings(fineness="broad"))
+    render = painter._render
+
+    def sides_swapped(*args):
+        args = list(args)
+        args[8], args[9] = args[9], args[8]  # colour, second
+        return render(*args)
+
+    monkeypatch.setattr(painter, "_render", sides_swapped)
+    wrong, _ = paint_strokes(rgb, [], PainterSettings(fineness="broad"))
+    error, error_wrong = (np.abs(picture.astype(float) - rgb)[10:-10, 10:-10].mean() for picture in (painted, wrong))
+    assert error < 0.85 * error_wrong, (error, error_wrong)
 
 
 def test_only_a_painted_ground_is_laid_into_wet_priming(monkeypatch):

@@ -76,7 +76,7 @@ class Brush:
         self.profiles = (load, reach, dry)
         self._stamps: dict[tuple[int, int, int, int], Stamp] = {}
         # Per (length, bend, variant): the first quarter's planes of every angle, from which each stamp is turned.
-        self._planes: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
+        self._planes: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = {}
 
     def stamp(self, length: int, angle: int, variant: int, bend: int = STRAIGHT) -> Stamp:
         """The stamp for LENGTHS[length], ANGLES[angle] and BENDS[bend]."""

@@ -16,10 +16,11 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
    colour under it changes, so strokes end at edges and are long on plain ground; a finer layer's stroke never
    runs out past the sitters' outline.
 4. Each stroke is a bristle stamp (brush.py) composited over what is there, its brush loaded with two colours,
-   the picture's either side of it, so that it carries the form's turn from light to half-tone (one colour where
-   that would cross an edge or the sitters' outline), with its relief lit from the top left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere else, the
-   relief thin in the darks and thick in the lights, and low on the faces (flesh is blended paint), a lit
-   ridge never lightening the paint past its headroom. A painted ground's strokes go on a primed, lighter canvas
+   the picture's either side of it, so that it carries the form's turn from light to half-tone (a side whose
+   colour would come from across an edge or the sitters' outline carries the stroke's own), with its relief lit
+   from the top left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere
+   else, the relief thin in the darks and thick in the lights, and low on the faces (flesh is blended paint), a
+   lit ridge never lightening the paint past its headroom. A painted ground's strokes go on a primed, lighter canvas
    that shows where they drag dry, and into it while it is wet: each leaves the brush fully loaded and picks up
    the priming as it goes, so towards its tail its colour is up to PICKUP of the priming's, and the ground shows
    loose, broken brushwork instead of a flat fill; the sitters' strokes stay crisp and separate (blind viewers
@@ -363,9 +364,10 @@ def _paint_layer(
     # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving; the
     # ground is laid in one tone, its strokes seen by their edges and relief rather than as light and dark dabs.
     tremor = JITTER_VALUE * (1 - FLESH_CALM * on_flesh - GROUND_CALM * on_ground)[:, None]
-    person = (found.person >= 0.5, box, work, (sx, sy))
+    # The sitters on the layer's pixels, as the outline stopping the strokes has them (the first layer has none)
+    sitters = sitter if sitter is not None else _on_layer(found.person, box, work, small.size) >= 0.5
     colour, second = (
-        _load(reference, row, col, x, y, angle, side * SIDE_OFFSET * brush_radius * brush_scale, flat, person)
+        _load(reference, row, col, x, y, angle, side * SIDE_OFFSET * brush_radius * brush_scale, flat, sitters)
         * (1 + tremor * draws.value[:, None])
         for side in (-1, 1)
     )
@@ -410,26 +412,18 @@ def _paint_layer(
     return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, bent, radius, colour, brush_scale, second, covered)
 
 
-def _load(reference, row, col, x, y, angle, offset, flat, person) -> np.ndarray:
+def _load(reference, row, col, x, y, angle, offset, flat, sitters) -> np.ndarray:
     """The colour (0..1 RGB) each stroke's brush carries on one side: the picture's `offset` px across the stroke
-    from its centre (to the left of its direction if negative), where a form's modelling turns under it; but the
-    colour at its centre where that point lies across an edge (a colour change a stroke would stop at along its
-    length, EDGE or FLAT_EDGE: a highlight or a hairline stays as sharp as one load leaves it) or across the
-    sitters' outline (`person`: the mask, on the working grid, of where the sitters are, with the layer's box,
-    working scale and scale; a stroke along a head carries no ground)."""
-    inside, box, work, (sx, sy) = person
-    side_x, side_y = x - offset * np.sin(angle), y + offset * np.cos(angle)
-    side_row, side_col = _index(reference, side_y, side_x)
+    from its centre (x, y; to the left of its direction, looking along it, where `offset` is negative), where a
+    form's modelling turns under it; but the stroke's own colour (the picture's at its centre: `row`, `col`) where
+    that point lies across an edge (a colour change a stroke would stop at along its length, EDGE or FLAT_EDGE: a
+    highlight or a hairline stays as sharp as one load leaves it) or across the sitters' outline (`sitters`: bool,
+    the layer's pixels; a stroke along a head carries no ground). All in the layer's pixels."""
+    side_row, side_col = _index(reference, y + offset * np.cos(angle), x - offset * np.sin(angle))
     own, there = reference[row, col], reference[side_row, side_col]
-    on_grid = [
-        inside[
-            np.clip(((along_y / sy + box[1]) * work).astype(int), 0, inside.shape[0] - 1),
-            np.clip(((along_x / sx + box[0]) * work).astype(int), 0, inside.shape[1] - 1),
-        ]
-        for along_x, along_y in ((x, y), (side_x, side_y))
-    ]
     gentle = np.abs(there - own).mean(axis=1) < np.where(flat, FLAT_EDGE, EDGE)
-    return np.where(((on_grid[0] == on_grid[1]) & gentle)[:, None], there, own)
+    same_side = sitters[row, col] == sitters[side_row, side_col]  # the reference's shape: the layer's
+    return np.where((gentle & same_side)[:, None], there, own)
 
 
 def _layer_scale(radius: float) -> float:
@@ -591,23 +585,29 @@ def _render(
     left, top = np.rint(x[order]).astype(int).tolist(), np.rint(y[order]).astype(int).tolist()
     paint, other = ([(red, green, blue, 255) for red, green, blue in load[order].tolist()] for load in (colour, second))
     # Where the two loads are all but alike (a plain ground, an edge) one paste lays both.
-    twin = (np.abs(colour.astype(int) - second.astype(int)).max(axis=1) > SAME_LOAD)[order].tolist()
+    two_loads = (np.abs(colour.astype(int) - second.astype(int)).max(axis=1) > SAME_LOAD)[order].tolist()
+    # The second load recolours the stroke, it does not lay more paint: pasted over the first it would also add to
+    # the layer's cover (its bristle streaks and dry tail filled in on one side), so the cover is kept apart, as
+    # the first loads alone lay it, and put back last.
+    cover = Image.new("L", layer.size, 0)
     # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (profiled, those
     # checks cost several times the paste itself on stamps this small), and plain Python numbers in the loop;
-    # both images are this function's own, loaded and writable, and the core clips boxes at the edges.
-    layer_core, relief_core = layer.im, relief.im
+    # every image is this function's own, loaded and writable, and the core clips boxes at the edges.
+    layer_core, cover_core, relief_core = layer.im, cover.im, relief.im
     pickup_core = None if pickup is None else pickup.im
     for stamp, centre_x, centre_y, rgba, rgba_other, two in zip(
-        stamp_of[order].tolist(), left, top, paint, other, twin
+        stamp_of[order].tolist(), left, top, paint, other, two_loads
     ):
-        alpha, height, taken, across, half = stamps[stamp]
+        alpha, height, taken, second_alpha, half = stamps[stamp]
         box = (centre_x - half, centre_y - half, centre_x + half + 1, centre_y + half + 1)
         layer_core.paste(rgba, box, alpha)
+        cover_core.paste(255, box, alpha)
         if two:
-            layer_core.paste(rgba_other, box, across)
+            layer_core.paste(rgba_other, box, second_alpha)
         relief_core.paste(height, box, alpha)
         if pickup_core is not None:
             pickup_core.paste(taken, box, alpha)
+    layer.putalpha(cover)
     # Pillow's 8-bit blur: the numpy one's float passes cost about ten times as long on a 12 MP sitter's layers,
     # and a 255th of the relief is far below a visible change of shade.
     heights = np.asarray(relief.filter(ImageFilter.GaussianBlur(RELIEF_BLUR)), np.float32) / 255
@@ -639,7 +639,7 @@ def _render(
 
 def _stamps(brushes: list[Brush], kind, body, bend, turns, variants) -> tuple[list[tuple], np.ndarray]:
     """The distinct stamps the strokes need, made (each brush's lengths, bends and variants in one pass apiece,
-    Brush.prepare), as Pillow cores (alpha, relief, pick-up) and half sides; and each stroke's index among them."""
+    Brush.prepare), as Pillow cores (brush.Stamp) and half sides; and each stroke's index among them."""
     unique, stamp_of = np.unique(np.stack([kind, body, bend, variants, turns], axis=1), axis=0, return_inverse=True)
     for shape, length, bent, variant in np.unique(unique[:, :4], axis=0).tolist():
         same = (unique[:, :4] == (shape, length, bent, variant)).all(axis=1)
