@@ -360,7 +360,7 @@ for _name, _painter, _folders in (
     ("panel-painter14", "painter 14", ["2026-12-06-painter14-panel105"]),
     ("panel-painter15", "painter 15", ["2026-12-06-painter15-panel112"]),
     ("panel-painter16", "painter 16", ["2026-12-06-painter16-panel121"]),
-    ("panel-painter17", "painter 17", ["2026-12-06-painter17-panel129"]),
+    ("panel-double-load", "a trial: brushes loaded with two colours (not shipped)", ["2026-12-06-painter16-panel129"]),
 ):
     SECTIONS[_name] = Section(
         _name,
@@ -683,38 +683,59 @@ for _name, _about, _folder in (
         "pairs-double-load-streaks",
         "a trial: every stroke's brush loaded with two colours, the picture's either side of it, meeting in bristle "
         "streaks, against painter 16, the tuning photos",
-        "2026-12-06-painter17-pairs122",
+        "2026-12-06-painter16-pairs122",
     ),
     (
         "pairs-double-load",
         "a trial: the two loads meeting in a smooth step across the stroke, against painter 16, the tuning photos",
-        "2026-12-06-painter17-pairs123",
+        "2026-12-06-painter16-pairs123",
     ),
     (
         "pairs-double-load-again",
         "the same trial, new viewers and order, against painter 16, the tuning photos",
-        "2026-12-06-painter17-pairs124",
+        "2026-12-06-painter16-pairs124",
     ),
     (
         "pairs-double-load-12mp",
         "the same trial on the 12 MP details",
-        "2026-12-06-painter17-pairs125",
+        "2026-12-06-painter16-pairs125",
     ),
     (
         "pairs-double-load-outline-12mp",
         "a trial: the two loads, none taken across the sitters' outline, against painter 16, the 12 MP details",
-        "2026-12-06-painter17-pairs126",
+        "2026-12-06-painter16-pairs126",
     ),
     (
         "pairs-double-load-edges",
-        "a trial: the two loads, none taken across the outline or an edge (painter 17), against painter 16, the "
-        "tuning photos",
-        "2026-12-06-painter17-pairs127",
+        "a trial: the two loads, none taken across the outline or an edge, against painter 16, the tuning photos",
+        "2026-12-06-painter16-pairs127",
     ),
     (
         "pairs-double-load-edges-12mp",
-        "the same trial (painter 17) on the 12 MP details",
-        "2026-12-06-painter17-pairs128",
+        "the same trial on the 12 MP details",
+        "2026-12-06-painter16-pairs128",
+    ),
+    (
+        "pairs-double-load-cover",
+        "a trial: the two loads, the second recolouring a stroke without adding to its cover, against painter 16, "
+        "the tuning photos",
+        "2026-12-06-painter16-pairs130",
+    ),
+    (
+        "pairs-double-load-cover-12mp",
+        "the same trial on the 12 MP details",
+        "2026-12-06-painter16-pairs131",
+    ),
+    (
+        "pairs-double-load-two-passes",
+        "a trial: the two loads, the second laid as a second pass of paint over every stroke, against painter 16, "
+        "the tuning photos",
+        "2026-12-06-painter16-pairs133",
+    ),
+    (
+        "pairs-double-load-two-passes-12mp",
+        "the same trial on the 12 MP details",
+        "2026-12-06-painter16-pairs134",
     ),
     (
         "pairs-simplify-again",

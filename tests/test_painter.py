@@ -289,8 +289,8 @@ def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():
 
 
 def test_a_stamp_turned_a_quarter_is_the_stamp_of_the_angle_a_quarter_on_to_the_bit():
-    """Stamps of three quarters of the angles (alpha, relief, pick-up and second load) are the first quarter's
-    turned (Brush.prepare): exact, not close, bent or straight."""
+    """Stamps of three quarters of the angles (alpha, relief and pick-up) are the first quarter's turned
+    (Brush.prepare): exact, not close, bent or straight."""
     for flat, bend in ((False, 0), (True, len(BENDS) - 1), (True, STRAIGHT)):
         brush_ = Brush(5.25, seed=2, flat=flat)
         brush_.prepare(length=2, bend=bend, variant=1, angles=range(ANGLES))
@@ -298,7 +298,7 @@ def test_a_stamp_turned_a_quarter_is_the_stamp_of_the_angle_a_quarter_on_to_the_
         *planes, _ = brush_._make(LENGTHS[2] * brush_.radius, every, 1, BENDS[bend])  # each angle computed
         for angle in range(ANGLES):
             stamp = brush_.stamp(length=2, angle=angle, variant=1, bend=bend)
-            for made, computed in zip(stamp[:4], planes, strict=True):
+            for made, computed in zip(stamp[:3], planes, strict=True):
                 assert np.array_equal(_plane(made), computed[angle]), f"angle {angle}"
 
 
@@ -380,9 +380,8 @@ def one_colour_strokes(rgb: tuple[int, int, int]) -> np.ndarray:
     colour = np.tile(np.array(rgb, np.uint8), (300, 1))
     variant, rank = rng.integers(0, 2, 300), rng.uniform(0, 1, 300)
     layer = _render(
-        base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, np.full(300, STRAIGHT), colour, colour,
-        variant, rank,
-    )  # fmt: skip
+        base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, np.full(300, STRAIGHT), colour, variant, rank
+    )
     return np.asarray(layer, float)[40:160, 40:160, :3]
 
 
@@ -429,7 +428,7 @@ def test_a_stroke_picks_up_the_wet_priming_beneath_it_towards_its_tail(flat):
     one, priming = np.zeros(1, int), (beneath, np.full((60, 120), PICKUP, np.float32))
     layer = _render(
         base, [brush(6.0, 0, flat)], one, np.array([60.0]), np.array([30.0]), np.zeros(1), np.array([4]),
-        np.full(1, STRAIGHT), np.array([red], np.uint8), np.array([red], np.uint8), one, np.zeros(1), priming,
+        np.full(1, STRAIGHT), np.array([red], np.uint8), one, np.zeros(1), priming,
     )  # fmt: skip
     rgba = np.asarray(layer, float)
     painted = rgba[..., 3] > 0
@@ -438,109 +437,6 @@ def test_a_stroke_picks_up_the_wet_priming_beneath_it_towards_its_tail(flat):
     share = [(rgba[:, part, 2][painted[:, part]] - 40).mean() / 160 for part in (head, tail)]  # blue picked up
     assert share[0] < 0.1 and 0.35 < share[1] <= PICKUP + 0.02, share
     assert rgba[..., 3][:, tail][painted[:, tail]].mean() < 200, "the tail is thinly covered"
-
-
-def test_a_stroke_lays_its_second_load_across_it_from_its_right_side():
-    """A stroke heading +x (y down, so its right side is +y) loaded dark on its left and light on its right runs
-    from dark along its top edge to light along its bottom, mixed in its middle; the stamp's second-load plane
-    covers nothing on the left and all of the paint on the right."""
-    dark, light = (40, 40, 40), (220, 220, 220)
-    base, one = np.full((60, 120, 3), 128, np.uint8), np.zeros(1, int)
-    layer = _render(
-        base, [brush(8.0, 0, True)], one, np.array([60.0]), np.array([30.0]), np.zeros(1), np.array([3]),
-        np.full(1, STRAIGHT), np.array([dark], np.uint8), np.array([light], np.uint8), one, np.zeros(1),
-    )  # fmt: skip
-    rgba = np.asarray(layer, float)
-    rows = np.nonzero(rgba[:, 60, 3] > 200)[0]  # across the stroke, where its paint covers the grey beneath
-    values = rgba[rows, 50:70, 0].mean(axis=1)  # a stretch of the stroke's middle, row by row
-    assert values[0] < 80 and values[-1] > 170 and 100 < values[len(values) // 2] < 160, values
-    assert np.all(np.diff(values) > -12), "it lightens steadily from one edge to the other"
-    stamp = Brush(8.0, seed=0, flat=True).stamp(length=3, angle=0, variant=0)
-    alpha, second = _plane(stamp.alpha).astype(float), _plane(stamp.second).astype(float)
-    top, bottom = slice(0, stamp.half - 4), slice(stamp.half + 4, None)  # its quarters either side
-    assert second[top].sum() < 0.05 * alpha[top].sum() and second[bottom].sum() > 0.9 * alpha[bottom].sum()
-    assert np.all(second <= alpha + 1), "the second load lies within the paint"
-
-
-def test_a_brush_carries_the_colours_either_side_of_a_modelled_form_but_not_across_an_edge_or_the_outline():
-    """A stroke heading +x (y down: its left side is -y) on a gentle ramp (a cheek turning from light to half-tone)
-    carries the colour either side of it; where the other side lies across a step in the picture as large as one a
-    stroke stops at (a hairline, a highlight), or across the sitters' outline, that side carries the stroke's own
-    colour, so the edge stays as sharp as one load leaves it and a stroke along a head carries no ground."""
-
-    def picture(top: float, bottom: float, ramp: bool) -> np.ndarray:
-        """Rows running from `top` to `bottom` in a ramp, or of one value above row 50 and another from it."""
-        rows = np.linspace(top, bottom, 100) if ramp else np.where(np.arange(100) < 50, top, bottom)
-        return np.repeat(np.repeat(rows[:, None, None], 100, axis=1), 3, axis=2).astype(np.float32)
-
-    def load(reference, centre_row, offset, sitters=None):
-        sitters = np.ones(reference.shape[:2], bool) if sitters is None else sitters
-        at = np.array([centre_row])
-        y, x, angle, flat = at.astype(float), np.array([50.0]), np.zeros(1), np.array([True])
-        return painter._load(reference, at, np.array([50]), x, y, angle, offset, flat, sitters)[0, 0]
-
-    gentle = picture(0.4, 0.6, ramp=True)  # 0.016 over the 8 px either side of row 50
-    assert load(gentle, 50, -8.0) == pytest.approx(gentle[42, 50, 0]) and load(gentle, 50, 8.0) == pytest.approx(
-        gentle[58, 50, 0]
-    ), "on a modelled form, the colours either side"
-    step = picture(0.2, 0.8, ramp=False)  # a stroke stops at a change of FLAT_EDGE (0.12): this one is 0.6
-    assert load(step, 54, -8.0) == pytest.approx(0.8), "across the step, the stroke's own colour"
-    assert load(step, 54, 8.0) == pytest.approx(0.8) and load(step, 46, -8.0) == pytest.approx(0.2)
-    outline = np.zeros((100, 100), bool)
-    outline[:55] = True  # the sitter above row 55, the ground below
-    assert load(gentle, 50, 8.0, outline) == pytest.approx(gentle[50, 50, 0]), "the ground's side: its own colour"
-    assert load(gentle, 50, -8.0, outline) == pytest.approx(gentle[42, 50, 0]), "the sitter's side: the picture's"
-
-
-def test_the_second_load_recolours_a_stroke_without_laying_more_paint():
-    """A stroke with two loads covers exactly what the same stroke with one covers (the layer's alpha, bristle
-    streaks and dry tail included), and differs only in its colour."""
-    dark, light = (40, 40, 40), (220, 220, 220)
-    base, one = np.full((60, 120, 3), 128, np.uint8), np.zeros(1, int)
-    layers = [
-        np.asarray(
-            _render(
-                base,
-                [brush(8.0, 0, True)],
-                one,
-                np.array([60.0]),
-                np.array([30.0]),
-                np.zeros(1),
-                np.array([3]),
-                np.full(1, STRAIGHT),
-                np.array([dark], np.uint8),
-                np.array([second], np.uint8),
-                one,
-                np.zeros(1),
-            ),  # fmt: skip
-            int,
-        )
-        for second in (dark, light)
-    ]
-    assert np.array_equal(layers[0][..., 3], layers[1][..., 3])
-    assert np.abs(layers[0][..., :3] - layers[1][..., :3]).max() > 100
-
-
-def test_each_side_of_a_stroke_takes_the_colour_on_its_own_side(monkeypatch):
-    """Bands of light and shade rising and falling down the picture (no edges: every step is a gentle one), painted:
-    its strokes run along the bands, each carrying the colour above it on its upper side and the colour below on its
-    lower. The painting follows the bands more closely than with the two loads laid on the wrong sides, where each
-    stroke is a band shaded the wrong way."""
-    rows = np.arange(480)
-    bands = 40 + 160 * (1 - np.abs((rows % 96) / 48 - 1))  # up and down over 96 px: at most 3.3 levels a px
-    rgb = np.repeat(np.repeat(bands[:, None, None], 480, axis=1), 3, axis=2).astype(np.uint8)
-    painted, _ = paint_strokes(rgb, [], PainterSettings(fineness="broad"))
-    render = painter._render
-
-    def sides_swapped(*args):
-        args = list(args)
-        args[8], args[9] = args[9], args[8]  # colour, second
-        return render(*args)
-
-    monkeypatch.setattr(painter, "_render", sides_swapped)
-    wrong, _ = paint_strokes(rgb, [], PainterSettings(fineness="broad"))
-    error, error_wrong = (np.abs(picture.astype(float) - rgb)[10:-10, 10:-10].mean() for picture in (painted, wrong))
-    assert error < 0.85 * error_wrong, (error, error_wrong)
 
 
 def test_only_a_painted_ground_is_laid_into_wet_priming(monkeypatch):
@@ -580,8 +476,7 @@ def test_convert_paints_strokes_by_default_and_writes_the_stroke_list_when_asked
     assert listed["canvas"] == {"width": 200, "height": 200, "painter": PAINTER_VERSION}
     widths = [stroke["width"] for stroke in listed["layers"][0]]
     assert widths and all(
-        set(stroke) == {"x", "y", "angle", "length", "bend", "width", "colour", "second"}
-        for stroke in listed["layers"][-1]
+        set(stroke) == {"x", "y", "angle", "length", "bend", "width", "colour"} for stroke in listed["layers"][-1]
     )
     assert widths[0] > listed["layers"][-1][0]["width"], "broadest layer first"
     result = cli("convert", photo, tmp_path / "plain", "-m", translator, "--painter", "none")

@@ -1,7 +1,6 @@
 """A bristle brush: the mark one stroke leaves, as an alpha stamp (how much paint covers each pixel), a relief
-stamp (how high the paint stands), a pick-up stamp (how far along the stroke each pixel lies, so how much of
-the wet paint it passed over the brush has taken up there) and a second-load stamp (where the colour loaded on the
-brush's other side covers the first), for each length and direction a layer of strokes uses.
+stamp (how high the paint stands) and a pick-up stamp (how far along the stroke each pixel lies, so how much of
+the wet paint it passed over the brush has taken up there), for each length and direction a layer of strokes uses.
 
 A stroke is a band of bristles: each bristle carries a little more or less paint (streaks along the stroke),
 ends at its own place (ragged ends), and the load runs out towards the tail (a drier, broken end). The band
@@ -32,7 +31,7 @@ RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share
 # photos over about 4 MP) changes with each photo, so only the directions asked for are made.
 REUSED_RADIUS = 10.5
 KEPT_BRUSHES = 40  # brushes kept, with their stamps (a portrait uses about 25; the broadest, at 12 MP, tens of MB,
-# four planes a stamp)
+# three planes a stamp)
 
 
 class Stamp(NamedTuple):
@@ -43,7 +42,6 @@ class Stamp(NamedTuple):
     alpha: Any
     relief: Any
     pickup: Any  # 0 at the head, where the brush is fully loaded, to 255 at the tail
-    second: Any  # the alpha of the brush's second load (painter.py), rising across the stroke from none to all
     half: int
 
 
@@ -76,7 +74,7 @@ class Brush:
         self.profiles = (load, reach, dry)
         self._stamps: dict[tuple[int, int, int, int], Stamp] = {}
         # Per (length, bend, variant): the first quarter's planes of every angle, from which each stamp is turned.
-        self._planes: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = {}
+        self._planes: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
 
     def stamp(self, length: int, angle: int, variant: int, bend: int = STRAIGHT) -> Stamp:
         """The stamp for LENGTHS[length], ANGLES[angle] and BENDS[bend]."""
@@ -114,9 +112,9 @@ class Brush:
                 self._stamps[(length, bend, angle, variant)] = Stamp(*(tall.crop(box) for tall in talls), half)
 
     def _make(self, body: float, angles: list[int], variant: int, bending: float = 0.0) -> tuple:
-        """Alpha, relief, pick-up and second load (uint8, one [side, side] plane per angle) and the half side, for one
-        body length whose direction turns `bending` radians from head to tail (towards +y at angle 0). The bend fits
-        the same box: its sag, at most a tenth of the body, stays inside the corners a straight stamp leaves empty."""
+        """Alpha, relief and pick-up (uint8, one [side, side] plane per angle) and the half side, for one body length
+        whose direction turns `bending` radians from head to tail (towards +y at angle 0). The bend fits the same box:
+        its sag, at most a tenth of the body, stays inside the corners a straight stamp leaves empty."""
         radius = self.radius
         half = int(math.ceil(body / 2 + 1.6 * radius)) + 1
         ys, xs = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float32)
@@ -147,11 +145,7 @@ class Brush:
         alpha = lengthwise * crosswise * (1 - spread + spread * load) * (1 - dryness * tail)
         relief = lengthwise * crosswise * (0.35 + 0.65 * load) * (1 - 0.5 * tail)
         pickup = np.clip((along + body / 2 + radius) / (body + 2 * radius), 0, 1)
-        # A brush loaded with two colours, one on each side, lays the second over the first from one edge to the
-        # other, mixed where they meet in the middle (a smooth step: a straight ramp read as an airbrushed band).
-        side = np.clip((across / np.maximum(width, 1e-3) + 1) / 2, 0, 1)
-        second = alpha * side * side * (3 - 2 * side)
-        return _bytes(alpha), _bytes(relief), _bytes(pickup), _bytes(second), half
+        return _bytes(alpha), _bytes(relief), _bytes(pickup), half
 
 
 def _smooth(values: np.ndarray) -> np.ndarray:

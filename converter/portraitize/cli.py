@@ -148,8 +148,7 @@ def convert(
         False,
         "--stroke-list",
         help="Also write each painting's strokes as JSON beside it (NAME.strokes.json: centre, direction, length, "
-        "bend, width and the colours loaded on the brush's two sides, of every stroke, broadest layer first), to "
-        "inspect or re-render them.",
+        "bend, width and colour of every stroke, broadest layer first), to inspect or re-render them.",
         rich_help_panel="Painting",
     ),
     texture: Optional[str] = typer.Option(

@@ -15,12 +15,10 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
    tensor's flow; a painter's slant where there is none), bends as the flow turns along it, and stops where the
    colour under it changes, so strokes end at edges and are long on plain ground; a finer layer's stroke never
    runs out past the sitters' outline.
-4. Each stroke is a bristle stamp (brush.py) composited over what is there, its brush loaded with two colours,
-   the picture's either side of it, so that it carries the form's turn from light to half-tone (a side whose
-   colour would come from across an edge or the sitters' outline carries the stroke's own), with its relief lit
-   from the top left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere
-   else, the relief thin in the darks and thick in the lights, and low on the faces (flesh is blended paint), a
-   lit ridge never lightening the paint past its headroom. A painted ground's strokes go on a primed, lighter canvas
+4. Each stroke is a bristle stamp (brush.py) composited over what is there, with its relief lit from the top
+   left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere else, the
+   relief thin in the darks and thick in the lights, and low on the faces (flesh is blended paint), a lit
+   ridge never lightening the paint past its headroom. A painted ground's strokes go on a primed, lighter canvas
    that shows where they drag dry, and into it while it is wet: each leaves the brush fully loaded and picks up
    the priming as it goes, so towards its tail its colour is up to PICKUP of the priming's, and the ground shows
    loose, broken brushwork instead of a flat fill; the sitters' strokes stay crisp and separate (blind viewers
@@ -96,21 +94,14 @@ INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is 
 # a nostril, the rim of glasses that broader strokes ran over; off the faces, such detail is a name tag or a flag
 # a painter leaves out, and painting it back made panel 31 rate the paintings lower). Hertzmann (SIGGRAPH 1998).
 LOST, SETTLED = 0.06, 0.02
-# Each stroke's brush is loaded with two colours, one on each side: the picture's this many brush radii either side
-# of its centre line (_load), so a stroke turning along a cheek carries its light and its half-tone and models the
-# form as it goes (painter 17: blind viewers chose it over one colour a stroke, "blended modelling", "strokes that
-# carry tonal shifts within them" against "flat cut-out patches"; forced choices 122 to 128).
-SIDE_OFFSET = 0.8
-SAME_LOAD = 3  # levels (0..255) of the largest channel: loads this close are one colour
 
 
 @dataclasses.dataclass
 class Strokes:
     """One layer's strokes in output pixels: centres, direction at the centre (radians, y down), body length, how
-    far the direction turns from head to tail (radians), the layer's brush radius, colour (uint8 RGB: the load on
-    the brush's left side, looking along the stroke), each stroke's brush as a share of the layer's (a hand picks up
-    a slightly smaller or larger brush now and then: strokes of one size read as tiles), and the second load, on its
-    right side (uint8 RGB; the colour again where the brush carries one)."""
+    far the direction turns from head to tail (radians), the layer's brush radius, colour (uint8 RGB), and each
+    stroke's brush as a share of the layer's (a hand picks up a slightly smaller or larger brush now and then:
+    strokes of one size read as tiles)."""
 
     x: np.ndarray
     y: np.ndarray
@@ -120,7 +111,6 @@ class Strokes:
     radius: float
     colour: np.ndarray
     size: np.ndarray
-    second: np.ndarray
     covered: float = 0.0  # share of the pixels of the layer's box that got paint (the first layer's box: all)
 
     def as_records(self) -> list[dict]:
@@ -133,10 +123,9 @@ class Strokes:
                 "bend": round(math.degrees(float(bend)), 1),
                 "width": round(float(width), 1),
                 "colour": "#{:02x}{:02x}{:02x}".format(*map(int, colour)),
-                "second": "#{:02x}{:02x}{:02x}".format(*map(int, second)),
             }
-            for x, y, angle, length, bend, width, colour, second in zip(
-                self.x, self.y, self.angle, self.length, self.bend, self.widths(), self.colour, self.second
+            for x, y, angle, length, bend, width, colour in zip(
+                self.x, self.y, self.angle, self.length, self.bend, self.widths(), self.colour
             )
         ]
 
@@ -329,7 +318,7 @@ def _paint_layer(
     x, y, grid_row, grid_col, draws = x[keep], y[keep], grid_row[keep], grid_col[keep], draws.chosen(keep)
     on_flesh, on_ground = found.face[grid_row, grid_col], hatched[grid_row, grid_col]
     if len(x) == 0:
-        return Strokes(x, y, x, x, x, radius, np.zeros((0, 3), np.uint8), x, np.zeros((0, 3), np.uint8))
+        return Strokes(x, y, x, x, x, radius, np.zeros((0, 3), np.uint8), x)
     # The farthest a stroke's paint gets from its anchor: its centre's shift (up to a quarter of the longest
     # body) and half that body with its end, with the largest brush; and the colour blur around that.
     longest = max(BRUSH_SIZES) * (LENGTHS[-1] / 2 + 1) + LENGTHS[-1] / 4
@@ -364,14 +353,8 @@ def _paint_layer(
     # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving; the
     # ground is laid in one tone, its strokes seen by their edges and relief rather than as light and dark dabs.
     tremor = JITTER_VALUE * (1 - FLESH_CALM * on_flesh - GROUND_CALM * on_ground)[:, None]
-    # The sitters on the layer's pixels, as the outline stopping the strokes has them (the first layer has none)
-    sitters = sitter if sitter is not None else _on_layer(found.person, box, work, small.size) >= 0.5
-    colour, second = (
-        _load(reference, row, col, x, y, angle, side * SIDE_OFFSET * brush_radius * brush_scale, flat, sitters)
-        * (1 + tremor * draws.value[:, None])
-        for side in (-1, 1)
-    )
-    colour, second = (np.rint(np.clip(load, 0, 1) * 255).astype(np.uint8) for load in (colour, second))
+    colour = reference[row, col] * (1 + tremor * draws.value[:, None])
+    colour = np.rint(np.clip(colour, 0, 1) * 255).astype(np.uint8)
     kind = size * 2 + flat  # each stroke's brush: its size and shape
     used = set(kind.tolist())
     brushes = [
@@ -394,7 +377,6 @@ def _paint_layer(
         body,
         bend,
         colour,
-        second,
         draws.variant(VARIANTS),
         draws.rank,
         priming,
@@ -409,21 +391,7 @@ def _paint_layer(
     canvas.alpha_composite(layer, dest=box[:2])
     lengths = np.array(LENGTHS)[body] * radius * brush_scale
     bent = np.array(BENDS)[bend]
-    return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, bent, radius, colour, brush_scale, second, covered)
-
-
-def _load(reference, row, col, x, y, angle, offset, flat, sitters) -> np.ndarray:
-    """The colour (0..1 RGB) each stroke's brush carries on one side: the picture's `offset` px across the stroke
-    from its centre (x, y; to the left of its direction, looking along it, where `offset` is negative), where a
-    form's modelling turns under it; but the stroke's own colour (the picture's at its centre: `row`, `col`) where
-    that point lies across an edge (a colour change a stroke would stop at along its length, EDGE or FLAT_EDGE: a
-    highlight or a hairline stays as sharp as one load leaves it) or across the sitters' outline (`sitters`: bool,
-    the layer's pixels; a stroke along a head carries no ground). All in the layer's pixels."""
-    side_row, side_col = _index(reference, y + offset * np.cos(angle), x - offset * np.sin(angle))
-    own, there = reference[row, col], reference[side_row, side_col]
-    gentle = np.abs(there - own).mean(axis=1) < np.where(flat, FLAT_EDGE, EDGE)
-    same_side = sitters[row, col] == sitters[side_row, side_col]  # the reference's shape: the layer's
-    return np.where((gentle & same_side)[:, None], there, own)
+    return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, bent, radius, colour, brush_scale, covered)
 
 
 def _layer_scale(radius: float) -> float:
@@ -561,7 +529,6 @@ def _render(
     body,
     bend,
     colour,
-    second,
     variant,
     rank,
     priming=None,
@@ -569,8 +536,7 @@ def _render(
 ) -> Image.Image:
     """The strokes stamped in the order of their `rank` (random) onto a transparent layer (its colour underneath
     the picture's, so half-covered pixels blend with what they cover), lit by their relief; each stroke's brush
-    is brushes[kind], its bristle pattern `variant` (of VARIANTS), its paint `colour` with the `second` load laid
-    over it across the brush (brush.Stamp). `priming`: (the wet priming beneath, uint8 RGB
+    is brushes[kind], its bristle pattern `variant` (of VARIANTS). `priming`: (the wet priming beneath, uint8 RGB
     at the layer's size; the share of it a stroke's tail picks up there, 0..1): each stroke's colour is mixed
     with it, the more the nearer its tail.
     `relief_share`: how strongly the relief is lit at each pixel of the layer, as a share of the full light."""
@@ -583,31 +549,19 @@ def _render(
     stamps, stamp_of = _stamps(brushes, kind, body, bend, turns, variants)
     order = np.argsort(rank, kind="stable")
     left, top = np.rint(x[order]).astype(int).tolist(), np.rint(y[order]).astype(int).tolist()
-    paint, other = ([(red, green, blue, 255) for red, green, blue in load[order].tolist()] for load in (colour, second))
-    # Where the two loads are all but alike (a plain ground, an edge) one paste lays both.
-    two_loads = (np.abs(colour.astype(int) - second.astype(int)).max(axis=1) > SAME_LOAD)[order].tolist()
-    # The second load recolours the stroke, it does not lay more paint: pasted over the first it would also add to
-    # the layer's cover (its bristle streaks and dry tail filled in on one side), so the cover is kept apart, as
-    # the first loads alone lay it, and put back last.
-    cover = Image.new("L", layer.size, 0)
+    paint = [(red, green, blue, 255) for red, green, blue in colour[order].tolist()]
     # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (profiled, those
     # checks cost several times the paste itself on stamps this small), and plain Python numbers in the loop;
-    # every image is this function's own, loaded and writable, and the core clips boxes at the edges.
-    layer_core, cover_core, relief_core = layer.im, cover.im, relief.im
+    # both images are this function's own, loaded and writable, and the core clips boxes at the edges.
+    layer_core, relief_core = layer.im, relief.im
     pickup_core = None if pickup is None else pickup.im
-    for stamp, centre_x, centre_y, rgba, rgba_other, two in zip(
-        stamp_of[order].tolist(), left, top, paint, other, two_loads
-    ):
-        alpha, height, taken, second_alpha, half = stamps[stamp]
+    for stamp, centre_x, centre_y, rgba in zip(stamp_of[order].tolist(), left, top, paint):
+        alpha, height, taken, half = stamps[stamp]
         box = (centre_x - half, centre_y - half, centre_x + half + 1, centre_y + half + 1)
         layer_core.paste(rgba, box, alpha)
-        cover_core.paste(255, box, alpha)
-        if two:
-            layer_core.paste(rgba_other, box, second_alpha)
         relief_core.paste(height, box, alpha)
         if pickup_core is not None:
             pickup_core.paste(taken, box, alpha)
-    layer.putalpha(cover)
     # Pillow's 8-bit blur: the numpy one's float passes cost about ten times as long on a 12 MP sitter's layers,
     # and a 255th of the relief is far below a visible change of shade.
     heights = np.asarray(relief.filter(ImageFilter.GaussianBlur(RELIEF_BLUR)), np.float32) / 255
@@ -639,7 +593,7 @@ def _render(
 
 def _stamps(brushes: list[Brush], kind, body, bend, turns, variants) -> tuple[list[tuple], np.ndarray]:
     """The distinct stamps the strokes need, made (each brush's lengths, bends and variants in one pass apiece,
-    Brush.prepare), as Pillow cores (brush.Stamp) and half sides; and each stroke's index among them."""
+    Brush.prepare), as Pillow cores (alpha, relief, pick-up) and half sides; and each stroke's index among them."""
     unique, stamp_of = np.unique(np.stack([kind, body, bend, variants, turns], axis=1), axis=0, return_inverse=True)
     for shape, length, bent, variant in np.unique(unique[:, :4], axis=0).tolist():
         same = (unique[:, :4] == (shape, length, bent, variant)).all(axis=1)
