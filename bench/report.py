@@ -886,6 +886,18 @@ SECTIONS["face-pass-rate-long"] = Section(
     ),
     lambda raw: raw,
 )
+SECTIONS["face-pass-rate-scratch"] = Section(
+    "face-pass-rate-scratch",
+    "the same for a run from scratch with a face critic (steps 24,000 to 34,000, its learning rate decaying from "
+    "22,100) and the mean of its snapshots 28,000 to 34,000",
+    _script(
+        "bench/face_pass_rate.py",
+        "shipped=exported/portrait-gan.onnx",
+        *(f"scratch-{step}=../runs/fastgan-face-scratch/exports/step{step:07d}.onnx" for step in (24000, 28000, 34000)),
+        "scratch-mean=../runs/fastgan-face-scratch/exports/mean-28000-34000.onnx",
+    ),
+    lambda raw: raw,
+)
 SECTIONS["full-resolution"] = Section(
     "full-resolution",
     "detail kept, time and peak memory of the full-resolution path, before / upscaler / texture / now",
