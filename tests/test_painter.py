@@ -10,19 +10,16 @@ import pytest
 from conftest import EXAMPLES, gradient_image
 from PIL import Image
 
-from portraitize import fineness, painter
-from portraitize.brush import ANGLES, BENDS, LENGTHS, STRAIGHT, Brush, brush
+from portraitize import fineness, painter, stroke_render
+from portraitize.brush import ANGLES, BENDS, LENGTHS, STRAIGHT, Brush
 from portraitize.faces import Face
 from portraitize.images import load_photo
 from portraitize.painter import (
     BRUSH_SIZES,
-    END,
     PICKUP,
     RUNG,
     WORK_RADIUS,
     _layer_scale,
-    _lengths,
-    _render,
     paint_strokes,
     visible,
 )
@@ -364,31 +361,10 @@ def test_strokes_bend_with_the_contours_they_follow():
     right = top & ((heading < 0.3) | (heading > 2 * np.pi - 0.3))
     left = top & (np.abs(heading - np.pi) < 0.3)
     assert right.sum() > 20 and left.sum() > 20
-    # Most of these strokes are too short to bend (painter.BENT_FROM); of those that do, every one turns its ring's way.
+    # Most of these strokes are too short to bend (stroke_paths.BENT_FROM); of those that do, every one turns its ring's way.
     for heading_this_way, turning in ((right, 1), (left, -1)):
         bends = broadest.bend[heading_this_way] * turning
         assert (bends > 0).sum() >= 10 and (bends < 0).sum() <= (bends > 0).sum() // 10, bends
-
-
-def one_colour_strokes(rgb: tuple[int, int, int]) -> np.ndarray:
-    """300 strokes of one colour, laid with no tremor on a ground of that colour: the middle of the layer (float
-    RGB), where what shows is their relief alone."""
-    rng = np.random.default_rng(0)
-    x, y = rng.uniform(20, 180, 300), rng.uniform(20, 180, 300)
-    angle, body = rng.uniform(0, 2 * np.pi, 300), np.full(300, 2)
-    base = np.full((200, 200, 3), rgb, np.uint8)
-    colour = np.tile(np.array(rgb, np.uint8), (300, 1))
-    variant, rank = rng.integers(0, 2, 300), rng.uniform(0, 1, 300)
-    layer = _render(
-        base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, np.full(300, STRAIGHT), colour, variant, rank
-    )
-    return np.asarray(layer, float)[40:160, 40:160, :3]
-
-
-def test_dark_paint_stands_thinner_than_light_paint():
-    """The relief's shading, on strokes of one colour laid with no tremor, grows with the paint's value."""
-    contrast = [np.abs(one_colour_strokes((value,) * 3) - value).mean() / value for value in (220, 40)]
-    assert contrast[1] < 0.6 * contrast[0], "the darks are thin: their relief shades them less"
 
 
 def test_flesh_strokes_stand_lower_than_the_rest(monkeypatch):
@@ -398,45 +374,15 @@ def test_flesh_strokes_stand_lower_than_the_rest(monkeypatch):
     rgb = np.full((240, 240, 3), (190, 150, 120), np.uint8)  # one colour: what the light changes is the relief
     cheeks = np.s_[int(face.y1 + 0.3 * face.size) : int(face.y2 - 0.3 * face.size), int(face.x1) : int(face.x2)]
     painted = {}
-    shipped = (painter.RELIEF, painter.FLESH_RELIEF)
-    for name, (relief, share) in (("none", (0.0, 1.0)), ("full", (painter.RELIEF, 1.0)), ("flesh", shipped)):
-        monkeypatch.setattr(painter, "RELIEF", relief)
+    shipped = (stroke_render.RELIEF, painter.FLESH_RELIEF)
+    for name, (relief, share) in (("none", (0.0, 1.0)), ("full", (stroke_render.RELIEF, 1.0)), ("flesh", shipped)):
+        monkeypatch.setattr(stroke_render, "RELIEF", relief)
         monkeypatch.setattr(painter, "FLESH_RELIEF", share)
         painted[name] = paint_strokes(rgb, [face], PainterSettings(), photo=rgb)[0].astype(float)
     relief_full, relief_flesh = (np.abs(painted[name] - painted["none"])[cheeks].mean() for name in ("full", "flesh"))
     assert relief_full > 0.3 and 0.2 * relief_full < relief_flesh < 0.6 * relief_full, (relief_full, relief_flesh)
     assert np.array_equal(painted["full"][:40, :40], painted["flesh"][:40, :40]), "the ground keeps its relief"
     assert not np.array_equal(painted["full"][:40, :40], painted["none"][:40, :40]), "... which it has"
-
-
-def test_a_lit_ridge_never_bleaches_light_paint_to_white():
-    """On light skin a lit ridge lightens the paint by no more than its headroom (multiplied, it clipped to white:
-    pale swirl lines), and the relief still shows, by its shadows."""
-    skin = (240, 220, 190)
-    painted = one_colour_strokes(skin)
-    assert painted[..., 1].max() <= skin[1] + 10, "a lit ridge lightens light paint by no more than its headroom"
-    assert painted.mean(axis=2).std() > 1.5, "the relief still shows"
-
-
-@pytest.mark.parametrize("flat", [False, True])
-def test_a_stroke_picks_up_the_wet_priming_beneath_it_towards_its_tail(flat):
-    """A red stroke dragged into blue wet priming leaves its head red and turns towards purple by its tail (the
-    stamp's tail lies along its direction, +x at angle 0), about PICKUP of the way at most, and still so in a
-    flat brush's dry, thinly covered tail (the pick-up is the covering paint's own, not scaled by its cover)."""
-    red, blue = (200, 40, 40), (40, 40, 200)
-    base, beneath = np.full((60, 120, 3), red, np.uint8), np.full((60, 120, 3), blue, np.uint8)
-    one, priming = np.zeros(1, int), (beneath, np.full((60, 120), PICKUP, np.float32))
-    layer = _render(
-        base, [brush(6.0, 0, flat)], one, np.array([60.0]), np.array([30.0]), np.zeros(1), np.array([4]),
-        np.full(1, STRAIGHT), np.array([red], np.uint8), one, np.zeros(1), priming,
-    )  # fmt: skip
-    rgba = np.asarray(layer, float)
-    painted = rgba[..., 3] > 0
-    columns = np.nonzero(painted.any(axis=0))[0]
-    head, tail = columns[:6], columns[-4:]
-    share = [(rgba[:, part, 2][painted[:, part]] - 40).mean() / 160 for part in (head, tail)]  # blue picked up
-    assert share[0] < 0.1 and 0.35 < share[1] <= PICKUP + 0.02, share
-    assert rgba[..., 3][:, tail][painted[:, tail]].mean() < 200, "the tail is thinly covered"
 
 
 def test_only_a_painted_ground_is_laid_into_wet_priming(monkeypatch):
@@ -613,25 +559,3 @@ def test_finer_layers_skip_what_the_broad_strokes_already_paint_and_refine_a_fac
     asked = finer_strokes_on_the_face(rgb, face)
     monkeypatch.setattr(painter, "_missing", missing_by(2 * painter.LOST))
     assert finer_strokes_on_the_face(rgb, face) > 1.5 * asked
-
-
-def test_a_stroke_inside_the_sitter_stops_at_the_outline_however_plain_the_paint():
-    """Only the outline (x = 100) can stop these strokes: anchored a few px inside it and running across it, each
-    stamp, ends included, stays inside, even where a colour edge just behind the anchor would push its centre
-    out; along the outline they keep their full length."""
-    sitter = np.zeros((100, 200), bool)
-    sitter[:, :100] = True
-    for behind in (None, 90):  # plain paint, or another colour from x = 90 back
-        reference = np.full((100, 200, 3), 0.5, np.float32)
-        if behind:
-            reference[:, :behind] = 0.1
-        x, y, radius = np.full(4, 92.0), np.full(4, 50.0), np.full(4, 3.0)
-        across, along, flat = np.zeros(4), np.full(4, np.pi / 2), np.ones(4, bool)
-        centre, _, body = _lengths(reference, radius, x, y, across, flat, sitter)
-        tail = centre + (np.array(LENGTHS)[body] / 2 + END) * radius
-        assert np.all(tail <= 100), (behind, centre, body)
-        _, _, free_body = _lengths(reference, radius, x, y, along, flat)
-        _, _, parallel = _lengths(reference, radius, x, y, along, flat, sitter)
-        assert np.all(parallel == free_body), "along the outline nothing stops it"
-    _, _, unbounded = _lengths(np.full((100, 200, 3), 0.5, np.float32), radius, x, y, across, flat)
-    assert np.all(unbounded == len(LENGTHS) - 1), "without an outline the same strokes run their longest"

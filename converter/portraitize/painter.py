@@ -10,23 +10,20 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
 3. Layers, broadest first: each layer's strokes go where the fineness asks for that radius or a finer one, so
    the ground keeps its broad strokes and the eyes get every layer down to the finest; but a finer layer skips
    what the broader strokes already paint as the picture shows it, and on the faces it also goes wherever they
-   miss it (Hertzmann's refinement). Each stroke takes its
-   colour from the picture blurred to the brush's scale, runs along the picture's contours (the structure
-   tensor's flow; a painter's slant where there is none), bends as the flow turns along it, and stops where the
-   colour under it changes, so strokes end at edges and are long on plain ground; a finer layer's stroke never
-   runs out past the sitters' outline.
-4. Each stroke is a bristle stamp (brush.py) composited over what is there, with its relief lit from the top
-   left: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere else, the
-   relief thin in the darks and thick in the lights, and low on the faces (flesh is blended paint), a lit
-   ridge never lightening the paint past its headroom. A painted ground's strokes go on a primed, lighter canvas
-   that shows where they drag dry, and into it while it is wet: each leaves the brush fully loaded and picks up
-   the priming as it goes, so towards its tail its colour is up to PICKUP of the priming's, and the ground shows
-   loose, broken brushwork instead of a flat fill; the sitters' strokes stay crisp and separate (blind viewers
-   of 12 MP details chose both; a kept background is the photo's own, which a pick-up would bring back). A
-   layer is painted at the scale where its brush is WORK_RADIUS px (at most MIN_SCALE smaller), then brought to
-   the output's size: broad strokes cost little more than fine ones, and their edges soften a little with their
-   size. Each stroke's brush is 0.8, 1 or 1.25 times its layer's. Last, the canvas's weave shows through the
-   thin paint (weave.py).
+   miss it (Hertzmann's refinement). Each stroke takes its colour from the picture blurred to the brush's scale
+   and runs where stroke_paths.py says: along the contours, bending with them, stopping at edges and at the
+   sitters' outline.
+4. Each stroke is a bristle stamp (brush.py) composited over what is there and lit by its relief
+   (stroke_render.py): a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere
+   else, the relief low on the faces (flesh is blended paint). A painted ground's strokes go on a primed, lighter
+   canvas that shows where they drag dry, and into it while it is wet: each leaves the brush fully loaded and
+   picks up the priming as it goes, so towards its tail its colour is up to PICKUP of the priming's, and the
+   ground shows loose, broken brushwork instead of a flat fill; the sitters' strokes stay crisp and separate
+   (blind viewers of 12 MP details chose both; a kept background is the photo's own, which a pick-up would bring
+   back). A layer is painted at the scale where its brush is WORK_RADIUS px (at most MIN_SCALE smaller), then
+   brought to the output's size: broad strokes cost little more than fine ones, and their edges soften a little
+   with their size. Each stroke's brush is 0.8, 1 or 1.25 times its layer's. Last, the canvas's weave shows
+   through the thin paint (weave.py).
 
 The same picture, faces and settings give the same painting (every random choice is seeded).
 """
@@ -39,13 +36,15 @@ import math
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from .brush import ANGLES, BENDS, LENGTHS, STRAIGHT, VARIANTS, Brush, brush
+from .brush import BENDS, LENGTHS, VARIANTS, brush
 from .faces import Face
-from .filters import blur, by_rows, flow, gradient, luminance
+from .filters import blur, gradient, luminance
 from .fineness import Regions, radius_map, regions
 from .ground import target, toned_canvas
 from .painter_settings import FINENESS, PainterSettings
 from .stroke_draws import AnchorDraws
+from .stroke_paths import anchors, bends, directions, flow_field, index_of, lengths
+from .stroke_render import render
 from .weave import woven
 
 RUNG = 2 ** (1 / 6)  # brush radii at the layers' scales are WORK_RADIUS times whole powers of this (_layer_scale)
@@ -60,33 +59,14 @@ TEXTURE = 0.02  # of the face's size: detail finer than this does not make strok
 REGION_SIDE = 384  # long side of the grid the fineness and the ground are planned on
 SPACING = 1.15  # anchor spacing in layer radii: strokes at least 1.6 radii wide overlap, so they cover the canvas
 FINER_SPACING = 1.3  # the finer layers paint over a covered canvas: a little sparser
-JITTER = 0.35  # anchors move up to this share of the spacing off the grid
 COLOUR_BLUR = 0.35  # a stroke's colour: the picture blurred over this many brush radii
-# A stroke stops where the colour under it differs from its own by this much (mean of RGB, 0..1): on the face a
-# filbert's stroke runs on over the small changes of a cheek's modelling (painter 9; 0.06 cut flesh into dabs)
-EDGE = 0.09
-# ... a flat brush's stroke, where this much: it simplifies, pulled on through the folds of a sleeve (with the
-# broader ground, painter 9: blind viewers chose its "distinct, decisive strokes" over painter 8's 0.085, 14 to 4)
-FLAT_EDGE = 0.12
-FLAT_SHORTEST = 2  # the index in LENGTHS of a flat brush's shortest stroke
-FLOW_SCALE = 3.0  # brush radii the flow is smoothed over: strokes follow the form's planes, not every wrinkle
-FLOW_SIGMA = 3.0  # px: the smoothing the flow is found at, on a copy reduced to it
-COHERENT = 0.25  # below this coherence the picture has no direction and the painter's slant takes over
-SLANT, SLANT_SPREAD = math.radians(-60), math.radians(35)  # "/", a right-handed painter's hatching, turning
-JITTER_ANGLE, JITTER_VALUE = math.radians(8), 0.045  # hand tremor: direction, and the paint's value
-END = 1.0  # radii a stroke's stamp reaches past its body at each end (brush.LENGTHS)
-BENT_FROM = 2  # the index in LENGTHS of the shortest stroke that bends: a shorter one's arc would not show
-GROUND_HATCH = math.radians(30)  # the spread of the painted ground's hatching about the slant
+JITTER_VALUE = 0.045  # hand tremor in the paint's value
 FLESH_CALM = 1.0  # on the face no value tremor: its strokes' values are the modelling's (painter 9; 0.85 before)
 GROUND_CALM = 0.6  # ... and on the painted ground this much
-RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
-MAX_SHADE = 0.25
 # The relief on the faces, as a share of elsewhere: flesh is blended paint, and its strokes' full relief read as
 # "busy, squiggly", "scratchy filter-like" texture to blind viewers, who chose the calmer faces (painter 12, pairs89)
 FLESH_RELIEF = 0.4
-RELIEF_BLUR = 1.4  # px (a Gaussian's sigma): the relief is this smooth before it is lit
 PICKUP = 0.5  # a painted ground's stroke at its tail: this share of its colour is the wet priming's
-THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
 INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is above 1 / INSIDE_GAIN
 # A finer layer paints only where the strokes so far miss the picture (_missing: mean of RGB, 0..1): not where they
 # miss it by less than SETTLED, whatever the fineness asked (a smooth cheek or a plain sleeve stays in its broader
@@ -306,7 +286,7 @@ def _paint_layer(
     working grid where the strokes pick up the wet priming beneath them (PICKUP); `missing`: how far the canvas so far
     misses the picture, on the working grid (_missing), for a finer layer."""
     jitter, choices = streams
-    x, y = _anchors(picture.size, radius, SPACING if first else FINER_SPACING, np.random.default_rng(jitter))
+    x, y = anchors(picture.size, radius, SPACING if first else FINER_SPACING, np.random.default_rng(jitter))
     draws = AnchorDraws.of_grid(choices, len(x))
     grid_row = np.minimum((y * work).astype(int), radii.shape[0] - 1)
     grid_col = np.minimum((x * work).astype(int), radii.shape[1] - 1)
@@ -338,8 +318,8 @@ def _paint_layer(
     blurred = small.filter(ImageFilter.GaussianBlur(COLOUR_BLUR * brush_radius)) if brush_radius >= 2 else small
     reference = np.asarray(blurred, np.float32) / 255
     where = (x / sx + box[0], y / sy + box[1])
-    field = _flow_field(reference, brush_radius)
-    angle = _directions(field, where, picture.size, x, y, on_ground, draws)
+    field = flow_field(reference, brush_radius)
+    angle = directions(field, where, picture.size, x, y, on_ground, draws)
     flat = on_flesh < 0.5  # flesh is painted with a filbert, the rest with a flat
     size = draws.size(BRUSH_SIZE_ODDS)
     brush_scale = np.array(BRUSH_SIZES)[size]
@@ -347,9 +327,9 @@ def _paint_layer(
     # the ground reads as a stray mark, the halo viewers pointed at) and wipes off what still spills past it.
     within = None if inside is None else _on_layer(inside, box, work, small.size)
     sitter = None if within is None else within >= 0.5
-    x, y, body = _lengths(reference, brush_radius * brush_scale, x, y, angle, flat, sitter)
-    bend = _bends(field, x, y, angle, body, brush_radius * brush_scale, on_ground | ~flat)
-    row, col = _index(reference, y, x)
+    x, y, body = lengths(reference, brush_radius * brush_scale, x, y, angle, flat, sitter)
+    bend = bends(field, x, y, angle, body, brush_radius * brush_scale, on_ground | ~flat)
+    row, col = index_of(reference, y, x)
     # Flesh is blended: its strokes vary less in value than the rest, or the face turns into crazy paving; the
     # ground is laid in one tone, its strokes seen by their edges and relief rather than as light and dark dabs.
     tremor = JITTER_VALUE * (1 - FLESH_CALM * on_flesh - GROUND_CALM * on_ground)[:, None]
@@ -367,7 +347,7 @@ def _paint_layer(
         priming = (beneath, _on_layer(wet, box, work, small.size) * PICKUP)
     on_face = _on_layer(found.face, box, work, small.size)
     relief_share = 1 - (1 - FLESH_RELIEF) * on_face if on_face.any() else None
-    layer = _render(
+    layer = render(
         np.asarray(small),
         brushes,
         kind,
@@ -389,9 +369,9 @@ def _paint_layer(
     if layer.size != crop.size:
         layer = layer.convert("RGBa").resize(crop.size, Image.Resampling.BICUBIC).convert("RGBA")
     canvas.alpha_composite(layer, dest=box[:2])
-    lengths = np.array(LENGTHS)[body] * radius * brush_scale
+    stroke_lengths = np.array(LENGTHS)[body] * radius * brush_scale
     bent = np.array(BENDS)[bend]
-    return Strokes(x / sx + box[0], y / sy + box[1], angle, lengths, bent, radius, colour, brush_scale, covered)
+    return Strokes(x / sx + box[0], y / sy + box[1], angle, stroke_lengths, bent, radius, colour, brush_scale, covered)
 
 
 def _layer_scale(radius: float) -> float:
@@ -411,201 +391,3 @@ def _on_layer(mask: np.ndarray, box: tuple[int, int, int, int], work: float, siz
     top, left = int(box[1] * work), int(box[0] * work)
     part = mask[top : max(int(np.ceil(box[3] * work)), top + 1), left : max(int(np.ceil(box[2] * work)), left + 1)]
     return np.asarray(Image.fromarray(np.float32(part), "F").resize(size, Image.Resampling.BILINEAR))
-
-
-def _anchors(size: tuple[int, int], radius: float, spacing: float, rng) -> tuple[np.ndarray, np.ndarray]:
-    """A jittered grid, `spacing` brush radii apart, over the whole picture (output pixels); at SPACING neighbours
-    never drift more than two radii apart, so even the round part of each stroke (the narrowest brush's: 1.6
-    radii wide, and longer than that) covers the canvas."""
-    step = spacing * radius
-    ys, xs = np.mgrid[step / 2 : size[1] + step / 2 : step, step / 2 : size[0] + step / 2 : step]
-    x = xs.ravel() + rng.uniform(-JITTER, JITTER, xs.size) * step
-    y = ys.ravel() + rng.uniform(-JITTER, JITTER, ys.size) * step
-    return np.clip(x, 0, size[0] - 1), np.clip(y, 0, size[1] - 1)
-
-
-@dataclasses.dataclass
-class _Flow:
-    """The picture's contour directions and their coherence on a copy `reduce` times smaller than the layer's."""
-
-    along: np.ndarray
-    coherence: np.ndarray
-    reduce: int
-
-    def at(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        row, col = _index(self.along, y / self.reduce, x / self.reduce)
-        return self.along[row, col], self.coherence[row, col]
-
-
-def _flow_field(reference: np.ndarray, brush_radius: float) -> _Flow:
-    """The flow, varying over FLOW_SCALE brush radii: found on a copy reduced to about FLOW_SIGMA px per such
-    scale."""
-    reduce = max(1, int(FLOW_SCALE * brush_radius / FLOW_SIGMA))
-    along, coherence = flow(luminance(reference[::reduce, ::reduce]), FLOW_SCALE * brush_radius / reduce)
-    return _Flow(along, coherence, reduce)
-
-
-def _directions(field: _Flow, where, size, x, y, on_ground, draws: AnchorDraws) -> np.ndarray:
-    """Along the contours where the picture has them; a painter's slowly turning slant where it has none (set
-    by the position in the whole picture, `where`, so it turns the same way in every layer), and on the
-    painted ground (`on_ground`), loosely hatched about that slant."""
-    out_x, out_y = where
-    along, coherence = field.at(x, y)
-    slant = SLANT + SLANT_SPREAD * np.sin(2 * math.pi * (out_x / size[0] * 0.7 + out_y / size[1] * 0.4))
-    angle = np.where(coherence >= COHERENT, along, slant)
-    tremor = np.where(on_ground, GROUND_HATCH, JITTER_ANGLE)
-    angle = np.where(on_ground, slant, angle) + tremor * draws.tremor
-    return angle + math.pi * draws.flip  # strokes start from either end
-
-
-def _bends(field: _Flow, x, y, angle, body, brush_radius, straight) -> np.ndarray:
-    """Each stroke's index in BENDS: how far the contour's direction turns between the stroke's head and tail,
-    where it and both its ends lie on a clear contour and it is long enough for its arc to show (BENT_FROM);
-    straight where `straight` says (the ground's hatching; the flesh's filberts, which follow the face's small
-    planes: every bent stamp is one more to make per photo, and there an arc is rarely seen)."""
-    length = np.array(LENGTHS)[body] * brush_radius
-    reach_x, reach_y = np.cos(angle) * length / 2, np.sin(angle) * length / 2
-    head, head_clear = field.at(x - reach_x, y - reach_y)
-    tail, tail_clear = field.at(x + reach_x, y + reach_y)
-    turned = (tail - head + math.pi / 2) % math.pi - math.pi / 2  # contours have no head: turns of under a right angle
-    _, centre_clear = field.at(x, y)
-    clear = np.minimum(np.minimum(head_clear, tail_clear), centre_clear) >= COHERENT
-    follows = clear & ~straight & (body >= BENT_FROM)
-    bending = np.where(follows, turned, 0.0)
-    return np.abs(bending[:, None] - np.array(BENDS)[None, :]).argmin(axis=1)
-
-
-def _lengths(reference, brush_radius, x, y, angle, flat, sitter=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each stroke grown both ways along its direction while the colour under it stays its own: its centre
-    moved to the middle of what it covers, and the index of the stamp length that fits (in radii of its own
-    brush, `brush_radius`, one per stroke). A flat brush's strokes are pulled further (they simplify) and are
-    never shorter than FLAT_SHORTEST, or their square ends read as blocks. `sitter` (bool, the reference's
-    pixels: inside the sitters' outline): no stroke, its ends included, crosses the outline where a stamp fits
-    (the longest that fits; where none does, the shortest, centred in the room)."""
-    edge, shortest = np.where(flat, FLAT_EDGE, EDGE), np.where(flat, FLAT_SHORTEST, 0)
-    row, col = _index(reference, y, x)
-    own = reference[row, col]
-    own_side = None if sitter is None else sitter[row, col]
-    dx, dy = np.cos(angle), np.sin(angle)
-    step = 0.5 * brush_radius
-    most = int(round(LENGTHS[-1] / 2 / 0.5))  # steps each way to the longest body
-    ends = int(round(END / 0.5))  # and on to the end of its stamp
-    reach, room = [], []
-    for sign in (1, -1):
-        going, free = np.ones(len(x), bool), np.ones(len(x), bool)
-        steps, free_steps = np.zeros(len(x)), np.zeros(len(x))
-        for index in range(1, most + (ends if own_side is not None else 0) + 1):
-            row, col = _index(reference, y + sign * index * step * dy, x + sign * index * step * dx)
-            if own_side is not None:
-                free &= sitter[row, col] == own_side
-                free_steps += free
-            if index <= most:
-                going &= (np.abs(reference[row, col] - own).mean(axis=1) < edge) & free
-                steps += going
-        reach.append(steps * step)
-        room.append(free_steps * step)
-    forward, backward = reach
-    shift = (forward - backward) / 2
-    body = (forward + backward) / brush_radius
-    bucket = np.maximum(np.abs(body[:, None] - np.array(LENGTHS)[None, :]).argmin(axis=1), shortest)
-    if own_side is not None:
-        ahead, behind = room
-        fits = ((ahead + behind) / brush_radius)[:, None] >= np.array(LENGTHS)[None, :] + 2 * END
-        bucket = np.minimum(bucket, np.maximum(fits.sum(axis=1) - 1, 0))
-        half = (np.array(LENGTHS)[bucket] / 2 + END) * brush_radius  # the stamp's reach from its centre
-        low, high = half - behind, ahead - half
-        shift = np.where(low <= high, np.clip(shift, low, high), (ahead - behind) / 2)
-    height, width = reference.shape[:2]  # a stroke may run off the canvas, but its centre stays on it
-    return np.clip(x + shift * dx, 0, width - 1), np.clip(y + shift * dy, 0, height - 1), bucket
-
-
-def _render(
-    base: np.ndarray,
-    brushes: list[Brush],
-    kind,
-    x,
-    y,
-    angle,
-    body,
-    bend,
-    colour,
-    variant,
-    rank,
-    priming=None,
-    relief_share=None,
-) -> Image.Image:
-    """The strokes stamped in the order of their `rank` (random) onto a transparent layer (its colour underneath
-    the picture's, so half-covered pixels blend with what they cover), lit by their relief; each stroke's brush
-    is brushes[kind], its bristle pattern `variant` (of VARIANTS). `priming`: (the wet priming beneath, uint8 RGB
-    at the layer's size; the share of it a stroke's tail picks up there, 0..1): each stroke's colour is mixed
-    with it, the more the nearer its tail.
-    `relief_share`: how strongly the relief is lit at each pixel of the layer, as a share of the full light."""
-    layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
-    relief = Image.new("L", layer.size, 0)
-    pickup = None if priming is None else Image.new("L", layer.size, 0)
-    turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
-    # A bent stroke keeps one bristle pattern: its arc already sets it apart, and each pattern is a stamp to make.
-    variants = np.where(bend == STRAIGHT, variant, 0)
-    stamps, stamp_of = _stamps(brushes, kind, body, bend, turns, variants)
-    order = np.argsort(rank, kind="stable")
-    left, top = np.rint(x[order]).astype(int).tolist(), np.rint(y[order]).astype(int).tolist()
-    paint = [(red, green, blue, 255) for red, green, blue in colour[order].tolist()]
-    # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (profiled, those
-    # checks cost several times the paste itself on stamps this small), and plain Python numbers in the loop;
-    # both images are this function's own, loaded and writable, and the core clips boxes at the edges.
-    layer_core, relief_core = layer.im, relief.im
-    pickup_core = None if pickup is None else pickup.im
-    for stamp, centre_x, centre_y, rgba in zip(stamp_of[order].tolist(), left, top, paint):
-        alpha, height, taken, half = stamps[stamp]
-        box = (centre_x - half, centre_y - half, centre_x + half + 1, centre_y + half + 1)
-        layer_core.paste(rgba, box, alpha)
-        relief_core.paste(height, box, alpha)
-        if pickup_core is not None:
-            pickup_core.paste(taken, box, alpha)
-    # Pillow's 8-bit blur: the numpy one's float passes cost about ten times as long on a 12 MP sitter's layers,
-    # and a 255th of the relief is far below a visible change of shade.
-    heights = np.asarray(relief.filter(ImageFilter.GaussianBlur(RELIEF_BLUR)), np.float32) / 255
-    slope_y, slope_x = gradient(heights)
-    shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
-    if relief_share is not None:  # the light on it, not the paint's height: a scaled height would slope at the
-        shade *= relief_share  # face's outline and light a rim there that no stroke made
-    taken_up = None if pickup is None else np.asarray(pickup)
-
-    def lit(block: np.ndarray, rows: slice) -> np.ndarray:
-        if priming is not None:
-            # The pick-up was composited as the paint was, weighted by each stamp's alpha: divided by the layer's
-            # alpha it is the covering strokes' own pick-up, which keeps rising into a flat brush's dry tail.
-            beneath, share = priming
-            along = taken_up[rows] / np.maximum(block[..., 3], 1)
-            block[..., :3] += (beneath[rows] - block[..., :3]) * (along * share[rows])[..., None]
-        # Thin darks, thick lights: a painter lays shadows in thin paint and builds the lights up, so the
-        # relief (and its lit ridges) grows with the paint's value.
-        thickness = THIN_DARKS + (1 - THIN_DARKS) * luminance(block[..., :3]) / 255
-        # A lit ridge lightens the paint by at most what its headroom allows (a multiplied light clipped light
-        # skin to white: the "thin pale swirl lines" viewers named); a ridge's shadow darkens it in proportion.
-        gain = (shade[rows] * thickness)[..., None]
-        rgb = block[..., :3]
-        rgb += gain * np.where(gain > 0, np.minimum(rgb, 255 - rgb), rgb)
-        return block
-
-    return Image.fromarray(by_rows(np.asarray(layer), lit), "RGBA")
-
-
-def _stamps(brushes: list[Brush], kind, body, bend, turns, variants) -> tuple[list[tuple], np.ndarray]:
-    """The distinct stamps the strokes need, made (each brush's lengths, bends and variants in one pass apiece,
-    Brush.prepare), as Pillow cores (alpha, relief, pick-up) and half sides; and each stroke's index among them."""
-    unique, stamp_of = np.unique(np.stack([kind, body, bend, variants, turns], axis=1), axis=0, return_inverse=True)
-    for shape, length, bent, variant in np.unique(unique[:, :4], axis=0).tolist():
-        same = (unique[:, :4] == (shape, length, bent, variant)).all(axis=1)
-        brushes[shape].prepare(length, bent, variant, unique[same, 4].tolist())
-    stamps = []
-    for shape, length, bent, variant, turn in unique.tolist():
-        stamps.append(brushes[shape].stamp(length, turn, variant, bent))
-    return stamps, stamp_of.ravel()
-
-
-def _index(reference: np.ndarray, y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest pixel rows and columns, clipped to the picture."""
-    row = np.clip(np.rint(y).astype(int), 0, reference.shape[0] - 1)
-    col = np.clip(np.rint(x).astype(int), 0, reference.shape[1] - 1)
-    return row, col

@@ -1,0 +1,61 @@
+"""Stamping strokes and lighting their relief (stroke_render.py): thin darks, bounded lights, wet pick-up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from portraitize.brush import STRAIGHT, brush
+from portraitize.painter import PICKUP
+from portraitize.stroke_render import render
+
+
+def one_colour_strokes(rgb: tuple[int, int, int]) -> np.ndarray:
+    """300 strokes of one colour, laid with no tremor on a ground of that colour: the middle of the layer (float
+    RGB), where what shows is their relief alone."""
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(20, 180, 300), rng.uniform(20, 180, 300)
+    angle, body = rng.uniform(0, 2 * np.pi, 300), np.full(300, 2)
+    base = np.full((200, 200, 3), rgb, np.uint8)
+    colour = np.tile(np.array(rgb, np.uint8), (300, 1))
+    variant, rank = rng.integers(0, 2, 300), rng.uniform(0, 1, 300)
+    layer = render(
+        base, [brush(6.0, 0)], np.zeros(300, int), x, y, angle, body, np.full(300, STRAIGHT), colour, variant, rank
+    )
+    return np.asarray(layer, float)[40:160, 40:160, :3]
+
+
+def test_dark_paint_stands_thinner_than_light_paint():
+    """The relief's shading, on strokes of one colour laid with no tremor, grows with the paint's value."""
+    contrast = [np.abs(one_colour_strokes((value,) * 3) - value).mean() / value for value in (220, 40)]
+    assert contrast[1] < 0.6 * contrast[0], "the darks are thin: their relief shades them less"
+
+
+def test_a_lit_ridge_never_bleaches_light_paint_to_white():
+    """On light skin a lit ridge lightens the paint by no more than its headroom (multiplied, it clipped to white:
+    pale swirl lines), and the relief still shows, by its shadows."""
+    skin = (240, 220, 190)
+    painted = one_colour_strokes(skin)
+    assert painted[..., 1].max() <= skin[1] + 10, "a lit ridge lightens light paint by no more than its headroom"
+    assert painted.mean(axis=2).std() > 1.5, "the relief still shows"
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_a_stroke_picks_up_the_wet_priming_beneath_it_towards_its_tail(flat):
+    """A red stroke dragged into blue wet priming leaves its head red and turns towards purple by its tail (the
+    stamp's tail lies along its direction, +x at angle 0), about PICKUP of the way at most, and still so in a
+    flat brush's dry, thinly covered tail (the pick-up is the covering paint's own, not scaled by its cover)."""
+    red, blue = (200, 40, 40), (40, 40, 200)
+    base, beneath = np.full((60, 120, 3), red, np.uint8), np.full((60, 120, 3), blue, np.uint8)
+    one, priming = np.zeros(1, int), (beneath, np.full((60, 120), PICKUP, np.float32))
+    layer = render(
+        base, [brush(6.0, 0, flat)], one, np.array([60.0]), np.array([30.0]), np.zeros(1), np.array([4]),
+        np.full(1, STRAIGHT), np.array([red], np.uint8), one, np.zeros(1), priming,
+    )  # fmt: skip
+    rgba = np.asarray(layer, float)
+    painted = rgba[..., 3] > 0
+    columns = np.nonzero(painted.any(axis=0))[0]
+    head, tail = columns[:6], columns[-4:]
+    share = [(rgba[:, part, 2][painted[:, part]] - 40).mean() / 160 for part in (head, tail)]  # blue picked up
+    assert share[0] < 0.1 and 0.35 < share[1] <= PICKUP + 0.02, share
+    assert rgba[..., 3][:, tail][painted[:, tail]].mean() < 200, "the tail is thinly covered"
