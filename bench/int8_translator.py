@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 from convert import DEFAULT_PHOTOS, write_figures
-from report import read_translator
+from sections import read_translator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))

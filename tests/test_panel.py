@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 from panel import make_pairs, pool, prefer, score  # noqa: E402
+from panel_sections import read_panel_pooled  # noqa: E402
 
 
 def _panel(folder: Path, key: dict, *viewers: dict) -> Path:
@@ -43,7 +44,7 @@ def test_the_results_keep_each_shared_sets_lowest_and_highest_panel(tmp_path):
     spec.loader.exec_module(report)
     first = _panel(tmp_path / "one", {"1": "before", "2": "trial"}, {"1": [2, 1], "2": [5, 4]})
     second = _panel(tmp_path / "two", {"1": "before", "2": "other"}, {"1": [4, 4], "2": [1, 1]})
-    values = report.read_panel_pooled(pool([first, second], {}))
+    values = read_panel_pooled(pool([first, second], {}))
     assert (values["before_looks_like_oil_lowest"], values["before_looks_like_oil_highest"]) == (2.0, 4.0)
     assert "trial_looks_like_oil_lowest" not in values, "only a set shown in every panel"
 

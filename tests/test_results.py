@@ -20,7 +20,6 @@ decimal in prose is always a measurement, and a measurement is always a rendered
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import sys
@@ -30,19 +29,12 @@ import pytest
 from conftest import REPO
 from tiny_models import make_translator
 
+sys.path.insert(0, str(REPO / "bench"))
+
+import report  # noqa: E402
+
 MARKDOWN = ("README.md", "exported/MODELS.md")
 MODELS = sorted(path.stem for path in (REPO / "exported").glob("*.onnx"))
-
-
-def _report():
-    spec = importlib.util.spec_from_file_location("bench_report", REPO / "bench" / "report.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_report"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-report = _report()
 
 _NUM = r"\d[\d,]*(?:\.\d+)?"
 LEFT_OUT = [

@@ -1,0 +1,509 @@
+"""The results file's sections for the blind panels and forced choices of bench/panels/ (bench/panel.py pool and
+prefer over each folder's ratings): what the README's panel figures are rendered from."""
+
+from __future__ import annotations
+
+from section import REPO, Section, script
+
+SECTIONS: dict[str, Section] = {}
+
+
+def read_panel_pooled(raw: dict) -> dict:
+    """bench/panel.py pool: the pooled means of each set, and for each set every panel showed, the lowest and
+    highest panel's mean of "looks like oil" (how far one panel's viewers stray from the pool)."""
+    values = {"viewers": raw["viewers"], "panels": raw["panels"], **raw["sets"]}
+    panels = list(raw["per_panel"].values())
+    for name in sorted(set.intersection(*(set(means) for means in panels))) if panels else ():
+        means = [panel[name]["looks_like_oil"] for panel in panels]
+        values[f"{name}_looks_like_oil_lowest"], values[f"{name}_looks_like_oil_highest"] = min(means), max(means)
+    return values
+
+
+# The default's own panels: each default alone beside real oils, the eight panel photos (painter 8 and 9: a new draw
+# of oils each panel; painter 9's two panels pooled).
+for _name, _painter, _folders in (
+    ("panel", "painter 5", ["2026-12-05-painter5-panel29"]),
+    ("panel-painter8", "painter 8", ["2026-12-05-painter8-panel52"]),
+    ("panel-painter9", "painter 9", ["2026-12-06-painter9-panel67", "2026-12-06-painter9-panel81"]),
+    ("panel-painter11", "painter 11", ["2026-12-06-painter11-panel85"]),
+    ("panel-painter12", "painter 12", ["2026-12-06-painter12-panel91"]),
+    ("panel-painter14", "painter 14", ["2026-12-06-painter14-panel105"]),
+    ("panel-painter15", "painter 15", ["2026-12-06-painter15-panel112"]),
+    ("panel-painter16", "painter 16", ["2026-12-06-painter16-panel121"]),
+    ("panel-double-load", "a trial: brushes loaded with two colours (not shipped)", ["2026-12-06-painter16-panel129"]),
+):
+    SECTIONS[_name] = Section(
+        _name,
+        f"blind panels of convert's default ({_painter}) alone beside real oils",
+        script("bench/panel.py", "pool", "--panels", *(f"bench/panels/{folder}" for folder in _folders)),
+        read_panel_pooled,
+    )
+# Every panel that showed painter 3's paintings (the same files), each beside one trial and real oils.
+PAINTER3_PANELS = [
+    *(f"bench/panels/2026-12-05-painter4-panel{n}" for n in range(16, 28)),
+    "bench/panels/2026-12-05-painter5-panel28",
+]
+SECTIONS["panel-pooled"] = Section(
+    "panel-pooled",
+    "every panel that showed painter 3's paintings, its ratings pooled: painter 3's rating from the most viewers",
+    script("bench/panel.py", "pool", "--panels", *PAINTER3_PANELS, "--rename", "before=painter3"),
+    read_panel_pooled,
+)
+# Panels of one trial each against painter 5 (bench/panels/README.md): what its marks do to real oils, and two
+# trials that did not ship.
+for _name, _about, _panel in (
+    ("panel-repainted", "painter 5 alone on real oils (bench/repaint.py) beside untouched ones", 30),
+    ("panel-refine-photos", "a trial: finer strokes where the canvas misses the picture, on the photos", 31),
+    ("panel-refine-paintings", "the same trial on the repainted oils", 32),
+    ("panel-dark-ground", "a trial: a darker, warmer ground", 33),
+    ("panel-marks-photos", "a trial: brush sizes on five rungs by the detail under each stroke, longer strokes", 34),
+    ("panel-marks-paintings", "the same trial on the repainted oils", 35),
+    ("panel-samples", "portrait-gan's first eight portraits as `sample --size 512` paints them, beside real oils", 36),
+):
+    SECTIONS[_name] = Section(
+        _name,
+        _about,
+        script("bench/panel.py", "pool", "--panels", f"bench/panels/2026-12-05-painter5-panel{_panel}"),
+        read_panel_pooled,
+    )
+# Single trial panels: (name, what was shown, the panel's folder).
+for _name, _about, _folder in (
+    (
+        "panel-facerefine",
+        "a trial (painter 7, not shipped): finer layers only where the strokes miss the picture, refined on the "
+        "faces; beside painter 6 on the panel photos",
+        "2026-12-05-painter6-panel37",
+    ),
+    (
+        "panel-twice-size",
+        "painter 15 on the panel photos enlarged to twice their size first (Lanczos), so a 100% detail shows "
+        "brushwork rather than pixels; panel 112's draw of oils and tile order, six new viewers",
+        "2026-12-06-painter15-panel114",
+    ),
+):
+    SECTIONS[_name] = Section(
+        _name, _about, script("bench/panel.py", "pool", "--panels", f"bench/panels/{_folder}"), read_panel_pooled
+    )
+# Forced choices (bench/panel.py pairs): each photo's two versions in both orders; a preference holds in both.
+for _name, _about, _folder in (
+    ("pairs-facerefine", "painter 7's refinement against painter 6, the panel photos", "2026-12-05-painter7-pairs38"),
+    (
+        "pairs-sharpen",
+        "a trial: broad layers sharpened before they are enlarged, against painter 6",
+        "2026-12-05-painter7-pairs39",
+    ),
+    (
+        "pairs-facerefine-12mp",
+        "painter 7 against painter 6: 100% details of the examples at 12 MP",
+        "2026-12-05-painter7-pairs40",
+    ),
+    (
+        "pairs-marks",
+        "a trial: brushes on five rungs by the detail under them, against painter 7",
+        "2026-12-05-painter7-pairs41",
+    ),
+    ("pairs-marks-12mp", "the same trial against painter 7 on the 12 MP details", "2026-12-05-painter7-pairs42"),
+    (
+        "pairs-noweave",
+        "a trial: no weave where a thread would be under 3 px, against painter 7",
+        "2026-12-05-painter7-pairs43",
+    ),
+    ("pairs-facerefine-8bit", "painter 7 in 8-bit against painter 6: the 12 MP details", "2026-12-05-painter7-pairs44"),
+    (
+        "pairs-painter8",
+        "painter 8 (wet ground, painter 7's refinement) against painter 6, the panel photos",
+        "2026-12-05-painter8-pairs49",
+    ),
+    ("pairs-painter8-12mp", "painter 8 against painter 6 on the 12 MP details", "2026-12-05-painter8-pairs50"),
+    (
+        "pairs-minscale",
+        "a trial: broad layers at a third of the size, against painter 8, the 12 MP details",
+        "2026-12-05-painter8-pairs51",
+    ),
+    (
+        "pairs-calmflesh",
+        "a trial: calmer, less saturated flesh, against painter 8, the panel photos",
+        "2026-12-06-painter9-pairs61",
+    ),
+    (
+        "pairs-calmflesh-on9",
+        "calmer flesh (the second half of painter 9) on top of the longer flats, against them, the panel photos",
+        "2026-12-06-painter9-pairs66",
+    ),
+    (
+        "pairs-further",
+        "a trial: flats pulled on further still and a broader ground still, against painter 9's longer flats",
+        "2026-12-06-painter9-pairs65",
+    ),
+    (
+        "pairs-taper",
+        "a trial: strokes tapering to their tails, against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs64",
+    ),
+    (
+        "pairs-keyed",
+        "a trial: the sitter's light falling off twice as far from the faces, against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs69",
+    ),
+    (
+        "pairs-painter9-whole-12mp",
+        "painter 9 as shipped against painter 8 on the 12 MP details",
+        "2026-12-06-painter9-pairs78",
+    ),
+    (
+        "pairs-impasto",
+        "a trial: impasto in the lights only, against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs74",
+    ),
+    (
+        "pairs-quietdarks",
+        "a trial: quiet, blended darks, against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs75",
+    ),
+    (
+        "pairs-simplify-light",
+        "a trial: the clothes simplified lightly (a median 0.12 of a face wide), against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs76",
+    ),
+    (
+        "pairs-impasto-quietdarks",
+        "a trial: impasto lights and quiet darks together, against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs77",
+    ),
+    (
+        "pairs-whole-sitter",
+        "a trial: the photo's colour back on the whole sitter, not the faces alone, against painter 9, eight tuning "
+        "photos (not a test folder)",
+        "2026-12-06-painter10-pairs82",
+    ),
+    (
+        "pairs-painter10",
+        "painter 10: the photo's warm colours back on the whole sitter (skin, hair, warm clothes), against painter 9, "
+        "the same eight tuning photos",
+        "2026-12-06-painter10-pairs83",
+    ),
+    (
+        "pairs-painter11",
+        "painter 11: a lit ridge lightens the paint by at most its headroom, against painter 10, the tuning photos",
+        "2026-12-06-painter11-pairs84",
+    ),
+    (
+        "pairs-painter11-12mp",
+        "painter 11 against painter 9 on the 12 MP details",
+        "2026-12-06-painter11-pairs86",
+    ),
+    (
+        "pairs-longflats",
+        "a trial: the sitter's flat strokes up to 13 radii long, against painter 11, the tuning photos",
+        "2026-12-06-painter11-pairs87",
+    ),
+    (
+        "pairs-longflats-finer",
+        "a trial: the same in the finer layers only, against painter 11, the tuning photos",
+        "2026-12-06-painter11-pairs88",
+    ),
+    (
+        "pairs-painter12",
+        "painter 12: the strokes' relief on the faces 0.4 of elsewhere, against painter 11, the tuning photos",
+        "2026-12-06-painter12-pairs89",
+    ),
+    (
+        "pairs-painter12-12mp",
+        "painter 12 against painter 11 on the 12 MP details",
+        "2026-12-06-painter12-pairs90",
+    ),
+    (
+        "pairs-smoothends-12mp",
+        "a trial: smoother bristle ends in the layers painted below three quarters of the size, against painter 12, "
+        "the 12 MP details",
+        "2026-12-06-painter12-pairs92",
+    ),
+    (
+        "pairs-im2oil",
+        "Im2Oil (its README's setting, its 8x render reduced to our size) against painter 12, the tuning photos",
+        "2026-12-06-painter12-pairs93",
+    ),
+    (
+        "pairs-teeth",
+        "a trial: the open mouth massed (the lines between teeth closed), against painter 12, the tuning photos",
+        "2026-12-06-painter12-pairs94",
+    ),
+    (
+        "pairs-huelit",
+        "a trial: lit ridges that keep the paint's hue, against painter 13, the tuning photos",
+        "2026-12-06-painter13-pairs95",
+    ),
+    (
+        "pairs-hairfilberts",
+        "a trial: the hair and neck round the face painted with filberts, against painter 13, the tuning photos",
+        "2026-12-06-painter13-pairs96",
+    ),
+    (
+        "pairs-photoflow-streaks",
+        "a trial: strokes along the photo's own contours, hair and clothes smoothed along them, against painter 13, "
+        "the tuning photos",
+        "2026-12-06-painter13-pairs97",
+    ),
+    (
+        "pairs-warmer",
+        "a trial: more of the photo's warm colour off the faces, against the trial of pairs97, the tuning photos",
+        "2026-12-06-painter13-pairs98",
+    ),
+    (
+        "pairs-darkground",
+        "a trial: the ground as dark as a dark photo background, against painter 13, the five tuning photos it changes",
+        "2026-12-06-painter13-pairs99",
+    ),
+    (
+        "pairs-photoflow",
+        "a trial: strokes along the photo's own contours off the faces, against painter 13, the tuning photos",
+        "2026-12-06-painter13-pairs100",
+    ),
+    (
+        "pairs-groundvalue",
+        "a trial: the ground's strokes varying more in value, against painter 13, the tuning photos",
+        "2026-12-06-painter13-pairs101",
+    ),
+    (
+        "pairs-painter14",
+        "painter 14: the face's brush 0.028 of the face's size for 0.016, against painter 13, the tuning photos",
+        "2026-12-06-painter14-pairs102",
+    ),
+    (
+        "pairs-painter14-12mp",
+        "painter 14 against painter 13 on the 12 MP details",
+        "2026-12-06-painter14-pairs103",
+    ),
+    (
+        "pairs-broaderface",
+        "a trial: the face's brush 0.04 of the face's size, against painter 14, the tuning photos",
+        "2026-12-06-painter14-pairs104",
+    ),
+    (
+        "pairs-teeth-broad",
+        "a trial: no finer strokes inside the lips, against painter 14, the tuning photos",
+        "2026-12-06-painter14-pairs106",
+    ),
+    (
+        "pairs-broaderperson",
+        "a trial: the hair and clothes in broader strokes, against painter 14, the tuning photos",
+        "2026-12-06-painter14-pairs107",
+    ),
+    (
+        "pairs-vivid",
+        "a trial: the photo's colour back where it is more saturated than the skin (copper hair, a red dress), "
+        "against painter 14, the eight tuning photos it changes most",
+        "2026-12-06-painter15-pairs108",
+    ),
+    (
+        "pairs-vivid-ear",
+        "the same, the ear's glow kept out (from 0.08 above the skin's saturation), against painter 14",
+        "2026-12-06-painter15-pairs109",
+    ),
+    (
+        "pairs-painter15",
+        "painter 15 as committed (its own paintings), against painter 14, the same photos",
+        "2026-12-06-painter15-pairs110",
+    ),
+    (
+        "pairs-painter15-12mp",
+        "painter 15 against painter 14 on the 12 MP details",
+        "2026-12-06-painter15-pairs111",
+    ),
+    (
+        "pairs-formwrap",
+        "a trial: the faces' strokes, where the picture has no direction, wrapped round the head (concentric ellipses), "
+        "against painter 15, the tuning photos",
+        "2026-12-06-painter15-pairs113",
+    ),
+    (
+        "pairs-inner-edge",
+        "a trial: the ground meeting the sitter inside the person mask's soft rim (from 0.5 to 0.95), against "
+        "painter 15, seven tuning photos and a backlit official portrait",
+        "2026-12-06-painter15-pairs115",
+    ),
+    (
+        "pairs-inner-edge-12mp",
+        "the same trial on the 12 MP details",
+        "2026-12-06-painter15-pairs116",
+    ),
+    (
+        "pairs-inner-edge-steep",
+        "the same with a steeper rise (0.5 to 0.7), against painter 15, the same photos",
+        "2026-12-06-painter15-pairs117",
+    ),
+    (
+        "pairs-inner-edge-steep-12mp",
+        "the steeper rise on the 12 MP details",
+        "2026-12-06-painter15-pairs118",
+    ),
+    (
+        "pairs-facewrap-details",
+        "a trial: painter 16 with the faces' strokes wrapped round the head where the picture has no direction, "
+        "against painter 16 (the same random draws), the faces of the tuning photos at 100%",
+        "2026-12-06-painter16-pairs119",
+    ),
+    (
+        "pairs-feathered-tips-12mp",
+        "a trial: painter 16 with a flat's bristle tips thinning out over a third of its radius instead of ending "
+        "at a cut, against painter 16 (the same random draws), the 12 MP details",
+        "2026-12-06-painter16-pairs120",
+    ),
+    (
+        "pairs-double-load-streaks",
+        "a trial: every stroke's brush loaded with two colours, the picture's either side of it, meeting in bristle "
+        "streaks, against painter 16, the tuning photos",
+        "2026-12-06-painter16-pairs122",
+    ),
+    (
+        "pairs-double-load",
+        "a trial: the two loads meeting in a smooth step across the stroke, against painter 16, the tuning photos",
+        "2026-12-06-painter16-pairs123",
+    ),
+    (
+        "pairs-double-load-again",
+        "the same trial, new viewers and order, against painter 16, the tuning photos",
+        "2026-12-06-painter16-pairs124",
+    ),
+    (
+        "pairs-double-load-12mp",
+        "the same trial on the 12 MP details",
+        "2026-12-06-painter16-pairs125",
+    ),
+    (
+        "pairs-double-load-outline-12mp",
+        "a trial: the two loads, none taken across the sitters' outline, against painter 16, the 12 MP details",
+        "2026-12-06-painter16-pairs126",
+    ),
+    (
+        "pairs-double-load-edges",
+        "a trial: the two loads, none taken across the outline or an edge, against painter 16, the tuning photos",
+        "2026-12-06-painter16-pairs127",
+    ),
+    (
+        "pairs-double-load-edges-12mp",
+        "the same trial on the 12 MP details",
+        "2026-12-06-painter16-pairs128",
+    ),
+    (
+        "pairs-double-load-cover",
+        "a trial: the two loads, the second recolouring a stroke without adding to its cover, against painter 16, "
+        "the tuning photos",
+        "2026-12-06-painter16-pairs130",
+    ),
+    (
+        "pairs-double-load-cover-12mp",
+        "the same trial on the 12 MP details",
+        "2026-12-06-painter16-pairs131",
+    ),
+    (
+        "pairs-double-load-two-passes",
+        "a trial: the two loads, the second laid as a second pass of paint over every stroke, against painter 16, "
+        "the tuning photos",
+        "2026-12-06-painter16-pairs133",
+    ),
+    (
+        "pairs-double-load-two-passes-12mp",
+        "the same trial on the 12 MP details",
+        "2026-12-06-painter16-pairs134",
+    ),
+    (
+        "pairs-simplify-again",
+        "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
+        "2026-12-06-painter9-pairs72",
+    ),
+    # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
+    *(
+        section
+        for name, trial, against, photos, details in (
+            (
+                "pairs-wet",
+                "every stroke wet into wet",
+                "painter 6",
+                "2026-12-05-painter8-pairs45",
+                "2026-12-05-painter8-pairs46",
+            ),
+            (
+                "pairs-wetground",
+                "the ground alone wet into wet",
+                "painter 6",
+                "2026-12-05-painter8-pairs47",
+                "2026-12-05-painter8-pairs48",
+            ),
+            (
+                "pairs-relief",
+                "the strokes' relief twice as strong",
+                "painter 8",
+                "2026-12-05-painter8-pairs53",
+                "2026-12-05-painter8-pairs54",
+            ),
+            (
+                "pairs-broadface",
+                "broader strokes on the faces",
+                "painter 8",
+                "2026-12-05-painter8-pairs55",
+                "2026-12-05-painter8-pairs56",
+            ),
+            (
+                "pairs-calm",
+                "the ground's hatching calmer",
+                "painter 8",
+                "2026-12-05-painter8-pairs57",
+                "2026-12-05-painter8-pairs58",
+            ),
+            (
+                "pairs-settled",
+                "finer layers skipping less",
+                "painter 8",
+                "2026-12-05-painter8-pairs59",
+                "2026-12-05-painter8-pairs60",
+            ),
+            (
+                "pairs-painter9",
+                "longer flat strokes and a broader ground (painter 9)",
+                "painter 8",
+                "2026-12-06-painter9-pairs62",
+                "2026-12-06-painter9-pairs63",
+            ),
+            (
+                "pairs-simplify",
+                "the clothes simplified away from the faces (a 9 px median)",
+                "painter 9",
+                "2026-12-06-painter9-pairs68",
+                "2026-12-06-painter9-pairs73",
+            ),
+            (
+                "pairs-longface",
+                "longer face strokes (EDGE 0.12)",
+                "painter 9",
+                "2026-12-06-painter9-pairs79",
+                "2026-12-06-painter9-pairs80",
+            ),
+            (
+                "pairs-simplify15",
+                "the clothes simplified away from the faces (a 15 px median)",
+                "painter 9",
+                "2026-12-06-painter9-pairs70",
+                "2026-12-06-painter9-pairs71",
+            ),
+        )
+        for section in (
+            (name, f"a trial: {trial}, against {against}, the panel photos", photos),
+            (f"{name}-12mp", f"the same trial against {against} on the 12 MP details", details),
+        )
+    ),
+):
+    _pairs = f"bench/panels/{_folder}"
+    SECTIONS[_name] = Section(
+        _name,
+        _about,
+        script(
+            "bench/panel.py",
+            "prefer",
+            "--key",
+            f"{_pairs}/key.json",
+            "--choices",
+            *(f"{_pairs}/{path.name}" for path in sorted((REPO / _pairs).glob("viewer*.json"))),
+        ),
+        lambda raw: raw,
+    )
