@@ -193,15 +193,15 @@ def test_fastgan_critic_warmup_trains_the_critics_alone_then_the_generator(image
 
 
 def test_fastgan_learning_rate_decays_late_and_a_resumed_run_may_take_the_decay_up(image_folder, style_image, tmp_path):
-    from trainer.cli import _check_resume_matches
+    from trainer.resume_check import check_resume_matches
 
     config = tiny_configs(image_folder, style_image)["fastgan"]
     run_loop("fastgan", config, tmp_path / "run", steps=2)
     later = dataclasses.replace(config, decay_fraction=0.5)  # over steps 2 to 4: none taken yet
-    _check_resume_matches("fastgan", later, LoopConfig(out=str(tmp_path / "run"), steps=4, batch_size=4))
+    check_resume_matches("fastgan", later, LoopConfig(out=str(tmp_path / "run"), steps=4, batch_size=4))
     # A decay that would have begun before the checkpoint's step would change steps already taken: refused.
     with pytest.raises(ValueError, match="decay_fraction: 0.0 -> 0.9"):
-        _check_resume_matches(
+        check_resume_matches(
             "fastgan",
             dataclasses.replace(config, decay_fraction=0.9),
             LoopConfig(out=str(tmp_path / "run"), steps=4, batch_size=4),

@@ -5,19 +5,19 @@ Each recipe has its own `train` sub-command whose options are its config datacla
 in their metadata), followed by the loop's, made the same way from `LoopConfig`.
 """
 
-import dataclasses
 import inspect
 import logging
 import sys
-import typing
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 from rich.logging import RichHandler
 
+from .config_options import build_config, config_parameters, with_signature
 from .latent_check import FIT_COUNT, FIT_SEED
 from .recipes import RECIPES
+from .resume_check import check_resume_matches
 from .texture_settings import TextureSettings
 
 app = typer.Typer(help="Train, export and preview portraitize models.", no_args_is_help=True, add_completion=False)
@@ -29,58 +29,6 @@ def fail(error: Exception) -> None:
     """An expected error as one red line, exit code 2."""
     typer.secho(f"error: {error}", fg="red", err=True)
     raise typer.Exit(2) from None
-
-
-# Settings that do not change what the next step computes: a run folder may be copied or moved (out), and the
-# weights a run started from (init_from) are in its checkpoint by now.
-RESUMABLE_CHANGES = {
-    "steps",
-    "time_budget_minutes",
-    "export_to",
-    "sample_every",
-    "checkpoint_every",
-    "keep_every",
-    "log_every",
-    "out",
-    "init_from",
-}
-
-
-def config_parameters(config_class: type, panel: str | None = None) -> list[inspect.Parameter]:
-    """One keyword parameter per config field, with the field's default, help and flag.
-
-    A tuple field (e.g. face_boxes) is a repeatable option; the command turns the list back into a tuple.
-    """
-    hints = typing.get_type_hints(config_class)
-    parameters = []
-    for field in dataclasses.fields(config_class):
-        annotation, default = hints[field.name], field.default
-        if typing.get_origin(annotation) is tuple:
-            annotation, default = Optional[List[typing.get_args(annotation)[0]]], None
-        flags = [field.metadata["flag"]] if field.metadata.get("flag") else []
-        option = typer.Option(
-            ... if default is dataclasses.MISSING else default,
-            *flags,
-            help=field.metadata.get("help", ""),
-            rich_help_panel=panel,
-        )
-        parameters.append(
-            inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=option)
-        )
-    return parameters
-
-
-def build_config(config_class: type, values: dict):
-    """The dataclass from a command's keyword arguments (repeatable options back to tuples)."""
-    fields = {field.name: field for field in dataclasses.fields(config_class)}
-    hints = typing.get_type_hints(config_class)
-    return config_class(
-        **{
-            name: tuple(str(item) for item in value or ()) if typing.get_origin(hints[name]) is tuple else value
-            for name, value in values.items()
-            if name in fields
-        }
-    )
 
 
 def _register_recipe(recipe: type) -> None:
@@ -105,70 +53,17 @@ def _register_recipe(recipe: type) -> None:
     train_app.command(recipe.name, help=summary)(with_signature(command, parameters))
 
 
-def with_signature(command, parameters: list[inspect.Parameter]):
-    """A `**kwargs` command with the signature typer reads its options from (config fields as options)."""
-    command.__signature__ = inspect.Signature(parameters)
-    command.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
-    return command
-
-
 def _train(recipe_name: str, config, loop, resume: bool) -> None:
     from .loop import Trainer, TrainingDiverged
 
     try:
         if resume:
-            _check_resume_matches(recipe_name, config, loop)
+            check_resume_matches(recipe_name, config, loop)
         Trainer(recipe_name, config, loop, resume=resume).run()
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except (TrainingDiverged, FileExistsError, FileNotFoundError, ValueError) as error:
         fail(error)
-
-
-def _defaults(config_class) -> dict:
-    return {
-        field.name: field.default
-        for field in dataclasses.fields(config_class)
-        if field.default is not dataclasses.MISSING
-    }
-
-
-def _check_resume_matches(recipe_name: str, config, loop) -> None:
-    """--resume continues a run exactly, so its recipe and data must be the ones the checkpoint was made with."""
-    from .checkpoint import load_checkpoint
-
-    state = load_checkpoint(Path(loop.out))
-    # A setting added after the checkpoint was written is absent from it: the run had its default behaviour.
-    saved = {
-        "recipe": state["recipe"],
-        **_defaults(type(config)),
-        **state["recipe_config"],
-        **{k: v for k, v in {**_defaults(type(loop)), **state["loop_config"]}.items() if k not in RESUMABLE_CHANGES},
-    }
-    given = {
-        "recipe": recipe_name,
-        **dataclasses.asdict(config),
-        **{k: v for k, v in dataclasses.asdict(loop).items() if k not in RESUMABLE_CHANGES},
-    }
-    if _decay_still_ahead(state, config, loop):
-        given.pop("decay_fraction")
-    changed = [f"{key}: {saved.get(key)!r} -> {value!r}" for key, value in given.items() if saved.get(key) != value]
-    if changed:
-        raise ValueError(f"--resume with other settings than the checkpoint's ({'; '.join(changed)})")
-
-
-def _decay_still_ahead(state: dict, config, loop) -> bool:
-    """Whether the learning rate's decay begins at or after the checkpoint's step, as saved and as now given: then
-    a changed --decay-fraction alters only steps the run has not taken, and a resumed run may take it up (a GAN
-    whose snapshots wander late, slowed down for the rest of its run)."""
-    from .recipes.base import decay_begins
-
-    if not hasattr(config, "decay_fraction"):
-        return False
-    step = state["counters"]["step"]
-    saved_fraction = state["recipe_config"].get("decay_fraction", _defaults(type(config))["decay_fraction"])
-    saved_steps = state["loop_config"].get("steps", _defaults(type(loop))["steps"])
-    return min(decay_begins(saved_steps, saved_fraction), decay_begins(loop.steps, config.decay_fraction)) >= step
 
 
 for _recipe in RECIPES.values():
