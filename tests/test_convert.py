@@ -94,6 +94,18 @@ def test_rerun_skips_existing_and_overwrite_redoes(cli, translator, tmp_path):
     assert "0 converted, 3 skipped" in result.output and not re.search(r"^painting", result.output, re.M)
 
 
+def test_a_destination_named_like_an_image_is_refused_unless_it_is_a_folder(cli, translator, tmp_path):
+    """`convert me.jpg painted.jpg` does not quietly make a folder named painted.jpg; a folder of that name, made
+    on purpose, is used."""
+    photo = write_image(tmp_path / "src" / "p.png")
+    result = cli("convert", photo, tmp_path / "painted.jpg", "-m", translator)
+    assert result.exit_code == 2 and "named like an image" in result.output, result.output
+    assert not (tmp_path / "painted.jpg").exists()
+    (tmp_path / "painted.jpg").mkdir()
+    result = cli("convert", photo, tmp_path / "painted.jpg", "-m", translator)
+    assert result.exit_code == 0 and (tmp_path / "painted.jpg" / "p.png").is_file(), result.output
+
+
 def test_destination_inside_source_is_refused_before_any_work(cli, translator, tmp_path):
     src = tmp_path / "src"
     write_image(src / "p.png")
@@ -228,6 +240,7 @@ def test_model_errors_are_one_clear_line(cli, translator, sampler, tmp_path):
         str(corrupt): "not a loadable ONNX model",
         str(sampler): "is a sampler, but `convert` needs a translator (use it with portraitize sample)",
         "no-such-model": "no model named 'no-such-model'",
+        "painting-x4": "is an upscaler, but `convert` needs a translator",
     }
     for model, message in cases.items():
         result = cli("convert", photo, tmp_path / "out", "-m", model)
@@ -243,6 +256,8 @@ def test_device_choice_is_reported_and_cuda_is_never_faked(cli, translator, tmp_
     monkeypatch.setattr(portraitize.session.ort, "get_available_providers", lambda: ["CPUExecutionProvider"])
     result = cli("convert", photo, tmp_path / "out2", "-m", translator, "--device", "cuda")
     assert result.exit_code == 2 and "no CUDA provider" in result.output and "portraitize[gpu]" in result.output
+    # the README's swap: onnxruntime-gpu over the CPU package, which portraitize[gpu] would otherwise bring back
+    assert "pip install --force-reinstall --no-deps onnxruntime-gpu" in " ".join(result.output.split())
 
 
 def test_cuda_fallback_inside_onnxruntime_is_an_error(translator, monkeypatch):

@@ -14,6 +14,8 @@ from pathlib import Path
 from conftest import write_image
 from PIL import Image
 
+from portraitize.text import counted
+
 # A writer that stops half-way through an atomic write until told to go on (or is killed there).
 HALF_WRITTEN = textwrap.dedent(
     """
@@ -117,7 +119,9 @@ def test_outputs_without_a_record_are_kept_and_said(cli, translator, tmp_path):
     (dst / "a.png").unlink()
     result = cli("convert", src, dst, "-m", translator, "--strength", "0.5")
     assert result.exit_code == 0 and "1 converted, 1 skipped" in result.output, result.output
-    assert "1 of them have no record" in result.output and "kept" in result.output
+    said = " ".join(result.output.split())
+    assert "1 photo not painted" in said and "no record of how it was painted" in said and "kept" in said
+    assert "skipping" not in said, "no photo is said to be done with these settings when none is recorded so"
     assert (dst / "b.png").read_bytes() == b"the user's own edit"
 
 
@@ -213,7 +217,9 @@ def test_every_output_an_interrupted_run_finished_has_its_record(cli, translator
     done = len(output_files(dst))
     assert done >= 1
     same = cli("convert", src, dst, "-m", translator)
-    assert same.exit_code == 0 and f"skipping {done} photos" in same.output and "no record" not in same.output
+    assert (
+        same.exit_code == 0 and f"skipping {counted(done, 'photo')}" in same.output and "no record" not in same.output
+    )
 
 
 def test_a_damaged_record_costs_only_its_own_lines(cli, translator, tmp_path):

@@ -21,6 +21,7 @@ from .painter_settings import BACKGROUNDS, FINENESS, PainterRequest
 from .text import DEBUG_ENV, debugging, first_line
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130  # 1 (some files failed) comes from the commands
+NO_VALUE = " "  # a flag's metavar: it takes no value, but typer would show <bool> after it, as if it needed one
 MAX_THREADS = 1024  # onnxruntime starts every thread asked for, and rejects counts beyond a C int
 
 # One message, one line: greppable logs. No emoji codes: a photo named ":smile:.jpg" is reported by its name (and
@@ -76,7 +77,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version.", metavar=NO_VALUE
+    ),
 ) -> None:
     """Turn photographs of people into painted portraits, and paint new portraits from nothing."""
 
@@ -150,6 +153,7 @@ def convert(
         help="Also write each painting's strokes as JSON beside it (NAME.strokes.json: centre, direction, length, "
         "bend, width and colour of every stroke, broadest layer first), to inspect or re-render them.",
         rich_help_panel="Painting",
+        metavar=NO_VALUE,
     ),
     texture: Optional[str] = typer.Option(
         None,
@@ -165,10 +169,16 @@ def convert(
         "without a face is left as it is, with a note). none: the photo's own frame.",
     ),
     full_res: bool = typer.Option(
-        False, "--full-res", help="Paint photos larger than --max-size at full resolution, in blended tiles."
+        False,
+        "--full-res",
+        help="Paint photos larger than --max-size at full resolution, in blended tiles.",
+        metavar=NO_VALUE,
     ),
     keep_model_size: bool = typer.Option(
-        False, "--keep-model-size", help="Write the model-sized result instead of restoring the photo's size."
+        False,
+        "--keep-model-size",
+        help="Write the model-sized result instead of restoring the photo's size.",
+        metavar=NO_VALUE,
     ),
     output_format: Optional[Format] = typer.Option(
         None, "--format", help="Output format.", show_default="the input's; PNG for formats we don't write"
@@ -180,6 +190,7 @@ def convert(
         help="Repaint outputs that exist. Default: skip those painted with these settings (DST/"
         ".portraitize-outputs.jsonl records what made each output) and refuse to start, naming what differs, where "
         "some were painted with other settings (model, strength, frame, ...); outputs without a record are kept.",
+        metavar=NO_VALUE,
     ),
     strength: float = typer.Option(1.0, min=0.0, max=1.0, help="1: the painting; 0: the photo; between: a blend."),
     max_pixels: int = typer.Option(
@@ -260,6 +271,7 @@ def sample(
         "...-faces-NNNN.png, ...-nofacecheck-NNNN.png.",
         show_default="on for a sampler that carries a latent check (portrait-gan), off for others (portrait-vae: "
         "the face mesh is rarely sure of its soft faces)",
+        metavar=NO_VALUE,
     ),
     every_latent: bool = typer.Option(
         False,
@@ -268,6 +280,7 @@ def sample(
         "over the latents it expects to give a broken face, before painting them, so it costs no time: most melted "
         "or doubled faces never appear, with some fine ones among them. Files are named ...-everylatent-NNNN.png "
         "where the sampler has a latent check.",
+        metavar=NO_VALUE,
     ),
     size: Optional[int] = typer.Option(
         None,
@@ -279,11 +292,11 @@ def sample(
         "...-paintSIZE-NNNN.png.",
         show_default="the sampler's own size",
     ),
-    grid: bool = typer.Option(False, "--grid", help="Also write a contact sheet of all samples."),
+    grid: bool = typer.Option(False, "--grid", help="Also write a contact sheet of all samples.", metavar=NO_VALUE),
     device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
     batch_size: int = typer.Option(16, min=1, help="Portraits painted per model call."),
     threads: int = typer.Option(0, min=0, max=MAX_THREADS, help=THREADS_HELP),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace sample files that exist."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace sample files that exist.", metavar=NO_VALUE),
 ) -> None:
     """Paint new portraits with a generator model."""
     from .commands.sample import SampleRequest, run_sample

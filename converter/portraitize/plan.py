@@ -198,8 +198,15 @@ def make_plan(
         raise PlanError(f"{source}: no such file or folder")
     if kind == "other":
         raise PlanError(f"{source}: not a file or a folder (a pipe, a device or a socket)")
-    if target_storage.kind(destination) not in (None, "dir"):
+    destination_kind = target_storage.kind(destination)
+    if destination_kind not in (None, "dir"):
         raise PlanError(f"destination {destination} exists and is not a folder")
+    if destination_kind is None and destination.suffix.lower() in IMAGE_EXTENSIONS:
+        # `convert me.jpg painted.jpg` would otherwise make a folder named painted.jpg without a word
+        raise PlanError(
+            f"destination {destination} is named like an image, but DST is the folder the paintings go into "
+            "(`convert photo.jpg out` writes out/photo.jpg); to give a folder that name, create it first"
+        )
     if kind == "file":
         root, relative, left_out, unreadable = source.parent, [PurePath(source.name)], [], []
     else:

@@ -17,8 +17,8 @@ CPU = "CPUExecutionProvider"
 PROBE_LIMIT = 1024  # a translator that fails on every square input up to this side is broken
 PROBE_SIDE = 24  # then an oblong probe at least this high shows that the output keeps the input's size
 GPU_INSTALL_HINT = (
-    "install the GPU build of onnxruntime: pip uninstall -y onnxruntime && "
-    "pip install 'portraitize[gpu]' (needs an NVIDIA driver and CUDA 12 libraries)"
+    "install the GPU build of onnxruntime: pip install 'portraitize[gpu]' && pip uninstall -y onnxruntime && "
+    "pip install --force-reinstall --no-deps onnxruntime-gpu (needs an NVIDIA driver and CUDA 12 libraries)"
 )
 
 
@@ -248,11 +248,15 @@ ROLES = {
 
 def check_kind(path: Path, info: ModelInfo, kind: str) -> None:
     if info.kind != kind:
-        article = "an" if kind[0] in "aeiou" else "a"
         raise ModelError(
-            f"{path}: {info.name!r} is a {info.kind}, but {ROLES[kind][0]} needs {article} {kind} "
+            f"{path}: {info.name!r} is {_article(info.kind)} {info.kind}, but {ROLES[kind][0]} needs "
+            f"{_article(kind)} {kind} "
             f"(use it with {ROLES[info.kind][1]})"
         )
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[0] in "aeiou" else "a"
 
 
 def load_model(path: Path | bytes, device: str = "auto", threads: int = 0, kind: str | None = None) -> ModelSession:

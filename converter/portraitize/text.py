@@ -15,3 +15,8 @@ def first_line(error: BaseException) -> str:
     """A one-line reason from an exception (libraries often raise multi-line or empty messages)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 photo`, `2 photos`: a count with its noun in the right number (nouns taking an -s only)."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

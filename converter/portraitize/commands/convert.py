@@ -20,6 +20,7 @@ from ..ray_engine import RaySettings, is_uri, make_ray_plan, run_on_ray
 from ..records import LocalPlace, OutputRecords, Recipe, model_identity
 from ..session import ModelError, load_model
 from ..stroke_workers import worker_count
+from ..text import counted
 from ..translate import PaintSettings
 from . import EXIT_FAILED_FILES, print_catalogue_warnings
 
@@ -123,16 +124,16 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         except OSError as error:
             raise PlanError(f"cannot write to {request.dst} ({error.strerror or error})") from None
     unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
-    if plan.existing:
+    if recorded := len(plan.existing) - len(unrecorded):
         console.print(
-            f"skipping {len(plan.existing)} photos already converted in {request.dst} with these settings "
+            f"skipping {counted(recorded, 'photo')} already converted in {request.dst} with these settings "
             "(--overwrite redoes them)"
         )
     if unrecorded:
         console.print(
-            f"[yellow]![/] {len(unrecorded)} of them have no record of the settings that painted them (made by an "
-            "older portraitize, or changed since), e.g. "
-            f"{escape(str(unrecorded[0].target))}: kept as they are; --overwrite repaints them"
+            f"[yellow]![/] {counted(len(unrecorded), 'photo')} not painted: an output of the same name is already in "
+            f"{request.dst} with no record of how it was painted (an older portraitize's, another program's, or "
+            f"changed since), e.g. {escape(str(unrecorded[0].target))}: kept as it is; --overwrite repaints"
         )
 
     report = Report(skipped=plan.existing, failed=[*plan.unreadable, *plan.blocked])
@@ -150,7 +151,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
             _convert_here(models, plan.todo, settings, target, report, records, console)
     finally:
         records.close()
-    _print_summary(console, report, plan.left_out)
+    _print_summary(console, report, plan.left_out, request.dst)
     if records.failure:
         console.print(f"[yellow]warning[/]: {escape(records.failure)}; outputs without a record are kept by later runs")
     return EXIT_FAILED_FILES if report.failed else 0
@@ -218,7 +219,10 @@ def _scale_line(paint: PaintSettings, models) -> str:
     if paint.full_res:
         line = f"full resolution in {paint.max_size} px tiles"
     elif paint.scale == "auto" and paint.face_size and models.faces is not None:
-        line = f"painted where the main face is {paint.face_size} px (no face: long side {paint.max_size} px)"
+        line = (
+            f"painted at the size where the main face is {paint.face_size} px wide, the size this model learned "
+            f"faces at (no face: long side {paint.max_size} px)"
+        )
     else:
         line = f"long side {paint.max_size} px"
     if not (paint.keep_model_size or paint.full_res):
@@ -250,13 +254,15 @@ def _convert_here(
         convert_jobs(models, jobs, settings, on_done, RecordedFiles(records), on_note)
 
 
-def _print_summary(console: Console, report: Report, left_out: list[tuple[PurePath, str]]) -> None:
-    """Counts, then every failure, note and left-out file with its reason: one line each, the file named."""
+def _print_summary(console: Console, report: Report, left_out: list[tuple[PurePath, str]], destination: str) -> None:
+    """Counts and where the paintings are, then every failure, note and left-out file with its reason: one line
+    each, the file named."""
     parts = [f"[green]{len(report.converted)} converted[/]", f"{len(report.skipped)} skipped (already there)"]
     parts.append(f"[red]{len(report.failed)} failed[/]" if report.failed else "0 failed")
     if left_out:
         parts.append(f"{len(left_out)} left out")
-    console.print(", ".join(parts))
+    where = f"; paintings in {escape(destination)}" if report.converted or report.skipped else ""
+    console.print(", ".join(parts) + where)
     _print_lines(console, "[red]x[/]", report.failed)
     _print_lines(console, "[yellow]![/]", report.notes)
     by_reason: dict[str, list[PurePath]] = {}

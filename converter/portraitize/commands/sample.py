@@ -41,7 +41,7 @@ from ..sampling import (
     variant_name,
 )
 from ..session import load_model
-from ..text import first_line
+from ..text import counted, first_line
 from . import EXIT_FAILED_FILES, print_catalogue_warnings
 
 RECORD_KEY = "portraitize"  # the PNG text chunk that records what painted a sample
@@ -278,8 +278,9 @@ def _readable(path: Path) -> bool:
 
 def _face_check_note(turned_down: int, kept_anyway: int) -> str:
     note = (
-        f"face check: {turned_down} portrait(s) whose face the face mesh doubts (score < {PASSES:g}) turned down "
-        "up to the last one written (in this run and earlier ones into this folder)"
+        f"face check: {counted(turned_down, 'portrait')} with a doubtful face (face-mesh score under {PASSES:g}) "
+        "left out for the next latents' (counted up to the last portrait written, in this run and earlier ones into "
+        "this folder)"
     )
     if kept_anyway:
         note += (
