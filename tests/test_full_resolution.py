@@ -222,10 +222,8 @@ def test_convert_paints_at_the_face_scale_and_upscales_to_the_photos_size(
     photo = big_astronaut(tmp_path)
     result = cli("convert", photo, tmp_path / "out", "-m", face_translator, "--upscaler", upscaler_file)
     assert result.exit_code == 0, result.output
-    assert (
-        "painted at the size where the main face is 40 px wide" in " ".join(result.output.split())
-        and "enlarged by tiny-upscaler" in " ".join(result.output.split())
-    )
+    said = " ".join(result.output.split())
+    assert "painted at the size where the main face is 40 px wide" in said and "enlarged by tiny-upscaler" in said
     painted = [shape for kind, shape in shapes if kind == "translator" and shape[2] > 32]  # not the load-time probe
     assert len(painted) == 1 and 160 <= max(painted[0][2:]) <= 210  # her ~220 px face brought to 40 px
     assert any(kind == "upscaler" and shape[2] > 32 for kind, shape in shapes)

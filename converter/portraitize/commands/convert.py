@@ -261,8 +261,9 @@ def _print_summary(console: Console, report: Report, left_out: list[tuple[PurePa
     parts.append(f"[red]{len(report.failed)} failed[/]" if report.failed else "0 failed")
     if left_out:
         parts.append(f"{len(left_out)} left out")
-    where = f"; paintings in {escape(destination)}" if report.converted or report.skipped else ""
-    console.print(", ".join(parts) + where)
+    console.print(", ".join(parts))
+    if report.converted or report.skipped:
+        console.print(f"paintings in {escape(destination)}", soft_wrap=True)  # a path to copy: never folded
     _print_lines(console, "[red]x[/]", report.failed)
     _print_lines(console, "[yellow]![/]", report.notes)
     by_reason: dict[str, list[PurePath]] = {}
