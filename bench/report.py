@@ -4,7 +4,7 @@
     python bench/report.py measure [SECTION ...]             # run each section's command (all: hours on 2 cores)
     python bench/report.py measure SECTION --from PATH       # fill it from the JSON its own command wrote earlier
         [--command "..."] [--commit SHA] [--date YYYY-MM-DD]  #   (what that run was, if not this checkout today)
-    python bench/report.py render [--check]                  # README.md, exported/MODELS.md, each model's quality
+    python bench/report.py render [--check]                  # README.md, MODELS.md, docs/painter-history.md, quality
 
 measure: a section (sections.py; the panels' in panel_sections.py) is one measuring command (`python -m trainer
 evaluate ...`, a bench script) that writes JSON; its entry in results.json records the command, the date (UTC),
@@ -41,7 +41,7 @@ from sections import SECTIONS, measure_files
 
 RESULTS = REPO / "bench" / "results.json"
 RUNS = REPO / "runs" / "results"
-MARKDOWN = (REPO / "README.md", REPO / "exported" / "MODELS.md")
+MARKDOWN = (REPO / "README.md", REPO / "exported" / "MODELS.md", REPO / "docs" / "painter-history.md")
 SPAN = re.compile(r"<!--r:(?P<key>[^>\n]*?)-->(?P<text>[^\n]*?)<!--/r-->")
 PLACEHOLDER = re.compile(r"\{(?P<key>[^{}]+)\}")
 

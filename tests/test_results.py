@@ -1,4 +1,4 @@
-"""One results file: the figures users read (README.md, exported/MODELS.md, each model's `quality` metadata)
+"""One results file: the figures users read (README.md, exported/MODELS.md, docs/painter-history.md, each model's `quality` metadata)
 are rendered from bench/results.json by bench/report.py, and none is typed by hand.
 
 The rule for a "measured number" (test_no_figure_outside_a_rendered_span), checked in README.md and
@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import report  # noqa: E402
 
-MARKDOWN = ("README.md", "exported/MODELS.md")
+MARKDOWN = ("README.md", "exported/MODELS.md", "docs/painter-history.md")
 MODELS = sorted(path.stem for path in (REPO / "exported").glob("*.onnx"))
 
 _NUM = r"\d[\d,]*(?:\.\d+)?"

@@ -14,8 +14,8 @@ from typing import List, Optional
 import typer
 from rich.logging import RichHandler
 
-from .config_options import build_config, config_parameters, with_signature
 from .latent_check import FIT_COUNT, FIT_SEED
+from .options import build_config, config_parameters, with_signature
 from .recipes import RECIPES
 from .resume_check import check_resume_matches
 from .texture_settings import TextureSettings
