@@ -408,6 +408,12 @@ for _name, _about, _folder in (
         "2026-12-06-painter16-pairs134",
     ),
     (
+        "pairs-close-up",
+        "a trial: a close-up's body painted as if its face were at most 0.4 of the long side, against painter 16, "
+        "six close-ups of the tuning photos and six of photos/train enlarged to 640 px",
+        "2026-12-06-painter16-pairs135",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
