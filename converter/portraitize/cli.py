@@ -87,19 +87,19 @@ def _main(
 MODEL_HELP = "Installed model name (see `portraitize models`) or path to an .onnx file."
 DEVICE_HELP = "auto: CUDA when onnxruntime offers it, else CPU. cuda: fail unless CUDA really runs."
 THREADS_HELP = (
-    "CPU threads for the models, and the most processes strokes are painted in, one picture each, at most 8 (0: a "
-    "stroke painter on every core and one thread a model beside them, or all cores for the models where nothing is "
-    "painted apart); at most the CPUs this process may use (more only wait on each other): a larger number is "
-    "capped, with a note."
+    "CPU threads for the models, and the most pictures painted in strokes at once (at most 8). 0: every core. "
+    "More than this process may use is capped, with a note."
 )
 
 
 @app.command()
 def convert(
     src: str = typer.Argument(
-        ..., help="A photo, or a folder of photos (searched recursively); a URI with --engine ray."
+        ..., metavar="SRC", help="A photo, or a folder of photos (searched recursively); a URI with --engine ray."
     ),
-    dst: str = typer.Argument(..., help="Output folder; SRC's sub-folder tree is mirrored inside it."),
+    dst: str = typer.Argument(
+        ..., metavar="DST", help="Output folder (made if missing); SRC's sub-folder tree is mirrored inside it."
+    ),
     model: Optional[str] = typer.Option(
         None, "--model", "-m", help=MODEL_HELP, show_default="oil-portrait, else the first installed translator"
     ),
@@ -110,28 +110,26 @@ def convert(
     threads: int = typer.Option(0, min=0, max=MAX_THREADS, help=THREADS_HELP),
     scale: Scale = typer.Option(
         Scale.auto,
-        help="auto: paint each photo where its main face (the largest found with high confidence) has the size of the faces "
-        "the model learned on, then bring it to the photo's size with the upscaler; photos without a face, and models "
-        "that do not record their face size, use the long-side rule. long-side: paint at --max-size on the long side.",
+        help="auto: paint each photo at the size where its main face matches the faces the model learned on, then "
+        "enlarge it to the photo's size (no face: as long-side). long-side: paint at --max-size on the long side.",
     ),
     max_size: Optional[int] = typer.Option(
         None,
         min=16,
-        help="Long side fed to the model by the long-side rule; --scale auto paints at most as many pixels as a 4:3 "
-        "painting 4 x --max-size long.",
+        help="Long side the model paints at with --scale long-side (with auto: at most the pixels of a 4:3 picture "
+        "4 x this long).",
         show_default="the size the model was made for",
     ),
     upscaler: Optional[str] = typer.Option(
         None,
-        help="Painting upscaler that enlarges the painting to the photo's size (from more than 1.25x left, again while "
-        "more than 2x is; a plain resize does the rest): an installed name or an .onnx path, or none (a plain resize).",
+        help="The model that enlarges the painting to the photo's size: an installed name, an .onnx path, or none "
+        "(a plain resize).",
         show_default="painting-x4 when installed",
     ),
     painter: Painter = typer.Option(
         Painter.strokes,
-        help="strokes: paint the result in layers of bristle strokes at the photo's own resolution, broad flat "
-        "brushes on the ground, the clothes and the hair, filberts on the flesh, finest on the eyes, each sized by the "
-        "faces, with a canvas weave through the thin paint. none: the translator's painting as it is.",
+        help="strokes: paint the result in layers of bristle strokes at the photo's own resolution, finest on the "
+        "eyes, broad on the clothes and the ground. none: the translator's painting as it is.",
         rich_help_panel="Painting",
     ),
     fineness: Fineness = typer.Option(
@@ -141,25 +139,23 @@ def convert(
     ),
     background: Background = typer.Option(
         "auto",
-        help="ground: behind the sitters, a painter's dark warm ground, lit behind the head, echoing the photo's "
-        "colours without its detail, its strokes laid loosely into a wet priming (photos without a face keep "
-        "theirs). keep: the photo's own background, "
-        "painted loosely. auto: ground with a portrait model (oil-portrait), keep with a style model.",
+        help="ground: a painter's dark, warm ground behind the sitters instead of the photo's background (a photo "
+        "without a face keeps its own). keep: the photo's background, painted loosely. auto: ground with a portrait "
+        "model (oil-portrait), keep with a style model.",
         rich_help_panel="Painting",
     ),
     stroke_list: bool = typer.Option(
         False,
         "--stroke-list",
-        help="Also write each painting's strokes as JSON beside it (NAME.strokes.json: centre, direction, length, "
-        "bend, width and colour of every stroke, broadest layer first), to inspect or re-render them.",
+        help="Also write NAME.strokes.json beside each painting: every stroke's centre, direction, length, bend, "
+        "width and colour, broadest layer first.",
         rich_help_panel="Painting",
         metavar=NO_VALUE,
     ),
     texture: Optional[str] = typer.Option(
         None,
-        help="Brush texture laid at the photo's own resolution over an enlarged painting (fine bristle streaks "
-        "along the contours, with their relief; half of it at 1.4x, all of it from 2x on): an installed name "
-        "(impasto) or an .onnx path. Made for --painter none; the strokes paint their own relief.",
+        help="Bristle texture over an enlarged painting, for --painter none (the strokes have their own): an "
+        "installed name (impasto) or an .onnx path.",
         show_default="none",
         rich_help_panel="Painting",
     ),
@@ -187,9 +183,8 @@ def convert(
     overwrite: bool = typer.Option(
         False,
         "--overwrite",
-        help="Repaint outputs that exist. Default: skip those painted with these settings (DST/"
-        ".portraitize-outputs.jsonl records what made each output) and refuse to start, naming what differs, where "
-        "some were painted with other settings (model, strength, frame, ...); outputs without a record are kept.",
+        help="Repaint outputs that exist. Without it, outputs painted with these settings are skipped, and a run "
+        "with other settings is refused, naming what differs.",
         metavar=NO_VALUE,
     ),
     strength: float = typer.Option(1.0, min=0.0, max=1.0, help="1: the painting; 0: the photo; between: a blend."),
@@ -211,8 +206,7 @@ def convert(
 ) -> None:
     """Paint every photo in SRC and write the results to DST.
 
-    Outputs painted with the same settings are skipped, so an interrupted run resumes where it stopped; a rerun
-    with other settings is refused (naming what differs) unless --overwrite.
+    Outputs painted with the same settings are skipped, so an interrupted run resumes where it stopped; a rerun with other settings is refused (naming what differs) unless --overwrite.
     """
     from .commands.convert import ConvertRequest, run_convert
     from .ray_engine import RaySettings
@@ -259,37 +253,29 @@ def sample(
     truncation: Optional[float] = typer.Option(
         None,
         min=0.01,
-        help="Redraw latent values beyond +-T: less variety, fewer failures (e.g. 1.5). Files are named ...-truncT-NNNN.png.",
+        help="Redraw latent values beyond +-T: less variety, fewer failures (e.g. 1.5).",
     ),
     face_check: Optional[bool] = typer.Option(
         None,
         "--face-check/--no-face-check",
-        help="Paint again, from the next latent, each portrait whose face the bundled face mesh (face-landmarks) "
-        "doubts: most melted, doubled or ghostly faces, and some fine ones with them. A face-mesh pass on each "
-        "portrait painted whose latent the latent check is not sure of (a second pass on about half of them). Files "
-        "say it where it departs from the default: "
-        "...-faces-NNNN.png, ...-nofacecheck-NNNN.png.",
-        show_default="on for a sampler that carries a latent check (portrait-gan), off for others (portrait-vae: "
-        "the face mesh is rarely sure of its soft faces)",
+        help="Repaint, from the next latent, each portrait whose face the bundled face mesh doubts (most melted or "
+        "doubled faces, and some fine ones).",
+        show_default="on for portrait-gan, off for portrait-vae",
         metavar=NO_VALUE,
     ),
     every_latent: bool = typer.Option(
         False,
         "--every-latent",
-        help="Paint from every latent. By default a sampler that carries a latent check (portrait-gan does) steps "
-        "over the latents it expects to give a broken face, before painting them, so it costs no time: most melted "
-        "or doubled faces never appear, with some fine ones among them. Files are named ...-everylatent-NNNN.png "
-        "where the sampler has a latent check.",
+        help="Paint from every latent. By default a sampler with a latent check (portrait-gan) skips the latents "
+        "it expects to give a broken face.",
         metavar=NO_VALUE,
     ),
     size: Optional[int] = typer.Option(
         None,
         "--size",
         min=1,
-        help="Paint each portrait again at SIZE px, as `convert` paints a photo: enlarged by the painting upscaler, "
-        "then in strokes on a painted ground (e.g. 512; slower, as a converted photo is: several portraits are "
-        "painted at once, one per core, capped by --threads). Files are named "
-        "...-paintSIZE-NNNN.png.",
+        help="Paint each portrait again at SIZE px in strokes on a painted ground, as convert paints a photo (e.g. "
+        "512; slower).",
         show_default="the sampler's own size",
     ),
     grid: bool = typer.Option(False, "--grid", help="Also write a contact sheet of all samples.", metavar=NO_VALUE),
@@ -298,7 +284,10 @@ def sample(
     threads: int = typer.Option(0, min=0, max=MAX_THREADS, help=THREADS_HELP),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace sample files that exist.", metavar=NO_VALUE),
 ) -> None:
-    """Paint new portraits with a generator model."""
+    """Paint new portraits with a generator model.
+
+    Files are named MODEL-seedS-NNNN.png, with what departs from the defaults before the number (-truncT, -faces or -nofacecheck, -everylatent, -paintSIZE); portraits already there are kept unless --overwrite.
+    """
     from .commands.sample import SampleRequest, run_sample
 
     threads = _capped_threads(threads)
