@@ -94,16 +94,21 @@ def test_rerun_skips_existing_and_overwrite_redoes(cli, translator, tmp_path):
     assert "0 converted, 3 skipped" in result.output and not re.search(r"^painting\b", result.output, re.M)
 
 
-def test_a_destination_named_like_an_image_is_refused_unless_it_is_a_folder(cli, translator, tmp_path):
-    """`convert me.jpg painted.jpg` does not quietly make a folder named painted.jpg; a folder of that name, made
-    on purpose, is used."""
+def test_a_destination_named_like_a_photo_is_refused_unless_it_is_plainly_a_folder(cli, translator, tmp_path):
+    """`convert me.jpg painted.jpg` does not quietly make a folder named painted.jpg; a name that ends in a slash,
+    or a folder of that name already there, is used; a name with another extension Pillow reads (.bw) is not
+    taken for a photo's."""
     photo = write_image(tmp_path / "src" / "p.png")
-    result = cli("convert", photo, tmp_path / "painted.jpg", "-m", translator)
-    assert result.exit_code == 2 and "named like an image" in result.output, result.output
-    assert not (tmp_path / "painted.jpg").exists()
-    (tmp_path / "painted.jpg").mkdir()
-    result = cli("convert", photo, tmp_path / "painted.jpg", "-m", translator)
-    assert result.exit_code == 0 and (tmp_path / "painted.jpg" / "p.png").is_file(), result.output
+    result = cli("convert", photo, tmp_path / "painted.JPG", "-m", translator)
+    assert result.exit_code == 2 and "named like a photo" in result.output, result.output
+    assert not (tmp_path / "painted.JPG").exists()
+    result = cli("convert", photo, f"{tmp_path / 'slashed.jpg'}/", "-m", translator)
+    assert result.exit_code == 0 and (tmp_path / "slashed.jpg" / "p.png").is_file(), result.output
+    (tmp_path / "made.png").mkdir()
+    result = cli("convert", photo, tmp_path / "made.png", "-m", translator)
+    assert result.exit_code == 0 and (tmp_path / "made.png" / "p.png").is_file(), result.output
+    result = cli("convert", photo, tmp_path / "portraits.bw", "-m", translator)
+    assert result.exit_code == 0 and (tmp_path / "portraits.bw" / "p.png").is_file(), result.output
 
 
 def test_destination_inside_source_is_refused_before_any_work(cli, translator, tmp_path):
@@ -255,9 +260,10 @@ def test_device_choice_is_reported_and_cuda_is_never_faked(cli, translator, tmp_
     assert result.exit_code == 0 and "on CPU" in result.output
     monkeypatch.setattr(portraitize.session.ort, "get_available_providers", lambda: ["CPUExecutionProvider"])
     result = cli("convert", photo, tmp_path / "out2", "-m", translator, "--device", "cuda")
-    assert result.exit_code == 2 and "no CUDA provider" in result.output and "portraitize[gpu]" in result.output
-    # the README's swap: onnxruntime-gpu over the CPU package, which portraitize[gpu] would otherwise bring back
-    assert "pip install --force-reinstall --no-deps onnxruntime-gpu" in " ".join(result.output.split())
+    # the GPU package in place of the CPU one (both provide the module `onnxruntime`), as the README's "GPU" says
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "no CUDA provider" in said
+    assert "pip uninstall -y onnxruntime && pip install --force-reinstall --no-deps onnxruntime-gpu" in said
 
 
 def test_cuda_fallback_inside_onnxruntime_is_an_error(translator, monkeypatch):

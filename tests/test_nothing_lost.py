@@ -123,6 +123,11 @@ def test_outputs_without_a_record_are_kept_and_said(cli, translator, tmp_path):
     assert "1 photo not painted" in said and "no record of how it was painted" in said and "kept" in said
     assert "skipping" not in said, "no photo is said to be done with these settings when none is recorded so"
     assert (dst / "b.png").read_bytes() == b"the user's own edit"
+    assert f"paintings in {dst.resolve()}" in result.output  # a.png was painted here
+    (dst / "a.png").write_bytes(b"another edit")
+    result = cli("convert", src, dst, "-m", translator, "--strength", "0.5")
+    assert result.exit_code == 0 and "0 converted" in result.output
+    assert "paintings in" not in result.output, "no painting of this run's is there to point at"
 
 
 def test_a_folder_or_an_empty_file_at_an_output_path_is_not_a_finished_output(cli, translator, tmp_path):

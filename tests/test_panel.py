@@ -34,14 +34,8 @@ def test_panels_that_showed_the_same_pictures_pool_by_set_with_renames(tmp_path)
 
 
 def test_the_results_keep_each_shared_sets_lowest_and_highest_panel(tmp_path):
-    """bench/report.py's reading of a pool: for a set every panel showed, how far one panel's mean strays."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "report_for_panels", Path(__file__).resolve().parents[1] / "bench" / "report.py"
-    )
-    report = sys.modules["report_for_panels"] = importlib.util.module_from_spec(spec)  # its dataclasses look it up
-    spec.loader.exec_module(report)
+    """The results file's reading of a pool (panel_sections.py): for a set every panel showed, how far one panel's mean
+    strays."""
     first = _panel(tmp_path / "one", {"1": "before", "2": "trial"}, {"1": [2, 1], "2": [5, 4]})
     second = _panel(tmp_path / "two", {"1": "before", "2": "other"}, {"1": [4, 4], "2": [1, 1]})
     values = read_panel_pooled(pool([first, second], {}))

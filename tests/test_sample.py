@@ -112,7 +112,10 @@ def test_sample_face_check_with_the_bundled_face_mesh_names_its_files_and_says_w
     assert names == [f"tiny-sampler-seed0-trunc1.5-faces-{index:04d}.png" for index in range(3)]
     # 16 px noise has no face: every portrait fails, and the user is told which were kept anyway
     output = " ".join(result.output.split())
-    assert "face check: 12 portraits with a doubtful face (face-mesh score under 16) left out" in output
+    assert (
+        "face check: 12 portraits with a doubtful face (face-mesh score under 16) repainted from the next latents"
+        in output
+    )
     assert "3 of them kept all the same" in output
     with Image.open(tmp_path / names[0]) as image:
         record = json.loads(image.info["portraitize"])

@@ -286,7 +286,7 @@ def sample(
 ) -> None:
     """Paint new portraits with a generator model.
 
-    Files are named MODEL-seedS-NNNN.png, with what departs from the defaults before the number (-truncT, -faces or -nofacecheck, -everylatent, -paintSIZE); portraits already there are kept unless --overwrite.
+    Files are named MODEL-seedS-NNNN.png, with what departs from the defaults before the number (-truncT, -everylatent, -faces or -nofacecheck, -paintSIZE); portraits already there are kept unless --overwrite.
     """
     from .commands.sample import SampleRequest, run_sample
 

@@ -27,7 +27,7 @@ FEATURES = 0.01  # eyes, brows, nostrils
 # preferred it to 0.04 ("noisy filter-like bits", 104). The features and the faces' refinement stay as fine as before.
 FACE = 0.028
 PERSON = 0.055  # hair, neck, hands, clothes
-GROUND = 0.16  # fewer, broader strokes than painter 8's 0.12 (with FLAT_EDGE, painter.py)
+GROUND = 0.16  # fewer, broader strokes than painter 8's 0.12 (with FLAT_EDGE, stroke_paths.py)
 DETAIL = 0.5  # the most that edges make the subject's strokes finer
 BODY_DETAIL = 0.2  # ... on the body, this share of it
 PERSON_FROM, PERSON_RAMP = 0.45, 0.3  # a person mask's values from which a point is the sitter's, and over how much

@@ -198,15 +198,8 @@ def make_plan(
         raise PlanError(f"{source}: no such file or folder")
     if kind == "other":
         raise PlanError(f"{source}: not a file or a folder (a pipe, a device or a socket)")
-    destination_kind = target_storage.kind(destination)
-    if destination_kind not in (None, "dir"):
+    if target_storage.kind(destination) not in (None, "dir"):
         raise PlanError(f"destination {destination} exists and is not a folder")
-    if destination_kind is None and destination.suffix.lower() in IMAGE_EXTENSIONS:
-        # `convert me.jpg painted.jpg` would otherwise make a folder named painted.jpg without a word
-        raise PlanError(
-            f"destination {destination} is named like an image, but DST is the folder the paintings go into "
-            "(`convert photo.jpg out` writes out/photo.jpg); to give a folder that name, create it first"
-        )
     if kind == "file":
         root, relative, left_out, unreadable = source.parent, [PurePath(source.name)], [], []
     else:
@@ -233,6 +226,18 @@ def make_plan(
 
 
 IN_THE_WAY = {"dir": "a folder", "other": "not a regular file (a pipe, a device or a socket)"}
+
+
+def refuse_photo_named_destination(destination: str, exists: bool) -> None:
+    """`convert me.jpg painted.jpg` would make a folder named painted.jpg without a word: a destination not there
+    yet, named like a photo (an extension convert writes, or .gif) and not ending in a slash, is refused."""
+    if exists or destination.endswith(("/", "\\")):
+        return
+    if PurePath(destination).suffix.lower() in {*SAME_FORMAT, ".gif"}:
+        raise PlanError(
+            f"destination {destination} is named like a photo, but DST is the folder the paintings go into "
+            "(`convert photo.jpg out` writes out/photo.jpg); to give a folder that name, end it with a slash"
+        )
 
 
 def _inputs(storage: Storage, folder: PurePath):

@@ -17,7 +17,7 @@ CPU = "CPUExecutionProvider"
 PROBE_LIMIT = 1024  # a translator that fails on every square input up to this side is broken
 PROBE_SIDE = 24  # then an oblong probe at least this high shows that the output keeps the input's size
 GPU_INSTALL_HINT = (
-    "install the GPU build of onnxruntime: pip install 'portraitize[gpu]' && pip uninstall -y onnxruntime && "
+    "install the GPU build of onnxruntime in place of the CPU one: pip uninstall -y onnxruntime && "
     "pip install --force-reinstall --no-deps onnxruntime-gpu (needs an NVIDIA driver and CUDA 12 libraries)"
 )
 

@@ -14,7 +14,7 @@ from ..images import pixel_count
 from ..model_set import ModelSources
 from ..painter_settings import PAINTER_VERSION, PainterRequest
 from ..pipeline import ConvertSettings, LocalFiles, Outcome, Report, convert_jobs
-from ..plan import PlanError, make_plan
+from ..plan import PlanError, make_plan, refuse_photo_named_destination
 from ..progress import image_progress
 from ..ray_engine import RaySettings, is_uri, make_ray_plan, run_on_ray
 from ..records import LocalPlace, OutputRecords, Recipe, model_identity
@@ -65,6 +65,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
             if is_uri(location):
                 raise PlanError(f"{location} is a URI: only --engine ray reads and writes URIs (the ray extra)")
         source, target = Path(request.src).expanduser(), Path(request.dst).expanduser()
+        refuse_photo_named_destination(request.dst, target.exists())
         plan = make_plan(source, target, request.output_format, request.overwrite)
         place, destination = LocalPlace(target), target
     print_catalogue_warnings(console)
@@ -124,15 +125,16 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         except OSError as error:
             raise PlanError(f"cannot write to {request.dst} ({error.strerror or error})") from None
     unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
-    if recorded := len(plan.existing) - len(unrecorded):
+    recorded = len(plan.existing) - len(unrecorded)
+    if recorded:
         console.print(
-            f"skipping {counted(recorded, 'photo')} already converted in {request.dst} with these settings "
+            f"skipping {counted(recorded, 'photo')} already converted in {escape(request.dst)} with these settings "
             "(--overwrite redoes them)"
         )
     if unrecorded:
         console.print(
             f"[yellow]![/] {counted(len(unrecorded), 'photo')} not painted: an output of the same name is already in "
-            f"{request.dst} with no record of how it was painted (an older portraitize's, another program's, or "
+            f"{escape(request.dst)} with no record of how it was painted (an older portraitize's, another program's, or "
             f"changed since), e.g. {escape(str(unrecorded[0].target))}: kept as it is; --overwrite repaints"
         )
 
@@ -151,7 +153,9 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
             _convert_here(models, plan.todo, settings, target, report, records, console)
     finally:
         records.close()
-    _print_summary(console, report, plan.left_out, request.dst)
+    # Where the paintings are, where this run made some or kept some as its own: a path to copy, never folded.
+    where = (request.dst if on_ray else str(target.resolve())) if report.converted or recorded else None
+    _print_summary(console, report, plan.left_out, where)
     if records.failure:
         console.print(f"[yellow]warning[/]: {escape(records.failure)}; outputs without a record are kept by later runs")
     return EXIT_FAILED_FILES if report.failed else 0
@@ -254,16 +258,18 @@ def _convert_here(
         convert_jobs(models, jobs, settings, on_done, RecordedFiles(records), on_note)
 
 
-def _print_summary(console: Console, report: Report, left_out: list[tuple[PurePath, str]], destination: str) -> None:
-    """Counts and where the paintings are, then every failure, note and left-out file with its reason: one line
-    each, the file named."""
+def _print_summary(
+    console: Console, report: Report, left_out: list[tuple[PurePath, str]], where: str | None = None
+) -> None:
+    """Counts, the folder the paintings are in (`where`, if any), then every failure, note and left-out file with
+    its reason: one line each, the file named."""
     parts = [f"[green]{len(report.converted)} converted[/]", f"{len(report.skipped)} skipped (already there)"]
     parts.append(f"[red]{len(report.failed)} failed[/]" if report.failed else "0 failed")
     if left_out:
         parts.append(f"{len(left_out)} left out")
     console.print(", ".join(parts))
-    if report.converted or report.skipped:
-        console.print(f"paintings in {escape(destination)}", soft_wrap=True)  # a path to copy: never folded
+    if where is not None:
+        console.print(f"paintings in {escape(where)}", soft_wrap=True)
     _print_lines(console, "[red]x[/]", report.failed)
     _print_lines(console, "[yellow]![/]", report.notes)
     by_reason: dict[str, list[PurePath]] = {}

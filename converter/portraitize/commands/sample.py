@@ -279,8 +279,8 @@ def _readable(path: Path) -> bool:
 def _face_check_note(turned_down: int, kept_anyway: int) -> str:
     note = (
         f"face check: {counted(turned_down, 'portrait')} with a doubtful face (face-mesh score under {PASSES:g}) "
-        "left out for the next latents' (counted up to the last portrait written, in this run and earlier ones into "
-        "this folder)"
+        "repainted from the next latents (counted up to the last portrait written, in this run and earlier ones "
+        "into this folder)"
     )
     if kept_anyway:
         note += (
