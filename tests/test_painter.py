@@ -426,7 +426,7 @@ def test_convert_paints_strokes_by_default_and_writes_the_stroke_list_when_asked
     )
     assert widths[0] > listed["layers"][-1][0]["width"], "broadest layer first"
     result = cli("convert", photo, tmp_path / "plain", "-m", translator, "--painter", "none")
-    assert result.exit_code == 0 and "strokes" not in result.output
+    assert result.exit_code == 0 and "painted in strokes" not in result.output
     assert [path.name for path in (tmp_path / "plain").iterdir() if not path.name.startswith(".")] == ["sitter.png"]
     stroked, plain = (
         np.asarray(Image.open(tmp_path / folder / "sitter.png"), float) for folder in ("strokes", "plain")
