@@ -414,6 +414,29 @@ for _name, _about, _folder in (
         "2026-12-06-painter16-pairs135",
     ),
     (
+        "pairs-dark-calm-ground",
+        "a trial: a darker ground (umber 58/45/34) laid calmer (no value tremor, half the pick-up), against painter "
+        "16, the sixteen tuning photos",
+        "2026-12-06-painter16-pairs136",
+    ),
+    (
+        "pairs-dark-calm-ground-oils",
+        "the same trial on eight real oils of paintings/train repainted (bench/repaint.py)",
+        "2026-12-06-painter16-pairs137",
+    ),
+    (
+        "pairs-lively-ground",
+        "a trial: the ground's brushwork livelier (more value tremor, more pick-up), against painter 16, the sixteen "
+        "tuning photos",
+        "2026-12-06-painter16-pairs138",
+    ),
+    (
+        "pairs-dark-ground",
+        "a trial: the darker ground of pairs136 with painter 16's brushwork, against painter 16, the sixteen tuning "
+        "photos",
+        "2026-12-06-painter16-pairs139",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
