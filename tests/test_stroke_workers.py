@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, process
 from pathlib import Path
 
 import numpy as np
@@ -183,3 +183,13 @@ def test_the_workers_are_chosen_by_readable_headers_not_broken_files_first(tmp_p
     Image.new("RGB", (300, 200)).save(tmp_path / "b.jpg")
     jobs = [Job(path, tmp_path / "out" / path.name) for path in sorted(tmp_path.glob("*.jpg"))]
     assert _header_pixels(jobs) == [300 * 200]
+
+
+def test_waking_a_pool_whose_manager_closed_its_pipe_meanwhile_raises_nothing():
+    """The race concurrent.futures' exit hook runs after Ctrl-C: the manager thread closes its wake-up pipe between
+    the hook's check that it is open and its write. Importing the stroke workers makes that write harmless (without
+    it: OSError, EBADF, printed as a traceback as Python exits)."""
+    wakeup = process._ThreadWakeup()
+    wakeup._writer.close()  # closed by the other thread, `_closed` not yet set: the window of the race
+    wakeup.wakeup()
+    wakeup._reader.close()

@@ -18,6 +18,7 @@ forever). A worker leaves as soon as its main process is gone (killed), rather t
 
 from __future__ import annotations
 
+import concurrent.futures.process
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -41,6 +42,23 @@ PAINTING_PIXELS = 16_000_000
 
 MOST_WORKERS = 8  # on the largest CPUs: each holds its own stamps and a painting
 INTERRUPTED = "interrupted before its strokes were painted"
+
+
+# concurrent.futures' exit hook wakes each pool's manager thread without the lock under which that thread closes its
+# wake-up pipe (its own comment says so): a pool ending as Python exits after Ctrl-C now and then raised EBADF in the
+# hook, a traceback after the "interrupted" line (a loaded machine, tests/test_interrupt.py). close() waits for the
+# pools, which makes it rare; this makes it harmless.
+def _wake_unless_closed(wake: Callable) -> Callable:
+    def wakeup(self) -> None:
+        try:
+            wake(self)
+        except OSError:  # its manager thread closed the pipe meanwhile: nothing is left to wake
+            pass
+
+    return wakeup
+
+
+concurrent.futures.process._ThreadWakeup.wakeup = _wake_unless_closed(concurrent.futures.process._ThreadWakeup.wakeup)
 
 
 def worker_count(threads: int, painting_pixels: list[int] | None = None) -> int:
