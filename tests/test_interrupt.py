@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -101,6 +102,8 @@ def test_ctrl_c_leaves_no_partial_files_nor_processes_and_rerun_resumes(presses,
     assert leftovers == []
     done = sorted(dst.glob("*.png"))
     assert 0 < len(done) < PHOTOS
+    said = re.search(r"(\d+) photos? of (\d+) painted before the interrupt", output)
+    assert said and (int(said[1]), int(said[2])) == (len(done), PHOTOS), output
     for path in done:
         with Image.open(path) as image:
             image.load()  # a partial file would fail to decode

@@ -228,6 +228,7 @@ class OutputRecords:
         self._recipes_written: set[str] = set()
         self._lock = threading.Lock()
         self.failure: str | None = None  # why outputs of this run went without a record, for the summary
+        self.written_now: set[PurePath] = set()  # what this run has written (the count an interrupt reports)
         lines = 0
         for line in place.read().splitlines():
             lines += 1
@@ -290,6 +291,7 @@ class OutputRecords:
             return
         recipe = self.recipe.for_format(Job(target, target).format_extension)
         with self._lock:
+            self.written_now.add(target)
             lines = []
             if recipe.key not in self._recipes_written:
                 lines.append(_recipe_line(recipe.key, recipe.as_dict()))

@@ -151,6 +151,11 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
                 _record(report, records, jobs[source], Outcome(error or None, tuple(notes)))
         else:
             _convert_here(models, plan.todo, settings, target, report, records, console)
+    except KeyboardInterrupt:  # said here, where the count is known; cli.py says the rest and exits 130
+        # Counted from what was written: paintings written while the run wound down never reached the report.
+        painted = sum(job.target in records.written_now for job in plan.todo)
+        console.print(f"{counted(painted, 'photo')} of {len(plan.todo):,} painted before the interrupt")
+        raise
     finally:
         records.close()
     # Where the paintings are, where this run made some or kept some as its own: a path to copy, never folded.
