@@ -65,6 +65,7 @@ def test_converts_a_mixed_folder_mirroring_the_tree(cli, translator, mixed_folde
     for name in ("notes.jpg", "empty.png", "truncated.jpg"):
         assert f"bad/{name}:" in result.output
     assert "9 converted" in result.output and "3 failed" in result.output
+    assert "painting (3 failed)" in result.output, "the bar says the failures among the photos it counts"
     assert digest(mixed_folder) == before, "inputs must never change"
 
     for relative in expected:

@@ -153,7 +153,7 @@ def _load(handle: BinaryIO, max_pixels: int) -> Photo:
     except ImageError:
         raise
     except UnidentifiedImageError:
-        raise ImageError("not an image that Pillow can read") from None
+        raise ImageError("not an image, or in a format portraitize cannot read") from None
     except MemoryError:
         raise ImageError("not enough memory to decode it") from None
     except OSError as error:

@@ -250,12 +250,15 @@ def _convert_here(
     removed = remove_stale_temp_files(target)
     if removed:
         console.print(f"removed {removed} partial file{'' if removed == 1 else 's'} left by a killed run")
+    failed_before = len(report.failed)  # unreadable files and blocked outputs, said in the summary
     with image_progress(console) as progress:
         task = progress.add_task("painting", total=len(jobs))
 
         def on_done(job, outcome):
             report.record(job, outcome)
-            progress.advance(task)
+            # The bar counts every photo dealt with; the failed ones among them are said on it as they happen.
+            failed = len(report.failed) - failed_before
+            progress.update(task, advance=1, description=f"painting ({failed} failed)" if failed else "painting")
 
         def on_note(note: str) -> None:
             progress.console.print(f"[yellow]![/] {escape(note)}")
