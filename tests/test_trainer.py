@@ -88,6 +88,11 @@ def test_init_from_starts_a_new_run_from_trained_weights_with_other_options(imag
     ):
         assert torch.equal(expected, actual)
     assert tuned.counters.step == 0
+    # a run that took no step of its own only exported the weights it started from, and says so
+    first = load_checkpoint(tmp_path / "first")
+    unmoved = {**first, "counters": {**first["counters"], "step": 0}, "started_from": "vae recipe, 3 steps"}
+    summary = training_summary(unmoved)
+    assert summary.startswith("vae recipe, no training of its own") and "0 steps" not in summary
     tuned.run()
     summary = training_summary(load_checkpoint(tmp_path / "tuned"))
     assert summary.startswith("vae recipe, 2 steps") and "started from [vae recipe, 3 steps" in summary

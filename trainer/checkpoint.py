@@ -60,11 +60,14 @@ def training_summary(state: dict[str, Any]) -> str:
     data = "; ".join(
         f"{role}: {entry['folder']} ({entry['images']} images)" for role, entry in state.get("data", {}).items()
     )
-    summary = (
-        f"{state['recipe']} recipe, {counters['step']} steps x batch {loop['batch_size']} "
-        f"({counters['images_seen']} images seen), {counters['wall_seconds'] / 60:.1f} min on {state['hardware']}; "
-        f"data: {data}"
-    )
+    if counters["step"] == 0 and state.get("started_from"):  # a run that only exported the weights it started from
+        summary = f"{state['recipe']} recipe, no training of its own (exported again); data: {data}"
+    else:
+        summary = (
+            f"{state['recipe']} recipe, {counters['step']} steps x batch {loop['batch_size']} "
+            f"({counters['images_seen']} images seen), {counters['wall_seconds'] / 60:.1f} min on "
+            f"{state['hardware']}; data: {data}"
+        )
     # A fine-tuned run's cost and recipe include those of the run it started from.
     summary += f"; networks started from [{state['started_from']}]" if state.get("started_from") else ""
     return summary + (f"; weights: {state['averaged_from']}" if state.get("averaged_from") else "")
