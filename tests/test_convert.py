@@ -110,6 +110,18 @@ def test_a_destination_named_like_a_photo_is_refused_unless_it_is_plainly_a_fold
     assert result.exit_code == 0 and (tmp_path / "made.png" / "p.png").is_file(), result.output
     result = cli("convert", photo, tmp_path / "portraits.bw", "-m", translator)
     assert result.exit_code == 0 and (tmp_path / "portraits.bw" / "p.png").is_file(), result.output
+    result = cli("convert", photo, f"{tmp_path / 'dotted.jpg'}/.", "-m", translator)  # plainly a folder too
+    assert result.exit_code == 0 and (tmp_path / "dotted.jpg" / "p.png").is_file(), result.output
+
+
+def test_an_empty_source_or_destination_is_refused_not_taken_for_this_folder(cli, translator, tmp_path, monkeypatch):
+    """An unset variable (`convert "$PHOTOS" "$OUT"`) must not paint the current folder or into it."""
+    photo = write_image(tmp_path / "src" / "p.png")
+    monkeypatch.chdir(tmp_path)
+    for src, dst, said in ((photo, "", "DST is empty"), ("", tmp_path / "out", "SRC is empty")):
+        result = cli("convert", src, dst, "-m", translator)
+        assert result.exit_code == 2 and said in result.output, result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["src"]
 
 
 def test_destination_inside_source_is_refused_before_any_work(cli, translator, tmp_path):

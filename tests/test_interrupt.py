@@ -137,3 +137,45 @@ def _kill_session(session: int) -> None:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+def test_ctrl_c_before_a_verbs_own_handling_is_one_line_and_130(monkeypatch, capsys):
+    """Ctrl-C while a verb still loads (before its own handling of interrupts begins): typer ends such a run with
+    130 and no word; the command says it was interrupted, once."""
+    import portraitize.cli
+
+    def interrupted(threads):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(portraitize.cli, "_capped_threads", interrupted)  # the first thing `convert` does
+    monkeypatch.setattr(portraitize.cli, "_said", {"interrupted": False})
+    monkeypatch.setattr(sys, "argv", ["portraitize", "convert", "photos", "out"])
+    with pytest.raises(SystemExit) as done:
+        portraitize.cli.main()
+    assert done.value.code == 130
+    assert capsys.readouterr().err.count("interrupted") == 1
+
+
+def test_ctrl_c_while_the_command_itself_loads_is_one_line_and_130(monkeypatch, capsys):
+    """Ctrl-C as `portraitize` imports its libraries, before cli.py exists to handle it: still no traceback."""
+    import portraitize.cli
+    from portraitize.entry import run
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(portraitize.cli, "main", interrupted)
+    with pytest.raises(SystemExit) as done:
+        run()
+    assert done.value.code == 130 and capsys.readouterr().err == "interrupted\n"
+
+
+def test_the_fork_server_keeps_a_failing_workers_traceback_off_the_terminal_unless_debugging():
+    """Imported only in the stroke workers' fork server: a worker that fails as it starts (its run interrupted and
+    gone) prints nothing; PORTRAITIZE_DEBUG=1 keeps the traceback."""
+    code = "import sys, portraitize.fork_server; print(sys.excepthook is sys.__excepthook__)"
+    for env, default_hook in (({}, "False"), ({"PORTRAITIZE_DEBUG": "1"}, "True")):
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env}, timeout=60
+        )
+        assert result.stdout.strip() == default_hook, result.stderr

@@ -318,6 +318,11 @@ def test_sample_folders_and_files_in_the_way_are_one_clear_line(cli, sampler, tm
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "grid3.png is a folder, so the contact sheet cannot be written" in said, said
     assert not list(out.glob("*-0000*.png")), "refused before painting anything"
+    monkeypatch.chdir(tmp_path)
+    for folder, said in (("", "--out is empty"), ("portrait.png", "named like a photo")):
+        result = cli("sample", "-n", 2, "-o", folder, "-m", sampler)
+        assert result.exit_code == 2 and said in result.output, result.output
+    assert not list(tmp_path.glob("*.png")) and not (tmp_path / "portrait.png").exists()
 
 
 def test_after_a_failed_write_no_later_portrait_is_written(cli, sampler, tmp_path, monkeypatch):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import enum
 import signal
 import warnings
-from pathlib import Path
 from typing import Optional
 
 import typer
@@ -17,16 +16,18 @@ from rich.console import Console
 
 from . import __version__
 from .choices import DEFAULT_MAX_PIXELS, DEVICES
+from .entry import EXIT_INTERRUPTED
 from .painter_settings import BACKGROUNDS, FINENESS, PainterRequest
 from .text import DEBUG_ENV, debugging, first_line
 
-EXIT_USAGE, EXIT_INTERRUPTED = 2, 130  # 1 (some files failed) comes from the commands
+EXIT_USAGE = 2  # 1 (some files failed) comes from the commands, 130 (interrupted) from entry.py
 NO_VALUE = " "  # a flag's metavar: it takes no value, but typer would show <bool> after it, as if it needed one
 MAX_THREADS = 1024  # onnxruntime starts every thread asked for, and rejects counts beyond a C int
 
 # One message, one line: greppable logs. No emoji codes: a photo named ":smile:.jpg" is reported by its name (and
 # rich's emoji table, loaded at the first message, would cost a tenth of a second of every run).
 console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+_said = {"interrupted": False}  # what this run has told the user already
 app = typer.Typer(
     help="Turn photographs of people into painted portraits, and paint new portraits from nothing.",
     epilog="Exit codes: 0 all done, 1 some files failed, 2 bad arguments/model/device, 130 interrupted.",
@@ -245,7 +246,7 @@ def convert(
 @app.command()
 def sample(
     count: int = typer.Option(50, "--count", "-n", min=1, help="How many portraits to paint."),
-    out: Path = typer.Option(Path("samples"), "--out", "-o", help="Folder for the PNGs."),
+    out: str = typer.Option("samples", "--out", "-o", help="Folder for the PNGs."),
     model: Optional[str] = typer.Option(
         None, "--model", "-m", help=MODEL_HELP, show_default="portrait-gan, else the first installed sampler"
     ),
@@ -293,7 +294,7 @@ def sample(
     threads = _capped_threads(threads)
     request = SampleRequest(
         count=count,
-        out=out,
+        out=out,  # a str: an empty one is refused, not taken for the current folder
         model=model,
         seed=seed,
         truncation=truncation,
@@ -346,10 +347,7 @@ def _exit_code_of(run) -> int:
     except (ModelError, DeviceError, PlanError) as error:
         _fail(str(error))
     except KeyboardInterrupt:
-        console.print(
-            "[yellow]interrupted[/]: finished files are complete, no partial files were left; "
-            "run the same command again to resume"
-        )
+        _say_interrupted()
         return EXIT_INTERRUPTED
     except Exception as error:  # a case no check foresaw: still one line, never a traceback
         if debugging():
@@ -377,4 +375,15 @@ def main() -> None:
         if done.code == EXIT_INTERRUPTED:
             # Reported: another Ctrl-C while Python shuts down would end the process by the signal, not with 130.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            _say_interrupted()  # if not said yet: a Ctrl-C before a verb's handling began, which typer ends silently
         raise
+
+
+def _say_interrupted() -> None:
+    """The interrupt's line, once a run."""
+    if not _said["interrupted"]:
+        _said["interrupted"] = True
+        console.print(
+            "[yellow]interrupted[/]: finished files are complete, no partial files were left; "
+            "run the same command again to resume"
+        )

@@ -228,15 +228,18 @@ def make_plan(
 IN_THE_WAY = {"dir": "a folder", "other": "not a regular file (a pipe, a device or a socket)"}
 
 
-def refuse_photo_named_destination(destination: str, exists: bool) -> None:
+def refuse_photo_named_destination(destination: str, exists: bool, role: str = "DST") -> None:
     """`convert me.jpg painted.jpg` would make a folder named painted.jpg without a word: a destination not there
-    yet, named like a photo (an extension convert writes, or .gif) and not ending in a slash, is refused."""
-    if exists or destination.endswith(("/", "\\")):
+    yet, named like a photo (an extension convert writes, or .gif) and not ending in a slash, is refused; so is an
+    empty one (an unset variable), which would mean the current folder."""
+    if not destination.strip():
+        raise PlanError(f"{role} is empty: name the folder the paintings go into (. for this one)")
+    if exists or destination.endswith(("/", "\\", "/.")):
         return
     if PurePath(destination).suffix.lower() in {*SAME_FORMAT, ".gif"}:
         raise PlanError(
-            f"destination {destination} is named like a photo, but DST is the folder the paintings go into "
-            "(`convert photo.jpg out` writes out/photo.jpg); to give a folder that name, end it with a slash"
+            f"{role} {destination} is named like a photo, but it is the folder the paintings go into; to give a "
+            "folder that name, end it with a slash"
         )
 
 

@@ -58,7 +58,10 @@ class ConvertRequest:
 
 def run_convert(request: ConvertRequest, console: Console) -> int:
     on_ray = request.engine == "ray"
+    if not request.src.strip():  # an unset variable: not the current folder
+        raise PlanError("SRC is empty: name a photo or a folder of photos")
     if on_ray:
+        refuse_photo_named_destination(request.dst, exists=True)  # a store's names are its own; not an empty one
         plan, place, destination = make_ray_plan(request.src, request.dst, request.output_format, request.overwrite)
     else:
         for location in (request.src, request.dst):

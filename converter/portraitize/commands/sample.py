@@ -24,7 +24,7 @@ from ..face_check import PASSES
 from ..files import remove_stale_temp_files
 from ..grid import sheet_of
 from ..latents import Latents
-from ..plan import PlanError
+from ..plan import PlanError, refuse_photo_named_destination
 from ..portrait_writer import PortraitWriter, WriteFailed
 from ..progress import image_progress
 from ..records import differences, model_identity
@@ -52,7 +52,7 @@ NAMED_CONFLICTS = 3
 @dataclasses.dataclass(frozen=True)
 class SampleRequest:
     count: int
-    out: Path
+    out: str
     model: str | None
     seed: int
     truncation: float | None
@@ -67,7 +67,9 @@ class SampleRequest:
 
 
 def run_sample(request: SampleRequest, console: Console) -> int:
-    if request.out.exists() and not request.out.is_dir():
+    out = Path(request.out)
+    refuse_photo_named_destination(request.out, out.exists(), role="--out")
+    if out.exists() and not out.is_dir():
         raise PlanError(f"--out {request.out} exists and is not a folder")
     print_catalogue_warnings(console)
     model_file = resolve(request.model, "sampler")
@@ -106,24 +108,24 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     variant = variant_name(request.seed, request.truncation, request.size, unchecked, departs)
 
     def path_of(index: int) -> Path:
-        return sample_path(request.out, name, variant, index)
+        return sample_path(out, name, variant, index)
 
     try:
-        request.out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise PlanError(f"--out {request.out} cannot be made ({error.strerror or first_line(error)})") from None
-    sheet_path = grid_path(request.out, name, variant, request.count) if request.grid else None
+    sheet_path = grid_path(out, name, variant, request.count) if request.grid else None
     if sheet_path and sheet_path.is_dir():  # found before painting, not after it
         raise PlanError(f"--grid: {sheet_path} is a folder, so the contact sheet cannot be written there")
     done, kept_anyway, unrecorded = (
         ({}, set(), 0) if request.overwrite else _already_there(path_of, request.count, made_by)
     )
-    removed = remove_stale_temp_files(request.out)
+    removed = remove_stale_temp_files(out)
     if removed:
         console.print(f"removed {removed} partial file{'' if removed == 1 else 's'} left by a killed run")
     counts = StreamCount()
     written = failed = 0
-    path = request.out
+    path = out
 
     def on_written(_: Path) -> None:
         nonlocal written
