@@ -112,6 +112,9 @@ def test_a_destination_named_like_a_photo_is_refused_unless_it_is_plainly_a_fold
     assert result.exit_code == 0 and (tmp_path / "portraits.bw" / "p.png").is_file(), result.output
     result = cli("convert", photo, f"{tmp_path / 'dotted.jpg'}/.", "-m", translator)  # plainly a folder too
     assert result.exit_code == 0 and (tmp_path / "dotted.jpg" / "p.png").is_file(), result.output
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
+    result = cli("convert", photo, tmp_path / "gone", "-m", translator)
+    assert result.exit_code == 2 and "is a link to" in result.output and "which is not there" in result.output
 
 
 def test_an_empty_source_or_destination_is_refused_not_taken_for_this_folder(cli, translator, tmp_path, monkeypatch):

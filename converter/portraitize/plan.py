@@ -228,15 +228,20 @@ def make_plan(
 IN_THE_WAY = {"dir": "a folder", "other": "not a regular file (a pipe, a device or a socket)"}
 
 
-def refuse_photo_named_destination(destination: str, exists: bool, role: str = "DST") -> None:
-    """`convert me.jpg painted.jpg` would make a folder named painted.jpg without a word: a destination not there
-    yet, named like a photo (an extension convert writes, or .gif) and not ending in a slash, is refused; so is an
-    empty one (an unset variable), which would mean the current folder."""
+def check_destination(destination: str, path: Path | None, role: str = "DST") -> None:
+    """A destination as typed (`destination`) and, where it is local, as a path: refused where it is empty (an unset
+    variable, which would mean the current folder), a link to nothing, or not there yet and named like a photo (an
+    extension convert writes, or .gif) without a trailing slash: `convert me.jpg painted.jpg` would otherwise make
+    a folder named painted.jpg without a word."""
     if not destination.strip():
         raise PlanError(f"{role} is empty: name the folder the paintings go into (. for this one)")
-    if exists or destination.endswith(("/", "\\", "/.")):
+    if path is None:  # a store's names are its own
         return
-    if PurePath(destination).suffix.lower() in {*SAME_FORMAT, ".gif"}:
+    if path.is_symlink() and not path.exists():
+        raise PlanError(f"{role} {destination} is a link to {os.readlink(path)}, which is not there")
+    if path.exists() or destination.endswith(("/", "\\", "/.")):
+        return
+    if path.suffix.lower() in {*SAME_FORMAT, ".gif"}:
         raise PlanError(
             f"{role} {destination} is named like a photo, but it is the folder the paintings go into; to give a "
             "folder that name, end it with a slash"

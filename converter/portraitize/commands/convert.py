@@ -14,7 +14,7 @@ from ..images import pixel_count
 from ..model_set import ModelSources
 from ..painter_settings import PAINTER_VERSION, PainterRequest
 from ..pipeline import ConvertSettings, LocalFiles, Outcome, Report, convert_jobs
-from ..plan import PlanError, make_plan, refuse_photo_named_destination
+from ..plan import PlanError, check_destination, make_plan
 from ..progress import image_progress
 from ..ray_engine import RaySettings, is_uri, make_ray_plan, run_on_ray
 from ..records import LocalPlace, OutputRecords, Recipe, model_identity
@@ -61,14 +61,14 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     if not request.src.strip():  # an unset variable: not the current folder
         raise PlanError("SRC is empty: name a photo or a folder of photos")
     if on_ray:
-        refuse_photo_named_destination(request.dst, exists=True)  # a store's names are its own; not an empty one
+        check_destination(request.dst, None)
         plan, place, destination = make_ray_plan(request.src, request.dst, request.output_format, request.overwrite)
     else:
         for location in (request.src, request.dst):
             if is_uri(location):
                 raise PlanError(f"{location} is a URI: only --engine ray reads and writes URIs (the ray extra)")
         source, target = Path(request.src).expanduser(), Path(request.dst).expanduser()
-        refuse_photo_named_destination(request.dst, target.exists())
+        check_destination(request.dst, target)
         plan = make_plan(source, target, request.output_format, request.overwrite)
         place, destination = LocalPlace(target), target
     print_catalogue_warnings(console)
@@ -130,9 +130,10 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
     recorded = len(plan.existing) - len(unrecorded)
     if recorded:
-        console.print(
-            f"skipping {counted(recorded, 'photo')} already converted in {escape(request.dst)} with these settings "
-            "(--overwrite redoes them)"
+        console.print(  # no markup: a path is shown as it is (escaped, a trailing backslash would show doubled)
+            f"skipping {counted(recorded, 'photo')} already converted in {request.dst} with these settings "
+            "(--overwrite redoes them)",
+            markup=False,
         )
     if unrecorded:
         console.print(
@@ -280,7 +281,7 @@ def _print_summary(
         parts.append(f"{len(left_out)} left out")
     console.print(", ".join(parts))
     if where is not None:
-        console.print(f"paintings in {escape(where)}", soft_wrap=True)
+        console.print(f"paintings in {where}", soft_wrap=True, markup=False)
     _print_lines(console, "[red]x[/]", report.failed)
     _print_lines(console, "[yellow]![/]", report.notes)
     by_reason: dict[str, list[PurePath]] = {}

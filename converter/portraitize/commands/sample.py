@@ -24,7 +24,7 @@ from ..face_check import PASSES
 from ..files import remove_stale_temp_files
 from ..grid import sheet_of
 from ..latents import Latents
-from ..plan import PlanError, refuse_photo_named_destination
+from ..plan import PlanError, check_destination
 from ..portrait_writer import PortraitWriter, WriteFailed
 from ..progress import image_progress
 from ..records import differences, model_identity
@@ -68,7 +68,7 @@ class SampleRequest:
 
 def run_sample(request: SampleRequest, console: Console) -> int:
     out = Path(request.out)
-    refuse_photo_named_destination(request.out, out.exists(), role="--out")
+    check_destination(request.out, out, role="--out")
     if out.exists() and not out.is_dir():
         raise PlanError(f"--out {request.out} exists and is not a folder")
     print_catalogue_warnings(console)
@@ -279,6 +279,8 @@ def _readable(path: Path) -> bool:
 
 
 def _face_check_note(turned_down: int, kept_anyway: int) -> str:
+    if not turned_down:
+        return "face check: every portrait's face passed"
     note = (
         f"face check: {counted(turned_down, 'portrait')} with a doubtful face (face-mesh score under {PASSES:g}) "
         "repainted from the next latents (counted up to the last portrait written, in this run and earlier ones "
