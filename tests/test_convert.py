@@ -291,3 +291,15 @@ def test_cuda_fallback_inside_onnxruntime_is_an_error(translator, monkeypatch):
     monkeypatch.setattr(portraitize.session, "open_session", lambda path, providers, threads: original(path))
     with pytest.raises(portraitize.session.DeviceError, match="fell back"):
         portraitize.session.load_model(translator, "cuda")
+
+
+def test_a_destination_this_run_made_and_wrote_nothing_into_is_not_left_behind(cli, translator, tmp_path):
+    """Every photo failed: the run says so, and the empty folder it made for the paintings goes with it; a folder
+    that was there before stays."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "broken.png").write_text("not an image")
+    result = cli("convert", src, tmp_path / "out", "-m", translator)
+    assert result.exit_code == 1 and not (tmp_path / "out").exists(), result.output
+    (tmp_path / "kept").mkdir()
+    assert cli("convert", src, tmp_path / "kept", "-m", translator).exit_code == 1 and (tmp_path / "kept").is_dir()

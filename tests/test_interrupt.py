@@ -148,7 +148,6 @@ def test_ctrl_c_before_a_verbs_own_handling_is_one_line_and_130(monkeypatch, cap
         raise KeyboardInterrupt
 
     monkeypatch.setattr(portraitize.cli, "_capped_threads", interrupted)  # the first thing `convert` does
-    monkeypatch.setattr(portraitize.cli, "_said", {"interrupted": False})
     monkeypatch.setattr(sys, "argv", ["portraitize", "convert", "photos", "out"])
     with pytest.raises(SystemExit) as done:
         portraitize.cli.main()

@@ -338,6 +338,7 @@ def _exit_code_of(run) -> int:
     from .plan import PlanError
     from .session import DeviceError, ModelError
 
+    _said["interrupted"] = False  # a run of its own (tests run several in one process)
     signal.signal(signal.SIGTERM, _interrupt)
     # Libraries' warnings (Pillow's "possibly corrupt EXIF", ...) are for developers, over several lines;
     # what matters reaches the user as a failure or a note on one line.
@@ -369,6 +370,7 @@ def _fail(message: str) -> None:
 
 
 def main() -> None:
+    _said["interrupted"] = False
     try:
         app(prog_name="portraitize")
     except SystemExit as done:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path, PurePath
 
@@ -122,6 +123,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         f"model [bold]{escape(translator.info.name)}[/] ({escape(str(translator.path))}) on [bold]{where}[/], {_scale_line(paint, models)}"
     )
     records = OutputRecords(place, destination, _recipe(request, paint, sources, translator))
+    made = not on_ray and not target.exists()  # by this run: taken away again if nothing is written into it
     if plan.todo and not on_ray:
         try:
             check_writable(target)
@@ -162,6 +164,8 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         raise
     finally:
         records.close()
+        if made:
+            _remove_if_empty(target)
     # Where the paintings are, where this run made some or kept some as its own: a path to copy, never folded.
     where = (request.dst if on_ray else str(target.resolve())) if report.converted or recorded else None
     _print_summary(console, report, plan.left_out, where)
@@ -225,6 +229,13 @@ class RecordedFiles(LocalFiles):
     def write(self, path, data: bytes) -> None:
         super().write(path, data)
         self.records.written(path)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """A destination this run made and wrote nothing into (every photo failed, or Ctrl-C came first) is not left
+    behind as an empty folder."""
+    with contextlib.suppress(OSError):  # not empty, or gone: left as it is
+        folder.rmdir()
 
 
 def _scale_line(paint: PaintSettings, models) -> str:
