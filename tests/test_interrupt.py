@@ -104,6 +104,7 @@ def test_ctrl_c_leaves_no_partial_files_nor_processes_and_rerun_resumes(presses,
     assert 0 < len(done) < PHOTOS
     said = re.search(r"(\d+) photos? of (\d+) painted before the interrupt", output)
     assert said and (int(said[1]), int(said[2])) == (len(done), PHOTOS), output
+    assert re.search(rf"^painting.* {len(done)}/{PHOTOS} ", output, re.M), "the bar's last frame agrees"
     for path in done:
         with Image.open(path) as image:
             image.load()  # a partial file would fail to decode

@@ -278,7 +278,12 @@ def _convert_here(
         def on_note(note: str) -> None:
             progress.console.print(f"[yellow]![/] {escape(note)}")
 
-        convert_jobs(models, jobs, settings, on_done, RecordedFiles(records), on_note)
+        try:
+            convert_jobs(models, jobs, settings, on_done, RecordedFiles(records), on_note)
+        except KeyboardInterrupt:  # the bar's last frame agrees with the count said after it
+            written = sum(job.target in records.written_now for job in jobs)
+            progress.update(task, completed=written + len(report.failed) - failed_before)
+            raise
 
 
 def _print_summary(
