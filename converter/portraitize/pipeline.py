@@ -20,12 +20,9 @@ than that is converted alone).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
-import signal
-import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,6 +41,7 @@ from .images import (
     open_input,
     pixel_count,
 )
+from .interrupts import presses_ignored
 from .model_set import ModelSet
 from .painter import Strokes, paint_strokes
 from .painter_settings import PAINTER_VERSION
@@ -175,7 +173,7 @@ def convert_jobs(
         # Ctrl-C: drop queued work and the paintings in the stroke workers; writes already running finish (each
         # one is atomic) before we leave. More presses meanwhile wait too: one that broke off this wait left a
         # model call running while Python shut down, which aborted the process (exit 134, a hostile run).
-        with _presses_held():
+        with presses_ignored():
             if workers:
                 workers.stop()
             batch.finishing.stop()
@@ -188,20 +186,6 @@ def convert_jobs(
         workers.close()
     finisher.shutdown(wait=True)
     pool.shutdown(wait=True)
-
-
-@contextlib.contextmanager
-def _presses_held():
-    """Ctrl-C ignored for the block (where this is the main thread, which alone may set signal handlers), then as
-    before."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _read(item: _Item, files: Files, settings: ConvertSettings, chain: PaintChain) -> Outcome | None:

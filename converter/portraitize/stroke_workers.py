@@ -19,7 +19,6 @@ forever). A worker leaves as soon as its main process is gone (killed), rather t
 from __future__ import annotations
 
 import concurrent.futures.process
-import contextlib
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.forkserver
@@ -32,6 +31,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
+from .interrupts import presses_held
 from .painter import Strokes, paint_strokes
 from .pixel_budget import PixelBudget
 from .session import usable_cpus
@@ -160,7 +160,9 @@ class StrokeWorkers:
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if context.get_start_method() == "forkserver":
             context.set_forkserver_preload(["portraitize.fork_server"])
-            with _interrupts_held():
+            # started with Ctrl-C held: the server imports the painter without a KeyboardInterrupt traceback of its
+            # own (it ignores Ctrl-C anyway once it runs), and a press meanwhile still reaches this process
+            with presses_held():
                 multiprocessing.forkserver.ensure_running()
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup)
         pool.submit(int)  # a worker starts now, while the first photos are read and translated
@@ -174,24 +176,6 @@ def start_workers(workers: int, on_note: Callable[[str], None]) -> StrokeWorkers
     except OSError as error:
         on_note(f"the stroke painter's worker processes cannot start ({first_line(error)}): painting in this process")
         return None
-
-
-@contextlib.contextmanager
-def _interrupts_held():
-    """Ctrl-C ignored by the fork server from its start, where this is the main thread: it inherits the ignored
-    signal and imports the painter without a KeyboardInterrupt traceback of its own (it ignores Ctrl-C anyway once it
-    runs; a blocked signal does not reach it, the spawn clears the mask). Here the signal is blocked meanwhile, so a
-    press during the spawn is held, not lost, and reaches this process's own handler as the block lifts."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, handler)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _worker_setup() -> None:

@@ -158,8 +158,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         else:
             _convert_here(models, plan.todo, settings, target, report, records, console)
     except KeyboardInterrupt:  # said here, where the count is known; cli.py says the rest and exits 130
-        # Counted from what was written: paintings written while the run wound down never reached the report.
-        painted = sum(job.target in records.written_now for job in plan.todo)
+        painted = _written(records, plan.todo)
         console.print(f"{counted(painted, 'photo')} of {len(plan.todo):,} painted before the interrupt")
         raise
     finally:
@@ -231,6 +230,12 @@ class RecordedFiles(LocalFiles):
         self.records.written(path)
 
 
+def _written(records: OutputRecords, jobs) -> int:
+    """How many of `jobs` this run has written, counted from the records: after Ctrl-C, paintings written while the
+    run wound down never reached the report."""
+    return sum(job.target in records.written_now for job in jobs)
+
+
 def _remove_if_empty(folder: Path) -> None:
     """A destination this run made and wrote nothing into (every photo failed, or Ctrl-C came first) is not left
     behind as an empty folder."""
@@ -264,7 +269,7 @@ def _convert_here(
     """The local engine, with its progress bar."""
     removed = remove_stale_temp_files(target)
     if removed:
-        console.print(f"removed {removed} partial file{'' if removed == 1 else 's'} left by a killed run")
+        console.print(f"removed {counted(removed, 'partial file')} left by a killed run")
     failed_before = len(report.failed)  # unreadable files and blocked outputs, said in the summary
     with image_progress(console) as progress:
         task = progress.add_task("painting", total=len(jobs))
@@ -281,8 +286,7 @@ def _convert_here(
         try:
             convert_jobs(models, jobs, settings, on_done, RecordedFiles(records), on_note)
         except KeyboardInterrupt:  # the bar's last frame agrees with the count said after it
-            written = sum(job.target in records.written_now for job in jobs)
-            progress.update(task, completed=written + len(report.failed) - failed_before)
+            progress.update(task, completed=_written(records, jobs) + len(report.failed) - failed_before)
             raise
 
 

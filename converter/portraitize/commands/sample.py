@@ -122,7 +122,7 @@ def run_sample(request: SampleRequest, console: Console) -> int:
     )
     removed = remove_stale_temp_files(out)
     if removed:
-        console.print(f"removed {removed} partial file{'' if removed == 1 else 's'} left by a killed run")
+        console.print(f"removed {counted(removed, 'partial file')} left by a killed run")
     counts = StreamCount()
     written = failed = 0
     path = out
