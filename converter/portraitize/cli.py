@@ -13,6 +13,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
 from .choices import DEFAULT_MAX_PIXELS, DEVICES
@@ -28,13 +29,30 @@ MAX_THREADS = 1024  # onnxruntime starts every thread asked for, and rejects cou
 # rich's emoji table, loaded at the first message, would cost a tenth of a second of every run).
 console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 _said = {"interrupted": False}  # what this run has told the user already
+
+
+def _help_without_value(command_class: type) -> type:
+    """`command_class` whose --help shows no value after it (typer would show <bool>, as if it took one)."""
+
+    class Command(command_class):
+        def get_help_option(self, ctx):
+            option = super().get_help_option(ctx)
+            if option is not None:
+                option.metavar = NO_VALUE
+            return option
+
+    return Command
+
+
 app = typer.Typer(
+    cls=_help_without_value(TyperGroup),
     help="Turn photographs of people into painted portraits, and paint new portraits from nothing.",
     epilog="Exit codes: 0 all done, 1 some files failed, 2 bad arguments/model/device, 130 interrupted.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
 )
+COMMAND = _help_without_value(TyperCommand)
 
 
 Device = enum.Enum("Device", {name: name for name in DEVICES}, type=str)
@@ -93,7 +111,7 @@ THREADS_HELP = (
 )
 
 
-@app.command()
+@app.command(cls=COMMAND)
 def convert(
     src: str = typer.Argument(
         ..., metavar="SRC", help="A photo, or a folder of photos (searched recursively); a URI with --engine ray."
@@ -243,7 +261,7 @@ def convert(
     raise typer.Exit(_exit_code_of(lambda: run_convert(request, console)))
 
 
-@app.command()
+@app.command(cls=COMMAND)
 def sample(
     count: int = typer.Option(50, "--count", "-n", min=1, help="How many portraits to paint."),
     out: str = typer.Option("samples", "--out", "-o", help="Folder for the PNGs."),
@@ -310,7 +328,7 @@ def sample(
     raise typer.Exit(_exit_code_of(lambda: run_sample(request, console)))
 
 
-@app.command()
+@app.command(cls=COMMAND)
 def models() -> None:
     """List installed models: name, kind, size, training summary."""
     from .commands.models import show_models
