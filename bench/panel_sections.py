@@ -437,6 +437,18 @@ for _name, _about, _folder in (
         "2026-12-06-painter16-pairs139",
     ),
     (
+        "pairs-dragged-strokes",
+        "a trial: each stroke of the sitter's finer layers taking up the picture under it towards its tail (0.6 of "
+        "it, the picture blurred over one brush radius), against painter 16, the sixteen tuning photos",
+        "2026-12-06-painter16-pairs140",
+    ),
+    (
+        "pairs-mixed-palette",
+        "a trial: the sitter's strokes (not its features) moved 0.7 of the way to the nearest of ten mixes (k-means "
+        "of the sitter's colours), against painter 16, the sixteen tuning photos",
+        "2026-12-06-painter16-pairs141",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
