@@ -99,6 +99,19 @@ def write_image(path: Path, width: int = 40, height: int = 30, mode: str = "RGB"
     return path
 
 
+def write_heic(path: Path, image: Image.Image, exif: Image.Exif | None = None) -> Path:
+    """`image` saved as an iPhone saves a photo, HEIC, by pillow-heif's encoder (a test tool: portraitize itself
+    only decodes HEIC, through pi-heif, and never registers pillow-heif's plugin)."""
+    import pillow_heif
+
+    image = image.copy()
+    if exif is not None:
+        image.info["exif"] = exif.tobytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pillow_heif.from_pillow(image).save(path, quality=90)
+    return path
+
+
 @pytest.fixture(scope="session")
 def image_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("images")

@@ -9,7 +9,7 @@ import stat
 
 import numpy as np
 import pytest
-from conftest import EXAMPLES, gradient_image, output_files, write_image
+from conftest import EXAMPLES, gradient_image, output_files, write_heic, write_image
 from PIL import Image
 
 import portraitize.session
@@ -134,6 +134,19 @@ def test_destination_inside_source_is_refused_before_any_work(cli, translator, t
         result = cli("convert", src, dst, "-m", translator)
         assert result.exit_code == 2 and "inside the source folder" in result.output
     assert sorted(path.name for path in src.iterdir()) == ["p.png"]
+
+
+def test_a_folder_of_iphone_photos_is_painted_to_jpeg(cli, translator, tmp_path):
+    src = tmp_path / "phone"
+    write_heic(src / "IMG_0001.HEIC", Image.fromarray(gradient_image(48, 36)))
+    write_heic(src / "IMG_0002.heic", Image.fromarray(gradient_image(36, 48, seed=1)))
+    dst = tmp_path / "out"
+    result = cli("convert", src, dst, "--model", translator)
+    assert result.exit_code == 0, result.output
+    assert {str(path) for path in output_files(dst)} == {"IMG_0001.jpg", "IMG_0002.jpg"}
+    for name, size in (("IMG_0001.jpg", (48, 36)), ("IMG_0002.jpg", (36, 48))):
+        with Image.open(dst / name) as painted:
+            assert painted.format == "JPEG" and painted.size == size
 
 
 def test_single_file_and_format_change_without_collisions(cli, translator, tmp_path):

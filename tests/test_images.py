@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from conftest import gradient_image, write_image
+from conftest import gradient_image, write_heic, write_image
 from PIL import Image, ImageCms
 
 from portraitize.files import write_atomically
@@ -69,6 +69,32 @@ def test_exif_orientation_is_applied_and_dropped(tmp_path):
     saved = Image.Exif()
     saved.load(photo.exif)
     assert 0x0112 not in saved and saved[0x010F] == "TestCam"
+
+
+def test_an_iphone_heic_photo_loads_with_its_exif(tmp_path):
+    left_red = np.zeros((32, 48, 3), np.uint8)
+    left_red[:, :24], left_red[:, 24:] = (200, 40, 40), (40, 40, 200)
+    exif = Image.Exif()
+    exif[0x010F] = "Apple"
+    path = write_heic(tmp_path / "IMG_0001.HEIC", Image.fromarray(left_red), exif)
+    photo = load_photo(path)
+    assert photo.size == (48, 32)
+    assert photo.rgb[16, 4, 0] > 150 > photo.rgb[16, 4, 2] and photo.rgb[16, 44, 2] > 150 > photo.rgb[16, 44, 0]
+    carried = Image.Exif()
+    carried.load(photo.exif)
+    assert carried[0x010F] == "Apple"
+
+
+def test_a_heic_photo_is_turned_once(tmp_path):
+    """libheif applies a HEIC's rotation as it decodes and leaves an EXIF orientation of 1: turning the photo
+    again by its EXIF (as for a JPEG) would turn it twice."""
+    import pillow_heif
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = write_heic(tmp_path / "turned.heic", Image.fromarray(gradient_image(48, 32)), exif)
+    reference = np.asarray(pillow_heif.open_heif(path).to_pillow().convert("RGB"))
+    assert np.array_equal(load_photo(path).rgb, reference)
 
 
 def test_rgb_icc_profile_travels_to_the_output(tmp_path):

@@ -196,7 +196,10 @@ def convert(
         metavar=NO_VALUE,
     ),
     output_format: Optional[Format] = typer.Option(
-        None, "--format", help="Output format.", show_default="the input's; PNG for formats we don't write"
+        None,
+        "--format",
+        help="Output format.",
+        show_default="the input's; JPEG for HEIC photos, PNG for other formats we don't write",
     ),
     quality: int = typer.Option(95, min=1, max=100, help="JPEG/WebP quality."),
     overwrite: bool = typer.Option(

@@ -76,6 +76,20 @@ def _silence_libtiff() -> None:
 _silence_libtiff()
 
 
+def _register_phone_formats() -> None:
+    """HEIF/HEIC, the format iPhones save photos in, decoded by pi-heif (libheif; its rotation and mirroring are
+    applied as it decodes, and the EXIF orientation it leaves is 1, so nothing is turned twice). Without pi-heif
+    installed those files are reported as a format portraitize cannot read, as before."""
+    try:
+        import pi_heif
+    except ImportError:
+        return
+    pi_heif.register_heif_opener()
+
+
+_register_phone_formats()
+
+
 def _decodable_formats() -> set[str]:
     """Formats whose pixels Pillow decodes here: not its stubs, not MPEG (header only), EPS with Ghostscript only."""
     Image.init()

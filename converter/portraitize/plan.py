@@ -34,6 +34,11 @@ SAME_FORMAT = {
     ".dib": "bmp",
     ".tif": "tiff",
     ".tiff": "tiff",
+    # A phone's HEIF photo is painted to JPEG: a photo format every viewer opens, where PNG would be ten times the
+    # size of the photo (portraitize writes no HEIF).
+    ".heic": "jpg",
+    ".heif": "jpg",
+    ".hif": "jpg",
 }
 SPELLING = {"jpg": {".jpg", ".jpeg", ".jpe", ".jfif"}, "tiff": {".tif", ".tiff"}, "bmp": {".bmp", ".dib"}}
 NOT_AN_IMAGE = "not an image"
