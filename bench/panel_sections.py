@@ -449,6 +449,12 @@ for _name, _about, _folder in (
         "2026-12-06-painter16-pairs141",
     ),
     (
+        "pairs-visible-canvas",
+        "a trial: the canvas's weave showing through the paint at 2.5 times painter 16's depth, and through more of "
+        "the light paint, its mean light kept, against painter 16, the sixteen tuning photos",
+        "2026-12-06-painter16-pairs142",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
