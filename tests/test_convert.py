@@ -184,6 +184,41 @@ def test_strength_zero_gives_back_the_photo_and_keep_model_size(cli, translator,
     assert Image.open(tmp_path / "small" / "p.png").size == (40, 20)
 
 
+def test_size_writes_every_painting_that_long_and_is_part_of_its_record(cli, translator, tmp_path):
+    src = tmp_path / "src"
+    write_image(src / "wide.png", 80, 40)
+    write_image(src / "tall.png", 30, 90)
+    result = cli("convert", src, tmp_path / "out", "-m", translator, "--size", "120")
+    assert result.exit_code == 0, result.output
+    assert "written 120 px on the long side" in result.output
+    assert Image.open(tmp_path / "out" / "wide.png").size == (120, 60)
+    assert Image.open(tmp_path / "out" / "tall.png").size == (40, 120)
+    again = cli("convert", src, tmp_path / "out", "-m", translator, "--size", "120")
+    assert again.exit_code == 0 and "2 skipped" in again.output
+    other = cli("convert", src, tmp_path / "out", "-m", translator, "--size", "60")
+    assert other.exit_code == 2 and "size 120 -> 60" in other.output
+    assert Image.open(tmp_path / "out" / "wide.png").size == (120, 60), "a refused run changes nothing"
+    smaller = cli("convert", src, tmp_path / "out", "-m", translator, "--size", "60", "--overwrite")
+    assert smaller.exit_code == 0 and Image.open(tmp_path / "out" / "wide.png").size == (60, 30)
+
+
+def test_size_cannot_be_asked_with_the_model_size(cli, translator, tmp_path):
+    src = write_image(tmp_path / "src" / "p.png", 40, 30)
+    result = cli("convert", src, tmp_path / "out", "-m", translator, "--size", "100", "--keep-model-size")
+    assert result.exit_code == 2 and "--size and --keep-model-size" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_small_photos_are_told_how_to_show_their_strokes(cli, translator, tmp_path):
+    src = write_image(tmp_path / "src" / "thumb.png", 60, 40)
+    told = cli("convert", src, tmp_path / "own", "-m", translator)
+    assert told.exit_code == 0 and "--size 1024 paints them larger" in told.output
+    sized = cli("convert", src, tmp_path / "large", "-m", translator, "--size", "200")
+    assert sized.exit_code == 0 and "paints them larger" not in sized.output
+    plain = cli("convert", src, tmp_path / "plain", "-m", translator, "--painter", "none")
+    assert plain.exit_code == 0 and "paints them larger" not in plain.output, "said only where strokes are painted"
+
+
 def test_batches_same_sized_photos_and_opens_one_session(cli, translator, tmp_path, monkeypatch):
     src = tmp_path / "src"
     for index in range(8):

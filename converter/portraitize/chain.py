@@ -119,9 +119,10 @@ class PaintChain:
         return paint_photos(self.models.translator, photos, inputs, self.settings, self.batch_size)
 
     def finish(self, sitting: Sitting, painted: np.ndarray) -> Finished:
-        """The painting at the photo's size (unless keep_model_size), painted in strokes or textured, blended
-        by strength; a Pillow image, which the encoder takes without another full-size copy."""
-        size = sitting.photo.size
+        """The painting at the photo's size (or the model's, with keep_model_size; or `size` long), painted in
+        strokes or textured, blended by strength; a Pillow image, which the encoder takes without another full-size
+        copy."""
+        size = written_size(sitting.photo.size, self.settings.size)
         if not self.settings.keep_model_size and (painted.shape[1], painted.shape[0]) != size:
             grown = enlargement(painted, size)
             painted = enlarge(painted, size, self.models.upscaler)
@@ -130,8 +131,8 @@ class PaintChain:
         strokes = []
         if self.settings.strokes is not None:
             photo, faces, landmarks = sitting.photo.rgb, sitting.faces, sitting.landmarks
-            if (painted.shape[1], painted.shape[0]) != size:  # --keep-model-size: the painting's own pixels
-                factor = painted.shape[1] / size[0]
+            if (painted.shape[1], painted.shape[0]) != sitting.photo.size:  # the painting's own pixels, not the photo's
+                factor = painted.shape[1] / sitting.photo.size[0]
                 photo = resize(photo, (painted.shape[1], painted.shape[0]))
                 faces = [face.scaled(factor) for face in faces]
                 landmarks = [None if points is None else points * factor for points in landmarks]
@@ -161,6 +162,16 @@ class PaintChain:
         """The photo itself is needed after the translator to blend with it, to paint it in tiles, or to give the
         stroke painter the faces' colour."""
         return self.settings.strength < 1 or needs_tiles(photo, self.settings) or self.settings.strokes is not None
+
+
+def written_size(photo_size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    """The (width, height) a painting is written at: the photo's, or `long_side` long in the photo's proportions
+    (0: the photo's own; at least 1 px a side however thin the photo)."""
+    if not long_side:
+        return photo_size
+    width, height = photo_size
+    scale = long_side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _reduced(rgb: np.ndarray, side: int) -> np.ndarray:

@@ -23,6 +23,7 @@ from .text import DEBUG_ENV, debugging, first_line
 
 EXIT_USAGE = 2  # 1 (some files failed) comes from the commands, 130 (interrupted) from entry.py
 NO_VALUE = " "  # a flag's metavar: it takes no value, but typer would show <bool> after it, as if it needed one
+MAX_SIZE = 16384  # px: --size's most (a 268-megapixel painting; WebP's own limit is 16383)
 MAX_THREADS = 1024  # onnxruntime starts every thread asked for, and rejects counts beyond a C int
 
 # One message, one line: greppable logs. No emoji codes: a photo named ":smile:.jpg" is reported by its name (and
@@ -195,6 +196,15 @@ def convert(
         help="Write the model-sized result instead of restoring the photo's size.",
         metavar=NO_VALUE,
     ),
+    size: Optional[int] = typer.Option(
+        None,
+        "--size",
+        min=16,
+        max=MAX_SIZE,
+        help="Write each painting this long (px, its long side), larger or smaller than its photo: a small photo "
+        "painted larger shows its strokes, which at 500 px or less are barely seen.",
+        show_default="the photo's own size",
+    ),
     output_format: Optional[Format] = typer.Option(
         None,
         "--format",
@@ -237,6 +247,8 @@ def convert(
         threads = _capped_threads(threads)  # on Ray, each worker caps them at its own machine's CPUs
     if full_res and keep_model_size:
         _fail("--full-res and --keep-model-size contradict each other: choose one")
+    if size and keep_model_size:
+        _fail("--size and --keep-model-size contradict each other: choose one")
     request = ConvertRequest(
         src=src,
         dst=dst,
@@ -247,6 +259,7 @@ def convert(
         max_size=max_size,
         full_res=full_res,
         keep_model_size=keep_model_size,
+        size=size or 0,
         scale=scale.value,
         upscaler=upscaler,
         texture=texture,

@@ -27,6 +27,7 @@ class PaintSettings:
     max_size: int  # long side fed to the model (without a face to scale by)
     full_res: bool = False  # paint photos larger than max_size in overlapping tiles at full resolution
     keep_model_size: bool = False  # write the model-sized result instead of restoring the photo's size
+    size: int = 0  # the written painting's long side (px); 0: the photo's own
     strength: float = 1.0  # 1: the painting; 0: the photo; between: a blend
     scale: str = "auto"  # auto: the main face at face_size (face_scale.py); long-side: the long side at max_size
     face_size: int = 0  # the translator's training face size (its metadata); 0: unknown, the long-side rule

@@ -29,6 +29,7 @@ LEFT_OUT_NAMED = 5  # files named for each reason to leave files out; the rest a
 # Photos whose headers say how large the paintings will be (how many stroke workers fit): this many readable ones,
 # among at most HEADERS_OPENED (empty or broken files first in the folder must not decide it).
 SIZES_LOOKED_AT, HEADERS_OPENED = 16, 256
+SMALL_PAINTING = 512 * 384  # pixels: below this (the typical photo's), strokes are too few pixels to be seen
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +49,7 @@ class ConvertRequest:
     strength: float
     max_pixels: int
     scale: str = "auto"
+    size: int = 0  # the paintings' long side; 0: each photo's own
     upscaler: str | None = None  # a name or path; None: the bundled default if installed; "none": off
     texture: str | None = None  # a name or path; None or "none": no texture
     painter: PainterRequest = PainterRequest("none")
@@ -80,8 +82,14 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     # one photo at a time.
     stroke_workers = 0
     if not on_ray and request.painter.painter != "none":
-        sizes = None if request.keep_model_size else _header_pixels(plan.todo[:HEADERS_OPENED])
+        sizes = None if request.keep_model_size else _painting_pixels(request, plan.todo[:HEADERS_OPENED])
         stroke_workers = min(worker_count(request.threads, sizes), len(plan.todo))
+        typical = sorted(sizes)[len(sizes) // 2] if sizes else 0
+        if typical and not request.size and typical < SMALL_PAINTING:
+            console.print(
+                f"note: the photos are small (about {typical / 1e6:.2f} megapixels): at their own size a painting's "
+                "strokes are barely seen; --size 1024 paints them larger"
+            )
     # With a stroke worker on every core, more model threads only contend with them (measured on 2 cores: 20 photos
     # at 512 px 11.4 s with two model threads, 10.9 s with one).
     threads = request.threads or (1 if stroke_workers > 1 else 0)
@@ -91,6 +99,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         max_size=request.max_size or translator.info.native_size,
         full_res=request.full_res,
         keep_model_size=request.keep_model_size,
+        size=request.size,
         strength=request.strength,
         scale=request.scale,
         face_size=translator.info.face_size,
@@ -173,6 +182,11 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     return EXIT_FAILED_FILES if report.failed else 0
 
 
+def _painting_pixels(request: ConvertRequest, jobs) -> list[int]:
+    """How many pixels the first paintings will have: a 4:3 picture --size long, else each photo's own."""
+    return [request.size * request.size * 3 // 4] if request.size else _header_pixels(jobs)
+
+
 def _header_pixels(jobs) -> list[int]:
     """Width x height by their headers of the first SIZES_LOOKED_AT photos whose headers can be read (the others
     fail later, saying why)."""
@@ -206,6 +220,7 @@ def _recipe(request: ConvertRequest, paint: PaintSettings, sources: ModelSources
         max_size=paint.max_size,
         full_res=paint.full_res,
         keep_model_size=paint.keep_model_size,
+        **({"size": paint.size} if paint.size else {}),  # absent unless given: earlier runs' records still match
         frame=paint.frame,
         strength=paint.strength,
         quality=request.quality,
@@ -256,6 +271,8 @@ def _scale_line(paint: PaintSettings, models) -> str:
         line = f"long side {paint.max_size} px"
     if not (paint.keep_model_size or paint.full_res):
         line += f", enlarged by {escape(models.upscaler.info.name)}" if models.upscaler else ", enlarged by resizing"
+    if paint.size:
+        line += f", written {paint.size} px on the long side"
         if models.texture:
             line += f" with {escape(models.texture.info.name)} brush texture (in full where enlarged 2x or more)"
     if paint.strokes is not None:
