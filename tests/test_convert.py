@@ -197,9 +197,39 @@ def test_size_writes_every_painting_that_long_and_is_part_of_its_record(cli, tra
     assert again.exit_code == 0 and "2 skipped" in again.output
     other = cli("convert", src, tmp_path / "out", "-m", translator, "--size", "60")
     assert other.exit_code == 2 and "size 120 -> 60" in other.output
+    own = cli("convert", src, tmp_path / "out", "-m", translator)
+    assert own.exit_code == 2 and "size 120 -> the photo's own" in own.output
     assert Image.open(tmp_path / "out" / "wide.png").size == (120, 60), "a refused run changes nothing"
     smaller = cli("convert", src, tmp_path / "out", "-m", translator, "--size", "60", "--overwrite")
     assert smaller.exit_code == 0 and Image.open(tmp_path / "out" / "wide.png").size == (60, 30)
+
+
+def test_a_painting_larger_than_max_pixels_is_refused_for_that_photo_alone(cli, translator, tmp_path):
+    src = tmp_path / "src"
+    write_image(src / "square.png", 40, 40)
+    write_image(src / "strip.png", 40, 4)
+    result = cli("convert", src, tmp_path / "out", "-m", translator, "--size", "200", "--max-pixels", "20000")
+    assert result.exit_code == 1
+    assert "square.png: painted 200 px long it would be 200x200, 40,000 pixels, above the --max-pixels" in result.output
+    assert {str(path) for path in output_files(tmp_path / "out")} == {"strip.png"}  # 200 x 20: within the limit
+
+
+def test_a_photo_painted_into_its_own_folder_never_replaces_the_photo_beside_it(cli, translator, tmp_path):
+    """IMG_1.HEIC is painted to JPEG: into its own folder, its painting would land on IMG_1.jpg beside it."""
+    folder = tmp_path / "camera"
+    heic = write_heic(folder / "IMG_1.HEIC", Image.fromarray(gradient_image(40, 30)))
+    mine = write_image(folder / "IMG_1.jpg", 30, 20)
+    before = mine.read_bytes()
+    for extra in ((), ("--overwrite",)):
+        result = cli("convert", heic, folder, "-m", translator, *extra)
+        assert result.exit_code == 1, result.output
+        assert "its painting would replace IMG_1.jpg beside it, a file portraitize did not paint" in result.output
+        assert "--overwrite repaints" not in result.output
+        assert mine.read_bytes() == before
+    mine.unlink()  # now its own painting lands there, and is its own to skip or repaint
+    assert cli("convert", heic, folder, "-m", translator).exit_code == 0
+    assert "1 skipped" in cli("convert", heic, folder, "-m", translator).output
+    assert cli("convert", heic, folder, "-m", translator, "--overwrite").exit_code == 0
 
 
 def test_size_cannot_be_asked_with_the_model_size(cli, translator, tmp_path):
@@ -212,11 +242,11 @@ def test_size_cannot_be_asked_with_the_model_size(cli, translator, tmp_path):
 def test_small_photos_are_told_how_to_show_their_strokes(cli, translator, tmp_path):
     src = write_image(tmp_path / "src" / "thumb.png", 60, 40)
     told = cli("convert", src, tmp_path / "own", "-m", translator)
-    assert told.exit_code == 0 and "--size 1024 paints them larger" in told.output
+    assert told.exit_code == 0 and "the photo is small" in told.output and "--size 1024 paints larger" in told.output
     sized = cli("convert", src, tmp_path / "large", "-m", translator, "--size", "200")
-    assert sized.exit_code == 0 and "paints them larger" not in sized.output
+    assert sized.exit_code == 0 and "paints larger" not in sized.output
     plain = cli("convert", src, tmp_path / "plain", "-m", translator, "--painter", "none")
-    assert plain.exit_code == 0 and "paints them larger" not in plain.output, "said only where strokes are painted"
+    assert plain.exit_code == 0 and "paints larger" not in plain.output, "said only where strokes are painted"
 
 
 def test_batches_same_sized_photos_and_opens_one_session(cli, translator, tmp_path, monkeypatch):

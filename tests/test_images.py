@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pytest
 from conftest import gradient_image, write_heic, write_image
-from PIL import Image, ImageCms
+from PIL import ExifTags, Image, ImageCms
 
 from portraitize.files import write_atomically
 from portraitize.images import ImageError, load_photo, save_image
@@ -69,6 +69,23 @@ def test_exif_orientation_is_applied_and_dropped(tmp_path):
     saved = Image.Exif()
     saved.load(photo.exif)
     assert 0x0112 not in saved and saved[0x010F] == "TestCam"
+
+
+def test_the_photos_pixel_size_is_not_carried_but_its_camera_settings_are(tmp_path):
+    """A painting framed, resized (--size) or of the model's size would contradict the photo's EXIF pixel size."""
+    exif = Image.Exif()
+    exif[ExifTags.IFD.Exif] = {
+        ExifTags.Base.ExifImageWidth: 40,
+        ExifTags.Base.ExifImageHeight: 20,
+        ExifTags.Base.ExposureTime: 0.01,
+    }
+    path = tmp_path / "camera.jpg"
+    Image.fromarray(gradient_image(40, 20)).save(path, exif=exif.tobytes())
+    saved = Image.Exif()
+    saved.load(load_photo(path).exif)
+    carried = saved.get_ifd(ExifTags.IFD.Exif)
+    assert ExifTags.Base.ExifImageWidth not in carried and ExifTags.Base.ExifImageHeight not in carried
+    assert float(carried[ExifTags.Base.ExposureTime]) == 0.01
 
 
 def test_an_iphone_heic_photo_loads_with_its_exif(tmp_path):

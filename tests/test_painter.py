@@ -496,6 +496,16 @@ def test_without_a_face_a_mask_is_ignored_and_strokes_fit_a_strip():
     assert max(layer.widths().max() for layer in strip_layers) <= 40, "strokes fit the strip's short side"
 
 
+@pytest.mark.parametrize("width, height", [(3, 200), (200, 3)])
+def test_a_thin_strip_painted_larger_gives_its_strokes_back_in_its_own_pixels(width, height):
+    """A strip under MIN_SIDE is painted larger and reduced: its few pixels' width rounds far from the factor its
+    length has, and each axis goes back by its own (by one, a 3 x 200 strip's strokes ran to y = 219)."""
+    _, layers = paint_strokes(gradient_image(width, height, seed=6), [], PainterSettings())
+    x, y = np.concatenate([layer.x for layer in layers]), np.concatenate([layer.y for layer in layers])
+    assert x.min() >= 0 and x.max() <= width and y.min() >= 0 and y.max() <= height
+    assert y.max() > 0.75 * height and x.max() > 0.75 * width, "the strokes still span the strip"
+
+
 def test_the_canvas_weave_shows_through_thin_dark_paint_more_than_thick_light_paint():
     from portraitize.weave import woven
 

@@ -23,7 +23,7 @@ from .text import DEBUG_ENV, debugging, first_line
 
 EXIT_USAGE = 2  # 1 (some files failed) comes from the commands, 130 (interrupted) from entry.py
 NO_VALUE = " "  # a flag's metavar: it takes no value, but typer would show <bool> after it, as if it needed one
-MAX_SIZE = 16384  # px: --size's most (a 268-megapixel painting; WebP's own limit is 16383)
+MAX_SIZE = 16383  # px: --size's most (WebP's own limit; a 268-megapixel painting, far above --max-pixels's default)
 MAX_THREADS = 1024  # onnxruntime starts every thread asked for, and rejects counts beyond a C int
 
 # One message, one line: greppable logs. No emoji codes: a photo named ":smile:.jpg" is reported by its name (and
@@ -131,7 +131,7 @@ def convert(
     scale: Scale = typer.Option(
         Scale.auto,
         help="auto: paint each photo at the size where its main face matches the faces the model learned on, then "
-        "enlarge it to the photo's size (no face: as long-side). long-side: paint at --max-size on the long side.",
+        "enlarge it to the photo's size or --size (no face: as long-side). long-side: paint at --max-size on the long side.",
     ),
     max_size: Optional[int] = typer.Option(
         None,
@@ -142,13 +142,13 @@ def convert(
     ),
     upscaler: Optional[str] = typer.Option(
         None,
-        help="The model that enlarges the painting to the photo's size: an installed name, an .onnx path, or none "
+        help="The model that enlarges the painting to the photo's size (or --size): an installed name, an .onnx path, or none "
         "(a plain resize).",
         show_default="painting-x4 when installed",
     ),
     painter: Painter = typer.Option(
         Painter.strokes,
-        help="strokes: paint the result in layers of bristle strokes at the photo's own resolution, finest on the "
+        help="strokes: paint the result in layers of bristle strokes at the size it is written at, finest on the "
         "eyes, broad on the clothes and the ground. none: the translator's painting as it is.",
         rich_help_panel="Painting",
     ),
@@ -201,8 +201,9 @@ def convert(
         "--size",
         min=16,
         max=MAX_SIZE,
-        help="Write each painting this long (px, its long side), larger or smaller than its photo: a small photo "
-        "painted larger shows its strokes, which at 500 px or less are barely seen.",
+        help="The long side of each painting, in px, larger or smaller than its photo (with --frame portrait: of the "
+        "framed painting). Painted larger, a small photo's strokes can be seen: at its own size they are a pixel or "
+        "two.",
         show_default="the photo's own size",
     ),
     output_format: Optional[Format] = typer.Option(

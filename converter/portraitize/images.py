@@ -232,6 +232,11 @@ def _read_exif(image: Image.Image, notes: list[str]) -> Image.Exif:
         return Image.Exif()
 
 
+# Not carried from the EXIF sub-IFD: the Interop pointer (an offset into the input file) and the photo's pixel
+# size, which a painting framed, resized (--size) or of the model's size would contradict (optional tags).
+NOT_CARRIED_IN_IFD = frozenset({ExifTags.IFD.Interop, ExifTags.Base.ExifImageWidth, ExifTags.Base.ExifImageHeight})
+
+
 def _carried_exif(exif: Image.Exif, notes: list[str]) -> bytes | None:
     """The descriptive tags of `exif`, re-encoded; a tag that cannot be encoded again is dropped with a note."""
     kept, dropped = Image.Exif(), []
@@ -239,9 +244,7 @@ def _carried_exif(exif: Image.Exif, notes: list[str]) -> bytes | None:
         try:
             value = exif.get_ifd(tag) if tag in (ExifTags.IFD.Exif, ExifTags.IFD.GPSInfo) else exif[tag]
             if isinstance(value, dict):
-                value = {
-                    key: item for key, item in value.items() if key != ExifTags.IFD.Interop
-                }  # an offset into the input file
+                value = {key: item for key, item in value.items() if key not in NOT_CARRIED_IN_IFD}
             trial = Image.Exif()
             trial[tag] = value
             trial.tobytes()

@@ -238,18 +238,21 @@ def _paint_rescaled(
     pixels."""
     height, width = painted.shape[:2]
     size = (max(1, int(width * factor)), max(1, int(height * factor)))
-    factor = size[0] / width
+    # The strokes go back by each axis's own factor: a few pixels wide, a strip's width rounds far off the factor
+    # its length has (the faces and the painting keep the one across, as they always have).
+    across, down = size[0] / width, size[1] / height
 
     def resized(rgb: np.ndarray | None) -> np.ndarray | None:
         return None if rgb is None else np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
 
-    faces = [face.scaled(factor) for face in faces]
-    landmarks = [None if points is None else points * factor for points in landmarks or []] or None
+    faces = [face.scaled(across) for face in faces]
+    landmarks = [None if points is None else points * across for points in landmarks or []] or None
     small, layers = _lay_strokes(resized(painted), faces, settings, resized(photo), person, landmarks)
     restored = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.LANCZOS))
+    mean = math.sqrt(across * down)
     for layer in layers:
-        layer.x, layer.y, layer.length = layer.x / factor, layer.y / factor, layer.length / factor
-        layer.radius /= factor
+        layer.x, layer.y, layer.length = layer.x / across, layer.y / down, layer.length / mean
+        layer.radius /= mean
     return restored, layers
 
 

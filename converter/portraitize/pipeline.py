@@ -31,7 +31,7 @@ from typing import BinaryIO, Protocol
 
 import numpy as np
 
-from .chain import PaintChain, Sitting
+from .chain import PaintChain, Sitting, written_size
 from .files import write_atomically
 from .images import (
     DEFAULT_MAX_PIXELS,
@@ -195,6 +195,12 @@ def _read(item: _Item, files: Files, settings: ConvertSettings, chain: PaintChai
         with files.open(item.job.source) as handle:
             photo = load_photo(handle, settings.max_pixels)
         item.sitting = chain.prepare(photo)
+        width, height = written_size(item.sitting.photo.size, settings.paint.size)
+        if width * height > settings.max_pixels:  # only --size makes a painting larger than its photo
+            raise ImageError(
+                f"painted {settings.paint.size} px long it would be {width}x{height}, {width * height:,} pixels, above "
+                f"the --max-pixels limit of {settings.max_pixels:,}"
+            )
     except ImageError as error:
         return Outcome(str(error))
     except Exception as error:  # the per-file guard: whatever a library raises fails this file only
@@ -285,13 +291,14 @@ class _Batch:
             self._finish_write()
 
     def _pixels(self, job: Job) -> int:
-        """The photo's size from its header; a file refused before decoding (unreadable, a bomb) costs none."""
+        """The photo's size from its header, or its painting's where --size makes that larger (at most a square of
+        that side); a file refused before decoding (unreadable, a bomb) costs none."""
         try:
             with self.files.open(job.source) as handle:
                 pixels = pixel_count(handle)
         except Exception:  # reading will fail too, and say why
             return 0
-        return pixels if pixels <= self.settings.max_pixels else 0
+        return max(pixels, self.settings.paint.size**2) if 0 < pixels <= self.settings.max_pixels else 0
 
     def _advance(self) -> None:
         """Move the oldest work one step, towards freeing pixels: a write, else a read, else a model call."""

@@ -63,17 +63,24 @@ def model_identity(source: Path | bytes | None, name: str | None = None) -> str 
     return f"{name or Path(str(source)).stem} ({hashlib.sha256(data).hexdigest()[:12]})"
 
 
+UNSET_WORDS = {"size": "the photo's own"}  # a setting recorded only where given: what its absence means
+
+
 def differences(old: dict[str, object], new: dict[str, object]) -> str:
     """`model a (12..) -> b (34..), strength 1.0 -> 0.8`: what changed, in words."""
     names = sorted(set(old) | set(new), key=lambda name: (name != "model", name))
     changed = [
-        f"{name} {_word(old.get(name))} -> {_word(new.get(name))}" for name in names if old.get(name) != new.get(name)
+        f"{name} {_word(name, old.get(name))} -> {_word(name, new.get(name))}"
+        for name in names
+        if old.get(name) != new.get(name)
     ]
     return ", ".join(changed) or "settings of an older portraitize"
 
 
-def _word(value: object) -> str:
-    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+def _word(name: str, value: object) -> str:
+    if value is None:
+        return UNSET_WORDS.get(name, "none")
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -262,9 +269,7 @@ class OutputRecords:
         painted with other settings. Returns those without a record (kept, but the user is told)."""
         conflicts, unrecorded = [], []
         for job in existing:
-            entries = self.outputs.get(self._relative(job.target), [])
-            identity = self.place.identity(job.target) if entries else None
-            matching = [entry for entry in entries if identity is not None and entry[1].matches(identity)]
+            matching = self._matching(job.target)
             if not matching:
                 unrecorded.append(job)
                 continue
@@ -282,6 +287,16 @@ class OutputRecords:
                 "or choose another destination"
             )
         return unrecorded
+
+    def ours(self, target: PurePath) -> bool:
+        """Whether the file at `target` is an output a run recorded, unchanged since."""
+        return bool(self._matching(target))
+
+    def _matching(self, target: PurePath) -> list[tuple[str, Identity]]:
+        """The records of `target` that match the file there (size, time, inode), oldest first."""
+        entries = self.outputs.get(self._relative(target), [])
+        identity = self.place.identity(target) if entries else None
+        return [entry for entry in entries if identity is not None and entry[1].matches(identity)]
 
     def written(self, target: PurePath) -> None:
         """Record an output this run has just written (from any thread). A record that cannot be written (a

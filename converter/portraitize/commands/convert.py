@@ -15,7 +15,7 @@ from ..images import pixel_count
 from ..model_set import ModelSources
 from ..painter_settings import PAINTER_VERSION, PainterRequest
 from ..pipeline import ConvertSettings, LocalFiles, Outcome, Report, convert_jobs
-from ..plan import PlanError, check_destination, make_plan
+from ..plan import Plan, PlanError, check_destination, make_plan
 from ..progress import image_progress
 from ..ray_engine import RaySettings, is_uri, make_ray_plan, run_on_ray
 from ..records import LocalPlace, OutputRecords, Recipe, model_identity
@@ -87,8 +87,8 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         typical = sorted(sizes)[len(sizes) // 2] if sizes else 0
         if typical and not request.size and typical < SMALL_PAINTING:
             console.print(
-                f"note: the photos are small (about {typical / 1e6:.2f} megapixels): at their own size a painting's "
-                "strokes are barely seen; --size 1024 paints them larger"
+                f"note: {'the photos are' if len(plan.todo) > 1 else 'the photo is'} small (about {typical / 1e6:.2f} "
+                "megapixels): at that size a painting's strokes are barely seen; --size 1024 paints larger"
             )
     # With a stroke worker on every core, more model threads only contend with them (measured on 2 cores: 20 photos
     # at 512 px 11.4 s with two model threads, 10.9 s with one).
@@ -138,6 +138,8 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
             check_writable(target)
         except OSError as error:
             raise PlanError(f"cannot write to {request.dst} ({error.strerror or error})") from None
+    if not on_ray:
+        _keep_photos_beside(plan, records)
     unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
     recorded = len(plan.existing) - len(unrecorded)
     if recorded:
@@ -180,6 +182,31 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     if records.failure:
         console.print(f"[yellow]warning[/]: {escape(records.failure)}; outputs without a record are kept by later runs")
     return EXIT_FAILED_FILES if report.failed else 0
+
+
+def _keep_photos_beside(plan: Plan, records: OutputRecords) -> None:
+    """A photo painted into its own folder lands beside itself: where a file of its output's name is there and no
+    run recorded painting it, that file is the user's (IMG_1.JPG beside IMG_1.HEIC, which is painted to JPEG), and
+    it is never replaced, even with --overwrite: the photo is not painted, and says why."""
+    beside = [
+        job
+        for job in [*plan.todo, *plan.existing]
+        if Path(job.target).parent.resolve() == Path(job.source).parent.resolve()
+        and Path(job.target).is_file()
+        and not records.ours(job.target)
+    ]
+    if not beside:
+        return
+    plan.todo = [job for job in plan.todo if job not in beside]
+    plan.existing = [job for job in plan.existing if job not in beside]
+    plan.blocked += [
+        (
+            job.source,
+            f"its painting would replace {job.target.name} beside it, a file portraitize did not paint: "
+            "choose another destination (or another --format)",
+        )
+        for job in beside
+    ]
 
 
 def _painting_pixels(request: ConvertRequest, jobs) -> list[int]:
