@@ -298,10 +298,10 @@ def _scale_line(paint: PaintSettings, models) -> str:
         line = f"long side {paint.max_size} px"
     if not (paint.keep_model_size or paint.full_res):
         line += f", enlarged by {escape(models.upscaler.info.name)}" if models.upscaler else ", enlarged by resizing"
-    if paint.size:
-        line += f", written {paint.size} px on the long side"
         if models.texture:
             line += f" with {escape(models.texture.info.name)} brush texture (in full where enlarged 2x or more)"
+    if paint.size:
+        line += f", written {paint.size} px on the long side"
     if paint.strokes is not None:
         line += f", painted in strokes ({paint.strokes.fineness}, {paint.strokes.background})"
     return line + (", portrait frame" if paint.frame == "portrait" else "")
