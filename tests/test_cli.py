@@ -36,12 +36,17 @@ def test_help_explains_every_convert_option(cli):
         assert option in result.output
 
 
-@pytest.mark.parametrize("verb", [(), ("convert",), ("sample",), ("models",)])
-def test_help_shows_no_value_after_a_flag(cli, verb):
-    """A flag takes no value: typer would print <bool> after --help, --overwrite and the like, as if it did."""
-    result = cli(*verb, "--help")
-    assert result.exit_code == 0 and "--help" in result.output
-    assert "bool" not in result.output
+def test_help_shows_no_value_after_a_flag(cli):
+    """A flag takes no value: typer would print <bool> after --help, --overwrite and the like, as if it did. Every
+    verb there is, so that a new one without its command class is caught."""
+    from portraitize.cli import app
+
+    verbs = [(command.name or command.callback.__name__,) for command in app.registered_commands]
+    assert {"convert", "sample", "models"} <= {verb for verb, in verbs}
+    for verb in [(), *verbs]:
+        result = cli(*verb, "--help")
+        assert result.exit_code == 0 and "--help" in result.output
+        assert "bool" not in result.output, verb
 
 
 def test_help_does_not_import_heavy_modules():

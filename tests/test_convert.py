@@ -214,17 +214,20 @@ def test_a_painting_larger_than_max_pixels_is_refused_for_that_photo_alone(cli, 
     assert {str(path) for path in output_files(tmp_path / "out")} == {"strip.png"}  # 200 x 20: within the limit
 
 
-def test_a_photo_painted_into_its_own_folder_never_replaces_the_photo_beside_it(cli, translator, tmp_path):
-    """IMG_1.HEIC is painted to JPEG: into its own folder, its painting would land on IMG_1.jpg beside it."""
+@pytest.mark.parametrize("theirs", ["IMG_1.jpg", "IMG_1.JPG"])
+def test_a_photo_painted_into_its_own_folder_never_replaces_the_photo_beside_it(cli, translator, tmp_path, theirs):
+    """IMG_1.HEIC is painted to JPEG: into its own folder, its painting would land on IMG_1.JPG beside it (on a disk
+    without case, the same file as IMG_1.jpg; iPhone exports hold both)."""
     folder = tmp_path / "camera"
     heic = write_heic(folder / "IMG_1.HEIC", Image.fromarray(gradient_image(40, 30)))
-    mine = write_image(folder / "IMG_1.jpg", 30, 20)
+    mine = write_image(folder / theirs, 30, 20)
     before = mine.read_bytes()
     for extra in ((), ("--overwrite",)):
         result = cli("convert", heic, folder, "-m", translator, *extra)
         assert result.exit_code == 1, result.output
-        assert "its painting would replace IMG_1.jpg beside it, a file portraitize did not paint" in result.output
+        assert f"its painting (IMG_1.jpg) would land on {theirs} beside it" in result.output
         assert "--overwrite repaints" not in result.output
+        assert sorted(path.name for path in folder.iterdir()) == sorted(["IMG_1.HEIC", theirs])
         assert mine.read_bytes() == before
     mine.unlink()  # now its own painting lands there, and is its own to skip or repaint
     assert cli("convert", heic, folder, "-m", translator).exit_code == 0
@@ -232,17 +235,33 @@ def test_a_photo_painted_into_its_own_folder_never_replaces_the_photo_beside_it(
     assert cli("convert", heic, folder, "-m", translator, "--overwrite").exit_code == 0
 
 
-def test_size_cannot_be_asked_with_the_model_size(cli, translator, tmp_path):
+def test_a_photo_reached_through_a_link_is_beside_its_real_folders_files(cli, translator, tmp_path):
+    photos, desktop = tmp_path / "photos", tmp_path / "desktop"
+    write_heic(photos / "IMG_2.HEIC", Image.fromarray(gradient_image(40, 30)))
+    mine = write_image(photos / "IMG_2.JPG", 30, 20)
+    desktop.mkdir()
+    (desktop / "IMG_2.HEIC").symlink_to(photos / "IMG_2.HEIC")
+    result = cli("convert", desktop / "IMG_2.HEIC", photos, "-m", translator, "--overwrite")
+    assert result.exit_code == 1 and "would land on IMG_2.JPG beside it" in result.output
+    assert Image.open(mine).size == (30, 20)
+
+
+@pytest.mark.parametrize("other", ["--keep-model-size", "--full-res"])
+def test_size_cannot_be_asked_with_another_size(cli, translator, tmp_path, other):
     src = write_image(tmp_path / "src" / "p.png", 40, 30)
-    result = cli("convert", src, tmp_path / "out", "-m", translator, "--size", "100", "--keep-model-size")
-    assert result.exit_code == 2 and "--size and --keep-model-size" in result.output
+    result = cli("convert", src, tmp_path / "out", "-m", translator, "--size", "100", other)
+    assert result.exit_code == 2 and f"--size and {other} contradict each other" in result.output
     assert not (tmp_path / "out").exists()
 
 
 def test_small_photos_are_told_how_to_show_their_strokes(cli, translator, tmp_path):
     src = write_image(tmp_path / "src" / "thumb.png", 60, 40)
     told = cli("convert", src, tmp_path / "own", "-m", translator)
-    assert told.exit_code == 0 and "the photo is small" in told.output and "--size 1024 paints larger" in told.output
+    assert told.exit_code == 0 and "the photo is small (about 60 px long)" in told.output
+    assert "--size 1024 paints larger" in told.output
+    assert told.output.index("model ") < told.output.index("note:"), "the run's first line stays first"
+    strip = write_image(tmp_path / "strip" / "strip.png", 1200, 150)  # under a fifth of a megapixel, but long
+    assert "paints larger" not in cli("convert", strip, tmp_path / "strips", "-m", translator).output
     sized = cli("convert", src, tmp_path / "large", "-m", translator, "--size", "200")
     assert sized.exit_code == 0 and "paints larger" not in sized.output
     plain = cli("convert", src, tmp_path / "plain", "-m", translator, "--painter", "none")

@@ -486,6 +486,33 @@ def test_pixels_in_flight_stay_within_the_bound(translator, tmp_path, monkeypatc
     assert len(output_files(tmp_path / "out")) == len(sizes)
 
 
+def test_pixels_in_flight_count_a_painting_size_makes_larger_than_its_photo(translator, tmp_path, monkeypatch):
+    """A 1 px photo at --size 16384 is a 268-megapixel painting: the bound counts the painting's pixels (at most a
+    square of that side), not the photo's, or a folder of thumbnails would start dozens of such paintings at once."""
+    src = tmp_path / "src"
+    for index in range(6):
+        write_image(src / f"thumb{index}.png", 40, 30)
+    held, peak = [0], [0]
+    real_load = portraitize.pipeline.load_photo
+
+    def counting_load(handle, max_pixels):
+        held[0] += 1
+        peak[0] = max(peak[0], held[0])
+        return real_load(handle, max_pixels)
+
+    def done(job, outcome):
+        assert outcome.error is None, outcome
+        held[0] -= 1
+
+    monkeypatch.setattr(portraitize.pipeline, "load_photo", counting_load)
+    plan = make_plan(src, tmp_path / "out", None, False)
+    paint = PaintSettings(max_size=64, size=100)
+    settings = ConvertSettings(paint, batch_size=4, pixels_in_flight=15_000, io_workers=4)
+    convert_jobs(ModelSet(load_model(translator)), plan.todo, settings, done)
+    assert peak[0] == 1  # 100 x 100 counted for each: never two at once (their photos, 1,200 px, would fit twelve)
+    assert {Image.open(path).size for path in (tmp_path / "out").glob("*.png")} == {(100, 75)}
+
+
 # 9. Animated GIFs and multi-page TIFFs: the first frame is painted, and the summary says so.
 
 

@@ -103,8 +103,9 @@ def test_an_iphone_heic_photo_loads_with_its_exif(tmp_path):
 
 
 def test_a_heic_photo_is_turned_once(tmp_path):
-    """libheif applies a HEIC's rotation as it decodes and leaves an EXIF orientation of 1: turning the photo
-    again by its EXIF (as for a JPEG) would turn it twice."""
+    """libheif applies a HEIC's rotation as it decodes (the reference: its own decoding, through pillow-heif) and
+    pi-heif's plugin then sets the EXIF orientation to 1: turning the photo again by its EXIF, as a JPEG is, would
+    turn it twice."""
     import pillow_heif
 
     exif = Image.Exif()

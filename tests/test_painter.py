@@ -502,7 +502,8 @@ def test_a_thin_strip_painted_larger_gives_its_strokes_back_in_its_own_pixels(wi
     length has, and each axis goes back by its own (by one, a 3 x 200 strip's strokes ran to y = 219)."""
     _, layers = paint_strokes(gradient_image(width, height, seed=6), [], PainterSettings())
     x, y = np.concatenate([layer.x for layer in layers]), np.concatenate([layer.y for layer in layers])
-    assert x.min() >= 0 and x.max() <= width and y.min() >= 0 and y.max() <= height
+    # A centre may lie a pixel or so outside (the stroke list says so); by one factor they ran 10% past the end.
+    assert x.min() >= -2 and x.max() <= width + 2 and y.min() >= -2 and y.max() <= height + 2
     assert y.max() > 0.75 * height and x.max() > 0.75 * width, "the strokes still span the strip"
 
 

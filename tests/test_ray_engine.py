@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import EXAMPLES, need_shared, output_files
+from conftest import EXAMPLES, gradient_image, need_shared, output_files, write_heic, write_image
 from PIL import Image
 
 pytest.importorskip("ray")
@@ -49,6 +49,16 @@ def test_ray_engine_matches_the_local_engine(translator, tmp_path):
 
     again = convert(src, tmp_path / "ray", translator, "--engine", "ray")
     assert "0 converted, 23 skipped (already there), 2 failed" in again.stderr
+
+
+def test_on_ray_too_a_photo_painted_into_its_own_folder_never_replaces_the_photo_beside_it(translator, tmp_path):
+    folder = tmp_path / "camera"
+    heic = write_heic(folder / "IMG_1.HEIC", Image.fromarray(gradient_image(40, 30)))
+    mine = write_image(folder / "IMG_1.JPG", 30, 20)
+    before = mine.read_bytes()
+    result = convert(heic, folder, translator, "--engine", "ray", "--workers", "1", "--overwrite")
+    assert result.returncode == 1 and "would land on IMG_1.JPG beside it" in result.stderr, result.stderr[-2000:]
+    assert mine.read_bytes() == before
 
 
 def test_ray_workers_remove_a_stale_stroke_list_and_a_missing_one_is_no_error(tmp_path):

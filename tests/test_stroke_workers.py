@@ -175,14 +175,14 @@ def test_the_workers_are_chosen_by_readable_headers_not_broken_files_first(tmp_p
     """Second hostile run: 17 empty files sorted first made a folder of 12 MP photos start two stroke workers."""
     from PIL import Image
 
-    from portraitize.commands.convert import _header_pixels
+    from portraitize.commands.convert import _header_sizes
     from portraitize.plan import Job
 
     for index in range(17):
         (tmp_path / f"a{index:02d}.jpg").write_bytes(b"")
     Image.new("RGB", (300, 200)).save(tmp_path / "b.jpg")
     jobs = [Job(path, tmp_path / "out" / path.name) for path in sorted(tmp_path.glob("*.jpg"))]
-    assert _header_pixels(jobs) == [300 * 200]
+    assert _header_sizes(jobs) == [(300, 200)]
 
 
 def test_waking_a_pool_whose_manager_closed_its_pipe_meanwhile_raises_nothing():

@@ -23,7 +23,6 @@ from .text import DEBUG_ENV, debugging, first_line
 
 EXIT_USAGE = 2  # 1 (some files failed) comes from the commands, 130 (interrupted) from entry.py
 NO_VALUE = " "  # a flag's metavar: it takes no value, but typer would show <bool> after it, as if it needed one
-MAX_SIZE = 16383  # px: --size's most (WebP's own limit; a 268-megapixel painting, far above --max-pixels's default)
 MAX_THREADS = 1024  # onnxruntime starts every thread asked for, and rejects counts beyond a C int
 
 # One message, one line: greppable logs. No emoji codes: a photo named ":smile:.jpg" is reported by its name (and
@@ -53,7 +52,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-COMMAND = _help_without_value(TyperCommand)
+FlagHelpCommand = _help_without_value(TyperCommand)
 
 
 Device = enum.Enum("Device", {name: name for name in DEVICES}, type=str)
@@ -112,7 +111,7 @@ THREADS_HELP = (
 )
 
 
-@app.command(cls=COMMAND)
+@app.command(cls=FlagHelpCommand)
 def convert(
     src: str = typer.Argument(
         ..., metavar="SRC", help="A photo, or a folder of photos (searched recursively); a URI with --engine ray."
@@ -131,7 +130,8 @@ def convert(
     scale: Scale = typer.Option(
         Scale.auto,
         help="auto: paint each photo at the size where its main face matches the faces the model learned on, then "
-        "enlarge it to the photo's size or --size (no face: as long-side). long-side: paint at --max-size on the long side.",
+        "enlarge it to the photo's size or --size (no face: as long-side). long-side: paint at --max-size on the "
+        "long side.",
     ),
     max_size: Optional[int] = typer.Option(
         None,
@@ -142,8 +142,8 @@ def convert(
     ),
     upscaler: Optional[str] = typer.Option(
         None,
-        help="The model that enlarges the painting to the photo's size (or --size): an installed name, an .onnx path, or none "
-        "(a plain resize).",
+        help="The model that enlarges the painting to the photo's size (or --size): an installed name, an .onnx "
+        "path, or none (a plain resize).",
         show_default="painting-x4 when installed",
     ),
     painter: Painter = typer.Option(
@@ -200,7 +200,6 @@ def convert(
         None,
         "--size",
         min=16,
-        max=MAX_SIZE,
         help="The long side of each painting, in px, larger or smaller than its photo (with --frame portrait: of the "
         "framed painting). Painted larger, a small photo's strokes can be seen: at its own size they are a pixel or "
         "two.",
@@ -248,8 +247,12 @@ def convert(
         threads = _capped_threads(threads)  # on Ray, each worker caps them at its own machine's CPUs
     if full_res and keep_model_size:
         _fail("--full-res and --keep-model-size contradict each other: choose one")
-    if size and keep_model_size:
-        _fail("--size and --keep-model-size contradict each other: choose one")
+    if size and (keep_model_size or full_res):
+        _fail(
+            f"--size and {'--keep-model-size' if keep_model_size else '--full-res'} contradict each other: the one "
+            "writes the painting at a size of its own, the other at the "
+            f"{'model' if keep_model_size else 'photo'}'s; choose one"
+        )
     request = ConvertRequest(
         src=src,
         dst=dst,
@@ -278,7 +281,7 @@ def convert(
     raise typer.Exit(_exit_code_of(lambda: run_convert(request, console)))
 
 
-@app.command(cls=COMMAND)
+@app.command(cls=FlagHelpCommand)
 def sample(
     count: int = typer.Option(50, "--count", "-n", min=1, help="How many portraits to paint."),
     out: str = typer.Option("samples", "--out", "-o", help="Folder for the PNGs."),
@@ -345,7 +348,7 @@ def sample(
     raise typer.Exit(_exit_code_of(lambda: run_sample(request, console)))
 
 
-@app.command(cls=COMMAND)
+@app.command(cls=FlagHelpCommand)
 def models() -> None:
     """List installed models: name, kind, size, training summary."""
     from .commands.models import show_models

@@ -17,6 +17,7 @@ from pathlib import Path, PurePath
 from typing import BinaryIO
 
 import numpy as np
+import pi_heif
 from PIL import EpsImagePlugin, ExifTags, Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from .choices import DEFAULT_MAX_PIXELS
@@ -76,18 +77,10 @@ def _silence_libtiff() -> None:
 _silence_libtiff()
 
 
-def _register_phone_formats() -> None:
-    """HEIF/HEIC, the format iPhones save photos in, decoded by pi-heif (libheif; its rotation and mirroring are
-    applied as it decodes, and the EXIF orientation it leaves is 1, so nothing is turned twice). Without pi-heif
-    installed those files are reported as a format portraitize cannot read, as before."""
-    try:
-        import pi_heif
-    except ImportError:
-        return
-    pi_heif.register_heif_opener()
-
-
-_register_phone_formats()
+# HEIF/HEIC, the format iPhones save photos in, decoded by libheif through pi-heif. libheif applies the file's own
+# rotation and mirroring as it decodes, and pi-heif's plugin then sets the EXIF orientation to 1, so the photo is
+# turned once, not again by its EXIF as a JPEG is.
+pi_heif.register_heif_opener()
 
 
 def _decodable_formats() -> set[str]:
@@ -187,13 +180,19 @@ def recognised(handle: BinaryIO) -> bool:
         return False
 
 
-def pixel_count(handle: BinaryIO) -> int:
-    """Width x height from the header alone; 0 when there is no readable header (decoding will say why)."""
+def header_size(handle: BinaryIO) -> tuple[int, int]:
+    """(width, height) from the header alone; (0, 0) when there is no readable header (decoding will say why)."""
     try:
         with Image.open(handle) as image:
-            return image.size[0] * image.size[1]
+            return image.size
     except Exception:
-        return 0
+        return 0, 0
+
+
+def pixel_count(handle: BinaryIO) -> int:
+    """Width x height from the header alone; 0 when there is no readable header."""
+    width, height = header_size(handle)
+    return width * height
 
 
 def _to_photo(image: Image.Image) -> Photo:

@@ -239,7 +239,8 @@ def _paint_rescaled(
     height, width = painted.shape[:2]
     size = (max(1, int(width * factor)), max(1, int(height * factor)))
     # The strokes go back by each axis's own factor: a few pixels wide, a strip's width rounds far off the factor
-    # its length has (the faces and the painting keep the one across, as they always have).
+    # its length has. The faces are scaled by the factor across (a face is tens of pixels each way, where the two
+    # agree to a fraction of a percent, and the paintings stay as they were).
     across, down = size[0] / width, size[1] / height
 
     def resized(rgb: np.ndarray | None) -> np.ndarray | None:

@@ -199,7 +199,7 @@ def _read(item: _Item, files: Files, settings: ConvertSettings, chain: PaintChai
         if width * height > settings.max_pixels:  # only --size makes a painting larger than its photo
             raise ImageError(
                 f"painted {settings.paint.size} px long it would be {width}x{height}, {width * height:,} pixels, above "
-                f"the --max-pixels limit of {settings.max_pixels:,}"
+                f"the --max-pixels limit of {settings.max_pixels:,} (lower --size or raise --max-pixels)"
             )
     except ImageError as error:
         return Outcome(str(error))

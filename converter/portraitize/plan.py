@@ -39,6 +39,8 @@ SAME_FORMAT = {
     ".heic": "jpg",
     ".heif": "jpg",
     ".hif": "jpg",
+    ".heics": "jpg",  # a burst or a sequence: its first picture is painted
+    ".heifs": "jpg",
 }
 SPELLING = {"jpg": {".jpg", ".jpeg", ".jpe", ".jfif"}, "tiff": {".tif", ".tiff"}, "bmp": {".bmp", ".dib"}}
 NOT_AN_IMAGE = "not an image"
@@ -80,6 +82,9 @@ class Plan:
     unreadable: list[tuple[PurePath, str]]  # source folders that could not be read: failures
     blocked: list[tuple[PurePath, str]] = dataclasses.field(default_factory=list)  # inputs whose output path holds
     # a folder or a special file: failures, never removed to make room
+    # A single photo painted into its own folder: its job, and the file already there under its output's name
+    # (compared as a disk without case would): the user's photo unless a record says portraitize painted it.
+    beside: list[tuple[Job, PurePath]] = dataclasses.field(default_factory=list)
 
 
 # What is at an output's path: a finished output ("file", not empty), an "empty" file (a write that never
@@ -101,6 +106,9 @@ class Storage(Protocol):
 
     def canonical(self, path: PurePath) -> PurePath:
         """Where reading or writing `path` really happens: absolute, links resolved, naming the file system."""
+
+    def names(self, folder: PurePath) -> list[str]:
+        """The names directly in `folder` (none where it cannot be listed)."""
 
     def open(self, path: PurePath) -> BinaryIO:
         """A file opened for reading; ImageError with the reason when it cannot be."""
@@ -165,6 +173,12 @@ class LocalStorage:
         full = self._folders[path.parent] / path.name
         return full.resolve() if full.is_symlink() else full
 
+    def names(self, folder: PurePath) -> list[str]:
+        try:
+            return os.listdir(folder)
+        except OSError:
+            return []
+
     def open(self, path: PurePath) -> BinaryIO:
         return open_input(path)
 
@@ -213,6 +227,7 @@ def make_plan(
         relative, left_out, unreadable = _inputs(storage, source)
     jobs = [Job(root / path, destination / target) for path, target in zip(relative, _mirror(relative, output_format))]
     _refuse_outputs_over_inputs(jobs, source if kind == "dir" else None, storage, target_storage)
+    beside = _beside_its_photo(jobs[0], storage, target_storage) if kind == "file" else []
     found = target_storage.outputs([job.target for job in jobs])
     left_out = [(root / path, reason) for path, reason in left_out]
     unreadable = [(root / path, reason) for path, reason in unreadable]
@@ -227,7 +242,19 @@ def make_plan(
     jobs = [job for job in jobs if found.get(job.target) not in IN_THE_WAY]
     done = set() if overwrite else {job.target for job in jobs if found.get(job.target) == "file"}
     todo = [job for job in jobs if job.target not in done]
-    return Plan(todo, [job for job in jobs if job.target in done], left_out, unreadable, blocked)
+    return Plan(todo, [job for job in jobs if job.target in done], left_out, unreadable, blocked, beside)
+
+
+def _beside_its_photo(job: Job, storage: Storage, target_storage: Storage) -> list[tuple[Job, PurePath]]:
+    """`job` and the file already in its output's folder under the output's name, where that folder is the photo's
+    own (the folder named, or the one a link to the photo leads to); else nothing. An iPhone's IMG_1.HEIC, painted
+    to JPEG into its own folder, would land on IMG_1.JPG beside it."""
+    folder = target_storage.canonical(job.target.parent)
+    if folder not in (storage.canonical(job.source.parent), storage.canonical(job.source).parent):
+        return []
+    wanted = _key(PurePath(job.target.name))
+    there = [name for name in target_storage.names(job.target.parent) if _key(PurePath(name)) == wanted]
+    return [(job, job.target.parent / there[0])] if there else []
 
 
 IN_THE_WAY = {"dir": "a folder", "other": "not a regular file (a pipe, a device or a socket)"}

@@ -150,6 +150,15 @@ class ArrowStorage:
         parts = PurePosixPath(str(path)).parts
         return PurePosixPath("/", self.filesystem.type_name, *parts[1 if str(path).startswith("/") else 0 :])
 
+    def names(self, folder: PurePath) -> list[str]:
+        from pyarrow.fs import FileSelector
+
+        try:
+            infos = self.filesystem.get_file_info(FileSelector(str(folder), recursive=False))
+        except OSError:
+            return []
+        return [PurePosixPath(info.path).name for info in infos]
+
     def open(self, path: PurePath):
         return _open_input(self.filesystem, path)
 

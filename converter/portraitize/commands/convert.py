@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import statistics
 from pathlib import Path, PurePath
 
 from rich.console import Console
@@ -11,8 +12,9 @@ from rich.markup import escape
 
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
 from ..files import check_writable, remove_stale_temp_files
-from ..images import pixel_count
+from ..images import header_size
 from ..model_set import ModelSources
+from ..painter import MIN_SIDE
 from ..painter_settings import PAINTER_VERSION, PainterRequest
 from ..pipeline import ConvertSettings, LocalFiles, Outcome, Report, convert_jobs
 from ..plan import Plan, PlanError, check_destination, make_plan
@@ -29,7 +31,7 @@ LEFT_OUT_NAMED = 5  # files named for each reason to leave files out; the rest a
 # Photos whose headers say how large the paintings will be (how many stroke workers fit): this many readable ones,
 # among at most HEADERS_OPENED (empty or broken files first in the folder must not decide it).
 SIZES_LOOKED_AT, HEADERS_OPENED = 16, 256
-SMALL_PAINTING = 512 * 384  # pixels: below this (the typical photo's), strokes are too few pixels to be seen
+SHOWN_SIZE = 1024  # px: the --size a run of small photos is told of, where strokes are several pixels wide
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,16 +82,12 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     # Here, a stroke painter per core (--threads caps them), at most one a photo and as many as the paintings fit
     # side by side (a painting has its photo's pixels, unless it keeps the model's size); on Ray each worker paints
     # one photo at a time.
-    stroke_workers = 0
+    stroke_workers, photo_sizes = 0, []
     if not on_ray and request.painter.painter != "none":
-        sizes = None if request.keep_model_size else _painting_pixels(request, plan.todo[:HEADERS_OPENED])
-        stroke_workers = min(worker_count(request.threads, sizes), len(plan.todo))
-        typical = sorted(sizes)[len(sizes) // 2] if sizes else 0
-        if typical and not request.size and typical < SMALL_PAINTING:
-            console.print(
-                f"note: {'the photos are' if len(plan.todo) > 1 else 'the photo is'} small (about {typical / 1e6:.2f} "
-                "megapixels): at that size a painting's strokes are barely seen; --size 1024 paints larger"
-            )
+        if not (request.keep_model_size or request.size):  # else the paintings are not the photos' size
+            photo_sizes = _header_sizes(plan.todo[:HEADERS_OPENED])
+        pixels = [request.size * request.size * 3 // 4] if request.size else [w * h for w, h in photo_sizes]
+        stroke_workers = min(worker_count(request.threads, pixels), len(plan.todo))
     # With a stroke worker on every core, more model threads only contend with them (measured on 2 cores: 20 photos
     # at 512 px 11.4 s with two model threads, 10.9 s with one).
     threads = request.threads or (1 if stroke_workers > 1 else 0)
@@ -131,6 +129,8 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     console.print(
         f"model [bold]{escape(translator.info.name)}[/] ({escape(str(translator.path))}) on [bold]{where}[/], {_scale_line(paint, models)}"
     )
+    if photo_sizes:
+        _say_if_small(photo_sizes, len(plan.todo), console)
     records = OutputRecords(place, destination, _recipe(request, paint, sources, translator))
     made = not on_ray and not target.exists()  # by this run: taken away again if nothing is written into it
     if plan.todo and not on_ray:
@@ -138,8 +138,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
             check_writable(target)
         except OSError as error:
             raise PlanError(f"cannot write to {request.dst} ({error.strerror or error})") from None
-    if not on_ray:
-        _keep_photos_beside(plan, records)
+    _keep_photos_beside(plan, records)
     unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
     recorded = len(plan.existing) - len(unrecorded)
     if recorded:
@@ -185,50 +184,51 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
 
 
 def _keep_photos_beside(plan: Plan, records: OutputRecords) -> None:
-    """A photo painted into its own folder lands beside itself: where a file of its output's name is there and no
-    run recorded painting it, that file is the user's (IMG_1.JPG beside IMG_1.HEIC, which is painted to JPEG), and
-    it is never replaced, even with --overwrite: the photo is not painted, and says why."""
-    beside = [
-        job
-        for job in [*plan.todo, *plan.existing]
-        if Path(job.target).parent.resolve() == Path(job.source).parent.resolve()
-        and Path(job.target).is_file()
-        and not records.ours(job.target)
-    ]
-    if not beside:
-        return
-    plan.todo = [job for job in plan.todo if job not in beside]
-    plan.existing = [job for job in plan.existing if job not in beside]
-    plan.blocked += [
-        (
-            job.source,
-            f"its painting would replace {job.target.name} beside it, a file portraitize did not paint: "
-            "choose another destination (or another --format)",
+    """A photo painted into its own folder whose output would land on a file there that no run recorded painting
+    (the user's IMG_1.JPG beside IMG_1.HEIC, which is painted to JPEG) is not painted, even with --overwrite: that
+    file is never replaced, and the photo fails saying why."""
+    for job, there in plan.beside:
+        if records.ours(there):
+            continue
+        plan.todo = [other for other in plan.todo if other != job]
+        plan.existing = [other for other in plan.existing if other != job]
+        plan.blocked.append(
+            (
+                job.source,
+                f"its painting ({job.target.name}) would land on {there.name} beside it, which has no record of "
+                "portraitize painting it (an older portraitize's, another program's, or changed since): move it "
+                "away to paint the photo here, or choose another destination or --format",
+            )
         )
-        for job in beside
-    ]
 
 
-def _painting_pixels(request: ConvertRequest, jobs) -> list[int]:
-    """How many pixels the first paintings will have: a 4:3 picture --size long, else each photo's own."""
-    return [request.size * request.size * 3 // 4] if request.size else _header_pixels(jobs)
-
-
-def _header_pixels(jobs) -> list[int]:
-    """Width x height by their headers of the first SIZES_LOOKED_AT photos whose headers can be read (the others
+def _header_sizes(jobs) -> list[tuple[int, int]]:
+    """(width, height) by their headers of the first SIZES_LOOKED_AT photos whose headers can be read (the others
     fail later, saying why)."""
     sizes = []
     for job in jobs:
         try:
             with open(job.source, "rb") as handle:
-                pixels = pixel_count(handle)
+                size = header_size(handle)
         except OSError:
             continue
-        if pixels:
-            sizes.append(pixels)
+        if size[0] * size[1]:
+            sizes.append(size)
             if len(sizes) == SIZES_LOOKED_AT:
                 break
     return sizes
+
+
+def _say_if_small(sizes: list[tuple[int, int]], photos: int, console: Console) -> None:
+    """Where the typical photo is shorter than the painter lays its strokes at (painter.MIN_SIDE), a painting at
+    its size shows its strokes a pixel or two wide: say how to paint them larger."""
+    typical = statistics.median_low(max(size) for size in sizes)
+    if typical < MIN_SIDE:
+        subject = "the photos are" if photos > 1 else "the photo is"
+        console.print(
+            f"note: {subject} small (about {typical} px long): at that size a painting's strokes are barely seen; "
+            f"--size {SHOWN_SIZE} paints larger"
+        )
 
 
 def _recipe(request: ConvertRequest, paint: PaintSettings, sources: ModelSources, translator) -> Recipe:
