@@ -42,7 +42,7 @@ def test_help_shows_no_value_after_a_flag(cli):
     from portraitize.cli import app
 
     verbs = [(command.name or command.callback.__name__,) for command in app.registered_commands]
-    assert {"convert", "sample", "models"} <= {verb for verb, in verbs}
+    assert {"convert", "sample", "models"} <= {verb for (verb,) in verbs}
     for verb in [(), *verbs]:
         result = cli(*verb, "--help")
         assert result.exit_code == 0 and "--help" in result.output
