@@ -22,7 +22,7 @@ from .painter_settings import BACKGROUNDS, FINENESS, PainterRequest
 from .text import DEBUG_ENV, debugging, first_line
 
 EXIT_USAGE = 2  # 1 (some files failed) comes from the commands, 130 (interrupted) from entry.py
-NO_VALUE = " "  # a flag's metavar: it takes no value, but typer would show <bool> after it, as if it needed one
+NO_VALUE = " "  # a flag's metavar (_help_without_value): it takes no value
 MAX_THREADS = 1024  # onnxruntime starts every thread asked for, and rejects counts beyond a C int
 
 # One message, one line: greppable logs. No emoji codes: a photo named ":smile:.jpg" is reported by its name (and
@@ -32,14 +32,16 @@ _said = {"interrupted": False}  # what this run has told the user already
 
 
 def _help_without_value(command_class: type) -> type:
-    """`command_class` whose --help shows no value after it (typer would show <bool>, as if it took one)."""
+    """`command_class` whose flags (--help, --overwrite and every other) show no value after them in its help:
+    typer would show <bool>, as if they took one."""
 
     class Command(command_class):
-        def get_help_option(self, ctx):
-            option = super().get_help_option(ctx)
-            if option is not None:
-                option.metavar = NO_VALUE
-            return option
+        def get_params(self, ctx):
+            params = super().get_params(ctx)  # the help option among them
+            for param in params:
+                if getattr(param, "is_flag", False) and param.metavar is None:
+                    param.metavar = NO_VALUE
+            return params
 
     return Command
 
@@ -96,9 +98,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version.", metavar=NO_VALUE
-    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """Turn photographs of people into painted portraits, and paint new portraits from nothing."""
 
@@ -170,7 +170,6 @@ def convert(
         help="Also write NAME.strokes.json beside each painting: every stroke's centre, direction, length, bend, "
         "width and colour, broadest layer first.",
         rich_help_panel="Painting",
-        metavar=NO_VALUE,
     ),
     texture: Optional[str] = typer.Option(
         None,
@@ -188,13 +187,11 @@ def convert(
         False,
         "--full-res",
         help="Paint photos larger than --max-size at full resolution, in blended tiles.",
-        metavar=NO_VALUE,
     ),
     keep_model_size: bool = typer.Option(
         False,
         "--keep-model-size",
         help="Write the model-sized result instead of restoring the photo's size.",
-        metavar=NO_VALUE,
     ),
     size: Optional[int] = typer.Option(
         None,
@@ -217,7 +214,6 @@ def convert(
         "--overwrite",
         help="Repaint outputs that exist. Without it, outputs painted with these settings are skipped, and a run "
         "with other settings is refused, naming what differs.",
-        metavar=NO_VALUE,
     ),
     strength: float = typer.Option(1.0, min=0.0, max=1.0, help="1: the painting; 0: the photo; between: a blend."),
     max_pixels: int = typer.Option(
@@ -300,14 +296,12 @@ def sample(
         help="Repaint, from the next latent, each portrait whose face the bundled face mesh doubts (most melted or "
         "doubled faces, and some fine ones).",
         show_default="on for portrait-gan, off for portrait-vae",
-        metavar=NO_VALUE,
     ),
     every_latent: bool = typer.Option(
         False,
         "--every-latent",
         help="Paint from every latent. By default a sampler with a latent check (portrait-gan) skips the latents "
         "it expects to give a broken face.",
-        metavar=NO_VALUE,
     ),
     size: Optional[int] = typer.Option(
         None,
@@ -317,11 +311,11 @@ def sample(
         "512; slower).",
         show_default="the sampler's own size",
     ),
-    grid: bool = typer.Option(False, "--grid", help="Also write a contact sheet of all samples.", metavar=NO_VALUE),
+    grid: bool = typer.Option(False, "--grid", help="Also write a contact sheet of all samples."),
     device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
     batch_size: int = typer.Option(16, min=1, help="Portraits painted per model call."),
     threads: int = typer.Option(0, min=0, max=MAX_THREADS, help=THREADS_HELP),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace sample files that exist.", metavar=NO_VALUE),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace sample files that exist."),
 ) -> None:
     """Paint new portraits with a generator model.
 
