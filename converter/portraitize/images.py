@@ -189,12 +189,6 @@ def header_size(handle: BinaryIO) -> tuple[int, int]:
         return 0, 0
 
 
-def pixel_count(handle: BinaryIO) -> int:
-    """Width x height from the header alone; 0 when there is no readable header."""
-    width, height = header_size(handle)
-    return width * height
-
-
 def _to_photo(image: Image.Image) -> Photo:
     notes = _frames_note(image)
     exif = _read_exif(image, notes)

@@ -37,9 +37,9 @@ from .images import (
     DEFAULT_MAX_PIXELS,
     FORMAT_BY_EXTENSION,
     ImageError,
+    header_size,
     load_photo,
     open_input,
-    pixel_count,
 )
 from .interrupts import presses_ignored
 from .model_set import ModelSet
@@ -295,9 +295,10 @@ class _Batch:
         that side); a file refused before decoding (unreadable, a bomb) costs none."""
         try:
             with self.files.open(job.source) as handle:
-                pixels = pixel_count(handle)
+                width, height = header_size(handle)
         except Exception:  # reading will fail too, and say why
             return 0
+        pixels = width * height
         return max(pixels, self.settings.paint.size**2) if 0 < pixels <= self.settings.max_pixels else 0
 
     def _advance(self) -> None:
