@@ -455,6 +455,12 @@ for _name, _about, _folder in (
         "2026-12-06-painter16-pairs142",
     ),
     (
+        "pairs-glazed-flesh",
+        "a trial: the faces' skin (not their features) glazed after the strokes, 0.4 of the way (more in the darks) "
+        "to the picture blurred over a face brush's radius, against painter 16, the sixteen tuning photos",
+        "2026-12-06-painter16-pairs143",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
