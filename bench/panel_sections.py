@@ -461,6 +461,12 @@ for _name, _about, _folder in (
         "2026-12-06-painter16-pairs143",
     ),
     (
+        "pairs-forehead",
+        "a trial: the face's mask carried up the forehead over the photo's skin-coloured points, so a high "
+        "forehead is painted as the face is, not as hair, against painter 16, the sixteen tuning photos",
+        "2026-12-06-painter16-pairs144",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
