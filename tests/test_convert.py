@@ -149,6 +149,25 @@ def test_a_folder_of_iphone_photos_is_painted_to_jpeg(cli, translator, tmp_path)
             assert painted.format == "JPEG" and painted.size == size
 
 
+def test_a_photo_whose_name_says_no_format_is_painted_in_the_format_of_its_content(tmp_path):
+    from portraitize.plan import make_plan
+
+    src = tmp_path / "src"
+    write_heic(src / "IMG_3", Image.fromarray(gradient_image(40, 30)))  # an iPhone photo that lost its extension
+    write_image(src / "scan.dat", format="JPEG")  # a JPEG under another name
+    Image.fromarray(gradient_image(20, 20)).save(src / "drawing", "PNG")
+    (src / "notes").write_text("not a picture")
+
+    def targets(source, output_format=None):
+        plan = make_plan(source, tmp_path / "out", output_format, False)
+        return sorted(job.target.name for job in plan.todo), [path.name for path, _ in plan.left_out]
+
+    assert targets(src) == (["IMG_3.jpg", "drawing.png", "scan.jpg"], ["notes"])
+    assert targets(src / "IMG_3") == (["IMG_3.jpg"], [])
+    assert targets(src / "notes") == (["notes.png"], [])  # painting it will say what it is not
+    assert targets(src, "webp")[0] == ["IMG_3.webp", "drawing.webp", "scan.webp"]
+
+
 def test_single_file_and_format_change_without_collisions(cli, translator, tmp_path):
     src = tmp_path / "src"
     write_image(src / "a.jpg")

@@ -428,7 +428,7 @@ def test_every_image_pillow_opens_is_converted_and_what_is_left_out_is_named(cli
 
     result = convert(cli, src, tmp_path / "out", "-m", translator)
     assert result.exit_code == 0, result.output
-    assert set(reopen_all(tmp_path / "out")) == {"photo.png", "anim.png", "old.png", "IMG_0001.png", "misnamed.png"}
+    assert set(reopen_all(tmp_path / "out")) == {"photo.png", "anim.png", "old.png", "IMG_0001.jpg", "misnamed.png"}
     assert "5 converted, 0 skipped (already there), 0 failed, 4 left out" in result.output
     for reason, name in (
         ("not an image", "notes.txt"),

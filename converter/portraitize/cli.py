@@ -206,7 +206,7 @@ def convert(
         None,
         "--format",
         help="Output format.",
-        show_default="the input's; JPEG for HEIC photos, PNG for other formats we don't write",
+        show_default="the input's (by its content where its name says none); JPEG for HEIC photos, PNG for other formats we don't write",
     ),
     quality: int = typer.Option(95, min=1, max=100, help="JPEG/WebP quality."),
     overwrite: bool = typer.Option(

@@ -171,13 +171,14 @@ def _load(handle: BinaryIO, max_pixels: int) -> Photo:
         raise ImageError(f"corrupt or truncated image data ({type(error).__name__}: {first_line(error)})") from None
 
 
-def recognised(handle: BinaryIO) -> bool:
-    """Whether Pillow knows the file by its first bytes, whatever its name."""
+def signed_format(handle: BinaryIO) -> str | None:
+    """Pillow's name for the file's format ("JPEG", "HEIF", ...), known by its first bytes whatever the file's
+    name; None where it knows none."""
     try:
-        with Image.open(handle, formats=SIGNED_FORMATS):
-            return True
+        with Image.open(handle, formats=SIGNED_FORMATS) as image:
+            return image.format
     except Exception:  # anything unrecognisable or unreadable is not an image we can use
-        return False
+        return None
 
 
 def header_size(handle: BinaryIO) -> tuple[int, int]:

@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path, PurePath
 from typing import BinaryIO, Protocol
 
-from .images import IMAGE_EXTENSIONS, ImageError, open_input, recognised
+from .images import IMAGE_EXTENSIONS, ImageError, open_input, signed_format
 
 # Output extension for each input extension when no --format is given ("same as input").
 SAME_FORMAT = {
@@ -42,6 +42,9 @@ SAME_FORMAT = {
     ".heics": "jpg",  # a burst or a sequence: its first picture is painted
     ".heifs": "jpg",
 }
+# A photo whose name says no image format (`IMG_1`, `photo.dat`) is painted as if named by its content (Pillow's
+# name for it): the extension each format is usually saved under, so an unnamed HEIC is painted to JPEG, not PNG.
+CONTENT_EXTENSION = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "BMP": ".bmp", "TIFF": ".tiff", "HEIF": ".heic"}
 SPELLING = {"jpg": {".jpg", ".jpeg", ".jpe", ".jfif"}, "tiff": {".tif", ".tiff"}, "bmp": {".bmp", ".dib"}}
 NOT_AN_IMAGE = "not an image"
 
@@ -221,11 +224,13 @@ def make_plan(
         raise PlanError(f"destination {destination} exists and is not a folder")
     if kind == "file":
         root, relative, left_out, unreadable = source.parent, [PurePath(source.name)], [], []
+        contents = {} if source.suffix.lower() in IMAGE_EXTENSIONS else {relative[0]: _named_content(storage, source)}
     else:
         _refuse_destination_inside(storage.canonical(source), target_storage.canonical(destination))
         root = source
-        relative, left_out, unreadable = _inputs(storage, source)
-    jobs = [Job(root / path, destination / target) for path, target in zip(relative, _mirror(relative, output_format))]
+        relative, contents, left_out, unreadable = _inputs(storage, source)
+    targets = _mirror(relative, output_format, contents)
+    jobs = [Job(root / path, destination / target) for path, target in zip(relative, targets)]
     _refuse_outputs_over_inputs(jobs, source if kind == "dir" else None, storage, target_storage)
     beside = _beside_its_photo(jobs[0], storage, target_storage) if kind == "file" else []
     found = target_storage.outputs([job.target for job in jobs])
@@ -281,28 +286,42 @@ def check_destination(destination: str, path: Path | None, role: str = "DST") ->
 
 
 def _inputs(storage: Storage, folder: PurePath):
-    """(image files, files left out with reasons, unreadable folders with reasons), relative to `folder`."""
+    """(image files, the format of each of those whose name says none (_content), files left out with reasons,
+    unreadable folders with reasons), relative to `folder`."""
     listing = storage.walk(folder)
     for path, reason in listing.unreadable:
         if path == PurePath("."):
             raise PlanError(f"cannot read the source folder {folder}: {reason}")
-    images, left_out = [], list(listing.passed_over)
+    images, contents, left_out = [], {}, list(listing.passed_over)
     for path in listing.files:
-        reason = None if path.suffix.lower() in IMAGE_EXTENSIONS else _not_an_image(storage, folder / path)
-        if reason:
-            left_out.append((path, reason))
+        if path.suffix.lower() in IMAGE_EXTENSIONS:
+            images.append(path)
+            continue
+        try:
+            contents[path] = _content(storage, folder / path)
+        except ImageError as error:  # unreadable: whatever it is, it cannot be converted
+            left_out.append((path, str(error)))
+            continue
+        if contents[path] is None:
+            left_out.append((path, NOT_AN_IMAGE))
         else:
             images.append(path)
-    return images, sorted(left_out), listing.unreadable
+    return images, contents, sorted(left_out), listing.unreadable
 
 
-def _not_an_image(storage: Storage, path: PurePath) -> str | None:
-    """Why a file whose extension is no image's is left out; None when Pillow recognises its first bytes."""
+def _named_content(storage: Storage, path: PurePath) -> str | None:
+    """_content, or None where the file cannot be read (painting it will say why)."""
     try:
-        with storage.open(path) as handle:
-            return None if recognised(handle) else NOT_AN_IMAGE
-    except ImageError as error:  # unreadable: whatever it is, it cannot be converted
-        return str(error)
+        return _content(storage, path)
+    except ImageError:
+        return None
+
+
+def _content(storage: Storage, path: PurePath) -> str | None:
+    """Pillow's name for the format of a file whose name says none, by its first bytes; None where it knows none.
+    ImageError where the file cannot be read."""
+    with storage.open(path) as handle:
+        return signed_format(handle)
 
 
 def _refuse_destination_inside(source_dir: PurePath, target: PurePath) -> None:
@@ -337,13 +356,16 @@ def _refuse_outputs_over_inputs(
             )
 
 
-def _mirror(relative: list[PurePath], output_format: str | None) -> list[PurePath]:
-    """Target of each file, relative: same folder and name, one distinct output per input.
+def _mirror(
+    relative: list[PurePath], output_format: str | None, contents: dict[PurePath, str | None]
+) -> list[PurePath]:
+    """Target of each file, relative: same folder and name, one distinct output per input; a file whose name says
+    no image format is written in the format its content is (`contents`), as if its name had said so.
 
     Where stems would collide the full name is kept (a.jpg + a.png with --format png -> a.jpg.png, a.png);
     anything still colliding is numbered.
     """
-    targets = [path.parent / _output_name(path, output_format) for path in relative]
+    targets = [path.parent / _output_name(path, output_format, contents.get(path)) for path in relative]
     counts = Counter(_key(target) for target in targets)
     targets = [
         target.with_name(f"{path.name}{target.suffix}")
@@ -383,8 +405,9 @@ def _key(path: PurePath) -> str:
     return unicodedata.normalize("NFC", str(path)).casefold()
 
 
-def _output_name(path: PurePath, output_format: str | None) -> str:
-    extension = output_format or SAME_FORMAT.get(path.suffix.lower(), "png")
+def _output_name(path: PurePath, output_format: str | None, content: str | None = None) -> str:
+    named = SAME_FORMAT.get(path.suffix.lower()) or SAME_FORMAT.get(CONTENT_EXTENSION.get(content or "", ""))
+    extension = output_format or named or "png"
     if path.suffix.lower() in SPELLING.get(extension, {f".{extension}"}):
         return path.name  # same format: keep the user's own spelling, e.g. photo.JPEG
     return f"{path.stem}.{extension}"
