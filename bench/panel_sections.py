@@ -467,6 +467,12 @@ for _name, _about, _folder in (
         "2026-12-06-painter16-pairs144",
     ),
     (
+        "pairs-settled",
+        "a trial: the finer layers skipping where the strokes so far miss the picture by less than 0.035 (0.02), so "
+        "more of the sitter stays in its broader strokes, against painter 16, the sixteen tuning photos",
+        "2026-12-06-painter16-pairs145",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
