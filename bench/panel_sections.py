@@ -473,6 +473,12 @@ for _name, _about, _folder in (
         "2026-12-06-painter16-pairs145",
     ),
     (
+        "pairs-white-clothes",
+        "a trial: the photo's light, unsaturated colour (white shirts and collars) given back on the sitter off the "
+        "faces as its vivid colour is, against painter 16, the eight tuning photos it changes most",
+        "2026-12-06-painter16-pairs146",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
