@@ -1,4 +1,5 @@
-"""Stamping strokes and lighting their relief (stroke_render.py): thin darks, bounded lights, wet pick-up."""
+"""Stamping strokes and lighting their relief (stroke_render.py): thin darks, bounded lights, wet pick-up, and the
+order they are stacked in."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import numpy as np
 import pytest
 
 from portraitize.brush import STRAIGHT, brush
-from portraitize.painter import PICKUP
+from portraitize.filters import luminance
+from portraitize.painter import PICKUP, STACKING_TREMOR, stacking
 from portraitize.stroke_render import render
 
 
@@ -59,3 +61,36 @@ def test_a_stroke_picks_up_the_wet_priming_beneath_it_towards_its_tail(flat):
     share = [(rgba[:, part, 2][painted[:, part]] - 40).mean() / 160 for part in (head, tail)]  # blue picked up
     assert share[0] < 0.1 and 0.35 < share[1] <= PICKUP + 0.02, share
     assert rgba[..., 3][:, tail][painted[:, tail]].mean() < 200, "the tail is thinly covered"
+
+
+def test_the_sitters_strokes_are_stacked_darkest_first_and_the_grounds_at_random():
+    """Stacked by stacking(), a layer's sitter strokes lie darkest first, out of order by no more than
+    STACKING_TREMOR of the value range; the ground's keep their random order."""
+    rng = np.random.default_rng(1)
+    colour = rng.integers(0, 256, (400, 3)).astype(np.uint8)
+    rank, on_ground = rng.uniform(0, 1, 400), np.arange(400) % 2 == 0
+    places = stacking(colour, rank, on_ground)
+    assert np.array_equal(places[on_ground], rank[on_ground])
+    sitter = ~on_ground
+    value = luminance(colour[sitter].astype(np.float32)) / 255
+    stacked = value[np.argsort(places[sitter], kind="stable")]
+    assert np.all(stacked[1:] >= np.maximum.accumulate(stacked)[:-1] - STACKING_TREMOR - 1e-6)
+    assert np.corrcoef(places[sitter], value)[0, 1] > 0.9
+
+
+def test_a_light_stroke_lies_over_a_dark_one_on_the_sitter_whatever_their_random_order():
+    """Two strokes laid on one spot: on the sitter the lighter shows on top, though the random draw put the dark one
+    last; on the ground the random draw decides."""
+    dark, light = (60, 40, 30), (230, 200, 170)
+    colour, rank = np.array([light, dark], np.uint8), np.array([0.2, 0.9])  # at random, the dark one lies on top
+
+    def top(on_ground: bool) -> np.ndarray:
+        place = stacking(colour, rank, np.full(2, on_ground))
+        layer = render(
+            np.zeros((40, 40, 3), np.uint8), [brush(6.0, 0)], np.zeros(2, int), np.full(2, 20.0), np.full(2, 20.0),
+            np.zeros(2), np.full(2, 2), np.full(2, STRAIGHT), colour, np.zeros(2, int), place,
+        )  # fmt: skip
+        return np.asarray(layer, float)[20, 20, :3]
+
+    assert np.abs(top(False) - light).max() < 40, "on the sitter the light stroke is on top"
+    assert np.abs(top(True) - dark).max() < 40, "on the ground the random order decides"

@@ -1,8 +1,8 @@
 """Stamping a layer's strokes (painter.py) and lighting their relief.
 
-Each stroke is a bristle stamp (brush.py) composited over what is there, in a random order, with its relief lit
-from the top left: the relief thin in the darks and thick in the lights, a lit ridge never lightening the paint
-past its headroom; where a painted ground's strokes go into wet priming, each picks it up towards its tail.
+Each stroke is a bristle stamp (brush.py) composited over what is there, in the order its layer sets, with its
+relief lit from the top left: the relief thin in the darks and thick in the lights, a lit ridge never lightening
+the paint past its headroom; where a painted ground's strokes go into wet priming, each picks it up towards its tail.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def render(
     priming=None,
     relief_share=None,
 ) -> Image.Image:
-    """The strokes stamped in the order of their `rank` (random) onto a transparent layer (its colour underneath
+    """The strokes stamped in the order of their `rank` (lowest first) onto a transparent layer (its colour underneath
     the picture's, so half-covered pixels blend with what they cover), lit by their relief; each stroke's brush
     is brushes[kind], its bristle pattern `variant` (of VARIANTS). `priming`: (the wet priming beneath, uint8 RGB
     at the layer's size; the share of it a stroke's tail picks up there, 0..1): each stroke's colour is mixed
