@@ -479,6 +479,24 @@ for _name, _about, _folder in (
         "2026-12-06-painter16-pairs146",
     ),
     (
+        "pairs-stacking",
+        "a trial: a layer's sitter strokes stacked darkest first (painter 18, uncommitted then), against painter 16, "
+        "the sixteen tuning photos",
+        "2026-12-06-painter16-pairs147",
+    ),
+    (
+        "pairs-stacking-again",
+        "painter 18 as committed (e038a41, the same paintings as pairs147) against painter 16, new viewers and order, "
+        "the sixteen tuning photos",
+        "2026-12-06-painter16-pairs148",
+    ),
+    (
+        "pairs-stacking-12mp",
+        "painter 18 as committed (e038a41) against painter 16, eight 600 px details of the two README examples "
+        "enlarged to 4032 px on their long side",
+        "2026-12-06-painter16-pairs149",
+    ),
+    (
         "pairs-simplify-again",
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
