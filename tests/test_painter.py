@@ -13,6 +13,7 @@ from PIL import Image
 from portraitize import fineness, painter, stroke_render
 from portraitize.brush import ANGLES, BENDS, LENGTHS, STRAIGHT, Brush
 from portraitize.faces import Face
+from portraitize.filters import luminance
 from portraitize.images import load_photo
 from portraitize.painter import (
     BRUSH_SIZES,
@@ -24,6 +25,7 @@ from portraitize.painter import (
     visible,
 )
 from portraitize.painter_settings import PAINTER_VERSION, PainterRequest, PainterSettings
+from portraitize.stroke_render import render
 
 
 def sitter(size: int = 240) -> tuple[np.ndarray, Face]:
@@ -570,3 +572,25 @@ def test_finer_layers_skip_what_the_broad_strokes_already_paint_and_refine_a_fac
     asked = finer_strokes_on_the_face(rgb, face)
     monkeypatch.setattr(painter, "_missing", missing_by(2 * painter.LOST))
     assert finer_strokes_on_the_face(rgb, face) > 1.5 * asked
+
+
+@pytest.mark.parametrize("portrait", [True, False])
+def test_a_portrait_models_sitter_is_stacked_darkest_first_and_a_style_models_at_random(monkeypatch, portrait):
+    """Each layer's strokes reach the renderer with their places in its stack: with a portrait model the sitter's
+    follow their paint's value (the ground's do not: painter.stacking); a style model's dark lines lie where the random
+    stack puts them, so none of its strokes' places follow their value."""
+    rgb, face = sitter()
+    stacks = []
+
+    def recording(base, brushes, kind, x, y, angle, body, bend, colour, variant, rank, *rest, **options):
+        stacks.append((luminance(colour.astype(np.float32)) / 255, rank))
+        return render(base, brushes, kind, x, y, angle, body, bend, colour, variant, rank, *rest, **options)
+
+    monkeypatch.setattr(painter, "render", recording)
+    paint_strokes(rgb, [face], PainterSettings(portrait=portrait), photo=rgb)
+    finer = [np.corrcoef(value, rank)[0, 1] for value, rank in stacks[1:] if len(rank) > 20]  # the sitter's layers
+    assert finer
+    if portrait:
+        assert min(finer) > 0.9, finer
+    else:
+        assert max(np.abs(finer)) < 0.3, finer

@@ -14,7 +14,8 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
    and runs where stroke_paths.py says: along the contours, bending with them, stopping at edges and at the
    sitters' outline.
 4. Each stroke is a bristle stamp (brush.py) composited over what is there and lit by its relief
-   (stroke_render.py), the sitter's darkest first in each layer, so that its lights lie over its shadows: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere
+   (stroke_render.py), with a portrait model the sitter's darkest first in each layer, so that its lights lie over
+   its shadows: a round-ended filbert on the flesh, a flat hog brush (square ends, dry drags) everywhere
    else, the relief low on the faces (flesh is blended paint). A painted ground's strokes go on a primed, lighter
    canvas that shows where they drag dry, and into it while it is wet: each leaves the brush fully loaded and
    picks up the priming as it goes, so towards its tail its colour is up to PICKUP of the priming's, and the
@@ -78,7 +79,9 @@ LOST, SETTLED = 0.06, 0.02
 # only where no lighter stroke covers them, as a painter lays the shadows thin and the lights over them; in a
 # random stack a dark stroke landed on a lit cheek as often as under it, the "choppy patches" viewers named (painter
 # 18: forced choice 147). Each stroke's place drifts by up to this share of the value range, so strokes of one
-# value still cross each other at random. The ground's strokes stay in a random stack: its value is one tone.
+# value still cross each other at random. The ground's strokes stay in a random stack: its value is one tone. So do a
+# style model's (its dark lines, a woodblock's or a gilded pattern's, lie over its colour: stacked under the lights,
+# MTCNN lost 8 of the-kiss's 50 NASA faces).
 STACKING_TREMOR = 0.1
 
 
@@ -185,6 +188,7 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
             inside,
             wet,
             missing,
+            darks_first=settings.portrait,
         )
         layers.append(strokes)
     return np.asarray(canvas.convert("RGB")), layers
@@ -288,13 +292,15 @@ def _paint_layer(
     inside: np.ndarray | None = None,
     wet: np.ndarray | None = None,
     missing: np.ndarray | None = None,
+    darks_first: bool = True,
 ) -> Strokes:
     """Paint one layer's strokes onto `canvas` (RGBA, the output's size) and return them. The layer is planned
     and painted only over the box its strokes reach, at the scale where its brush is WORK_RADIUS px. `inside`: a
     mask on the working grid outside which this layer's paint is wiped off (strokes that would spill past the
     sitter's outline into the ground, a halo of stray dabs, end at the outline instead); `wet`: a mask on the
     working grid where the strokes pick up the wet priming beneath them (PICKUP); `missing`: how far the canvas so far
-    misses the picture, on the working grid (_missing), for a finer layer."""
+    misses the picture, on the working grid (_missing), for a finer layer; `darks_first`: the sitter's strokes stacked
+    by value (stacking), else all in a random stack."""
     jitter, choices = streams
     x, y = anchors(picture.size, radius, SPACING if first else FINER_SPACING, np.random.default_rng(jitter))
     draws = AnchorDraws.of_grid(choices, len(x))
@@ -368,7 +374,7 @@ def _paint_layer(
         bend,
         colour,
         draws.variant(VARIANTS),
-        stacking(colour, draws.rank, on_ground),
+        stacking(colour, draws.rank, on_ground) if darks_first else draws.rank,
         priming,
         relief_share,
     )
