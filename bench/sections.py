@@ -274,6 +274,15 @@ SECTIONS["painter-6"] = Section(
     read_painter,
     at_commit="0866365885049de81dd155dde2df36d775f06b8f",
 )
+# Painter 16, measured again beside painter 18 on the machine painter 18 was measured on (slower than the one painter
+# 16 was first measured on): recorded with --from and --commit.
+SECTIONS["painter-16"] = Section(
+    "painter-16",
+    "painter 16 (convert's default before painter 18) by the same benchmark, on the machine painter 18 was measured on",
+    script("bench/painter.py"),
+    read_painter,
+    at_commit="34df6540222ce3e80319c270994975e9868b87b4",
+)
 SECTIONS["im2oil"] = Section(
     "im2oil",
     "convert's default against Im2Oil (a local checkout, not vendored) on the two examples, side by side",
