@@ -79,9 +79,10 @@ LOST, SETTLED = 0.06, 0.02
 # only where no lighter stroke covers them, as a painter lays the shadows thin and the lights over them; in a
 # random stack a dark stroke landed on a lit cheek as often as under it, the "choppy patches" viewers named (painter
 # 18: forced choice 147). Each stroke's place drifts by up to this share of the value range, so strokes of one
-# value still cross each other at random. The ground's strokes stay in a random stack: its value is one tone. So do a
-# style model's (its dark lines, a woodblock's or a gilded pattern's, lie over its colour: stacked under the lights,
-# MTCNN lost 8 of the-kiss's 50 NASA faces).
+# value still cross each other at random. A painted ground's strokes stay in a random stack, its value being one
+# tone (a kept background is painted, and stacked, as the sitter is). So do all of a style model's strokes: its dark
+# lines, a woodblock's or a gilded pattern's, lie over its colour (stacked under the lights, MTCNN lost 8 of
+# the-kiss's 50 NASA faces).
 STACKING_TREMOR = 0.1
 
 
@@ -392,8 +393,8 @@ def _paint_layer(
 
 def stacking(colour: np.ndarray, rank: np.ndarray, on_ground: np.ndarray) -> np.ndarray:
     """Each stroke's place in its layer's stack, lowest first: the sitter's by their paint's value (`colour`, uint8
-    RGB), darkest first, each moved by up to STACKING_TREMOR by its random `rank` (0..1); the ground's (`on_ground`)
-    by `rank` alone."""
+    RGB), darkest first, each moved by up to STACKING_TREMOR by its random `rank` (0..1); a painted ground's
+    (`on_ground`) by `rank` alone."""
     value = luminance(colour.astype(np.float32)) / 255
     return np.where(on_ground, rank, value + STACKING_TREMOR * rank)
 
