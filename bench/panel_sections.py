@@ -502,6 +502,23 @@ for _name, _about, _folder in (
         "the clothes simplified (9 px median) again, new viewers and order, against painter 9, the panel photos",
         "2026-12-06-painter9-pairs72",
     ),
+    (
+        "pairs-wet-painter18",
+        "a trial: the sitter's finer strokes taking up the paint under them towards their tails (0.35 at the tail), "
+        "against painter 18, the sixteen tuning photos",
+        "2026-12-07-painter18-pairs151",
+    ),
+    (
+        "pairs-no-upscaler",
+        "a trial: the painting brought to size by a plain resize, not the painting-x4 upscaler, under painter 18's "
+        "strokes, against painter 18, the sixteen tuning photos",
+        "2026-12-07-painter18-pairs152",
+    ),
+    (
+        "pairs-no-upscaler-12mp",
+        "the same trial on the eight 12 MP details of pairs149",
+        "2026-12-07-painter18-pairs153",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from portraitize.catalogue import resolve, resolve_optional
+from portraitize.catalogue import resolve, resolve_optional, upscaler_for
 from portraitize.chain import PaintChain
 from portraitize.images import load_photo
 from portraitize.model_set import ModelSources
@@ -68,7 +68,7 @@ def default_chain() -> PaintChain:
     """The paint chain `convert` runs with its default options, on the CPU."""
     sources = ModelSources(
         resolve(None, "translator"),
-        resolve_optional(None, "upscaler"),
+        upscaler_for(None, in_strokes=True),
         resolve_optional(None, "face_detector"),
         None,
         resolve_optional(None, "person_mask"),

@@ -419,3 +419,21 @@ def test_a_destination_this_run_made_and_wrote_nothing_into_is_not_left_behind(c
     assert result.exit_code == 1 and not (tmp_path / "out").exists(), result.output
     (tmp_path / "kept").mkdir()
     assert cli("convert", src, tmp_path / "kept", "-m", translator).exit_code == 1 and (tmp_path / "kept").is_dir()
+
+
+def test_the_upscaler_runs_under_no_strokes_unless_named(cli, translator, tmp_path):
+    """The stroke painter paints every pixel again, over the upscaler's detail: by default a painting it paints is
+    enlarged by resizing; without the painter, or when it is named, the upscaler enlarges it."""
+    src = tmp_path / "src"
+    write_image(src / "photo.png", 160, 120)  # the tiny translator paints at 64 px: 2.5x is left to enlarge
+    said = {}
+    for name, options in (
+        ("default", ()),
+        ("no painter", ("--painter", "none")),
+        ("named", ("--upscaler", "painting-x4")),
+    ):
+        result = cli("convert", src, tmp_path / name, "-m", translator, *options)
+        assert result.exit_code == 0, result.output
+        said[name] = " ".join(result.output.split())
+    assert "enlarged by resizing" in said["default"], said["default"]
+    assert "enlarged by painting-x4" in said["no painter"] and "enlarged by painting-x4" in said["named"], said

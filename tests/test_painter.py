@@ -194,6 +194,27 @@ def test_colour_more_vivid_than_the_skin_comes_back_more_fully_than_colour_like_
     assert shares["flushed"] < shares["skin"] + 0.05, shares
 
 
+def test_the_photos_whites_come_back_off_the_face_where_the_translator_painted_them_tan():
+    """A white shirt or collar, which the translator's warm palette paints cream or tan, gets the photo's white
+    back off the faces; a light blue one keeps the translator's colour (cool colours stay the painting's)."""
+    rgb, face = sitter()
+    person = np.zeros(rgb.shape[:2], np.float32)
+    person[40:, 30:210] = 1
+    coat = np.s_[200:240, 50:190]  # below the face by more than its size
+    tan = np.array([205, 180, 145])
+    warmth = {}
+    for name, colour in (("white", (242, 242, 238)), ("light blue", (165, 195, 245))):
+        photo = rgb.copy()
+        photo[coat] = colour
+        translated = photo.copy()
+        translated[coat] = tan
+        painted, _ = paint_strokes(translated, [face], PainterSettings(), photo=photo, person=person)
+        red, _, blue = painted[coat].reshape(-1, 3).astype(float).mean(axis=0)
+        warmth[name] = red - blue
+    assert warmth["white"] < 0.4 * (tan[0] - tan[2]), warmth
+    assert warmth["light blue"] > 0.7 * (tan[0] - tan[2]), warmth
+
+
 def test_the_sitters_colour_mixes_its_shares_in_one_pass_and_leaves_what_none_reaches_as_it_was():
     """On in-gamut colours one pass mixes what the three passes in turn did: back (SITTER_COLOUR of the photo's
     colour, SITTER_LIGHT of its light), then VIVID_COLOUR / VIVID_LIGHT of what is still missing, then in the eyes

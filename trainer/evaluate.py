@@ -204,9 +204,9 @@ def translate_with_converter(
     painter: PainterRequest = PainterRequest(),
 ) -> list[np.ndarray]:
     """Run an exported translator through `portraitize convert`'s own paint chain with the same --scale,
-    --upscaler, --texture and stroke painter (by default: face-scaled painting, brought to the photo's size by
-    the upscaler, painted in strokes)."""
-    from portraitize.catalogue import resolve_optional
+    --upscaler, --texture and stroke painter (by default: face-scaled painting, brought to the photo's size as
+    convert brings it, painted in strokes)."""
+    from portraitize.catalogue import resolve_optional, upscaler_for
     from portraitize.chain import PaintChain
     from portraitize.images import Photo
     from portraitize.model_set import ModelSources
@@ -214,7 +214,7 @@ def translate_with_converter(
 
     models = ModelSources(
         model,
-        resolve_optional(upscaler, "upscaler"),
+        upscaler_for(upscaler, in_strokes=painter.painter != "none"),
         resolve_optional(None, "face_detector"),
         resolve_optional(texture, "texture") if texture else None,
         resolve_optional(None, "person_mask") if painter.painter != "none" else None,

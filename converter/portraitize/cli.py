@@ -144,7 +144,8 @@ def convert(
         None,
         help="The model that enlarges the painting to the photo's size (or --size): an installed name, an .onnx "
         "path, or none (a plain resize).",
-        show_default="painting-x4 when installed",
+        show_default="painting-x4 with --painter none; with the stroke painter a plain resize, as its strokes paint "
+        "over the upscaler's detail",
     ),
     painter: Painter = typer.Option(
         Painter.strokes,

@@ -13,7 +13,8 @@
   is warm (skin, red or fair hair, a red coat) half of the photo's own colour and a third of its light come back,
   and in the eyes more; cool colours (a blue shirt) keep the translator's muted palette. Off the faces, where the
   photo's warm colour is well above the faces' saturation (copper hair, a red dress), most of the rest of it comes
-  back too: half of it had still painted red hair auburn-brown.
+  back too: half of it had still painted red hair auburn-brown. So do its whites (a shirt, a collar, white hair),
+  which the translator's warm palette painted cream or tan.
 
 All in Pillow's 8-bit images: a 12 MP target costs tens of MB, not the hundreds float arrays would.
 """
@@ -51,6 +52,12 @@ WARM = 24.0
 # saturation, two of them named a red ear)
 VIVID_COLOUR, VIVID_LIGHT = 0.85, 0.6
 VIVID_FROM, VIVID_RAMP = 0.08, 0.12
+# ... and so do the photo's whites off the faces (a shirt, a collar, white hair): the translator's warm, muted
+# palette painted them cream or tan. White: its brightest channel above WHITE_FROM (0..1), rising over WHITE_RAMP, and
+# its saturation below GREY_BELOW, falling over GREY_RAMP (blind viewers saw no difference, pairs146: a fault mended,
+# not a gain)
+WHITE_FROM, WHITE_RAMP = 0.62, 0.15
+GREY_BELOW, GREY_RAMP = 0.25, 0.1
 EYE_COLOUR = 0.7  # and in the eyes, this share of the photo's own colour on top: irises keep their colour
 # ... and of its light, where the colour comes back: the translator's darker modelling aged faces and dulled skin
 SITTER_LIGHT = 0.3
@@ -76,7 +83,9 @@ def target(
         if photo is not None:
             on_grid = photo.resize(found.person.shape[::-1], Image.Resampling.BOX)  # the photo reduced once
             warm_sitter = found.person * _warmth(on_grid)
-            vivid = warm_sitter * (1 - found.face) * _vividness(on_grid, found)
+            brightest, saturation = _brightest_and_saturation(on_grid)
+            warm_vivid = warm_sitter * _vividness(saturation, found)
+            vivid = (1 - found.face) * np.maximum(warm_vivid, found.person * _whiteness(brightest, saturation))
             sitter = _sitter_colour(sitter, photo, np.maximum(found.face, warm_sitter), vivid, found.eyes)
         distance = _distance_to_faces(found.face.shape, faces, work)
         light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
@@ -151,19 +160,28 @@ def _warmth(photo: Image.Image) -> np.ndarray:
     return np.clip((red - blue) / WARM, 0, 1)
 
 
-def _vividness(photo: Image.Image, found: Regions) -> np.ndarray:
-    """0 where the photo's colour (`photo`: on the working grid) is at most VIVID_FROM more saturated than the
-    faces' (the median over their masks, features and all: mostly skin), rising to 1 at VIVID_RAMP beyond; 0
-    everywhere if no face covers a cell. Saturation (HSV's, not chroma) so that red hair in shadow counts as red
-    as it does in the light."""
+def _brightest_and_saturation(photo: Image.Image) -> tuple[np.ndarray, np.ndarray]:
+    """The photo's (on the working grid) brightest channel (0..255) and saturation (HSV's, not chroma, so that red
+    hair in shadow counts as red as it does in the light; near-black has no colour to speak of)."""
+    rgb = np.asarray(photo.convert("RGB"), np.float32)
+    brightest = rgb.max(axis=2)
+    return brightest, (brightest - rgb.min(axis=2)) / np.maximum(brightest, 24.0)
+
+
+def _vividness(saturation: np.ndarray, found: Regions) -> np.ndarray:
+    """0 where the photo's `saturation` is at most VIVID_FROM above the faces' (the median over their masks,
+    features and all: mostly skin), rising to 1 at VIVID_RAMP beyond; 0 everywhere if no face covers a cell."""
     skin = found.face > 0.5
     if not skin.any():  # no skin to measure against: nothing is known to be more vivid than it
         return np.zeros(skin.shape, np.float32)
-    rgb = np.asarray(photo.convert("RGB"), np.float32)
-    brightest = rgb.max(axis=2)
-    saturation = (brightest - rgb.min(axis=2)) / np.maximum(brightest, 24.0)  # near-black: no colour to speak of
     skin_saturation = float(np.median(saturation[skin]))
     return np.clip((saturation - skin_saturation - VIVID_FROM) / VIVID_RAMP, 0, 1)
+
+
+def _whiteness(brightest: np.ndarray, saturation: np.ndarray) -> np.ndarray:
+    """1 where the photo is white or a light grey (WHITE_FROM, GREY_BELOW), 0 where it is dark or coloured."""
+    light = np.clip((brightest / 255 - WHITE_FROM) / WHITE_RAMP, 0, 1)
+    return light * np.clip((GREY_BELOW - saturation) / GREY_RAMP, 0, 1)
 
 
 def _distance_to_faces(

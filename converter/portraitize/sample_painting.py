@@ -1,7 +1,7 @@
 """`sample --size N`: each sampled portrait painted again at N px as `convert` paints a photo, so that it looks like
-a converted portrait and not a thumbnail: the painting upscaler enlarges it and the stroke painter paints it in
-strokes on a painted ground, through the paint chain's own stages (chain.py: locate, then finish). Several
-portraits are painted at once, their strokes in worker processes (stroke_workers.py), as `convert` paints a batch.
+a converted portrait and not a thumbnail: it is enlarged and the stroke painter paints it in strokes on a painted
+ground, through the paint chain's own stages (chain.py: locate, then finish). Several portraits are painted at
+once, their strokes in worker processes (stroke_workers.py), as `convert` paints a batch.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .catalogue import resolve_optional
+from .catalogue import resolve_optional, upscaler_for
 from .chain import PaintChain
 from .images import Photo, resize
 from .model_set import ModelSources
@@ -42,8 +42,8 @@ class SamplePainter:
     ):
         self.size = size
         self.sources: dict[str, Path | None] = {
-            kind: resolve_optional(None, kind)
-            for kind in ("upscaler", "face_detector", "person_mask", "face_landmarks")
+            "upscaler": upscaler_for(None, in_strokes=True),
+            **{kind: resolve_optional(None, kind) for kind in ("face_detector", "person_mask", "face_landmarks")},
         }
         # The sampler stands where the translator would: it painted the picture, and the chain's translate stage
         # is never called here.

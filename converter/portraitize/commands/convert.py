@@ -10,7 +10,7 @@ from pathlib import Path, PurePath
 from rich.console import Console
 from rich.markup import escape
 
-from ..catalogue import FACE_DETECTOR, resolve, resolve_optional
+from ..catalogue import FACE_DETECTOR, resolve, resolve_optional, upscaler_for
 from ..files import check_writable, remove_stale_temp_files
 from ..images import header_size
 from ..model_set import ModelSources
@@ -107,7 +107,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     enlarges = not (request.keep_model_size or request.full_res)  # else nothing is enlarged to the photo's size
     sources = ModelSources(
         translator_path,
-        upscaler=resolve_optional(request.upscaler, "upscaler") if enlarges else None,
+        upscaler=upscaler_for(request.upscaler, in_strokes=paint.strokes is not None) if enlarges else None,
         face_detector=resolve_optional(None, "face_detector") if paint.wants_faces else None,
         texture=resolve_optional(request.texture, "texture") if enlarges and request.texture else None,
         person_mask=resolve_optional(None, "person_mask") if paint.strokes else None,
