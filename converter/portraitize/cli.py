@@ -16,7 +16,7 @@ from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
-from .choices import DEFAULT_MAX_PIXELS, DEVICES
+from .choices import BATCH_ON_GPU, DEFAULT_MAX_PIXELS, DEVICES
 from .entry import EXIT_INTERRUPTED
 from .painter_settings import BACKGROUNDS, FINENESS, PainterRequest
 from .text import DEBUG_ENV, debugging, first_line
@@ -123,8 +123,12 @@ def convert(
         None, "--model", "-m", help=MODEL_HELP, show_default="oil-portrait, else the first installed translator"
     ),
     device: Device = typer.Option(Device.auto, help=DEVICE_HELP),
-    batch_size: int = typer.Option(
-        4, min=1, help="Photos of one size painted per model call (on the CPU, at most 512 x 512 pixels' worth)."
+    batch_size: Optional[int] = typer.Option(
+        None,
+        min=1,
+        help="Photos of one size painted per model call (on the CPU, at most 512 x 512 pixels' worth).",
+        show_default=f"1 on the CPU, where more photos a call gain nothing and the painters wait for a batch to "
+        f"gather; {BATCH_ON_GPU} on CUDA and on Ray",
     ),
     threads: int = typer.Option(0, min=0, max=MAX_THREADS, help=THREADS_HELP),
     scale: Scale = typer.Option(
@@ -273,7 +277,7 @@ def convert(
         strength=strength,
         max_pixels=max_pixels,
         engine=engine.value,
-        ray=RaySettings(address, workers, gpus_per_worker, batch_size, threads),
+        ray=RaySettings(address, workers, gpus_per_worker, batch_size or BATCH_ON_GPU, threads),
     )
     raise typer.Exit(_exit_code_of(lambda: run_convert(request, console)))
 

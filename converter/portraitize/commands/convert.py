@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional, upscaler_for
+from ..choices import BATCH_ON_GPU
 from ..files import check_writable, remove_stale_temp_files
 from ..images import header_size
 from ..model_set import ModelSources
@@ -40,7 +41,7 @@ class ConvertRequest:
     dst: str
     model: str | None
     device: str
-    batch_size: int
+    batch_size: int | None  # None: BATCH_ON_GPU on CUDA, else 1
     threads: int
     max_size: int | None
     full_res: bool
@@ -118,7 +119,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         raise ModelError(f"--frame portrait needs the face detector ({FACE_DETECTOR}.onnx), which is not installed")
     settings = ConvertSettings(
         paint=paint,
-        batch_size=request.batch_size,
+        batch_size=request.batch_size or (BATCH_ON_GPU if translator.device_name == "CUDA" else 1),
         quality=request.quality,
         max_pixels=request.max_pixels,
         stroke_list=request.stroke_list,
