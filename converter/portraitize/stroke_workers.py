@@ -156,17 +156,24 @@ class StrokeWorkers:
                     self.apart.discard(pool)
 
     def _start(self, workers: int) -> ProcessPoolExecutor:
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if context.get_start_method() == "forkserver":
-            context.set_forkserver_preload(["portraitize.fork_server"])
-            # started with Ctrl-C held: the server imports the painter without a KeyboardInterrupt traceback of its
-            # own (it ignores Ctrl-C anyway once it runs), and a press meanwhile still reaches this process
-            with presses_held():
-                multiprocessing.forkserver.ensure_running()
-        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup)
+        pool = ProcessPoolExecutor(workers, mp_context=start_fork_server(), initializer=_worker_setup)
         pool.submit(int)  # a worker starts now, while the first photos are read and translated
         return pool
+
+
+def start_fork_server() -> multiprocessing.context.BaseContext:
+    """The context workers start from, its fork server started (not waited for) if it has one: called before the
+    models load, the server imports the painter on another core meanwhile, and the first worker forks at once
+    (after them, a run waited about a quarter of a second on 2 cores for that import)."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["portraitize.fork_server"])
+        # started with Ctrl-C held: the server imports the painter without a KeyboardInterrupt traceback of its
+        # own (it ignores Ctrl-C anyway once it runs), and a press meanwhile still reaches this process
+        with presses_held():
+            multiprocessing.forkserver.ensure_running()
+    return context
 
 
 def start_workers(workers: int, on_note: Callable[[str], None]) -> StrokeWorkers | None:

@@ -23,7 +23,7 @@ from ..progress import image_progress
 from ..ray_engine import RaySettings, is_uri, make_ray_plan, run_on_ray
 from ..records import LocalPlace, OutputRecords, Recipe, model_identity
 from ..session import ModelError, load_model
-from ..stroke_workers import worker_count
+from ..stroke_workers import start_fork_server, worker_count
 from ..text import counted
 from ..translate import PaintSettings
 from . import EXIT_FAILED_FILES, print_catalogue_warnings
@@ -89,6 +89,9 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
             photo_sizes = _header_sizes(plan.todo[:HEADERS_OPENED])
         pixels = [request.size * request.size * 3 // 4] if request.size else [w * h for w, h in photo_sizes]
         stroke_workers = min(worker_count(request.threads, pixels), len(plan.todo))
+    if stroke_workers > 1:
+        with contextlib.suppress(OSError):  # it fails again where the workers start, which says so in a note
+            start_fork_server()
     # With a stroke worker on every core, more model threads only contend with them (measured on 2 cores: 20 photos
     # at 512 px 11.4 s with two model threads, 10.9 s with one).
     threads = request.threads or (1 if stroke_workers > 1 else 0)
