@@ -6,6 +6,6 @@ from __future__ import annotations
 DEVICES = ("auto", "cpu", "cuda")  # --device
 DEFAULT_MAX_PIXELS = 120_000_000  # --max-pixels: above any camera sold today (100 MP), far below a decompression bomb
 # --batch-size on CUDA and on Ray: photos of one size share a model call. On the CPU a call of four paints no faster
-# than four calls of one (50 photos at 512 px: 1.68 img/s against 1.79), and a batch waits until its photos are
-# read, while the stroke painters wait for their first painting: there the default is 1.
+# than four calls of one (README, Benchmarks: 50 photos at 512 px, batch 1 and 4), and a batch's photos wait until
+# it gathers: there the default is 1.
 BATCH_ON_GPU = 4
