@@ -232,7 +232,7 @@ def span_keys(text: str) -> list[str]:
 # The `quality` line of each model's metadata. Placeholders: {KEY} as in spans. A model whose template cannot
 # be filled (its section never measured) says when it was last measured instead (NOT_REMEASURED).
 _TRANSLATOR = (
-    "vs paintings/test, as convert runs it (face scale, painting-x4, stroke painter): nasa: KID x1000 "
+    "vs paintings/test, as convert runs it (face scale, resize, stroke painter): nasa: KID x1000 "
     "{M.nasa.photos_kid:.0f} -> {M.nasa.kid:.0f} (gap closed {M.nasa.gap_closed:.2f}), SSIM {M.nasa.ssim:.2f}, "
     "same person (dlib) {M.nasa.same_person}/{M.nasa.identity_faces}, faces kept {M.nasa.faces_kept}/"
     "{M.nasa.faces_found}, dark blotches {M.nasa.blotches}/{M.nasa.images}; humans: KID x1000 "
