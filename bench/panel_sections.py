@@ -519,6 +519,12 @@ for _name, _about, _folder in (
         "the same trial on the eight 12 MP details of pairs149",
         "2026-12-07-painter18-pairs153",
     ),
+    (
+        "pairs-calm-teeth",
+        "a trial: each face's open mouth painted from the picture blurred over 0.012 of the face's size and darkened "
+        "by 0.05 (the teeth as one light shape), against painter 19, the sixteen tuning photos",
+        "2026-12-07-painter19-pairs154",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
