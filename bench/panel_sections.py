@@ -525,6 +525,12 @@ for _name, _about, _folder in (
         "by 0.05 (the teeth as one light shape), against painter 19, the sixteen tuning photos",
         "2026-12-07-painter19-pairs154",
     ),
+    (
+        "pairs-no-small-weave",
+        "a trial: no canvas weave on a picture under 1,500 px long (painter 20, uncommitted then), against painter 19, "
+        "the sixteen tuning photos",
+        "2026-12-07-painter19-pairs155",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section

@@ -535,12 +535,14 @@ def test_the_canvas_weave_shows_through_thin_dark_paint_more_than_thick_light_pa
 
     texture = []
     for value in (230, 50):
-        flat_paint = np.full((300, 400, 3), value, np.uint8)
+        flat_paint = np.full((1200, 1600, 3), value, np.uint8)  # threads 3 px apart: the finest weave drawn
         canvas = woven(flat_paint, seed=0).astype(float)
         texture.append(canvas.std() / value)
         assert (canvas <= value).all(), "the weave's grooves darken; nothing is added"
         assert not np.array_equal(canvas, woven(flat_paint, seed=1)), "another seed, other threads"
     assert texture[1] > 2 * texture[0] > 0
+    small = np.full((1100, 1400, 3), 50, np.uint8)  # too small for its threads to be drawn 3 px apart
+    assert np.array_equal(woven(small, seed=0), small), "a small picture is left unwoven"
 
 
 def test_the_weaves_threads_wander_and_its_tile_repeats_without_a_seam():
