@@ -468,7 +468,7 @@ for _name, _about, _folder in (
         "2026-12-06-painter16-pairs144",
     ),
     (
-        "pairs-settled",
+        "pairs-settled-painter16",
         "a trial: the finer layers skipping where the strokes so far miss the picture by less than 0.035 (0.02), so "
         "more of the sitter stays in its broader strokes, against painter 16, the sixteen tuning photos",
         "2026-12-06-painter16-pairs145",
@@ -613,6 +613,8 @@ for _name, _about, _folder in (
     ),
 ):
     _pairs = f"bench/panels/{_folder}"
+    # A name given twice kept only the later trial's figures, and the earlier one's spans showed the wrong trial.
+    assert _name not in SECTIONS, f"two forced choices are named {_name}"
     SECTIONS[_name] = Section(
         _name,
         _about,

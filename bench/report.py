@@ -335,7 +335,7 @@ def read_quality(path: Path) -> str:
 def render(results: dict, check: bool = False, repo: Path = REPO) -> list[str]:
     """Render every markdown span and each model's quality line; returns what changed (or would, with check)."""
     changed, missing = [], []
-    texts = {path: path.read_text() for path in (repo / "README.md", repo / "exported" / "MODELS.md")}
+    texts = {path: path.read_text() for path in (repo / path.relative_to(REPO) for path in MARKDOWN)}
     for text in texts.values():
         render_markdown(text, results, missing)
     if missing:
