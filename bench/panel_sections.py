@@ -31,6 +31,7 @@ for _name, _painter, _folders in (
     ("panel-painter15", "painter 15", ["2026-12-06-painter15-panel112"]),
     ("panel-painter16", "painter 16", ["2026-12-06-painter16-panel121"]),
     ("panel-painter18", "painter 18", ["2026-12-06-painter18-panel150"]),
+    ("panel-painter20", "painter 20", ["2026-12-07-painter20-panel156"]),
     ("panel-double-load", "a trial: brushes loaded with two colours (not shipped)", ["2026-12-06-painter16-panel129"]),
 ):
     SECTIONS[_name] = Section(
