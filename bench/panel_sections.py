@@ -8,6 +8,12 @@ from section import REPO, Section, script
 SECTIONS: dict[str, Section] = {}
 
 
+def _add(section: Section) -> None:
+    # A name given twice kept only the later section's figures, and the earlier one's spans showed the wrong trial.
+    assert section.name not in SECTIONS, f"two sections are named {section.name}"
+    SECTIONS[section.name] = section
+
+
 def read_panel_pooled(raw: dict) -> dict:
     """bench/panel.py pool: the pooled means of each set, and for each set every panel showed, the lowest and
     highest panel's mean of "looks like oil" (how far one panel's viewers stray from the pool)."""
@@ -34,22 +40,26 @@ for _name, _painter, _folders in (
     ("panel-painter20", "painter 20", ["2026-12-07-painter20-panel156"]),
     ("panel-double-load", "a trial: brushes loaded with two colours (not shipped)", ["2026-12-06-painter16-panel129"]),
 ):
-    SECTIONS[_name] = Section(
-        _name,
-        f"blind panels of convert's default ({_painter}) alone beside real oils",
-        script("bench/panel.py", "pool", "--panels", *(f"bench/panels/{folder}" for folder in _folders)),
-        read_panel_pooled,
+    _add(
+        Section(
+            _name,
+            f"blind panels of convert's default ({_painter}) alone beside real oils",
+            script("bench/panel.py", "pool", "--panels", *(f"bench/panels/{folder}" for folder in _folders)),
+            read_panel_pooled,
+        )
     )
 # Every panel that showed painter 3's paintings (the same files), each beside one trial and real oils.
 PAINTER3_PANELS = [
     *(f"bench/panels/2026-12-05-painter4-panel{n}" for n in range(16, 28)),
     "bench/panels/2026-12-05-painter5-panel28",
 ]
-SECTIONS["panel-pooled"] = Section(
-    "panel-pooled",
-    "every panel that showed painter 3's paintings, its ratings pooled: painter 3's rating from the most viewers",
-    script("bench/panel.py", "pool", "--panels", *PAINTER3_PANELS, "--rename", "before=painter3"),
-    read_panel_pooled,
+_add(
+    Section(
+        "panel-pooled",
+        "every panel that showed painter 3's paintings, its ratings pooled: painter 3's rating from the most viewers",
+        script("bench/panel.py", "pool", "--panels", *PAINTER3_PANELS, "--rename", "before=painter3"),
+        read_panel_pooled,
+    )
 )
 # Panels of one trial each against painter 5 (bench/panels/README.md): what its marks do to real oils, and two
 # trials that did not ship.
@@ -62,11 +72,13 @@ for _name, _about, _panel in (
     ("panel-marks-paintings", "the same trial on the repainted oils", 35),
     ("panel-samples", "portrait-gan's first eight portraits as `sample --size 512` paints them, beside real oils", 36),
 ):
-    SECTIONS[_name] = Section(
-        _name,
-        _about,
-        script("bench/panel.py", "pool", "--panels", f"bench/panels/2026-12-05-painter5-panel{_panel}"),
-        read_panel_pooled,
+    _add(
+        Section(
+            _name,
+            _about,
+            script("bench/panel.py", "pool", "--panels", f"bench/panels/2026-12-05-painter5-panel{_panel}"),
+            read_panel_pooled,
+        )
     )
 # Single trial panels: (name, what was shown, the panel's folder).
 for _name, _about, _folder in (
@@ -83,8 +95,10 @@ for _name, _about, _folder in (
         "2026-12-06-painter15-panel114",
     ),
 ):
-    SECTIONS[_name] = Section(
-        _name, _about, script("bench/panel.py", "pool", "--panels", f"bench/panels/{_folder}"), read_panel_pooled
+    _add(
+        Section(
+            _name, _about, script("bench/panel.py", "pool", "--panels", f"bench/panels/{_folder}"), read_panel_pooled
+        )
     )
 # Forced choices (bench/panel.py pairs): each photo's two versions in both orders; a preference holds in both.
 for _name, _about, _folder in (
@@ -614,18 +628,18 @@ for _name, _about, _folder in (
     ),
 ):
     _pairs = f"bench/panels/{_folder}"
-    # A name given twice kept only the later trial's figures, and the earlier one's spans showed the wrong trial.
-    assert _name not in SECTIONS, f"two forced choices are named {_name}"
-    SECTIONS[_name] = Section(
-        _name,
-        _about,
-        script(
-            "bench/panel.py",
-            "prefer",
-            "--key",
-            f"{_pairs}/key.json",
-            "--choices",
-            *(f"{_pairs}/{path.name}" for path in sorted((REPO / _pairs).glob("viewer*.json"))),
-        ),
-        lambda raw: raw,
+    _add(
+        Section(
+            _name,
+            _about,
+            script(
+                "bench/panel.py",
+                "prefer",
+                "--key",
+                f"{_pairs}/key.json",
+                "--choices",
+                *(f"{_pairs}/{path.name}" for path in sorted((REPO / _pairs).glob("viewer*.json"))),
+            ),
+            lambda raw: raw,
+        )
     )

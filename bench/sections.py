@@ -384,4 +384,5 @@ def measure_files() -> dict:
     return values
 
 
+assert not SECTIONS.keys() & panel_sections.SECTIONS.keys(), "a panel's section is named as another section"
 SECTIONS.update(panel_sections.SECTIONS)

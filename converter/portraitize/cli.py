@@ -127,7 +127,7 @@ def convert(
         None,
         min=1,
         help="Photos of one size painted per model call (on the CPU, at most 512 x 512 pixels' worth).",
-        show_default=f"1 on the CPU, where more photos a call gain nothing and the painters wait for a batch to "
+        show_default="1 on the CPU, where more photos a call gain nothing and the painters wait for a batch to "
         f"gather; {BATCH_ON_GPU} on CUDA and on Ray",
     ),
     threads: int = typer.Option(0, min=0, max=MAX_THREADS, help=THREADS_HELP),
