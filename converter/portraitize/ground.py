@@ -58,6 +58,8 @@ VIVID_FROM, VIVID_RAMP = 0.08, 0.12
 # not a gain)
 WHITE_FROM, WHITE_RAMP = 0.62, 0.15
 GREY_BELOW, GREY_RAMP = 0.25, 0.1
+# The photo's blue, where its darks keep the painter's cool shift rather than turn warm (palette.py)
+BLUE_FROM, BLUE_RAMP = 4.0, 12.0
 EYE_COLOUR = 0.7  # and in the eyes, this share of the photo's own colour on top: irises keep their colour
 # ... and of its light, where the colour comes back: the translator's darker modelling aged faces and dulled skin
 SITTER_LIGHT = 0.3
@@ -90,7 +92,7 @@ def target(
         distance = _distance_to_faces(found.face.shape, faces, work)
         light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
-        sitter = painters_light(sitter)
+        sitter = painters_light(sitter, None if photo is None else _mask(_blueness(on_grid), size))
     if not grounded:  # the photo's own background, as the translator painted it
         return Image.composite(sitter, painted, _mask(found.person, size)) if portrait else painted
     return Image.composite(sitter, _ground(painted, found, faces, work, size), _mask(found.person, size))
@@ -156,8 +158,20 @@ def _sitter_colour(
 def _warmth(photo: Image.Image) -> np.ndarray:
     """How warm the photo's colour is (`photo`: on the working grid): 0 where its red-difference (YCbCr) is at most
     its blue-difference, rising to 1 where it exceeds it by WARM."""
-    blue, red = (np.asarray(band, np.float32) for band in photo.convert("YCbCr").split()[1:])
+    blue, red = _colour_differences(photo)
     return np.clip((red - blue) / WARM, 0, 1)
+
+
+def _blueness(photo: Image.Image) -> np.ndarray:
+    """How blue the photo's colour is: 0 up to a blue-difference BLUE_FROM above its red-difference (a black
+    hair's faint violet), rising to 1 over BLUE_RAMP more (a navy suit)."""
+    blue, red = _colour_differences(photo)
+    return np.clip((blue - red - BLUE_FROM) / BLUE_RAMP, 0, 1)
+
+
+def _colour_differences(photo: Image.Image) -> tuple[np.ndarray, np.ndarray]:
+    """YCbCr's blue- and red-difference of `photo`."""
+    return tuple(np.asarray(band, np.float32) for band in photo.convert("YCbCr").split()[1:])
 
 
 def _brightest_and_saturation(photo: Image.Image) -> tuple[np.ndarray, np.ndarray]:
