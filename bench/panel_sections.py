@@ -546,6 +546,12 @@ for _name, _about, _folder in (
         "the sixteen tuning photos",
         "2026-12-07-painter19-pairs155",
     ),
+    (
+        "pairs-warm-darks",
+        "a trial: the sitter's darks turned warm (7, 1, -7) where the photo is not blue there, instead of the "
+        "half-tones' cool shift (painter 21, uncommitted then), against painter 20, the sixteen tuning photos",
+        "2026-12-07-painter20-pairs157",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
