@@ -552,6 +552,12 @@ for _name, _about, _folder in (
         "half-tones' cool shift (painter 21, uncommitted then), against painter 20, the sixteen tuning photos",
         "2026-12-07-painter20-pairs157",
     ),
+    (
+        "pairs-stack-faces-only",
+        "a trial: only the faces' strokes stacked darkest first, the rest of the sitter's in a random stack, against "
+        "painter 21, the sixteen tuning photos",
+        "2026-12-07-painter21-pairs158",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
