@@ -10,9 +10,8 @@ import pytest
 from conftest import EXAMPLES, gradient_image
 from PIL import Image
 
-from portraitize import brush as brush_module
 from portraitize import fineness, painter, stroke_render
-from portraitize.brush import ANGLES, BENDS, LENGTHS, RADIUS_STEP, STRAIGHT, Brush
+from portraitize.brush import ANGLES, BENDS, LENGTHS, STRAIGHT, Brush
 from portraitize.faces import Face
 from portraitize.filters import luminance
 from portraitize.images import load_photo
@@ -376,30 +375,6 @@ def test_a_brush_computes_each_stroke_shape_once_for_all_its_directions(monkeypa
     broad = Brush(24.0, seed=3)
     broad.stamp(length=2, angle=3, variant=1)
     assert not broad._planes and len(broad._stamps) == 1
-
-
-def test_the_broad_brushes_made_ahead_are_every_broad_shape_a_picture_paints(monkeypatch):
-    """The stroke workers' fork server makes the broad layers' brushes once (prepare_broad_brushes): a picture
-    painted afterwards makes only its finer brushes' shapes, and the same painting."""
-    rgb, face = sitter()
-    made = []
-    original = Brush._make
-    monkeypatch.setattr(Brush, "_make", lambda self, *args: made.append(self.radius) or original(self, *args))
-    broad = {WORK_RADIUS * size for size in BRUSH_SIZES}
-    broad = {round(radius / RADIUS_STEP) * RADIUS_STEP for radius in broad}
-    paintings = []
-    for prepared in (False, True):
-        brush_module._brush.cache_clear()
-        if prepared:
-            painter.prepare_broad_brushes()
-        made.clear()
-        paintings.append(paint_strokes(rgb, [face], PainterSettings())[0])
-        painted_broad = broad & set(made)
-        assert bool(painted_broad) is not prepared, (prepared, painted_broad)
-    assert made, "the finer brushes are still made as the picture asks for them"
-    assert np.array_equal(*paintings)
-    with pytest.raises(ValueError, match="off the ladder"):
-        Brush(24.0, seed=3).prepare_every_shape()
 
 
 def test_a_bent_stamp_arcs_towards_the_side_its_bend_turns_to():

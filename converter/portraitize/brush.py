@@ -111,17 +111,6 @@ class Brush:
                 box = (0, place * side, side, (place + 1) * side)
                 self._stamps[(length, bend, angle, variant)] = Stamp(*(tall.crop(box) for tall in talls), half)
 
-    def prepare_every_shape(self) -> None:
-        """Make every stroke shape this brush of the ladder (REUSED_RADIUS) paints, in every direction, ahead of the
-        strokes that need them: a filbert's strokes are straight (stroke_paths.bends), a bent stroke has one
-        bristle pattern (stroke_render)."""
-        if self.radius > REUSED_RADIUS:
-            raise ValueError(f"a brush of radius {self.radius} is off the ladder: it keeps no shapes")
-        for length in range(len(LENGTHS)):
-            for bend in range(len(BENDS)) if self.flat else [STRAIGHT]:
-                for variant in range(VARIANTS) if bend == STRAIGHT else [0]:
-                    self.prepare(length, bend, variant, [0])  # a kept brush makes every direction at once
-
     def _make(self, body: float, angles: list[int], variant: int, bending: float = 0.0) -> tuple:
         """Alpha, relief and pick-up (uint8, one [side, side] plane per angle) and the half side, for one body length
         whose direction turns `bending` radians from head to tail (towards +y at angle 0). The bend fits the same box:

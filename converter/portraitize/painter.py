@@ -391,15 +391,6 @@ def _paint_layer(
     return Strokes(x / sx + box[0], y / sy + box[1], angle, stroke_lengths, bent, radius, colour, brush_scale, covered)
 
 
-def prepare_broad_brushes(seed: int = PainterSettings.seed) -> None:
-    """Make the stamps of the brushes every picture's broad layers paint with (WORK_RADIUS times each of
-    BRUSH_SIZES, flat and filbert): done once in the stroke workers' fork server, each worker forked from it has them
-    (on 2 cores, each worker had made them for its first photo, about a quarter of a second apiece)."""
-    for size in BRUSH_SIZES:
-        for flat in (False, True):
-            brush(WORK_RADIUS * size, seed, flat).prepare_every_shape()
-
-
 def stacking(colour: np.ndarray, rank: np.ndarray, on_ground: np.ndarray) -> np.ndarray:
     """Each stroke's place in its layer's stack, lowest first: the sitter's by their paint's value (`colour`, uint8
     RGB), darkest first, each moved by up to STACKING_TREMOR by its random `rank` (0..1); a painted ground's
