@@ -558,6 +558,13 @@ for _name, _about, _folder in (
         "painter 21, the sixteen tuning photos",
         "2026-12-07-painter21-pairs158",
     ),
+    (
+        "pairs-stack-near-faces",
+        "a trial: the sitter's strokes stacked darkest first only on and around the faces (a blur of 0.25 face sizes "
+        "of the face mask, above 5%), elsewhere in a random stack (painter 22), against painter 21, the sixteen "
+        "tuning photos",
+        "2026-12-07-painter21-pairs159",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
