@@ -75,18 +75,15 @@ INSIDE_GAIN = 1.6  # a finer layer keeps all its paint where the person mask is 
 # a nostril, the rim of glasses that broader strokes ran over; off the faces, such detail is a name tag or a flag
 # a painter leaves out, and painting it back made panel 31 rate the paintings lower). Hertzmann (SIGGRAPH 1998).
 LOST, SETTLED = 0.06, 0.02
-# A layer's strokes on and around the faces are stacked darkest first, so the lights lie over the half-tones and the
-# darks show only where no lighter stroke covers them, as a painter lays the shadows thin and the lights over them; in
-# a random stack a dark stroke landed on a lit cheek as often as under it, the "choppy patches" viewers named (painter
-# 18: forced choice 147). Each stroke's place drifts by up to this share of the value range, so strokes of one value
-# still cross each other at random. Farther from the faces strokes stay in a random stack (painter 22): stacked by
-# value, overlapping strokes' lights had covered the darks among them, so hair lost its dark strands, a necklace its
-# beads and a chest stood up to 35 levels above the picture; but stacked at random up to the faces' edges, dark
-# strokes of hair and ears lay over a temple (forced choice 158), hence the margin (NEAR). A painted ground's value
-# is one tone anyway. A style model's strokes are all stacked at random: its dark lines, a woodblock's or a gilded
-# pattern's, lie over its colour (stacked under the lights, MTCNN lost 8 of the-kiss's 50 NASA faces).
+# A layer's strokes on the sitter are stacked darkest first, so the lights lie over the half-tones and the darks show
+# only where no lighter stroke covers them, as a painter lays the shadows thin and the lights over them; in a
+# random stack a dark stroke landed on a lit cheek as often as under it, the "choppy patches" viewers named (painter
+# 18: forced choice 147). Each stroke's place drifts by up to this share of the value range, so strokes of one
+# value still cross each other at random. A painted ground's strokes stay in a random stack, its value being one
+# tone (a kept background is painted, and stacked, as the sitter is). So do all of a style model's strokes: its dark
+# lines, a woodblock's or a gilded pattern's, lie over its colour (stacked under the lights, MTCNN lost 8 of
+# the-kiss's 50 NASA faces).
 STACKING_TREMOR = 0.1
-NEAR = 0.25  # the margin round the faces stacked as they are: a blur of this many face sizes (its 5% edge)
 
 
 @dataclasses.dataclass
@@ -166,7 +163,6 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     # The painted ground is hatched across, not along its own light's fall-off (which would swirl round the
     # head); a kept background is painted along its own contours like the sitter.
     hatched = found.person < 0.5 if grounded else np.zeros(found.person.shape, bool)
-    near_faces = blur(found.face, NEAR * found.face_size * work) > 0.05
     on_grid = np.asarray(picture.resize(grid, Image.Resampling.BOX), np.float32) / 255
     layers = []
     layer_radii = _layer_radii(radii)
@@ -185,7 +181,6 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
             radii,
             found,
             hatched,
-            near_faces,
             work,
             radius,
             first,
@@ -290,7 +285,6 @@ def _paint_layer(
     radii: np.ndarray,
     found: Regions,
     hatched: np.ndarray,
-    near_faces: np.ndarray,
     work: float,
     radius: float,
     first: bool,
@@ -306,8 +300,8 @@ def _paint_layer(
     mask on the working grid outside which this layer's paint is wiped off (strokes that would spill past the
     sitter's outline into the ground, a halo of stray dabs, end at the outline instead); `wet`: a mask on the
     working grid where the strokes pick up the wet priming beneath them (PICKUP); `missing`: how far the canvas so far
-    misses the picture, on the working grid (_missing), for a finer layer; `near_faces`: where on the working grid
-    `darks_first` stacks the strokes by value (stacking), else all are in a random stack."""
+    misses the picture, on the working grid (_missing), for a finer layer; `darks_first`: the sitter's strokes stacked
+    by value (stacking), else all in a random stack."""
     jitter, choices = streams
     x, y = anchors(picture.size, radius, SPACING if first else FINER_SPACING, np.random.default_rng(jitter))
     draws = AnchorDraws.of_grid(choices, len(x))
@@ -381,7 +375,7 @@ def _paint_layer(
         bend,
         colour,
         draws.variant(VARIANTS),
-        stacking(colour, draws.rank, near_faces[grid_row, grid_col]) if darks_first else draws.rank,
+        stacking(colour, draws.rank, on_ground) if darks_first else draws.rank,
         priming,
         relief_share,
     )
@@ -397,12 +391,12 @@ def _paint_layer(
     return Strokes(x / sx + box[0], y / sy + box[1], angle, stroke_lengths, bent, radius, colour, brush_scale, covered)
 
 
-def stacking(colour: np.ndarray, rank: np.ndarray, near_faces: np.ndarray) -> np.ndarray:
-    """Each stroke's place in its layer's stack, lowest first: on and around the faces (`near_faces`) by their paint's
-    value (`colour`, uint8 RGB), darkest first, each moved by up to STACKING_TREMOR by its random `rank` (0..1); the
-    rest by `rank` alone."""
+def stacking(colour: np.ndarray, rank: np.ndarray, on_ground: np.ndarray) -> np.ndarray:
+    """Each stroke's place in its layer's stack, lowest first: the sitter's by their paint's value (`colour`, uint8
+    RGB), darkest first, each moved by up to STACKING_TREMOR by its random `rank` (0..1); a painted ground's
+    (`on_ground`) by `rank` alone."""
     value = luminance(colour.astype(np.float32)) / 255
-    return np.where(near_faces, value + STACKING_TREMOR * rank, rank)
+    return np.where(on_ground, rank, value + STACKING_TREMOR * rank)
 
 
 def _layer_scale(radius: float) -> float:
