@@ -368,6 +368,8 @@ def test_no_option_makes_one_model_call_exceed_the_per_call_budget(cli, translat
         "none",
         "--texture",
         "none",
+        "--painter",
+        "none",  # the model calls are the question, not the strokes laid after them
         *options,
     )
     assert result.exit_code == 0, result.output

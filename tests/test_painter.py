@@ -196,22 +196,28 @@ def test_colour_more_vivid_than_the_skin_comes_back_more_fully_than_colour_like_
     assert shares["flushed"] < shares["skin"] + 0.05, shares
 
 
-def test_the_photos_whites_come_back_off_the_face_where_the_translator_painted_them_tan():
-    """A white shirt or collar, which the translator's warm palette paints cream or tan, gets the photo's white
-    back off the faces; a light blue one keeps the translator's colour (cool colours stay the painting's)."""
+def painted_coat(photo_colour, translated_colour) -> np.ndarray:
+    """The mean colour the painter gives a coat below the astronaut's face, by more than the face's size, that is
+    `photo_colour` in the photo and `translated_colour` in the translator's painting."""
     rgb, face = sitter()
     person = np.zeros(rgb.shape[:2], np.float32)
     person[40:, 30:210] = 1
-    coat = np.s_[200:240, 50:190]  # below the face by more than its size
+    coat = np.s_[200:240, 50:190]
+    photo = rgb.copy()
+    photo[coat] = photo_colour
+    translated = photo.copy()
+    translated[coat] = translated_colour
+    painted, _ = paint_strokes(translated, [face], PainterSettings(), photo=photo, person=person)
+    return painted[coat].reshape(-1, 3).astype(float).mean(axis=0)
+
+
+def test_the_photos_whites_come_back_off_the_face_where_the_translator_painted_them_tan():
+    """A white shirt or collar, which the translator's warm palette paints cream or tan, gets the photo's white
+    back off the faces; a light blue one keeps the translator's colour (cool colours stay the painting's)."""
     tan = np.array([205, 180, 145])
     warmth = {}
     for name, colour in (("white", (242, 242, 238)), ("light blue", (165, 195, 245))):
-        photo = rgb.copy()
-        photo[coat] = colour
-        translated = photo.copy()
-        translated[coat] = tan
-        painted, _ = paint_strokes(translated, [face], PainterSettings(), photo=photo, person=person)
-        red, _, blue = painted[coat].reshape(-1, 3).astype(float).mean(axis=0)
+        red, _, blue = painted_coat(colour, tan)
         warmth[name] = red - blue
     assert warmth["white"] < 0.4 * (tan[0] - tan[2]), warmth
     assert warmth["light blue"] > 0.7 * (tan[0] - tan[2]), warmth
@@ -220,19 +226,10 @@ def test_the_photos_whites_come_back_off_the_face_where_the_translator_painted_t
 def test_dark_paint_is_warm_unless_the_photo_is_blue_there():
     """The translator paints darks olive; black hair (a faint violet in the photo) comes out a warm dark, not the
     green-grey the half-tones' cool shift made of it, and a navy coat stays blue."""
-    rgb, face = sitter()
-    person = np.zeros(rgb.shape[:2], np.float32)
-    person[40:, 30:210] = 1
-    coat = np.s_[200:240, 50:190]  # below the face by more than its size
-    olive = np.array([52, 56, 48])  # the translator's dark
+    olive = (52, 56, 48)  # the translator's dark
     hues = {}
     for name, colour in (("black", (44, 40, 54)), ("navy", (25, 32, 70))):
-        photo = rgb.copy()
-        photo[coat] = colour
-        translated = photo.copy()
-        translated[coat] = olive
-        painted, _ = paint_strokes(translated, [face], PainterSettings(), photo=photo, person=person)
-        red, green, blue = painted[coat].reshape(-1, 3).astype(float).mean(axis=0)
+        red, green, blue = painted_coat(colour, olive)
         hues[name] = (red - green, blue - red)
     assert hues["black"][0] > 0 and hues["black"][1] < -4, hues  # red above green, blue below red: warm
     assert hues["navy"][1] > 2, hues  # blue above red
