@@ -80,11 +80,13 @@ def target(
     if not faces:
         return painted
     size = painted.size
-    sitter = painted
+    sitter, blue = painted, None
     if portrait:
         if photo is not None:
             on_grid = photo.resize(found.person.shape[::-1], Image.Resampling.BOX)  # the photo reduced once
-            warm_sitter = found.person * _warmth(on_grid)
+            bluer = _blue_over_red(on_grid)
+            blue = _mask(_blueness(bluer), size)
+            warm_sitter = found.person * _warmth(bluer)
             brightest, saturation = _brightest_and_saturation(on_grid)
             warm_vivid = warm_sitter * _vividness(saturation, found)
             vivid = (1 - found.face) * np.maximum(warm_vivid, found.person * _whiteness(brightest, saturation))
@@ -92,7 +94,7 @@ def target(
         distance = _distance_to_faces(found.face.shape, faces, work)
         light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
-        sitter = painters_light(sitter, None if photo is None else _mask(_blueness(on_grid), size))
+        sitter = painters_light(sitter, blue)
     if not grounded:  # the photo's own background, as the translator painted it
         return Image.composite(sitter, painted, _mask(found.person, size)) if portrait else painted
     return Image.composite(sitter, _ground(painted, found, faces, work, size), _mask(found.person, size))
@@ -155,23 +157,22 @@ def _sitter_colour(
     return Image.composite(Image.merge("YCbCr", mixed).convert("RGB"), sitter, touched)
 
 
-def _warmth(photo: Image.Image) -> np.ndarray:
-    """How warm the photo's colour is (`photo`: on the working grid): 0 where its red-difference (YCbCr) is at most
-    its blue-difference, rising to 1 where it exceeds it by WARM."""
-    blue, red = _colour_differences(photo)
-    return np.clip((red - blue) / WARM, 0, 1)
+def _warmth(bluer: np.ndarray) -> np.ndarray:
+    """How warm the photo's colour is (`bluer`: _blue_over_red on the working grid): 0 where its red-difference
+    (YCbCr) is at most its blue-difference, rising to 1 where it exceeds it by WARM."""
+    return np.clip(-bluer / WARM, 0, 1)
 
 
-def _blueness(photo: Image.Image) -> np.ndarray:
+def _blueness(bluer: np.ndarray) -> np.ndarray:
     """How blue the photo's colour is: 0 up to a blue-difference BLUE_FROM above its red-difference (a black
     hair's faint violet), rising to 1 over BLUE_RAMP more (a navy suit)."""
-    blue, red = _colour_differences(photo)
-    return np.clip((blue - red - BLUE_FROM) / BLUE_RAMP, 0, 1)
+    return np.clip((bluer - BLUE_FROM) / BLUE_RAMP, 0, 1)
 
 
-def _colour_differences(photo: Image.Image) -> tuple[np.ndarray, np.ndarray]:
-    """YCbCr's blue- and red-difference of `photo`."""
-    return tuple(np.asarray(band, np.float32) for band in photo.convert("YCbCr").split()[1:])
+def _blue_over_red(photo: Image.Image) -> np.ndarray:
+    """YCbCr's blue-difference of `photo` less its red-difference, what both its warmth and its blueness read."""
+    blue, red = (np.asarray(band, np.float32) for band in photo.convert("YCbCr").split()[1:])
+    return blue - red
 
 
 def _brightest_and_saturation(photo: Image.Image) -> tuple[np.ndarray, np.ndarray]:
