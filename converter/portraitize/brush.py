@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from PIL import Image
 
+from .bands import each, threads
+
 ANGLES = 32  # directions over a full turn (11.25 degrees apart): a stroke's head and tail differ
 LENGTHS = (1.2, 2.0, 3.0, 4.0, 5.5, 7.5)  # body lengths in radii (the round ends add one radius each): no dots
 BENDS = (-0.7, 0.0, 0.7)  # radians a stroke's direction turns from its head to its tail (each bend: more stamps)
@@ -30,6 +32,7 @@ RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share
 # stroke shape of theirs is made in every direction at once and kept. A broader one (the broadest layers of
 # photos over about 4 MP) changes with each photo, so only the directions asked for are made.
 REUSED_RADIUS = 10.5
+PIXELS_A_THREAD = 2_000_000  # stamp pixels worth a band thread of their own
 KEPT_BRUSHES = 40  # brushes kept, with their stamps (a portrait uses about 25; the broadest, at 12 MP, tens of MB,
 # three planes a stamp)
 
@@ -95,7 +98,7 @@ class Brush:
         quarter = ANGLES // 4
         shape, kept = (length, bend, variant), self.radius <= REUSED_RADIUS
         firsts = list(range(quarter)) if kept else sorted({angle % quarter for angle in angles})
-        planes = self._planes.get(shape) or self._make(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
+        planes = self._planes.get(shape) or self._made(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
         if kept:
             self._planes[shape] = planes
         *kinds, half = planes
@@ -110,6 +113,19 @@ class Brush:
             for place, angle in enumerate(wanted):
                 box = (0, place * side, side, (place + 1) * side)
                 self._stamps[(length, bend, angle, variant)] = Stamp(*(tall.crop(box) for tall in talls), half)
+
+    def _made(self, body: float, angles: list[int], variant: int, bending: float) -> tuple:
+        """`_make`, its angles shared among the band threads (bands.py) where the stamps are large: a 12 MP photo's
+        broadest brushes are made afresh for it, hundreds of pixels a side."""
+        side = 2 * math.ceil(body / 2 + 1.6 * self.radius) + 3
+        parts = min(threads(), len(angles), side * side * len(angles) // PIXELS_A_THREAD)
+        if parts <= 1:
+            return self._make(body, angles, variant, bending)
+        made = each(
+            [list(part) for part in np.array_split(angles, parts)],
+            lambda part: self._make(body, part, variant, bending),
+        )
+        return (*(np.concatenate(planes) for planes in zip(*(part[:3] for part in made))), made[0][3])
 
     def _make(self, body: float, angles: list[int], variant: int, bending: float = 0.0) -> tuple:
         """Alpha, relief and pick-up (uint8, one [side, side] plane per angle) and the half side, for one body length

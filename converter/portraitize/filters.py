@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-ROWS_AT_ONCE = 512  # rows by_rows changes together
+from .bands import bands, each
 
 
 def blur(values: np.ndarray, sigma: float) -> np.ndarray:
@@ -51,13 +51,15 @@ def gradient(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def by_rows(image: np.ndarray, change: Callable[[np.ndarray, slice], np.ndarray]) -> np.ndarray:
-    """A uint8 image changed ROWS_AT_ONCE rows at a time: `change(block, rows)` gets the block as float32 and
+    """A uint8 image changed a band of rows (bands.BAND_ROWS) at a time: `change(block, rows)` gets the block as float32 and
     where it lies, and gives it back changed (rounded and clipped here), so a 12 MP picture needs a few MB of
     floats at a time, not hundreds."""
     out = np.empty_like(image)
-    for top in range(0, image.shape[0], ROWS_AT_ONCE):
-        rows = slice(top, min(top + ROWS_AT_ONCE, image.shape[0]))
+
+    def changed(rows: slice) -> None:
         out[rows] = np.rint(np.clip(change(image[rows].astype(np.float32), rows), 0, 255)).astype(np.uint8)
+
+    each(bands(image.shape[0]), changed)  # the blocks side by side where band threads are allowed
     return out
 
 

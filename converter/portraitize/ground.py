@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
+from .bands import resized
 from .faces import Face
 from .fineness import Regions
 from .palette import painters_light
@@ -107,7 +108,7 @@ def toned_canvas(picture: Image.Image, found: Regions) -> Image.Image:
     grid = found.person.shape[::-1]
     small = np.asarray(picture.resize(grid, Image.Resampling.BOX), np.float32)
     primed = np.clip(small * PRIMING_LIGHT + PRIMING_WARMTH, 0, 255).astype(np.uint8)
-    primed_image = Image.fromarray(primed).resize(picture.size, Image.Resampling.BICUBIC)
+    primed_image = resized(Image.fromarray(primed), picture.size, Image.Resampling.BICUBIC)
     return Image.composite(picture, primed_image, _mask(found.person, picture.size))
 
 
@@ -122,7 +123,7 @@ def _ground(painted: Image.Image, found: Regions, faces: list[Face], work: float
     lit_from = _distance_to_faces(found.person.shape, faces, work, LIGHT_FROM)
     light = low + (high - low) * np.exp(-((lit_from / LIGHT_REACH) ** 2))
     ground = np.clip(colour * light[..., None], 0, 255).astype(np.uint8)
-    return Image.fromarray(ground).resize(size, Image.Resampling.BICUBIC)
+    return resized(Image.fromarray(ground), size, Image.Resampling.BICUBIC)
 
 
 def _ground_colour(picture: np.ndarray, person: np.ndarray) -> np.ndarray:
@@ -214,6 +215,6 @@ def _distance_to_faces(
 
 
 def _mask(values: np.ndarray, size: tuple[int, int]) -> Image.Image:
-    return Image.fromarray(np.rint(np.clip(values, 0, 1) * 255).astype(np.uint8), "L").resize(
-        size, Image.Resampling.BILINEAR
+    return resized(
+        Image.fromarray(np.rint(np.clip(values, 0, 1) * 255).astype(np.uint8), "L"), size, Image.Resampling.BILINEAR
     )

@@ -20,6 +20,7 @@ import numpy as np
 import pi_heif
 from PIL import EpsImagePlugin, ExifTags, Image, ImageCms, ImageFile, UnidentifiedImageError
 
+from .bands import resized
 from .choices import DEFAULT_MAX_PIXELS
 from .files import write_atomically
 from .text import first_line
@@ -410,4 +411,4 @@ def resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize uint8 RGB to (width, height) with Lanczos (good for both shrinking and enlarging)."""
     if (rgb.shape[1], rgb.shape[0]) == size:
         return rgb
-    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+    return np.asarray(resized(Image.fromarray(rgb), size, Image.Resampling.LANCZOS))

@@ -37,6 +37,7 @@ import math
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
+from .bands import each, resize_bands, resized, resized_rows
 from .brush import BENDS, LENGTHS, VARIANTS, brush
 from .faces import Face
 from .filters import blur, gradient, luminance
@@ -202,7 +203,7 @@ def _missing(canvas: Image.Image, on_grid: np.ndarray, radius: float) -> np.ndar
     layer's scale as one image, not the canvas and the picture apart (the same by linearity, at half the cost),
     then its size over the stroke's area."""
     # Reduced first, then made RGB: at 12 MP a full-size RGB copy per layer is 36 MB more at the peak.
-    painted = np.asarray(canvas.resize(on_grid.shape[1::-1], Image.Resampling.BOX).convert("RGB"), np.float32)
+    painted = np.asarray(resized(canvas, on_grid.shape[1::-1], Image.Resampling.BOX).convert("RGB"), np.float32)
     return blur(np.abs(blur(painted / 255 - on_grid, radius / 2)).mean(axis=2), radius)
 
 
@@ -383,12 +384,24 @@ def _paint_layer(
         kept = Image.fromarray(np.uint8(np.clip(within * INSIDE_GAIN, 0, 1) * 255))
         layer.putalpha(ImageChops.multiply(layer.getchannel("A"), kept))
     covered = float((np.asarray(layer.getchannel("A")) > 0).mean())
-    if layer.size != crop.size:
-        layer = layer.convert("RGBa").resize(crop.size, Image.Resampling.BICUBIC).convert("RGBA")
-    canvas.alpha_composite(layer, dest=box[:2])
+    _lay(canvas, layer, box)
     stroke_lengths = np.array(LENGTHS)[body] * radius * brush_scale
     bent = np.array(BENDS)[bend]
     return Strokes(x / sx + box[0], y / sy + box[1], angle, stroke_lengths, bent, radius, colour, brush_scale, covered)
+
+
+def _lay(canvas: Image.Image, layer: Image.Image, box: tuple[int, int, int, int]) -> None:
+    """The layer's paint (RGBA) composited over `canvas`'s `box`, enlarged to it where painted smaller, band by band
+    on the band threads (bands.py): a 12 MP photo's broad layers are each a full-size enlargement."""
+    size = (box[2] - box[0], box[3] - box[1])
+    parts = resize_bands(layer.height, size[1]) if layer.size != size else [slice(0, size[1])]
+
+    def laid(rows: slice) -> Image.Image:
+        paint = resized_rows(layer, size, Image.Resampling.BICUBIC, rows) if layer.size != size else layer
+        return Image.alpha_composite(canvas.crop((box[0], box[1] + rows.start, box[2], box[1] + rows.stop)), paint)
+
+    for rows, part in zip(parts, each(parts, laid)):
+        canvas.paste(part, (box[0], box[1] + rows.start))
 
 
 def stacking(colour: np.ndarray, rank: np.ndarray, on_ground: np.ndarray) -> np.ndarray:

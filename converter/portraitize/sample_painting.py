@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .bands import use_threads
 from .catalogue import resolve_optional, upscaler_for
 from .chain import PaintChain
 from .images import Photo, resize
@@ -51,13 +52,15 @@ class SamplePainter:
         # The sampler paints old-master portraits: the painter's portrait treatment and its painted ground.
         strokes = PainterSettings(background="ground", portrait=True)
         self.chain = PaintChain(models, PaintSettings(max_size=size, scale="long-side", strokes=strokes))
-        self.wanted, self.on_note = workers, on_note
+        self.wanted, self.threads, self.on_note = workers, threads, on_note
         self.workers: StrokeWorkers | None = None
 
     def __enter__(self) -> SamplePainter:
         self.workers = start_workers(self.wanted, self.on_note) if self.wanted > 1 else None
         self.chain.painter = self.workers.paint if self.workers else paint_strokes
         self.at_once = self.workers.workers if self.workers else 1  # in this process, one at a time
+        if not self.workers:  # ... each band by band on every core allowed
+            use_threads(self.threads)
         self.painting = ThreadPoolExecutor(self.at_once, thread_name_prefix="portraitize-paint")
         return self
 

@@ -12,6 +12,7 @@ import math
 import numpy as np
 from PIL import Image, ImageFilter
 
+from .bands import each, threads
 from .brush import ANGLES, STRAIGHT, Brush
 from .filters import by_rows, gradient, luminance
 
@@ -19,6 +20,7 @@ RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
 MAX_SHADE = 0.25
 RELIEF_BLUR = 1.4  # px (a Gaussian's sigma): the relief is this smooth before it is lit
 THIN_DARKS = 0.25  # the relief of the darkest paint, as a share of the lightest's
+PIXELS_A_BAND = 4_000_000  # the fewest stamped pixels worth a band thread of their own (about 20 ms of pasting)
 
 
 def render(
@@ -42,36 +44,25 @@ def render(
     at the layer's size; the share of it a stroke's tail picks up there, 0..1): each stroke's colour is mixed
     with it, the more the nearer its tail.
     `relief_share`: how strongly the relief is lit at each pixel of the layer, as a share of the full light."""
-    layer = Image.fromarray(np.dstack([base, np.zeros(base.shape[:2], np.uint8)]), "RGBA").copy()  # its own pixels
-    relief = Image.new("L", layer.size, 0)
-    pickup = None if priming is None else Image.new("L", layer.size, 0)
     turns = np.rint(angle / (2 * math.pi) * ANGLES).astype(int) % ANGLES
     # A bent stroke keeps one bristle pattern: its arc already sets it apart, and each pattern is a stamp to make.
     variants = np.where(bend == STRAIGHT, variant, 0)
     stamps, stamp_of = _stamps(brushes, kind, body, bend, turns, variants)
     order = np.argsort(rank, kind="stable")
-    left, top = np.rint(x[order]).astype(int).tolist(), np.rint(y[order]).astype(int).tolist()
-    paint = [(red, green, blue, 255) for red, green, blue in colour[order].tolist()]
-    # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (profiled, those
-    # checks cost several times the paste itself on stamps this small), and plain Python numbers in the loop;
-    # both images are this function's own, loaded and writable, and the core clips boxes at the edges.
-    layer_core, relief_core = layer.im, relief.im
-    pickup_core = None if pickup is None else pickup.im
-    for stamp, centre_x, centre_y, rgba in zip(stamp_of[order].tolist(), left, top, paint):
-        alpha, height, taken, half = stamps[stamp]
-        box = (centre_x - half, centre_y - half, centre_x + half + 1, centre_y + half + 1)
-        layer_core.paste(rgba, box, alpha)
-        relief_core.paste(height, box, alpha)
-        if pickup_core is not None:
-            pickup_core.paste(taken, box, alpha)
+    half = np.array([stamp.half for stamp in stamps])[stamp_of[order]]
+    strokes = (stamp_of[order], np.rint(x[order]).astype(int), np.rint(y[order]).astype(int), half, colour[order])
+    parts = each(
+        _stroke_bands(strokes[2], half, base.shape[0]), lambda rows: _stamped(base, rows, stamps, strokes, priming)
+    )
+    layer, relief, pickup = (_joined(planes) for planes in zip(*parts))
     # Pillow's 8-bit blur: the numpy one's float passes cost about ten times as long on a 12 MP sitter's layers,
     # and a 255th of the relief is far below a visible change of shade.
-    heights = np.asarray(relief.filter(ImageFilter.GaussianBlur(RELIEF_BLUR)), np.float32) / 255
+    heights = np.asarray(Image.fromarray(relief).filter(ImageFilter.GaussianBlur(RELIEF_BLUR)), np.float32) / 255
     slope_y, slope_x = gradient(heights)
     shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
     if relief_share is not None:  # the light on it, not the paint's height: a scaled height would slope at the
         shade *= relief_share  # face's outline and light a rim there that no stroke made
-    taken_up = None if pickup is None else np.asarray(pickup)
+    taken_up = pickup
 
     def lit(block: np.ndarray, rows: slice) -> np.ndarray:
         if priming is not None:
@@ -90,7 +81,55 @@ def render(
         rgb += gain * np.where(gain > 0, np.minimum(rgb, 255 - rgb), rgb)
         return block
 
-    return Image.fromarray(by_rows(np.asarray(layer), lit), "RGBA")
+    return Image.fromarray(by_rows(layer, lit), "RGBA")
+
+
+def _stroke_bands(centre_y: np.ndarray, half: np.ndarray, height: int) -> list[slice]:
+    """The layer's rows split for the band threads (bands.py), as many bands as threads, each with about as many
+    strokes; one band where the strokes cover too few pixels to share out. A band's pixels come out the same
+    however the rows are split: each pixel takes the same strokes in the same order."""
+    stamped = float(np.sum((2 * half.astype(np.float64) + 1) ** 2))  # pixels pasted over, about what it costs
+    count = min(threads(), int(stamped // PIXELS_A_BAND))
+    if count <= 1:
+        return [slice(0, height)]
+    cuts = np.quantile(np.clip(centre_y, 0, height), np.arange(1, count) / count).astype(int).tolist()
+    edges = [0, *sorted(set(cuts) - {0, height}), height]
+    return [slice(top, bottom) for top, bottom in zip(edges, edges[1:])]
+
+
+def _stamped(base: np.ndarray, rows: slice, stamps: list[tuple], strokes: tuple, priming) -> tuple:
+    """Rows `rows` of the layer with every stroke that reaches them stamped, in order: its paint (RGBA, the colour
+    underneath `base`'s), relief and, with `priming`, pick-up (uint8 arrays; the pick-up None without)."""
+    stamp_of, centre_x, centre_y, half, colour = strokes
+    reach = (centre_y + half >= rows.start) & (centre_y - half < rows.stop)
+    layer = Image.fromarray(np.dstack([base[rows], np.zeros(base[rows].shape[:2], np.uint8)]), "RGBA").copy()
+    relief = Image.new("L", layer.size, 0)
+    pickup = None if priming is None else Image.new("L", layer.size, 0)
+    paint = [(red, green, blue, 255) for red, green, blue in colour[reach].tolist()]
+    # Thousands of small stamps: Pillow's core paste, without Image.paste's per-call checks (profiled, those
+    # checks cost several times the paste itself on stamps this small), and plain Python numbers in the loop;
+    # the images are this function's own, loaded and writable, and the core clips boxes at the edges. The core
+    # lets go of the GIL while it pastes, so bands stamp side by side.
+    layer_core, relief_core = layer.im, relief.im
+    pickup_core = None if pickup is None else pickup.im
+    top = rows.start
+    for stamp, x, y, rgba in zip(
+        stamp_of[reach].tolist(), centre_x[reach].tolist(), (centre_y[reach] - top).tolist(), paint
+    ):
+        alpha, height, taken, side = stamps[stamp]
+        box = (x - side, y - side, x + side + 1, y + side + 1)
+        layer_core.paste(rgba, box, alpha)
+        relief_core.paste(height, box, alpha)
+        if pickup_core is not None:
+            pickup_core.paste(taken, box, alpha)
+    return np.asarray(layer), np.asarray(relief), None if pickup is None else np.asarray(pickup)
+
+
+def _joined(planes: tuple) -> np.ndarray | None:
+    """A plane's bands one below the other (one band: as it is)."""
+    if planes[0] is None or len(planes) == 1:
+        return planes[0]
+    return np.concatenate(planes)
 
 
 def _stamps(brushes: list[Brush], kind, body, bend, turns, variants) -> tuple[list[tuple], np.ndarray]:

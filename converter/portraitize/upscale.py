@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from .bands import resized
 from .contract import images_to_tensor, tensor_to_float_images
 from .session import ModelSession
 from .tiling import run_tiled
@@ -39,7 +40,7 @@ def enlarge(
         rgb = upscale(rgb, upscaler)
         threshold = UPSCALE_AGAIN_ABOVE
     if (rgb.shape[1], rgb.shape[0]) != size:
-        rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+        rgb = np.asarray(resized(Image.fromarray(rgb), size, Image.Resampling.LANCZOS))
     return rgb
 
 
