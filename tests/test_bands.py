@@ -3,6 +3,8 @@ pixels as on one, and its bands show no seam."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from conftest import EXAMPLES
@@ -98,3 +100,16 @@ def test_a_large_photo_is_painted_the_same_on_one_thread_and_on_several(threads,
     assert sum(len(layer.x) for layer in layers) > 5000
     assert np.array_equal(alone, shared)
     assert sum(count > 1 for count in shared_out) >= 5, "layers laid, stamped and lit in bands"
+
+
+def test_work_asked_for_inside_a_band_runs_on_its_thread(threads):
+    """Every band thread waiting for band work of its own would wait forever."""
+    threads(2)
+    outcome = []
+    nested = threading.Thread(
+        target=lambda: outcome.append(bands.each([1, 2, 3, 4], lambda n: bands.each([n, -n], lambda m: 10 * m))),
+        daemon=True,
+    )
+    nested.start()
+    nested.join(timeout=30)
+    assert outcome == [[[10, -10], [20, -20], [30, -30], [40, -40]]]

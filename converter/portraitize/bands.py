@@ -37,6 +37,7 @@ _threads = 1
 _pool: ThreadPoolExecutor | None = None
 _pool_threads = 0
 _pool_lock = threading.Lock()
+_inside = threading.local()  # .band: this thread is doing a band's work
 
 
 def use_threads(requested: int) -> None:
@@ -56,10 +57,20 @@ def bands(height: int, rows: int = BAND_ROWS) -> list[slice]:
 
 
 def each(parts: list, work: Callable[..., Result]) -> list[Result]:
-    """`work(part)` for each part, in order, on the band threads where there are several parts and threads."""
-    if _threads <= 1 or len(parts) < 2:
+    """`work(part)` for each part, in order, on the band threads where there are several parts and threads. Work
+    asked for inside a band runs on its own thread: a band thread waiting for others could leave all of them
+    waiting."""
+    if _threads <= 1 or len(parts) < 2 or getattr(_inside, "band", False):
         return [work(part) for part in parts]
-    return list(_executor().map(work, parts))
+
+    def band(part):
+        _inside.band = True
+        try:
+            return work(part)
+        finally:
+            _inside.band = False
+
+    return list(_executor().map(band, parts))
 
 
 def resize_bands(source_height: int, height: int) -> list[slice]:

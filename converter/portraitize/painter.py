@@ -329,7 +329,7 @@ def _paint_layer(
     )
     crop = picture.crop(box)
     scale = _layer_scale(radius)
-    small = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.Resampling.BOX)
+    small = resized(crop, (max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.Resampling.BOX)
     sx, sy = small.width / crop.width, small.height / crop.height
     x, y = (x - box[0]) * sx, (y - box[1]) * sy  # in the small crop's pixels
     brush_radius = radius * scale  # on its rung (sx, the crop rounded to whole pixels, may be a hair off)

@@ -136,9 +136,14 @@ def _stamps(brushes: list[Brush], kind, body, bend, turns, variants) -> tuple[li
     """The distinct stamps the strokes need, made (each brush's lengths, bends and variants in one pass apiece,
     Brush.prepare), as Pillow cores (alpha, relief, pick-up) and half sides; and each stroke's index among them."""
     unique, stamp_of = np.unique(np.stack([kind, body, bend, variants, turns], axis=1), axis=0, return_inverse=True)
-    for shape, length, bent, variant in np.unique(unique[:, :4], axis=0).tolist():
-        same = (unique[:, :4] == (shape, length, bent, variant)).all(axis=1)
+
+    def prepared(kind: list[int]) -> None:
+        shape, length, bent, variant = kind
+        same = (unique[:, :4] == kind).all(axis=1)
         brushes[shape].prepare(length, bent, variant, unique[same, 4].tolist())
+
+    # Each kind's stamps apart, side by side on the band threads: a process's first photos make dozens of kinds.
+    each(np.unique(unique[:, :4], axis=0).tolist(), prepared)
     stamps = []
     for shape, length, bent, variant, turn in unique.tolist():
         stamps.append(brushes[shape].stamp(length, turn, variant, bent))
