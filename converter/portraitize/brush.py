@@ -38,14 +38,16 @@ KEPT_BRUSHES = 40  # brushes kept, with their stamps (a portrait uses about 25; 
 
 
 class Stamp(NamedTuple):
-    """One stroke's mark: 'L' planes centred on it, as the Pillow cores the painter pastes with (Image.im, cut
-    straight from the brush's planes: wrapping each in an Image cost more than cutting it, thousands of stamps a
-    photo), and their half side."""
+    """One stroke's mark: 'L' planes, as the Pillow cores the painter pastes with (Image.im, cut straight from the
+    brush's planes: wrapping each in an Image cost more than cutting it, thousands of stamps a photo), cut to where
+    the mark has paint (a stroke at a slant fills a third of the square round it, and pasting costs by the pixel);
+    and where their top left corner lies from the stroke's centre."""
 
     alpha: Any
     relief: Any
     pickup: Any  # 0 at the head, where the brush is fully loaded, to 255 at the tail
-    half: int
+    left: int
+    top: int
 
 
 def brush(radius: float, seed: int, flat: bool = False) -> Brush:
@@ -109,10 +111,16 @@ class Brush:
             # cheaply.
             wanted = [angle for angle in angles if angle // quarter == turns]
             planes = [firsts.index(angle % quarter) for angle in wanted]
-            talls = [_tall(np.rot90(kind[planes], -turns, axes=(1, 2))).im for kind in kinds]
+            turned = [np.rot90(kind[planes], -turns, axes=(1, 2)) for kind in kinds]
+            talls = [_tall(kind).im for kind in turned]
+            painted = turned[0] > 0
+            rows, columns = painted.any(axis=2), painted.any(axis=1)  # [stamp, y] and [stamp, x]
             for place, angle in enumerate(wanted):
-                box = (0, place * side, side, (place + 1) * side)
-                self._stamps[(length, bend, angle, variant)] = Stamp(*(tall.crop(box) for tall in talls), half)
+                top, bottom = _extent(rows[place])
+                left, right = _extent(columns[place])
+                box = (left, place * side + top, right, place * side + bottom)
+                cut = (tall.crop(box) for tall in talls)
+                self._stamps[(length, bend, angle, variant)] = Stamp(*cut, left - half, top - half)
 
     def _made(self, body: float, angles: list[int], variant: int, bending: float) -> tuple:
         """`_make`, its angles shared among the band threads (bands.py) where the stamps are large: a 12 MP photo's
@@ -162,6 +170,12 @@ class Brush:
         relief = lengthwise * crosswise * (0.35 + 0.65 * load) * (1 - 0.5 * tail)
         pickup = np.clip((along + body / 2 + radius) / (body + 2 * radius), 0, 1)
         return _bytes(alpha), _bytes(relief), _bytes(pickup), half
+
+
+def _extent(painted: np.ndarray) -> tuple[int, int]:
+    """The first and one past the last True of a row of a stamp's painted pixels (a 1-pixel extent if none is)."""
+    where = np.flatnonzero(painted)
+    return (int(where[0]), int(where[-1]) + 1) if len(where) else (0, 1)
 
 
 def _smooth(values: np.ndarray) -> np.ndarray:

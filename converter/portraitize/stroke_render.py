@@ -49,11 +49,12 @@ def render(
     variants = np.where(bend == STRAIGHT, variant, 0)
     stamps, stamp_of = _stamps(brushes, kind, body, bend, turns, variants)
     order = np.argsort(rank, kind="stable")
-    half = np.array([stamp.half for stamp in stamps])[stamp_of[order]]
-    strokes = (stamp_of[order], np.rint(x[order]).astype(int), np.rint(y[order]).astype(int), half, colour[order])
-    parts = each(
-        _stroke_bands(strokes[2], half, base.shape[0]), lambda rows: _stamped(base, rows, stamps, strokes, priming)
-    )
+    # Each stroke's box (left, top, right, bottom): its stamp's, placed by its centre.
+    sides = np.array([(stamp.left, stamp.top, *stamp.alpha.size) for stamp in stamps])[stamp_of[order]]
+    corners = np.rint(np.stack([x, y], axis=1)[order]).astype(int) + sides[:, :2]
+    boxes = np.concatenate([corners, corners + sides[:, 2:]], axis=1)
+    strokes = (stamp_of[order], boxes, colour[order])
+    parts = each(_stroke_bands(boxes, base.shape[0]), lambda rows: _stamped(base, rows, stamps, strokes, priming))
     layer, relief, pickup = (_joined(planes) for planes in zip(*parts))
     # Pillow's 8-bit blur: the numpy one's float passes cost about ten times as long on a 12 MP sitter's layers,
     # and a 255th of the relief is far below a visible change of shade.
@@ -84,24 +85,26 @@ def render(
     return Image.fromarray(by_rows(layer, lit), "RGBA")
 
 
-def _stroke_bands(centre_y: np.ndarray, half: np.ndarray, height: int) -> list[slice]:
+def _stroke_bands(boxes: np.ndarray, height: int) -> list[slice]:
     """The layer's rows split for the band threads (bands.py), as many bands as threads, each with about as many
-    strokes; one band where the strokes cover too few pixels to share out. A band's pixels come out the same
-    however the rows are split: each pixel takes the same strokes in the same order."""
-    stamped = float(np.sum((2 * half.astype(np.float64) + 1) ** 2))  # pixels pasted over, about what it costs
-    count = min(threads(), int(stamped // PIXELS_A_BAND))
+    strokes (`boxes`: each stroke's, left, top, right, bottom); one band where the strokes cover too few pixels to
+    share out. A band's pixels come out the same however the rows are split: each pixel takes the same strokes in
+    the same order."""
+    stamped = float(np.sum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), dtype=np.float64))
+    count = min(threads(), int(stamped // PIXELS_A_BAND))  # pixels pasted over: about what the stamping costs
     if count <= 1:
         return [slice(0, height)]
-    cuts = np.quantile(np.clip(centre_y, 0, height), np.arange(1, count) / count).astype(int).tolist()
+    centres = np.clip((boxes[:, 1] + boxes[:, 3]) // 2, 0, height)
+    cuts = np.quantile(centres, np.arange(1, count) / count).astype(int).tolist()
     edges = [0, *sorted(set(cuts) - {0, height}), height]
     return [slice(top, bottom) for top, bottom in zip(edges, edges[1:])]
 
 
-def _stamped(base: np.ndarray, rows: slice, stamps: list[tuple], strokes: tuple, priming) -> tuple:
+def _stamped(base: np.ndarray, rows: slice, stamps: list, strokes: tuple, priming) -> tuple:
     """Rows `rows` of the layer with every stroke that reaches them stamped, in order: its paint (RGBA, the colour
     underneath `base`'s), relief and, with `priming`, pick-up (uint8 arrays; the pick-up None without)."""
-    stamp_of, centre_x, centre_y, half, colour = strokes
-    reach = (centre_y + half >= rows.start) & (centre_y - half < rows.stop)
+    stamp_of, boxes, colour = strokes
+    reach = (boxes[:, 3] > rows.start) & (boxes[:, 1] < rows.stop)
     layer = Image.fromarray(np.dstack([base[rows], np.zeros(base[rows].shape[:2], np.uint8)]), "RGBA").copy()
     relief = Image.new("L", layer.size, 0)
     pickup = None if priming is None else Image.new("L", layer.size, 0)
@@ -112,12 +115,9 @@ def _stamped(base: np.ndarray, rows: slice, stamps: list[tuple], strokes: tuple,
     # lets go of the GIL while it pastes, so bands stamp side by side.
     layer_core, relief_core = layer.im, relief.im
     pickup_core = None if pickup is None else pickup.im
-    top = rows.start
-    for stamp, x, y, rgba in zip(
-        stamp_of[reach].tolist(), centre_x[reach].tolist(), (centre_y[reach] - top).tolist(), paint
-    ):
-        alpha, height, taken, side = stamps[stamp]
-        box = (x - side, y - side, x + side + 1, y + side + 1)
+    placed = boxes[reach] - (0, rows.start, 0, rows.start)
+    for stamp, box, rgba in zip(stamp_of[reach].tolist(), map(tuple, placed.tolist()), paint):
+        alpha, height, taken = stamps[stamp][:3]
         layer_core.paste(rgba, box, alpha)
         relief_core.paste(height, box, alpha)
         if pickup_core is not None:
