@@ -286,12 +286,25 @@ def _plane(core) -> np.ndarray:
     return np.asarray(image)
 
 
+def _centred(stamp, plane: int = 0, half: int | None = None) -> tuple[np.ndarray, int]:
+    """A stamp's plane laid in the square centred on its stroke (by default the smallest that holds it), and the
+    square's half side."""
+    width, height = stamp[plane].size
+    if half is None:
+        half = max(-stamp.left, -stamp.top, stamp.left + width - 1, stamp.top + height - 1)
+    square = np.zeros((2 * half + 1, 2 * half + 1), np.uint8)
+    square[half + stamp.top : half + stamp.top + height, half + stamp.left : half + stamp.left + width] = _plane(
+        stamp[plane]
+    )
+    return square, half
+
+
 def test_flat_strokes_end_square_and_filbert_strokes_round():
     def taper(flat: bool) -> int:
         """How many px the stroke's tail takes to narrow from 80% of its width at the centre to nothing, its
         width where it is at least half covered (the tips' soft fade aside)."""
-        alpha, *_, half = Brush(8.0, seed=1, flat=flat).stamp(length=2, angle=0, variant=0)
-        widths = (_plane(alpha).astype(float) / 255 > 0.5).sum(axis=0)[half:]
+        alpha, half = _centred(Brush(8.0, seed=1, flat=flat).stamp(length=2, angle=0, variant=0))
+        widths = (alpha.astype(float) / 255 > 0.5).sum(axis=0)[half:]
         return int(((widths > 0) & (widths < 0.8 * widths[0])).sum())
 
     assert taper(flat=True) < taper(flat=False), "a flat's end is cut square, a filbert's rounds off"
@@ -303,8 +316,8 @@ def test_a_broad_flats_bristle_tips_thin_out_instead_of_ending_at_a_cut():
     0.4 of full cover in one px on average); a filbert's round end is left as it was."""
 
     def steepest_fall(flat: bool) -> float:
-        alpha, *_, half = Brush(16.0, seed=1, flat=flat).stamp(length=4, angle=0, variant=0)
-        tail = _plane(alpha).astype(float)[:, half:] / 255
+        alpha, half = _centred(Brush(16.0, seed=1, flat=flat).stamp(length=4, angle=0, variant=0))
+        tail = alpha.astype(float)[:, half:] / 255
         bristles = tail[tail.max(axis=1) > 0.3]
         return float(np.mean(-np.diff(bristles, axis=1).min(axis=1)))
 
@@ -317,8 +330,8 @@ def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():
     brush_ = Brush(6.0, seed=3, flat=True)
     brush_.prepare(length=3, bend=STRAIGHT, variant=0, angles=range(ANGLES))
     for angle in range(ANGLES):
-        alpha, *_, half = brush_.stamp(length=3, angle=angle, variant=0)
-        weights = _plane(alpha).astype(float)
+        alpha, half = _centred(brush_.stamp(length=3, angle=angle, variant=0))
+        weights = alpha.astype(float)
         ys, xs = np.mgrid[-half : half + 1, -half : half + 1]
         theta = 2 * np.pi * angle / ANGLES
         along = xs * np.cos(theta) + ys * np.sin(theta)
@@ -330,16 +343,21 @@ def test_every_stamp_runs_along_its_angle_and_dries_towards_its_tail():
 
 def test_a_stamp_turned_a_quarter_is_the_stamp_of_the_angle_a_quarter_on_to_the_bit():
     """Stamps of three quarters of the angles (alpha, relief and pick-up) are the first quarter's turned
-    (Brush.prepare): exact, not close, bent or straight."""
+    (Brush.prepare): exact wherever there is paint, not close, bent or straight; each cut to where it has paint,
+    which it has on every edge of the cut."""
     for flat, bend in ((False, 0), (True, len(BENDS) - 1), (True, STRAIGHT)):
         brush_ = Brush(5.25, seed=2, flat=flat)
         brush_.prepare(length=2, bend=bend, variant=1, angles=range(ANGLES))
         every = list(range(ANGLES))
-        *planes, _ = brush_._make(LENGTHS[2] * brush_.radius, every, 1, BENDS[bend])  # each angle computed
+        *planes, half = brush_._make(LENGTHS[2] * brush_.radius, every, 1, BENDS[bend])  # each angle computed
         for angle in range(ANGLES):
             stamp = brush_.stamp(length=2, angle=angle, variant=1, bend=bend)
-            for made, computed in zip(stamp[:3], planes, strict=True):
-                assert np.array_equal(_plane(made), computed[angle]), f"angle {angle}"
+            painted = planes[0][angle] > 0  # outside its paint a stamp's planes are never pasted
+            for plane, computed in enumerate(planes):
+                made = _centred(stamp, plane, half)[0]
+                assert np.array_equal(made * painted, computed[angle] * painted), f"angle {angle}"
+            painted = _plane(stamp.alpha) > 0
+            assert painted[0].any() and painted[-1].any() and painted[:, 0].any() and painted[:, -1].any()
 
 
 def test_every_layer_paints_with_a_brush_from_one_ladder_of_sizes():
@@ -380,8 +398,8 @@ def test_a_bent_stamp_arcs_towards_the_side_its_bend_turns_to():
     brush_ = Brush(8.0, seed=1, flat=True)
     sags = []
     for bend in range(len(BENDS)):
-        alpha, *_, half = brush_.stamp(length=5, angle=0, variant=0, bend=bend)
-        weights = _plane(alpha).astype(float)
+        alpha, half = _centred(brush_.stamp(length=5, angle=0, variant=0, bend=bend))
+        weights = alpha.astype(float)
         rows = np.arange(weights.shape[0])[:, None] - half
         centre_line = (weights * rows).sum(axis=0) / np.maximum(weights.sum(axis=0), 1e-6)  # per column
         columns = np.flatnonzero(weights.sum(axis=0) > 0.5 * weights.sum(axis=0).max())
