@@ -99,16 +99,17 @@ def write_image(path: Path, width: int = 40, height: int = 30, mode: str = "RGB"
     return path
 
 
-def write_heic(path: Path, image: Image.Image, exif: Image.Exif | None = None) -> Path:
+def write_heic(path: Path, image: Image.Image, exif: Image.Exif | None = None, **nclx: int) -> Path:
     """`image` saved as an iPhone saves a photo, HEIC, by pillow-heif's encoder (a test tool: portraitize itself
-    only decodes HEIC, through pi-heif, and never registers pillow-heif's plugin)."""
+    only decodes HEIC, through pi-heif, and never registers pillow-heif's plugin); `nclx`: its colours described
+    by numbers (color_primaries, transfer_characteristics: ITU-T H.273) instead of sRGB's."""
     import pillow_heif
 
     image = image.copy()
     if exif is not None:
         image.info["exif"] = exif.tobytes()
     path.parent.mkdir(parents=True, exist_ok=True)
-    pillow_heif.from_pillow(image).save(path, quality=90)
+    pillow_heif.from_pillow(image).save(path, quality=95, **nclx)
     return path
 
 

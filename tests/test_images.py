@@ -102,6 +102,35 @@ def test_an_iphone_heic_photo_loads_with_its_exif(tmp_path):
     assert carried[0x010F] == "Apple"
 
 
+def test_a_display_p3_heic_without_a_profile_is_read_in_srgb(tmp_path):
+    """A phone's HEIC may say "Display P3" by numbers (nclx) and carry no ICC profile: its colours are moved to
+    sRGB (a P3 red is redder than sRGB's own levels say), greys stay grey, and an sRGB HEIC reads as stored."""
+    patches = np.zeros((32, 64, 3), np.uint8)
+    patches[:, :32], patches[:, 32:] = (200, 60, 50), (128, 128, 128)
+    p3 = load_photo(write_heic(tmp_path / "p3.heic", Image.fromarray(patches), color_primaries=12))
+    srgb = load_photo(write_heic(tmp_path / "srgb.heic", Image.fromarray(patches), color_primaries=1))
+    assert p3.icc_profile is None and not p3.notes
+    red, grey = p3.rgb[16, 8].astype(int), p3.rgb[16, 48].astype(int)
+    stored_red, stored_grey = srgb.rgb[16, 8].astype(int), srgb.rgb[16, 48].astype(int)
+    assert np.abs(stored_red - (200, 60, 50)).max() <= 3 and np.abs(stored_grey - 128).max() <= 2
+    # Display P3 (200, 60, 50) in sRGB, by the published linear P3-to-sRGB matrix (rounded to four places):
+    # (217, 42, 39), redder, less green and blue.
+    assert np.abs(red - (217, 42, 39)).max() <= 4, red
+    assert np.abs(grey - stored_grey).max() <= 1
+
+
+def test_an_hdr_heic_is_read_as_sdr_with_a_note(tmp_path):
+    photo = load_photo(
+        write_heic(
+            tmp_path / "hdr.heic",
+            Image.fromarray(gradient_image(32, 32)),
+            color_primaries=9,
+            transfer_characteristics=16,
+        )
+    )
+    assert photo.notes == ["an HDR photo (PQ): its colours are read as SDR, so its lights may clip"]
+
+
 def test_a_heic_photo_is_turned_once(tmp_path):
     """libheif applies a HEIC's rotation as it decodes (the reference: its own decoding, through pillow-heif) and
     pi-heif's plugin then sets the EXIF orientation to 1: turning the photo again by its EXIF, as a JPEG is, would

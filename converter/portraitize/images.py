@@ -20,6 +20,7 @@ import numpy as np
 import pi_heif
 from PIL import EpsImagePlugin, ExifTags, Image, ImageCms, ImageFile, UnidentifiedImageError
 
+from . import nclx
 from .bands import resized
 from .choices import DEFAULT_MAX_PIXELS
 from .files import write_atomically
@@ -208,6 +209,8 @@ def _to_photo(image: Image.Image) -> Photo:
         # 16-bit grey PNG: one grey value is transparent (tRNS); Pillow's RGBA conversion would drop it
         alpha = np.where(np.asarray(image) == image.info["transparency"], 0, 255).astype(np.uint8)
     rgb, icc_profile = _to_rgb(image, icc_profile, notes)
+    if not icc_profile and isinstance(image.info.get("nclx_profile"), dict):  # HEIC's colours without a profile
+        rgb = nclx.to_srgb(rgb, image.info["nclx_profile"], notes)
     return Photo(rgb=rgb, alpha=alpha, icc_profile=icc_profile, exif=_carried_exif(exif, notes), notes=notes)
 
 
