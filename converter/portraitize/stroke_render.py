@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from .bands import each, threads
-from .brush import ANGLES, STRAIGHT, Brush
+from .brush import ANGLES, BENDS, LENGTHS, STRAIGHT, VARIANTS, Brush
 from .filters import by_rows, gradient, luminance
 
 RELIEF = 0.7  # brightness change per unit of relief slope at the layer's scale
@@ -135,7 +135,13 @@ def _joined(planes: tuple) -> np.ndarray | None:
 def _stamps(brushes: list[Brush], kind, body, bend, turns, variants) -> tuple[list[tuple], np.ndarray]:
     """The distinct stamps the strokes need, made (each brush's lengths, bends and variants in one pass apiece,
     Brush.prepare), as Pillow cores (alpha, relief, pick-up) and half sides; and each stroke's index among them."""
-    unique, stamp_of = np.unique(np.stack([kind, body, bend, variants, turns], axis=1), axis=0, return_inverse=True)
+    # One number a stroke, its digits its kind, length, bend, variant and direction: unique numbers sort as their
+    # rows of digits would, and np.unique of numbers costs a fraction of np.unique of rows.
+    bases = np.array([len(brushes), len(LENGTHS), len(BENDS), VARIANTS, ANGLES], np.int64)
+    places = np.cumprod(bases[::-1])[::-1] // bases
+    numbers = np.stack([kind, body, bend, variants, turns], axis=1).astype(np.int64) @ places
+    keys, stamp_of = np.unique(numbers, return_inverse=True)
+    unique = keys[:, None] // places % bases
 
     def prepared(kind: list[int]) -> None:
         shape, length, bent, variant = kind
