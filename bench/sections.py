@@ -283,6 +283,15 @@ SECTIONS["painter-16"] = Section(
     read_painter,
     at_commit="34df6540222ce3e80319c270994975e9868b87b4",
 )
+# Painter 21 before its band threads and cut stamps, measured the same hour as painter 21 with them, on the same
+# machine: recorded with --from and --commit.
+SECTIONS["painter-21"] = Section(
+    "painter-21",
+    "painter 21 before the band threads and cut stamps, by the same benchmark, the same hour as with them",
+    script("bench/painter.py"),
+    read_painter,
+    at_commit="d6dfdface70c9bd8f8f1c666c1a88fd4139a8f76",
+)
 SECTIONS["im2oil"] = Section(
     "im2oil",
     "convert's default against Im2Oil (a local checkout, not vendored) on the two examples, side by side",

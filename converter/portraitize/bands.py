@@ -2,7 +2,7 @@
 
 Pillow and numpy let go of the GIL while they work on pixels, so a phone photo painted in this process (the stroke
 workers paint one photo each, and a 12 MP photo paints alone) can use every core the run may: its enlargements,
-its strokes' stamping and its lighting, band by band. Where a band's result could depend on where the bands lie
+its strokes' stamping, each layer's laying and lighting, and the making of its brushes' stamps. Where a band's result could depend on where the bands lie
 (an enlargement) they lie at fixed rows (BAND_ROWS apart, whatever the threads), so the painting is the same to
 the bit on any number of threads. Only where `use_threads` is called does any of this use more than the calling
 thread.
@@ -111,8 +111,8 @@ def resized(image: Image.Image, size: tuple[int, int], resample: Image.Resamplin
 
 
 def _executor() -> ThreadPoolExecutor:
-    """The band threads, started when first needed (never in the fork server: it only imports this module) and
-    grown when more are allowed."""
+    """The band threads, started when first needed (never in the fork server: it only imports this module), and
+    started afresh where more are allowed (a run allows its number once; a pool outgrown idles)."""
     global _pool, _pool_threads
     with _pool_lock:
         if _pool is None or _pool_threads < _threads:

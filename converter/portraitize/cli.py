@@ -106,8 +106,8 @@ def _main(
 MODEL_HELP = "Installed model name (see `portraitize models`) or path to an .onnx file."
 DEVICE_HELP = "auto: CUDA when onnxruntime offers it, else CPU. cuda: fail unless CUDA really runs."
 THREADS_HELP = (
-    "CPU threads for the models, and the most pictures painted in strokes at once (at most 8). 0: every core. "
-    "More than this process may use is capped, with a note."
+    "CPU threads for the models, the most pictures painted in strokes at once (at most 8), and the threads a photo "
+    "painted alone (a phone photo) is painted on. 0: every core. More than this process may use is capped, with a note."
 )
 
 
