@@ -119,6 +119,16 @@ def test_a_display_p3_heic_without_a_profile_is_read_in_srgb(tmp_path):
     assert np.abs(grey - stored_grey).max() <= 1
 
 
+def test_a_heic_whose_primaries_are_unspecified_or_another_white_keeps_its_greys(tmp_path):
+    """Unspecified primaries (their chromaticities zeros) read as sRGB's, as before; DCI-P3's white is not D65, and
+    its greys stay grey (adapted to sRGB's white)."""
+    grey = Image.fromarray(np.full((32, 32, 3), 128, np.uint8))
+    unspecified = load_photo(write_heic(tmp_path / "unspecified.heic", grey, color_primaries=2))
+    cinema = load_photo(write_heic(tmp_path / "dci.heic", grey, color_primaries=11))
+    for photo in (unspecified, cinema):
+        assert not photo.notes and np.abs(photo.rgb.astype(int) - 128).max() <= 2
+
+
 def test_an_hdr_heic_is_read_as_sdr_with_a_note(tmp_path):
     photo = load_photo(
         write_heic(

@@ -2,10 +2,10 @@
 
 Pillow and numpy let go of the GIL while they work on pixels, so a phone photo painted in this process (the stroke
 workers paint one photo each, and a 12 MP photo paints alone) can use every core the run may: its enlargements,
-its strokes' stamping, each layer's laying and lighting, and the making of its brushes' stamps. Where a band's result could depend on where the bands lie
-(an enlargement) they lie at fixed rows (BAND_ROWS apart, whatever the threads), so the painting is the same to
-the bit on any number of threads. Only where `use_threads` is called does any of this use more than the calling
-thread.
+its strokes' stamping, each layer's laying and lighting, and the making of its brushes' stamps. Where a band's
+result could depend on where the bands lie (an enlargement) they lie at fixed rows (BAND_ROWS apart, whatever the
+threads), so the painting is the same to the bit on any number of threads. Only where `use_threads` is called does
+any of this use more than the calling thread.
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ from .session import usable_cpus
 BAND_ROWS = 512  # output rows a band: a few MB of floats at a time at 4,000 px wide
 Result = TypeVar("Result")
 PREMULTIPLIED = {"RGBA": "RGBa", "LA": "La"}  # modes Pillow resizes with their colour premultiplied by alpha
-# How far each filter reaches, in source rows at scale 1 (Pillow's supports; scaled up when reducing).
+# How far each filter the painter resizes with reaches, in source rows at scale 1 (Pillow's supports; scaled up when
+# reducing).
 SUPPORT = {
-    Image.Resampling.NEAREST: 0.5,
     Image.Resampling.BOX: 0.5,
     Image.Resampling.BILINEAR: 1.0,
-    Image.Resampling.HAMMING: 1.0,
     Image.Resampling.BICUBIC: 2.0,
     Image.Resampling.LANCZOS: 3.0,
 }
@@ -82,8 +81,9 @@ def resize_bands(source_height: int, height: int) -> list[slice]:
 def resized_rows(image: Image.Image, size: tuple[int, int], resample: Image.Resampling, rows: slice) -> Image.Image:
     """Rows `rows` of `image` resized to `size`, from the source rows round them that the filter reaches (Pillow's
     `box`), so bands laid side by side show no seam. Pillow rounds a band's filter weights a hair apart from the
-    whole's: a level here and there (on a photo enlarged 4x, 0.1 of a level on average), so bands are only ever
-    cut where resize_bands says, and the picture is the same on any number of threads."""
+    whole's: a level here and there (on a photo enlarged 4x, 0.1 of a level on average), and a BOX enlargement
+    may take a row's neighbour where its centre falls on a box's edge; so bands are only ever cut where
+    resize_bands says, and the picture is the same on any number of threads."""
     width, height = size
     if rows.stop - rows.start == height:
         return image.resize(size, resample)
@@ -112,9 +112,9 @@ def resized(image: Image.Image, size: tuple[int, int], resample: Image.Resamplin
 
 def _executor() -> ThreadPoolExecutor:
     """The band threads, started when first needed (never in the fork server: it only imports this module), and
-    started afresh where more are allowed (a run allows its number once; a pool outgrown idles)."""
+    afresh where another number is allowed (a run sets it once; an old pool's threads leave with it)."""
     global _pool, _pool_threads
     with _pool_lock:
-        if _pool is None or _pool_threads < _threads:
+        if _pool is None or _pool_threads != _threads:
             _pool, _pool_threads = ThreadPoolExecutor(_threads, thread_name_prefix="portraitize-band"), _threads
         return _pool

@@ -122,10 +122,14 @@ class Brush:
                 cut = (tall.crop(box) for tall in talls)
                 self._stamps[(length, bend, angle, variant)] = Stamp(*cut, left - half, top - half)
 
+    def _half(self, body: float) -> int:
+        """Half the side of the square a stroke of this body length is made in (its round or ragged ends in it)."""
+        return int(math.ceil(body / 2 + 1.6 * self.radius)) + 1
+
     def _made(self, body: float, angles: list[int], variant: int, bending: float) -> tuple:
         """`_make`, its angles shared among the band threads (bands.py) where the stamps are large: a 12 MP photo's
         broadest brushes are made afresh for it, hundreds of pixels a side."""
-        side = 2 * math.ceil(body / 2 + 1.6 * self.radius) + 3
+        side = 2 * self._half(body) + 1
         parts = min(threads(), len(angles), side * side * len(angles) // PIXELS_A_THREAD)
         if parts <= 1:
             return self._make(body, angles, variant, bending)
@@ -140,7 +144,7 @@ class Brush:
         whose direction turns `bending` radians from head to tail (towards +y at angle 0). The bend fits the same box:
         its sag, at most a tenth of the body, stays inside the corners a straight stamp leaves empty."""
         radius = self.radius
-        half = int(math.ceil(body / 2 + 1.6 * radius)) + 1
+        half = self._half(body)
         ys, xs = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float32)
         turns = [2 * math.pi * angle / ANGLES for angle in angles]
         cos = np.array([math.cos(theta) for theta in turns], np.float32)[:, None, None]

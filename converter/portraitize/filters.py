@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .bands import bands, each
+from .bands import BAND_ROWS, bands, each, threads
 
 
 def blur(values: np.ndarray, sigma: float) -> np.ndarray:
@@ -51,15 +51,16 @@ def gradient(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def by_rows(image: np.ndarray, change: Callable[[np.ndarray, slice], np.ndarray]) -> np.ndarray:
-    """A uint8 image changed a band of rows (bands.BAND_ROWS) at a time: `change(block, rows)` gets the block as float32 and
-    where it lies, and gives it back changed (rounded and clipped here), so a 12 MP picture needs a few MB of
-    floats at a time, not hundreds."""
+    """A uint8 image changed a block of rows at a time: `change(block, rows)` gets the block as float32 and where it
+    lies, and gives it back changed (rounded and clipped here), so a 12 MP picture needs tens of MB of floats at a
+    time, not hundreds. On band threads the blocks are that much shorter, so the floats in hand stay as many; a
+    change of each pixel by its own row is the same however the rows are cut."""
     out = np.empty_like(image)
 
     def changed(rows: slice) -> None:
         out[rows] = np.rint(np.clip(change(image[rows].astype(np.float32), rows), 0, 255)).astype(np.uint8)
 
-    each(bands(image.shape[0]), changed)  # the blocks side by side where band threads are allowed
+    each(bands(image.shape[0], max(1, BAND_ROWS // threads())), changed)
     return out
 
 

@@ -63,14 +63,13 @@ def render(
     shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
     if relief_share is not None:  # the light on it, not the paint's height: a scaled height would slope at the
         shade *= relief_share  # face's outline and light a rim there that no stroke made
-    taken_up = pickup
 
     def lit(block: np.ndarray, rows: slice) -> np.ndarray:
         if priming is not None:
             # The pick-up was composited as the paint was, weighted by each stamp's alpha: divided by the layer's
             # alpha it is the covering strokes' own pick-up, which keeps rising into a flat brush's dry tail.
             beneath, share = priming
-            along = taken_up[rows] / np.maximum(block[..., 3], 1)
+            along = pickup[rows] / np.maximum(block[..., 3], 1)
             block[..., :3] += (beneath[rows] - block[..., :3]) * (along * share[rows])[..., None]
         # Thin darks, thick lights: a painter lays shadows in thin paint and builds the lights up, so the
         # relief (and its lit ridges) grows with the paint's value.
@@ -134,7 +133,8 @@ def _joined(planes: tuple) -> np.ndarray | None:
 
 def _stamps(brushes: list[Brush], kind, body, bend, turns, variants) -> tuple[list[tuple], np.ndarray]:
     """The distinct stamps the strokes need, made (each brush's lengths, bends and variants in one pass apiece,
-    Brush.prepare), as Pillow cores (alpha, relief, pick-up) and half sides; and each stroke's index among them."""
+    Brush.prepare), as brush.Stamp (Pillow cores cut to their paint, and where that lies from the stroke's centre);
+    and each stroke's index among them."""
     # One number a stroke, its digits its kind, length, bend, variant and direction: unique numbers sort as their
     # rows of digits would, and np.unique of numbers costs a fraction of np.unique of rows.
     bases = np.array([len(brushes), len(LENGTHS), len(BENDS), VARIANTS, ANGLES], np.int64)
