@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import io
 import shutil
 import stat
+import warnings
 
 import numpy as np
 import onnx
@@ -191,7 +193,7 @@ def test_a_damaged_or_foreign_checkpoint_is_one_clear_line(tmp_path):
 def test_an_older_translator_file_with_its_brushwork_is_cut_to_its_generator(checkpoints, tmp_path):
     # A file exported whole (before the stroke painter) is cut to the generator the recipe now exports
     # (test_export_writes_contract_and_runs_in_the_converter: no brushwork in a new file).
-    from trainer.export import load_for_inference, to_onnx
+    from trainer.export import OPSET, load_for_inference, to_onnx
     from trainer.generator_only import cut_to_generator
 
     recipe, _ = load_for_inference(checkpoints["unet-brush"])
@@ -200,12 +202,37 @@ def test_an_older_translator_file_with_its_brushwork_is_cut_to_its_generator(che
     spec = recipe.export_specs()["generator"]
     whole = tmp_path / "whole.onnx"  # an older export: the generator and its brushwork in one file
     info = spec.info(name="whole", description="d", family="unet", training_summary="", data_licence="x")
-    whole.write_bytes(to_onnx(dataclasses.replace(spec, module=generator), info).SerializeToString())
+    # Made as two graphs joined: the generator by torch's older exporter (half a second; the new one took half a
+    # minute over this U-Net) and its brushwork by the new one (which alone exports its edge padding).
+    plain = copy.deepcopy(generator).eval()
+    plain.brushwork = None
+    graph = io.BytesIO()
+    dynamic = {"image": {0: "batch", 2: "height", 3: "width"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the older exporter's deprecation
+        torch.onnx.export(
+            plain,
+            (spec.example,),
+            graph,
+            dynamo=False,
+            input_names=["image"],
+            output_names=["generated"],
+            opset_version=OPSET,
+            dynamic_axes=dynamic,
+        )
+    head = onnx.load_from_string(graph.getvalue())
+    tail = onnx.compose.add_prefix(to_onnx(dataclasses.replace(spec, module=generator.brushwork), info), "brushwork/")
+    head.ir_version = tail.ir_version
+    model = onnx.compose.merge_models(head, tail, io_map=[("generated", "brushwork/image")])
+    model.graph.output[0].name = "painted"
+    for node in model.graph.node:
+        node.output[:] = ["painted" if name == "brushwork/painted" else name for name in node.output]
+    onnx.helper.set_model_props(model, info.to_metadata())
+    assert any(node.op_type == "GridSample" for node in model.graph.node), "the brushwork is in the whole file"
+    whole.write_bytes(model.SerializeToString())
     assert cut_to_generator(whole, tmp_path / "cut.onnx") == 0.0
     example = spec.example
     (cut,) = open_session(tmp_path / "cut.onnx").run(["painted"], {"image": example.numpy()})
-    plain = copy.deepcopy(generator)
-    plain.brushwork = None
     with torch.no_grad():
         assert np.abs(cut - plain(example).numpy()).max() < 1e-4
     with pytest.raises(ExportError, match="already its generator only"):
