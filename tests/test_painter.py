@@ -655,3 +655,25 @@ def test_a_portrait_models_sitter_is_stacked_darkest_first_and_a_style_models_at
         assert min(finer) > 0.9, finer
     else:
         assert max(np.abs(finer)) < 0.3, finer
+
+
+def test_a_tie_the_broad_strokes_smeared_is_painted_back_one_layer_finer(monkeypatch):
+    """Off the faces a finer layer repaints what the broad flats lost (a dark tie on a white shirt), but only one
+    layer finer than the fineness asks there, not down to the face's finest strokes."""
+    rgb, face = sitter(400)
+    rgb = rgb.copy()
+    rgb[300:400, 180:240] = 235  # a white shirt front below the face
+    rgb[300:400, 207:213] = (30, 40, 90)  # and a navy tie down it, narrower than the clothes' strokes
+    tie, shirt = (slice(320, 380), slice(208, 212)), (slice(320, 380), slice(184, 198))
+
+    def painted(refine: float):
+        monkeypatch.setattr(painter, "BODY_REFINE", refine)
+        picture, layers = paint_strokes(rgb, [face], PainterSettings(), photo=rgb)
+        value = luminance(picture.astype(np.float32))
+        on_tie = [layer.radius for layer in layers if ((layer.x > 200) & (layer.x < 220) & (layer.y > 300)).any()]
+        return value[shirt].mean() - value[tie].mean(), on_tie
+
+    kept, tie_layers = painted(painter.BODY_REFINE)
+    lost, broad_layers = painted(float("inf"))
+    assert kept > lost + 25, (kept, lost)  # the tie 40 levels darker against the shirt with the finer layer
+    assert len(tie_layers) <= len(broad_layers) + 1 and min(tie_layers) >= 0.5 * min(broad_layers)
