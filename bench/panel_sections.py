@@ -570,6 +570,12 @@ for _name, _about, _folder in (
         "tuning photos",
         "2026-12-07-painter21-pairs159",
     ),
+    (
+        "pairs-body-refine",
+        "a trial: off the faces, on the sitter, a finer layer also repaints where the strokes miss the picture by more "
+        "than LOST, one layer finer than the fineness asks (painter 23), against painter 21, the sixteen tuning photos",
+        "2026-12-07-painter21-pairs161",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
