@@ -59,8 +59,13 @@ def render(
     # Pillow's 8-bit blur: the numpy one's float passes cost about ten times as long on a 12 MP sitter's layers,
     # and a 255th of the relief is far below a visible change of shade.
     heights = np.asarray(Image.fromarray(relief).filter(ImageFilter.GaussianBlur(RELIEF_BLUR)), np.float32) / 255
-    slope_y, slope_x = gradient(heights)
-    shade = np.clip(RELIEF * (slope_x + slope_y) / math.sqrt(2), -MAX_SHADE, MAX_SHADE)
+    shade, slope_x = gradient(heights)
+    del heights, relief  # a fine layer at 12 MP is the photo's size: each float plane here is ~50 MB, so the shade is
+    shade += slope_x  # worked out in place, in the same operations and order as RELIEF * (x + y) / sqrt(2)
+    del slope_x
+    shade *= RELIEF
+    shade /= math.sqrt(2)
+    np.clip(shade, -MAX_SHADE, MAX_SHADE, out=shade)
     if relief_share is not None:  # the light on it, not the paint's height: a scaled height would slope at the
         shade *= relief_share  # face's outline and light a rim there that no stroke made
 
