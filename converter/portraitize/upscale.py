@@ -11,10 +11,9 @@ wider than its receptive field, so tiles join exactly and memory stays bounded o
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 
-from .bands import resized
 from .contract import images_to_tensor, tensor_to_float_images
+from .images import resize
 from .session import ModelSession
 from .tiling import run_tiled
 
@@ -39,9 +38,7 @@ def enlarge(
     ):
         rgb = upscale(rgb, upscaler)
         threshold = UPSCALE_AGAIN_ABOVE
-    if (rgb.shape[1], rgb.shape[0]) != size:
-        rgb = np.asarray(resized(Image.fromarray(rgb), size, Image.Resampling.LANCZOS))
-    return rgb
+    return resize(rgb, size)
 
 
 def enlargement(rgb: np.ndarray, size: tuple[int, int]) -> float:
