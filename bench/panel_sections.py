@@ -577,6 +577,18 @@ for _name, _about, _folder in (
         "than LOST, one layer finer than the fineness asks (painter 23), against painter 21, the sixteen tuning photos",
         "2026-12-07-painter21-pairs161",
     ),
+    (
+        "pairs-soft-flesh",
+        "a trial: the faces' filbert thinning out over 0.9 of its radius at its sides, so the faces' strokes melt "
+        "together, against painter 23, the sixteen tuning photos",
+        "2026-12-07-painter23-pairs163",
+    ),
+    (
+        "pairs-forehead-1024",
+        "each face's mask carried up a high forehead over the photo's skin to the hairline (painter 24, uncommitted "
+        "then), against painter 23, six tuning photos at 1024 px",
+        "2026-12-07-painter23-pairs164",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section

@@ -25,6 +25,7 @@ from portraitize.painter import (
     visible,
 )
 from portraitize.painter_settings import PAINTER_VERSION, PainterRequest, PainterSettings
+from portraitize.person import FACE_OVAL
 from portraitize.stroke_render import render
 
 
@@ -123,6 +124,32 @@ def test_every_face_of_a_group_is_painted_finely():
     for face in faces:
         on_face, _ = inside(layers, (face.x1, face.y1, face.x2, face.y2), (320, 160))
         assert len(on_face) and np.median(on_face) * 3 <= np.median(ground)
+
+
+def test_a_high_foreheads_skin_above_the_face_mesh_is_the_face_up_to_the_hairline():
+    # MediaPipe's outline stops partway up a high forehead: above it the skin was painted as hair (broad flats).
+    skin, hair, wall = (200, 150, 120), (235, 232, 225), (60, 70, 80)
+    photo = np.zeros((200, 200, 3), np.uint8)
+    photo[:] = wall
+    ys, xs = np.mgrid[0:200, 0:200]
+    photo[((xs - 100) / 48) ** 2 + ((ys - 110) / 80) ** 2 <= 1] = hair
+    photo[(((xs - 100) / 42) ** 2 + ((ys - 125) / 52) ** 2 <= 1) | ((np.abs(xs - 100) < 30) & (ys >= 45))] = skin
+    photo[45:75, 80:84] = hair  # a strand of hair down the forehead: its column stops at it
+    points = np.zeros((468, 2), np.float32)
+    turns = np.linspace(0, 2 * np.pi, len(FACE_OVAL), endpoint=False)
+    points[list(FACE_OVAL)] = np.stack([100 + 40 * np.sin(turns), 125 - 50 * np.cos(turns)], axis=1)  # top: y 75
+    for group, (x, y) in zip(
+        (fineness.RIGHT_EYE, fineness.LEFT_EYE, *fineness.BROWS, fineness.NOSTRILS),
+        ((82, 115), (118, 115), (82, 105), (118, 105), (100, 140)),
+    ):
+        points[list(group)] = (x, y)
+    face = Face(60, 75, 140, 175, 0.99)
+    with_photo = fineness.regions((200, 200), [face], 1.0, landmarks=[points], photo=photo).face
+    without = fineness.regions((200, 200), [face], 1.0, landmarks=[points]).face
+    assert with_photo[55, 100] > 0.9 and without[55, 100] < 0.1, "the bare forehead above the mesh is the face"
+    assert with_photo[35, 100] < 0.1, "the white hair above the hairline is not"
+    assert with_photo[55, 82] < 0.5, "a column stops at the first hair it meets"
+    assert with_photo[60, 150] < 0.1 and with_photo[20, 100] < 0.1, "nothing beside or far above the face"
 
 
 def test_the_ground_replaces_the_photos_background_unless_it_is_kept():

@@ -40,6 +40,12 @@ LEFT_EYE = (362, 382, 381, 380, 374, 373, 390, 249, 263, 466, 388, 387, 386, 385
 BROWS = ((70, 63, 105, 66, 107, 55, 65, 52, 53, 46), (300, 293, 334, 296, 336, 285, 295, 282, 283, 276))
 NOSTRILS = (1, 2, 4, 98, 327, 64, 294, 97, 326)
 FEATURE_MARGIN = 0.03  # of the face's size, around each feature's points
+# The face mesh's outline stops partway up a high forehead; above it, up to FOREHEAD_REACH of the face's size, the
+# photo's points whose colour is the face's skin (within SKIN_CHROMA of its median in CbCr, SKIN_LIGHT in light,
+# 0..1) are the face too, each column up to its first point that is not (the hairline). Painted as hair, a receding
+# hairline's bare forehead was laid in broad, value-trembling flats that cut a pale forehead into orange slabs.
+FOREHEAD_REACH = 0.35
+SKIN_CHROMA, SKIN_LIGHT = 10.0, 0.2
 # Without landmarks: where the features lie in a face detector's box (x, y as shares of its width and height) and
 # their half-size.
 EYES = ((0.3, 0.38), (0.7, 0.38))
@@ -66,11 +72,13 @@ def regions(
     work: float,
     person: np.ndarray | None = None,
     landmarks: list[np.ndarray | None] | None = None,
+    photo: np.ndarray | None = None,
 ) -> Regions:
     """The regions of an output of (width, height) `size`, drawn at `work` times its size. `person`: a person
     mask at that working size (a segmentation model's), else the silhouette the faces imply; `landmarks`: each
     face's face-mesh points (output px) or None, which place its features and outline; without them the
-    features sit where they usually do in a face box."""
+    features sit where they usually do in a face box. `photo`: the photo at the working size (uint8 RGB), whose
+    skin carries a face's outline up a high forehead (FOREHEAD_REACH)."""
     width, height = max(1, round(size[0] * work)), max(1, round(size[1] * work))
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) / work
     features, eyes, face_mask, silhouette = (np.zeros((height, width), np.float32) for _ in range(4))
@@ -104,6 +112,8 @@ def regions(
             for group in (RIGHT_EYE, LEFT_EYE):
                 eyes = np.maximum(eyes, _around(xs, ys, points[list(group)], 0.0))
             outline = _polygon(points[list(FACE_OVAL)], (width, height), work)
+            if photo is not None:
+                outline = np.maximum(outline, _forehead(outline, features, _ycc(photo), face.size * work, person))
         sizes[_ellipse(xs, ys, centre_x, centre_y, 0.75 * w, 0.85 * h) > 0] = face.size
         face_mask = np.maximum(face_mask, outline)
         # Head with hair, then the shoulders and the body below it, down to the picture's edge.
@@ -141,6 +151,44 @@ def radius_map(found: Regions, detail: np.ndarray) -> np.ndarray:
     refined = 1.0 if found.scene else BODY_DETAIL + (1 - BODY_DETAIL) * found.face
     radius *= 1 - DETAIL * detail * found.person * refined
     return np.maximum(radius, MIN_RADIUS).astype(np.float32)
+
+
+def _forehead(
+    outline: np.ndarray, features: np.ndarray, ycc: np.ndarray, face_size: float, person: np.ndarray | None
+) -> np.ndarray:
+    """The bare forehead above a face's `outline` (all on the working grid; `face_size` in its pixels): in each
+    column where the outline's top edge lies in its upper fifth (the forehead's, not a temple's or a cheek's), the
+    points above that edge whose photo colour (`ycc`, YCbCr) is the face's skin, the median over the outline
+    without its `features`, and which the `person` mask holds, up to the first point that is not or FOREHEAD_REACH
+    of the face's size above the outline's top."""
+    forehead = np.zeros_like(outline)
+    inside = outline >= 0.5
+    skin = inside & (features < 0.5)
+    if not skin.any():
+        return forehead
+    median = np.median(ycc[skin], axis=0)
+    like = (np.hypot(*(ycc[..., 1:] - median[1:]).transpose(2, 0, 1)) <= SKIN_CHROMA) & (
+        np.abs(ycc[..., 0] - median[0]) <= SKIN_LIGHT * 255
+    )
+    if person is not None:
+        like &= person >= PERSON_FROM + PERSON_RAMP / 2
+    rows = np.flatnonzero(inside.any(axis=1))
+    highest = max(0, int(rows[0] - FOREHEAD_REACH * face_size))
+    upper = rows[0] + 0.2 * (rows[-1] - rows[0])
+    for column in np.flatnonzero(inside.any(axis=0)):
+        top = int(np.argmax(inside[:, column]))
+        if top > upper:
+            continue
+        above = like[highest:top, column][::-1]  # upwards from the outline's edge
+        run = int(np.argmin(above)) if not above.all() else len(above)
+        forehead[top - run : top, column] = 1
+    return forehead
+
+
+def _ycc(photo: np.ndarray) -> np.ndarray:
+    """uint8 RGB -> float32 YCbCr, a little smoothed: a freckle or a pore must not stop a column at the skin."""
+    ycc = np.asarray(Image.fromarray(photo).convert("YCbCr"), np.float32)
+    return blur(ycc, 1.0)
 
 
 def _face_size(size: tuple[int, int], faces: list[Face]) -> float:

@@ -158,8 +158,9 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     grid = (max(1, round(width * work)), max(1, round(height * work)))
     if person is not None:
         person = np.asarray(Image.fromarray(np.float32(person), "F").resize(grid, Image.Resampling.BILINEAR))
-    found = regions((width, height), faces, work, person, landmarks)
     photo_image = None if photo is None else Image.fromarray(photo)
+    photo_grid = None if photo_image is None else np.asarray(photo_image.resize(grid, Image.Resampling.BOX))
+    found = regions((width, height), faces, work, person, landmarks, photo_grid)
     grounded = bool(faces) and settings.background == "ground"  # a painted ground replaces the background
     picture = target(Image.fromarray(painted), photo_image, found, faces, work, grounded, settings.portrait)
     radii = radius_map(found, _detail(picture, grid, TEXTURE * found.face_size * work)) * FINENESS[settings.fineness]
