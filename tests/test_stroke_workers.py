@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from conftest import gradient_image, output_files, write_image
 
+import portraitize.bands
 import portraitize.session
 import portraitize.stroke_workers
 from portraitize.painter import paint_strokes
@@ -149,9 +150,12 @@ def test_convert_paints_in_one_process_where_workers_cannot_start(cli, translato
         write_image(src / f"photo{index}.png", 96, 72)
     monkeypatch.setattr(portraitize.stroke_workers, "usable_cpus", lambda: 2)
     monkeypatch.setattr(StrokeWorkers, "_start", cannot)
+    monkeypatch.setattr(portraitize.bands, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(portraitize.bands, "_threads", 1)
     result = cli("convert", src, tmp_path / "out", "-m", translator)
     assert result.exit_code == 0 and "2 converted" in result.output
     assert "worker processes cannot start (AF_UNIX path too long): painting in this process" in result.output
+    assert portraitize.bands.threads() == 2, "painting here, each photo's pixel work runs on both cores"
 
 
 def _alive(pid: int) -> bool:

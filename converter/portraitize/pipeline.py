@@ -31,6 +31,7 @@ from typing import BinaryIO, Protocol
 
 import numpy as np
 
+from .bands import use_threads
 from .chain import PaintChain, Sitting, written_size
 from .files import write_atomically
 from .images import (
@@ -161,6 +162,8 @@ def convert_jobs(
     pool = ThreadPoolExecutor(settings.io_workers, thread_name_prefix="portraitize-io")
     on_cpu = models.translator.device_name != "CUDA"
     workers = start_workers(settings.stroke_workers, on_note) if settings.stroke_workers > 1 else None
+    if workers is None and settings.stroke_workers > 1:  # they cannot start: each photo paints here, one at a time,
+        use_threads(settings.stroke_workers)  # band by band on the cores they were to have
     finishing = workers.workers if workers else 1 if on_cpu else settings.io_workers
     finisher = ThreadPoolExecutor(finishing, thread_name_prefix="portraitize-finish")
     chain = PaintChain(models, settings.paint, settings.batch_size, workers.paint if workers else paint_strokes)
