@@ -25,7 +25,7 @@ from portraitize.painter import (
     visible,
 )
 from portraitize.painter_settings import PAINTER_VERSION, PainterRequest, PainterSettings
-from portraitize.person import FACE_OVAL
+from portraitize.person import CHIN, FACE_OVAL, FOREHEAD
 from portraitize.stroke_render import render
 
 
@@ -150,6 +150,10 @@ def test_a_high_foreheads_skin_above_the_face_mesh_is_the_face_up_to_the_hairlin
     assert with_photo[35, 100] < 0.1, "the white hair above the hairline is not"
     assert with_photo[55, 82] < 0.5, "a column stops at the first hair it meets"
     assert with_photo[60, 150] < 0.1 and with_photo[20, 100] < 0.1, "nothing beside or far above the face"
+    on_its_side = points.copy()
+    on_its_side[FOREHEAD], on_its_side[CHIN] = (60, 125), (140, 125)  # its forehead to the left
+    turned = fineness.regions((200, 200), [face], 1.0, landmarks=[on_its_side], photo=photo).face
+    assert turned[55, 100] < 0.1, "above a face turned on its side is not its forehead"
 
 
 def test_the_ground_replaces_the_photos_background_unless_it_is_kept():

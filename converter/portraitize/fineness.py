@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 from .faces import Face, main_face
 from .filters import blur
-from .person import FACE_OVAL
+from .person import CHIN, FACE_OVAL, FOREHEAD
 
 # Brush radius as a share of the face's size (its box's longer side), by what lies under the brush.
 FEATURES = 0.01  # eyes, brows, nostrils
@@ -112,7 +112,7 @@ def regions(
             for group in (RIGHT_EYE, LEFT_EYE):
                 eyes = np.maximum(eyes, _around(xs, ys, points[list(group)], 0.0))
             outline = _polygon(points[list(FACE_OVAL)], (width, height), work)
-            if photo is not None:
+            if photo is not None and _upright(points):
                 outline = np.maximum(outline, _forehead(outline, features, _ycc(photo), face.size * work, person))
         sizes[_ellipse(xs, ys, centre_x, centre_y, 0.75 * w, 0.85 * h) > 0] = face.size
         face_mask = np.maximum(face_mask, outline)
@@ -183,6 +183,13 @@ def _forehead(
         run = int(np.argmin(above)) if not above.all() else len(above)
         forehead[top - run : top, column] = 1
     return forehead
+
+
+def _upright(points: np.ndarray) -> bool:
+    """Whether the face's forehead lies above its chin, within 45 degrees of straight up: only then is the image's
+    up the forehead's (a face turned on its side has an ear above its outline)."""
+    (x, y) = points[FOREHEAD, :2] - points[CHIN, :2]
+    return bool(y < 0 and abs(x) < -y)
 
 
 def _ycc(photo: np.ndarray) -> np.ndarray:
