@@ -7,10 +7,13 @@ from __future__ import annotations
 import signal
 import sys
 
+from .arenas import limit_arenas
+
 EXIT_INTERRUPTED = 130
 
 
 def run() -> None:
+    limit_arenas()
     try:
         from .cli import main
 
