@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import subprocess
 import sys
 
@@ -31,11 +33,24 @@ with tempfile.NamedTemporaryFile(suffix=".xml") as report:
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's arenas")
-def test_threads_share_two_malloc_arenas_once_limited():
-    def arenas(mode: str) -> int:
-        run = subprocess.run([sys.executable, "-c", ARENAS_OF_THREADS, mode], capture_output=True, text=True)
-        assert run.returncode == 0, run.stderr
-        return int(run.stdout)
+def _arenas(mode: str, **settings: str) -> int:
+    env = {name: value for name, value in os.environ.items() if name not in ("MALLOC_ARENA_MAX", "GLIBC_TUNABLES")}
+    run = subprocess.run(
+        [sys.executable, "-c", ARENAS_OF_THREADS, mode], capture_output=True, text=True, env={**env, **settings}
+    )
+    assert run.returncode == 0, run.stderr
+    return int(run.stdout)
 
-    assert arenas("limited") <= 2 < arenas("as is"), "six threads holding memory got an arena each, unless limited"
+
+GLIBC = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's arenas")
+
+
+@GLIBC
+def test_threads_share_two_malloc_arenas_once_limited():
+    assert _arenas("limited") <= 2 < _arenas("as is"), "six threads holding memory got an arena each, unless limited"
+
+
+@GLIBC
+def test_a_users_own_arena_limit_is_kept():
+    assert _arenas("limited", MALLOC_ARENA_MAX="8") > 2
+    assert _arenas("limited", GLIBC_TUNABLES="glibc.malloc.arena_max=8") > 2

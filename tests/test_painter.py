@@ -126,15 +126,17 @@ def test_every_face_of_a_group_is_painted_finely():
         assert len(on_face) and np.median(on_face) * 3 <= np.median(ground)
 
 
-def test_a_high_foreheads_skin_above_the_face_mesh_is_the_face_up_to_the_hairline():
-    # MediaPipe's outline stops partway up a high forehead: above it the skin was painted as hair (broad flats).
-    skin, hair, wall = (200, 150, 120), (235, 232, 225), (60, 70, 80)
+def _high_forehead(hairline: int, hair=(235, 232, 225), skin=(200, 150, 120), beard=None) -> tuple:
+    """A 200 px photo of a face whose mesh outline tops out at row 75, its bare forehead running up to `hairline`
+    (then `hair`), on a grey-blue wall; a `beard` colour over the outline below its upper third. The photo, the face's mesh
+    points (only the outline's and the features' matter) and its box."""
     photo = np.zeros((200, 200, 3), np.uint8)
-    photo[:] = wall
+    photo[:] = (60, 70, 80)
     ys, xs = np.mgrid[0:200, 0:200]
     photo[((xs - 100) / 48) ** 2 + ((ys - 110) / 80) ** 2 <= 1] = hair
-    photo[(((xs - 100) / 42) ** 2 + ((ys - 125) / 52) ** 2 <= 1) | ((np.abs(xs - 100) < 30) & (ys >= 45))] = skin
-    photo[45:75, 80:84] = hair  # a strand of hair down the forehead: its column stops at it
+    photo[(((xs - 100) / 42) ** 2 + ((ys - 125) / 52) ** 2 <= 1) | ((np.abs(xs - 100) < 30) & (ys >= hairline))] = skin
+    if beard is not None:
+        photo[(((xs - 100) / 42) ** 2 + ((ys - 125) / 52) ** 2 <= 1) & (ys >= 110)] = beard
     points = np.zeros((468, 2), np.float32)
     turns = np.linspace(0, 2 * np.pi, len(FACE_OVAL), endpoint=False)
     points[list(FACE_OVAL)] = np.stack([100 + 40 * np.sin(turns), 125 - 50 * np.cos(turns)], axis=1)  # top: y 75
@@ -143,17 +145,53 @@ def test_a_high_foreheads_skin_above_the_face_mesh_is_the_face_up_to_the_hairlin
         ((82, 115), (118, 115), (82, 105), (118, 105), (100, 140)),
     ):
         points[list(group)] = (x, y)
-    face = Face(60, 75, 140, 175, 0.99)
-    with_photo = fineness.regions((200, 200), [face], 1.0, landmarks=[points], photo=photo).face
-    without = fineness.regions((200, 200), [face], 1.0, landmarks=[points]).face
-    assert with_photo[55, 100] > 0.9 and without[55, 100] < 0.1, "the bare forehead above the mesh is the face"
-    assert with_photo[35, 100] < 0.1, "the white hair above the hairline is not"
-    assert with_photo[55, 82] < 0.5, "a column stops at the first hair it meets"
-    assert with_photo[60, 150] < 0.1 and with_photo[20, 100] < 0.1, "nothing beside or far above the face"
+    return photo, points, Face(60, 75, 140, 175, 0.99)
+
+
+def _face_mask(photo, points, face, person=None) -> np.ndarray:
+    return fineness.regions((200, 200), [face], 1.0, person, [points], photo).face
+
+
+def test_a_high_foreheads_skin_above_the_face_mesh_is_the_face_up_to_the_hairline():
+    # MediaPipe's outline stops partway up a high forehead (row 75 here): above it the skin was painted as hair.
+    photo, points, face = _high_forehead(hairline=60)
+    assert _face_mask(photo, points, face)[65, 100] > 0.9, "the bare forehead above the mesh is the face"
+    assert fineness.regions((200, 200), [face], 1.0, landmarks=[points]).face[65, 100] < 0.1, "(not without it)"
+    assert _face_mask(photo, points, face)[55, 100] < 0.1, "the white hair above the hairline is not"
+    brown, *_ = _high_forehead(hairline=60, hair=(150, 110, 80))  # skin's hue, a few tens of levels darker
+    assert _face_mask(brown, points, face)[55, 100] < 0.1, "nor brown hair"
+    bearded, *_ = _high_forehead(hairline=60, hair=(100, 70, 50), beard=(95, 65, 45))
+    assert _face_mask(bearded, points, face)[65, 100] > 0.9 and _face_mask(bearded, points, face)[55, 100] < 0.1, (
+        "the skin is the upper face's: a beard the colour of the hair does not carry the face up into it"
+    )
+    strand = photo.copy()
+    strand[60:75, 80:84] = (235, 232, 225)  # a strand of hair down the forehead: its column stops at it
+    assert _face_mask(strand, points, face)[65, 82] < 0.5 and _face_mask(strand, points, face)[65, 100] > 0.9
+    bald, *_ = _high_forehead(hairline=0)
+    reached = _face_mask(bald, points, face)
+    assert reached[45, 100] > 0.9 and reached[32, 100] < 0.1, "a bald head: up to 0.35 of the face's size"
+    assert reached[60, 150] < 0.1, "nothing beside the forehead"
+
+
+def test_a_forehead_is_not_carried_past_the_person_mask_nor_on_a_grey_photo_nor_on_a_face_on_its_side():
+    photo, points, face = _high_forehead(hairline=60)
+    person = np.ones((200, 200), np.float32)
+    person[:70] = 0
+    assert _face_mask(photo, points, face, person)[63, 100] < 0.1
+    grey = np.repeat(photo.mean(axis=2, keepdims=True), 3, axis=2).astype(np.uint8)
+    assert _face_mask(grey, points, face)[65, 100] < 0.1, "skin and fair hair differ by light alone there"
     on_its_side = points.copy()
     on_its_side[FOREHEAD], on_its_side[CHIN] = (60, 125), (140, 125)  # its forehead to the left
-    turned = fineness.regions((200, 200), [face], 1.0, landmarks=[on_its_side], photo=photo).face
-    assert turned[55, 100] < 0.1, "above a face turned on its side is not its forehead"
+    assert _face_mask(photo, on_its_side, face)[65, 100] < 0.1, "above a face on its side is not its forehead"
+
+
+def test_a_small_faces_forehead_takes_its_own_brush_size():
+    # Beside a larger face, a forehead carried up past the small face's own box keeps the small face's size.
+    photo, points, _ = _high_forehead(hairline=55)
+    group = np.concatenate([photo, np.broadcast_to(photo[:1, :1], (200, 220, 3))], axis=1)
+    small, large = Face(60, 95, 140, 175, 0.99), Face(250, 40, 410, 200, 0.99)
+    found = fineness.regions((420, 200), [small, large], 1.0, None, [points, None], group)
+    assert found.face[62, 100] > 0.9 and found.sizes[62, 100] == small.size
 
 
 def test_the_ground_replaces_the_photos_background_unless_it_is_kept():

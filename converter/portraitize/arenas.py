@@ -11,6 +11,7 @@ share of freed pixels: a folder of four 12 MP photos peaked at 1,565 MB where on
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 
 ARENAS = 2
@@ -18,9 +19,11 @@ M_ARENA_MAX = -8  # glibc's mallopt parameter
 
 
 def limit_arenas() -> None:
-    """At most ARENAS malloc arenas from now on, where the C library is glibc (elsewhere nothing changes). Called
-    before the libraries that start threads (numpy's BLAS, onnxruntime) load: arenas made before stay."""
-    if not sys.platform.startswith("linux"):
+    """At most ARENAS malloc arenas from now on, where the C library is glibc (elsewhere nothing changes) and the
+    user has not set a limit of their own (MALLOC_ARENA_MAX, or arena_max in GLIBC_TUNABLES). Called before the
+    libraries that start threads (numpy's BLAS, onnxruntime) load: arenas made before stay."""
+    chosen = "MALLOC_ARENA_MAX" in os.environ or "arena_max" in os.environ.get("GLIBC_TUNABLES", "")
+    if not sys.platform.startswith("linux") or chosen:
         return
     try:
         libc = ctypes.CDLL(None)  # the process's own C library

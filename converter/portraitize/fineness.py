@@ -41,11 +41,15 @@ BROWS = ((70, 63, 105, 66, 107, 55, 65, 52, 53, 46), (300, 293, 334, 296, 336, 2
 NOSTRILS = (1, 2, 4, 98, 327, 64, 294, 97, 326)
 FEATURE_MARGIN = 0.03  # of the face's size, around each feature's points
 # The face mesh's outline stops partway up a high forehead; above it, up to FOREHEAD_REACH of the face's size, the
-# photo's points whose colour is the face's skin (within SKIN_CHROMA of its median in CbCr, SKIN_LIGHT in light,
-# 0..1) are the face too, each column up to its first point that is not (the hairline). Painted as hair, a receding
-# hairline's bare forehead was laid in broad, value-trembling flats that cut a pale forehead into orange slabs.
+# photo's points whose colour is the face's skin are the face too, each column up to its first point that is not
+# (the hairline). Painted as hair, a receding hairline's bare forehead was laid in broad, value-trembling flats that
+# cut a pale forehead into orange slabs. The skin: the median of the outline's upper third without the features
+# (a beard or an open mouth below it must not set the colour); like it, a point within SKIN_CHROMA of it in CbCr and
+# within SKIN_SPREADS of its light's spread (median absolute deviation), kept within SKIN_LIGHT (0..255): brown hair
+# has skin's hue and is only a few tens of levels darker. A photo whose skin is nearly grey (within GREY_SKIN of
+# grey in CbCr: black and white) tells hair from skin by light alone, and keeps the mesh's outline.
 FOREHEAD_REACH = 0.35
-SKIN_CHROMA, SKIN_LIGHT = 10.0, 0.2
+SKIN_CHROMA, SKIN_SPREADS, SKIN_LIGHT, GREY_SKIN = 10.0, 2.5, (12.0, 40.0), 4.0
 # Without landmarks: where the features lie in a face detector's box (x, y as shares of its width and height) and
 # their half-size.
 EYES = ((0.3, 0.38), (0.7, 0.38))
@@ -86,6 +90,7 @@ def regions(
     main = _face_size(size, faces)
     sizes = np.full((height, width), main, np.float32)
     landmarks = landmarks or [None] * len(faces)
+    ycc = None  # the photo in YCbCr, made once where a face needs it
     # A smaller face in front of a larger one keeps its own size.
     for face, points in sorted(zip(faces, landmarks), key=lambda pair: -pair[0].size):
         w, h = face.x2 - face.x1, face.y2 - face.y1
@@ -113,8 +118,10 @@ def regions(
                 eyes = np.maximum(eyes, _around(xs, ys, points[list(group)], 0.0))
             outline = _polygon(points[list(FACE_OVAL)], (width, height), work)
             if photo is not None and _upright(points):
-                outline = np.maximum(outline, _forehead(outline, features, _ycc(photo), face.size * work, person))
+                ycc = _ycc(photo) if ycc is None else ycc
+                outline = np.maximum(outline, _forehead(outline, features, ycc, face.size * work, person))
         sizes[_ellipse(xs, ys, centre_x, centre_y, 0.75 * w, 0.85 * h) > 0] = face.size
+        sizes[outline >= 0.5] = face.size  # a forehead carried up past the ellipse
         face_mask = np.maximum(face_mask, outline)
         # Head with hair, then the shoulders and the body below it, down to the picture's edge.
         head = _ellipse(xs, ys, centre_x, centre_y - 0.1 * h, 0.72 * w, 0.9 * h)
@@ -158,28 +165,36 @@ def _forehead(
 ) -> np.ndarray:
     """The bare forehead above a face's `outline` (all on the working grid; `face_size` in its pixels): in each
     column where the outline's top edge lies in its upper fifth (the forehead's, not a temple's or a cheek's), the
-    points above that edge whose photo colour (`ycc`, YCbCr) is the face's skin, the median over the outline
-    without its `features`, and which the `person` mask holds, up to the first point that is not or FOREHEAD_REACH
-    of the face's size above the outline's top."""
+    points above that edge whose photo colour (`ycc`, YCbCr) is like the face's skin and which the `person` mask
+    holds, up to the first point that is not or FOREHEAD_REACH of the face's size above the outline's top."""
     forehead = np.zeros_like(outline)
     inside = outline >= 0.5
+    rows = np.flatnonzero(inside.any(axis=1))
+    if not len(rows):
+        return forehead
     skin = inside & (features < 0.5)
+    skin[int(rows[0] + (rows[-1] - rows[0]) / 3) + 1 :] = False
     if not skin.any():
         return forehead
-    median = np.median(ycc[skin], axis=0)
-    like = (np.hypot(*(ycc[..., 1:] - median[1:]).transpose(2, 0, 1)) <= SKIN_CHROMA) & (
-        np.abs(ycc[..., 0] - median[0]) <= SKIN_LIGHT * 255
+    values = ycc[skin]
+    median = np.median(values, axis=0)
+    if np.hypot(*(median[1:] - 128)) < GREY_SKIN:
+        return forehead
+    spread = float(np.median(np.abs(values[:, 0] - median[0])))
+    light = min(max(SKIN_SPREADS * spread, SKIN_LIGHT[0]), SKIN_LIGHT[1])
+    highest = max(0, int(rows[0] - FOREHEAD_REACH * face_size))
+    window = ycc[highest : rows[-1] + 1]  # the skin test only where a column can climb
+    like = (np.hypot(*(window[..., 1:] - median[1:]).transpose(2, 0, 1)) <= SKIN_CHROMA) & (
+        np.abs(window[..., 0] - median[0]) <= light
     )
     if person is not None:
-        like &= person >= PERSON_FROM + PERSON_RAMP / 2
-    rows = np.flatnonzero(inside.any(axis=1))
-    highest = max(0, int(rows[0] - FOREHEAD_REACH * face_size))
+        like &= person[highest : rows[-1] + 1] >= PERSON_FROM + PERSON_RAMP / 2
     upper = rows[0] + 0.2 * (rows[-1] - rows[0])
     for column in np.flatnonzero(inside.any(axis=0)):
         top = int(np.argmax(inside[:, column]))
         if top > upper:
             continue
-        above = like[highest:top, column][::-1]  # upwards from the outline's edge
+        above = like[: top - highest, column][::-1]  # upwards from the outline's edge
         run = int(np.argmin(above)) if not above.all() else len(above)
         forehead[top - run : top, column] = 1
     return forehead

@@ -72,6 +72,7 @@ class ConvertSettings:
     pixels_in_flight: int = PIXELS_IN_FLIGHT
     stroke_list: bool = False  # write each painting's strokes beside it (stroke_list_path)
     stroke_workers: int = 0  # processes the stroke painter runs in (0, 1: none, it paints in this process)
+    threads: int = 0  # --threads: what a photo painted in this process may use for its pixel work (0: every core)
     overwrite: bool = False  # --overwrite: outputs there are painted again, and their old stroke lists go
 
 
@@ -163,7 +164,7 @@ def convert_jobs(
     on_cpu = models.translator.device_name != "CUDA"
     workers = start_workers(settings.stroke_workers, on_note) if settings.stroke_workers > 1 else None
     if workers is None and settings.stroke_workers > 1:  # they cannot start: each photo paints here, one at a time,
-        use_threads(settings.stroke_workers)  # band by band on the cores they were to have
+        use_threads(settings.threads)  # band by band on every core the run allows
     finishing = workers.workers if workers else 1 if on_cpu else settings.io_workers
     finisher = ThreadPoolExecutor(finishing, thread_name_prefix="portraitize-finish")
     chain = PaintChain(models, settings.paint, settings.batch_size, workers.paint if workers else paint_strokes)

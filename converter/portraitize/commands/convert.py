@@ -132,6 +132,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         stroke_list=request.stroke_list,
         overwrite=request.overwrite,
         stroke_workers=stroke_workers,
+        threads=request.threads,
     )
     where = f"Ray ({request.ray.workers} workers)" if on_ray else translator.device_name
     console.print(
