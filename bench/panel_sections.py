@@ -39,6 +39,7 @@ for _name, _painter, _folders in (
     ("panel-painter18", "painter 18", ["2026-12-06-painter18-panel150"]),
     ("panel-painter20", "painter 20", ["2026-12-07-painter20-panel156"]),
     ("panel-painter23", "painter 23", ["2026-12-07-painter23-panel162"]),
+    ("panel-painter24", "painter 24", ["2026-12-07-painter24-panel165"]),
     ("panel-double-load", "a trial: brushes loaded with two colours (not shipped)", ["2026-12-06-painter16-panel129"]),
     (
         "panel-stack-near-faces",
