@@ -149,7 +149,7 @@ def _high_forehead(hairline: int, hair=(235, 232, 225), skin=(200, 150, 120), be
 
 
 def _face_mask(photo, points, face, person=None) -> np.ndarray:
-    return fineness.regions((200, 200), [face], 1.0, person, [points], photo).face
+    return fineness.regions((200, 200), [face], 1.0, person, [points], Image.fromarray(photo)).face
 
 
 def test_a_high_foreheads_skin_above_the_face_mesh_is_the_face_up_to_the_hairline():
@@ -190,7 +190,7 @@ def test_a_small_faces_forehead_takes_its_own_brush_size():
     photo, points, _ = _high_forehead(hairline=55)
     group = np.concatenate([photo, np.broadcast_to(photo[:1, :1], (200, 220, 3))], axis=1)
     small, large = Face(60, 95, 140, 175, 0.99), Face(250, 40, 410, 200, 0.99)
-    found = fineness.regions((420, 200), [small, large], 1.0, None, [points, None], group)
+    found = fineness.regions((420, 200), [small, large], 1.0, None, [points, None], Image.fromarray(group))
     assert found.face[62, 100] > 0.9 and found.sizes[62, 100] == small.size
 
 

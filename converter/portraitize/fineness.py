@@ -76,13 +76,13 @@ def regions(
     work: float,
     person: np.ndarray | None = None,
     landmarks: list[np.ndarray | None] | None = None,
-    photo: np.ndarray | None = None,
+    photo: Image.Image | None = None,
 ) -> Regions:
     """The regions of an output of (width, height) `size`, drawn at `work` times its size. `person`: a person
     mask at that working size (a segmentation model's), else the silhouette the faces imply; `landmarks`: each
     face's face-mesh points (output px) or None, which place its features and outline; without them the
-    features sit where they usually do in a face box. `photo`: the photo at the working size (uint8 RGB), whose
-    skin carries a face's outline up a high forehead (FOREHEAD_REACH)."""
+    features sit where they usually do in a face box. `photo`: the photo at the working size (RGB), whose skin
+    carries a face's outline up a high forehead (FOREHEAD_REACH)."""
     width, height = max(1, round(size[0] * work)), max(1, round(size[1] * work))
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) / work
     features, eyes, face_mask, silhouette = (np.zeros((height, width), np.float32) for _ in range(4))
@@ -207,10 +207,9 @@ def _upright(points: np.ndarray) -> bool:
     return bool(y < 0 and abs(x) < -y)
 
 
-def _ycc(photo: np.ndarray) -> np.ndarray:
-    """uint8 RGB -> float32 YCbCr, a little smoothed: a freckle or a pore must not stop a column at the skin."""
-    ycc = np.asarray(Image.fromarray(photo).convert("YCbCr"), np.float32)
-    return blur(ycc, 1.0)
+def _ycc(photo: Image.Image) -> np.ndarray:
+    """RGB -> float32 YCbCr, a little smoothed: a freckle or a pore must not stop a column at the skin."""
+    return blur(np.asarray(photo.convert("YCbCr"), np.float32), 1.0)
 
 
 def _face_size(size: tuple[int, int], faces: list[Face]) -> float:

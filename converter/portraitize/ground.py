@@ -69,22 +69,23 @@ SITTER_LIGHT = 0.3
 def target(
     painted: Image.Image,
     photo: Image.Image | None,
+    on_grid: Image.Image | None,
     found: Regions,
     faces: list[Face],
     work: float,
     grounded: bool,
     portrait: bool = True,
 ) -> Image.Image:
-    """The picture the strokes paint, at the painting's size. `grounded`: a painted ground replaces the
-    background (else the translator's own is kept); `portrait`: the faces' colour and the light on the sitter are
-    a portrait translator's to fix (a style model's colours are its style)."""
+    """The picture the strokes paint, at the painting's size. `on_grid`: the photo reduced to the working grid
+    (`found`'s size); `grounded`: a painted ground replaces the background (else the translator's own is kept);
+    `portrait`: the faces' colour and the light on the sitter are a portrait translator's to fix (a style model's
+    colours are its style)."""
     if not faces:
         return painted
     size = painted.size
     sitter, blue = painted, None
     if portrait:
         if photo is not None:
-            on_grid = photo.resize(found.person.shape[::-1], Image.Resampling.BOX)  # the photo reduced once
             bluer = _blue_over_red(on_grid)
             blue = _mask(_blueness(bluer), size)
             warm_sitter = found.person * _warmth(bluer)

@@ -159,10 +159,10 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
     if person is not None:
         person = np.asarray(Image.fromarray(np.float32(person), "F").resize(grid, Image.Resampling.BILINEAR))
     photo_image = None if photo is None else Image.fromarray(photo)
-    photo_grid = None if photo_image is None else np.asarray(photo_image.resize(grid, Image.Resampling.BOX))
+    photo_grid = None if photo_image is None else photo_image.resize(grid, Image.Resampling.BOX)  # reduced once
     found = regions((width, height), faces, work, person, landmarks, photo_grid)
     grounded = bool(faces) and settings.background == "ground"  # a painted ground replaces the background
-    picture = target(Image.fromarray(painted), photo_image, found, faces, work, grounded, settings.portrait)
+    picture = target(Image.fromarray(painted), photo_image, photo_grid, found, faces, work, grounded, settings.portrait)
     radii = radius_map(found, _detail(picture, grid, TEXTURE * found.face_size * work)) * FINENESS[settings.fineness]
     canvas = (toned_canvas(picture, found) if grounded else picture).convert("RGBA")
     # The painted ground is hatched across, not along its own light's fall-off (which would swirl round the
