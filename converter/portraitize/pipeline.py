@@ -163,8 +163,8 @@ def convert_jobs(
     pool = ThreadPoolExecutor(settings.io_workers, thread_name_prefix="portraitize-io")
     on_cpu = models.translator.device_name != "CUDA"
     workers = start_workers(settings.stroke_workers, on_note) if settings.stroke_workers > 1 else None
-    if workers is None and settings.stroke_workers > 1:  # they cannot start: each photo paints here, one at a time,
-        use_threads(settings.threads)  # band by band on every core the run allows
+    if workers is None:  # none planned, or they cannot start: the photos paint here, one at a time, each band by
+        use_threads(settings.threads)  # band on every core the run allows
     finishing = workers.workers if workers else 1 if on_cpu else settings.io_workers
     finisher = ThreadPoolExecutor(finishing, thread_name_prefix="portraitize-finish")
     chain = PaintChain(models, settings.paint, settings.batch_size, workers.paint if workers else paint_strokes)

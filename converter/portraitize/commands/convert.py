@@ -10,7 +10,6 @@ from pathlib import Path, PurePath
 from rich.console import Console
 from rich.markup import escape
 
-from ..bands import use_threads
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional, upscaler_for
 from ..choices import BATCH_ON_GPU
 from ..files import check_writable, remove_stale_temp_files
@@ -96,9 +95,6 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     # With a stroke worker on every core, more model threads only contend with them (measured on 2 cores: 20 photos
     # at 512 px 11.4 s with two model threads, 10.9 s with one).
     threads = request.threads or (1 if stroke_workers > 1 else 0)
-    # Without stroke workers the photos paint here, one at a time, each band by band on every core allowed.
-    if not on_ray and stroke_workers <= 1:
-        use_threads(request.threads)
     translator_path = resolve(request.model, "translator")
     translator = load_model(translator_path, device, threads, "translator")
     paint = PaintSettings(
