@@ -101,6 +101,12 @@ for _name, _about, _folder in (
         "brushwork rather than pixels; panel 112's draw of oils and tile order, six new viewers",
         "2026-12-06-painter15-panel114",
     ),
+    (
+        "panel-repainted24",
+        "painter 24 alone on panel 30's eight real oils (bench/repaint.py), beside untouched oils of a new draw and "
+        "painter 24's paintings of the panel photos, six new viewers",
+        "2026-12-07-painter24-panel166",
+    ),
 ):
     _add(
         Section(
