@@ -107,6 +107,12 @@ for _name, _about, _folder in (
         "painter 24's paintings of the panel photos, six new viewers",
         "2026-12-07-painter24-panel166",
     ),
+    (
+        "panel-laid-in-ground",
+        "a trial (not shipped): a calmer, laid-in ground, on panel 30's eight real oils repainted and on the panel "
+        "photos, beside a new draw of real oils, six new viewers",
+        "2026-12-07-painter24-panel167",
+    ),
 ):
     _add(
         Section(
@@ -595,6 +601,13 @@ for _name, _about, _folder in (
         "each face's mask carried up a high forehead over the photo's skin to the hairline (painter 24, uncommitted "
         "then), against painter 23, six tuning photos at 1024 px",
         "2026-12-07-painter23-pairs164",
+    ),
+    (
+        "pairs-laid-in-ground",
+        "a trial: a calmer, laid-in ground (its hatching 10 degrees about the slant for 30, GROUND_CALM 0.9 for 0.6, "
+        "the priming 1.12 times the ground's light for 1.3 and half as warm), against painter 24, the sixteen tuning "
+        "photos",
+        "2026-12-07-painter24-pairs168",
     ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
