@@ -113,6 +113,13 @@ for _name, _about, _folder in (
         "photos, beside a new draw of real oils, six new viewers",
         "2026-12-07-painter24-panel167",
     ),
+    (
+        "panel-calm",
+        "a trial (not shipped): the faces' skin smoothed by an edge-preserving filter before the strokes, the faces "
+        "in painter 13's finer strokes (0.016 of the face), and pairs168's laid-in ground; on panel 30's eight real "
+        "oils repainted and on the panel photos, in panel 166's tiles and draw of real oils, six new viewers",
+        "2026-12-07-painter24-panel169",
+    ),
 ):
     _add(
         Section(
