@@ -103,8 +103,8 @@ for _name, _about, _folder in (
     ),
     (
         "panel-repainted24",
-        "painter 24 alone on panel 30's eight real oils (bench/repaint.py), beside untouched oils of a new draw and "
-        "painter 24's paintings of the panel photos, six new viewers",
+        "painter 24 alone on panel 30's eight real oils (bench/repaint.py), beside untouched real paintings of a "
+        "new draw and painter 24's paintings of the panel photos, six new viewers",
         "2026-12-07-painter24-panel166",
     ),
     (
