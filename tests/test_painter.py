@@ -307,7 +307,7 @@ def test_dark_paint_is_warm_unless_the_photo_is_blue_there():
 def test_the_sitters_colour_mixes_its_shares_in_one_pass_and_leaves_what_none_reaches_as_it_was():
     """On in-gamut colours one pass mixes what the three passes in turn did: back (SITTER_COLOUR of the photo's
     colour, SITTER_LIGHT of its light), then VIVID_COLOUR / VIVID_LIGHT of what is still missing, then in the eyes
-    EYE_COLOUR of the colour still missing and none of the light. Where no share reaches, not one level moves."""
+    EYE_COLOUR of the colour and EYE_LIGHT of the light still missing. Where no share reaches, not one level moves."""
     from portraitize import ground
 
     rng = np.random.default_rng(0)
@@ -325,7 +325,7 @@ def test_the_sitters_colour_mixes_its_shares_in_one_pass_and_leaves_what_none_re
     rows = (
         (ground.SITTER_LIGHT, ground.SITTER_COLOUR),
         (ground.VIVID_LIGHT, ground.VIVID_COLOUR),
-        (0.0, ground.EYE_COLOUR),
+        (ground.EYE_LIGHT, ground.EYE_COLOUR),
     )
     for row, (light, colour) in enumerate(rows):
         expected = own[row] + (photo[row] - own[row]) * np.array([light, colour, colour])

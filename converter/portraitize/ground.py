@@ -11,7 +11,7 @@
 - The sitter keeps its colour: the translator greys skin, browns teeth, empties irises, turns red hair brown and
   darkens the modelling until sitters look older, so on the faces and wherever the sitter's colour in the photo
   is warm (skin, red or fair hair, a red coat) half of the photo's own colour and a third of its light come back,
-  and in the eyes more; cool colours (a blue shirt) keep the translator's muted palette. Off the faces, where the
+  and in the eyes more of both (the translator paints small eyes as pale, empty blanks); cool colours (a blue shirt) keep the translator's muted palette. Off the faces, where the
   photo's warm colour is well above the faces' saturation (copper hair, a red dress), most of the rest of it comes
   back too: half of it had still painted red hair auburn-brown. So do its whites (a shirt, a collar, white hair),
   which the translator's warm palette painted cream or tan.
@@ -62,6 +62,9 @@ GREY_BELOW, GREY_RAMP = 0.25, 0.1
 # The photo's blue, where its darks keep the painter's cool shift rather than turn warm (palette.py)
 BLUE_FROM, BLUE_RAMP = 4.0, 12.0
 EYE_COLOUR = 0.7  # and in the eyes, this share of the photo's own colour on top: irises keep their colour
+# ... and of its light: the translator paints a small eye (an iris a few px across) as a pale blank without pupil or
+# lid line, and its colour alone gave a pale blue smear (the couple's man, painter 24)
+EYE_LIGHT = 0.6
 # ... and of its light, where the colour comes back: the translator's darker modelling aged faces and dulled skin
 SITTER_LIGHT = 0.3
 
@@ -143,12 +146,12 @@ def _sitter_colour(
 ) -> Image.Image:
     """The photo's colour and light mixed back into the sitter, in one pass over its YCbCr bands; the shares, on
     the working grid: SITTER_COLOUR and SITTER_LIGHT where `back` says, most of what is still missing
-    (VIVID_COLOUR, VIVID_LIGHT) where `vivid` says, and in the `eyes` EYE_COLOUR of the colour still missing (their
-    light stays the painting's). Each share takes its part of what the ones before left, so one pass mixes what
+    (VIVID_COLOUR, VIVID_LIGHT) where `vivid` says, and in the `eyes` EYE_COLOUR and EYE_LIGHT of what is still
+    missing. Each share takes its part of what the ones before left, so one pass mixes what
     three passes in turn would; and it clips to RGB once, at the end (in turn, the eyes took the photo's whole
     colour on the painting's light, clipped, then a share of that: a saturated iris on dark paint lost its hue).
     Pixels no share reaches are the sitter's own, not a round trip through YCbCr."""
-    left_light = (1 - SITTER_LIGHT * back) * (1 - VIVID_LIGHT * vivid)  # of what the photo's light differs by
+    left_light = (1 - SITTER_LIGHT * back) * (1 - VIVID_LIGHT * vivid) * (1 - EYE_LIGHT * eyes)
     left_colour = (1 - SITTER_COLOUR * back) * (1 - VIVID_COLOUR * vivid) * (1 - EYE_COLOUR * eyes)
     light, colour = _mask(1 - left_light, sitter.size), _mask(1 - left_colour, sitter.size)
     ours, theirs = sitter.convert("YCbCr").split(), photo.convert("YCbCr").split()

@@ -23,8 +23,9 @@ Tong et al. 2022, and Paint Transformer, Liu et al. 2021, written afresh here):
    (blind viewers of 12 MP details chose both; a kept background is the photo's own, which a pick-up would bring
    back). A layer is painted at the scale where its brush is WORK_RADIUS px (at most MIN_SCALE smaller), then
    brought to the output's size: broad strokes cost little more than fine ones, and their edges soften a little
-   with their size. Each stroke's brush is 0.8, 1 or 1.25 times its layer's. Last, the canvas's weave shows
-   through the thin paint (weave.py).
+   with their size. Each stroke's brush is 0.8, 1 or 1.25 times its layer's.
+5. Small eyes, whose iris is no wider than the finest stroke, are finished from the picture itself (eyes.py).
+   Last, the canvas's weave shows through the thin paint (weave.py).
 
 The same picture, faces and settings give the same painting (every random choice is seeded).
 """
@@ -39,6 +40,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from .bands import each, resize_bands, resized, resized_rows
 from .brush import BENDS, LENGTHS, VARIANTS, brush
+from .eyes import finished_eyes
 from .faces import Face
 from .filters import blur, gradient, luminance
 from .fineness import Regions, radius_map, regions
@@ -197,7 +199,10 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
             darks_first=settings.portrait,
         )
         layers.append(strokes)
-    return np.asarray(canvas.convert("RGB")), layers
+    painted = canvas.convert("RGB")
+    if faces and settings.portrait:  # a style model's eyes are its style's
+        painted = finished_eyes(painted, picture, found)
+    return np.asarray(painted), layers
 
 
 def _missing(canvas: Image.Image, on_grid: np.ndarray, radius: float) -> np.ndarray:
