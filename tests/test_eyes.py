@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from portraitize import painter
-from portraitize.eyes import EYE_FINISH, FINISHED_BELOW, STROKED_ABOVE, finished_eyes
+from portraitize import eyes, painter
+from portraitize.eyes import EYE_FINISH, FINISHED_BELOW, STROKED_ABOVE, finish_eyes
 from portraitize.fineness import Regions
 from portraitize.painter_settings import PainterSettings
 
@@ -27,42 +27,57 @@ def _regions(face_size: float) -> Regions:
     )
 
 
-def _pictures() -> tuple[Image.Image, Image.Image]:
-    """A smeared eye as the strokes left it (flat grey) and the picture's own (a dark pupil in a light iris)."""
+def _finished(face_size: float, scale: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """A smeared eye as the strokes left it (flat grey) and the picture's own (a dark pupil in a light iris), the
+    painting `scale` times the grid's size; the painting finished, and as it was."""
     painted = np.full((SIZE, SIZE, 3), 150, np.uint8)
     picture = painted.copy()
     picture[20:30, 10:30] = 200
     picture[23:27, 18:22] = 20
-    return Image.fromarray(painted), Image.fromarray(picture)
+    size = (SIZE * scale, SIZE * scale)
+    image = Image.fromarray(painted).resize(size, Image.Resampling.NEAREST)
+    before = np.asarray(image).copy()
+    finish_eyes(image, Image.fromarray(picture).resize(size, Image.Resampling.NEAREST), _regions(face_size))
+    return np.asarray(image, float), before
 
 
 def test_a_small_faces_eye_takes_its_pupil_back_from_the_picture_and_nothing_else_changes():
-    painted, picture = _pictures()
-    out = np.asarray(finished_eyes(painted, picture, _regions(FINISHED_BELOW / 2)), float)
-    expected = 150 + EYE_FINISH * (20 - 150)
-    assert abs(out[24:26, 19:21].mean() - expected) <= 2, "the pupil, EYE_FINISH of the way to the picture's"
-    assert out[22, 12].mean() > 170, "and the light iris round it"
-    assert np.array_equal(out[40:, :], np.asarray(painted)[40:, :]), "off the eyes not a level moves"
+    for scale in (1, 3):  # the eyes' box, cut from a painting as large as the grid and from one three times larger
+        out, before = _finished(FINISHED_BELOW / 2, scale)
+        pupil = out[24 * scale : 26 * scale, 19 * scale : 21 * scale]
+        assert abs(pupil.mean() - (150 + EYE_FINISH * (20 - 150))) <= 2, "the pupil, EYE_FINISH of the way there"
+        assert out[22 * scale, 12 * scale].mean() > 170, "and the light iris round it"
+        assert np.array_equal(out[40 * scale :], before[40 * scale :]), "off the eyes not a level moves"
 
 
 def test_a_large_faces_eye_keeps_its_strokes_and_the_finish_fades_between():
-    painted, picture = _pictures()
-    large = np.asarray(finished_eyes(painted, picture, _regions(STROKED_ABOVE)))
-    assert np.array_equal(large, np.asarray(painted)), "a 12 MP portrait's eyes are painted in strokes of their own"
-    middle = np.asarray(finished_eyes(painted, picture, _regions((FINISHED_BELOW + STROKED_ABOVE) / 2)), float)
+    out, before = _finished(STROKED_ABOVE)
+    assert np.array_equal(out, before), "a 12 MP portrait's eyes are painted in strokes of their own"
+    middle, _ = _finished((FINISHED_BELOW + STROKED_ABOVE) / 2)
     assert abs(middle[24:26, 19:21].mean() - (150 + EYE_FINISH / 2 * (20 - 150))) <= 2
 
 
-def test_the_painter_finishes_a_portraits_eyes_but_not_a_style_models(monkeypatch):
-    calls = []
+def _face_with_dark_eyes() -> tuple[np.ndarray, painter.Face, np.ndarray]:
+    """A plain face whose eyes (where a face box puts them, no landmarks) hold a dark pupil two px across."""
+    photo = np.full((240, 240, 3), (190, 150, 125), np.uint8)
+    face = painter.Face(70, 50, 170, 170, 0.99)
+    found = painter.regions((240, 240), [face], 1.0)
+    rows, columns = np.nonzero(found.eyes > 0.9)
+    centres = [(int(rows[side].mean()), int(columns[side].mean())) for side in (columns < 120, columns >= 120)]
+    for row, column in centres:
+        photo[row - 1 : row + 1, column - 1 : column + 1] = 15
+    return photo, face, np.array(centres)
 
-    def finishing(painted, picture, found):
-        calls.append(found.eyes.max())
-        return painted
 
-    monkeypatch.setattr(painter, "finished_eyes", finishing)
-    photo = np.full((160, 160, 3), 120, np.uint8)
-    face = painter.Face(50, 40, 110, 110, 0.99)
-    for portrait in (True, False):
-        painter.paint_strokes(photo, [face], PainterSettings(portrait=portrait), photo)
-    assert len(calls) == 1 and calls[0] > 0.5, "once, for the portrait, with its eyes found"
+def test_the_painter_finishes_a_small_faces_eyes_and_not_a_style_models(monkeypatch):
+    photo, face, centres = _face_with_dark_eyes()
+
+    def pupils(portrait: bool) -> float:
+        painted, _ = painter.paint_strokes(photo, [face], PainterSettings(portrait=portrait), photo)
+        return float(np.mean([painted[row - 1 : row + 1, column - 1 : column + 1].mean() for row, column in centres]))
+
+    finished, style = pupils(True), pupils(False)
+    monkeypatch.setattr(eyes, "EYE_FINISH", 0.0)
+    assert pupils(False) == style, "a style model's eyes are its style's"
+    smeared = pupils(True)
+    assert finished < smeared - 20, (finished, smeared)

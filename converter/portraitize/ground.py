@@ -11,9 +11,10 @@
 - The sitter keeps its colour: the translator greys skin, browns teeth, empties irises, turns red hair brown and
   darkens the modelling until sitters look older, so on the faces and wherever the sitter's colour in the photo
   is warm (skin, red or fair hair, a red coat) half of the photo's own colour and a third of its light come back,
-  and in the eyes more of both (the translator paints small eyes as pale, empty blanks); cool colours (a blue shirt) keep the translator's muted palette. Off the faces, where the
-  photo's warm colour is well above the faces' saturation (copper hair, a red dress), most of the rest of it comes
-  back too: half of it had still painted red hair auburn-brown. So do its whites (a shirt, a collar, white hair),
+  and in the eyes more of both (the translator sees every face at its training size, where an eye is a few px,
+  and paints it a pale blank); cool colours (a blue shirt) keep the translator's muted palette. Off the faces,
+  where the photo's warm colour is well above the faces' saturation (copper hair, a red dress), most of the rest
+  of it comes back too: half of it had still painted red hair auburn-brown. So do its whites (a shirt, a collar, white hair),
   which the translator's warm palette painted cream or tan.
 
 All in Pillow's 8-bit images: a 12 MP target costs tens of MB, not the hundreds float arrays would.

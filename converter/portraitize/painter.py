@@ -40,7 +40,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from .bands import each, resize_bands, resized, resized_rows
 from .brush import BENDS, LENGTHS, VARIANTS, brush
-from .eyes import finished_eyes
+from .eyes import finish_eyes
 from .faces import Face
 from .filters import blur, gradient, luminance
 from .fineness import Regions, radius_map, regions
@@ -201,7 +201,7 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
         layers.append(strokes)
     painted = canvas.convert("RGB")
     if faces and settings.portrait:  # a style model's eyes are its style's
-        painted = finished_eyes(painted, picture, found)
+        finish_eyes(painted, picture, found)
     return np.asarray(painted), layers
 
 
