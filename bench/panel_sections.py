@@ -120,6 +120,12 @@ for _name, _about, _folder in (
         "oils repainted and on the panel photos, in panel 166's tiles and draw of real oils, six new viewers",
         "2026-12-07-painter24-panel169",
     ),
+    (
+        "panel-painter25",
+        "painter 25 (the default: painter 24 with small eyes finished) on panel 30's eight real oils repainted and on "
+        "the panel photos, in panel 166's tiles and draw of real oils, six new viewers",
+        "2026-12-07-painter25-panel170",
+    ),
 ):
     _add(
         Section(
