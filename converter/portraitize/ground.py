@@ -14,8 +14,8 @@
   and in the eyes more of both (the translator sees every face at its training size, where an eye is a few px,
   and paints it a pale blank); cool colours (a blue shirt) keep the translator's muted palette. Off the faces,
   where the photo's warm colour is well above the faces' saturation (copper hair, a red dress), most of the rest
-  of it comes back too: half of it had still painted red hair auburn-brown. So do its whites (a shirt, a collar, white hair),
-  which the translator's warm palette painted cream or tan.
+  of it comes back too: half of it had still painted red hair auburn-brown. So do its whites (a shirt, a collar,
+  white hair), which the translator's warm palette painted cream or tan.
 
 All in Pillow's 8-bit images: a 12 MP target costs tens of MB, not the hundreds float arrays would.
 """
@@ -63,11 +63,11 @@ GREY_BELOW, GREY_RAMP = 0.25, 0.1
 # The photo's blue, where its darks keep the painter's cool shift rather than turn warm (palette.py)
 BLUE_FROM, BLUE_RAMP = 4.0, 12.0
 EYE_COLOUR = 0.7  # and in the eyes, this share of the photo's own colour on top: irises keep their colour
-# ... and of its light: the translator paints a small eye (an iris a few px across) as a pale blank without pupil or
-# lid line, and its colour alone gave a pale blue smear (the couple's man, painter 24)
-EYE_LIGHT = 0.6
 # ... and of its light, where the colour comes back: the translator's darker modelling aged faces and dulled skin
 SITTER_LIGHT = 0.3
+# In the eyes, this share of the photo's light on top too: the translator paints a small eye (an iris a few px
+# across) as a pale blank without pupil or lid line, and its colour alone gave a pale blue smear (painter 24)
+EYE_LIGHT = 0.6
 
 
 def target(

@@ -199,10 +199,10 @@ def _lay_strokes(painted, faces, settings, photo, person, landmarks) -> tuple[np
             darks_first=settings.portrait,
         )
         layers.append(strokes)
-    painted = canvas.convert("RGB")
+    finished = canvas.convert("RGB")
     if faces and settings.portrait:  # a style model's eyes are its style's
-        finish_eyes(painted, picture, found)
-    return np.asarray(painted), layers
+        finish_eyes(finished, picture, found)
+    return np.asarray(finished), layers
 
 
 def _missing(canvas: Image.Image, on_grid: np.ndarray, radius: float) -> np.ndarray:
