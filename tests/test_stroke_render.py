@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from portraitize.brush import STRAIGHT, brush
+from portraitize.brush import RADIUS_STEP, REUSED_RADIUS, STRAIGHT, brush
 from portraitize.filters import luminance
 from portraitize.painter import PICKUP, STACKING_TREMOR, stacking
 from portraitize.stroke_render import render
@@ -94,3 +94,14 @@ def test_a_light_stroke_lies_over_a_dark_one_on_the_sitter_whatever_their_random
 
     assert np.abs(top(False) - light).max() < 40, "on the sitter the light stroke is on top"
     assert np.abs(top(True) - dark).max() < 40, "on the ground the random order decides"
+
+
+def test_the_ladders_brushes_outlast_a_folder_of_broad_ones():
+    """The ladder's brushes (up to REUSED_RADIUS), used photo after photo, are kept apart from the broadest, which
+    change with each photo: every size and shape of the ladder, then a run of broad brushes, and the ladder's
+    first brush is still the one first made, its stamps not made again."""
+    sizes = np.arange(0.75, REUSED_RADIUS + 0.01, RADIUS_STEP)
+    ladder = [brush(radius, seed=9, flat=flat) for flat in (False, True) for radius in sizes]
+    for radius in np.arange(REUSED_RADIUS + 1, REUSED_RADIUS + 20):
+        brush(float(radius), seed=9, flat=True)
+    assert brush(0.75, seed=9) is ladder[0]

@@ -33,8 +33,12 @@ RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share
 # photos over about 4 MP) changes with each photo, so only the directions asked for are made.
 REUSED_RADIUS = 10.5
 PIXELS_A_THREAD = 2_000_000  # stamp pixels worth a band thread of their own
-KEPT_BRUSHES = 40  # brushes kept, with their stamps (a portrait uses about 25; the broadest, at 12 MP, tens of MB,
-# three planes a stamp)
+# Brushes kept, with their stamps. The ladder's (up to REUSED_RADIUS) come back photo after photo: a folder of 512 px
+# portraits used 40 of them and 6 broader ones, and kept with those in one cache of 40 its ladder was made afresh
+# every few photos (a tenth of the painting's CPU time). The ladder is bounded by its sizes (42 radii, two
+# shapes) and weighs about 50 MB in all; the broadest (12 MP photos' own, tens of MB each) are kept only a few.
+KEPT_LADDER = 96
+KEPT_BROAD = 6
 
 
 class Stamp(NamedTuple):
@@ -53,12 +57,17 @@ class Stamp(NamedTuple):
 def brush(radius: float, seed: int, flat: bool = False) -> Brush:
     """The brush of this radius (rounded to RADIUS_STEP), seed and shape, made once and kept: layers and photos
     of the same sizes share their stamps."""
-    return _brush(round(radius / RADIUS_STEP), seed, flat)
+    steps = round(radius / RADIUS_STEP)
+    return (_ladder_brush if steps * RADIUS_STEP <= REUSED_RADIUS else _broad_brush)(steps, seed, flat)
 
 
-@functools.lru_cache(maxsize=KEPT_BRUSHES)  # the least recently used goes first; safe across finishing threads
-def _brush(steps: int, seed: int, flat: bool) -> Brush:
+def _made_brush(steps: int, seed: int, flat: bool) -> Brush:
     return Brush(steps * RADIUS_STEP, seed + steps, flat)
+
+
+# Each cache lets the least recently used go first; both are safe across finishing threads.
+_ladder_brush = functools.lru_cache(maxsize=KEPT_LADDER)(_made_brush)
+_broad_brush = functools.lru_cache(maxsize=KEPT_BROAD)(_made_brush)
 
 
 class Brush:
