@@ -622,6 +622,13 @@ for _name, _about, _folder in (
         "photos",
         "2026-12-07-painter24-pairs168",
     ),
+    (
+        "pairs-bare-skin",
+        "a trial: the sitters' bare skin off the faces (the face's skin colour, on the person mask) painted as flesh, in "
+        "the faces' filbert and calm at 0.04 of the face for the clothes' 0.055, with the strokes' colour blurred on "
+        "each side of the faces' outline apart, against painter 26, the sixteen tuning photos",
+        "2026-12-07-painter26-pairs171",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
