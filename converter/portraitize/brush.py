@@ -34,9 +34,9 @@ RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share
 REUSED_RADIUS = 10.5
 PIXELS_A_THREAD = 2_000_000  # stamp pixels worth a band thread of their own
 # Brushes kept, with their stamps. The ladder's (up to REUSED_RADIUS) come back photo after photo: a folder of 512 px
-# portraits used 40 of them and 6 broader ones, and kept with those in one cache of 40 its ladder was made afresh
-# every few photos (a tenth of the painting's CPU time). The ladder is bounded by its sizes (42 radii, two
-# shapes) and weighs about 50 MB in all; the broadest (12 MP photos' own, tens of MB each) are kept only a few.
+# portraits used 42 of them and 4 broader ones, and kept with those in one cache of 40 its ladder's stamps were made
+# afresh every few photos (about a twentieth of the strokes' CPU time). The ladder is bounded by its sizes (42 radii,
+# two shapes; that folder's weighed about 50 MB); the broadest (12 MP photos' own, tens of MB each) are kept only a few.
 KEPT_LADDER = 96
 KEPT_BROAD = 6
 
