@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from portraitize import filters
 from portraitize.filters import blur
 
 
@@ -51,24 +52,14 @@ def test_blur_below_half_a_pixel_leaves_the_values():
     assert np.array_equal(blur(values, 0.4), values)
 
 
-def _blur_in_float64(values: np.ndarray, sigma: float) -> np.ndarray:
-    """The blur written plainly: three box means down each axis in turn, edges extended, each window summed in
-    float64."""
-    radius = max(1, int(round(np.sqrt(4 * sigma**2 + 1) / 2)))
-    out = values.astype(np.float64)
-    for axis in (0, 1):
-        for _ in range(3):
-            moved = np.moveaxis(out, axis, 0)
-            padded = np.concatenate([np.repeat(moved[:1], radius, 0), moved, np.repeat(moved[-1:], radius, 0)])
-            windows = sum(padded[offset : offset + len(moved)] for offset in range(2 * radius + 1))
-            out = np.moveaxis(windows / (2 * radius + 1), 0, axis)
-    return out
-
-
-@pytest.mark.parametrize("shape", [(64, 96), (40, 30, 3), (1, 50), (33, 1), (300, 7), (50, 3000)])
-def test_blur_is_three_box_means_down_and_across(shape):
-    """Both ways _boxes sums (shifted copies for narrow boxes on short rows, a running sum for the rest: the
-    3,000 px rows take the second, the rest the first) give the plain three box means to float32's rounding."""
+@pytest.mark.parametrize("shifted_box", [0, 10**9])  # every box a running sum, then every box shifted copies
+@pytest.mark.parametrize("shape", [(64, 96), (40, 30, 3), (1, 50), (33, 1), (2, 5), (7, 2, 2), (1, 1, 1)])
+def test_both_ways_of_summing_a_box_give_its_three_means(shape, shifted_box, monkeypatch):
+    """_boxes sums a narrow box on short rows as shifted copies and a wide one as a running sum: each way gives
+    the three box means, edges extended, to float32's rounding, also where the box is longer than the rows."""
+    monkeypatch.setattr(filters, "SHIFTED_BOX", shifted_box)
     values = np.random.default_rng(5).random(shape, dtype=np.float32) * 255
-    for sigma in (0.7, 3.0, 25.0):
-        np.testing.assert_allclose(blur(values, sigma), _blur_in_float64(values, sigma), rtol=0, atol=2e-3)
+    for radius in (1, 5, 30):
+        summed = filters._boxes(values.copy(), radius)
+        assert summed.dtype == np.float32
+        np.testing.assert_allclose(summed, _three_boxes(values, radius, 0), atol=2e-3)

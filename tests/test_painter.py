@@ -17,6 +17,7 @@ from portraitize.filters import luminance
 from portraitize.images import load_photo
 from portraitize.painter import (
     BRUSH_SIZES,
+    LADDER_TOLERANCE,
     PICKUP,
     RUNG,
     WORK_RADIUS,
@@ -437,9 +438,23 @@ def test_every_layer_paints_with_a_brush_from_one_ladder_of_sizes():
         scale = _layer_scale(radius)
         for size in BRUSH_SIZES:
             rungs = np.log(WORK_RADIUS / (radius * scale * size)) / np.log(RUNG)
-            if radius * scale < WORK_RADIUS * 1.001:  # the broadest layers at 12 MP stay larger (MIN_SCALE)
+            if radius * scale < WORK_RADIUS * LADDER_TOLERANCE:  # the broadest layers at 12 MP stay larger (MIN_SCALE)
                 assert abs(rungs - round(rungs)) < 1e-6, (radius, size)
         assert 1 <= scale < RUNG if radius < WORK_RADIUS else scale <= 1
+
+
+def test_only_the_ladders_brushes_are_kept_as_the_ladders(monkeypatch):
+    """A large photo's broadest layers are painted at MIN_SCALE, their brushes off the ladder and their own: those
+    are asked for as broad brushes (kept only a few), every other as the ladder's, each of its sizes a rung."""
+    asked = []
+    monkeypatch.setattr(painter, "brush", lambda radius, seed, flat, ladder: asked.append((radius, ladder)) or None)
+    monkeypatch.setattr(painter, "render", lambda base, *args, **kwargs: Image.new("RGBA", base.shape[1::-1]))
+    rgb, _ = sitter(1100)
+    close_up = Face(250, 200, 850, 800, 0.99)  # a face 600 px across: its ground's brushes over 32 px
+    paint_strokes(rgb, [close_up], PainterSettings(), photo=rgb)
+    rungs = np.array([np.log(WORK_RADIUS / radius) / np.log(RUNG) for radius, ladder in asked if ladder])
+    assert len(rungs) and np.allclose(rungs, np.round(rungs), atol=1e-6)
+    assert any(not ladder for _, ladder in asked), "the ground of a face 600 px across is painted at MIN_SCALE"
 
 
 def test_a_brush_computes_each_stroke_shape_once_for_all_its_directions(monkeypatch):
@@ -456,7 +471,7 @@ def test_a_brush_computes_each_stroke_shape_once_for_all_its_directions(monkeypa
     assert np.array_equal(first, alone) and first.max() > 200
     # A brush broader than the ladder's (a 12 MP photo's broadest layers) changes with every photo: it makes only
     # the directions asked for, and keeps no planes for the rest.
-    broad = Brush(24.0, seed=3)
+    broad = Brush(24.0, seed=3, ladder=False)
     broad.stamp(length=2, angle=3, variant=1)
     assert not broad._planes and len(broad._stamps) == 1
 

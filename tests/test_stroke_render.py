@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from portraitize.brush import RADIUS_STEP, REUSED_RADIUS, STRAIGHT, brush
+from portraitize.brush import RADIUS_STEP, STRAIGHT, brush
 from portraitize.filters import luminance
-from portraitize.painter import PICKUP, STACKING_TREMOR, stacking
+from portraitize.painter import BRUSH_SIZES, PICKUP, RUNG, STACKING_TREMOR, WORK_RADIUS, stacking
 from portraitize.stroke_render import render
 
 
@@ -97,11 +97,15 @@ def test_a_light_stroke_lies_over_a_dark_one_on_the_sitter_whatever_their_random
 
 
 def test_the_ladders_brushes_outlast_a_folder_of_broad_ones():
-    """The ladder's brushes (up to REUSED_RADIUS), used photo after photo, are kept apart from the broadest, which
-    change with each photo: every size and shape of the ladder, then a run of broad brushes, and the ladder's
-    first brush is still the one first made, its stamps not made again."""
-    sizes = np.arange(0.75, REUSED_RADIUS + 0.01, RADIUS_STEP)
-    ladder = [brush(radius, seed=9, flat=flat) for flat in (False, True) for radius in sizes]
-    for radius in np.arange(REUSED_RADIUS + 1, REUSED_RADIUS + 20):
-        brush(float(radius), seed=9, flat=True)
-    assert brush(0.75, seed=9) is ladder[0]
+    """The ladder's brushes (every size and shape a photo's layers land on: 22 radii, two shapes) are kept apart
+    from a large photo's broadest, which change with each photo: after the whole ladder and then a run of broad
+    brushes, the ladder's first is still the one first made (with whatever stamps it holds)."""
+    rungs = sorted(
+        {round(WORK_RADIUS * RUNG**-step * size / RADIUS_STEP) for step in range(40) for size in BRUSH_SIZES}
+    )
+    ladder = [brush(steps * RADIUS_STEP, seed=9, flat=flat) for flat in (False, True) for steps in rungs if steps]
+    assert len(ladder) == 44
+    for radius in np.arange(9.0, 34.0):
+        brush(float(radius), seed=9, flat=True, ladder=False)
+    assert brush(ladder[0].radius, seed=9) is ladder[0]
+    assert brush(8.0, seed=9, ladder=False) is not brush(8.0, seed=9), "a broad brush of a ladder's size is its own"

@@ -28,16 +28,13 @@ STRAIGHT = BENDS.index(0.0)
 VARIANTS = 2  # bristle patterns per stamp shape, so neighbouring strokes do not repeat each other
 BRISTLE_PITCH = 1.3  # px between bristles at the layer's scale
 RADIUS_STEP = 0.25  # px: brush radii are rounded to this, so nearby sizes share one brush
-# Brushes up to this radius (px at a layer's scale) are the painter's ladder of sizes, used photo after photo: each
-# stroke shape of theirs is made in every direction at once and kept. A broader one (the broadest layers of
-# photos over about 4 MP) changes with each photo, so only the directions asked for are made.
-REUSED_RADIUS = 10.5
 PIXELS_A_THREAD = 2_000_000  # stamp pixels worth a band thread of their own
-# Brushes kept, with their stamps. The ladder's (up to REUSED_RADIUS) come back photo after photo: a folder of 512 px
-# portraits used 42 of them and 4 broader ones, and kept with those in one cache of 40 its ladder's stamps were made
-# afresh every few photos (about a twentieth of the strokes' CPU time). The ladder is bounded by its sizes (42 radii,
-# two shapes; that folder's weighed about 50 MB); the broadest (12 MP photos' own, tens of MB each) are kept only a few.
-KEPT_LADDER = 96
+# Brushes kept, with their stamps. The ladder's (the sizes every photo's layers land on: painter.py) come back photo
+# after photo: its rungs, rounded to RADIUS_STEP, give at most 22 radii (up to 10 px) in two shapes, and a folder of
+# 512 px portraits used 42 of those 44 (about 50 MB). Kept in one cache of 40 with a large photo's broadest brushes
+# (its own, tens of MB each at 12 MP), the ladder's stamps were made afresh every few photos (about a twentieth of
+# the strokes' CPU time); those broadest are kept only a few.
+KEPT_LADDER = 64
 KEPT_BROAD = 6
 
 
@@ -54,15 +51,15 @@ class Stamp(NamedTuple):
     top: int
 
 
-def brush(radius: float, seed: int, flat: bool = False) -> Brush:
+def brush(radius: float, seed: int, flat: bool = False, ladder: bool = True) -> Brush:
     """The brush of this radius (rounded to RADIUS_STEP), seed and shape, made once and kept: layers and photos
-    of the same sizes share their stamps."""
-    steps = round(radius / RADIUS_STEP)
-    return (_ladder_brush if steps * RADIUS_STEP <= REUSED_RADIUS else _broad_brush)(steps, seed, flat)
+    of the same sizes share their stamps. `ladder`: a size of the painter's ladder, used photo after photo; else a
+    large photo's broadest layer's own."""
+    return (_ladder_brush if ladder else _broad_brush)(round(radius / RADIUS_STEP), seed, flat, ladder)
 
 
-def _made_brush(steps: int, seed: int, flat: bool) -> Brush:
-    return Brush(steps * RADIUS_STEP, seed + steps, flat)
+def _made_brush(steps: int, seed: int, flat: bool, ladder: bool) -> Brush:
+    return Brush(steps * RADIUS_STEP, seed + steps, flat, ladder)
 
 
 # Each cache lets the least recently used go first; both are safe across finishing threads.
@@ -76,9 +73,10 @@ class Brush:
     square and ragged, its load uneven and dragging dry, so its strokes read as paint pulled across the canvas
     rather than as rounded pebbles."""
 
-    def __init__(self, radius: float, seed: int, flat: bool = False):
+    def __init__(self, radius: float, seed: int, flat: bool = False, ladder: bool = True):
         self.radius = radius
         self.flat = flat
+        self.ladder = ladder
         rng = np.random.default_rng(seed)
         count = max(4, int(2 * radius / BRISTLE_PITCH) + 2)
         # Per bristle: paint load, how far past the body it reaches, how early it runs dry.
@@ -100,14 +98,14 @@ class Brush:
     def prepare(self, length: int, bend: int, variant: int, angles) -> None:
         """Make the stamps of these angles (indices into ANGLES) not made yet. A stroke turned a quarter turn is
         its stamp turned a quarter turn (the grid is square and centred), so only the first quarter's angles are
-        computed, in one pass (for a brush of the ladder, REUSED_RADIUS, all of them the first time any is asked
-        for): a layer asks for hundreds of small stamps, and made a few at a time numpy's per-call overhead would
+        computed, in one pass (for a brush of the ladder, used photo after photo, all of them the first time any
+        is asked for; a broader one's, only those asked for): a layer asks for hundreds of small stamps, and made a few at a time numpy's per-call overhead would
         cost several times the arithmetic."""
         angles = [angle for angle in dict.fromkeys(angles) if (length, bend, angle, variant) not in self._stamps]
         if not angles:
             return
         quarter = ANGLES // 4
-        shape, kept = (length, bend, variant), self.radius <= REUSED_RADIUS
+        shape, kept = (length, bend, variant), self.ladder
         firsts = list(range(quarter)) if kept else sorted({angle % quarter for angle in angles})
         planes = self._planes.get(shape) or self._made(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
         if kept:

@@ -13,7 +13,8 @@ SHIFTED_BOX = 8000  # box width times a row's values up to which _boxes adds shi
 
 def blur(values: np.ndarray, sigma: float) -> np.ndarray:
     """A Gaussian-like blur of a float [H, W] or [H, W, C] array: three box filters of matching variance
-    (Wells 1986), each a running sum, so the cost does not grow with sigma. Edges are extended."""
+    (Wells 1986), each a running sum where the box is wide, so the cost does not grow with sigma. Edges are
+    extended."""
     if sigma < 0.5:
         return values
     radius = max(1, int(round(np.sqrt(4 * sigma**2 + 1) / 2)))  # 3 boxes of width 2r+1: variance ~ sigma^2
@@ -30,10 +31,12 @@ def _boxes(values: np.ndarray, radius: int) -> np.ndarray:
     overhead cost two to three times the shifted adds (measured)."""
     width, length = 2 * radius + 1, values.shape[0]
     shifted = width * values[0].size <= SHIFTED_BOX
-    padded = np.empty((length + width - shifted, *values.shape[1:]), np.float32)
+    # The edge's row repeated before the first: radius times, and once more for a running sum, whose first mean
+    # is the difference of its sums one box apart.
+    start = radius if shifted else radius + 1
+    padded = np.empty((start + length + radius, *values.shape[1:]), np.float32)
     scale = np.float32(1 / width)
     for _ in range(3):
-        start = radius + 1 - shifted  # a running sum needs one row of zeros' worth before the first
         padded[:start] = values[:1]
         padded[start : start + length] = values
         padded[start + length :] = values[-1:]

@@ -57,6 +57,7 @@ BRUSH_SIZES, BRUSH_SIZE_ODDS = (RUNG**-2, 1.0, RUNG**2), (0.3, 0.45, 0.25)
 LAYER_STEP = 0.58  # each layer's brush radius is this share of the one before
 WORK_RADIUS = 8.0  # px: the brush radius at the scale a layer is painted at
 MIN_SCALE = 1 / 4  # ... but no layer is painted smaller than this, so broad strokes keep crisp bristles at 100%
+LADDER_TOLERANCE = 1.001  # a layer's brush radius is on the ladder up to WORK_RADIUS times this (float rounding)
 MAX_PIXELS = 16_000_000  # the most pixels strokes are laid at: larger pictures are painted smaller, then enlarged
 MIN_SIDE = 512  # the shortest long side strokes are laid at: smaller pictures are painted larger, then reduced
 TEXTURE = 0.02  # of the face's size: detail finer than this does not make strokes finer
@@ -344,6 +345,7 @@ def _paint_layer(
     sx, sy = small.width / crop.width, small.height / crop.height
     x, y = (x - box[0]) * sx, (y - box[1]) * sy  # in the small crop's pixels
     brush_radius = radius * scale  # on its rung (sx, the crop rounded to whole pixels, may be a hair off)
+    ladder = brush_radius <= WORK_RADIUS * LADDER_TOLERANCE  # else a large photo's broadest layer, at MIN_SCALE
     blurred = small.filter(ImageFilter.GaussianBlur(COLOUR_BLUR * brush_radius)) if brush_radius >= 2 else small
     reference = np.asarray(blurred, np.float32) / 255
     where = (x / sx + box[0], y / sy + box[1])
@@ -367,7 +369,7 @@ def _paint_layer(
     kind = size * 2 + flat  # each stroke's brush: its size and shape
     used = set(kind.tolist())
     brushes = [
-        brush(brush_radius * BRUSH_SIZES[k // 2], seed, bool(k % 2)) if k in used else None
+        brush(brush_radius * BRUSH_SIZES[k // 2], seed, bool(k % 2), ladder) if k in used else None
         for k in range(2 * len(BRUSH_SIZES))
     ]
     priming = None
