@@ -99,8 +99,8 @@ class Brush:
         """Make the stamps of these angles (indices into ANGLES) not made yet. A stroke turned a quarter turn is
         its stamp turned a quarter turn (the grid is square and centred), so only the first quarter's angles are
         computed, in one pass (for a brush of the ladder, used photo after photo, all of them the first time any
-        is asked for; a broader one's, only those asked for): a layer asks for hundreds of small stamps, and made a few at a time numpy's per-call overhead would
-        cost several times the arithmetic."""
+        is asked for; for a broader one, only those asked for): a layer asks for hundreds of small stamps, and made a
+        few at a time numpy's per-call overhead would cost several times the arithmetic."""
         angles = [angle for angle in dict.fromkeys(angles) if (length, bend, angle, variant) not in self._stamps]
         if not angles:
             return
