@@ -126,6 +126,12 @@ for _name, _about, _folder in (
         "the panel photos, in panel 166's tiles and draw of real oils, six new viewers",
         "2026-12-07-painter25-panel170",
     ),
+    (
+        "panel-painter26",
+        "painter 26 (the default: painter 25's paintings with less CPU, a few strokes apart) on panel 30's eight real "
+        "oils repainted and on the panel photos, in panel 166's tiles and draw of real oils, six new viewers",
+        "2026-12-07-painter26-panel172",
+    ),
 ):
     _add(
         Section(
