@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from portraitize import eyes, painter
+from portraitize import eyes, fineness, painter
 from portraitize.eyes import EYE_FINISH, FINISHED_BELOW, STROKED_ABOVE, finish_eyes
+from portraitize.faces import Face
 from portraitize.fineness import Regions
 from portraitize.painter_settings import PainterSettings
 
@@ -81,3 +82,13 @@ def test_the_painter_finishes_a_small_faces_eyes_and_not_a_style_models(monkeypa
     assert pupils(False) == style, "a style model's eyes are its style's"
     smeared = pupils(True)
     assert finished < smeared - 20, (finished, smeared)
+
+
+def test_a_small_faces_eyes_beside_a_much_larger_face_keep_their_whole_mask():
+    # Softened by the main face's size, a small face's eyes were blurred thin: a fraction of their finish.
+    small, large = Face(40, 40, 100, 100, 0.99), Face(200, 20, 500, 320, 0.99)
+    alone = fineness.regions((520, 340), [small], 1.0).eyes
+    beside = fineness.regions((520, 340), [small, large], 1.0).eyes
+    in_small = (slice(40, 100), slice(40, 100))
+    assert alone[in_small].max() > 0.9
+    np.testing.assert_allclose(beside[in_small], alone[in_small], atol=1e-6)

@@ -6,8 +6,9 @@ eyes). Once the strokes are laid, the eyes (the face mesh's eye contours, soften
 box puts them) take EYE_FINISH of the picture itself: its pupil, iris and lids. A large face's eyes (a 12 MP
 portrait's) are painted in strokes of their own and keep them: the finish fades out between FINISHED_BELOW and
 STROKED_ABOVE px of face, measured in the picture the strokes are laid on (a thumbnail is painted enlarged to
-painter.MIN_SIDE, so its faces count at that size). The eye masks are softened by the main face's size, so a small
-face beside a much larger one gets less of the finish. The finish is not strokes: the stroke list leaves it out.
+painter.MIN_SIDE, so its faces count at that size). Each face's eye mask is softened by its own size
+(fineness.EYE_SOFTEN), so a small face beside a much larger one gets its whole finish. The finish is not strokes:
+the stroke list leaves it out.
 """
 
 from __future__ import annotations

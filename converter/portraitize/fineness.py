@@ -40,6 +40,7 @@ LEFT_EYE = (362, 382, 381, 380, 374, 373, 390, 249, 263, 466, 388, 387, 386, 385
 BROWS = ((70, 63, 105, 66, 107, 55, 65, 52, 53, 46), (300, 293, 334, 296, 336, 285, 295, 282, 283, 276))
 NOSTRILS = (1, 2, 4, 98, 327, 64, 294, 97, 326)
 FEATURE_MARGIN = 0.03  # of the face's size, around each feature's points
+EYE_SOFTEN = 0.01  # of a face's size: the blur its eyes' mask is softened by
 # The face mesh's outline stops partway up a high forehead; above it, up to FOREHEAD_REACH of the face's size, the
 # photo's points whose colour is the face's skin are the face too, each column up to its first point that is not
 # (the hairline). Painted as hair, a receding hairline's bare forehead was laid in broad, value-trembling flats that
@@ -95,6 +96,7 @@ def regions(
     for face, points in sorted(zip(faces, landmarks), key=lambda pair: -pair[0].size):
         w, h = face.x2 - face.x1, face.y2 - face.y1
         centre_x, centre_y = face.centre
+        own_eyes = np.zeros((height, width), np.float32)
         if points is None:
             for (cx, cy), (rx, ry) in [
                 *((eye, EYE_RADIUS) for eye in EYES),
@@ -103,8 +105,8 @@ def regions(
                 feature = _ellipse(xs, ys, face.x1 + cx * w, face.y1 + cy * h, rx * w, ry * h)
                 features = np.maximum(features, feature)
             for cx, cy in EYES:
-                eyes = np.maximum(
-                    eyes,
+                own_eyes = np.maximum(
+                    own_eyes,
                     _ellipse(
                         xs, ys, face.x1 + cx * w, face.y1 + cy * h, 0.6 * EYE_RADIUS[0] * w, 0.4 * EYE_RADIUS[1] * h
                     ),
@@ -115,11 +117,14 @@ def regions(
             for group in (RIGHT_EYE, LEFT_EYE, *BROWS, NOSTRILS):
                 features = np.maximum(features, _around(xs, ys, points[list(group)], margin))
             for group in (RIGHT_EYE, LEFT_EYE):
-                eyes = np.maximum(eyes, _around(xs, ys, points[list(group)], 0.0))
+                own_eyes = np.maximum(own_eyes, _around(xs, ys, points[list(group)], 0.0))
             outline = _polygon(points[list(FACE_OVAL)], (width, height), work)
             if photo is not None and _upright(points):
                 ycc = _ycc(photo) if ycc is None else ycc
                 outline = np.maximum(outline, _forehead(outline, features, ycc, face.size * work, person))
+        # Softened by the face's own size: softened by the main face's, a small face's eyes beside a much larger
+        # one were blurred thin, to as little as 0.2 of a share of the finish where 0.5 was meant (eyes.py).
+        eyes = np.maximum(eyes, blur(own_eyes, EYE_SOFTEN * face.size * work))
         sizes[_ellipse(xs, ys, centre_x, centre_y, 0.75 * w, 0.85 * h) > 0] = face.size
         sizes[outline >= 0.5] = face.size  # a forehead carried up past the ellipse
         face_mask = np.maximum(face_mask, outline)
@@ -142,7 +147,7 @@ def regions(
         person = np.maximum(np.clip((person - PERSON_FROM) / PERSON_RAMP, 0, 1), np.maximum(missed, face_mask))
     soften = 0.02 * main * work
     person = blur(person.astype(np.float32), soften)
-    features, eyes, face_mask = blur(features, soften), blur(eyes, soften / 2), blur(face_mask, soften)
+    features, face_mask = blur(features, soften), blur(face_mask, soften)
     return Regions(features, eyes, face_mask, person, sizes, main, scene=not faces)
 
 
