@@ -635,6 +635,12 @@ for _name, _about, _folder in (
         "each side of the faces' outline apart, against painter 26, the sixteen tuning photos",
         "2026-12-07-painter26-pairs171",
     ),
+    (
+        "pairs-key-light",
+        "a trial: a painter's key light on each sitter (the half of each head away from the photo's brighter side "
+        "shaded into a half-tone, to 0.4 darker at its far edge), against painter 27, the sixteen tuning photos",
+        "2026-12-07-painter27-pairs173",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
