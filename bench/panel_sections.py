@@ -641,6 +641,13 @@ for _name, _about, _folder in (
         "shaded into a half-tone, to 0.4 darker at its far edge), against painter 27, the sixteen tuning photos",
         "2026-12-07-painter27-pairs173",
     ),
+    (
+        "pairs-key-light-flesh",
+        "a trial: forced choice 173's key light with each face's skin in one flesh hue (its chroma for its light 0.7 "
+        "of the way to its face's median, 1.3 times richer in the shadows), against painter 27, the sixteen tuning "
+        "photos",
+        "2026-12-07-painter27-pairs174",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
