@@ -172,7 +172,15 @@ def read_painter(raw: dict) -> dict:
         values["phone"]["seconds_max"] = max(item["seconds"] for item in photos)
         values["phone"]["peak_mb_max"] = max(item["peak_mb"] for item in photos)
     small = raw.get("small") or {}
-    for key in ("count", "seconds", "peak_mb", "one_photo_seconds", "start_up_seconds", "raw_img_per_s"):
+    for key in (
+        "count",
+        "seconds",
+        "peak_mb",
+        "one_photo_seconds",
+        "one_photo_cold_seconds",
+        "start_up_seconds",
+        "raw_img_per_s",
+    ):
         if key in small:
             values["small"][key] = small[key]
     if "steady_img_per_s" in small:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import os
 import shutil
 import sys
 import tempfile
@@ -21,6 +22,11 @@ try:
     torch.set_num_threads(1)
 except ImportError:  # the converter's tests also run where torch is absent
     pass
+
+# Brushes made afresh in every test, as in a run with no cache: tests that count how often a brush's planes are made
+# must not find them already kept by an earlier test or by the developer's own runs (tests/test_brush_cache.py
+# turns the cache on in a folder of its own).
+os.environ["PORTRAITIZE_CACHE"] = "off"
 
 from tiny_models import make_sampler, make_translator  # noqa: E402
 

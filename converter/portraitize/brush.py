@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from PIL import Image
 
+from . import brush_cache
 from .bands import each, threads
 
 ANGLES = 32  # directions over a full turn (11.25 degrees apart): a stroke's head and tail differ
@@ -75,6 +76,7 @@ class Brush:
 
     def __init__(self, radius: float, seed: int, flat: bool = False, ladder: bool = True):
         self.radius = radius
+        self.seed = seed
         self.flat = flat
         self.ladder = ladder
         rng = np.random.default_rng(seed)
@@ -107,9 +109,11 @@ class Brush:
         quarter = ANGLES // 4
         shape, kept = (length, bend, variant), self.ladder
         firsts = list(range(quarter)) if kept else sorted({angle % quarter for angle in angles})
-        planes = self._planes.get(shape) or self._made(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
         if kept:
+            planes = self._planes.get(shape) or self._ladder_planes(length, bend, variant)
             self._planes[shape] = planes
+        else:
+            planes = self._made(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
         *kinds, half = planes
         side = 2 * half + 1
         for turns in {angle // quarter for angle in angles}:
@@ -128,6 +132,16 @@ class Brush:
                 box = (left, place * side + top, right, place * side + bottom)
                 cut = (tall.crop(box) for tall in talls)
                 self._stamps[(length, bend, angle, variant)] = Stamp(*cut, left - half, top - half)
+
+    def _ladder_planes(self, length: int, bend: int, variant: int) -> tuple:
+        """The first quarter's planes of one shape of a ladder's brush: the same in every run, so kept on disk from one
+        run to the next (brush_cache.py)."""
+        name = f"{self.radius:g}-{self.seed}-{'flat' if self.flat else 'filbert'}-{length}-{bend}-{variant}"
+        planes = brush_cache.load(name)
+        if planes is None:
+            planes = self._made(LENGTHS[length] * self.radius, list(range(ANGLES // 4)), variant, BENDS[bend])
+            brush_cache.save(name, planes)
+        return planes
 
     def _half(self, body: float) -> int:
         """Half the side of the square a stroke of this body length is made in (its round or ragged ends in it)."""
