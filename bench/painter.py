@@ -24,9 +24,9 @@ highest peak memory): on a shared 2-core machine one run of the same code moved 
    size, its default SSAA 8, and saves a frame every 100 strokes; ours writes the photo's size.)
 
 The painter keeps its ladder's brushes on disk between runs (converter/portraitize/brush_cache.py): here in a
-temporary folder that starts empty, so each timing's first run, and nothing else, is a machine's first run (it fills
-the folder), and its median is what a user's later runs see. Part 2 also times its one photo alone with the folder
-empty (a machine's very first run).
+temporary folder that starts empty, so part 1's first run fills it and the medians are what a user's later runs
+see. Part 2 also times its one photo alone once more with an empty folder: a machine's very first run (one run, not
+a median).
 
 The cores may be shared: the load average before and after is printed and kept with the figures.
 """

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -61,17 +63,19 @@ def test_a_broad_brush_is_never_kept(cache, monkeypatch):
     assert not cache.exists() or not any(cache.rglob("*-*-*"))
 
 
-def test_a_file_that_is_not_whole_is_made_again_and_written_anew(cache, monkeypatch):
+def test_a_file_that_is_not_whole_or_not_of_its_shape_is_made_again_and_written_anew(cache, monkeypatch):
     Brush(5.0, seed=8).prepare(length=2, bend=1, variant=0, angles=[0])
     (kept,) = brush_cache.folder().iterdir()
     whole = kept.read_bytes()
     made = _made_counted(monkeypatch)
-    for broken in (whole[: len(whole) // 2], b"", whole[:4] + b"\0" * (len(whole) - 4)):
+    magic, half, count, side = brush_cache.HEADER.unpack_from(whole)
+    empty = brush_cache.HEADER.pack(magic, half, 0, side) + zlib.compress(b"")  # whole, but no planes in it
+    for broken in (whole[: len(whole) // 2], b"", whole[:4] + b"\0" * (len(whole) - 4), empty):
         kept.write_bytes(broken)
         brush = Brush(5.0, seed=8)
         brush.prepare(length=2, bend=1, variant=0, angles=[0])
         assert kept.read_bytes() == whole
-    assert len(made) == 3
+    assert len(made) == 4
     assert np.array_equal(_planes(brush.stamp(2, 0, 0, 1))[0], _planes(Brush(5.0, seed=8).stamp(2, 0, 0, 1))[0])
 
 
@@ -83,6 +87,30 @@ def test_a_folder_that_cannot_be_written_is_left_alone(tmp_path, monkeypatch):
     for _ in range(2):
         Brush(5.0, seed=8).prepare(length=2, bend=1, variant=0, angles=[0])
     assert len(made) == 2 and blocked.read_text() == "not a folder"
+
+
+def test_without_a_home_to_find_the_planes_are_made_as_before(monkeypatch):
+    for name in (brush_cache.CACHE_ENV, "XDG_CACHE_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")  # Python 3.11 with no HOME and no passwd entry
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert brush_cache.folder() is None
+    made = _made_counted(monkeypatch)
+    Brush(5.0, seed=8).prepare(length=2, bend=1, variant=0, angles=[0])
+    assert len(made) == 1
+
+
+def test_a_new_brush_folder_drops_the_old_ones_beside_it_and_nothing_else(cache):
+    old, theirs = cache / "brushes-0123456789abcdef", cache / "brushes-of-the-user"
+    for folder in (old, theirs):
+        folder.mkdir(parents=True)
+        (folder / "kept").write_text("planes")
+    Brush(5.0, seed=8).prepare(length=2, bend=1, variant=0, angles=[0])
+    assert not old.exists() and (theirs / "kept").read_text() == "planes"
+    assert len(list(brush_cache.folder().iterdir())) == 1
 
 
 def test_off_keeps_nothing(tmp_path, monkeypatch):
@@ -117,7 +145,10 @@ def test_convert_paints_the_same_with_the_cache_cold_warm_and_off(tmp_path):
         )
         assert done.returncode == 0, done.stderr
         painted.append(np.asarray(Image.open(out / "hopper.png")))
+        kept = {path: path.stat().st_mtime_ns for path in (tmp_path / "cache").rglob("*-*-*")}
         if run == 0:
-            kept = list((tmp_path / "cache").rglob("*-*-*"))
             assert kept, "the first run keeps its ladder's planes"
+            first_kept = kept
+        elif run == 1:
+            assert kept == first_kept, "the second run read them back rather than make and write them again"
     assert np.array_equal(painted[0], painted[1]) and np.array_equal(painted[0], painted[2])

@@ -136,10 +136,13 @@ class Brush:
     def _ladder_planes(self, length: int, bend: int, variant: int) -> tuple:
         """The first quarter's planes of one shape of a ladder's brush: the same in every run, so kept on disk from one
         run to the next (brush_cache.py)."""
-        name = f"{self.radius:g}-{self.seed}-{'flat' if self.flat else 'filbert'}-{length}-{bend}-{variant}"
-        planes = brush_cache.load(name)
+        name = f"{self.radius!r}-{self.seed}-{'flat' if self.flat else 'filbert'}-{length}-{bend}-{variant}"
+        body, quarter = LENGTHS[length] * self.radius, ANGLES // 4
+        planes = brush_cache.load(name, self._half(body), quarter)
         if planes is None:
-            planes = self._made(LENGTHS[length] * self.radius, list(range(ANGLES // 4)), variant, BENDS[bend])
+            planes = self._made(body, list(range(quarter)), variant, BENDS[bend])
+            for plane in planes[:3]:  # as read-only as the planes read back from the cache
+                plane.setflags(write=False)
             brush_cache.save(name, planes)
         return planes
 
