@@ -79,6 +79,17 @@ def test_a_file_that_is_not_whole_or_not_of_its_shape_is_made_again_and_written_
     assert np.array_equal(_planes(brush.stamp(2, 0, 0, 1))[0], _planes(Brush(5.0, seed=8).stamp(2, 0, 0, 1))[0])
 
 
+def test_a_folder_made_meanwhile_by_another_thread_still_gets_the_file(cache, monkeypatch):
+    """Threads making a painting's first brushes at once each find no folder and make it; all but one find it made.
+    Each must still keep its planes (the loser had kept none: a whole run in CI then made one shape again)."""
+    where = brush_cache.folder()
+    where.mkdir(parents=True)
+    original = Path.is_dir
+    monkeypatch.setattr(Path, "is_dir", lambda self: False if self == where else original(self))
+    Brush(5.0, seed=8).prepare(length=2, bend=1, variant=0, angles=[0])
+    assert len(list(where.iterdir())) == 1
+
+
 def test_a_folder_that_cannot_be_written_is_left_alone(tmp_path, monkeypatch):
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")

@@ -102,8 +102,12 @@ def save(name: str, planes: tuple[np.ndarray, np.ndarray, np.ndarray, int]) -> N
     data = HEADER.pack(MAGIC, half, count, side) + zlib.compress(np.stack(kinds).tobytes(), LEVEL)
     try:
         if not where.is_dir():
-            where.mkdir(parents=True)
-            _drop_others(where)
+            try:
+                where.mkdir(parents=True)
+            except FileExistsError:  # another thread or process made it meanwhile: keep this file all the same
+                pass
+            else:
+                _drop_others(where)
         handle = tempfile.NamedTemporaryFile(dir=where, prefix=f".{name}.", delete=False)
     except OSError:
         return
