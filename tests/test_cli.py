@@ -17,6 +17,17 @@ def test_version_and_python_dash_m():
     assert result.returncode == 0 and result.stdout.strip() == f"portraitize {__version__}"
 
 
+def test_help_names_every_environment_variable_the_converter_reads(cli):
+    from portraitize.brush_cache import CACHE_ENV
+    from portraitize.catalogue import MODELS_ENV
+    from portraitize.text import DEBUG_ENV
+
+    result = cli("--help")
+    assert result.exit_code == 0
+    for name in (MODELS_ENV, CACHE_ENV, DEBUG_ENV):
+        assert name in result.output
+
+
 def test_help_explains_every_convert_option(cli):
     result = cli("convert", "--help")
     assert result.exit_code == 0

@@ -49,7 +49,12 @@ def _help_without_value(command_class: type) -> type:
 app = typer.Typer(
     cls=_help_without_value(TyperGroup),
     help="Turn photographs of people into painted portraits, and paint new portraits from nothing.",
-    epilog="Exit codes: 0 all done, 1 some files failed, 2 bad arguments/model/device, 130 interrupted.",
+    epilog=(
+        "Exit codes: 0 all done, 1 some files failed, 2 bad arguments/model/device, 130 interrupted.\n\n"
+        "Environment: PORTRAITIZE_MODELS, folders of more models (separated by ':'); PORTRAITIZE_CACHE, where the "
+        "stroke painter keeps its brushes between runs (default ~/.cache/portraitize; 'off': nowhere); "
+        "PORTRAITIZE_DEBUG=1, tracebacks for unexpected errors."
+    ),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
