@@ -26,7 +26,9 @@ except ImportError:  # the converter's tests also run where torch is absent
 # Brushes made afresh in every test, as in a run with no cache: tests that count how often a brush's planes are made
 # must not find them already kept by an earlier test or by the developer's own runs (tests/test_brush_cache.py
 # turns the cache on in a folder of its own).
-os.environ["PORTRAITIZE_CACHE"] = "off"
+from portraitize.brush_cache import CACHE_ENV, OFF  # noqa: E402
+
+os.environ[CACHE_ENV] = OFF
 
 from tiny_models import make_sampler, make_translator  # noqa: E402
 

@@ -13,9 +13,8 @@ the CPU features its float code was picked by, the machine's architecture), so a
 sharing the folder, never reads planes that it would not have made itself; the first such folder made drops the
 others beside it. A file that is not whole or not of the expected shape is made again and written anew; where
 there is no folder to be had (no home, a folder that cannot be written) the planes are made as before, every run.
-Each file is written
-whole under a temporary name and then renamed, so processes painting side by side (stroke workers, Ray tasks on a
-node) at worst make the same planes twice and never read half a file.
+Each file is written whole under a temporary name and then renamed, so processes painting side by side (stroke
+workers, Ray tasks on a node) at worst make the same planes twice and never read half a file.
 """
 
 from __future__ import annotations
