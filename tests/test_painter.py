@@ -473,7 +473,7 @@ def test_a_brush_computes_each_stroke_shape_once_for_all_its_directions(monkeypa
     # the directions asked for, and keeps no planes for the rest.
     broad = Brush(24.0, seed=3, ladder=False)
     broad.stamp(length=2, angle=3, variant=1)
-    assert not broad._planes and len(broad._stamps) == 1
+    assert not broad._quarters and len(broad._stamps) == 1
 
 
 def test_a_bent_stamp_arcs_towards_the_side_its_bend_turns_to():

@@ -87,8 +87,8 @@ class Brush:
         dry = [rng.uniform(0, 1, count) for _ in range(VARIANTS)]
         self.profiles = (load, reach, dry)
         self._stamps: dict[tuple[int, int, int, int], Stamp] = {}
-        # Per (length, bend, variant): the first quarter's planes of every angle, from which each stamp is turned.
-        self._planes: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
+        # Per (length, bend, variant) of a ladder's brush: the first quarter's stamps, from which each angle's is turned.
+        self._quarters: dict[tuple[int, int, int], _Quarter] = {}
 
     def stamp(self, length: int, angle: int, variant: int, bend: int = STRAIGHT) -> Stamp:
         """The stamp for LENGTHS[length], ANGLES[angle] and BENDS[bend]."""
@@ -106,32 +106,16 @@ class Brush:
         angles = [angle for angle in dict.fromkeys(angles) if (length, bend, angle, variant) not in self._stamps]
         if not angles:
             return
-        quarter = ANGLES // 4
-        shape, kept = (length, bend, variant), self.ladder
-        firsts = list(range(quarter)) if kept else sorted({angle % quarter for angle in angles})
-        if kept:
-            planes = self._planes.get(shape) or self._ladder_planes(length, bend, variant)
-            self._planes[shape] = planes
+        quarter, shape = ANGLES // 4, (length, bend, variant)
+        if self.ladder:
+            if shape not in self._quarters:
+                self._quarters[shape] = _Quarter(self._ladder_planes(length, bend, variant), range(quarter))
+            firsts = self._quarters[shape]
         else:
-            planes = self._made(LENGTHS[length] * self.radius, firsts, variant, BENDS[bend])
-        *kinds, half = planes
-        side = 2 * half + 1
-        for turns in {angle // quarter for angle in angles}:
-            # The first-quarter stamps this turn needs, turned clockwise (y points down, angles turn clockwise),
-            # stacked into one tall image for each of the stamp's planes, then cut apart: one image per stamp made
-            # cheaply.
-            wanted = [angle for angle in angles if angle // quarter == turns]
-            planes = [firsts.index(angle % quarter) for angle in wanted]
-            turned = [np.rot90(kind[planes], -turns, axes=(1, 2)) for kind in kinds]
-            talls = [_tall(kind).im for kind in turned]
-            painted = turned[0] > 0
-            rows, columns = painted.any(axis=2), painted.any(axis=1)  # [stamp, y] and [stamp, x]
-            for place, angle in enumerate(wanted):
-                top, bottom = _extent(rows[place])
-                left, right = _extent(columns[place])
-                box = (left, place * side + top, right, place * side + bottom)
-                cut = (tall.crop(box) for tall in talls)
-                self._stamps[(length, bend, angle, variant)] = Stamp(*cut, left - half, top - half)
+            wanted = sorted({angle % quarter for angle in angles})
+            firsts = _Quarter(self._made(LENGTHS[length] * self.radius, wanted, variant, BENDS[bend]), wanted)
+        for angle in angles:
+            self._stamps[(length, bend, angle, variant)] = firsts.turned(angle % quarter, angle // quarter)
 
     def _ladder_planes(self, length: int, bend: int, variant: int) -> tuple:
         """The first quarter's planes of one shape of a ladder's brush: the same in every run, so kept on disk from one
@@ -200,10 +184,45 @@ class Brush:
         return _bytes(alpha), _bytes(relief), _bytes(pickup), half
 
 
-def _extent(painted: np.ndarray) -> tuple[int, int]:
-    """The first and one past the last True of a row of a stamp's painted pixels (a 1-pixel extent if none is)."""
-    where = np.flatnonzero(painted)
-    return (int(where[0]), int(where[-1]) + 1) if len(where) else (0, 1)
+class _Quarter:
+    """The stamps of one stroke shape's first quarter of angles, from which every angle's stamp is cut and turned.
+
+    Each plane kind (alpha, relief, pick-up) is one tall 'L' image, the angles' planes one below the other, so a
+    stamp is a crop of it (cut to where the alpha has paint: a stroke at a slant fills a third of the square round
+    it, and pasting costs by the pixel), turned by Pillow where its angle lies in another quarter. Turning the
+    small crop rather than the whole planes in numpy halved the cost of a process's first stamps (thousands of
+    them a photo)."""
+
+    def __init__(self, planes: tuple, firsts):
+        *kinds, self.half = planes
+        self.side = 2 * self.half + 1
+        self.place = {first: place for place, first in enumerate(firsts)}
+        self.talls = [_tall(kind).im for kind in kinds]
+        painted = kinds[0] > 0
+        self.boxes = np.concatenate([_extents(painted.any(axis=1)), _extents(painted.any(axis=2))], axis=1).tolist()
+
+    def turned(self, first: int, turns: int) -> Stamp:
+        """The stamp of first-quarter angle `first` turned `turns` quarter turns clockwise (y points down)."""
+        place, side = self.place[first], self.side
+        left, right, top, bottom = self.boxes[place]
+        cut = [tall.crop((left, place * side + top, right, place * side + bottom)) for tall in self.talls]
+        if turns:
+            cut = [core.transpose(_CLOCKWISE[turns]) for core in cut]
+        for _ in range(turns):  # a quarter turn clockwise takes (x, y) to (side - 1 - y, x)
+            left, right, top, bottom = side - bottom, side - top, left, right
+        return Stamp(*cut, left - self.half, top - self.half)
+
+
+_CLOCKWISE = {1: Image.Transpose.ROTATE_270, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_90}
+
+
+def _extents(painted: np.ndarray) -> np.ndarray:
+    """[count, 2]: the first and one past the last True of each row of `painted` ([count, n]); a 1-pixel extent
+    where a row has none."""
+    has = painted.any(axis=1)
+    first = np.where(has, painted.argmax(axis=1), 0)
+    end = np.where(has, painted.shape[1] - painted[:, ::-1].argmax(axis=1), 1)
+    return np.stack([first, end], axis=1)
 
 
 def _smooth(values: np.ndarray) -> np.ndarray:
