@@ -138,6 +138,19 @@ def test_shipped_upscaler_is_int8_but_for_its_sub_pixel_layer():
     assert len(sub_pixel) == 1 and int8 == convs - sub_pixel
 
 
+def test_shipped_translator_is_the_int8_copy_of_its_float_export():
+    """The default translator ships as int8 (every convolution), made from exported/float/: the same model there,
+    whose weights `--init-from` reads back and the int8 comparison starts from."""
+    shipped, source = REPO / "exported" / "oil-portrait.onnx", REPO / "exported" / "float" / "oil-portrait.onnx"
+    convs, int8 = dequantized_convolutions(onnx.load(str(shipped)).graph)
+    assert convs and int8 == convs
+    assert not dequantized_convolutions(onnx.load(str(source)).graph)[1]
+    copy, original = (load_model(path, "cpu").info for path in (shipped, source))
+    assert copy.description == f"{original.description} int8 for the CPU."
+    unchanged = ("name", "kind", "native_size", "face_size", "size_multiple", "value_range", "training_summary")
+    assert all(getattr(copy, field) == getattr(original, field) for field in unchanged)
+
+
 def test_a_copy_too_far_from_the_float_model_is_not_written(tmp_path, paintings):
     source = make_sub_pixel_upscaler(tmp_path / "float.onnx")
     with pytest.raises(ExportError, match="not written"):
