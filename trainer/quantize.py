@@ -1,7 +1,8 @@
 """An int8 copy of an exported upscaler or translator, for the CPU (onnxruntime static quantization).
 
 On a CPU with 8-bit dot-product instructions (VNNI) convolutions run faster in int8: the bundled upscaler's
-network 1.5x (its sub-pixel layer kept float, see `sub_pixel_convolutions`). Weights are quantized per output
+network 1.5x (its sub-pixel layer kept float, see `sub_pixel_convolutions`), the default translator's 1.5x (its
+image head kept float, see `narrow_convolutions`). Weights are quantized per output
 channel; activations get one scale each, calibrated on inputs like the ones `convert` gives the model (`INPUTS`:
 an upscaler's crops of paintings reduced by its factor, a translator's photos at their painting size). The copy
 is written (atomically) only when its output's PSNR to the float model's is at least `min_psnr` dB on every one
@@ -29,6 +30,7 @@ from .export import ExportError
 
 CROP = 72  # input side of a calibration crop (the converter's tiles are 256 + margins: the scales are per tensor)
 CHECKS = 16  # inputs the copy is compared with the float model on, drawn apart from the calibration ones
+NARROW = 4  # output channels of a convolution kept float (narrow_convolutions)
 
 
 def _images(folder: Path) -> list[Path]:
@@ -97,6 +99,20 @@ def sub_pixel_convolutions(graph: onnx.GraphProto) -> list[str]:
     return [node.name for node in graph.node if node.op_type == "Conv" and node.output[0] in shuffled]
 
 
+def narrow_convolutions(graph: onnx.GraphProto) -> list[str]:
+    """The convolutions with at most NARROW output channels (a translator's image head: 32 channels to RGB by a 7x7
+    kernel). They stay in float: onnxruntime's int8 convolution unfolds its input into one column a kernel tap and
+    input channel, for a product only as wide as its output channels, so for three channels it handles a 448 px
+    picture's 7 x 7 x 32 unfolded copy (about 300 MB) to little purpose. Quantized, the head alone took 260 ms of a
+    process's first 390 ms translator call (touching that memory for the first time) and 63 ms of each later one."""
+    initializers = {tensor.name: tensor for tensor in graph.initializer}
+    return [
+        node.name
+        for node in graph.node
+        if node.op_type == "Conv" and node.input[1] in initializers and initializers[node.input[1]].dims[0] <= NARROW
+    ]
+
+
 def _output(model: ModelSession, rgb: np.ndarray) -> np.ndarray:
     return tensor_to_images(model.run(images_to_tensor([rgb], model.info, model.min_side)), model.info)[0]
 
@@ -140,7 +156,7 @@ def quantize(
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
             op_types_to_quantize=["Conv"],
-            nodes_to_exclude=sub_pixel_convolutions(graph),
+            nodes_to_exclude=sub_pixel_convolutions(graph) + narrow_convolutions(graph),
         )
         proto = onnx.load(str(quantized))
     renamed = ModelInfo.from_metadata(
