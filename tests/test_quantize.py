@@ -40,7 +40,8 @@ def photos(tmp_path_factory):
 
 def make_conv_translator(path):
     """A translator shaped like the shipped U-Net at its smallest: a ReLU6 convolution, an enlarged skip joined to
-    the photo, a convolution back to RGB and a tanh. Nothing feeds a pixel shuffle, so every Conv goes int8."""
+    the photo, a convolution back to RGB and a tanh. Nothing feeds a pixel shuffle; the RGB head stays float
+    (narrow_convolutions), the rest goes int8."""
     rng = np.random.default_rng(0)
     weights = {
         "down_weight": rng.normal(0, 0.3, (8, 3, 3, 3)).astype(np.float32),

@@ -190,8 +190,8 @@ class _Quarter:
     Each plane kind (alpha, relief, pick-up) is one tall 'L' image, the angles' planes one below the other, so a
     stamp is a crop of it (cut to where the alpha has paint: a stroke at a slant fills a third of the square round
     it, and pasting costs by the pixel), turned by Pillow where its angle lies in another quarter. Turning the
-    small crop rather than the whole planes in numpy halved the cost of a process's first stamps (thousands of
-    them a photo)."""
+    small crop rather than the whole planes in numpy cut a process's first stamps from 0.24 to 0.17 CPU-s on a
+    512 px photo (thousands of stamps)."""
 
     def __init__(self, planes: tuple, firsts):
         *kinds, self.half = planes
