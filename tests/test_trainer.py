@@ -183,7 +183,11 @@ def test_init_from_an_int8_copy_names_the_float_file_to_start_from(image_folder,
         Image.fromarray(gradient_image(40, 36, seed=index)).save(photos / f"photo{index}.png")
     quantize(tmp_path / "first.onnx", tmp_path / "first-int8.onnx", photos, count=2, min_psnr=0.0)
     with pytest.raises(ValueError, match=r"an int8 copy; start from the float file it was made from"):
-        Trainer("style", config, LoopConfig(out=str(tmp_path / "again"), steps=1, init_from=str(tmp_path / "first-int8.onnx")))
+        Trainer(
+            "style",
+            config,
+            LoopConfig(out=str(tmp_path / "again"), steps=1, init_from=str(tmp_path / "first-int8.onnx")),
+        )
 
 
 def test_fastgan_critic_warmup_trains_the_critics_alone_then_the_generator(image_folder, style_image):
