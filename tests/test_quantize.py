@@ -151,7 +151,7 @@ def test_shipped_translator_is_the_int8_copy_of_its_float_export():
     assert len(head) == 1 and int8 == convs - head
     assert not dequantized_convolutions(onnx.load(str(source)).graph)[1]
     copy, original = (load_model(path, "cpu").info for path in (shipped, source))
-    assert copy.description == f"{original.description} int8 for the CPU."
+    assert copy.description == f"{original.description}; int8 for the CPU."
     unchanged = ("name", "kind", "native_size", "face_size", "size_multiple", "value_range", "training_summary")
     assert all(getattr(copy, field) == getattr(original, field) for field in unchanged)
 

@@ -163,7 +163,7 @@ def quantize(
         {
             **info.to_metadata(),
             "name": out.stem,
-            "description": f"{info.description} int8 for the CPU.",
+            "description": f"{info.description.rstrip('.')}; int8 for the CPU.",
             **({"quality": quality} if quality is not None else {}),
         }
     )
