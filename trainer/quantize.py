@@ -2,9 +2,9 @@
 
 On a CPU with 8-bit dot-product instructions (VNNI) convolutions run faster in int8: the bundled upscaler's
 network 1.5x (its sub-pixel layer kept float, see `sub_pixel_convolutions`), the default translator's 1.5x (its
-image head kept float, see `narrow_convolutions`). Weights are quantized per output
-channel; activations get one scale each, calibrated on inputs like the ones `convert` gives the model (`INPUTS`:
-an upscaler's crops of paintings reduced by its factor, a translator's photos at their painting size). The copy
+image head kept float, see `narrow_convolutions`). Weights are quantized per output channel; activations get one
+scale each, calibrated on inputs like the ones `convert` gives the model (`INPUTS`: an upscaler's crops of
+paintings reduced by its factor, a translator's photos at their painting size). The copy
 is written (atomically) only when its output's PSNR to the float model's is at least `min_psnr` dB on every one
 of CHECKS inputs apart from the calibration ones, so quantization cannot silently cost the quality its card
 reports. The format is QDQ (quantize / dequantize pairs around float operators), which every onnxruntime device
