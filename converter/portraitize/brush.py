@@ -87,7 +87,7 @@ class Brush:
         dry = [rng.uniform(0, 1, count) for _ in range(VARIANTS)]
         self.profiles = (load, reach, dry)
         self._stamps: dict[tuple[int, int, int, int], Stamp] = {}
-        # Per (length, bend, variant) of a ladder's brush: its first quarter's stamps, which every angle's is turned from
+        # Per (length, bend, variant) of a ladder's brush: its first quarter's stamps, every angle's turned from them
         self._quarters: dict[tuple[int, int, int], _Quarter] = {}
 
     def stamp(self, length: int, angle: int, variant: int, bend: int = STRAIGHT) -> Stamp:
