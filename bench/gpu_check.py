@@ -212,11 +212,13 @@ def converter_speed(gpu: GpuCheck, photos: Path) -> str:
 
 
 def converter_equal(gpu: GpuCheck, photos: Path) -> str:
-    """The translator's paintings on CUDA against the CPU's, through the chain without strokes and on the float
-    export: the stroke painter turns a level's difference into a stroke stacked in another order, and the shipped
-    int8 file's CPU kernels round otherwise than CUDA's (its own rounding is the int8 comparison's business)."""
+    """The translator's paintings on CUDA against the CPU's, through the chain without strokes or upscaler and on the
+    float export: the stroke painter turns a level's difference into a stroke stacked in another order, and the int8
+    files' CPU kernels (the shipped translator's, the upscaler's) round otherwise than CUDA's (their own rounding is
+    the int8 comparisons' business)."""
     float_model = REPO / "exported" / "float" / "oil-portrait.onnx"
-    options = ("--painter", "none", "--model", str(float_model if float_model.exists() else "oil-portrait"))
+    model = str(float_model if float_model.exists() else "oil-portrait")
+    options = ("--painter", "none", "--upscaler", "none", "--model", model)  # without strokes, the upscaler is on
     some = gpu.work / "equal-photos"
     some.mkdir(exist_ok=True)
     for path in sorted(photos.iterdir())[:EQUAL_PHOTOS]:

@@ -141,6 +141,17 @@ def test_shipped_upscaler_is_int8_but_for_its_sub_pixel_layer():
     assert len(sub_pixel) == 1 and int8 == convs - sub_pixel
 
 
+def test_a_model_with_unnamed_nodes_is_quantized_all_the_same(tmp_path, photos):
+    """Nodes are left out by name: an unnamed head left out must not leave out every other unnamed node."""
+    named = onnx.load(str(make_conv_translator(tmp_path / "named.onnx")))
+    for node in named.graph.node:
+        node.name = ""
+    onnx.save(named, str(tmp_path / "unnamed.onnx"))
+    quantize(tmp_path / "unnamed.onnx", tmp_path / "unnamed-int8.onnx", photos, count=4, min_psnr=30.0)
+    convs, int8 = dequantized_convolutions(onnx.load(str(tmp_path / "unnamed-int8.onnx")).graph)
+    assert len(convs) == 2 and len(int8) == 1, "the body in int8, the image head in float"
+
+
 def test_shipped_translator_is_the_int8_copy_of_its_float_export():
     """The default translator ships as int8 (every convolution but its image head), made from exported/float/: the
     same model there, whose weights `--init-from` reads back and the int8 comparison starts from."""

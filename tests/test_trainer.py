@@ -172,7 +172,7 @@ def test_init_from_an_exported_model_refuses_what_it_cannot_read_back(image_fold
 
 
 def test_init_from_an_int8_copy_names_the_float_file_to_start_from(image_folder, style_image, tmp_path):
-    """The default translator ships in int8: its weights cannot be read back, and the error says where to go."""
+    """The default translator ships in int8: its weights cannot be read back, and the error says so in one line."""
     from trainer.quantize import CHECKS, quantize
 
     config = tiny_configs(image_folder, style_image)["style"]
@@ -182,7 +182,7 @@ def test_init_from_an_int8_copy_names_the_float_file_to_start_from(image_folder,
     for index in range(2 + CHECKS):
         Image.fromarray(gradient_image(40, 36, seed=index)).save(photos / f"photo{index}.png")
     quantize(tmp_path / "first.onnx", tmp_path / "first-int8.onnx", photos, count=2, min_psnr=0.0)
-    with pytest.raises(ValueError, match=r"an int8 copy; start from the float file it was made from"):
+    with pytest.raises(ValueError, match=r"an int8 copy, whose weights cannot be read back"):
         Trainer(
             "style",
             config,

@@ -47,9 +47,7 @@ def load_exported(path: Path, spec: ExportSpec, family: str) -> tuple[ModelInfo,
     if any(array.dtype == np.float16 for array in constants.values()):
         raise ExportedWeightsError(f"{path}: a half-precision copy; start from the float32 file it was made from")
     if any(node.op_type == "DequantizeLinear" for node in model.graph.node):
-        raise ExportedWeightsError(
-            f"{path}: an int8 copy; start from the float file it was made from (exported/float/ for a shipped one)"
-        )
+        raise ExportedWeightsError(f"{path}: an int8 copy, whose weights cannot be read back; start from a checkpoint")
     module = copy.deepcopy(spec.module).cpu()
     copy_spec = dataclasses.replace(spec, module=module, example=spec.example.cpu())
     state = module.state_dict()

@@ -146,7 +146,12 @@ def quantize(
         prepared, quantized = Path(temp) / "prepared.onnx", Path(temp) / "int8.onnx"
         # The spatial sizes are symbolic: onnx's own shape inference is enough for quantization.
         quant_pre_process(str(model), str(prepared), skip_symbolic_shape=True)
-        graph = onnx.load(str(prepared)).graph
+        prepared_model = onnx.load(str(prepared))
+        graph = prepared_model.graph
+        # Nodes are left out of quantization by name, and an unnamed one left out would leave out every unnamed node
+        for index, node in enumerate(graph.node):
+            node.name = node.name or f"portraitize_node_{index}"
+        onnx.save(prepared_model, str(prepared))
         quantize_static(
             str(prepared),
             str(quantized),
@@ -159,6 +164,8 @@ def quantize(
             nodes_to_exclude=sub_pixel_convolutions(graph) + narrow_convolutions(graph),
         )
         proto = onnx.load(str(quantized))
+    if not any(node.op_type == "DequantizeLinear" for node in proto.graph.node):
+        raise ExportError(f"no convolution of {model} could be quantized; {out} not written")
     renamed = ModelInfo.from_metadata(
         {
             **info.to_metadata(),
