@@ -383,15 +383,24 @@ SECTIONS["files"] = Section(
 
 
 def measure_files() -> dict:
-    """Each exported model's file size, parameter count and recorded training minutes (summed over the runs its
-    training summary lists)."""
+    """Each exported model's file size, parameter count (an int8 file's without its quantization's scales and zero
+    points) and recorded training minutes (summed over the runs its training summary lists)."""
     import numpy as np
     import onnx
 
     values = {}
     for path in sorted(EXPORTED.glob("*.onnx")):
         model = onnx.load(path)
-        parameters = sum(int(np.prod(tensor.dims)) for tensor in model.graph.initializer)
+        # An int8 file's scales and zero points are its quantization's, not the network's weights
+        quantization = {
+            name
+            for node in model.graph.node
+            if node.op_type in ("QuantizeLinear", "DequantizeLinear")
+            for name in node.input[1:]
+        }
+        parameters = sum(
+            int(np.prod(tensor.dims)) for tensor in model.graph.initializer if tensor.name not in quantization
+        )
         summary = {prop.key: prop.value for prop in model.metadata_props}.get("training_summary", "")
         minutes = [float(value) for value in re.findall(r"(\d+(?:\.\d+)?) min\b", summary)]
         values[path.stem] = {
