@@ -171,7 +171,7 @@ def test_init_from_an_exported_model_refuses_what_it_cannot_read_back(image_fold
         )
 
 
-def test_init_from_an_int8_copy_names_the_float_file_to_start_from(image_folder, style_image, tmp_path):
+def test_init_from_an_int8_copy_says_its_weights_cannot_be_read_back(image_folder, style_image, tmp_path):
     """The default translator ships in int8: its weights cannot be read back, and the error says so in one line."""
     from trainer.quantize import CHECKS, quantize
 
