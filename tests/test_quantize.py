@@ -154,7 +154,7 @@ def test_a_model_with_unnamed_nodes_is_quantized_all_the_same(tmp_path, photos):
 
 def test_shipped_translator_is_the_int8_copy_of_its_float_export():
     """The default translator ships as int8 (every convolution but its image head), made from exported/float/: the
-    same model there, whose weights `--init-from` reads back and the int8 comparison starts from."""
+    same model there, which `quantize` and the int8 comparison start from."""
     shipped, source = REPO / "exported" / "oil-portrait.onnx", REPO / "exported" / "float" / "oil-portrait.onnx"
     graph = onnx.load(str(shipped)).graph
     convs, int8 = dequantized_convolutions(graph)

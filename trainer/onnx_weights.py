@@ -25,6 +25,7 @@ from torch import nn
 from portraitize.contract import ModelInfo
 
 from .export import parity_error
+from .quantize import is_quantized
 from .recipes.base import ExportSpec
 
 TOLERANCE = 1e-3  # as an export's parity check
@@ -46,7 +47,7 @@ def load_exported(path: Path, spec: ExportSpec, family: str) -> tuple[ModelInfo,
     constants = {tensor.name: numpy_helper.to_array(tensor) for tensor in model.graph.initializer}
     if any(array.dtype == np.float16 for array in constants.values()):
         raise ExportedWeightsError(f"{path}: a half-precision copy; start from the float32 file it was made from")
-    if any(node.op_type == "DequantizeLinear" for node in model.graph.node):
+    if is_quantized(model.graph):
         raise ExportedWeightsError(f"{path}: an int8 copy, whose weights cannot be read back; start from a checkpoint")
     module = copy.deepcopy(spec.module).cpu()
     copy_spec = dataclasses.replace(spec, module=module, example=spec.example.cpu())

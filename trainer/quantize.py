@@ -99,6 +99,11 @@ def sub_pixel_convolutions(graph: onnx.GraphProto) -> list[str]:
     return [node.name for node in graph.node if node.op_type == "Conv" and node.output[0] in shuffled]
 
 
+def is_quantized(graph: onnx.GraphProto) -> bool:
+    """Whether the graph holds int8 weights (a QDQ copy, as `quantize` writes them)."""
+    return any(node.op_type == "DequantizeLinear" for node in graph.node)
+
+
 def narrow_convolutions(graph: onnx.GraphProto) -> list[str]:
     """The convolutions with at most NARROW output channels (a translator's image head: 32 channels to RGB by a 7x7
     kernel). They stay in float: onnxruntime's int8 convolution unfolds its input into one column a kernel tap and
@@ -130,7 +135,7 @@ def quantize(
     info = float_model.info
     if info.kind not in INPUTS:
         raise ExportError(f"{model} is a {info.kind}; int8 copies are made of: {', '.join(INPUTS)}")
-    if any(node.op_type == "DequantizeLinear" for node in onnx.load(str(model)).graph.node):
+    if is_quantized(onnx.load(str(model)).graph):
         raise ExportError(f"{model} is already quantized; give the float model")
     calibration, checks = INPUTS[info.kind](float_model, images, count)
 
@@ -164,7 +169,7 @@ def quantize(
             nodes_to_exclude=sub_pixel_convolutions(graph) + narrow_convolutions(graph),
         )
         proto = onnx.load(str(quantized))
-    if not any(node.op_type == "DequantizeLinear" for node in proto.graph.node):
+    if not is_quantized(proto.graph):
         raise ExportError(f"no convolution of {model} could be quantized; {out} not written")
     renamed = ModelInfo.from_metadata(
         {
