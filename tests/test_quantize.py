@@ -193,3 +193,18 @@ def test_cli_refuses_overwriting_its_source(tmp_path, paintings):
     before = source.read_bytes()
     result = runner.invoke(trainer_app, ["quantize", str(source), str(source), "--paintings", str(paintings)])
     assert result.exit_code == 2 and "another file" in result.output and source.read_bytes() == before
+
+
+def test_cli_refuses_a_folder_as_its_output_before_calibrating(tmp_path, paintings, monkeypatch):
+    import trainer.quantize
+
+    def calibrating(*args, **kwargs):
+        raise AssertionError("calibration started")
+
+    monkeypatch.setattr(trainer.quantize, "quantize", calibrating)
+    source = make_sub_pixel_upscaler(tmp_path / "float.onnx")
+    folder = tmp_path / "int8"
+    folder.mkdir()
+    result = CliRunner().invoke(trainer_app, ["quantize", str(source), str(folder), "--paintings", str(paintings)])
+    said = " ".join(result.output.replace("│", " ").split())  # the error box wraps a long path's line
+    assert result.exit_code == 2 and "is a directory" in said and list(folder.iterdir()) == []

@@ -73,7 +73,7 @@ for _recipe in RECIPES.values():
 @app.command("detect-faces")
 def detect_faces(
     folder: Path = typer.Argument(..., help="Folder of images (recursive)."),
-    out: Path = typer.Argument(..., help="CSV to write (path,w,h,x1,y1,x2,y2,prob); use it with --faces."),
+    out: Path = typer.Argument(..., dir_okay=False, help="CSV to write (path,w,h,x1,y1,x2,y2,prob); use it with --faces."),
     weights: Path = typer.Option(Path("../shared/weights"), help="Folder with mtcnn_pnet/rnet/onet.pt."),
     min_face_size: float = typer.Option(20.0, help="Smallest face to look for, in pixels."),
 ) -> None:
@@ -93,7 +93,7 @@ def detect_faces(
 @app.command("export")
 def export(
     checkpoint: Path = typer.Argument(..., help="checkpoint.pt, or the run folder holding it."),
-    out: Path = typer.Argument(..., help="The .onnx file to write; its name (without .onnx) is the model name."),
+    out: Path = typer.Argument(..., dir_okay=False, help="The .onnx file to write; its name (without .onnx) is the model name."),
     part: Optional[str] = typer.Option(
         None, help="Which network, for recipes with several (vae: decoder|reconstruction)."
     ),
@@ -141,7 +141,7 @@ def export(
 
 @app.command("average")
 def average(
-    out: Path = typer.Argument(..., help="The checkpoint to write (then `export` it)."),
+    out: Path = typer.Argument(..., dir_okay=False, help="The checkpoint to write (then `export` it)."),
     snapshots: List[Path] = typer.Argument(..., help="Snapshots of one run (`--keep-every`), in any order."),
     part: Optional[str] = typer.Option(None, help="Which network, for recipes with several (as in `export`)."),
 ) -> None:
@@ -164,7 +164,7 @@ def cut_to_generator(
     source: Path = typer.Argument(
         ..., help="An exported translator whose file holds a fixed stage after its generator."
     ),
-    out: Path = typer.Argument(..., help="The .onnx file to write: the generator only."),
+    out: Path = typer.Argument(..., dir_okay=False, help="The .onnx file to write: the generator only."),
     description: Optional[str] = typer.Option(None, help="A new description for the cut model."),
 ) -> None:
     """Cut a translator's ONNX file back to its generator (the fixed brushwork stage of older exports left out),
@@ -181,7 +181,7 @@ def cut_to_generator(
 
 @app.command("export-face-detector")
 def export_face_detector(
-    out: Path = typer.Argument(Path("exported/face-detector.onnx"), help="The .onnx file to write."),
+    out: Path = typer.Argument(Path("exported/face-detector.onnx"), dir_okay=False, help="The .onnx file to write."),
     weights: Path = typer.Option(Path("../shared/weights"), help="Folder with mtcnn_pnet/rnet/onet.pt."),
     photos: Optional[List[Path]] = typer.Option(
         None, help="Photos with faces for the parity check; repeatable.", show_default="the repository's examples/*.jpg"
@@ -257,7 +257,7 @@ def export_mediapipe(
 
 
 def export_texture(
-    out: Path = typer.Argument(Path("exported/impasto.onnx"), help="The .onnx file to write (its name: the model's)."),
+    out: Path = typer.Argument(Path("exported/impasto.onnx"), dir_okay=False, help="The .onnx file to write (its name: the model's)."),
     quality: str = typer.Option("", help="What it was measured to do, one line from its card (stored in the file)."),
     **settings,
 ) -> None:
@@ -286,7 +286,7 @@ app.command("export-texture")(with_signature(export_texture, [*_explicit, *confi
 @app.command("quantize")
 def quantize(
     model: Path = typer.Argument(..., help="An exported upscaler or translator (.onnx)."),
-    out: Path = typer.Argument(..., help="The int8 .onnx file to write; its name (without .onnx) is the model name."),
+    out: Path = typer.Argument(..., dir_okay=False, help="The int8 .onnx file to write; its name (without .onnx) is the model name."),
     paintings: Path = typer.Option(
         Path("../shared/data/paintings/train"), help="Upscalers: paintings whose reduced crops calibrate it."
     ),
@@ -538,7 +538,7 @@ def evaluate_upscaler(
 @app.command("sample")
 def sample(
     checkpoint: Path = typer.Argument(..., help="checkpoint.pt, or the run folder holding it."),
-    out: Path = typer.Option(Path("preview.png"), help="Grid PNG to write."),
+    out: Path = typer.Option(Path("preview.png"), dir_okay=False, help="Grid PNG to write."),
     count: int = typer.Option(8, help="Samples (or preview photos) in the grid."),
     seed: int = typer.Option(0, help="Seed for the latents of samplers."),
 ) -> None:
@@ -552,7 +552,7 @@ def sample(
 @app.command("plot")
 def plot(
     runs: List[Path] = typer.Argument(..., help="Run folders (or their log.jsonl files); one colour each."),
-    out: Path = typer.Option(Path("curves.png"), help="PNG to write."),
+    out: Path = typer.Option(Path("curves.png"), dir_okay=False, help="PNG to write."),
     smoothing: float = typer.Option(0.6, min=0.0, max=0.999, help="Weight of the moving average (0: raw values)."),
 ) -> None:
     """Training curves from log.jsonl: one panel per loss (D(x) with D(G(z))), several runs overlaid."""
