@@ -73,7 +73,9 @@ for _recipe in RECIPES.values():
 @app.command("detect-faces")
 def detect_faces(
     folder: Path = typer.Argument(..., help="Folder of images (recursive)."),
-    out: Path = typer.Argument(..., dir_okay=False, help="CSV to write (path,w,h,x1,y1,x2,y2,prob); use it with --faces."),
+    out: Path = typer.Argument(
+        ..., dir_okay=False, help="CSV to write (path,w,h,x1,y1,x2,y2,prob); use it with --faces."
+    ),
     weights: Path = typer.Option(Path("../shared/weights"), help="Folder with mtcnn_pnet/rnet/onet.pt."),
     min_face_size: float = typer.Option(20.0, help="Smallest face to look for, in pixels."),
 ) -> None:
@@ -93,7 +95,9 @@ def detect_faces(
 @app.command("export")
 def export(
     checkpoint: Path = typer.Argument(..., help="checkpoint.pt, or the run folder holding it."),
-    out: Path = typer.Argument(..., dir_okay=False, help="The .onnx file to write; its name (without .onnx) is the model name."),
+    out: Path = typer.Argument(
+        ..., dir_okay=False, help="The .onnx file to write; its name (without .onnx) is the model name."
+    ),
     part: Optional[str] = typer.Option(
         None, help="Which network, for recipes with several (vae: decoder|reconstruction)."
     ),
@@ -257,7 +261,9 @@ def export_mediapipe(
 
 
 def export_texture(
-    out: Path = typer.Argument(Path("exported/impasto.onnx"), dir_okay=False, help="The .onnx file to write (its name: the model's)."),
+    out: Path = typer.Argument(
+        Path("exported/impasto.onnx"), dir_okay=False, help="The .onnx file to write (its name: the model's)."
+    ),
     quality: str = typer.Option("", help="What it was measured to do, one line from its card (stored in the file)."),
     **settings,
 ) -> None:
@@ -286,7 +292,9 @@ app.command("export-texture")(with_signature(export_texture, [*_explicit, *confi
 @app.command("quantize")
 def quantize(
     model: Path = typer.Argument(..., help="An exported upscaler or translator (.onnx)."),
-    out: Path = typer.Argument(..., dir_okay=False, help="The int8 .onnx file to write; its name (without .onnx) is the model name."),
+    out: Path = typer.Argument(
+        ..., dir_okay=False, help="The int8 .onnx file to write; its name (without .onnx) is the model name."
+    ),
     paintings: Path = typer.Option(
         Path("../shared/data/paintings/train"), help="Upscalers: paintings whose reduced crops calibrate it."
     ),
