@@ -648,6 +648,13 @@ for _name, _about, _folder in (
         "photos",
         "2026-12-07-painter27-pairs174",
     ),
+    (
+        "pairs-blended-flesh",
+        "a trial: each face's skin (its features left out) blended once the strokes are laid, 0.85 of it by a guided "
+        "filter guided by the painting itself (windows of 0.6 of the face's brush radius, eps 0.04), so that dabs of "
+        "near values melt and the edges between values stay, against painter 27, thirteen of the tuning photos",
+        "2026-12-07-painter27-pairs175",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
