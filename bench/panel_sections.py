@@ -655,6 +655,13 @@ for _name, _about, _folder in (
         "near values melt and the edges between values stay, against painter 27, thirteen of the tuning photos",
         "2026-12-07-painter27-pairs175",
     ),
+    (
+        "pairs-wrapped-flesh",
+        "a trial: each face's strokes turned round the head's form (along an ellipse 1.3 times taller than wide about a "
+        "point a tenth of the face above its centre, rolled with the eyes) wherever the picture's flow is less than 0.6 "
+        "coherent, against painter 27, thirteen of the tuning photos",
+        "2026-12-07-painter27-pairs176",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
