@@ -662,6 +662,13 @@ for _name, _about, _folder in (
         "coherent, against painter 27, thirteen of the tuning photos",
         "2026-12-07-painter27-pairs176",
     ),
+    (
+        "pairs-flesh-colour-blur",
+        "a trial: each face stroke's colour taken from the picture blurred over one brush radius (COLOUR_BLUR 0.35 "
+        "elsewhere), so that neighbouring dabs of one plane carry one value, against painter 27, thirteen of the "
+        "tuning photos",
+        "2026-12-07-painter27-pairs177",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
