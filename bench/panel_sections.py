@@ -676,6 +676,14 @@ for _name, _about, _folder in (
         "anywhere on the face and on faces of any size, against painter 27, thirteen of the tuning photos",
         "2026-12-07-painter27-pairs178",
     ),
+    (
+        "pairs-accents",
+        "a trial: forced choice 177's calmer flesh, and a last layer of accents in strokes 0.8 of the finest layer's "
+        "on the quarter of the eyes', brows', nostrils' and lips' points whose light stands out most from the light "
+        "around them (0.04 of the face), only on faces where that brush is at most 0.012 of the face, against "
+        "painter 27, thirteen of the tuning photos",
+        "2026-12-07-painter27-pairs179",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
