@@ -132,6 +132,14 @@ for _name, _about, _folder in (
         "oils repainted and on the panel photos, in panel 166's tiles and draw of real oils, six new viewers",
         "2026-12-07-painter26-panel172",
     ),
+    (
+        "panel-craquelure",
+        "a trial (not shipped, a post-process never committed): painter 27's paintings of the panel photos under an "
+        "old oil's surface, a craquelure (a warped Voronoi net of cells 1/110 of the long side, patchy, fuller and "
+        "darker in the lights) and a warm varnish with grime towards the edges, beside the same paintings without "
+        "it and a new draw of real oils, six new viewers",
+        "2026-12-07-painter27-panel180",
+    ),
 ):
     _add(
         Section(
