@@ -692,6 +692,14 @@ for _name, _about, _folder in (
         "painter 27, thirteen of the tuning photos",
         "2026-12-07-painter27-pairs179",
     ),
+    (
+        "pairs-accents-alone",
+        "a trial: a last layer of accents alone (no calmer flesh), in strokes 0.8 of the finest layer's: darks on the "
+        "tenth of the features' and lips' points furthest below the light around them (0.02 of the face), lights on "
+        "the 2% of each face's points furthest above it, only on faces where that brush is at most 0.01 of the face, "
+        "against painter 27, thirteen of the tuning photos",
+        "2026-12-07-painter27-pairs181",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
