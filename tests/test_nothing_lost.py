@@ -271,3 +271,42 @@ def test_a_destination_under_a_file_is_refused_naming_the_file(cli, translator, 
     assert result.exit_code != 0
     assert f"{blocker} is not a folder" in result.output
     assert blocker.read_text() == "mine"
+
+
+def test_a_painting_of_another_photo_of_the_same_name_is_not_taken_as_done(cli, translator, tmp_path):
+    """Two camera cards' IMG_0001.jpg into one folder, or a photo replaced in place: the output there was painted
+    from another photo, so the photo fails naming it and the painting is kept; the same photo again is skipped."""
+    card_a, card_b, dst = tmp_path / "a", tmp_path / "b", tmp_path / "out"
+    write_image(card_a / "IMG_0001.png", 40, 30)
+    Image.open(write_image(card_b / "IMG_0001.png", 40, 30)).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(
+        card_b / "IMG_0001.png"
+    )
+    assert cli("convert", card_a, dst, "-m", translator).exit_code == 0
+    painted = (dst / "IMG_0001.png").read_bytes()
+    again = cli("convert", card_a, dst, "-m", translator)
+    assert again.exit_code == 0 and "0 converted, 1 skipped" in again.output, again.output
+
+    other = cli("convert", card_b, dst, "-m", translator)
+    said = " ".join(other.output.split())
+    assert other.exit_code == 1 and "1 failed" in said, other.output
+    assert "IMG_0001.png holds a painting of another photo" in said and "--overwrite" in said
+    assert (dst / "IMG_0001.png").read_bytes() == painted, "the first card's painting is kept"
+
+    (card_a / "IMG_0001.png").write_bytes((card_b / "IMG_0001.png").read_bytes())  # replaced in place
+    replaced = cli("convert", card_a, dst, "-m", translator)
+    assert replaced.exit_code == 1 and "painting of another photo" in " ".join(replaced.output.split())
+    redo = cli("convert", card_a, dst, "-m", translator, "--overwrite")
+    assert redo.exit_code == 0 and "1 converted" in redo.output
+    assert cli("convert", card_a, dst, "-m", translator).exit_code == 0
+
+
+def test_a_deleted_stroke_list_is_written_again(cli, translator, tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png", 64, 48)
+    assert cli("convert", src, dst, "-m", translator, "--stroke-list").exit_code == 0
+    strokes = dst / "a.png.strokes.json"
+    listed = strokes.read_bytes()
+    strokes.unlink()
+    again = cli("convert", src, dst, "-m", translator, "--stroke-list")
+    assert again.exit_code == 0 and "1 converted" in again.output, again.output
+    assert strokes.read_bytes() == listed

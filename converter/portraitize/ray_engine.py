@@ -232,7 +232,7 @@ class Painter:
 
 def make_ray_plan(source: str, destination: str, output_format: str | None, overwrite: bool):
     """plan.make_plan over the file systems that SRC and DST name (local folders or URIs); with the place of
-    DST's output records, and DST's path inside its file system."""
+    DST's output records, DST's path inside its file system, and SRC's storage (which reads the photos' prints)."""
     from pathlib import Path
 
     from pyarrow.fs import LocalFileSystem
@@ -245,17 +245,18 @@ def make_ray_plan(source: str, destination: str, output_format: str | None, over
     reach(source_fs, source_path, source)
     target_fs, target_path = open_filesystem(destination)
     reach(target_fs, target_path, destination)
+    source_storage = _storage(source_fs)
     plan = make_plan(
         PurePosixPath(source_path),
         PurePosixPath(target_path),
         output_format,
         overwrite,
-        _storage(source_fs),
+        source_storage,
         _storage(target_fs),
     )
     local = isinstance(target_fs, LocalFileSystem)
     place = LocalPlace(Path(target_path)) if local else ArrowPlace(target_fs, PurePosixPath(target_path))
-    return plan, place, PurePosixPath(target_path)
+    return plan, place, PurePosixPath(target_path), source_storage
 
 
 def _storage(filesystem):

@@ -3,8 +3,11 @@ outputs off as done.
 
 `DST/.portraitize-outputs.jsonl` (hidden, so never an input) holds one JSON line per written output: its path
 relative to DST, the key of the recipe that painted it (every setting that changes its pixels, and the digests
-of the model files) and the file's identity when it was written (size, modification time, inode on a local
-disk). Recipes are stored once, on their own lines. Lines are only ever appended, one `write` each (whole on a
+of the model files), the file's identity when it was written (size, modification time, inode on a local
+disk) and a print of the photo it was painted from (source_print). An output painted from another photo than the
+one now mapped to its name (a second camera card's IMG_0001.jpg into the same folder, a photo replaced in place,
+a.png added beside a.gif, whose painting was a.png) is not counted as done: that photo fails, naming the output, and
+the output is kept. Recipes are stored once, on their own lines. Lines are only ever appended, one `write` each (whole on a
 local disk, also when two runs append at once), and the last line for a path wins; a run compacts the file
 when most of it is superseded and no other run holds it open. On object stores (the Ray engine), the driver
 rewrites the file once at the end of a run, in one PUT.
@@ -22,13 +25,16 @@ import json
 import os
 import threading
 from pathlib import Path, PurePath, PurePosixPath
+from typing import BinaryIO, Callable
 
+from .images import ImageError
 from .plan import Job, PlanError
 
 RECORD_NAME = ".portraitize-outputs.jsonl"
 FORMATS_WITH_QUALITY = {"jpg", "webp"}  # --quality changes no other format's pixels
 NAMED_CONFLICTS = 3  # outputs named in the refusal; the rest are counted
 KEPT_PER_OUTPUT = 3  # records read per output (the newest)
+SOURCE_HEAD = 65536  # bytes of a photo its print reads: its header and the start of its image data
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,6 +100,26 @@ class Identity:
     def matches(self, other: Identity) -> bool:
         pairs = [(self.size, other.size), (self.mtime_ns, other.mtime_ns), (self.inode, other.inode)]
         return all(mine == theirs for mine, theirs in pairs if mine is not None and theirs is not None)
+
+
+def source_print(handle: BinaryIO) -> str:
+    """A photo told apart from another of the same name: its size (where the file can say it) and its first
+    SOURCE_HEAD bytes, hashed. Read anew on a rerun, so it costs 64 KiB a photo, not the whole file; a copy of the
+    photo moved or copied elsewhere keeps its print."""
+    digest = hashlib.sha256(handle.read(SOURCE_HEAD))
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        digest.update(str(handle.seek(0, os.SEEK_END)).encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One output's record: the recipe that painted it, the file as written, and its photo's print (None in
+    records written before prints were kept)."""
+
+    recipe: str
+    identity: Identity
+    source: str | None = None
 
 
 class LocalPlace:
@@ -226,12 +252,21 @@ def _lock(handle: int, shared: bool, wait: bool = True) -> bool:
 class OutputRecords:
     """The records of one destination: which recipe made each output there, and new ones as outputs are written."""
 
-    def __init__(self, place: LocalPlace | ArrowPlace, destination: PurePath, recipe: Recipe):
+    def __init__(
+        self,
+        place: LocalPlace | ArrowPlace,
+        destination: PurePath,
+        recipe: Recipe,
+        open_source: Callable[[PurePath], BinaryIO] | None = None,
+    ):
+        """`open_source`: opens a photo for its print (the plan's storage); None keeps no prints."""
         self.place, self.destination, self.recipe = place, destination, recipe
+        self.open_source = open_source
+        self.sources: dict[PurePath, PurePath] = {}  # each output this run may write: the photo it is painted from
         self.recipes: dict[str, dict[str, object]] = {}
         # Each output's latest records, newest last: two runs writing one output at once may append their records
         # in the other order than their renames; the record that matches the file there is the one that holds.
-        self.outputs: dict[str, list[tuple[str, Identity]]] = {}
+        self.outputs: dict[str, list[Entry]] = {}
         self._recipes_written: set[str] = set()
         self._lock = threading.Lock()
         self.failure: str | None = None  # why outputs of this run went without a record, for the summary
@@ -246,7 +281,7 @@ class OutputRecords:
                 else:
                     identity = Identity(entry["size"], entry.get("mtime_ns"), entry.get("inode"))
                     kept = self.outputs.setdefault(entry["output"], [])
-                    kept.append((entry["recipe"], identity))
+                    kept.append(Entry(entry["recipe"], identity, entry.get("source")))
                     del kept[:-KEPT_PER_OUTPUT]
             except (ValueError, KeyError, TypeError):
                 continue  # a line cut short by a crash, or not ours: no record
@@ -254,11 +289,9 @@ class OutputRecords:
             place.compact(self._live_lines())
 
     def _live_lines(self) -> list[str]:
-        used = {key for entries in self.outputs.values() for key, _ in entries}
+        used = {entry.recipe for entries in self.outputs.values() for entry in entries}
         lines = [_recipe_line(key, settings) for key, settings in self.recipes.items() if key in used]
-        lines += [
-            _output_line(path, key, identity) for path, entries in self.outputs.items() for key, identity in entries
-        ]
+        lines += [_output_line(path, entry) for path, entries in self.outputs.items() for entry in entries]
         return lines
 
     def _relative(self, target: PurePath) -> str:
@@ -275,8 +308,8 @@ class OutputRecords:
                 continue
             recorded = matching[-1]
             wanted = self.recipe.for_format(job.format_extension)
-            if recorded[0] != wanted.key:
-                conflicts.append((job, self.recipes.get(recorded[0], {}), wanted.as_dict()))
+            if recorded.recipe != wanted.key:
+                conflicts.append((job, self.recipes.get(recorded.recipe, {}), wanted.as_dict()))
         if conflicts:
             job, old, new = conflicts[0]
             names = ", ".join(self._relative(job.target) for job, _, _ in conflicts[:NAMED_CONFLICTS])
@@ -288,15 +321,36 @@ class OutputRecords:
             )
         return unrecorded
 
+    def painted_from_another(self, jobs: list[Job]) -> list[Job]:
+        """Those of `jobs` (outputs already there) whose record says they were painted from another photo than
+        the job's: a photo of the same name from elsewhere, or this one replaced or edited since."""
+        if self.open_source is None:
+            return []
+        other = []
+        for job in jobs:
+            matching = self._matching(job.target)
+            recorded = matching[-1].source if matching else None
+            if recorded is not None and recorded != self._print(job.source):
+                other.append(job)
+        return other
+
+    def _print(self, source: PurePath) -> str | None:
+        """The photo's print, or None where it cannot be read (painting it says why)."""
+        try:
+            with self.open_source(source) as handle:
+                return source_print(handle)
+        except (OSError, ValueError, ImageError):
+            return None
+
     def ours(self, target: PurePath) -> bool:
         """Whether the file at `target` is an output a run recorded, unchanged since."""
         return bool(self._matching(target))
 
-    def _matching(self, target: PurePath) -> list[tuple[str, Identity]]:
+    def _matching(self, target: PurePath) -> list[Entry]:
         """The records of `target` that match the file there (size, time, inode), oldest first."""
         entries = self.outputs.get(self._relative(target), [])
         identity = self.place.identity(target) if entries else None
-        return [entry for entry in entries if identity is not None and entry[1].matches(identity)]
+        return [entry for entry in entries if identity is not None and entry.identity.matches(identity)]
 
     def written(self, target: PurePath) -> None:
         """Record an output this run has just written (from any thread). A record that cannot be written (a
@@ -304,13 +358,15 @@ class OutputRecords:
         identity = self.place.identity(target)
         if identity is None:
             return
+        source = self.sources.get(target)
+        printed = None if source is None or self.open_source is None else self._print(source)
         recipe = self.recipe.for_format(Job(target, target).format_extension)
         with self._lock:
             self.written_now.add(target)
             lines = []
             if recipe.key not in self._recipes_written:
                 lines.append(_recipe_line(recipe.key, recipe.as_dict()))
-            lines.append(_output_line(self._relative(target), recipe.key, identity))
+            lines.append(_output_line(self._relative(target), Entry(recipe.key, identity, printed)))
             try:
                 self.place.append(lines)
             except OSError as error:
@@ -329,10 +385,12 @@ def _recipe_line(key: str, settings: dict[str, object]) -> str:
     return json.dumps({"recipe": key, "settings": settings})
 
 
-def _output_line(path: str, key: str, identity: Identity) -> str:
-    entry = {"output": path, "recipe": key, "size": identity.size}
-    if identity.mtime_ns is not None:
-        entry["mtime_ns"] = identity.mtime_ns
-    if identity.inode is not None:
-        entry["inode"] = identity.inode
-    return json.dumps(entry)
+def _output_line(path: str, entry: Entry) -> str:
+    line = {"output": path, "recipe": entry.recipe, "size": entry.identity.size}
+    if entry.identity.mtime_ns is not None:
+        line["mtime_ns"] = entry.identity.mtime_ns
+    if entry.identity.inode is not None:
+        line["inode"] = entry.identity.inode
+    if entry.source is not None:
+        line["source"] = entry.source
+    return json.dumps(line)

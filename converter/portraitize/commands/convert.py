@@ -17,8 +17,8 @@ from ..images import header_size
 from ..model_set import ModelSources
 from ..painter import MIN_SIDE
 from ..painter_settings import PAINTER_VERSION, PainterRequest
-from ..pipeline import ConvertSettings, LocalFiles, Outcome, Report, convert_jobs
-from ..plan import Plan, PlanError, check_destination, make_plan
+from ..pipeline import ConvertSettings, LocalFiles, Outcome, Report, convert_jobs, stroke_list_path
+from ..plan import Job, LocalStorage, Plan, PlanError, check_destination, make_plan
 from ..progress import image_progress
 from ..ray_engine import RaySettings, is_uri, make_ray_plan, run_on_ray
 from ..records import LocalPlace, OutputRecords, Recipe, model_identity
@@ -68,14 +68,17 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         raise PlanError("SRC is empty: name a photo or a folder of photos")
     if on_ray:
         check_destination(request.dst, None)
-        plan, place, destination = make_ray_plan(request.src, request.dst, request.output_format, request.overwrite)
+        plan, place, destination, storage = make_ray_plan(
+            request.src, request.dst, request.output_format, request.overwrite
+        )
     else:
         for location in (request.src, request.dst):
             if is_uri(location):
                 raise PlanError(f"{location} is a URI: only --engine ray reads and writes URIs (the ray extra)")
         source, target = Path(request.src).expanduser(), Path(request.dst).expanduser()
         check_destination(request.dst, target)
-        plan = make_plan(source, target, request.output_format, request.overwrite)
+        storage = LocalStorage()
+        plan = make_plan(source, target, request.output_format, request.overwrite, storage)
         place, destination = LocalPlace(target), target
     print_catalogue_warnings(console)
     # On Ray the workers pick their device; this process only reads the models' contracts.
@@ -136,7 +139,8 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     )
     if photo_sizes:
         _say_if_small(photo_sizes, len(plan.todo), console)
-    records = OutputRecords(place, destination, _recipe(request, paint, sources, translator))
+    records = OutputRecords(place, destination, _recipe(request, paint, sources, translator), storage.open)
+    records.sources = {job.target: job.source for job in plan.todo}
     made = not on_ray and not target.exists()  # by this run: taken away again if nothing is written into it
     if plan.todo and not on_ray:
         try:
@@ -144,7 +148,10 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         except OSError as error:
             raise PlanError(f"cannot write to {request.dst} ({error.strerror or error})") from None
     _keep_photos_beside(plan, records)
+    _keep_other_photos_paintings(plan, records)
     unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
+    if request.stroke_list:
+        _repaint_missing_stroke_lists(plan, records, unrecorded)
     recorded = len(plan.existing) - len(unrecorded)
     if recorded:
         console.print(  # no markup: a path is shown as it is (escaped, a trailing backslash would show doubled)
@@ -205,6 +212,32 @@ def _keep_photos_beside(plan: Plan, records: OutputRecords) -> None:
                 "away to paint the photo here, or choose another destination or --format",
             )
         )
+
+
+def _keep_other_photos_paintings(plan: Plan, records: OutputRecords) -> None:
+    """A photo whose output name holds a painting of another photo (one of the same name from another folder
+    painted into this one, or this photo before it was replaced or edited) is not counted as done: it fails saying
+    so, and that painting is kept (--overwrite repaints it from this photo)."""
+    for job in records.painted_from_another(plan.existing):
+        plan.existing.remove(job)
+        plan.blocked.append(
+            (
+                job.source,
+                f"its output {job.target} holds a painting of another photo (one of the same name painted there "
+                "before, or this one before it changed): kept; --overwrite repaints it from this photo, or choose "
+                "another destination",
+            )
+        )
+
+
+def _repaint_missing_stroke_lists(plan: Plan, records: OutputRecords, unrecorded: list[Job]) -> None:
+    """With --stroke-list, a painting recorded as done whose stroke list is gone is painted again, list and all
+    (the same painting: the same photo and settings)."""
+    for job in [job for job in plan.existing if job not in unrecorded]:
+        if records.place.identity(stroke_list_path(job.target)) is None:
+            plan.existing.remove(job)
+            plan.todo.append(job)
+            records.sources[job.target] = job.source
 
 
 def _header_sizes(jobs) -> list[tuple[int, int]]:
