@@ -529,3 +529,70 @@ def test_checkpoint_is_written_with_a_new_files_mode(image_folder, style_image, 
     run_loop("vae", tiny_configs(image_folder, style_image)["vae"], tmp_path, steps=1)
     assert stat.S_IMODE((tmp_path / "checkpoint.pt").stat().st_mode) == FILE_MODE  # not the temp file's 0600
     assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")], "no temp file left"
+
+
+def test_a_file_of_the_wrong_kind_is_one_line_whichever_command_meets_it(tmp_path):
+    """`python -m trainer` says a wrong or missing file in one line, exit 2, not as a traceback: a photo given
+    as a checkpoint or as an .onnx model, a folder where a model file is read, wrong MobileNetV2 weights."""
+    import subprocess
+    import sys
+
+    photo = tmp_path / "photo.png"
+    Image.fromarray(gradient_image(40, 30)).save(photo)
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.fromarray(gradient_image(40, 30)).save(images / "a.png")
+    commands = [
+        (["sample", str(photo), "--out", str(tmp_path / "grid.png")], "not a readable checkpoint"),
+        (["cut-to-generator", str(photo), str(tmp_path / "g.onnx")], "not one (it cannot be parsed)"),
+        (["cut-to-generator", str(images), str(tmp_path / "g.onnx")], "Is a directory"),
+        (
+            ["evaluate", "--real", str(images), "--images", str(images), "--features", str(photo)],
+            "not MobileNetV2 weights",
+        ),
+    ]
+    for command, said in commands:
+        result = subprocess.run(
+            [sys.executable, "-m", "trainer", *command], capture_output=True, text=True, timeout=120, cwd=REPO
+        )
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert result.returncode == 2 and len(lines) == 1 and said in lines[0], (command, result.stderr[-2000:])
+
+
+def test_loop_options_out_of_range_are_refused_before_any_work(image_folder, tmp_path):
+    from typer.testing import CliRunner
+
+    from trainer.cli import app
+
+    runner = CliRunner()
+    base = ["train", "dcgan", "--images", str(image_folder), "--size", "16", "--width", "4", "--latent-size", "4"]
+    for option in (["--sample-every", "0"], ["--batch-size", "0"], ["--steps", "-5"], ["--log-every", "0"]):
+        result = runner.invoke(app, [*base, "--out", str(tmp_path / "run"), *option])
+        said = " ".join(result.output.replace("│", " ").split())
+        assert result.exit_code == 2 and option[0] in said, (option, result.output)
+        assert not (tmp_path / "run").exists()
+    result = runner.invoke(app, [*base, "--out", str(tmp_path / "run"), "--steps", "1", "--device", "tpu"])
+    assert result.exit_code == 2 and "not a device" in result.output
+
+
+def test_evaluations_refuse_a_folder_for_their_json_before_scoring(tmp_path):
+    from typer.testing import CliRunner
+
+    from trainer.cli import app
+
+    folder = tmp_path / "scores"
+    folder.mkdir()
+    for command in (
+        ["evaluate", "--real", str(tmp_path), "--images", str(tmp_path), "--json", str(folder)],
+        [
+            "evaluate-upscaler",
+            str(REPO / "exported" / "painting-x4.onnx"),
+            "--paintings",
+            str(tmp_path),
+            "--json",
+            str(folder),
+        ],
+    ):
+        result = CliRunner().invoke(app, command)
+        said = " ".join(result.output.replace("│", " ").split())
+        assert result.exit_code == 2 and "is a directory" in said, result.output

@@ -44,7 +44,8 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as error:  # torch.load raises whatever unpickling a damaged file trips over
-        raise CheckpointError(f"{path}: not a readable checkpoint ({type(error).__name__}: {error})") from None
+        reason = next(iter(str(error).splitlines()), "")  # torch's reasons run to several lines
+        raise CheckpointError(f"{path}: not a readable checkpoint ({type(error).__name__}: {reason})") from None
     if not isinstance(state, dict) or "recipe" not in state:
         raise CheckpointError(f"{path}: not a portraitize checkpoint (no recipe recorded)")
     return state

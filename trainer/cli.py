@@ -438,7 +438,7 @@ def evaluate(
         help="Translators: judge with dlib's face-recognition network whether each "
         "sitter is still the same person (needs the eval extra; skipped with a note without it).",
     ),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the rows as JSON here."),
+    json_out: Optional[Path] = typer.Option(None, "--json", dir_okay=False, help="Also write the rows as JSON here."),
 ) -> None:
     """FID-MNv2 and KID against real paintings; translators add SSIM to the photo, gap closed, faces kept, dark
     blotches and dlib's same-person share."""
@@ -523,7 +523,7 @@ def evaluate_upscaler(
     paintings: Path = typer.Option(..., help="Held-out paintings, e.g. ../shared/data/paintings/test."),
     size: int = typer.Option(256, help="Side of each painting's centred square, the target (px)."),
     features: Path = typer.Option(Path("../shared/weights/mobilenet_v2_imagenet.pth"), help="MobileNetV2 weights."),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the scores as JSON here."),
+    json_out: Optional[Path] = typer.Option(None, "--json", dir_okay=False, help="Also write the scores as JSON here."),
 ) -> None:
     """PSNR and MobileNetV2 feature distance of an upscaler against bicubic enlargement, on held-out paintings."""
     import json
@@ -540,6 +540,7 @@ def evaluate_upscaler(
         f"feature distance {scores.feature_distance_model:.4f} (bicubic {scores.feature_distance_bicubic:.4f})"
     )
     if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(scores.as_dict(), indent=2) + "\n")
 
 
@@ -547,7 +548,7 @@ def evaluate_upscaler(
 def sample(
     checkpoint: Path = typer.Argument(..., help="checkpoint.pt, or the run folder holding it."),
     out: Path = typer.Option(Path("preview.png"), dir_okay=False, help="Grid PNG to write."),
-    count: int = typer.Option(8, help="Samples (or preview photos) in the grid."),
+    count: int = typer.Option(8, min=1, help="Samples (or preview photos) in the grid."),
     seed: int = typer.Option(0, help="Seed for the latents of samplers."),
 ) -> None:
     """Torch-side preview of a checkpoint: a grid of samples, or of photos and their translations."""
@@ -574,6 +575,23 @@ def plot(
 
 
 def main() -> None:
+    """The commands, with a file of the wrong kind or none where one is needed said in one line (exit 2) whichever
+    command met it, not as a traceback."""
+    from google.protobuf.message import DecodeError
+    from PIL import UnidentifiedImageError
+
+    from portraitize.session import ModelError
+
+    from .checkpoint import CheckpointError
+    from .export import ExportError
+
     logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[RichHandler(show_path=False)])
     logging.getLogger("trainer").setLevel(logging.INFO)  # our own progress notes; libraries stay at warnings
-    app(prog_name="python -m trainer")
+    try:
+        app(prog_name="python -m trainer")
+    except (OSError, CheckpointError, ModelError, ExportError, UnidentifiedImageError) as error:
+        typer.secho(f"error: {error}", fg="red", err=True)
+        sys.exit(2)
+    except DecodeError:  # onnx's parser names no file
+        typer.secho("error: a file given as an .onnx model is not one (it cannot be parsed)", fg="red", err=True)
+        sys.exit(2)

@@ -47,22 +47,23 @@ class LoopConfig:
     """The loop's settings, shared by every recipe; `train RECIPE` shows them under "Training loop"."""
 
     out: str = option("runs/latest", help="Run folder: checkpoint.pt, log.jsonl, samples/.")
-    steps: int = option(2000, help="Optimisation steps in total (a resumed run counts from its checkpoint).")
-    batch_size: int = option(8, help="Images per step (per GPU under torchrun).")
+    steps: int = option(2000, min=1, help="Optimisation steps in total (a resumed run counts from its checkpoint).")
+    batch_size: int = option(8, min=1, help="Images per step (per GPU under torchrun).")
     seed: int = option(0, help="Seeds the data order, augmentation and initialisation.")
-    sample_every: int = option(200, help="Write a sample grid every N steps.")
-    checkpoint_every: int = option(500, help="Write the checkpoint every N steps (and always at the end).")
+    sample_every: int = option(200, min=1, help="Write a sample grid every N steps.")
+    checkpoint_every: int = option(500, min=1, help="Write the checkpoint every N steps (and always at the end).")
     keep_every: int = option(
         0,
+        min=0,
         help="Also keep a copy of the checkpoint every N steps as snapshots/stepNNNNNNN.pt (0: none), "
         "so a GAN's best step is not overwritten by a later, worse one.",
     )
-    log_every: int = option(10, help="Append losses to log.jsonl every N steps.")
+    log_every: int = option(10, min=1, help="Append losses to log.jsonl every N steps.")
     time_budget_minutes: float | None = option(
         None, flag="--time-budget", help="Minutes; stop cleanly (checkpoint, export) when spent."
     )
     device: str = option("auto", help="auto (CUDA if present), cpu, cuda or cuda:N.")
-    preview_count: int = option(8, help="Images in each sample grid.")
+    preview_count: int = option(8, min=1, help="Images in each sample grid.")
     face_boxes: tuple[str, ...] = option(
         (), flag="--faces", help="CSV of face boxes (path,x1,y1,x2,y2) for face-aware crops; repeatable."
     )
@@ -89,8 +90,11 @@ def pick_device(requested: str) -> torch.device:
     if requested == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda: this torch has no CUDA (install a CUDA build of torch)")
-    return torch.device(requested)
+        raise ValueError(f"--device {requested}: this torch has no CUDA (install a CUDA build of torch)")
+    try:
+        return torch.device(requested)
+    except RuntimeError:
+        raise ValueError(f"--device {requested}: not a device (auto, cpu, cuda or cuda:N)") from None
 
 
 def hardware_name(device: torch.device, processes: int = 1) -> str:

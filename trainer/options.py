@@ -11,13 +11,20 @@ from typing import Any, List, Optional
 import typer
 
 
-def option(default: Any = dataclasses.MISSING, *, help: str, flag: str | None = None) -> Any:  # noqa: A002 (the CLI's word)
+def option(
+    default: Any = dataclasses.MISSING,
+    *,
+    help: str,  # noqa: A002 (the CLI's word)
+    flag: str | None = None,
+    min: float | None = None,  # noqa: A002 (typer's word)
+) -> Any:
     """A config field and the help its `python -m trainer train RECIPE --field` option shows.
 
     `flag` renames the option where the field's name is longer than users should type (e.g. --faces for
-    face_boxes); the field keeps its name, so checkpoints written before stay readable.
+    face_boxes); the field keeps its name, so checkpoints written before stay readable. `min`: the least value
+    the option takes (typer refuses less, naming the option, before any work).
     """
-    return dataclasses.field(default=default, metadata={"help": help, "flag": flag})
+    return dataclasses.field(default=default, metadata={"help": help, "flag": flag, "min": min})
 
 
 def config_parameters(config_class: type, panel: str | None = None) -> list[inspect.Parameter]:
@@ -36,6 +43,7 @@ def config_parameters(config_class: type, panel: str | None = None) -> list[insp
             ... if default is dataclasses.MISSING else default,
             *flags,
             help=field.metadata.get("help", ""),
+            min=field.metadata.get("min"),
             rich_help_panel=panel,
         )
         parameters.append(
