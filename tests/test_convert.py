@@ -273,6 +273,18 @@ def test_size_cannot_be_asked_with_another_size(cli, translator, tmp_path, other
     assert not (tmp_path / "out").exists()
 
 
+def test_stroke_painter_options_without_the_stroke_painter_are_refused(cli, translator, tmp_path):
+    src = write_image(tmp_path / "src" / "p.png", 40, 30)
+    result = cli(
+        "convert", src, tmp_path / "out", "-m", translator, "--painter", "none", "--fineness", "fine", "--stroke-list"
+    )
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "--fineness and --stroke-list set the stroke painter" in said, result.output
+    assert not (tmp_path / "out").exists()
+    result = cli("convert", src, tmp_path / "out", "-m", translator, "--painter", "none", "--background", "keep")
+    assert result.exit_code == 2 and "--background sets the stroke painter" in " ".join(result.output.split())
+
+
 def test_small_photos_are_told_how_to_show_their_strokes(cli, translator, tmp_path):
     src = write_image(tmp_path / "src" / "thumb.png", 60, 40)
     told = cli("convert", src, tmp_path / "own", "-m", translator)

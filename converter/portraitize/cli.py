@@ -118,6 +118,7 @@ THREADS_HELP = (
 
 @app.command(cls=FlagHelpCommand)
 def convert(
+    ctx: typer.Context,
     src: str = typer.Argument(
         ..., metavar="SRC", help="A photo, or a folder of photos (searched recursively); a URI with --engine ray."
     ),
@@ -259,6 +260,8 @@ def convert(
             "writes the painting at a size of its own, the other at the "
             f"{'model' if keep_model_size else 'photo'}'s; choose one"
         )
+    if painter == Painter.none:
+        _refuse_painter_options(ctx)
     request = ConvertRequest(
         src=src,
         dst=dst,
@@ -402,6 +405,18 @@ def _exit_code_of(run) -> int:
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _refuse_painter_options(context: typer.Context) -> None:
+    """--fineness, --background and --stroke-list given with --painter none: they would be ignored (and a stroke
+    list recorded that no painter wrote), so the command says so instead."""
+    flags = {"fineness": "--fineness", "background": "--background", "stroke_list": "--stroke-list"}
+    given = [flag for name, flag in flags.items() if context.get_parameter_source(name).name == "COMMANDLINE"]
+    if given:
+        _fail(
+            f"{' and '.join(given)} {'set' if len(given) > 1 else 'sets'} the stroke painter, which --painter none "
+            "leaves out: drop one or the other"
+        )
 
 
 def _fail(message: str) -> None:
