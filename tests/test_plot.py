@@ -47,11 +47,14 @@ def test_two_runs_overlaid_in_one_png(tmp_path):
         assert (picture.format, picture.size) == ("PNG", (3 * PANEL_INCHES[0] * DPI, PANEL_INCHES[1] * DPI))
 
 
-@pytest.mark.parametrize("content", [None, ""])
-def test_a_missing_or_empty_log_is_one_line_and_exit_2(tmp_path, content):
+@pytest.mark.parametrize("content", [None, "", b"\x89PNG\r\n\x1a\n\x9d\xff", '{"step": 1, "loss": 2}\n'])
+def test_a_missing_empty_or_foreign_log_is_one_line_and_exit_2(tmp_path, content):
+    """No log, an empty one, a photo in its place, or JSON lines that no training wrote (no images count)."""
     run = tmp_path / "run"
     run.mkdir()
-    if content is not None:
+    if isinstance(content, bytes):
+        (run / "log.jsonl").write_bytes(content)
+    elif content is not None:
         (run / "log.jsonl").write_text(content)
     result = plot(run, "--out", tmp_path / "c.png")
     assert result.exit_code == 2

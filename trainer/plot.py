@@ -25,11 +25,17 @@ def read_log(run: Path) -> list[dict]:
     path = run / "log.jsonl" if run.is_dir() else run
     if not path.is_file():
         raise PlotError(f"{run}: no log.jsonl (is it a run folder of `python -m trainer train`?)")
-    lines = path.read_text().splitlines()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise PlotError(f"{path}: not a log.jsonl (not text)") from None
     records = []
     for number, line in enumerate(lines, 1):
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
+            if not isinstance(record, dict) or "images" not in record:
+                raise PlotError(f"{path}:{number}: not a line of a training log (no images count)")
+            records.append(record)
         except json.JSONDecodeError:
             if number == len(lines):  # a run still training may be halfway through writing its last line
                 break
