@@ -386,6 +386,7 @@ def test_model_errors_are_one_clear_line(cli, translator, sampler, tmp_path):
     corrupt.write_bytes(b"\x08\x07garbage" * 10)
     cases = {
         str(tmp_path / "missing.onnx"): "model file not found",
+        str(tmp_path / "src"): "a folder, not an .onnx file",
         str(corrupt): "not a loadable ONNX model",
         str(sampler): "is a sampler, but `convert` needs a translator (use it with portraitize sample)",
         "no-such-model": "no model named 'no-such-model'",

@@ -351,6 +351,9 @@ def latent_check(
     from .latent_check import check_count, fit, verdicts_of, without_latent_check, write_latent_check
 
     try:
+        kind = load_model(without_latent_check(model), "cpu").info.kind
+        if kind != "sampler":
+            raise ModelError(f"{model}: a {kind}, but latent-check fits a sampler's check")
         sampler = load_model(without_latent_check(model), "cpu", kind="sampler")
         check_count(latents, sampler.info.latent_size)
         scores = bundled_face_scores()

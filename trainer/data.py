@@ -51,10 +51,13 @@ def read_face_boxes(csv_path: Path) -> dict[Path, FaceBox]:
     written for any folder by a detector run.
     """
     boxes = {}
-    with open(csv_path, newline="") as handle:
-        for row in csv.DictReader(handle):
-            path = (csv_path.parent / row["path"]).resolve()
-            boxes[path] = FaceBox(*(float(row[key]) for key in ("x1", "y1", "x2", "y2")))
+    try:
+        with open(csv_path, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                path = (csv_path.parent / row["path"]).resolve()
+                boxes[path] = FaceBox(*(float(row[key]) for key in ("x1", "y1", "x2", "y2")))
+    except (UnicodeDecodeError, KeyError, TypeError, ValueError) as error:  # a photo, or another table
+        raise ValueError(f"{csv_path}: not a CSV of face boxes (path,x1,y1,x2,y2): {type(error).__name__}") from None
     return boxes
 
 

@@ -96,7 +96,7 @@ def resolve(name_or_path: str | None, kind: str) -> Path:
     path = Path(name_or_path).expanduser()
     if path.suffix == ".onnx" or path.exists() or os.sep in name_or_path:
         if not path.is_file():
-            raise ModelError(f"{path}: model file not found")
+            raise ModelError(f"{path}: {'a folder, not an .onnx file' if path.is_dir() else 'model file not found'}")
         return path
     names = ", ".join(sorted(installed)) or "none"
     raise ModelError(f"no model named {name_or_path!r} (installed: {names}; or give a path to an .onnx file)")

@@ -49,7 +49,7 @@ def open_session(source: Path | bytes, providers: list[str] | None = None, threa
     512 px 1.1x (the stroke painter's Python waited on them) and 1.16x with `--painter none`."""
     path = "model" if isinstance(source, bytes) else source
     if not isinstance(source, bytes) and not source.is_file():
-        raise ModelError(f"{path}: model file not found")
+        raise ModelError(f"{path}: {'a folder, not an .onnx file' if source.is_dir() else 'model file not found'}")
     options = ort.SessionOptions()
     options.intra_op_num_threads = min(threads, usable_cpus())
     # Only fatal messages: onnxruntime's warnings are for its developers, and its error lines would repeat,

@@ -16,7 +16,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 def _levels(size: int) -> int:
     levels = int(math.log2(size)) - 2  # 4 -> size doublings
     if 2 ** (levels + 2) != size or levels < 1:
-        raise ValueError(f"DCGAN size must be a power of two >= 8, not {size}")
+        raise ValueError(f"--size must be a power of two >= 8, not {size}")
     return levels
 
 
