@@ -223,6 +223,14 @@ def test_failed_write_leaves_nothing(tmp_path):
     assert [path.name for path in tmp_path.iterdir()] == ["out.png"]
 
 
+def test_a_name_too_long_is_said_of_the_file_asked_for_not_the_temp_file(tmp_path):
+    target = tmp_path / ("n" * 300 + ".png")
+    with pytest.raises(OSError) as raised:
+        write_atomically(target, lambda handle: handle.write(b"data"))
+    assert raised.value.filename == str(target) and ".part" not in str(raised.value)
+    assert list(tmp_path.iterdir()) == []
+
+
 def _tiff(path, values, mode):
     Image.fromarray(values, mode).save(path)
     return path

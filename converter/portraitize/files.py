@@ -57,7 +57,10 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
             temp_file.flush()
             os.fsync(handle)
             os.chmod(temp_name, FILE_MODE)
-            os.replace(temp_name, path)  # while still locked: a clean-up never sees it unlocked under its temp name
+            try:
+                os.replace(temp_name, path)  # while still locked: a clean-up never sees it unlocked under its temp name
+            except OSError as error:  # said of the file the user asked for, not of our temp name (a name too long)
+                raise OSError(error.errno, error.strerror, str(path)) from None
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
