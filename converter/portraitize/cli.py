@@ -223,10 +223,8 @@ def convert(
     overwrite: bool = typer.Option(
         False,
         "--overwrite",
-        help="Repaint outputs that exist (but those already painted with these settings from the same photo, "
-        "which would come out the same: an interrupted --overwrite run, run again, goes on where it stopped). "
-        "Without it, outputs painted with these settings are skipped, and a run with other settings is refused, "
-        "naming what differs.",
+        help="Repaint outputs that exist. Without it, outputs painted with these settings are skipped, and a run "
+        "with other settings is refused, naming what differs.",
     ),
     strength: float = typer.Option(1.0, min=0.0, max=1.0, help="1: the painting; 0: the photo; between: a blend."),
     max_pixels: int = typer.Option(

@@ -334,22 +334,6 @@ class OutputRecords:
                 other.append(job)
         return other
 
-    def painted_as_asked(self, jobs: list[Job]) -> list[Job]:
-        """Those of `jobs` whose output is there as recorded, painted with this run's recipe from the same photo:
-        painting them again would write the same file (an interrupted --overwrite, run again, goes on from there)."""
-        same = []
-        for job in jobs:
-            matching = self._matching(job.target)
-            recorded = matching[-1] if matching else None
-            if (
-                recorded is not None
-                and recorded.recipe == self.recipe.for_format(job.format_extension).key
-                and recorded.source is not None
-                and recorded.source == self._print(job.source)
-            ):
-                same.append(job)
-        return same
-
     def _print(self, source: PurePath) -> str | None:
         """The photo's print, or None where it cannot be read (painting it says why)."""
         try:

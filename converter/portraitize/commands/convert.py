@@ -148,20 +148,15 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         except OSError as error:
             raise PlanError(f"cannot write to {request.dst} ({error.strerror or error})") from None
     _keep_photos_beside(plan, records)
-    if request.overwrite:
-        for job in records.painted_as_asked(plan.todo):
-            plan.todo.remove(job)
-            plan.existing.append(job)
     _keep_other_photos_paintings(plan, records)
     unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
     if request.stroke_list:
         _repaint_missing_stroke_lists(plan, records, unrecorded)
     recorded = len(plan.existing) - len(unrecorded)
     if recorded:
-        redo = "" if request.overwrite else " (--overwrite redoes them)"
-        again = " from the same photos: painted again they would be the same files" if request.overwrite else ""
         console.print(  # no markup: a path is shown as it is (escaped, a trailing backslash would show doubled)
-            f"skipping {counted(recorded, 'photo')} already converted in {request.dst} with these settings{again}{redo}",
+            f"skipping {counted(recorded, 'photo')} already converted in {request.dst} with these settings "
+            "(--overwrite redoes them)",
             markup=False,
         )
     if unrecorded:
