@@ -310,3 +310,19 @@ def test_a_deleted_stroke_list_is_written_again(cli, translator, tmp_path):
     again = cli("convert", src, dst, "-m", translator, "--stroke-list")
     assert again.exit_code == 0 and "1 converted" in again.output, again.output
     assert strokes.read_bytes() == listed
+
+
+def test_a_photo_that_cannot_be_read_on_a_rerun_is_not_called_another(cli, translator, tmp_path, monkeypatch):
+    from portraitize.images import ImageError
+    from portraitize.plan import LocalStorage
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png")
+    assert cli("convert", src, dst, "-m", translator).exit_code == 0
+
+    def unreadable(self, path):
+        raise ImageError("cannot read this file (Permission denied)")
+
+    monkeypatch.setattr(LocalStorage, "open", unreadable)
+    result = cli("convert", src, dst, "-m", translator)
+    assert "another photo" not in result.output and "0 converted, 1 skipped" in result.output, result.output

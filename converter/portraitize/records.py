@@ -119,7 +119,7 @@ class Entry:
 
     recipe: str
     identity: Identity
-    source: str | None = None
+    source_print: str | None = None
 
 
 class LocalPlace:
@@ -257,9 +257,9 @@ class OutputRecords:
         place: LocalPlace | ArrowPlace,
         destination: PurePath,
         recipe: Recipe,
-        open_source: Callable[[PurePath], BinaryIO] | None = None,
+        open_source: Callable[[PurePath], BinaryIO],
     ):
-        """`open_source`: opens a photo for its print (the plan's storage); None keeps no prints."""
+        """`open_source`: opens a photo for its print (the plan's storage)."""
         self.place, self.destination, self.recipe = place, destination, recipe
         self.open_source = open_source
         self.sources: dict[PurePath, PurePath] = {}  # each output this run may write: the photo it is painted from
@@ -324,13 +324,13 @@ class OutputRecords:
     def painted_from_another(self, jobs: list[Job]) -> list[Job]:
         """Those of `jobs` (outputs already there) whose record says they were painted from another photo than
         the job's: a photo of the same name from elsewhere, or this one replaced or edited since."""
-        if self.open_source is None:
-            return []
         other = []
         for job in jobs:
             matching = self._matching(job.target)
-            recorded = matching[-1].source if matching else None
-            if recorded is not None and recorded != self._print(job.source):
+            recorded = matching[-1].source_print if matching else None
+            # A photo that cannot be read now is not called another: painting it says why it cannot be read.
+            current = None if recorded is None else self._print(job.source)
+            if current is not None and current != recorded:
                 other.append(job)
         return other
 
@@ -359,7 +359,7 @@ class OutputRecords:
         if identity is None:
             return
         source = self.sources.get(target)
-        printed = None if source is None or self.open_source is None else self._print(source)
+        printed = None if source is None else self._print(source)
         recipe = self.recipe.for_format(Job(target, target).format_extension)
         with self._lock:
             self.written_now.add(target)
@@ -391,6 +391,6 @@ def _output_line(path: str, entry: Entry) -> str:
         line["mtime_ns"] = entry.identity.mtime_ns
     if entry.identity.inode is not None:
         line["inode"] = entry.identity.inode
-    if entry.source is not None:
-        line["source"] = entry.source
+    if entry.source_print is not None:
+        line["source"] = entry.source_print
     return json.dumps(line)

@@ -182,6 +182,8 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     except KeyboardInterrupt:  # said here, where the count is known; cli.py says the rest and exits 130
         painted = _written(records, plan.todo)
         console.print(f"{counted(painted, 'photo')} of {len(plan.todo):,} painted before the interrupt")
+        if request.overwrite:  # the interrupt's own line says a rerun resumes: with --overwrite it starts over
+            console.print("with --overwrite, the same command paints every photo again, the finished ones too")
         raise
     finally:
         records.close()
@@ -218,26 +220,32 @@ def _keep_other_photos_paintings(plan: Plan, records: OutputRecords) -> None:
     """A photo whose output name holds a painting of another photo (one of the same name from another folder
     painted into this one, or this photo before it was replaced or edited) is not counted as done: it fails saying
     so, and that painting is kept (--overwrite repaints it from this photo)."""
-    for job in records.painted_from_another(plan.existing):
-        plan.existing.remove(job)
-        plan.blocked.append(
-            (
-                job.source,
-                f"its output {job.target} holds a painting of another photo (one of the same name painted there "
-                "before, or this one before it changed): kept; --overwrite repaints it from this photo, or choose "
-                "another destination",
-            )
+    others = records.painted_from_another(plan.existing)
+    other = set(others)
+    plan.existing = [job for job in plan.existing if job not in other]
+    plan.blocked += [
+        (
+            job.source,
+            f"its output {job.target} holds a painting of another photo (one of the same name painted there "
+            "before, or this one before it changed): kept; --overwrite repaints it from this photo, or choose "
+            "another destination",
         )
+        for job in others
+    ]
 
 
 def _repaint_missing_stroke_lists(plan: Plan, records: OutputRecords, unrecorded: list[Job]) -> None:
     """With --stroke-list, a painting recorded as done whose stroke list is gone is painted again, list and all
     (the same painting: the same photo and settings)."""
-    for job in [job for job in plan.existing if job not in unrecorded]:
-        if records.place.identity(stroke_list_path(job.target)) is None:
-            plan.existing.remove(job)
-            plan.todo.append(job)
-            records.sources[job.target] = job.source
+    without_record = set(unrecorded)
+    missing = {
+        job
+        for job in plan.existing
+        if job not in without_record and records.place.identity(stroke_list_path(job.target)) is None
+    }
+    plan.existing = [job for job in plan.existing if job not in missing]
+    plan.todo += sorted(missing, key=lambda job: str(job.source))
+    records.sources.update({job.target: job.source for job in missing})
 
 
 def _header_sizes(jobs) -> list[tuple[int, int]]:
