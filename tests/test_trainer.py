@@ -544,8 +544,8 @@ def test_a_file_of_the_wrong_kind_is_one_line_whichever_command_meets_it(tmp_pat
     Image.fromarray(gradient_image(40, 30)).save(images / "a.png")
     commands = [
         (["sample", str(photo), "--out", str(tmp_path / "grid.png")], "not a readable checkpoint"),
-        (["cut-to-generator", str(photo), str(tmp_path / "g.onnx")], "not one (it cannot be parsed)"),
-        (["cut-to-generator", str(images), str(tmp_path / "g.onnx")], "Is a directory"),
+        (["cut-to-generator", str(photo), str(tmp_path / "g.onnx")], f"{photo}: not an .onnx model"),
+        (["cut-to-generator", str(images), str(tmp_path / "g.onnx")], f"{images}: Is a directory"),
         (
             ["evaluate", "--real", str(images), "--images", str(images), "--features", str(photo)],
             "not MobileNetV2 weights",
@@ -557,6 +557,19 @@ def test_a_file_of_the_wrong_kind_is_one_line_whichever_command_meets_it(tmp_pat
         )
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         assert result.returncode == 2 and len(lines) == 1 and said in lines[0], (command, result.stderr[-2000:])
+
+
+def test_only_errors_about_a_file_become_one_line_and_bugs_keep_their_traceback():
+    import errno
+
+    from trainer.cli import _about_a_file
+    from trainer.export import ExportError
+
+    assert _about_a_file(FileNotFoundError(errno.ENOENT, "No such file or directory", "x.pt")).startswith("x.pt: ")
+    assert _about_a_file(FileNotFoundError("x.pt: no checkpoint there")) == "x.pt: no checkpoint there"
+    assert _about_a_file(ExportError("m.onnx: not an .onnx model")) == "m.onnx: not an .onnx model"
+    assert _about_a_file(OSError(errno.ENOSPC, "No space left on device")) is None, "a full disk is no bad input"
+    assert _about_a_file(KeyError("images")) is None and _about_a_file(ValueError("a bug")) is None
 
 
 def test_loop_options_out_of_range_are_refused_before_any_work(image_folder, tmp_path):

@@ -351,10 +351,9 @@ def latent_check(
     from .latent_check import check_count, fit, verdicts_of, without_latent_check, write_latent_check
 
     try:
-        kind = load_model(without_latent_check(model), "cpu").info.kind
-        if kind != "sampler":
-            raise ModelError(f"{model}: a {kind}, but latent-check fits a sampler's check")
-        sampler = load_model(without_latent_check(model), "cpu", kind="sampler")
+        sampler = load_model(without_latent_check(model), "cpu")
+        if sampler.info.kind != "sampler":
+            raise ModelError(f"{model}: a {sampler.info.kind}, but latent-check fits a sampler's check")
         check_count(latents, sampler.info.latent_size)
         scores = bundled_face_scores()
         with Progress() as progress:
@@ -468,7 +467,10 @@ def evaluate(
             fail(error)
 
     network = load_feature_network(None if features_script else features, features_script)
-    crop = FaceCrops.from_csvs(faces, face_framing) if faces else None
+    try:
+        crop = FaceCrops.from_csvs(faces, face_framing) if faces else None
+    except ValueError as error:
+        fail(error)
     detector = FaceDetector(detector_weights) if model and detector_weights.is_dir() else None
     judge = None
     if model and photos and identity:
@@ -578,23 +580,38 @@ def plot(
 
 
 def main() -> None:
-    """The commands, with a file of the wrong kind or none where one is needed said in one line (exit 2) whichever
-    command met it, not as a traceback."""
-    from google.protobuf.message import DecodeError
-    from PIL import UnidentifiedImageError
-
-    from portraitize.session import ModelError
-
-    from .checkpoint import CheckpointError
-    from .export import ExportError
+    """The commands, with a file of the wrong kind, or none, where one is needed said in one line (exit 2)
+    whichever command met it, not as a traceback: an OSError about a named file, or our own errors about a file
+    (a checkpoint, a model, an image). Anything else is a bug, and keeps its traceback; so does everything with
+    PORTRAITIZE_DEBUG set."""
+    from portraitize.text import debugging
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[RichHandler(show_path=False)])
     logging.getLogger("trainer").setLevel(logging.INFO)  # our own progress notes; libraries stay at warnings
     try:
         app(prog_name="python -m trainer")
-    except (OSError, CheckpointError, ModelError, ExportError, UnidentifiedImageError) as error:
-        typer.secho(f"error: {error}", fg="red", err=True)
+    except Exception as error:
+        said = None if debugging() else _about_a_file(error)
+        if said is None:
+            raise
+        typer.secho(f"error: {said}", fg="red", err=True)
         sys.exit(2)
-    except DecodeError:  # onnx's parser names no file
-        typer.secho("error: a file given as an .onnx model is not one (it cannot be parsed)", fg="red", err=True)
-        sys.exit(2)
+
+
+def _about_a_file(error: Exception) -> str | None:
+    """The one line for an error about a file the user named; None for any other (a bug, or a full disk)."""
+    if isinstance(error, OSError):  # the system's, about a named file; or ours, a message naming the file
+        if error.filename:
+            return f"{error.filename}: {error.strerror or error}"
+        return str(error) if error.errno is None else None
+    # Only modules already imported can have raised their errors: `--help` imports none of them.
+    known = [
+        getattr(sys.modules.get(module), name, None)
+        for module, name in (
+            ("trainer.checkpoint", "CheckpointError"),
+            ("trainer.export", "ExportError"),
+            ("portraitize.session", "ModelError"),
+            ("PIL", "UnidentifiedImageError"),
+        )
+    ]
+    return str(error) if isinstance(error, tuple(kind for kind in known if kind is not None)) else None

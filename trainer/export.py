@@ -31,6 +31,16 @@ class ExportError(RuntimeError):
     pass
 
 
+def load_onnx(path: Path) -> onnx.ModelProto:
+    """An .onnx file a user named, parsed; ExportError naming it where it is not one (onnx's parser names none)."""
+    from google.protobuf.message import DecodeError
+
+    try:
+        return onnx.load(str(path))
+    except DecodeError:
+        raise ExportError(f"{path}: not an .onnx model (it cannot be parsed)") from None
+
+
 def load_for_inference(checkpoint: Path):
     """The recipe of a checkpoint, networks loaded, on CPU, in eval mode; plus the raw checkpoint state."""
     state = load_checkpoint(checkpoint)

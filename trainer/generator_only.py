@@ -16,7 +16,7 @@ import onnxruntime as ort
 from portraitize.contract import TRANSLATOR_INPUT, TRANSLATOR_OUTPUT, ModelInfo
 from portraitize.files import write_atomically
 
-from .export import ExportError
+from .export import ExportError, load_onnx
 
 TOLERANCE = 1e-5
 
@@ -33,7 +33,7 @@ def generator_output(model: onnx.ModelProto) -> str:
 
 def cut_to_generator(source: Path, out: Path, description: str | None = None) -> float:
     """Write `source` without what follows its generator to `out`; returns the parity error (max abs)."""
-    model = onnx.load(str(source))
+    model = load_onnx(source)
     info = ModelInfo.from_metadata({prop.key: prop.value for prop in model.metadata_props})
     if info.kind != "translator":
         raise ExportError(f"{source} is a {info.kind}, not a translator")

@@ -86,7 +86,7 @@ def list_models() -> list[CatalogueEntry]:
 
 def resolve(name_or_path: str | None, kind: str) -> Path:
     """The model file for --model: an installed name, a path, or (None) the default model of `kind`."""
-    from .session import ModelError
+    from .session import ModelError, no_model_file
 
     installed = model_files()
     if name_or_path is None:
@@ -96,7 +96,7 @@ def resolve(name_or_path: str | None, kind: str) -> Path:
     path = Path(name_or_path).expanduser()
     if path.suffix == ".onnx" or path.exists() or os.sep in name_or_path:
         if not path.is_file():
-            raise ModelError(f"{path}: {'a folder, not an .onnx file' if path.is_dir() else 'model file not found'}")
+            raise no_model_file(path)
         return path
     names = ", ".join(sorted(installed)) or "none"
     raise ModelError(f"no model named {name_or_path!r} (installed: {names}; or give a path to an .onnx file)")

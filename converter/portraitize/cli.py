@@ -411,7 +411,9 @@ def _refuse_painter_options(context: typer.Context) -> None:
     """--fineness, --background and --stroke-list given with --painter none: they would be ignored (and a stroke
     list recorded that no painter wrote), so the command says so instead."""
     flags = {"fineness": "--fineness", "background": "--background", "stroke_list": "--stroke-list"}
-    given = [flag for name, flag in flags.items() if context.get_parameter_source(name).name == "COMMANDLINE"]
+    given = [
+        flag for name, flag in flags.items() if getattr(context.get_parameter_source(name), "name", "") == "COMMANDLINE"
+    ]
     if given:
         _fail(
             f"{' and '.join(given)} {'set' if len(given) > 1 else 'sets'} the stroke painter, which --painter none "

@@ -7,9 +7,9 @@ of the model files), the file's identity when it was written (size, modification
 disk) and a print of the photo it was painted from (source_print). An output painted from another photo than the
 one now mapped to its name (a second camera card's IMG_0001.jpg into the same folder, a photo replaced in place,
 a.png added beside a.gif, whose painting was a.png) is not counted as done: that photo fails, naming the output, and
-the output is kept. Recipes are stored once, on their own lines. Lines are only ever appended, one `write` each (whole on a
-local disk, also when two runs append at once), and the last line for a path wins; a run compacts the file
-when most of it is superseded and no other run holds it open. On object stores (the Ray engine), the driver
+the output is kept. Recipes are stored once, on their own lines. Lines are only ever appended, one `write` each
+(whole on a local disk, also when two runs append at once), and the last line for a path wins; a run compacts the
+file when most of it is superseded and no other run holds it open. On object stores (the Ray engine), the driver
 rewrites the file once at the end of a run, in one PUT.
 
 An output whose file no longer matches its record (edited, replaced by another program or another run) has

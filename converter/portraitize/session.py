@@ -26,6 +26,11 @@ class ModelError(Exception):
     """A model file that cannot be used; the message is one line for the user."""
 
 
+def no_model_file(path: Path) -> ModelError:
+    """The error for a model path that is no file: a folder given by mistake, or nothing there."""
+    return ModelError(f"{path}: {'a folder, not an .onnx file' if path.is_dir() else 'model file not found'}")
+
+
 class DeviceError(Exception):
     """The requested device cannot be used; the message says how to fix it."""
 
@@ -49,7 +54,7 @@ def open_session(source: Path | bytes, providers: list[str] | None = None, threa
     512 px 1.1x (the stroke painter's Python waited on them) and 1.16x with `--painter none`."""
     path = "model" if isinstance(source, bytes) else source
     if not isinstance(source, bytes) and not source.is_file():
-        raise ModelError(f"{path}: {'a folder, not an .onnx file' if source.is_dir() else 'model file not found'}")
+        raise no_model_file(source)
     options = ort.SessionOptions()
     options.intra_op_num_threads = min(threads, usable_cpus())
     # Only fatal messages: onnxruntime's warnings are for its developers, and its error lines would repeat,
