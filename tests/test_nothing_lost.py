@@ -292,6 +292,10 @@ def test_a_painting_of_another_photo_of_the_same_name_is_not_taken_as_done(cli, 
     assert "IMG_0001.png holds a painting of another photo" in said and "--overwrite" in said
     assert (dst / "IMG_0001.png").read_bytes() == painted, "the first card's painting is kept"
 
+    os.utime(card_a / "IMG_0001.png", ns=(1, 1))  # touched, the same bytes: read again, and the same photo
+    touched = cli("convert", card_a, dst, "-m", translator)
+    assert touched.exit_code == 0 and "0 converted, 1 skipped" in touched.output, touched.output
+
     (card_a / "IMG_0001.png").write_bytes((card_b / "IMG_0001.png").read_bytes())  # replaced in place
     replaced = cli("convert", card_a, dst, "-m", translator)
     assert replaced.exit_code == 1 and "painting of another photo" in " ".join(replaced.output.split())

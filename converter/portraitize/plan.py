@@ -116,6 +116,9 @@ class Storage(Protocol):
     def open(self, path: PurePath) -> BinaryIO:
         """A file opened for reading; ImageError with the reason when it cannot be."""
 
+    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
+        """A file's size and modification time (ns; None where the file system keeps none), or None if missing."""
+
 
 class LocalStorage:
     def __init__(self) -> None:
@@ -184,6 +187,13 @@ class LocalStorage:
 
     def open(self, path: PurePath) -> BinaryIO:
         return open_input(path)
+
+    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        return info.st_size, info.st_mtime_ns
 
 
 def hidden(name: str, what: str) -> str | None:

@@ -106,6 +106,12 @@ class ArrowStorage:
     def _info(self, paths: list[PurePath]):
         return self.filesystem.get_file_info([str(path) for path in paths])
 
+    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
+        from pyarrow.fs import FileType
+
+        info = self._info([path])[0]
+        return (info.size, info.mtime_ns) if info.type == FileType.File else None
+
     def kind(self, path: PurePath) -> str | None:
         from pyarrow.fs import FileType
 

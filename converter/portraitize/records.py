@@ -25,10 +25,10 @@ import json
 import os
 import threading
 from pathlib import Path, PurePath, PurePosixPath
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from .images import ImageError
-from .plan import Job, PlanError
+from .plan import Job, PlanError, Storage
 
 RECORD_NAME = ".portraitize-outputs.jsonl"
 FORMATS_WITH_QUALITY = {"jpg", "webp"}  # --quality changes no other format's pixels
@@ -114,12 +114,13 @@ def source_print(handle: BinaryIO) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Entry:
-    """One output's record: the recipe that painted it, the file as written, and its photo's print (None in
-    records written before prints were kept)."""
+    """One output's record: the recipe that painted it, the file as written, and its photo's print and stamp (size,
+    modification time) when it was painted (None in records written before prints were kept)."""
 
     recipe: str
     identity: Identity
     source_print: str | None = None
+    source_stamp: tuple[int, int | None] | None = None
 
 
 class LocalPlace:
@@ -257,11 +258,11 @@ class OutputRecords:
         place: LocalPlace | ArrowPlace,
         destination: PurePath,
         recipe: Recipe,
-        open_source: Callable[[PurePath], BinaryIO],
+        storage: Storage,
     ):
-        """`open_source`: opens a photo for its print (the plan's storage)."""
+        """`storage`: where the photos are (the plan's), which reads their prints and stamps."""
         self.place, self.destination, self.recipe = place, destination, recipe
-        self.open_source = open_source
+        self.storage = storage
         self.sources: dict[PurePath, PurePath] = {}  # each output this run may write: the photo it is painted from
         self.recipes: dict[str, dict[str, object]] = {}
         # Each output's latest records, newest last: two runs writing one output at once may append their records
@@ -281,7 +282,8 @@ class OutputRecords:
                 else:
                     identity = Identity(entry["size"], entry.get("mtime_ns"), entry.get("inode"))
                     kept = self.outputs.setdefault(entry["output"], [])
-                    kept.append(Entry(entry["recipe"], identity, entry.get("source")))
+                    stamp = entry.get("source_stamp")
+                    kept.append(Entry(entry["recipe"], identity, entry.get("source"), tuple(stamp) if stamp else None))
                     del kept[:-KEPT_PER_OUTPUT]
             except (ValueError, KeyError, TypeError):
                 continue  # a line cut short by a crash, or not ours: no record
@@ -327,17 +329,25 @@ class OutputRecords:
         other = []
         for job in jobs:
             matching = self._matching(job.target)
-            recorded = matching[-1].source_print if matching else None
+            recorded = matching[-1] if matching else None
+            if recorded is None or recorded.source_print is None:
+                continue
+            stamp = self.storage.stamp(job.source)
+            if stamp is not None and stamp[1] is not None and stamp == recorded.source_stamp:
+                continue  # the same size and time: the photo as it was painted, told without reading it
+            if stamp is not None and recorded.source_stamp is not None and stamp[0] != recorded.source_stamp[0]:
+                other.append(job)  # another size: another photo, told without reading it
+                continue
             # A photo that cannot be read now is not called another: painting it says why it cannot be read.
-            current = None if recorded is None else self._print(job.source)
-            if current is not None and current != recorded:
+            current = self._print(job.source)
+            if current is not None and current != recorded.source_print:
                 other.append(job)
         return other
 
     def _print(self, source: PurePath) -> str | None:
         """The photo's print, or None where it cannot be read (painting it says why)."""
         try:
-            with self.open_source(source) as handle:
+            with self.storage.open(source) as handle:
                 return source_print(handle)
         except (OSError, ValueError, ImageError):
             return None
@@ -360,13 +370,14 @@ class OutputRecords:
             return
         source = self.sources.get(target)
         printed = None if source is None else self._print(source)
+        stamp = None if printed is None else self.storage.stamp(source)
         recipe = self.recipe.for_format(Job(target, target).format_extension)
         with self._lock:
             self.written_now.add(target)
             lines = []
             if recipe.key not in self._recipes_written:
                 lines.append(_recipe_line(recipe.key, recipe.as_dict()))
-            lines.append(_output_line(self._relative(target), Entry(recipe.key, identity, printed)))
+            lines.append(_output_line(self._relative(target), Entry(recipe.key, identity, printed, stamp)))
             try:
                 self.place.append(lines)
             except OSError as error:
@@ -393,4 +404,6 @@ def _output_line(path: str, entry: Entry) -> str:
         line["inode"] = entry.identity.inode
     if entry.source_print is not None:
         line["source"] = entry.source_print
+    if entry.source_stamp is not None:
+        line["source_stamp"] = list(entry.source_stamp)
     return json.dumps(line)

@@ -139,7 +139,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     )
     if photo_sizes:
         _say_if_small(photo_sizes, len(plan.todo), console)
-    records = OutputRecords(place, destination, _recipe(request, paint, sources, translator), storage.open)
+    records = OutputRecords(place, destination, _recipe(request, paint, sources, translator), storage)
     records.sources = {job.target: job.source for job in plan.todo}
     made = not on_ray and not target.exists()  # by this run: taken away again if nothing is written into it
     if plan.todo and not on_ray:
