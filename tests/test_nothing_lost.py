@@ -330,3 +330,15 @@ def test_a_photo_that_cannot_be_read_on_a_rerun_is_not_called_another(cli, trans
     monkeypatch.setattr(LocalStorage, "open", unreadable)
     result = cli("convert", src, dst, "-m", translator)
     assert "another photo" not in result.output and "0 converted, 1 skipped" in result.output, result.output
+
+
+def test_a_photo_edited_below_its_first_bytes_is_told_apart():
+    """An uncompressed scan edited near its bottom keeps its size and its head: its tail tells it apart."""
+    import io
+
+    from portraitize.records import SOURCE_HEAD, source_print
+
+    scan = bytes(range(256)) * (3 * SOURCE_HEAD // 256)
+    edited = scan[:-10] + b"0123456789"
+    assert source_print(io.BytesIO(scan)) == source_print(io.BytesIO(bytes(scan)))
+    assert source_print(io.BytesIO(scan)) != source_print(io.BytesIO(edited))

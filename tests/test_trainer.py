@@ -546,6 +546,7 @@ def test_a_file_of_the_wrong_kind_is_one_line_whichever_command_meets_it(tmp_pat
         (["sample", str(photo), "--out", str(tmp_path / "grid.png")], "not a readable checkpoint"),
         (["cut-to-generator", str(photo), str(tmp_path / "g.onnx")], f"{photo}: not an .onnx model"),
         (["cut-to-generator", str(images), str(tmp_path / "g.onnx")], f"{images}: Is a directory"),
+        (["latent-check", str(photo)], f"{photo}: not an .onnx model"),
         (
             ["evaluate", "--real", str(images), "--images", str(images), "--features", str(photo)],
             "not MobileNetV2 weights",
@@ -584,8 +585,11 @@ def test_loop_options_out_of_range_are_refused_before_any_work(image_folder, tmp
         said = " ".join(result.output.replace("│", " ").split())
         assert result.exit_code == 2 and option[0] in said, (option, result.output)
         assert not (tmp_path / "run").exists()
-    result = runner.invoke(app, [*base, "--out", str(tmp_path / "run"), "--steps", "1", "--device", "tpu"])
-    assert result.exit_code == 2 and "not a device" in result.output
+    for device in ("tpu", "mps"):
+        result = runner.invoke(app, [*base, "--out", str(tmp_path / "run"), "--steps", "1", "--device", device])
+        assert result.exit_code == 2 and "not a device" in result.output
+    result = runner.invoke(app, [*base, "--out", str(tmp_path / "run2"), "--steps", "1", "--export-to", str(tmp_path)])
+    assert result.exit_code == 2 and "is a folder" in result.output and not (tmp_path / "run2").exists()
 
 
 def test_evaluations_refuse_a_folder_for_their_json_before_scoring(tmp_path):

@@ -57,6 +57,8 @@ def _train(recipe_name: str, config, loop, resume: bool) -> None:
     from .loop import Trainer, TrainingDiverged
 
     try:
+        if loop.export_to and Path(loop.export_to).is_dir():  # found now, not after the training it ends
+            raise ValueError(f"--export-to {loop.export_to} is a folder: name the .onnx file to write")
         if resume:
             check_resume_matches(recipe_name, config, loop)
         Trainer(recipe_name, config, loop, resume=resume).run()

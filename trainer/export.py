@@ -31,12 +31,13 @@ class ExportError(RuntimeError):
     pass
 
 
-def load_onnx(path: Path) -> onnx.ModelProto:
-    """An .onnx file a user named, parsed; ExportError naming it where it is not one (onnx's parser names none)."""
+def load_onnx(path: Path, data: bytes | None = None) -> onnx.ModelProto:
+    """An .onnx file a user named (or its `data`, already read), parsed; ExportError naming it where it is not one
+    (onnx's parser names none)."""
     from google.protobuf.message import DecodeError
 
     try:
-        return onnx.load(str(path))
+        return onnx.load_from_string(data) if data is not None else onnx.load(str(path))
     except DecodeError:
         raise ExportError(f"{path}: not an .onnx model (it cannot be parsed)") from None
 

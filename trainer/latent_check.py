@@ -145,7 +145,9 @@ def write_latent_check(path: Path, check: LatentCheck) -> None:
 def _with_latent_check(path: Path, check: LatentCheck | None) -> bytes:
     import onnx  # here, not above: `python -m trainer` imports this module for every command
 
-    model = onnx.load(path)
+    from .export import load_onnx
+
+    model = load_onnx(path)
     metadata = {entry.key: entry.value for entry in model.metadata_props}
     metadata.pop("latent_check", None)
     if check is not None:

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import platform
+import re
 import signal
 import threading
 import time
@@ -89,6 +90,8 @@ class RunCounters:
 def pick_device(requested: str) -> torch.device:
     if requested == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested not in ("cpu", "cuda") and not re.fullmatch(r"cuda:\d+", requested):
+        raise ValueError(f"--device {requested}: not a device (auto, cpu, cuda or cuda:N)")
     if requested.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(f"--device {requested}: this torch has no CUDA (install a CUDA build of torch)")
     try:

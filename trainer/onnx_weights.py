@@ -40,8 +40,10 @@ def load_exported(path: Path, spec: ExportSpec, family: str) -> tuple[ModelInfo,
     """The contract of the exported model at `path`, made by the recipe `family`, and the weights (a state dict
     of `spec.module`, the part that recipe exports) that reproduce it; raises ExportedWeightsError naming what
     does not fit. `spec.module` itself is left as it was: the weights are found and checked on a CPU copy."""
+    from .export import load_onnx
+
     model_bytes = Path(path).read_bytes()
-    model = onnx.load_from_string(model_bytes)
+    model = load_onnx(path, model_bytes)
     info = ModelInfo.from_metadata({prop.key: prop.value for prop in model.metadata_props})
     _check_contract(path, info, spec, family)
     constants = {tensor.name: numpy_helper.to_array(tensor) for tensor in model.graph.initializer}

@@ -392,8 +392,8 @@ def _exit_code_of(run) -> int:
         return run()
     except (ModelError, DeviceError, PlanError) as error:
         _fail(str(error))
-    except KeyboardInterrupt:
-        _say_interrupted()
+    except KeyboardInterrupt as interrupt:
+        _say_interrupted(getattr(interrupt, "rerun", None))
         return EXIT_INTERRUPTED
     except Exception as error:  # a case no check foresaw: still one line, never a traceback
         if debugging():
@@ -440,11 +440,11 @@ def main() -> None:
         raise
 
 
-def _say_interrupted() -> None:
-    """The interrupt's line, once a run."""
+def _say_interrupted(rerun: str | None = None) -> None:
+    """The interrupt's line, once a run; `rerun`: what running the command again does, where it does not resume."""
     if not _said["interrupted"]:
         _said["interrupted"] = True
         console.print(
             "[yellow]interrupted[/]: finished files are complete, no partial files were left; "
-            "run the same command again to resume"
+            f"{rerun or 'run the same command again to resume'}"
         )

@@ -34,7 +34,7 @@ RECORD_NAME = ".portraitize-outputs.jsonl"
 FORMATS_WITH_QUALITY = {"jpg", "webp"}  # --quality changes no other format's pixels
 NAMED_CONFLICTS = 3  # outputs named in the refusal; the rest are counted
 KEPT_PER_OUTPUT = 3  # records read per output (the newest)
-SOURCE_HEAD = 65536  # bytes of a photo its print reads: its header and the start of its image data
+SOURCE_HEAD = 65536  # bytes at each end of a photo its print reads: its header and image data at both ends
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,12 +103,16 @@ class Identity:
 
 
 def source_print(handle: BinaryIO) -> str:
-    """A photo told apart from another of the same name: its size (where the file can say it) and its first
-    SOURCE_HEAD bytes, hashed. Read anew on a rerun, so it costs 64 KiB a photo, not the whole file; a copy of the
-    photo moved or copied elsewhere keeps its print."""
+    """A photo told apart from another of the same name: its size and its first and last SOURCE_HEAD bytes,
+    hashed (an uncompressed scan edited below its top keeps its head). Read anew only where a photo's stamp
+    changed, so it costs 128 KiB a photo, not the whole file; a copy of the photo elsewhere keeps its print."""
     digest = hashlib.sha256(handle.read(SOURCE_HEAD))
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        digest.update(str(handle.seek(0, os.SEEK_END)).encode())
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # a stream that cannot seek: its head alone
+        size = handle.seek(0, os.SEEK_END)
+        digest.update(str(size).encode())
+        if size > SOURCE_HEAD:
+            handle.seek(max(SOURCE_HEAD, size - SOURCE_HEAD))
+            digest.update(handle.read(SOURCE_HEAD))
     return digest.hexdigest()[:16]
 
 

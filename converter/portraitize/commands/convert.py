@@ -179,11 +179,11 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
                 _record(report, records, jobs[source], Outcome(error or None, tuple(notes)))
         else:
             _convert_here(models, plan.todo, settings, target, report, records, console)
-    except KeyboardInterrupt:  # said here, where the count is known; cli.py says the rest and exits 130
+    except KeyboardInterrupt as interrupt:  # said here, where the count is known; cli.py says the rest, exits 130
         painted = _written(records, plan.todo)
         console.print(f"{counted(painted, 'photo')} of {len(plan.todo):,} painted before the interrupt")
-        if request.overwrite:  # the interrupt's own line says a rerun resumes: with --overwrite it starts over
-            console.print("with --overwrite, the same command paints every photo again, the finished ones too")
+        if request.overwrite:
+            interrupt.rerun = "the same command, with --overwrite, paints every photo again, the finished ones too"
         raise
     finally:
         records.close()
