@@ -249,6 +249,10 @@ def test_upscaler_scores_compare_with_bicubic(folders, tmp_path):
     scores = evaluate_upscaler(model, folders / "real", FeatureNetwork(random_mobilenet_weights()), size=32, limit=5)
     assert scores.images == 5 and scores.factor == 2
     assert 10 < scores.psnr_model < scores.psnr_bicubic
+    empty = tmp_path / "no-paintings"
+    empty.mkdir()
+    with pytest.raises(ValueError, match="no paintings to score"):  # not NaN scores, written as JSON
+        evaluate_upscaler(model, empty, FeatureNetwork(random_mobilenet_weights()), size=32)
 
 
 def test_samplers_are_scored_with_the_truncation_sample_uses(sampler):

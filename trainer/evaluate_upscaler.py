@@ -51,6 +51,8 @@ def evaluate_upscaler(
     size -= size % factor
     results = {"model": ([], []), "bicubic": ([], [])}
     paths = find_images(folder)[:limit]
+    if not paths:  # no scores at all, not NaN ones
+        raise ValueError(f"{folder}: no paintings to score")
     for path in paths:
         image = read_rgb(path)
         target = np.asarray(

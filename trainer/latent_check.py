@@ -145,10 +145,12 @@ def write_latent_check(path: Path, check: LatentCheck) -> None:
 def _with_latent_check(path: Path, check: LatentCheck | None) -> bytes:
     import onnx  # here, not above: `python -m trainer` imports this module for every command
 
-    from .export import load_onnx
+    from .export import ExportError, load_onnx
 
     model = load_onnx(path)
     metadata = {entry.key: entry.value for entry in model.metadata_props}
+    if metadata.get("kind") != "sampler":  # before the contract, whose checks of other kinds would speak of them
+        raise ExportError(f"{path}: a {metadata.get('kind') or 'model of no kind'}, but latent-check fits a sampler's")
     metadata.pop("latent_check", None)
     if check is not None:
         metadata["latent_check"] = check.metadata()
