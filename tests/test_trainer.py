@@ -585,11 +585,14 @@ def test_loop_options_out_of_range_are_refused_before_any_work(image_folder, tmp
         said = " ".join(result.output.replace("│", " ").split())
         assert result.exit_code == 2 and option[0] in said, (option, result.output)
         assert not (tmp_path / "run").exists()
+    result = runner.invoke(app, [*base, "--out", str(tmp_path / "run"), "--time-budget", "-1"])
+    assert result.exit_code == 2 and "--time-budget" in " ".join(result.output.replace("│", " ").split())
     for device in ("tpu", "mps"):
         result = runner.invoke(app, [*base, "--out", str(tmp_path / "run"), "--steps", "1", "--device", device])
         assert result.exit_code == 2 and "not a device" in result.output
-    result = runner.invoke(app, [*base, "--out", str(tmp_path / "run2"), "--steps", "1", "--export-to", str(tmp_path)])
-    assert result.exit_code == 2 and "is a folder" in result.output and not (tmp_path / "run2").exists()
+        assert not (tmp_path / "run").exists(), "a device refused leaves no run folder"
+    result = runner.invoke(app, [*base, "--out", str(tmp_path / "run"), "--steps", "1", "--export-to", str(tmp_path)])
+    assert result.exit_code == 2 and "is a folder" in result.output and not (tmp_path / "run").exists()
 
 
 def test_evaluations_refuse_a_folder_for_their_json_before_scoring(tmp_path):

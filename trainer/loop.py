@@ -61,7 +61,7 @@ class LoopConfig:
     )
     log_every: int = option(10, min=1, help="Append losses to log.jsonl every N steps.")
     time_budget_minutes: float | None = option(
-        None, flag="--time-budget", help="Minutes; stop cleanly (checkpoint, export) when spent."
+        None, flag="--time-budget", min=0, help="Minutes; stop cleanly (checkpoint, export) when spent."
     )
     device: str = option("auto", help="auto (CUDA if present), cpu, cuda or cuda:N.")
     preview_count: int = option(8, min=1, help="Images in each sample grid.")
@@ -118,8 +118,8 @@ class Trainer:
         self.loop = loop
         self.out = Path(loop.out)
         self.checkpoint_path = self.out / CHECKPOINT_NAME
+        self.device = self._setup_device()  # first: a device refused leaves no run folder behind
         self.out.mkdir(parents=True, exist_ok=True)
-        self.device = self._setup_device()
         torch.manual_seed(loop.seed + self.rank)
         np.random.seed(loop.seed + self.rank)
         self.recipe_name, self.recipe = recipe_name, build_recipe(recipe_name, recipe_config, self.device)
