@@ -548,6 +548,10 @@ def test_a_file_of_the_wrong_kind_is_one_line_whichever_command_meets_it(tmp_pat
         (["cut-to-generator", str(images), str(tmp_path / "g.onnx")], f"{images}: Is a directory"),
         (["latent-check", str(photo)], f"{photo}: not an .onnx model"),
         (
+            ["evaluate", "--real", str(images), "--images", str(images), "--features-script", str(photo)],
+            f"{photo}: not a TorchScript network",
+        ),
+        (
             ["evaluate", "--real", str(images), "--images", str(images), "--features", str(photo)],
             "not MobileNetV2 weights",
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +42,9 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no checkpoint there")
     # Our own files hold RNG states and config dicts (Python objects), so weights_only cannot be used.
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as error:  # torch.load raises whatever unpickling a damaged file trips over
-        reason = next(iter(str(error).splitlines()), "")  # torch's reasons run to several lines
-        raise CheckpointError(f"{path}: not a readable checkpoint ({type(error).__name__}: {reason})") from None
+    state = read_torch_file(
+        path, "a readable checkpoint", lambda: torch.load(path, map_location="cpu", weights_only=False)
+    )
     if not isinstance(state, dict) or "recipe" not in state:
         raise CheckpointError(f"{path}: not a portraitize checkpoint (no recipe recorded)")
     return state
@@ -53,6 +52,16 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
 
 class CheckpointError(ValueError):
     """A file that is there but is not a checkpoint this trainer wrote (damaged, or something else)."""
+
+
+def read_torch_file(path: Path, what: str, read: Callable[..., Any], *args: Any) -> Any:
+    """`read(*args)`'s result: a torch file (a checkpoint, weights, a TorchScript network) read from `path`; where
+    it is not `what` (damaged, or another file), CheckpointError naming the file, in one line."""
+    try:
+        return read(*args)
+    except Exception as error:  # torch's readers raise whatever a wrong file trips over
+        reason = next(iter(str(error).splitlines()), "")  # torch's reasons run to several lines
+        raise CheckpointError(f"{path}: not {what} ({type(error).__name__}: {reason})") from None
 
 
 def training_summary(state: dict[str, Any]) -> str:

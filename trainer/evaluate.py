@@ -21,6 +21,7 @@ from torch import nn
 
 from portraitize.painter_settings import PainterRequest
 
+from .checkpoint import read_torch_file
 from .data import FaceBox, find_images, read_face_boxes, read_rgb, square_crop
 from .identity import IdentityScore
 from .memorisation import Memorisation, check_memorisation, save_closest_pairs
@@ -48,7 +49,9 @@ def load_feature_network(weights: Path | None, script: Path | None = None) -> nn
     """The feature network from its MobileNetV2 weights file, or from a TorchScript file (tests' tiny networks;
     `weights` None then)."""
     if script is not None:
-        return torch.jit.load(str(script), map_location="cpu").eval()
+        return read_torch_file(
+            script, "a TorchScript network", lambda: torch.jit.load(str(script), map_location="cpu")
+        ).eval()
     if weights is None:  # MobileNetV2 would fall back to random weights, and every distance would be ~0
         raise ValueError("the feature network needs its MobileNetV2 weights or a TorchScript file")
     return MobileNetFeatures(weights)

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..checkpoint import CheckpointError
+from ..checkpoint import read_torch_file
 
 # (expand ratio t, output channels c, repeats n, first stride s), from the MobileNetV2 paper.
 BLOCKS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
@@ -80,10 +80,11 @@ def load_mobilenet_v2(weights: Path | None) -> MobileNetV2:
     if weights is not None:
         if not Path(weights).is_file():
             raise FileNotFoundError(f"{weights}: MobileNetV2 weights not found (see ../shared/weights/SOURCE.md)")
-        try:
-            network.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-        except Exception as error:  # torch.load and load_state_dict raise whatever a wrong file trips over
-            raise CheckpointError(f"{weights}: not MobileNetV2 weights ({type(error).__name__})") from None
+        read_torch_file(
+            weights,
+            "MobileNetV2 weights",
+            lambda: network.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True)),
+        )
     return network
 
 

@@ -9,6 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..checkpoint import read_torch_file
+
 
 class _Flatten(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -97,6 +99,10 @@ class ONet(nn.Module):
         return F.softmax(self.conv6_1(x), dim=1)[:, 1], self.conv6_2(x)
 
 
+def _load_weights(network: nn.Module, path: Path) -> None:
+    network.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+
+
 def load_mtcnn(folder: Path) -> tuple[PNet, RNet, ONet]:
     """The three networks with weights from mtcnn_pnet.pt, mtcnn_rnet.pt, mtcnn_onet.pt in `folder`."""
     networks = []
@@ -104,6 +110,6 @@ def load_mtcnn(folder: Path) -> tuple[PNet, RNet, ONet]:
         path = Path(folder) / f"mtcnn_{name}.pt"
         if not path.is_file():
             raise FileNotFoundError(f"{path}: MTCNN weights not found (see ../shared/weights/SOURCE.md)")
-        network.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        read_torch_file(path, "MTCNN weights", _load_weights, network, path)
         networks.append(network.eval().requires_grad_(False))
     return tuple(networks)
