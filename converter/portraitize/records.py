@@ -4,7 +4,7 @@ outputs off as done.
 `DST/.portraitize-outputs.jsonl` (hidden, so never an input) holds one JSON line per written output: its path
 relative to DST, the key of the recipe that painted it (every setting that changes its pixels, and the digests
 of the model files), the file's identity when it was written (size, modification time, inode on a local
-disk) and a print of the photo it was painted from (source_print). An output painted from another photo than the
+disk) and a print and stamp of the photo it was painted from (source_print; its size and time). An output painted from another photo than the
 one now mapped to its name (a second camera card's IMG_0001.jpg into the same folder, a photo replaced in place,
 a.png added beside a.gif, whose painting was a.png) is not counted as done: that photo fails, naming the output, and
 the output is kept. Recipes are stored once, on their own lines. Lines are only ever appended, one `write` each

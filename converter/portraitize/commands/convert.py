@@ -140,7 +140,6 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     if photo_sizes:
         _say_if_small(photo_sizes, len(plan.todo), console)
     records = OutputRecords(place, destination, _recipe(request, paint, sources, translator), storage)
-    records.sources = {job.target: job.source for job in plan.todo}
     made = not on_ray and not target.exists()  # by this run: taken away again if nothing is written into it
     if plan.todo and not on_ray:
         try:
@@ -152,6 +151,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
     if request.stroke_list:
         _repaint_missing_stroke_lists(plan, records, unrecorded)
+    records.sources = {job.target: job.source for job in plan.todo}  # what this run paints, once the plan is final
     recorded = len(plan.existing) - len(unrecorded)
     if recorded:
         console.print(  # no markup: a path is shown as it is (escaped, a trailing backslash would show doubled)
@@ -220,9 +220,9 @@ def _keep_other_photos_paintings(plan: Plan, records: OutputRecords) -> None:
     """A photo whose output name holds a painting of another photo (one of the same name from another folder
     painted into this one, or this photo before it was replaced or edited) is not counted as done: it fails saying
     so, and that painting is kept (--overwrite repaints it from this photo)."""
-    others = records.painted_from_another(plan.existing)
-    other = set(others)
-    plan.existing = [job for job in plan.existing if job not in other]
+    elsewhere = records.painted_from_another(plan.existing)
+    failing = set(elsewhere)
+    plan.existing = [job for job in plan.existing if job not in failing]
     plan.blocked += [
         (
             job.source,
@@ -230,7 +230,7 @@ def _keep_other_photos_paintings(plan: Plan, records: OutputRecords) -> None:
             "before, or this one before it changed): kept; --overwrite repaints it from this photo, or choose "
             "another destination",
         )
-        for job in others
+        for job in elsewhere
     ]
 
 
@@ -245,7 +245,6 @@ def _repaint_missing_stroke_lists(plan: Plan, records: OutputRecords, unrecorded
     }
     plan.existing = [job for job in plan.existing if job not in missing]
     plan.todo += sorted(missing, key=lambda job: str(job.source))
-    records.sources.update({job.target: job.source for job in missing})
 
 
 def _header_sizes(jobs) -> list[tuple[int, int]]:
