@@ -304,6 +304,28 @@ def test_a_painting_of_another_photo_of_the_same_name_is_not_taken_as_done(cli, 
     assert cli("convert", card_a, dst, "-m", translator).exit_code == 0
 
 
+def test_a_photo_replaced_while_it_is_painted_is_recorded_as_the_photo_painted(cli, translator, tmp_path, monkeypatch):
+    """The record's print is of the bytes that were painted: a photo replaced before its painting is written is
+    another photo to the next run, not one taken as done."""
+    from portraitize import pipeline
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    photo = write_image(src / "a.png", 40, 30)
+    replacement = Image.open(photo).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    load_photo = pipeline.load_photo
+
+    def read_then_replaced(handle, max_pixels):
+        loaded = load_photo(handle, max_pixels)
+        replacement.save(photo)  # another photo under the same name, before the painting is written
+        return loaded
+
+    monkeypatch.setattr(pipeline, "load_photo", read_then_replaced)
+    assert cli("convert", src, dst, "-m", translator).exit_code == 0
+    monkeypatch.undo()
+    rerun = cli("convert", src, dst, "-m", translator)
+    assert rerun.exit_code == 1 and "painting of another photo" in " ".join(rerun.output.split()), rerun.output
+
+
 def test_a_deleted_stroke_list_is_written_again(cli, translator, tmp_path):
     src, dst = tmp_path / "src", tmp_path / "out"
     write_image(src / "a.png", 64, 48)

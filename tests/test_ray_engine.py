@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -47,6 +48,11 @@ def test_ray_engine_matches_the_local_engine(translator, tmp_path):
         actual = np.asarray(Image.open(tmp_path / "ray" / relative), dtype=int)
         assert np.abs(expected - actual).max() <= 1, relative
 
+    def marks(destination):  # each output's photo, as the record has it (print and stamp)
+        lines = map(json.loads, (destination / ".portraitize-outputs.jsonl").read_text().splitlines())
+        return {line["output"]: (line["source"], line["source_stamp"]) for line in lines if "output" in line}
+
+    assert marks(tmp_path / "ray") == marks(tmp_path / "local") and len(marks(tmp_path / "ray")) == 12
     again = convert(src, tmp_path / "ray", translator, "--engine", "ray")
     assert "0 converted, 12 skipped (already there), 2 failed" in again.stderr
 

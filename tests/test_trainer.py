@@ -577,6 +577,21 @@ def test_only_errors_about_a_file_become_one_line_and_bugs_keep_their_traceback(
     assert _about_a_file(KeyError("images")) is None and _about_a_file(ValueError("a bug")) is None
 
 
+def test_a_commands_own_error_about_a_file_is_worded_as_the_boundary_words_it(capsys):
+    import errno
+
+    import typer
+
+    from trainer.cli import fail
+
+    with pytest.raises(typer.Exit):
+        fail(FileNotFoundError(errno.ENOENT, "No such file or directory", "x.pt"))
+    assert capsys.readouterr().err.strip() == "error: x.pt: No such file or directory"
+    with pytest.raises(typer.Exit):
+        fail(ValueError("--size must be a multiple of 8"))
+    assert capsys.readouterr().err.strip() == "error: --size must be a multiple of 8"
+
+
 def test_loop_options_out_of_range_are_refused_before_any_work(image_folder, tmp_path):
     from typer.testing import CliRunner
 
@@ -620,3 +635,20 @@ def test_evaluations_refuse_a_folder_for_their_json_before_scoring(tmp_path):
         result = CliRunner().invoke(app, command)
         said = " ".join(result.output.replace("│", " ").split())
         assert result.exit_code == 2 and "is a directory" in said, result.output
+
+
+def test_the_trainer_reads_16_bit_grey_as_the_converter_does(tmp_path):
+    """A 16-bit grey scan is mid-grey to the trainer too (Pillow's own conversion clips it white), and a file that
+    is no image is an OSError naming the file."""
+    from trainer.cli import _about_a_file
+    from trainer.data import read_rgb
+
+    scan = tmp_path / "scan.png"
+    Image.fromarray(np.full((8, 12), 32768, dtype=np.uint16)).save(scan)
+    assert np.asarray(read_rgb(scan)).shape == (8, 12, 3) and abs(int(np.asarray(read_rgb(scan)).max()) - 128) <= 1
+    (tmp_path / "notes.png").write_text("not an image")
+    with pytest.raises(OSError) as raised:
+        read_rgb(tmp_path / "notes.png")
+    assert (
+        _about_a_file(raised.value) == f"{tmp_path / 'notes.png'}: not an image, or in a format portraitize cannot read"
+    )

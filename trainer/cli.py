@@ -26,8 +26,9 @@ app.add_typer(train_app, name="train")
 
 
 def fail(error: Exception) -> None:
-    """An expected error as one red line, exit code 2."""
-    typer.secho(f"error: {error}", fg="red", err=True)
+    """An expected error as one red line, exit code 2; one about a file worded as main() words it, whichever
+    path it takes (`x.pt: No such file or directory`, not `[Errno 2] ...`)."""
+    typer.secho(f"error: {_about_a_file(error) or error}", fg="red", err=True)
     raise typer.Exit(2) from None
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 
-from portraitize.images import IMAGE_EXTENSIONS  # the converter's list: both sides see the same images
+from portraitize.images import IMAGE_EXTENSIONS, ImageError, load_photo  # the converter's: both sides see alike
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +86,15 @@ def find_images(folder: Path) -> list[Path]:
 
 
 def read_rgb(path: Path) -> Image.Image:
-    """The trainer's one image reader: upright (EXIF orientation applied), RGB, fully decoded.
+    """The trainer's one image reader, the converter's decoding (portraitize.images.load_photo), so both sides see
+    an image alike: upright (EXIF orientation applied), RGB, 16-bit and wider grey scaled to 8 bits rather than
+    clipped white, CMYK colour-managed.
 
-    Raises OSError (or ValueError / SyntaxError from some malformed files) when the file cannot be read."""
-    with Image.open(path) as image:
-        return ImageOps.exif_transpose(image).convert("RGB")
+    Raises OSError `PATH: reason` when the file cannot be read."""
+    try:
+        return Image.fromarray(load_photo(Path(path)).rgb)
+    except ImageError as error:
+        raise OSError(f"{path}: {error}") from None
 
 
 def load_square(path: Path, size: int, face: FaceBox | None = None, framing: float = 2.0) -> torch.Tensor | None:
@@ -100,8 +104,8 @@ def load_square(path: Path, size: int, face: FaceBox | None = None, framing: flo
         image = image.crop(square_crop(image.width, image.height, face, framing))
         image = image.resize((size, size), Image.Resampling.LANCZOS)
         return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)
-    except (OSError, ValueError, SyntaxError) as error:
-        log.warning("skipping %s: %s", path, error)
+    except OSError as error:  # it names the file
+        log.warning("skipping %s", error)
         return None
 
 

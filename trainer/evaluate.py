@@ -89,7 +89,7 @@ def folder_images(
     for path in find_images(folder):
         try:
             image = np.asarray(read_rgb(path))
-        except (OSError, ValueError, SyntaxError):
+        except OSError:
             image = None
         if image is not None:
             paths.append(path)

@@ -53,7 +53,7 @@ def write_face_csv(folder: Path, out: Path, detector: FaceDetector, on_image=lam
             on_image()
             try:
                 pixels = np.asarray(read_rgb(path))
-            except (OSError, ValueError, SyntaxError):
+            except OSError:
                 continue
             face = detector.main_face(pixels)
             if face is None:

@@ -40,14 +40,13 @@ from .images import (
     ImageError,
     header_size,
     load_photo,
-    open_input,
 )
 from .interrupts import presses_ignored
 from .model_set import ModelSet
 from .painter import Strokes, paint_strokes
 from .painter_settings import PAINTER_VERSION
 from .pixel_budget import PixelBudget
-from .plan import Job
+from .plan import Job, LocalStorage
 from .stroke_workers import PAINTING_PIXELS, start_workers
 from .text import first_line
 from .translate import PaintError, PaintSettings, needs_tiles
@@ -123,6 +122,9 @@ class Files(Protocol):
     def open(self, path: PurePath) -> BinaryIO:
         """An input opened for reading (seekable); ImageError with the reason when it cannot be."""
 
+    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
+        """An input's size and modification time (plan.Storage.stamp)."""
+
     def write(self, path: PurePath, data: bytes) -> None:
         """Store an output whole or not at all."""
 
@@ -131,8 +133,14 @@ class Files(Protocol):
 
 
 class LocalFiles:
+    def __init__(self) -> None:
+        self.storage = LocalStorage()
+
     def open(self, path: PurePath) -> BinaryIO:
-        return open_input(path)
+        return self.storage.open(path)
+
+    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
+        return self.storage.stamp(path)
 
     def write(self, path: PurePath, data: bytes) -> None:
         write_atomically(Path(path), lambda handle: handle.write(data))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import re
 from pathlib import PurePath, PurePosixPath
@@ -176,15 +177,16 @@ class ArrowFiles:
     def __init__(self, src_uri: str, dst_uri: str):
         from pyarrow.fs import LocalFileSystem
 
-        self.source_fs, _ = open_filesystem(src_uri)
+        source_fs, _ = open_filesystem(src_uri)
         self.target_fs, _ = open_filesystem(dst_uri)
-        self.local_source = isinstance(self.source_fs, LocalFileSystem)
+        self.source = _storage(source_fs)  # the driver's plan reads the photos as this does: the same stamps
         self.local_target = isinstance(self.target_fs, LocalFileSystem)
 
     def open(self, path: PurePath):
-        from .images import open_input
+        return self.source.open(path)
 
-        return open_input(path) if self.local_source else _open_input(self.source_fs, path)
+    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
+        return self.source.stamp(path)
 
     def write(self, path: PurePath, data: bytes) -> None:
         from pathlib import Path
@@ -222,17 +224,20 @@ class Painter:
 
     def __call__(self, batch: dict) -> dict:
         from .pipeline import convert_jobs
+        from .records import PrintedReads
 
         jobs = [
             Job(PurePosixPath(source), PurePosixPath(target))
             for source, target in zip(batch["source"], batch["target"])
         ]
         outcomes = {}
-        convert_jobs(self.models, jobs, self.settings, outcomes.__setitem__, self.files)
+        files = PrintedReads(self.files)  # each photo's mark as it was read, for the driver's records
+        convert_jobs(self.models, jobs, self.settings, outcomes.__setitem__, files)
         return {
             "source": batch["source"],
             "error": [outcomes[job].error or "" for job in jobs],
             "notes": ["\n".join(outcomes[job].notes) for job in jobs],  # one line each
+            "mark": [json.dumps(files.mark(job.source)) for job in jobs],  # a column of one type: JSON text
         }
 
 
@@ -311,7 +316,7 @@ def run_on_ray(
     jobs: list[Job], models, device: str, settings, source: str, destination: str, ray_settings: RaySettings
 ) -> list[tuple[str, str, list[str]]]:
     """Convert the jobs on Ray (`models`: a ModelSources of bytes; `settings`: the pipeline's ConvertSettings);
-    (source, error, notes) per job, error "" when written."""
+    (source, error, notes, mark) per job, error "" when written, mark the photo's as it was read (records.PrintedReads)."""
     import logging
 
     if not jobs:
@@ -355,4 +360,12 @@ def run_on_ray(
         )
         .take_all()
     )
-    return [(str(row["source"]), str(row["error"]), str(row["notes"]).splitlines()) for row in results]
+    return [
+        (str(row["source"]), str(row["error"]), str(row["notes"]).splitlines(), _mark(row["mark"])) for row in results
+    ]
+
+
+def _mark(text: str):
+    """A records.SourceMark from its JSON text (lists back to tuples)."""
+    mark = json.loads(str(text))
+    return None if mark is None else (mark[0], None if mark[1] is None else tuple(mark[1]))

@@ -116,6 +116,48 @@ def source_print(handle: BinaryIO) -> str:
     return digest.hexdigest()[:16]
 
 
+# A photo as it was read to be painted: its print and its stamp (None where the file system has none).
+SourceMark = tuple[str, "tuple[int, int | None] | None"]
+
+
+class PrintedReads:
+    """pipeline.Files that marks each photo as it is read to be painted (its stamp, then the print of the bytes
+    read): the record names the photo that was painted, even where it is replaced before its painting is
+    written. The stamp comes first, so a photo changed after it was stamped is read anew by the next run."""
+
+    def __init__(self, files):
+        self.files = files
+        self.marks: dict[PurePath, SourceMark] = {}
+        self._lock = threading.Lock()
+
+    def open(self, path: PurePath) -> BinaryIO:
+        stamp = self.files.stamp(path)
+        handle = self.files.open(path)
+        try:
+            mark = source_print(handle), stamp
+            handle.seek(0)
+        except BaseException:
+            handle.close()
+            raise
+        with self._lock:
+            self.marks[path] = mark
+        return handle
+
+    def mark(self, source: PurePath | None) -> SourceMark | None:
+        """The mark of a photo this run has read (None for one it has not)."""
+        with self._lock:
+            return self.marks.get(source)
+
+    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
+        return self.files.stamp(path)
+
+    def write(self, path: PurePath, data: bytes) -> None:
+        self.files.write(path, data)
+
+    def remove(self, path: PurePath) -> None:
+        self.files.remove(path)
+
+
 @dataclasses.dataclass(frozen=True)
 class Entry:
     """One output's record: the recipe that painted it, the file as written, and its photo's print and stamp (size,
@@ -366,15 +408,15 @@ class OutputRecords:
         identity = self.place.identity(target) if entries else None
         return [entry for entry in entries if identity is not None and entry.identity.matches(identity)]
 
-    def written(self, target: PurePath) -> None:
-        """Record an output this run has just written (from any thread). A record that cannot be written (a
-        read-only record file, a full disk) leaves that output without one: it is kept by later runs, and said."""
+    def written(self, target: PurePath, mark: SourceMark | None) -> None:
+        """Record an output this run has just written (from any thread), with the mark of the photo it was painted
+        from (PrintedReads; None: recorded without one, and the next run takes it as that photo's). A record that
+        cannot be written (a read-only record file, a full disk) leaves that output without one: it is kept by
+        later runs, and said."""
         identity = self.place.identity(target)
         if identity is None:
             return
-        source = self.sources.get(target)
-        printed = None if source is None else self._print(source)
-        stamp = None if printed is None else self.storage.stamp(source)
+        printed, stamp = mark or (None, None)
         recipe = self.recipe.for_format(Job(target, target).format_extension)
         with self._lock:
             self.written_now.add(target)

@@ -65,8 +65,8 @@ class StyleRecipe(TranslatorRecipe):
         """The whole painting (not a crop), short side resized to `short_side`, in [-1, 1]."""
         try:
             image = read_rgb(path)
-        except (OSError, ValueError, SyntaxError) as error:
-            raise ValueError(f"{path}: cannot read the style image ({error})") from None
+        except OSError as error:
+            raise ValueError(f"cannot read the style image {error}") from None  # it names the file
         scale = short_side / min(image.size)
         size = (round(image.width * scale), round(image.height * scale))
         pixels = np.asarray(image.resize(size, Image.Resampling.LANCZOS)).copy()

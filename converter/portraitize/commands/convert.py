@@ -21,7 +21,7 @@ from ..pipeline import ConvertSettings, LocalFiles, Outcome, Report, convert_job
 from ..plan import Job, LocalStorage, Plan, PlanError, check_destination, make_plan
 from ..progress import image_progress
 from ..ray_engine import RaySettings, is_uri, make_ray_plan, run_on_ray
-from ..records import LocalPlace, OutputRecords, Recipe, model_identity
+from ..records import LocalPlace, OutputRecords, PrintedReads, Recipe, model_identity
 from ..session import ModelError, load_model
 from ..stroke_workers import start_fork_server, worker_count
 from ..text import counted
@@ -151,7 +151,6 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
     if request.stroke_list:
         _repaint_missing_stroke_lists(plan, records, unrecorded)
-    records.sources = {job.target: job.source for job in plan.todo}  # what this run paints, once the plan is final
     recorded = len(plan.existing) - len(unrecorded)
     if recorded:
         console.print(  # no markup: a path is shown as it is (escaped, a trailing backslash would show doubled)
@@ -175,8 +174,10 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
             results = run_on_ray(
                 plan.todo, sources.as_bytes(), request.device, settings, request.src, request.dst, request.ray
             )
-            for source, error, notes in results:
-                _record(report, records, jobs[source], Outcome(error or None, tuple(notes)))
+            for source, error, notes, mark in results:
+                report.record(jobs[source], Outcome(error or None, tuple(notes)))
+                if not error:
+                    records.written(jobs[source].target, mark)
         else:
             _convert_here(models, plan.todo, settings, target, report, records, console)
     except KeyboardInterrupt as interrupt:  # said here, where the count is known; cli.py says the rest, exits 130
@@ -265,15 +266,21 @@ def _header_sizes(jobs) -> list[tuple[int, int]]:
 
 
 def _say_if_small(sizes: list[tuple[int, int]], photos: int, console: Console) -> None:
-    """Where the typical photo is shorter than the painter lays its strokes at (painter.MIN_SIDE), a painting at
-    its size shows its strokes a pixel or two wide: say how to paint them larger."""
-    typical = statistics.median_low(max(size) for size in sizes)
-    if typical < MIN_SIDE:
+    """Where photos are shorter than the painter lays its strokes at (painter.MIN_SIDE), a painting at their size
+    shows its strokes a pixel or two wide: say how many are, and how to paint them larger (`sizes`: those of the
+    first photos, `photos` in all)."""
+    small = [max(size) for size in sizes if max(size) < MIN_SIDE]
+    if not small:
+        return
+    if len(small) < len(sizes):  # a mixed folder: counted, not described by its median
+        looked_at = "" if len(sizes) == photos else " looked at"
+        subject = f"{len(small)} of the {len(sizes)} photos{looked_at} {'is' if len(small) == 1 else 'are'}"
+    else:
         subject = "the photos are" if photos > 1 else "the photo is"
-        console.print(
-            f"note: {subject} small (about {typical} px long): at that size a painting's strokes are barely seen; "
-            f"--size {SHOWN_SIZE} paints larger"
-        )
+    console.print(
+        f"note: {subject} small (about {statistics.median_low(small)} px long): at that size a painting's strokes "
+        f"are barely seen; --size {SHOWN_SIZE} paints larger"
+    )
 
 
 def _recipe(request: ConvertRequest, paint: PaintSettings, sources: ModelSources, translator) -> Recipe:
@@ -299,22 +306,19 @@ def _recipe(request: ConvertRequest, paint: PaintSettings, sources: ModelSources
     )
 
 
-def _record(report: Report, records: OutputRecords, job, outcome: Outcome) -> None:
-    report.record(job, outcome)
-    if outcome.error is None:
-        records.written(job.target)
-
-
-class RecordedFiles(LocalFiles):
+class RecordedFiles(PrintedReads):
     """The local engine's files, each output recorded by the thread that wrote it, as soon as it has its name (a
-    record made when the main thread collected the write came seconds later: a kill -9 left outputs without)."""
+    record made when the main thread collected the write came seconds later: a kill -9 left outputs without),
+    with the mark its photo had when it was read."""
 
-    def __init__(self, records: OutputRecords):
+    def __init__(self, records: OutputRecords, jobs: list[Job]):
+        super().__init__(LocalFiles())
         self.records = records
+        self.sources = {job.target: job.source for job in jobs}  # a stroke list has none: recorded without a mark
 
     def write(self, path, data: bytes) -> None:
         super().write(path, data)
-        self.records.written(path)
+        self.records.written(path, self.mark(self.sources.get(path)))
 
 
 def _written(records: OutputRecords, jobs) -> int:
@@ -373,7 +377,7 @@ def _convert_here(
             progress.console.print(f"[yellow]![/] {escape(note)}")
 
         try:
-            convert_jobs(models, jobs, settings, on_done, RecordedFiles(records), on_note)
+            convert_jobs(models, jobs, settings, on_done, RecordedFiles(records, jobs), on_note)
         except KeyboardInterrupt:  # the bar's last frame agrees with the count said after it
             progress.update(task, completed=_written(records, jobs) + len(report.failed) - failed_before)
             raise
