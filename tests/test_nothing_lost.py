@@ -273,6 +273,20 @@ def test_a_destination_under_a_file_is_refused_naming_the_file(cli, translator, 
     assert blocker.read_text() == "mine"
 
 
+def test_a_file_where_an_output_folder_goes_is_named_and_the_batch_goes_on(cli, translator, tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "sub" / "a.png")
+    write_image(src / "b.png")
+    (dst / "sub").parent.mkdir(parents=True)
+    (dst / "sub").write_text("my notes")
+    result = cli("convert", src, dst, "-m", translator, "--painter", "none")
+    said = " ".join(result.output.split())
+    assert (
+        result.exit_code == 1 and "1 converted" in said and f"{dst / 'sub'} is a file, where a folder is needed" in said
+    )
+    assert (dst / "sub").read_text() == "my notes" and (dst / "b.png").is_file()
+
+
 def test_a_painting_of_another_photo_of_the_same_name_is_not_taken_as_done(cli, translator, tmp_path):
     """Two camera cards' IMG_0001.jpg into one folder, or a photo replaced in place: the output there was painted
     from another photo, so the photo fails naming it and the painting is kept; the same photo again is skipped."""

@@ -256,3 +256,14 @@ def test_the_apache_licence_ships_beside_the_models():
     for name in (PERSON_MASK, FACE_LANDMARKS):
         info = load_model(BUNDLED / f"{name}.onnx", "cpu", 1).info
         assert "Apache-2.0" in info.data_licence and "LICENSE-mediapipe.txt" in info.data_licence
+
+
+def test_another_file_under_a_tflite_models_name_is_one_line(tmp_path):
+    """`export-mediapipe --tflite` given a photo renamed as the model: one line naming it, before any export."""
+    from trainer.export import ExportError
+    from trainer.export_mediapipe import SPECS, read_sources
+
+    name = Path(next(iter(SPECS.values())).wheel_path).name
+    (tmp_path / name).write_bytes((EXAMPLES / "astronaut.jpg").read_bytes())
+    with pytest.raises(ExportError, match=f"{name}: not a TFLite model"):
+        read_sources(None, [tmp_path / name])

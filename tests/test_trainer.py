@@ -652,3 +652,20 @@ def test_the_trainer_reads_16_bit_grey_as_the_converter_does(tmp_path):
     assert (
         _about_a_file(raised.value) == f"{tmp_path / 'notes.png'}: not an image, or in a format portraitize cannot read"
     )
+
+
+def test_face_boxes_that_frame_no_image_are_refused_before_training(image_folder, tmp_path):
+    from typer.testing import CliRunner
+
+    from trainer.cli import app
+
+    base = ["train", "dcgan", "--images", str(image_folder), "--size", "16", "--width", "4", "--latent-size", "4"]
+    empty, elsewhere = tmp_path / "empty.csv", tmp_path / "elsewhere.csv"
+    empty.write_text("path,x1,y1,x2,y2\n")
+    elsewhere.write_text("path,x1,y1,x2,y2\nother/photo.png,1,1,5,5\n")
+    for boxes, said in ((empty, "holds no face boxes"), (elsewhere, "no box names an image of")):
+        result = CliRunner().invoke(
+            app, [*base, "--out", str(tmp_path / boxes.stem), "--steps", "1", "--faces", str(boxes)]
+        )
+        assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
+        assert not (tmp_path / boxes.stem / "checkpoint.pt").exists()

@@ -93,6 +93,9 @@ class Source:
         return hashlib.sha256(self.data).hexdigest()
 
 
+TFLITE_IDENTIFIER = b"TFL3"  # a TFLite flatbuffer's file identifier, its bytes 4 to 8
+
+
 def read_sources(wheel: Path | None = None, tflites: list[Path] | None = None) -> dict[str, Source]:
     """The TFLite files of the models named in SPECS: from a mediapipe wheel (read in place, never unpacked) and/or
     given one by one (recognised by their file names, which win over the wheel's)."""
@@ -112,7 +115,10 @@ def read_sources(wheel: Path | None = None, tflites: list[Path] | None = None) -
         if spec is None:
             wanted = ", ".join(Path(spec.wheel_path).name for spec in SPECS.values())
             raise ExportError(f"{path}: not one of the MediaPipe models this exports ({wanted})")
-        sources[spec.name] = Source(Path(path).read_bytes(), Path(path).name)
+        data = Path(path).read_bytes()
+        if data[4:8] != TFLITE_IDENTIFIER:  # another file under the model's name: said here, not as a traceback
+            raise ExportError(f"{path}: not a TFLite model (no {TFLITE_IDENTIFIER.decode()} identifier)")
+        sources[spec.name] = Source(data, Path(path).name)
     missing = [f"{spec.name} ({spec.wheel_path})" for spec in SPECS.values() if spec.name not in sources]
     if missing:
         raise ExportError(

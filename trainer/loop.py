@@ -222,20 +222,33 @@ class Trainer:
     def _load_data(self) -> tuple[dict[str, BatchStream], dict[str, torch.Tensor]]:
         faces = {}
         for csv_path in self.loop.face_boxes:
-            faces.update(read_face_boxes(Path(csv_path)))
+            boxes = read_face_boxes(Path(csv_path))
+            if not boxes:  # crops framing no face, for hours, where face crops were asked for
+                raise ValueError(f"--faces {csv_path}: it holds no face boxes (path,x1,y1,x2,y2 rows)")
+            faces.update(boxes)
         streams, fixed = {}, {}
         self.data_summary = {}
+        framed = []  # the face-framed roles' folders and how many of their images a box names
         for role, spec in self.recipe.data_roles().items():
             spec = spec if isinstance(spec, DataRole) else DataRole(spec)
             folder = spec.folder
             role_faces = faces if spec.face_framed else {}
             images = ImageFolder(Path(folder), spec.size or self.recipe.config.size, role_faces, self.loop.face_framing)
+            if role_faces:
+                framed.append((folder, images.face_cropped))
             if self.is_main:
                 framing = f", {images.face_cropped} face-framed" if role_faces else ""
                 console.print(f"{role}: {len(images)} images from {folder}{framing}")
             self.data_summary[role] = {"folder": str(folder), "images": len(images)}
             streams[role] = BatchStream(images, self.loop.batch_size, self.loop.seed, self.rank, self.world_size)
             fixed[role] = images.fixed(self.loop.preview_count).to(self.device)
+        if self.loop.face_boxes and not framed:
+            raise ValueError(f"--faces: the {self.recipe_name} recipe crops none of its folders by faces")
+        if framed and not any(count for _, count in framed):
+            raise ValueError(
+                f"--faces {', '.join(self.loop.face_boxes)}: no box names an image of "
+                f"{', '.join(str(folder) for folder, _ in framed)} (a box's path is relative to its CSV's folder)"
+            )
         return streams, fixed
 
     def _autocast(self):

@@ -48,7 +48,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
 
     The data reach the disk (fsync) before the rename, so a power cut leaves the old file or the new one, never
     an empty one; the temp file stays locked until it has its final name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     handle, temp_name = _temp_file(path.parent)
     try:
         with os.fdopen(handle, "wb") as temp_file:
@@ -66,11 +66,23 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
         raise
 
 
+def make_folder(folder: Path) -> None:
+    """`folder` and those above it, made where missing; a file where one of them goes is said as that (mkdir's
+    own words are only "File exists")."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocking = next((above for above in (folder, *folder.parents) if above.is_file()), None)
+        if blocking is None:
+            raise
+        raise NotADirectoryError(f"{blocking} is a file, where a folder is needed") from None
+
+
 def check_writable(folder: Path) -> None:
     """OSError now if `folder` (made if missing) cannot take a new file: a read-only destination is found before
     any painting, not photo by photo. The probe is a temp file like write_atomically's, so a run killed in
     between leaves nothing the next run does not clean."""
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     handle, temp_name = _temp_file(folder)
     os.close(handle)
     os.unlink(temp_name)

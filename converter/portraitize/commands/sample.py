@@ -21,7 +21,7 @@ from rich.markup import escape
 
 from ..catalogue import resolve
 from ..face_check import PASSES
-from ..files import remove_stale_temp_files
+from ..files import make_folder, remove_stale_temp_files
 from ..grid import sheet_of
 from ..latents import Latents
 from ..plan import PlanError, check_destination
@@ -111,7 +111,7 @@ def run_sample(request: SampleRequest, console: Console) -> int:
         return sample_path(out, name, variant, index)
 
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        make_folder(out)
     except OSError as error:
         raise PlanError(f"--out {request.out} cannot be made ({error.strerror or first_line(error)})") from None
     sheet_path = grid_path(out, name, variant, request.count) if request.grid else None
