@@ -700,6 +700,13 @@ for _name, _about, _folder in (
         "against painter 27, thirteen of the tuning photos",
         "2026-12-07-painter27-pairs181",
     ),
+    (
+        "pairs-unolived",
+        "painter 28: the translator's olive taken out of the sitter's paint where the photo is not green (its green "
+        "kept at least 6 levels below its red, or at its blue), the grey-green rim round a face against dark hair "
+        "and the green fringes on shirts gone, against painter 27, thirteen of the tuning photos",
+        "2026-12-07-painter27-pairs182",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section

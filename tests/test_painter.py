@@ -305,6 +305,16 @@ def test_dark_paint_is_warm_unless_the_photo_is_blue_there():
     assert hues["navy"][1] > 2, hues  # blue above red
 
 
+def test_the_translators_olive_is_no_paint_where_the_photo_is_not_green():
+    """A neutral shadow the translator paints olive (the rim between a cheek and dark hair) comes out with its green
+    below its red; a green coat in the photo keeps its green."""
+    olive = (84, 92, 66)
+    red, green, _ = painted_coat((80, 78, 76), olive)
+    assert green < red - 2, (red, green)
+    red, green, _ = painted_coat((60, 110, 60), (70, 100, 60))
+    assert green > red + 15, (red, green)
+
+
 def test_the_sitters_colour_mixes_its_shares_in_one_pass_and_leaves_what_none_reaches_as_it_was():
     """On in-gamut colours one pass mixes what the three passes in turn did: back (SITTER_COLOUR of the photo's
     colour, SITTER_LIGHT of its light), then VIVID_COLOUR / VIVID_LIGHT of what is still missing, then in the eyes

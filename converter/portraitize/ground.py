@@ -62,6 +62,7 @@ WHITE_FROM, WHITE_RAMP = 0.62, 0.15
 GREY_BELOW, GREY_RAMP = 0.25, 0.1
 # The photo's blue, where its darks keep the painter's cool shift rather than turn warm (palette.py)
 BLUE_FROM, BLUE_RAMP = 4.0, 12.0
+GREEN_RAMP = 10.0  # levels of green above red and blue over which the photo counts as green (palette.OLIVE_MARGIN)
 EYE_COLOUR = 0.7  # and in the eyes, this share of the photo's own colour on top: irises keep their colour
 # ... and of its light, where the colour comes back: the translator's darker modelling aged faces and dulled skin
 SITTER_LIGHT = 0.3
@@ -87,7 +88,7 @@ def target(
     if not faces:
         return painted
     size = painted.size
-    sitter, blue = painted, None
+    sitter, blue, unolive = painted, None, None
     if portrait:
         if photo is not None:
             bluer = _blue_over_red(on_grid)
@@ -97,10 +98,11 @@ def target(
             warm_vivid = warm_sitter * _vividness(saturation, found)
             vivid = (1 - found.face) * np.maximum(warm_vivid, found.person * _whiteness(brightest, saturation))
             sitter = _sitter_colour(sitter, photo, np.maximum(found.face, warm_sitter), vivid, found.eyes)
+            unolive = _mask(found.person * (1 - _greenness(on_grid)), size)
         distance = _distance_to_faces(found.face.shape, faces, work)
         light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
-        sitter = painters_light(sitter, blue)
+        sitter = painters_light(sitter, blue, unolive)
     if not grounded:  # the photo's own background, as the translator painted it
         return Image.composite(sitter, painted, _mask(found.person, size)) if portrait else painted
     return Image.composite(sitter, _ground(painted, found, faces, work, size), _mask(found.person, size))
@@ -179,6 +181,12 @@ def _blue_over_red(photo: Image.Image) -> np.ndarray:
     """YCbCr's blue-difference of `photo` less its red-difference, what both its warmth and its blueness read."""
     blue, red = (np.asarray(band, np.float32) for band in photo.convert("YCbCr").split()[1:])
     return blue - red
+
+
+def _greenness(photo: Image.Image) -> np.ndarray:
+    """How green the photo is: 0 where its green is at most its red and its blue, rising to 1 GREEN_RAMP above."""
+    rgb = np.asarray(photo.convert("RGB"), np.float32)
+    return np.clip((rgb[..., 1] - np.maximum(rgb[..., 0], rgb[..., 2])) / GREEN_RAMP, 0, 1)
 
 
 def _brightest_and_saturation(photo: Image.Image) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,7 @@ import dataclasses
 
 # Bumped whenever the painter paints the same photo and settings differently: outputs record it, so an upgrade
 # never passes an older painting off as what these settings paint now.
-PAINTER_VERSION = "27"  # 22 was a trial shipped and reverted within the hour (CHANGELOG.md)
+PAINTER_VERSION = "28"  # 22 was a trial shipped and reverted within the hour (CHANGELOG.md)
 # --fineness: every brush radius times this. Blind panels preferred finer strokes twice running (0.7 over the
 # earlier 1.0, then 0.5 over 0.7: bench/panels/README.md), so normal is 0.5 of what painter 2 laid.
 FINENESS = {"fine": 0.35, "normal": 0.5, "broad": 0.7}

@@ -24,6 +24,10 @@ COOL = np.array([-8, 1, 9], np.float32)  # added to the half-tones and shadows
 # paintings' darks (their median: green 9 and blue 16 levels below red); taking blue down as well (7, 1, -7, the
 # forced choice's) left the translator's olive a yellow-olive
 WARM_DARK = np.array([5, -3, 0], np.float32)
+# Where the photo is not green, the sitter's green stays this far below its red (or at its blue): the translator
+# paints the photo's neutral shadows olive (the shadowed edge of a cheek against dark hair), which cooled read as a
+# grey-green rim round the face
+OLIVE_MARGIN = 6.0
 LIGHTS_FROM, SHADOWS_BELOW = 0.5, 0.5  # luminance (0..1) where the warm and the cool shifts begin
 DARKS_BELOW, DARK_RAMP = 0.3, 0.15  # luminance where the darks' warmth begins, and over which it rises to all of it
 CONTRAST = 0.18  # strength of the S-curve about mid-grey (0: none)
@@ -39,10 +43,14 @@ def _s_curve() -> np.ndarray:
 S_CURVE = _s_curve()
 
 
-def painters_light(picture: Image.Image, blue: Image.Image | None = None) -> Image.Image:
+def painters_light(
+    picture: Image.Image, blue: Image.Image | None = None, unolive: Image.Image | None = None
+) -> Image.Image:
     """`picture` (RGB) with warm lights, cool half-tones, warm darks and a firmer value range. `blue` ('L', the
-    picture's size): where the photo is blue, its darks stay cool."""
+    picture's size): where the photo is blue, its darks stay cool; `unolive` ('L'): where the photo is not green,
+    no paint is greener than it is red (OLIVE_MARGIN)."""
     blues = None if blue is None else np.asarray(blue)
+    unolives = None if unolive is None else np.asarray(unolive)
 
     def lit(block: np.ndarray, rows: slice) -> np.ndarray:
         value = luminance(block)[..., None] / 255
@@ -57,6 +65,9 @@ def painters_light(picture: Image.Image, blue: Image.Image | None = None) -> Ima
         curved += warm * WARM
         curved += cool * COOL
         curved += dark * WARM_DARK
+        if unolives is not None:  # green above both red (less the margin) and blue: a yellow-green, an olive
+            olive = np.maximum(curved[..., 1] - np.maximum(curved[..., 0] - OLIVE_MARGIN, curved[..., 2]), 0)
+            curved[..., 1] -= olive * (unolives[rows] / np.float32(255))
         return curved
 
     return Image.fromarray(by_rows(np.asarray(picture), lit))
