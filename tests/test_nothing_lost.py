@@ -340,6 +340,41 @@ def test_a_photo_replaced_while_it_is_painted_is_recorded_as_the_photo_painted(c
     assert rerun.exit_code == 1 and "painting of another photo" in " ".join(rerun.output.split()), rerun.output
 
 
+def test_a_photo_swapped_just_before_it_is_read_is_recorded_as_the_photo_read(cli, translator, tmp_path, monkeypatch):
+    """The stamp recorded is the file's that was read (fstat of the open file), not one taken before it: a photo
+    swapped between the two is no false 'another photo' on the next run."""
+    from portraitize.pipeline import LocalFiles
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    photo = write_image(src / "a.png", 40, 30)
+    swapped_in = write_image(tmp_path / "other.png", 50, 30)  # another size: a stale stamp would say another photo
+    stamp = LocalFiles.stamp
+
+    def stamp_then_swapped(self, path):
+        stamped = stamp(self, path)
+        os.replace(swapped_in, photo)
+        return stamped
+
+    monkeypatch.setattr(LocalFiles, "stamp", stamp_then_swapped)
+    first = cli("convert", src, dst, "-m", translator)
+    assert first.exit_code == 0, first.output
+    monkeypatch.undo()
+    rerun = cli("convert", src, dst, "-m", translator)
+    assert rerun.exit_code == 0 and "0 converted, 1 skipped" in rerun.output, rerun.output
+
+
+def test_each_photo_is_read_and_printed_once(cli, translator, tmp_path, monkeypatch):
+    from portraitize import source_marks
+
+    src = tmp_path / "src"
+    for name in ("a.png", "b.png", "c.png"):
+        write_image(src / name, 40, 30)
+    printed, source_print = [], source_marks.source_print
+    monkeypatch.setattr(source_marks, "source_print", lambda handle: printed.append(1) or source_print(handle))
+    assert cli("convert", src, tmp_path / "out", "-m", translator, "--stroke-list").exit_code == 0
+    assert len(printed) == 3
+
+
 def test_a_deleted_stroke_list_is_written_again(cli, translator, tmp_path):
     src, dst = tmp_path / "src", tmp_path / "out"
     write_image(src / "a.png", 64, 48)
@@ -368,13 +403,13 @@ def test_a_photo_that_cannot_be_read_on_a_rerun_is_not_called_another(cli, trans
     assert "another photo" not in result.output and "0 converted, 1 skipped" in result.output, result.output
 
 
-def test_a_photo_edited_below_its_first_bytes_is_told_apart():
-    """An uncompressed scan edited near its bottom keeps its size and its head: its tail tells it apart."""
+def test_a_scan_retouched_in_its_middle_is_told_apart():
+    """An uncompressed scan retouched in its middle keeps its size and both its ends: its print is of every byte."""
     import io
 
-    from portraitize.records import SOURCE_HEAD, source_print
+    from portraitize.records import source_print
 
-    scan = bytes(range(256)) * (3 * SOURCE_HEAD // 256)
-    edited = scan[:-10] + b"0123456789"
-    assert source_print(io.BytesIO(scan)) == source_print(io.BytesIO(bytes(scan)))
-    assert source_print(io.BytesIO(scan)) != source_print(io.BytesIO(edited))
+    scan = bytes(range(256)) * 4096
+    retouched = scan[: len(scan) // 2] + b"0123456789" + scan[len(scan) // 2 + 10 :]
+    assert len(retouched) == len(scan) and source_print(io.BytesIO(scan)) == source_print(io.BytesIO(bytes(scan)))
+    assert source_print(io.BytesIO(scan)) != source_print(io.BytesIO(retouched))

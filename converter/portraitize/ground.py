@@ -88,7 +88,7 @@ def target(
     if not faces:
         return painted
     size = painted.size
-    sitter, blue, unolive = painted, None, None
+    sitter, blue, not_green = painted, None, None
     if portrait:
         if photo is not None:
             bluer = _blue_over_red(on_grid)
@@ -98,11 +98,11 @@ def target(
             warm_vivid = warm_sitter * _vividness(saturation, found)
             vivid = (1 - found.face) * np.maximum(warm_vivid, found.person * _whiteness(brightest, saturation))
             sitter = _sitter_colour(sitter, photo, np.maximum(found.face, warm_sitter), vivid, found.eyes)
-            unolive = _mask(found.person * (1 - _greenness(on_grid)), size)
+            not_green = _mask(1 - _greenness(on_grid), size)  # the sitter alone is composited from `sitter`
         distance = _distance_to_faces(found.face.shape, faces, work)
         light = 1 - SITTER_SHADE * np.clip((distance - 0.6) / 2.5, 0, 1)
         sitter = ImageChops.multiply(sitter, _mask(light, size).convert("RGB"))
-        sitter = painters_light(sitter, blue, unolive)
+        sitter = painters_light(sitter, blue, not_green)
     if not grounded:  # the photo's own background, as the translator painted it
         return Image.composite(sitter, painted, _mask(found.person, size)) if portrait else painted
     return Image.composite(sitter, _ground(painted, found, faces, work, size), _mask(found.person, size))

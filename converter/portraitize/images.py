@@ -128,10 +128,10 @@ def open_input(path: PurePath) -> BinaryIO:
     try:
         return open(path, "rb")
     except OSError as error:
-        raise ImageError(_read_error(error)) from None
+        raise ImageError(read_error(error)) from None
 
 
-def _read_error(error: OSError) -> str:
+def read_error(error: OSError) -> str:
     return f"cannot read this file ({error.strerror or first_line(error)})"
 
 
@@ -167,7 +167,7 @@ def _load(handle: BinaryIO, max_pixels: int) -> Photo:
         raise ImageError("not enough memory to decode it") from None
     except OSError as error:
         if error.errno is not None:  # the disk's error, not the data's
-            raise ImageError(_read_error(error)) from None
+            raise ImageError(read_error(error)) from None
         raise ImageError(f"corrupt or truncated image data ({first_line(error)})") from None
     except Exception as error:  # malformed headers surface as SyntaxError, ValueError, struct.error, ...
         raise ImageError(f"corrupt or truncated image data ({type(error).__name__}: {first_line(error)})") from None

@@ -44,13 +44,13 @@ S_CURVE = _s_curve()
 
 
 def painters_light(
-    picture: Image.Image, blue: Image.Image | None = None, unolive: Image.Image | None = None
+    picture: Image.Image, blue: Image.Image | None = None, not_green: Image.Image | None = None
 ) -> Image.Image:
     """`picture` (RGB) with warm lights, cool half-tones, warm darks and a firmer value range. `blue` ('L', the
-    picture's size): where the photo is blue, its darks stay cool; `unolive` ('L'): where the photo is not green,
-    no paint is greener than it is red (OLIVE_MARGIN)."""
+    picture's size): where the photo is blue, its darks stay cool; `not_green` ('L'): where the photo is not green,
+    no paint's green rises above both its red less OLIVE_MARGIN and its blue (no olive; a cool grey keeps its blue)."""
     blues = None if blue is None else np.asarray(blue)
-    unolives = None if unolive is None else np.asarray(unolive)
+    not_greens = None if not_green is None else np.asarray(not_green)
 
     def lit(block: np.ndarray, rows: slice) -> np.ndarray:
         value = luminance(block)[..., None] / 255
@@ -65,9 +65,9 @@ def painters_light(
         curved += warm * WARM
         curved += cool * COOL
         curved += dark * WARM_DARK
-        if unolives is not None:  # green above both red (less the margin) and blue: a yellow-green, an olive
+        if not_greens is not None:  # green above both red (less the margin) and blue: a yellow-green, an olive
             olive = np.maximum(curved[..., 1] - np.maximum(curved[..., 0] - OLIVE_MARGIN, curved[..., 2]), 0)
-            curved[..., 1] -= olive * (unolives[rows] / np.float32(255))
+            curved[..., 1] -= olive * (not_greens[rows] / np.float32(255))
         return curved
 
     return Image.fromarray(by_rows(np.asarray(picture), lit))

@@ -47,6 +47,7 @@ from .painter import Strokes, paint_strokes
 from .painter_settings import PAINTER_VERSION
 from .pixel_budget import PixelBudget
 from .plan import Job, LocalStorage
+from .source_marks import SourceMark, Stamp, read_marked
 from .stroke_workers import PAINTING_PIXELS, start_workers
 from .text import first_line
 from .translate import PaintError, PaintSettings, needs_tiles
@@ -114,6 +115,10 @@ class Report:
 
 # Called once per finished job.
 OnDone = Callable[[Job, Outcome], None]
+# Called for each file written (a painting, with the mark of the photo it was painted from; its stroke list, with
+# None), by the thread that wrote it, as soon as the file has its name: a record made when the main thread collected
+# the write came seconds later, and a kill -9 left outputs without one.
+OnWritten = Callable[[PurePath, SourceMark | None], None]
 
 
 class Files(Protocol):
@@ -122,7 +127,7 @@ class Files(Protocol):
     def open(self, path: PurePath) -> BinaryIO:
         """An input opened for reading (seekable); ImageError with the reason when it cannot be."""
 
-    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
+    def stamp(self, path: PurePath) -> Stamp | None:
         """An input's size and modification time (plan.Storage.stamp)."""
 
     def write(self, path: PurePath, data: bytes) -> None:
@@ -139,7 +144,7 @@ class LocalFiles:
     def open(self, path: PurePath) -> BinaryIO:
         return self.storage.open(path)
 
-    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
+    def stamp(self, path: PurePath) -> Stamp | None:
         return self.storage.stamp(path)
 
     def write(self, path: PurePath, data: bytes) -> None:
@@ -156,6 +161,7 @@ class _Item:
     job: Job
     pixels: int
     sitting: Sitting | None = None
+    mark: SourceMark | None = None  # the photo's, as it was read
 
 
 def convert_jobs(
@@ -165,9 +171,10 @@ def convert_jobs(
     on_done: OnDone,
     files: Files | None = None,
     on_note: Callable[[str], None] = lambda note: None,
+    on_written: OnWritten = lambda path, mark: None,
 ) -> None:
     """Paint every job's photo and write it; per-file problems go to on_done, never abort the batch; `on_note`
-    hears of what concerns the whole run (stroke workers that cannot start)."""
+    hears of what concerns the whole run (stroke workers that cannot start), `on_written` of each file written."""
     pool = ThreadPoolExecutor(settings.io_workers, thread_name_prefix="portraitize-io")
     on_cpu = models.translator.device_name != "CUDA"
     workers = start_workers(settings.stroke_workers, on_note) if settings.stroke_workers > 1 else None
@@ -176,7 +183,7 @@ def convert_jobs(
     finishing = workers.workers if workers else 1 if on_cpu else settings.io_workers
     finisher = ThreadPoolExecutor(finishing, thread_name_prefix="portraitize-finish")
     chain = PaintChain(models, settings.paint, settings.batch_size, workers.paint if workers else paint_strokes)
-    batch = _Batch(chain, settings, on_done, files or LocalFiles(), pool, finisher)
+    batch = _Batch(chain, settings, on_done, on_written, files or LocalFiles(), pool, finisher)
     try:
         for job in jobs:
             batch.start(job)
@@ -204,8 +211,8 @@ def _read(item: _Item, files: Files, settings: ConvertSettings, chain: PaintChai
     """Decode and orient the photo and prepare it for the translator (chain.prepare); the Outcome when the file
     cannot be used."""
     try:
-        with files.open(item.job.source) as handle:
-            photo = load_photo(handle, settings.max_pixels)
+        data, item.mark = read_marked(files, item.job.source)
+        photo = load_photo(data, settings.max_pixels)
         item.sitting = chain.prepare(photo)
         width, height = written_size(item.sitting.photo.size, settings.paint.size)
         if width * height > settings.max_pixels:  # only --size makes a painting larger than its photo
@@ -232,7 +239,9 @@ def _finish(item: _Item, painted: np.ndarray, chain: PaintChain, budget: PixelBu
         return Outcome(f"cannot be finished ({type(error).__name__}: {first_line(error)})")
 
 
-def _write(item: _Item, finished, files: Files, settings: ConvertSettings, chain: PaintChain) -> Outcome:
+def _write(
+    item: _Item, finished, files: Files, on_written: OnWritten, settings: ConvertSettings, chain: PaintChain
+) -> Outcome:
     """Encode the finished painting with what the photo carries and store it atomically."""
     if isinstance(finished, Outcome):
         return finished
@@ -243,7 +252,9 @@ def _write(item: _Item, finished, files: Files, settings: ConvertSettings, chain
         listed = settings.stroke_list and finished.strokes
         if listed:
             files.write(stroke_list_path(target), stroke_list(finished.strokes, finished.image.size))
+            on_written(stroke_list_path(target), None)
         files.write(target, data)
+        on_written(target, item.mark)
         if settings.overwrite and not listed:  # repainted without strokes listed: an old list describes another
             notes = [*notes, *_removed(files, stroke_list_path(target))]
     except ImageError as error:
@@ -271,8 +282,18 @@ class _Batch:
     Only the main thread touches this; the pool runs `_read` and `_write`, the finisher `_finish`.
     """
 
-    def __init__(self, chain: PaintChain, settings: ConvertSettings, on_done: OnDone, files: Files, pool, finisher):
-        self.chain, self.settings, self.on_done, self.files = chain, settings, on_done, files
+    def __init__(
+        self,
+        chain: PaintChain,
+        settings: ConvertSettings,
+        on_done: OnDone,
+        on_written: OnWritten,
+        files: Files,
+        pool,
+        finisher,
+    ):
+        self.chain, self.settings, self.files = chain, settings, files
+        self.on_done, self.on_written = on_done, on_written
         self.pool, self.finisher = pool, finisher
         # Finishing photos side by side adds up their workspaces (the upscaler's, the painting's): at most
         # FINISHING_PIXELS of photos at once, so small photos finish side by side and large ones one at a time.
@@ -346,7 +367,7 @@ class _Batch:
     def _finish_then_write(self, item: _Item, painted: np.ndarray) -> Future:
         """On the finisher: finish the painting, then hand encoding and writing to the pool."""
         finished = _finish(item, painted, self.chain, self.finishing)
-        return self.pool.submit(_write, item, finished, self.files, self.settings, self.chain)
+        return self.pool.submit(_write, item, finished, self.files, self.on_written, self.settings, self.chain)
 
     def _finish_write(self) -> None:
         item, future = self.writing.popleft()

@@ -21,6 +21,7 @@ from pathlib import Path, PurePath
 from typing import BinaryIO, Protocol
 
 from .images import IMAGE_EXTENSIONS, ImageError, open_input, signed_format
+from .source_marks import Stamp
 
 # Output extension for each input extension when no --format is given ("same as input").
 SAME_FORMAT = {
@@ -116,7 +117,7 @@ class Storage(Protocol):
     def open(self, path: PurePath) -> BinaryIO:
         """A file opened for reading; ImageError with the reason when it cannot be."""
 
-    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
+    def stamp(self, path: PurePath) -> Stamp | None:
         """A file's size and modification time (ns; None where the file system keeps none), or None if missing."""
 
 
@@ -188,7 +189,7 @@ class LocalStorage:
     def open(self, path: PurePath) -> BinaryIO:
         return open_input(path)
 
-    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
+    def stamp(self, path: PurePath) -> Stamp | None:
         try:
             info = os.stat(path)
         except OSError:

@@ -5,8 +5,9 @@ the plan with `plan.make_plan` (on local folders with the very storage the local
 hidden files are treated alike); a pool of actors (`map_batches` with a callable class) each holds one
 onnxruntime session for its whole life and runs `pipeline.convert_jobs` on its batches: the same read, paint,
 encode and write steps, the same per-file guard and pixel bound. Every output is written atomically: a temp
-name renamed on local disks; one PUT, which appears whole or not at all, on object stores. Per-file errors
-and notes come back as rows and land in the converter's own summary.
+name renamed on local disks; one PUT, which appears whole or not at all, on object stores. Per-file errors,
+notes and the marks of the photos painted (source_marks.py) come back as rows and land in the converter's own
+summary and records.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from pathlib import PurePath, PurePosixPath
 
 from .plan import Job, Listing, PlanError, hidden
+from .source_marks import SourceMark, Stamp
 from .text import debugging, first_line
 
 INSTALL_HINT = "--engine ray needs Ray: pip install 'portraitize[ray]'"
@@ -107,7 +109,7 @@ class ArrowStorage:
     def _info(self, paths: list[PurePath]):
         return self.filesystem.get_file_info([str(path) for path in paths])
 
-    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
+    def stamp(self, path: PurePath) -> Stamp | None:
         from pyarrow.fs import FileType
 
         info = self._info([path])[0]
@@ -185,7 +187,7 @@ class ArrowFiles:
     def open(self, path: PurePath):
         return self.source.open(path)
 
-    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
+    def stamp(self, path: PurePath) -> Stamp | None:
         return self.source.stamp(path)
 
     def write(self, path: PurePath, data: bytes) -> None:
@@ -224,20 +226,18 @@ class Painter:
 
     def __call__(self, batch: dict) -> dict:
         from .pipeline import convert_jobs
-        from .records import PrintedReads
 
         jobs = [
             Job(PurePosixPath(source), PurePosixPath(target))
             for source, target in zip(batch["source"], batch["target"])
         ]
-        outcomes = {}
-        files = PrintedReads(self.files)  # each photo's mark as it was read, for the driver's records
-        convert_jobs(self.models, jobs, self.settings, outcomes.__setitem__, files)
+        outcomes, marks = {}, {}  # marks: each painting's photo as it was read, for the driver's records
+        convert_jobs(self.models, jobs, self.settings, outcomes.__setitem__, self.files, on_written=marks.__setitem__)
         return {
             "source": batch["source"],
             "error": [outcomes[job].error or "" for job in jobs],
             "notes": ["\n".join(outcomes[job].notes) for job in jobs],  # one line each
-            "mark": [json.dumps(files.mark(job.source)) for job in jobs],  # a column of one type: JSON text
+            "mark": [json.dumps(marks.get(job.target)) for job in jobs],  # a column of one type: JSON text
         }
 
 
@@ -314,9 +314,9 @@ def _cluster_address(address: str | None) -> str | None:
 
 def run_on_ray(
     jobs: list[Job], models, device: str, settings, source: str, destination: str, ray_settings: RaySettings
-) -> list[tuple[str, str, list[str]]]:
+) -> list[tuple[str, str, list[str], SourceMark | None]]:
     """Convert the jobs on Ray (`models`: a ModelSources of bytes; `settings`: the pipeline's ConvertSettings);
-    (source, error, notes, mark) per job, error "" when written, mark the photo's as it was read (records.PrintedReads)."""
+    (source, error, notes, mark) per job, error "" when written, mark the photo's as it was read (source_marks)."""
     import logging
 
     if not jobs:
@@ -365,7 +365,7 @@ def run_on_ray(
     ]
 
 
-def _mark(text: str):
-    """A records.SourceMark from its JSON text (lists back to tuples)."""
+def _mark(text: str) -> SourceMark | None:
+    """A source_marks.SourceMark from its JSON text (lists back to tuples)."""
     mark = json.loads(str(text))
     return None if mark is None else (mark[0], None if mark[1] is None else tuple(mark[1]))

@@ -4,7 +4,7 @@ outputs off as done.
 `DST/.portraitize-outputs.jsonl` (hidden, so never an input) holds one JSON line per written output: its path
 relative to DST, the key of the recipe that painted it (every setting that changes its pixels, and the digests
 of the model files), the file's identity when it was written (size, modification time, inode on a local
-disk) and a print and stamp of the photo it was painted from (source_print; its size and time). An output painted from another photo than the
+disk) and the mark of the photo it was painted from (source_marks.py: its print and stamp). An output painted from another photo than the
 one now mapped to its name (a second camera card's IMG_0001.jpg into the same folder, a photo replaced in place,
 a.png added beside a.gif, whose painting was a.png) is not counted as done: that photo fails, naming the output, and
 the output is kept. Recipes are stored once, on their own lines. Lines are only ever appended, one `write` each
@@ -25,16 +25,15 @@ import json
 import os
 import threading
 from pathlib import Path, PurePath, PurePosixPath
-from typing import BinaryIO
 
 from .images import ImageError
 from .plan import Job, PlanError, Storage
+from .source_marks import SourceMark, Stamp, source_print
 
 RECORD_NAME = ".portraitize-outputs.jsonl"
 FORMATS_WITH_QUALITY = {"jpg", "webp"}  # --quality changes no other format's pixels
 NAMED_CONFLICTS = 3  # outputs named in the refusal; the rest are counted
 KEPT_PER_OUTPUT = 3  # records read per output (the newest)
-SOURCE_HEAD = 65536  # bytes at each end of a photo its print reads: its header and image data at both ends
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,62 +101,6 @@ class Identity:
         return all(mine == theirs for mine, theirs in pairs if mine is not None and theirs is not None)
 
 
-def source_print(handle: BinaryIO) -> str:
-    """A photo told apart from another of the same name: its size and its first and last SOURCE_HEAD bytes,
-    hashed (an uncompressed scan edited below its top keeps its head). Read anew only where a photo's stamp
-    changed, so it costs 128 KiB a photo, not the whole file; a copy of the photo elsewhere keeps its print."""
-    digest = hashlib.sha256(handle.read(SOURCE_HEAD))
-    with contextlib.suppress(OSError, ValueError, AttributeError):  # a stream that cannot seek: its head alone
-        size = handle.seek(0, os.SEEK_END)
-        digest.update(str(size).encode())
-        if size > SOURCE_HEAD:
-            handle.seek(max(SOURCE_HEAD, size - SOURCE_HEAD))
-            digest.update(handle.read(SOURCE_HEAD))
-    return digest.hexdigest()[:16]
-
-
-# A photo as it was read to be painted: its print and its stamp (None where the file system has none).
-SourceMark = tuple[str, "tuple[int, int | None] | None"]
-
-
-class PrintedReads:
-    """pipeline.Files that marks each photo as it is read to be painted (its stamp, then the print of the bytes
-    read): the record names the photo that was painted, even where it is replaced before its painting is
-    written. The stamp comes first, so a photo changed after it was stamped is read anew by the next run."""
-
-    def __init__(self, files):
-        self.files = files
-        self.marks: dict[PurePath, SourceMark] = {}
-        self._lock = threading.Lock()
-
-    def open(self, path: PurePath) -> BinaryIO:
-        stamp = self.files.stamp(path)
-        handle = self.files.open(path)
-        try:
-            mark = source_print(handle), stamp
-            handle.seek(0)
-        except BaseException:
-            handle.close()
-            raise
-        with self._lock:
-            self.marks[path] = mark
-        return handle
-
-    def mark(self, source: PurePath | None) -> SourceMark | None:
-        """The mark of a photo this run has read (None for one it has not)."""
-        with self._lock:
-            return self.marks.get(source)
-
-    def stamp(self, path: PurePath) -> tuple[int, int | None] | None:
-        return self.files.stamp(path)
-
-    def write(self, path: PurePath, data: bytes) -> None:
-        self.files.write(path, data)
-
-    def remove(self, path: PurePath) -> None:
-        self.files.remove(path)
-
-
 @dataclasses.dataclass(frozen=True)
 class Entry:
     """One output's record: the recipe that painted it, the file as written, and its photo's print and stamp (size,
@@ -166,7 +109,7 @@ class Entry:
     recipe: str
     identity: Identity
     source_print: str | None = None
-    source_stamp: tuple[int, int | None] | None = None
+    source_stamp: Stamp | None = None
 
 
 class LocalPlace:
@@ -309,7 +252,6 @@ class OutputRecords:
         """`storage`: where the photos are (the plan's), which reads their prints and stamps."""
         self.place, self.destination, self.recipe = place, destination, recipe
         self.storage = storage
-        self.sources: dict[PurePath, PurePath] = {}  # each output this run may write: the photo it is painted from
         self.recipes: dict[str, dict[str, object]] = {}
         # Each output's latest records, newest last: two runs writing one output at once may append their records
         # in the other order than their renames; the record that matches the file there is the one that holds.
@@ -410,7 +352,7 @@ class OutputRecords:
 
     def written(self, target: PurePath, mark: SourceMark | None) -> None:
         """Record an output this run has just written (from any thread), with the mark of the photo it was painted
-        from (PrintedReads; None: recorded without one, and the next run takes it as that photo's). A record that
+        from (source_marks.read_marked; None for a stroke list). A record that
         cannot be written (a read-only record file, a full disk) leaves that output without one: it is kept by
         later runs, and said."""
         identity = self.place.identity(target)

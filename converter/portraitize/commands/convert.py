@@ -21,7 +21,7 @@ from ..pipeline import ConvertSettings, LocalFiles, Outcome, Report, convert_job
 from ..plan import Job, LocalStorage, Plan, PlanError, check_destination, make_plan
 from ..progress import image_progress
 from ..ray_engine import RaySettings, is_uri, make_ray_plan, run_on_ray
-from ..records import LocalPlace, OutputRecords, PrintedReads, Recipe, model_identity
+from ..records import LocalPlace, OutputRecords, Recipe, model_identity
 from ..session import ModelError, load_model
 from ..stroke_workers import start_fork_server, worker_count
 from ..text import counted
@@ -306,21 +306,6 @@ def _recipe(request: ConvertRequest, paint: PaintSettings, sources: ModelSources
     )
 
 
-class RecordedFiles(PrintedReads):
-    """The local engine's files, each output recorded by the thread that wrote it, as soon as it has its name (a
-    record made when the main thread collected the write came seconds later: a kill -9 left outputs without),
-    with the mark its photo had when it was read."""
-
-    def __init__(self, records: OutputRecords, jobs: list[Job]):
-        super().__init__(LocalFiles())
-        self.records = records
-        self.sources = {job.target: job.source for job in jobs}  # a stroke list has none: recorded without a mark
-
-    def write(self, path, data: bytes) -> None:
-        super().write(path, data)
-        self.records.written(path, self.mark(self.sources.get(path)))
-
-
 def _written(records: OutputRecords, jobs) -> int:
     """How many of `jobs` this run has written, counted from the records: after Ctrl-C, paintings written while the
     run wound down never reached the report."""
@@ -377,7 +362,7 @@ def _convert_here(
             progress.console.print(f"[yellow]![/] {escape(note)}")
 
         try:
-            convert_jobs(models, jobs, settings, on_done, RecordedFiles(records, jobs), on_note)
+            convert_jobs(models, jobs, settings, on_done, LocalFiles(), on_note, records.written)
         except KeyboardInterrupt:  # the bar's last frame agrees with the count said after it
             progress.update(task, completed=_written(records, jobs) + len(report.failed) - failed_before)
             raise
