@@ -294,7 +294,8 @@ def test_small_photos_are_told_how_to_show_their_strokes(cli, translator, tmp_pa
     write_image(tmp_path / "src" / "large.png", 900, 700)
     write_image(tmp_path / "src" / "larger.png", 1000, 800)
     mixed = cli("convert", tmp_path / "src", tmp_path / "mixed", "-m", translator)
-    assert "1 of the 3 photos is small (about 60 px long)" in " ".join(mixed.output.split()), mixed.output
+    said = " ".join(mixed.output.split())
+    assert "1 of the 3 photos is small (about 60 px long)" in said and "paint them apart with --size 1024" in said
     strip = write_image(tmp_path / "strip" / "strip.png", 1200, 150)  # under a fifth of a megapixel, but long
     assert "paints larger" not in cli("convert", strip, tmp_path / "strips", "-m", translator).output
     sized = cli("convert", src, tmp_path / "large", "-m", translator, "--size", "200")

@@ -660,12 +660,18 @@ def test_face_boxes_that_frame_no_image_are_refused_before_training(image_folder
     from trainer.cli import app
 
     base = ["train", "dcgan", "--images", str(image_folder), "--size", "16", "--width", "4", "--latent-size", "4"]
-    empty, elsewhere = tmp_path / "empty.csv", tmp_path / "elsewhere.csv"
+    empty, elsewhere, nan = tmp_path / "empty.csv", tmp_path / "elsewhere.csv", tmp_path / "nan.csv"
     empty.write_text("path,x1,y1,x2,y2\n")
     elsewhere.write_text("path,x1,y1,x2,y2\nother/photo.png,1,1,5,5\n")
-    for boxes, said in ((empty, "holds no face boxes"), (elsewhere, "no box names an image of")):
+    nan.write_text("path,x1,y1,x2,y2\nother/photo.png,1,1,5,5\nother/b.png,nan,1,5,5\n")
+    refusals = (
+        (empty, "holds no face boxes"),
+        (elsewhere, "no box names an image of"),
+        (nan, "nan.csv: line 3: the box of other/b.png is not four finite numbers"),
+    )
+    for boxes, said in refusals:
         result = CliRunner().invoke(
             app, [*base, "--out", str(tmp_path / boxes.stem), "--steps", "1", "--faces", str(boxes)]
         )
         assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
-        assert not (tmp_path / boxes.stem / "checkpoint.pt").exists()
+        assert not (tmp_path / boxes.stem).exists(), "a refused run leaves no folder"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import dataclasses
 import logging
+import math
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -50,15 +52,17 @@ def read_face_boxes(csv_path: Path) -> dict[Path, FaceBox]:
     This is the format of `paintings/faces.csv` (boxes from the MTCNN detector); the same columns can be
     written for any folder by a detector run.
     """
-    boxes = {}
     try:
-        with open(csv_path, newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                path = (csv_path.parent / row["path"]).resolve()
-                boxes[path] = FaceBox(*(float(row[key]) for key in ("x1", "y1", "x2", "y2")))
+        with open(csv_path, newline="", encoding="utf-8-sig") as handle:  # -sig: a spreadsheet's byte-order mark
+            rows = [
+                (row["path"], [float(row[key]) for key in ("x1", "y1", "x2", "y2")]) for row in csv.DictReader(handle)
+            ]
     except (UnicodeDecodeError, KeyError, TypeError, ValueError) as error:  # a photo, or another table
         raise ValueError(f"{csv_path}: not a CSV of face boxes (path,x1,y1,x2,y2): {type(error).__name__}") from None
-    return boxes
+    for line, (name, corners) in enumerate(rows, start=2):
+        if not all(map(math.isfinite, corners)):  # a NaN box would fail the crop, naming neither file nor row
+            raise ValueError(f"{csv_path}: line {line}: the box of {name} is not four finite numbers")
+    return {(csv_path.parent / name).resolve(): FaceBox(*corners) for name, corners in rows}
 
 
 def square_crop(width: int, height: int, face: FaceBox | None, framing: float) -> tuple[int, int, int, int]:
@@ -88,11 +92,12 @@ def find_images(folder: Path) -> list[Path]:
 def read_rgb(path: Path) -> Image.Image:
     """The trainer's one image reader, the converter's decoding (portraitize.images.load_photo), so both sides see
     an image alike: upright (EXIF orientation applied), RGB, 16-bit and wider grey scaled to 8 bits rather than
-    clipped white, CMYK colour-managed.
+    clipped white, CMYK colour-managed. Without the converter's guard against decompression bombs: a data set's large
+    scans are the user's own, and the guard's option is the converter's.
 
     Raises OSError `PATH: reason` when the file cannot be read."""
     try:
-        return Image.fromarray(load_photo(Path(path)).rgb)
+        return Image.fromarray(load_photo(Path(path), max_pixels=sys.maxsize).rgb)
     except ImageError as error:
         raise OSError(f"{path}: {error}") from None
 

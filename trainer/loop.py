@@ -30,7 +30,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.text import Text
 
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, restore_rng, rng_state, save_checkpoint, training_summary
-from .data import BatchStream, DataRole, ImageFolder, read_face_boxes
+from .data import BatchStream, DataRole, FaceBox, ImageFolder, find_images, read_face_boxes
 from .options import option
 from .preview import save_grid
 from .recipes import build_recipe
@@ -118,8 +118,7 @@ class Trainer:
         self.loop = loop
         self.out = Path(loop.out)
         self.checkpoint_path = self.out / CHECKPOINT_NAME
-        self.device = self._setup_device()  # first: a device refused leaves no run folder behind
-        self.out.mkdir(parents=True, exist_ok=True)
+        self.device = self._setup_device()
         torch.manual_seed(loop.seed + self.rank)
         np.random.seed(loop.seed + self.rank)
         self.recipe_name, self.recipe = recipe_name, build_recipe(recipe_name, recipe_config, self.device)
@@ -135,6 +134,7 @@ class Trainer:
         elif loop.init_from:
             self._init_from(Path(loop.init_from))
         self.streams, self.fixed = self._load_data()
+        self.out.mkdir(parents=True, exist_ok=True)  # last: a run refused (its device, its data) leaves no folder
         self.tensorboard = TensorBoardLog(self.out / "tensorboard", first_step=self.counters.step + 1)
         if self.world_size > 1:
             self.recipe.nets = {
@@ -220,36 +220,42 @@ class Trainer:
             console.print(f"{name} starts from {path}" + (f"; {', '.join(fresh)} start fresh" if fresh else ""))
 
     def _load_data(self) -> tuple[dict[str, BatchStream], dict[str, torch.Tensor]]:
-        faces = {}
-        for csv_path in self.loop.face_boxes:
-            boxes = read_face_boxes(Path(csv_path))
-            if not boxes:  # crops framing no face, for hours, where face crops were asked for
-                raise ValueError(f"--faces {csv_path}: it holds no face boxes (path,x1,y1,x2,y2 rows)")
-            faces.update(boxes)
+        roles = {
+            role: spec if isinstance(spec, DataRole) else DataRole(spec)
+            for role, spec in self.recipe.data_roles().items()
+        }
+        faces = self._face_boxes([spec.folder for spec in roles.values() if spec.face_framed])
         streams, fixed = {}, {}
         self.data_summary = {}
-        framed = []  # the face-framed roles' folders and how many of their images a box names
-        for role, spec in self.recipe.data_roles().items():
-            spec = spec if isinstance(spec, DataRole) else DataRole(spec)
+        for role, spec in roles.items():
             folder = spec.folder
             role_faces = faces if spec.face_framed else {}
             images = ImageFolder(Path(folder), spec.size or self.recipe.config.size, role_faces, self.loop.face_framing)
-            if role_faces:
-                framed.append((folder, images.face_cropped))
             if self.is_main:
                 framing = f", {images.face_cropped} face-framed" if role_faces else ""
                 console.print(f"{role}: {len(images)} images from {folder}{framing}")
             self.data_summary[role] = {"folder": str(folder), "images": len(images)}
             streams[role] = BatchStream(images, self.loop.batch_size, self.loop.seed, self.rank, self.world_size)
             fixed[role] = images.fixed(self.loop.preview_count).to(self.device)
-        if self.loop.face_boxes and not framed:
-            raise ValueError(f"--faces: the {self.recipe_name} recipe crops none of its folders by faces")
-        if framed and not any(count for _, count in framed):
-            raise ValueError(
-                f"--faces {', '.join(self.loop.face_boxes)}: no box names an image of "
-                f"{', '.join(str(folder) for folder, _ in framed)} (a box's path is relative to its CSV's folder)"
-            )
         return streams, fixed
+
+    def _face_boxes(self, framed: list[str]) -> dict[Path, FaceBox]:
+        """The --faces boxes, refused before any image is decoded where they could frame nothing: crops framing no
+        face, for hours, where face crops were asked for (`framed`: the folders cropped by faces)."""
+        faces = {}
+        for csv_path in self.loop.face_boxes:
+            boxes = read_face_boxes(Path(csv_path))
+            if not boxes:
+                raise ValueError(f"--faces {csv_path}: it holds no face boxes (path,x1,y1,x2,y2 rows)")
+            faces.update(boxes)
+        if faces and not framed:
+            raise ValueError(f"--faces: the {self.recipe_name} recipe crops none of its folders by faces")
+        if faces and not any(path.resolve() in faces for folder in framed for path in find_images(Path(folder))):
+            raise ValueError(
+                f"--faces {', '.join(self.loop.face_boxes)}: no box names an image of {', '.join(map(str, framed))} (a box's "
+                "path is relative to its CSV's folder)"
+            )
+        return faces
 
     def _autocast(self):
         if self.device.type == "cuda":

@@ -268,18 +268,24 @@ def _header_sizes(jobs) -> list[tuple[int, int]]:
 def _say_if_small(sizes: list[tuple[int, int]], photos: int, console: Console) -> None:
     """Where photos are shorter than the painter lays its strokes at (painter.MIN_SIDE), a painting at their size
     shows its strokes a pixel or two wide: say how many are, and how to paint them larger (`sizes`: those of the
-    first photos, `photos` in all)."""
-    small = [max(size) for size in sizes if max(size) < MIN_SIDE]
+    first photos, `photos` in all; unreadable ones, (0, 0), are not counted)."""
+    readable = [max(size) for size in sizes if max(size) > 0]
+    small = [side for side in readable if side < MIN_SIDE]
     if not small:
         return
-    if len(small) < len(sizes):  # a mixed folder: counted, not described by its median
+    about = f"about {statistics.median_low(small)} px long"
+    if len(small) < len(readable):  # a mixed folder: --size would shrink the large photos' paintings too
         looked_at = "" if len(sizes) == photos else " looked at"
-        subject = f"{len(small)} of the {len(sizes)} photos{looked_at} {'is' if len(small) == 1 else 'are'}"
-    else:
-        subject = "the photos are" if photos > 1 else "the photo is"
+        verb = "is" if len(small) == 1 else "are"
+        console.print(
+            f"note: {len(small)} of the {len(readable)} photos{looked_at} {verb} small ({about}): their strokes are "
+            f"barely seen; paint them apart with --size {SHOWN_SIZE} (it sets every painting's long side)"
+        )
+        return
+    subject = "the photos are" if photos > 1 else "the photo is"
     console.print(
-        f"note: {subject} small (about {statistics.median_low(small)} px long): at that size a painting's strokes "
-        f"are barely seen; --size {SHOWN_SIZE} paints larger"
+        f"note: {subject} small ({about}): at that size a painting's strokes are barely seen; --size {SHOWN_SIZE} "
+        "paints larger"
     )
 
 
