@@ -259,11 +259,15 @@ def test_the_apache_licence_ships_beside_the_models():
 
 
 def test_another_file_under_a_tflite_models_name_is_one_line(tmp_path):
-    """`export-mediapipe --tflite` given a photo renamed as the model: one line naming it, before any export."""
+    """`export-mediapipe --tflite` given a photo renamed as a model, or a model cut short: one line naming it."""
     from trainer.export import ExportError
-    from trainer.export_mediapipe import SPECS, read_sources
+    from trainer.export_mediapipe import SPECS, export_mediapipe, read_sources
 
-    name = Path(next(iter(SPECS.values())).wheel_path).name
-    (tmp_path / name).write_bytes((EXAMPLES / "astronaut.jpg").read_bytes())
-    with pytest.raises(ExportError, match=f"{name}: not a TFLite model"):
-        read_sources(None, [tmp_path / name])
+    names = [Path(spec.wheel_path).name for spec in SPECS.values()]
+    (tmp_path / names[0]).write_bytes((EXAMPLES / "astronaut.jpg").read_bytes())
+    (tmp_path / names[1]).write_bytes(b"\x1c\x00\x00\x00TFL3" + bytes(range(256)) * 4)  # cut short after its mark
+    for given in ([tmp_path / names[0], tmp_path / names[1]], [tmp_path / names[1], tmp_path / names[0]]):
+        with pytest.raises(ExportError, match="not a readable .* TFLite model") as raised:
+            export_mediapipe(read_sources(None, given), tmp_path / "out", [EXAMPLES / "astronaut.jpg"], None)
+        assert str(raised.value).split(":")[0] in names
+    assert not (tmp_path / "out").exists()

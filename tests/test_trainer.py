@@ -431,6 +431,16 @@ def test_face_detector_finds_real_faces_and_writes_a_csv(tmp_path):
     boxes = read_face_boxes(tmp_path / "boxes" / "faces.csv")
     assert list(boxes) == [(folder / "astronaut.png").resolve()]
 
+    checked = tmp_path / "boxes" / "faces.csv"
+    checked.write_text("path,x1,y1,x2,y2\nhand/checked.png,1,2,3,4\n")
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_face_csv(folder, checked, detector, on_image=interrupted)
+    assert checked.read_text() == "path,x1,y1,x2,y2\nhand/checked.png,1,2,3,4\n", "an interrupted run keeps the CSV"
+
 
 def torchrun_dcgan(image_folder, out, *options: str):
     """`trainer train dcgan` on a tiny net in two processes through torchrun (gloo on CPU)."""

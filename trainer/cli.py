@@ -88,6 +88,8 @@ def detect_faces(
     from .data import find_images
     from .faces import FaceDetector, write_face_csv
 
+    if out.suffix.lower() != ".csv":  # never an image or a checkpoint replaced by a table
+        fail(ValueError(f"{out}: name the .csv file to write"))
     detector = FaceDetector(weights, min_face_size)
     with Progress() as progress:
         task = progress.add_task("detecting", total=len(find_images(folder)))

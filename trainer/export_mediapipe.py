@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,7 @@ from torch import nn
 from portraitize.contract import ModelInfo, images_to_tensor
 from portraitize.files import write_atomically
 from portraitize.person import Crop
+from portraitize.text import first_line
 
 from .data import read_rgb
 from .export import ExportError, onnx_from_torch
@@ -93,9 +95,6 @@ class Source:
         return hashlib.sha256(self.data).hexdigest()
 
 
-TFLITE_IDENTIFIER = b"TFL3"  # a TFLite flatbuffer's file identifier, its bytes 4 to 8
-
-
 def read_sources(wheel: Path | None = None, tflites: list[Path] | None = None) -> dict[str, Source]:
     """The TFLite files of the models named in SPECS: from a mediapipe wheel (read in place, never unpacked) and/or
     given one by one (recognised by their file names, which win over the wheel's)."""
@@ -115,10 +114,7 @@ def read_sources(wheel: Path | None = None, tflites: list[Path] | None = None) -
         if spec is None:
             wanted = ", ".join(Path(spec.wheel_path).name for spec in SPECS.values())
             raise ExportError(f"{path}: not one of the MediaPipe models this exports ({wanted})")
-        data = Path(path).read_bytes()
-        if data[4:8] != TFLITE_IDENTIFIER:  # another file under the model's name: said here, not as a traceback
-            raise ExportError(f"{path}: not a TFLite model (no {TFLITE_IDENTIFIER.decode()} identifier)")
-        sources[spec.name] = Source(data, Path(path).name)
+        sources[spec.name] = Source(Path(path).read_bytes(), Path(path).name)
     missing = [f"{spec.name} ({spec.wheel_path})" for spec in SPECS.values() if spec.name not in sources]
     if missing:
         raise ExportError(
@@ -279,6 +275,15 @@ def measure_parity(
     )
 
 
+def _rebuilt(spec: Spec, source: Source) -> torch.nn.Module:
+    """The model rebuilt in torch from its TFLite file; ExportError naming the file where that is cut short, corrupt
+    or another model (a file under this model's name)."""
+    try:
+        return spec.build(source.data).eval()
+    except (ValueError, IndexError, KeyError, struct.error) as error:  # tflite_file.TFLiteError is a ValueError
+        raise ExportError(f"{source.origin}: not a readable {spec.name} TFLite model ({first_line(error)})") from None
+
+
 def export_mediapipe(
     sources: dict[str, Source],
     out_dir: Path,
@@ -292,11 +297,11 @@ def export_mediapipe(
     crop pixels). `find_face`: uint8 RGB -> the main `Face` or None (the converter's face finder)."""
     if not photos:
         raise ExportError("the parity check needs at least one photo")
+    modules = {name: _rebuilt(SPECS[name], source) for name, source in sources.items()}
     pixels = [np.asarray(read_rgb(photo)) for photo in photos]
     results = {}
     for name, source in sources.items():
-        spec = SPECS[name]
-        module = spec.build(source.data).eval()
+        spec, module = SPECS[name], modules[name]
         info = model_info(spec, source)
         inputs = parity_inputs(spec, info, pixels, find_face)
         model = to_onnx(module, info)

@@ -8,6 +8,8 @@ format of `paintings/faces.csv`), which training reads with `--faces`.
 from __future__ import annotations
 
 import csv
+import io
+import logging
 import os
 from pathlib import Path
 
@@ -15,9 +17,12 @@ import numpy as np
 import torch
 
 from portraitize.faces import FaceCascade, Stage
+from portraitize.files import write_atomically
 
 from .data import find_images, read_rgb
 from .models.mtcnn import load_mtcnn
+
+log = logging.getLogger(__name__)
 
 
 def torch_stage(network: torch.nn.Module) -> Stage:
@@ -41,31 +46,24 @@ class FaceDetector(FaceCascade):
 def write_face_csv(folder: Path, out: Path, detector: FaceDetector, on_image=lambda: None) -> tuple[int, int]:
     """Detect the main face (`faces.main_face`) of every image below `folder`; returns (images, images with a face).
 
-    Paths in the CSV are relative to its folder, as `read_face_boxes` expects.
+    Paths in the CSV are relative to its folder, as `read_face_boxes` expects. The CSV is written whole at the end
+    (write_atomically): an interrupted run leaves the file that was there, a hand-checked CSV, as it was.
     """
     paths = find_images(folder)
-    found = 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["path", "w", "h", "x1", "y1", "x2", "y2", "prob"])
-        for path in paths:
-            on_image()
-            try:
-                pixels = np.asarray(read_rgb(path))
-            except OSError:
-                continue
-            face = detector.main_face(pixels)
-            if face is None:
-                continue
-            writer.writerow(
-                [
-                    os.path.relpath(path, out.parent),
-                    pixels.shape[1],
-                    pixels.shape[0],
-                    *(round(value) for value in (face.x1, face.y1, face.x2, face.y2)),
-                    round(face.probability, 3),
-                ]
-            )
-            found += 1
-    return len(paths), found
+    rows = [["path", "w", "h", "x1", "y1", "x2", "y2", "prob"]]
+    for path in paths:
+        on_image()
+        try:
+            pixels = np.asarray(read_rgb(path))
+        except OSError as error:  # it names the file
+            log.warning("skipping %s", error)
+            continue
+        face = detector.main_face(pixels)
+        if face is not None:
+            corners = (round(value) for value in (face.x1, face.y1, face.x2, face.y2))
+            relative = os.path.relpath(path, out.parent)
+            rows.append([relative, pixels.shape[1], pixels.shape[0], *corners, round(face.probability, 3)])
+    table = io.StringIO(newline="")
+    csv.writer(table).writerows(rows)
+    write_atomically(out, lambda handle: handle.write(table.getvalue().encode()))
+    return len(paths), len(rows) - 1
