@@ -241,6 +241,26 @@ def test_a_damaged_record_costs_only_its_own_lines(cli, translator, tmp_path):
     assert result.exit_code == 2 and "a.png, b.png in" in result.output and "strength 0.7 -> 0.5" in result.output
 
 
+def test_record_lines_of_the_wrong_types_are_no_records_and_never_end_a_run(cli, translator, tmp_path):
+    """A hand-edited record (a dict where a name goes, a text where a size goes) among enough junk to compact the
+    file: those lines are no records, the others hold."""
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png")
+    assert cli("convert", src, dst, "-m", translator).exit_code == 0
+    record = dst / ".portraitize-outputs.jsonl"
+    damaged = [
+        '{"output": "zzz.png", "recipe": {"a": 1}, "size": 1}',
+        '{"output": "yyy.png", "recipe": "abc", "size": "big"}',
+        '{"output": ["x"], "recipe": "abc", "size": 1}',
+        '{"output": "xxx.png", "recipe": "abc", "size": 1, "source_stamp": {"a": 1}}',
+        '{"recipe": "abc", "settings": [1, 2]}',
+        "[1, 2, 3]",
+    ]
+    record.write_text(record.read_text() + "".join(f"junk {n}\n" for n in range(150)) + "\n".join(damaged) + "\n")
+    again = cli("convert", src, dst, "-m", translator)
+    assert again.exit_code == 0 and "0 converted, 1 skipped" in again.output, again.output
+
+
 def test_a_destination_that_cannot_be_written_is_refused_before_any_painting(cli, translator, tmp_path, monkeypatch):
     import portraitize.commands.convert
     from portraitize.files import check_writable
@@ -281,9 +301,7 @@ def test_a_file_where_an_output_folder_goes_is_named_and_the_batch_goes_on(cli, 
     (dst / "sub").write_text("my notes")
     result = cli("convert", src, dst, "-m", translator, "--painter", "none")
     said = " ".join(result.output.split())
-    assert (
-        result.exit_code == 1 and "1 converted" in said and f"{dst / 'sub'} is a file, where a folder is needed" in said
-    )
+    assert result.exit_code == 1 and "1 converted" in said and f"{dst / 'sub'} is not a folder: move it away" in said
     assert (dst / "sub").read_text() == "my notes" and (dst / "b.png").is_file()
 
 
@@ -373,6 +391,22 @@ def test_each_photo_is_read_and_printed_once(cli, translator, tmp_path, monkeypa
     monkeypatch.setattr(source_marks, "source_print", lambda handle: printed.append(1) or source_print(handle))
     assert cli("convert", src, tmp_path / "out", "-m", translator, "--stroke-list").exit_code == 0
     assert len(printed) == 3
+
+
+def test_a_stroke_list_no_run_wrote_is_kept(cli, translator, tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png", 64, 48)
+    mine = dst / "a.png.strokes.json"
+    mine.parent.mkdir(parents=True)
+    mine.write_text('{"my": "hand-made stroke list"}')
+    kept = cli("convert", src, dst, "-m", translator, "--stroke-list")
+    said = " ".join(kept.output.split())
+    assert kept.exit_code == 1 and "a.png.strokes.json is already there with no record" in said, kept.output
+    assert mine.read_text() == '{"my": "hand-made stroke list"}' and not (dst / "a.png").exists()
+    replaced = cli("convert", src, dst, "-m", translator, "--stroke-list", "--overwrite")
+    assert replaced.exit_code == 0 and mine.read_text().startswith('{"canvas"')
+    again = cli("convert", src, dst, "-m", translator, "--stroke-list")
+    assert again.exit_code == 0 and "0 converted, 1 skipped" in again.output, "a list a run wrote is its own"
 
 
 def test_a_deleted_stroke_list_is_written_again(cli, translator, tmp_path):

@@ -59,6 +59,8 @@ def read_face_boxes(csv_path: Path) -> dict[Path, FaceBox]:
             ]
     except (UnicodeDecodeError, KeyError, TypeError, ValueError) as error:  # a photo, or another table
         raise ValueError(f"{csv_path}: not a CSV of face boxes (path,x1,y1,x2,y2): {type(error).__name__}") from None
+    if not rows:  # crops framing no face, where face crops were asked for
+        raise ValueError(f"{csv_path}: it holds no face boxes (path,x1,y1,x2,y2 rows)")
     for line, (name, corners) in enumerate(rows, start=2):
         if not all(map(math.isfinite, corners)):  # a NaN box would fail the crop, naming neither file nor row
             raise ValueError(f"{csv_path}: line {line}: the box of {name} is not four finite numbers")

@@ -10,6 +10,7 @@ Images are squashed to 224 px, as in `../shared/data/README.md`.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,6 +27,8 @@ from .data import FaceBox, find_images, read_face_boxes, read_rgb, square_crop
 from .identity import IdentityScore
 from .memorisation import Memorisation, check_memorisation, save_closest_pairs
 from .models.mobilenet_v2 import FeatureNetwork
+
+log = logging.getLogger(__name__)
 
 FEATURE_SIZE = 224
 
@@ -98,6 +101,8 @@ def folder_images(
             break
     if not images:
         raise ValueError(f"{folder}: no readable images")
+    if crop is not None and not any(path.resolve() in crop.boxes for path in paths):
+        log.warning("--faces: no box names an image of %s: its images are centre-cropped", folder)
     return paths, images
 
 

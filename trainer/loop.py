@@ -244,10 +244,7 @@ class Trainer:
         face, for hours, where face crops were asked for (`framed`: the folders cropped by faces)."""
         faces = {}
         for csv_path in self.loop.face_boxes:
-            boxes = read_face_boxes(Path(csv_path))
-            if not boxes:
-                raise ValueError(f"--faces {csv_path}: it holds no face boxes (path,x1,y1,x2,y2 rows)")
-            faces.update(boxes)
+            faces.update(read_face_boxes(Path(csv_path)))
         if faces and not framed:
             raise ValueError(f"--faces: the {self.recipe_name} recipe crops none of its folders by faces")
         if faces and not any(path.resolve() in faces for folder in framed for path in find_images(Path(folder))):

@@ -72,10 +72,13 @@ def make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        blocking = next((above for above in (folder, *folder.parents) if above.is_file()), None)
+        blocking = next(
+            (above for above in (folder, *folder.parents) if os.path.lexists(above) and not above.is_dir()), None
+        )
         if blocking is None:
             raise
-        raise NotADirectoryError(f"{blocking} is a file, where a folder is needed") from None
+        what = "a link to nowhere" if blocking.is_symlink() else "a file" if blocking.is_file() else "a pipe or device"
+        raise NotADirectoryError(f"{blocking} is {what}, where a folder is needed") from None
 
 
 def check_writable(folder: Path) -> None:

@@ -256,6 +256,17 @@ def make_plan(
         if found.get(job.target) in IN_THE_WAY
     ]
     jobs = [job for job in jobs if found.get(job.target) not in IN_THE_WAY]
+    blocking = _folders_blocked(jobs, destination, target_storage)
+    blocked += [
+        (
+            job.source,
+            f"its output {job.target} cannot be written: {blocking[job]} is not a folder: move it away or choose "
+            "another destination",
+        )
+        for job in jobs
+        if job in blocking
+    ]
+    jobs = [job for job in jobs if job not in blocking]
     done = set() if overwrite else {job.target for job in jobs if found.get(job.target) == "file"}
     todo = [job for job in jobs if job.target not in done]
     return Plan(todo, [job for job in jobs if job.target in done], left_out, unreadable, blocked, beside)
@@ -274,6 +285,18 @@ def _beside_its_photo(job: Job, storage: Storage, target_storage: Storage) -> li
 
 
 IN_THE_WAY = {"dir": "a folder", "other": "not a regular file (a pipe, a device or a socket)"}
+
+
+def _folders_blocked(jobs: list[Job], destination: PurePath, storage: Storage) -> dict[Job, PurePath]:
+    """The jobs whose output's folder under `destination` cannot be made, each with what is in its way (a file
+    where a sub-folder goes): found before any painting, not at each photo's write."""
+    folders = {folder for job in jobs for folder in job.target.parents if destination in folder.parents}
+    in_the_way = {folder for folder, kind in storage.outputs(sorted(folders)).items() if kind != "dir"}
+    return {
+        job: next(folder for folder in reversed(job.target.parents) if folder in in_the_way)
+        for job in jobs
+        if in_the_way.intersection(job.target.parents)
+    }
 
 
 def check_destination(destination: str, path: Path | None, role: str = "DST") -> None:

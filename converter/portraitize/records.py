@@ -26,6 +26,7 @@ import os
 import threading
 from pathlib import Path, PurePath, PurePosixPath
 
+from .files import make_folder, write_atomically
 from .images import ImageError
 from .plan import Job, PlanError, Storage
 from .source_marks import SourceMark, Stamp, source_print
@@ -137,7 +138,7 @@ class LocalPlace:
 
     def open(self) -> None:
         """Hold the record open for appending (shared lock: no other run compacts it meanwhile)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        make_folder(self.root)
         while True:
             # Never through a link: the record must not append to a file it leads to (an input, say).
             handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
@@ -170,8 +171,6 @@ class LocalPlace:
 
     def compact(self, lines: list[str]) -> None:
         """Replace the record by its live lines, unless another run has it open."""
-        from .files import write_atomically
-
         with contextlib.suppress(OSError):
             handle = os.open(self.path, os.O_RDONLY)
             try:
@@ -265,14 +264,22 @@ class OutputRecords:
             lines += 1
             try:
                 entry = json.loads(line)
+                if not isinstance(entry, dict) or not isinstance(entry["recipe"], str):
+                    continue  # not ours: no record
                 if "settings" in entry:
-                    self.recipes[entry["recipe"]] = entry["settings"]
-                else:
-                    identity = Identity(entry["size"], entry.get("mtime_ns"), entry.get("inode"))
-                    kept = self.outputs.setdefault(entry["output"], [])
-                    stamp = entry.get("source_stamp")
-                    kept.append(Entry(entry["recipe"], identity, entry.get("source"), tuple(stamp) if stamp else None))
-                    del kept[:-KEPT_PER_OUTPUT]
+                    if isinstance(entry["settings"], dict):
+                        self.recipes[entry["recipe"]] = entry["settings"]
+                    continue
+                identity = Identity(entry["size"], entry.get("mtime_ns"), entry.get("inode"))
+                stamp, source = entry.get("source_stamp") or (), entry.get("source")
+                numbers = (identity.size, identity.mtime_ns, identity.inode, *stamp)
+                if not (isinstance(entry["output"], str) and isinstance(source, (str, type(None)))):
+                    continue  # a hand-edited or foreign line: no record (a dict as a key would end the run)
+                if not (isinstance(stamp, (list, tuple)) and all(map(_whole, numbers))):
+                    continue
+                kept = self.outputs.setdefault(entry["output"], [])
+                kept.append(Entry(entry["recipe"], identity, source, tuple(stamp) or None))
+                del kept[:-KEPT_PER_OUTPUT]
             except (ValueError, KeyError, TypeError):
                 continue  # a line cut short by a crash, or not ours: no record
         if lines > 2 * (sum(map(len, self.outputs.values())) + len(self.recipes)) + 100:
@@ -378,6 +385,11 @@ class OutputRecords:
             self.place.close()
         except OSError as error:
             self.failure = self.failure or f"cannot write the record {self.place.path} ({error.strerror or error})"
+
+
+def _whole(value: object) -> bool:
+    """A size or time as a record holds it: a whole number (None where the file system keeps none)."""
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def _recipe_line(key: str, settings: dict[str, object]) -> str:

@@ -151,6 +151,8 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     unrecorded = records.check(plan.existing)  # refuses outputs painted with other settings
     if request.stroke_list:
         _repaint_missing_stroke_lists(plan, records, unrecorded)
+        if not request.overwrite:
+            _keep_unrecorded_stroke_lists(plan, records)
     recorded = len(plan.existing) - len(unrecorded)
     if recorded:
         console.print(  # no markup: a path is shown as it is (escaped, a trailing backslash would show doubled)
@@ -246,6 +248,26 @@ def _repaint_missing_stroke_lists(plan: Plan, records: OutputRecords, unrecorded
     }
     plan.existing = [job for job in plan.existing if job not in missing]
     plan.todo += sorted(missing, key=lambda job: str(job.source))
+
+
+def _keep_unrecorded_stroke_lists(plan: Plan, records: OutputRecords) -> None:
+    """A file where a painting's stroke list goes that no run recorded (a list of the user's, or one changed since)
+    is kept, as an unrecorded painting is: that photo fails saying so (--overwrite replaces the list)."""
+    kept = [
+        job
+        for job in plan.todo
+        if records.place.identity(stroke_list_path(job.target)) is not None
+        and not records.ours(stroke_list_path(job.target))
+    ]
+    plan.todo = [job for job in plan.todo if job not in set(kept)]
+    plan.blocked += [
+        (
+            job.source,
+            f"its stroke list {stroke_list_path(job.target)} is already there with no record of a portraitize "
+            "writing it (another program's, or changed since): kept; --overwrite replaces it",
+        )
+        for job in kept
+    ]
 
 
 def _header_sizes(jobs) -> list[tuple[int, int]]:
