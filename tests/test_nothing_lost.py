@@ -331,6 +331,12 @@ def test_a_painting_of_another_photo_of_the_same_name_is_not_taken_as_done(cli, 
     (card_a / "IMG_0001.png").write_bytes((card_b / "IMG_0001.png").read_bytes())  # replaced in place
     replaced = cli("convert", card_a, dst, "-m", translator)
     assert replaced.exit_code == 1 and "painting of another photo" in " ".join(replaced.output.split())
+    emptied = card_a / "IMG_0001.png"
+    photo_bytes = emptied.read_bytes()
+    emptied.write_bytes(b"")
+    said = " ".join(cli("convert", card_a, dst, "-m", translator).output.split())
+    assert "cannot be read as an image now (empty" in said and "another photo" not in said, said
+    emptied.write_bytes(photo_bytes)
     redo = cli("convert", card_a, dst, "-m", translator, "--overwrite")
     assert redo.exit_code == 0 and "1 converted" in redo.output
     assert cli("convert", card_a, dst, "-m", translator).exit_code == 0

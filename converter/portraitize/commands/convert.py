@@ -13,7 +13,7 @@ from rich.markup import escape
 from ..catalogue import FACE_DETECTOR, resolve, resolve_optional, upscaler_for
 from ..choices import BATCH_ON_GPU
 from ..files import check_writable, remove_stale_temp_files
-from ..images import header_size
+from ..images import ImageError, header_size
 from ..model_set import ModelSources
 from ..painter import MIN_SIDE
 from ..painter_settings import PAINTER_VERSION, PainterRequest
@@ -226,15 +226,26 @@ def _keep_other_photos_paintings(plan: Plan, records: OutputRecords) -> None:
     elsewhere = records.painted_from_another(plan.existing)
     failing = set(elsewhere)
     plan.existing = [job for job in plan.existing if job not in failing]
-    plan.blocked += [
-        (
-            job.source,
-            f"its output {job.target} holds a painting of another photo (one of the same name painted there "
-            "before, or this one before it changed): kept; --overwrite repaints it from this photo, or choose "
-            "another destination",
+    plan.blocked += [(job.source, _another_photos_painting(job, records.storage)) for job in elsewhere]
+
+
+def _another_photos_painting(job: Job, storage) -> str:
+    """Why `job` fails: its output holds another photo's painting, or, where the photo can no longer be read as one
+    (emptied, overwritten with something else), this photo's painting from before it changed."""
+    try:
+        with storage.open(job.source) as handle:
+            size = header_size(handle)
+    except (OSError, ImageError):
+        size = (0, 0)
+    if size == (0, 0):
+        return (
+            f"cannot be read as an image now (empty, cut short or not an image); its output {job.target} holds a "
+            "painting of it from before it changed: kept"
         )
-        for job in elsewhere
-    ]
+    return (
+        f"its output {job.target} holds a painting of another photo (one of the same name painted there before, "
+        "or this one before it changed): kept; --overwrite repaints it from this photo, or choose another destination"
+    )
 
 
 def _repaint_missing_stroke_lists(plan: Plan, records: OutputRecords, unrecorded: list[Job]) -> None:
