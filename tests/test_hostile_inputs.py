@@ -467,18 +467,18 @@ def test_pixels_in_flight_stay_within_the_bound(translator, tmp_path, monkeypatc
         write_image(src / name, width, height)
     pixels = {name: width * height for name, (width, height) in sizes.items()}
     held, peak = [0], [0]
-    real_load = portraitize.pipeline.load_photo
+    real_read = portraitize.pipeline.read_marked
 
-    def counting_load(handle, max_pixels):
-        held[0] += pixels[os.path.basename(handle.name)]  # the GIL makes += on one list item safe enough here
+    def counting_read(files, path):  # a photo's memory is held from its read on
+        held[0] += pixels[path.name]  # the GIL makes += on one list item safe enough here
         peak[0] = max(peak[0], held[0])
-        return real_load(handle, max_pixels)
+        return real_read(files, path)
 
     def done(job, outcome):
         assert outcome.error is None, outcome
         held[0] -= pixels[job.source.name]
 
-    monkeypatch.setattr(portraitize.pipeline, "load_photo", counting_load)
+    monkeypatch.setattr(portraitize.pipeline, "read_marked", counting_read)
     plan = make_plan(src, tmp_path / "out", None, False)
     settings = ConvertSettings(PaintSettings(max_size=64), batch_size=4, pixels_in_flight=3_000, io_workers=4)
     convert_jobs(ModelSet(load_model(translator)), plan.todo, settings, done)
