@@ -469,10 +469,10 @@ def test_pixels_in_flight_stay_within_the_bound(translator, tmp_path, monkeypatc
     held, peak = [0], [0]
     real_read = portraitize.pipeline.read_marked
 
-    def counting_read(files, path):  # a photo's memory is held from its read on
+    def counting_read(files, path, max_pixels):  # a photo's memory is held from its read on
         held[0] += pixels[path.name]  # the GIL makes += on one list item safe enough here
         peak[0] = max(peak[0], held[0])
-        return real_read(files, path)
+        return real_read(files, path, max_pixels)
 
     def done(job, outcome):
         assert outcome.error is None, outcome

@@ -11,6 +11,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
 from conftest import write_image
 from PIL import Image
 
@@ -413,6 +414,43 @@ def test_a_stroke_list_no_run_wrote_is_kept(cli, translator, tmp_path):
     assert replaced.exit_code == 0 and mine.read_text().startswith('{"canvas"')
     again = cli("convert", src, dst, "-m", translator, "--stroke-list")
     assert again.exit_code == 0 and "0 converted, 1 skipped" in again.output, "a list a run wrote is its own"
+
+
+def test_a_file_that_is_no_photo_costs_its_header_not_its_size():
+    """A photo swapped for a link to a device after the plan (endless zeros), or a huge file that is no image: refused
+    from its first bytes, never read whole into memory."""
+    import io
+
+    from portraitize.images import ImageError
+    from portraitize.source_marks import read_marked
+
+    class Endless(io.RawIOBase):  # /dev/zero: seekable, and never at its end
+        given = 0
+
+        def readable(self):
+            return True
+
+        def seekable(self):
+            return True
+
+        def seek(self, offset, whence=io.SEEK_SET):
+            return 0
+
+        def readinto(self, buffer):
+            Endless.given += len(buffer)
+            buffer[:] = bytes(len(buffer))
+            return len(buffer)
+
+    class Device:
+        def stamp(self, path):
+            return None
+
+        def open(self, path):
+            return io.BufferedReader(Endless())
+
+    with pytest.raises(ImageError, match="not an image"):
+        read_marked(Device(), Path("p299.png"), 120_000_000)
+    assert Endless.given < 1 << 20
 
 
 def test_a_deleted_stroke_list_is_written_again(cli, translator, tmp_path):

@@ -211,7 +211,7 @@ def _read(item: _Item, files: Files, settings: ConvertSettings, chain: PaintChai
     """Decode and orient the photo and prepare it for the translator (chain.prepare); the Outcome when the file
     cannot be used."""
     try:
-        data, item.mark = read_marked(files, item.job.source)
+        data, item.mark = read_marked(files, item.job.source, settings.max_pixels)
         photo = load_photo(data, settings.max_pixels)
         item.sitting = chain.prepare(photo)
         width, height = written_size(item.sitting.photo.size, settings.paint.size)

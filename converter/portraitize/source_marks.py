@@ -14,11 +14,12 @@ import os
 from pathlib import PurePath
 from typing import BinaryIO, Protocol
 
-from .images import ImageError, read_error
+from .images import ImageError, header_size, load_photo, read_error
 
 Stamp = tuple[int, int | None]  # a file's size and modification time (ns; None where the system keeps none)
 SourceMark = tuple[str, Stamp | None]  # a photo's print and stamp
 PRINT_BLOCK = 1 << 20  # bytes hashed at a time: a print never holds a large scan in memory twice
+METADATA_ROOM = 64 << 20  # bytes a photo may carry beyond its pixels (EXIF, colour profile, thumbnails)
 
 
 class Readable(Protocol):
@@ -35,17 +36,31 @@ def source_print(handle: BinaryIO) -> str:
     return digest.hexdigest()[:16]
 
 
-def read_marked(files: Readable, path: PurePath) -> tuple[bytes, SourceMark]:
+def read_marked(files: Readable, path: PurePath, max_pixels: int) -> tuple[bytes, SourceMark]:
     """The photo's bytes, read whole and once (it is decoded from them, so its print is of the very bytes painted),
-    and its mark; ImageError with the system's reason where it cannot be read."""
+    and its mark; ImageError with the reason where it cannot be read, or is no image within `max_pixels`: found from
+    its header before it is read whole, so a large file that is no photo (or a link to a device, swapped in after
+    the plan) costs its header, not its size in memory."""
     stamp = files.stamp(path)  # before reading: a photo changed after it has another stamp, and is read anew later
     try:
         with files.open(path) as handle:
-            data = handle.read()
+            width, height = header_size(handle)
+            handle.seek(0)
+            if not 0 < width * height <= max_pixels:
+                load_photo(handle, max_pixels)  # says why (not an image, too many pixels, empty)
+                handle.seek(0)
+            data = handle.read(_largest_file(max_pixels) + 1)
+            if len(data) > _largest_file(max_pixels):
+                raise ImageError(f"larger than any photo of the --max-pixels limit ({max_pixels:,} pixels) could be")
             stamp = _stamp_of(handle) or stamp  # the file read, where the system can say (a local file)
     except OSError as error:
         raise ImageError(read_error(error)) from None
     return data, (source_print(io.BytesIO(data)), stamp)
+
+
+def _largest_file(max_pixels: int) -> int:
+    """The most bytes a photo of `max_pixels` takes: uncompressed 16-bit RGBA, and room for its metadata."""
+    return 8 * max_pixels + METADATA_ROOM
 
 
 def _stamp_of(handle: BinaryIO) -> Stamp | None:
