@@ -677,7 +677,7 @@ def test_face_boxes_that_frame_no_image_are_refused_before_training(image_folder
     refusals = (
         (empty, "holds no face boxes"),
         (elsewhere, "no box names an image of"),
-        (nan, "nan.csv: line 3: the box of other/b.png is not four finite numbers"),
+        (nan, "nan.csv: line 3: the box of other/b.png is not x1 < x2, y1 < y2 in finite numbers"),
     )
     for boxes, said in refusals:
         result = CliRunner().invoke(

@@ -85,11 +85,17 @@ def detect_faces(
     """Find the main face (the largest confident one) in every image with MTCNN, for face-aware crops (--faces)."""
     from rich.progress import Progress
 
+    from portraitize.files import check_writable
+
     from .data import find_images
     from .faces import FaceDetector, write_face_csv
 
     if out.suffix.lower() != ".csv":  # never an image or a checkpoint replaced by a table
         fail(ValueError(f"{out}: name the .csv file to write"))
+    try:
+        check_writable(out.parent)  # found now, not after every image is searched for a face
+    except OSError as error:
+        fail(OSError(f"{out}: cannot be written there ({error.strerror or error})"))
     detector = FaceDetector(weights, min_face_size)
     with Progress() as progress:
         task = progress.add_task("detecting", total=len(find_images(folder)))

@@ -61,9 +61,10 @@ def read_face_boxes(csv_path: Path) -> dict[Path, FaceBox]:
         raise ValueError(f"{csv_path}: not a CSV of face boxes (path,x1,y1,x2,y2): {type(error).__name__}") from None
     if not rows:  # crops framing no face, where face crops were asked for
         raise ValueError(f"{csv_path}: it holds no face boxes (path,x1,y1,x2,y2 rows)")
-    for line, (name, corners) in enumerate(rows, start=2):
-        if not all(map(math.isfinite, corners)):  # a NaN box would fail the crop, naming neither file nor row
-            raise ValueError(f"{csv_path}: line {line}: the box of {name} is not four finite numbers")
+    for line, (name, (x1, y1, x2, y2)) in enumerate(rows, start=2):
+        # a NaN box would fail the crop naming neither file nor row; an empty one frames an 8 px crop, silently
+        if not (all(map(math.isfinite, (x1, y1, x2, y2))) and x1 < x2 and y1 < y2):
+            raise ValueError(f"{csv_path}: line {line}: the box of {name} is not x1 < x2, y1 < y2 in finite numbers")
     return {(csv_path.parent / name).resolve(): FaceBox(*corners) for name, corners in rows}
 
 
