@@ -263,7 +263,7 @@ def _repaint_missing_stroke_lists(plan: Plan, records: OutputRecords, unrecorded
 
 def _keep_unrecorded_stroke_lists(plan: Plan, records: OutputRecords) -> None:
     """A file where a painting's stroke list goes that no run recorded (a list of the user's, or one changed since)
-    is kept, as an unrecorded painting is: that photo fails saying so (--overwrite replaces the list)."""
+    is kept: that photo, whose painting is not there yet, fails saying so (--overwrite replaces the list)."""
     kept = [
         job
         for job in plan.todo
