@@ -416,41 +416,22 @@ def test_a_stroke_list_no_run_wrote_is_kept(cli, translator, tmp_path):
     assert again.exit_code == 0 and "0 converted, 1 skipped" in again.output, "a list a run wrote is its own"
 
 
-def test_a_file_that_is_no_photo_costs_its_header_not_its_size():
-    """A photo swapped for a link to a device after the plan (endless zeros), or a huge file that is no image: refused
-    from its first bytes, never read whole into memory."""
-    import io
-
+def test_a_file_larger_than_any_photo_or_a_device_is_refused_unread(tmp_path):
+    """A photo swapped after the plan for a link to a device (endless zeros), or a file larger than any photo within
+    --max-pixels could be (sparse here: it takes no disk): refused by what the system says of it, never read."""
     from portraitize.images import ImageError
+    from portraitize.pipeline import LocalFiles
     from portraitize.source_marks import read_marked
 
-    class Endless(io.RawIOBase):  # /dev/zero: seekable, and never at its end
-        given = 0
-
-        def readable(self):
-            return True
-
-        def seekable(self):
-            return True
-
-        def seek(self, offset, whence=io.SEEK_SET):
-            return 0
-
-        def readinto(self, buffer):
-            Endless.given += len(buffer)
-            buffer[:] = bytes(len(buffer))
-            return len(buffer)
-
-    class Device:
-        def stamp(self, path):
-            return None
-
-        def open(self, path):
-            return io.BufferedReader(Endless())
-
-    with pytest.raises(ImageError, match="not an image"):
-        read_marked(Device(), Path("p299.png"), 120_000_000)
-    assert Endless.given < 1 << 20
+    zeros = tmp_path / "p299.png"
+    zeros.symlink_to("/dev/zero")
+    with pytest.raises(ImageError, match="not a regular file"):
+        read_marked(LocalFiles(), zeros, 120_000_000)
+    huge = tmp_path / "scan.tif"
+    with open(huge, "wb") as handle:
+        handle.truncate(1 << 40)
+    with pytest.raises(ImageError, match="larger than a photo within the --max-pixels limit could be"):
+        read_marked(LocalFiles(), huge, 120_000_000)
 
 
 def test_a_deleted_stroke_list_is_written_again(cli, translator, tmp_path):

@@ -78,3 +78,13 @@ def test_ray_workers_remove_a_stale_stroke_list_and_a_missing_one_is_no_error(tm
     files.remove(stale)
     assert not stale.exists()
     files.remove(tmp_path / "dst" / "never-there.strokes.json")  # nothing to remove: no error
+
+
+def test_a_ray_runs_stroke_lists_are_its_own_on_the_next_run(translator, tmp_path):
+    src = tmp_path / "src"
+    write_image(src / "a.png", 64, 48)
+    first = convert(src, tmp_path / "dst", translator, "--engine", "ray", "--workers", "1", "--stroke-list")
+    assert first.returncode == 0 and (tmp_path / "dst" / "a.png.strokes.json").is_file(), first.stderr[-2000:]
+    (tmp_path / "dst" / "a.png").unlink()  # a painting deleted to be painted again: its list is the run's own
+    again = convert(src, tmp_path / "dst", translator, "--engine", "ray", "--workers", "1", "--stroke-list")
+    assert again.returncode == 0 and "1 converted" in again.stderr, again.stderr[-2000:]

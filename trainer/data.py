@@ -46,6 +46,9 @@ class FaceBox:
     y2: float
 
 
+CORNERS = ("x1", "y1", "x2", "y2")  # a face box's columns
+
+
 def read_face_boxes(csv_path: Path) -> dict[Path, FaceBox]:
     """Face boxes from a CSV with columns path,x1,y1,x2,y2 (paths relative to the CSV's folder).
 
@@ -54,18 +57,17 @@ def read_face_boxes(csv_path: Path) -> dict[Path, FaceBox]:
     """
     try:
         with open(csv_path, newline="", encoding="utf-8-sig") as handle:  # -sig: a spreadsheet's byte-order mark
-            rows = [
-                (row["path"], [float(row[key]) for key in ("x1", "y1", "x2", "y2")]) for row in csv.DictReader(handle)
-            ]
+            reader = csv.DictReader(handle)
+            rows = [(reader.line_num, row["path"], [float(row[key]) for key in CORNERS]) for row in reader]
     except (UnicodeDecodeError, KeyError, TypeError, ValueError) as error:  # a photo, or another table
         raise ValueError(f"{csv_path}: not a CSV of face boxes (path,x1,y1,x2,y2): {type(error).__name__}") from None
     if not rows:  # crops framing no face, where face crops were asked for
         raise ValueError(f"{csv_path}: it holds no face boxes (path,x1,y1,x2,y2 rows)")
-    for line, (name, (x1, y1, x2, y2)) in enumerate(rows, start=2):
+    for line, name, (x1, y1, x2, y2) in rows:
         # a NaN box would fail the crop naming neither file nor row; an empty one frames an 8 px crop, silently
         if not (all(map(math.isfinite, (x1, y1, x2, y2))) and x1 < x2 and y1 < y2):
             raise ValueError(f"{csv_path}: line {line}: the box of {name} is not x1 < x2, y1 < y2 in finite numbers")
-    return {(csv_path.parent / name).resolve(): FaceBox(*corners) for name, corners in rows}
+    return {(csv_path.parent / name).resolve(): FaceBox(*corners) for _, name, corners in rows}
 
 
 def square_crop(width: int, height: int, face: FaceBox | None, framing: float) -> tuple[int, int, int, int]:

@@ -77,7 +77,8 @@ def make_folder(folder: Path) -> None:
         )
         if blocking is None:
             raise
-        what = "a link to nowhere" if blocking.is_symlink() else "a file" if blocking.is_file() else "a pipe or device"
+        dangling = blocking.is_symlink() and not blocking.exists()
+        what = "a link to nowhere" if dangling else "a file" if blocking.is_file() else "a pipe or device"
         raise NotADirectoryError(f"{blocking} is {what}, where a folder is needed") from None
 
 

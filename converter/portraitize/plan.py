@@ -256,7 +256,8 @@ def make_plan(
         if found.get(job.target) in IN_THE_WAY
     ]
     jobs = [job for job in jobs if found.get(job.target) not in IN_THE_WAY]
-    blocking = _folders_blocked(jobs, destination, target_storage)
+    # On an object store a name can be an object and a prefix at once: only a disk's file blocks a folder
+    blocking = _folders_blocked(jobs, destination, target_storage) if isinstance(target_storage, LocalStorage) else {}
     blocked += [
         (
             job.source,

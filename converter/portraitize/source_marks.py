@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 from pathlib import PurePath
 from typing import BinaryIO, Protocol
 
-from .images import ImageError, header_size, load_photo, read_error
+from .images import ImageError, read_error
 
 Stamp = tuple[int, int | None]  # a file's size and modification time (ns; None where the system keeps none)
 SourceMark = tuple[str, Stamp | None]  # a photo's print and stamp
 PRINT_BLOCK = 1 << 20  # bytes hashed at a time: a print never holds a large scan in memory twice
-METADATA_ROOM = 64 << 20  # bytes a photo may carry beyond its pixels (EXIF, colour profile, thumbnails)
+METADATA_ROOM = 256 << 20  # bytes a photo may carry beyond its pixels (EXIF, colour profile, thumbnails)
 
 
 class Readable(Protocol):
@@ -38,36 +39,53 @@ def source_print(handle: BinaryIO) -> str:
 
 def read_marked(files: Readable, path: PurePath, max_pixels: int) -> tuple[bytes, SourceMark]:
     """The photo's bytes, read whole and once (it is decoded from them, so its print is of the very bytes painted),
-    and its mark; ImageError with the reason where it cannot be read, or is no image within `max_pixels`: found from
-    its header before it is read whole, so a large file that is no photo (or a link to a device, swapped in after
-    the plan) costs its header, not its size in memory."""
+    and its mark; ImageError with the reason where it cannot be read. Never more than the largest file a photo
+    within `max_pixels` could be: a local file larger than that is refused by its size, unread, and so is a local
+    photo swapped after the plan for a device (endless zeros); a stream of unknown size is read up to the bound."""
     stamp = files.stamp(path)  # before reading: a photo changed after it has another stamp, and is read anew later
+    largest = _largest_file(max_pixels)
     try:
         with files.open(path) as handle:
-            width, height = header_size(handle)
-            handle.seek(0)
-            if not 0 < width * height <= max_pixels:
-                load_photo(handle, max_pixels)  # says why (not an image, too many pixels, empty)
-                handle.seek(0)
-            data = handle.read(_largest_file(max_pixels) + 1)
-            if len(data) > _largest_file(max_pixels):
-                raise ImageError(f"larger than any photo of the --max-pixels limit ({max_pixels:,} pixels) could be")
-            stamp = _stamp_of(handle) or stamp  # the file read, where the system can say (a local file)
+            info = _fstat(handle)
+            if info is None:  # an object store's stream
+                data = _read_up_to(handle, largest)
+            elif not stat.S_ISREG(info.st_mode):
+                raise ImageError("not a regular file (a pipe, a device or a socket)")
+            elif info.st_size > largest:
+                raise ImageError(_too_large(info.st_size))
+            else:
+                data = handle.read(info.st_size + 1)
+                if len(data) > info.st_size:
+                    raise ImageError("it grew while it was read (still being written?)")
+                stamp = info.st_size, info.st_mtime_ns  # the file read
     except OSError as error:
         raise ImageError(read_error(error)) from None
     return data, (source_print(io.BytesIO(data)), stamp)
 
 
+def _read_up_to(handle: BinaryIO, largest: int) -> bytes:
+    """All of a stream of unknown size, in blocks (a read of `largest` at once would reserve all of it first)."""
+    data = io.BytesIO()
+    for block in iter(lambda: handle.read(PRINT_BLOCK), b""):
+        if data.tell() + len(block) > largest:
+            raise ImageError(_too_large(data.tell() + len(block)))
+        data.write(block)
+    return data.getvalue()
+
+
+def _too_large(size: int) -> str:
+    return f"{size:,} bytes or more: larger than a photo within the --max-pixels limit could be (raise it if it is one)"
+
+
 def _largest_file(max_pixels: int) -> int:
-    """The most bytes a photo of `max_pixels` takes: uncompressed 16-bit RGBA, and room for its metadata."""
-    return 8 * max_pixels + METADATA_ROOM
+    """The most bytes a photo of `max_pixels` may take: uncompressed 16-bit RGBA twice over (a second page, a
+    layer, a motion photo's video), and room for its metadata."""
+    return 16 * max_pixels + METADATA_ROOM
 
 
-def _stamp_of(handle: BinaryIO) -> Stamp | None:
-    """An open file's stamp, as plan.Storage.stamp gives it; None where it has no descriptor (an object store's
-    stream)."""
+def _fstat(handle: BinaryIO) -> os.stat_result | None:
+    """An open file's status; None where it has no descriptor (an object store's stream)."""
     try:
-        info = os.fstat(handle.fileno())
+        return os.fstat(handle.fileno())
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both an OSError and a ValueError
         return None
-    return info.st_size, info.st_mtime_ns

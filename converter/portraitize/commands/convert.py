@@ -180,6 +180,8 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
                 report.record(jobs[source], Outcome(error or None, tuple(notes)))
                 if not error:
                     records.written(jobs[source].target, mark)
+                    if request.stroke_list:  # recorded where it was written, as the local engine's are
+                        records.written(stroke_list_path(jobs[source].target), None)
         else:
             _convert_here(models, plan.todo, settings, target, report, records, console)
     except KeyboardInterrupt as interrupt:  # said here, where the count is known; cli.py says the rest, exits 130
@@ -270,7 +272,8 @@ def _keep_unrecorded_stroke_lists(plan: Plan, records: OutputRecords) -> None:
         if records.place.identity(stroke_list_path(job.target)) is not None
         and not records.ours(stroke_list_path(job.target))
     ]
-    plan.todo = [job for job in plan.todo if job not in set(kept)]
+    kept_now = set(kept)
+    plan.todo = [job for job in plan.todo if job not in kept_now]
     plan.blocked += [
         (
             job.source,
