@@ -297,13 +297,18 @@ def test_a_destination_under_a_file_is_refused_naming_the_file(cli, translator, 
 def test_a_file_where_an_output_folder_goes_is_named_and_the_batch_goes_on(cli, translator, tmp_path):
     src, dst = tmp_path / "src", tmp_path / "out"
     write_image(src / "sub" / "a.png")
+    write_image(src / "gone" / "c.png")
     write_image(src / "b.png")
     (dst / "sub").parent.mkdir(parents=True)
     (dst / "sub").write_text("my notes")
+    (dst / "gone").symlink_to(tmp_path / "unplugged-disk")
     result = cli("convert", src, dst, "-m", translator, "--painter", "none")
     said = " ".join(result.output.split())
-    assert result.exit_code == 1 and "1 converted" in said and f"{dst / 'sub'} is not a folder: move it away" in said
+    assert result.exit_code == 1 and "1 converted" in said, said
+    assert f"{dst / 'sub'} is a file, not a folder: move it away" in said
+    assert f"{dst / 'gone'} is a link to nowhere, not a folder: move it away" in said
     assert (dst / "sub").read_text() == "my notes" and (dst / "b.png").is_file()
+    assert (dst / "gone").is_symlink() and not (tmp_path / "unplugged-disk").exists()
 
 
 def test_a_painting_of_another_photo_of_the_same_name_is_not_taken_as_done(cli, translator, tmp_path):
@@ -472,3 +477,60 @@ def test_a_scan_retouched_in_its_middle_is_told_apart():
     retouched = scan[: len(scan) // 2] + b"0123456789" + scan[len(scan) // 2 + 10 :]
     assert len(retouched) == len(scan) and source_print(io.BytesIO(scan)) == source_print(io.BytesIO(bytes(scan)))
     assert source_print(io.BytesIO(scan)) != source_print(io.BytesIO(retouched))
+
+
+def test_outputs_a_live_run_claims_are_left_to_it_and_a_killed_runs_claim_is_cleared(tmp_path):
+    from portraitize.run_claims import CLAIM_PREFIX, RunClaims
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    first, second = RunClaims(folder), RunClaims(folder)
+    assert first.claim([folder / "a.png", folder / "sub" / "b.png"]) == {}
+    assert second.claim([folder / "sub" / "b.png", folder / "c.png"]) == {folder / "sub" / "b.png": os.getpid()}
+    first.release()
+    second.release()
+    assert not list(folder.glob(f"{CLAIM_PREFIX}*")), "a finished run's claim stayed"
+    killed = folder / f"{CLAIM_PREFIX}999999@host-x.json"  # nobody holds its lock: its run was killed
+    killed.write_text('{"pid": 999999, "outputs": ["a.png"]}')
+    third = RunClaims(folder)
+    assert third.claim([folder / "a.png"]) == {}
+    third.release()
+    assert not killed.exists()
+
+
+def test_a_photo_whose_output_another_run_is_painting_fails_and_the_batch_goes_on(cli, translator, tmp_path):
+    """The same command started twice, or two cards' IMG_0001.jpg into one folder at once: an output the other run
+    is painting is left to it, the photo fails naming that run, the others are painted."""
+    from portraitize.run_claims import CLAIM_PREFIX, RunClaims
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png")
+    write_image(src / "b.png")
+    dst.mkdir()
+    other = RunClaims(dst)
+    other.claim([dst / "a.png"])
+    try:
+        result = cli("convert", src, dst, "-m", translator, "--painter", "none")
+        said = " ".join(result.output.split())
+        assert result.exit_code == 1, result.output
+        assert f"another portraitize run (process {os.getpid()}) is painting its output {dst / 'a.png'}" in said
+        assert (dst / "b.png").is_file() and not (dst / "a.png").exists()
+        assert len(list(dst.glob(f"{CLAIM_PREFIX}*"))) == 1, "the finished run's claim stayed"
+    finally:
+        other.release()
+    result = cli("convert", src, dst, "-m", translator, "--painter", "none")
+    assert result.exit_code == 0 and (dst / "a.png").is_file(), result.output
+
+
+def test_a_pipe_where_the_record_goes_is_refused_not_waited_on(translator, tmp_path):
+    from portraitize.records import RECORD_NAME
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png")
+    dst.mkdir()
+    os.mkfifo(dst / RECORD_NAME)
+    command = [sys.executable, "-m", "portraitize", "convert", src, dst, "-m", translator, "--painter", "none"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    said = " ".join(result.stdout.split() + result.stderr.split())
+    assert result.returncode == 2 and f"{dst / RECORD_NAME} is not a file" in said, said
+    assert not (dst / "a.png").exists()

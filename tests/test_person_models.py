@@ -271,3 +271,16 @@ def test_another_file_under_a_tflite_models_name_is_one_line(tmp_path):
             export_mediapipe(read_sources(None, given), tmp_path / "out", [EXAMPLES / "astronaut.jpg"], None)
         assert str(raised.value).split(":")[0] in names
     assert not (tmp_path / "out").exists()
+
+
+def test_a_pipe_or_folder_named_as_a_tflite_model_is_one_line_not_a_wait(tmp_path):
+    from trainer.export import ExportError
+    from trainer.export_mediapipe import SPECS, read_sources
+
+    names = [Path(spec.wheel_path).name for spec in SPECS.values()]
+    os.mkfifo(tmp_path / names[0])
+    (tmp_path / "wheel.whl").mkdir()
+    with pytest.raises(ExportError, match=f"{names[0]}: not a file"):
+        read_sources(None, [tmp_path / names[0]])
+    with pytest.raises(ExportError, match="wheel.whl: not a file"):
+        read_sources(tmp_path / "wheel.whl")

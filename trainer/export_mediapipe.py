@@ -95,10 +95,22 @@ class Source:
         return hashlib.sha256(self.data).hexdigest()
 
 
+def _check_file(path: Path) -> None:
+    """A pipe or a device named as a model would be waited on, or read, for ever."""
+    if not Path(path).exists():
+        raise ExportError(f"{path}: no such file")
+    if not Path(path).is_file():
+        raise ExportError(f"{path}: not a file (a folder, a pipe or a device)")
+
+
 def read_sources(wheel: Path | None = None, tflites: list[Path] | None = None) -> dict[str, Source]:
     """The TFLite files of the models named in SPECS: from a mediapipe wheel (read in place, never unpacked) and/or
     given one by one (recognised by their file names, which win over the wheel's)."""
     sources: dict[str, Source] = {}
+    for path in [wheel] if wheel is not None else []:
+        _check_file(path)
+    for path in tflites or []:
+        _check_file(path)
     if wheel is not None:
         if not zipfile.is_zipfile(wheel):
             raise ExportError(f"{wheel}: not a wheel (zip) file")

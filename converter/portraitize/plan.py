@@ -92,8 +92,9 @@ class Plan:
 
 
 # What is at an output's path: a finished output ("file", not empty), an "empty" file (a write that never
-# finished: not an output), a "dir" or "other" (a pipe, a device): in the way, never removed.
-OUTPUT_KINDS = ("file", "empty", "dir", "other")
+# finished: not an output), a "dir" or "other" (a pipe, a device): in the way, never removed; a link to "nowhere"
+# (replaced by an output written there, but no folder can be made there).
+OUTPUT_KINDS = ("file", "empty", "dir", "other", "nowhere")
 
 
 class Storage(Protocol):
@@ -166,6 +167,8 @@ class LocalStorage:
             try:
                 info = os.stat(path)
             except OSError:  # missing (or unreachable: writing it will say why)
+                if os.path.islink(path):
+                    found[path] = "nowhere"
                 continue
             if stat.S_ISREG(info.st_mode):
                 found[path] = "file" if info.st_size else "empty"
@@ -261,8 +264,8 @@ def make_plan(
     blocked += [
         (
             job.source,
-            f"its output {job.target} cannot be written: {blocking[job]} is not a folder: move it away or choose "
-            "another destination",
+            f"its output {job.target} cannot be written: {blocking[job][0]} is {NOT_A_FOLDER[blocking[job][1]]}, not a "
+            "folder: move it away or choose another destination",
         )
         for job in jobs
         if job in blocking
@@ -286,18 +289,25 @@ def _beside_its_photo(job: Job, storage: Storage, target_storage: Storage) -> li
 
 
 IN_THE_WAY = {"dir": "a folder", "other": "not a regular file (a pipe, a device or a socket)"}
+NOT_A_FOLDER = {
+    "file": "a file",
+    "empty": "a file",
+    "other": "a pipe, a device or a socket",
+    "nowhere": "a link to nowhere",
+}
 
 
-def _folders_blocked(jobs: list[Job], destination: PurePath, storage: Storage) -> dict[Job, PurePath]:
-    """The jobs whose output's folder under `destination` cannot be made, each with what is in its way (a file
-    where a sub-folder goes): found before any painting, not at each photo's write."""
+def _folders_blocked(jobs: list[Job], destination: PurePath, storage: Storage) -> dict[Job, tuple[PurePath, str]]:
+    """The jobs whose output's folder under `destination` cannot be made, each with what is in its way and its kind
+    (a file or a link to nowhere where a sub-folder goes): found before any painting, not at each photo's write."""
     folders = {folder for job in jobs for folder in job.target.parents if destination in folder.parents}
-    in_the_way = {folder for folder, kind in storage.outputs(sorted(folders)).items() if kind != "dir"}
-    return {
-        job: next(folder for folder in reversed(job.target.parents) if folder in in_the_way)
-        for job in jobs
-        if in_the_way.intersection(job.target.parents)
-    }
+    in_the_way = {folder: kind for folder, kind in storage.outputs(sorted(folders)).items() if kind != "dir"}
+    blocked = {}
+    for job in jobs:
+        folder = next((folder for folder in reversed(job.target.parents) if folder in in_the_way), None)
+        if folder is not None:
+            blocked[job] = (folder, in_the_way[folder])
+    return blocked
 
 
 def check_destination(destination: str, path: Path | None, role: str = "DST") -> None:

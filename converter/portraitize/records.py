@@ -23,6 +23,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import stat
 import threading
 from pathlib import Path, PurePath, PurePosixPath
 
@@ -130,6 +131,11 @@ class LocalPlace:
 
     def read(self) -> str:
         try:
+            if not stat.S_ISREG(os.lstat(self.path).st_mode):  # a pipe there would be waited on for ever
+                raise PlanError(
+                    f"{self.path} is not a file (a link, a folder or a pipe): portraitize keeps its "
+                    "records there; move it away"
+                )
             return self.path.read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
             return ""

@@ -22,6 +22,7 @@ from ..plan import Job, LocalStorage, Plan, PlanError, check_destination, make_p
 from ..progress import image_progress
 from ..ray_engine import RaySettings, is_uri, make_ray_plan, run_on_ray
 from ..records import LocalPlace, OutputRecords, Recipe, model_identity
+from ..run_claims import RunClaims
 from ..session import ModelError, load_model
 from ..stroke_workers import start_fork_server, worker_count
 from ..text import counted
@@ -167,8 +168,11 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
             f"changed since), e.g. {escape(str(unrecorded[0].target))}: kept as it is; --overwrite repaints"
         )
 
-    report = Report(skipped=plan.existing, failed=[*plan.unreadable, *plan.blocked])
+    claims = None if on_ray or not plan.todo else RunClaims(target)
     try:
+        if claims:
+            _leave_to_other_runs(plan, claims.claim([job.target for job in plan.todo]))
+        report = Report(skipped=plan.existing, failed=[*plan.unreadable, *plan.blocked])
         if not plan.todo:
             pass  # nothing to paint: no progress bar at 0 of 0, no Ray cluster started for nothing
         elif on_ray:
@@ -192,6 +196,8 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         raise
     finally:
         records.close()
+        if claims:
+            claims.release()
         if made:
             _remove_if_empty(target)
     # Where the paintings are, where this run made some or kept some as its own: a path to copy, never folded.
@@ -229,6 +235,21 @@ def _keep_other_photos_paintings(plan: Plan, records: OutputRecords) -> None:
     failing = set(elsewhere)
     plan.existing = [job for job in plan.existing if job not in failing]
     plan.blocked += [(job.source, _another_photos_painting(job, records.storage)) for job in elsewhere]
+
+
+def _leave_to_other_runs(plan: Plan, taken: dict[PurePath, int]) -> None:
+    """Photos whose outputs another run into this destination is painting now are left to it: each fails, saying
+    so (run_claims.py)."""
+    left = sorted((job for job in plan.todo if job.target in taken), key=lambda job: str(job.source))
+    plan.todo = [job for job in plan.todo if job.target not in taken]
+    plan.blocked += [
+        (
+            job.source,
+            f"another portraitize run (process {taken[job.target]}) is painting its output {job.target} now: "
+            "run this again once it has finished",
+        )
+        for job in left
+    ]
 
 
 def _another_photos_painting(job: Job, storage) -> str:
