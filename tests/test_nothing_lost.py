@@ -534,3 +534,38 @@ def test_a_pipe_where_the_record_goes_is_refused_not_waited_on(translator, tmp_p
     said = " ".join(result.stdout.split() + result.stderr.split())
     assert result.returncode == 2 and f"{dst / RECORD_NAME} is not a file" in said, said
     assert not (dst / "a.png").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="change times are a POSIX disk's")
+def test_an_edit_that_keeps_the_size_and_puts_the_time_back_is_seen(cli, translator, tmp_path, monkeypatch):
+    """`exiftool -P` turning a photo's orientation keeps its size and modification time; its change time moves. A
+    folder copied with its times is read once, and its record takes the new stamp."""
+    import shutil
+
+    from portraitize import records
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    photo = write_image(src / "a.bmp", 40, 30)  # uncompressed: a pixel retouched in place keeps the size
+    assert cli("convert", src, dst, "-m", translator).exit_code == 0
+    before = os.stat(photo)
+    data = bytearray(photo.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    with open(photo, "r+b") as handle:
+        handle.write(data)
+    os.utime(photo, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (os.stat(photo).st_size, os.stat(photo).st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    said = " ".join(cli("convert", src, dst, "-m", translator).output.split())
+    assert "holds a painting of another photo" in said, said
+
+    copied = tmp_path / "copied"
+    shutil.copytree(src, copied)  # copy2: the same bytes and modification times, new change times
+    assert cli("convert", copied, dst, "-m", translator, "--overwrite").exit_code == 0
+    shutil.rmtree(copied)
+    shutil.copytree(src, copied)
+    prints = []
+    real_print = records.source_print
+    monkeypatch.setattr(records, "source_print", lambda handle: prints.append(1) or real_print(handle))
+    first = cli("convert", copied, dst, "-m", translator)
+    assert first.exit_code == 0 and "1 skipped" in first.output and len(prints) == 1, first.output
+    second = cli("convert", copied, dst, "-m", translator)
+    assert second.exit_code == 0 and "1 skipped" in second.output and len(prints) == 1, "read again: not restamped"

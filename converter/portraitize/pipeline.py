@@ -128,7 +128,7 @@ class Files(Protocol):
         """An input opened for reading (seekable); ImageError with the reason when it cannot be."""
 
     def stamp(self, path: PurePath) -> Stamp | None:
-        """An input's size and modification time (plan.Storage.stamp)."""
+        """An input's stamp (plan.Storage.stamp)."""
 
     def write(self, path: PurePath, data: bytes) -> None:
         """Store an output whole or not at all."""

@@ -21,7 +21,7 @@ from pathlib import Path, PurePath
 from typing import BinaryIO, Protocol
 
 from .images import IMAGE_EXTENSIONS, ImageError, open_input, signed_format
-from .source_marks import Stamp
+from .source_marks import Stamp, local_stamp
 
 # Output extension for each input extension when no --format is given ("same as input").
 SAME_FORMAT = {
@@ -119,7 +119,7 @@ class Storage(Protocol):
         """A file opened for reading; ImageError with the reason when it cannot be."""
 
     def stamp(self, path: PurePath) -> Stamp | None:
-        """A file's size and modification time (ns; None where the file system keeps none), or None if missing."""
+        """A file's stamp (source_marks.Stamp: size, modification and change time), or None if missing."""
 
 
 class LocalStorage:
@@ -197,7 +197,7 @@ class LocalStorage:
             info = os.stat(path)
         except OSError:
             return None
-        return info.st_size, info.st_mtime_ns
+        return local_stamp(info)
 
 
 def hidden(name: str, what: str) -> str | None:

@@ -105,8 +105,8 @@ class Identity:
 
 @dataclasses.dataclass(frozen=True)
 class Entry:
-    """One output's record: the recipe that painted it, the file as written, and its photo's print and stamp (size,
-    modification time) when it was painted (None in records written before prints were kept)."""
+    """One output's record: the recipe that painted it, the file as written, and its photo's print and stamp
+    (source_marks.Stamp) when it was painted (None in records written before prints were kept)."""
 
     recipe: str
     identity: Identity
@@ -335,7 +335,7 @@ class OutputRecords:
                 continue
             stamp = self.storage.stamp(job.source)
             if stamp is not None and stamp[1] is not None and stamp == recorded.source_stamp:
-                continue  # the same size and time: the photo as it was painted, told without reading it
+                continue  # the same size and times: the photo as it was painted, told without reading it
             if stamp is not None and recorded.source_stamp is not None and stamp[0] != recorded.source_stamp[0]:
                 other.append(job)  # another size: another photo, told without reading it
                 continue
@@ -343,7 +343,18 @@ class OutputRecords:
             current = self._print(job.source)
             if current is not None and current != recorded.source_print:
                 other.append(job)
+            elif current is not None and stamp is not None:
+                self._restamp(job.target, recorded, stamp)
         return other
+
+    def _restamp(self, target: PurePath, recorded: Entry, stamp: Stamp) -> None:
+        """The photo is the one painted, under a new stamp (a folder copied with its times, a change time moved by
+        `chmod`): its record takes the stamp, so that the next run need not read the photo again. Only a saving: a
+        record that cannot be written costs the next run that read."""
+        entry = dataclasses.replace(recorded, source_stamp=stamp)
+        with self._lock, contextlib.suppress(OSError):
+            self.place.append([_output_line(self._relative(target), entry)])
+            self.outputs[self._relative(target)].append(entry)
 
     def _print(self, source: PurePath) -> str | None:
         """The photo's print, or None where it cannot be read (painting it says why)."""

@@ -1,9 +1,12 @@
 """What tells a photo from another of the same name: its mark, taken where it is read to be painted.
 
 A mark is the photo's print (every byte, hashed: a retouched uncompressed scan keeps its size and both its ends) and
-its stamp (size and modification time). The output records keep each output's mark, so that a rerun takes an output
-for done only if it was painted from the photo now at its name; a rerun reads a photo's print again only where its
-stamp changed but its size did not.
+its stamp (size, modification time and, on a POSIX disk, change time: an edit that keeps the size and puts the
+modification time back, as `exiftool -P` does when it turns a photo's orientation tag, still changes the change time,
+which no program can set). The output records keep each output's mark, so that a rerun takes an output for done only
+if it was painted from the photo now at its name; a rerun reads a photo's print again only where its stamp changed
+but its size did not (a folder copied elsewhere keeps its times but not its change times: each photo is read once,
+and its record takes the new stamp).
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from typing import BinaryIO, Protocol
 
 from .images import ImageError, read_error
 
-Stamp = tuple[int, int | None]  # a file's size and modification time (ns; None where the system keeps none)
+# A file's size, modification time and change time (ns; None where the file system keeps none; no change time on
+# object stores or on Windows, where st_ctime is the creation time).
+Stamp = tuple[int | None, ...]
 SourceMark = tuple[str, Stamp | None]  # a photo's print and stamp
 PRINT_BLOCK = 1 << 20  # bytes hashed at a time: a print never holds a large scan in memory twice
 METADATA_ROOM = 256 << 20  # bytes a photo may carry beyond its pixels (EXIF, colour profile, thumbnails)
@@ -27,6 +32,11 @@ class Readable(Protocol):
     def open(self, path: PurePath) -> BinaryIO: ...
 
     def stamp(self, path: PurePath) -> Stamp | None: ...
+
+
+def local_stamp(info: os.stat_result) -> Stamp:
+    """The stamp of a file on this disk, from its status."""
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns if os.name == "posix" else None)
 
 
 def source_print(handle: BinaryIO) -> str:
@@ -57,7 +67,7 @@ def read_marked(files: Readable, path: PurePath, max_pixels: int) -> tuple[bytes
                 data = handle.read(info.st_size + 1)
                 if len(data) > info.st_size:
                     raise ImageError("it grew while it was read (still being written?)")
-                stamp = info.st_size, info.st_mtime_ns  # the file read
+                stamp = local_stamp(info)  # the file read
     except OSError as error:
         raise ImageError(read_error(error)) from None
     return data, (source_print(io.BytesIO(data)), stamp)
