@@ -486,16 +486,90 @@ def test_outputs_a_live_run_claims_are_left_to_it_and_a_killed_runs_claim_is_cle
     folder.mkdir()
     first, second = RunClaims(folder), RunClaims(folder)
     assert first.claim([folder / "a.png", folder / "sub" / "b.png"]) == {}
-    assert second.claim([folder / "sub" / "b.png", folder / "c.png"]) == {folder / "sub" / "b.png": os.getpid()}
+    # the same file on a disk without case
+    assert second.claim([folder / "sub" / "B.png", folder / "c.png"]) == {folder / "sub" / "B.png": os.getpid()}
     first.release()
     second.release()
     assert not list(folder.glob(f"{CLAIM_PREFIX}*")), "a finished run's claim stayed"
-    killed = folder / f"{CLAIM_PREFIX}999999@host-x.json"  # nobody holds its lock: its run was killed
-    killed.write_text('{"pid": 999999, "outputs": ["a.png"]}')
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", CLAIM_AND_WAIT, str(folder), "a.png"], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "claimed"
     third = RunClaims(folder)
-    assert third.claim([folder / "a.png"]) == {}
+    assert third.claim([folder / "a.png"]) == {folder / "a.png": holder.pid}
     third.release()
-    assert not killed.exists()
+    holder.kill()  # kill -9: its claim stays, unlocked
+    holder.wait(timeout=30)
+    assert len(list(folder.glob(f"{CLAIM_PREFIX}*"))) == 1
+    fourth = RunClaims(folder)
+    assert fourth.claim([folder / "a.png"]) == {}
+    fourth.release()
+    assert not list(folder.glob(f"{CLAIM_PREFIX}*")), "a killed run's claim was not cleared"
+
+
+# A run that claims an output and waits until it is killed.
+CLAIM_AND_WAIT = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from portraitize.run_claims import RunClaims
+
+    folder = Path(sys.argv[1])
+    RunClaims(folder).claim([folder / sys.argv[2]])
+    print("claimed", flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def test_of_two_runs_claiming_together_exactly_one_paints(tmp_path):
+    """Never both giving way (a photo nobody paints), never both painting."""
+    import threading
+
+    from portraitize.run_claims import RunClaims
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+
+    def claim(run: RunClaims, start: threading.Barrier, target: Path, results: list, index: int) -> None:
+        start.wait()
+        results[index] = run.claim([target])
+
+    for attempt in range(20):
+        runs, results, start = [RunClaims(folder), RunClaims(folder)], [None, None], threading.Barrier(2)
+        threads = [
+            threading.Thread(target=claim, args=(runs[index], start, folder / f"{attempt}.png", results, index))
+            for index in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(len(result) for result in results) == [0, 1], results
+        for run in runs:
+            run.release()
+
+
+def test_an_output_another_run_wrote_after_the_plan_is_kept(cli, translator, tmp_path, monkeypatch):
+    """Another run that painted a photo of the same name and ended between this run's plan and its claim: its
+    painting is kept, and this photo fails saying so."""
+    from portraitize import run_claims
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png")
+    write_image(src / "b.png")
+    claim = run_claims.RunClaims.claim
+
+    def late_claim(self, targets):
+        (dst / "a.png").write_bytes(b"another run's painting")
+        return claim(self, targets)
+
+    monkeypatch.setattr(run_claims.RunClaims, "claim", late_claim)
+    result = cli("convert", src, dst, "-m", translator, "--painter", "none")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1 and f"its output {dst / 'a.png'} was written by another run after this one" in said
+    assert (dst / "a.png").read_bytes() == b"another run's painting" and (dst / "b.png").is_file()
 
 
 def test_a_photo_whose_output_another_run_is_painting_fails_and_the_batch_goes_on(cli, translator, tmp_path):
@@ -569,3 +643,30 @@ def test_an_edit_that_keeps_the_size_and_puts_the_time_back_is_seen(cli, transla
     assert first.exit_code == 0 and "1 skipped" in first.output and len(prints) == 1, first.output
     second = cli("convert", copied, dst, "-m", translator)
     assert second.exit_code == 0 and "1 skipped" in second.output and len(prints) == 1, "read again: not restamped"
+
+
+def test_records_from_before_change_times_are_not_read_again(cli, translator, tmp_path, monkeypatch):
+    """A record's two-number stamp (size, modification time) from an older portraitize matches the photo unread,
+    and takes the new stamp: an upgrade does not read a whole library again."""
+    import json
+
+    from portraitize import records
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png")
+    write_image(src / "b.png")
+    assert cli("convert", src, dst, "-m", translator).exit_code == 0
+    record = dst / records.RECORD_NAME
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    for line in lines:
+        if "source_stamp" in line:
+            line["source_stamp"] = line["source_stamp"][:2]
+    record.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    prints = []
+    real_print = records.source_print
+    monkeypatch.setattr(records, "source_print", lambda handle: prints.append(1) or real_print(handle))
+    for _ in range(2):
+        again = cli("convert", src, dst, "-m", translator)
+        assert again.exit_code == 0 and "2 skipped" in again.output and not prints, again.output
+    stamps = [json.loads(line).get("source_stamp") for line in record.read_text().splitlines()]
+    assert sum(1 for stamp in stamps if stamp and len(stamp) == 3) == 2, "the old records took no new stamp"

@@ -107,9 +107,7 @@ def read_sources(wheel: Path | None = None, tflites: list[Path] | None = None) -
     """The TFLite files of the models named in SPECS: from a mediapipe wheel (read in place, never unpacked) and/or
     given one by one (recognised by their file names, which win over the wheel's)."""
     sources: dict[str, Source] = {}
-    for path in [wheel] if wheel is not None else []:
-        _check_file(path)
-    for path in tflites or []:
+    for path in [*([wheel] if wheel is not None else []), *(tflites or [])]:
         _check_file(path)
     if wheel is not None:
         if not zipfile.is_zipfile(wheel):

@@ -49,10 +49,9 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
     The data reach the disk (fsync) before the rename, so a power cut leaves the old file or the new one, never
     an empty one; the temp file stays locked until it has its final name."""
     make_folder(path.parent)
-    handle, temp_name = _temp_file(path.parent)
+    handle, temp_name = locked_temp_file(path.parent)
     try:
         with os.fdopen(handle, "wb") as temp_file:
-            _lock(handle)
             write(temp_file)
             temp_file.flush()
             os.fsync(handle)
@@ -64,6 +63,15 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+# What stands where a folder is needed, in words, by its kind (plan.OUTPUT_KINDS).
+NOT_A_FOLDER = {
+    "file": "a file",
+    "empty": "a file",
+    "other": "a pipe, a device or a socket",
+    "nowhere": "a link to nowhere",
+}
 
 
 def make_folder(folder: Path) -> None:
@@ -78,7 +86,7 @@ def make_folder(folder: Path) -> None:
         if blocking is None:
             raise
         dangling = blocking.is_symlink() and not blocking.exists()
-        what = "a link to nowhere" if dangling else "a file" if blocking.is_file() else "a pipe or device"
+        what = NOT_A_FOLDER["nowhere" if dangling else "file" if blocking.is_file() else "other"]
         raise NotADirectoryError(f"{blocking} is {what}, where a folder is needed") from None
 
 
@@ -97,13 +105,15 @@ def _temp_file(folder: Path) -> tuple[int, str]:
     return tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}@{_HOST}-", suffix=TEMP_SUFFIX, dir=folder)
 
 
-def _lock(handle: int) -> None:
-    if fcntl is None:
-        return
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-    except OSError:  # a file system without locks: the writer's pid in the name still protects it on this machine
-        pass
+def locked_temp_file(folder: Path) -> tuple[int, str]:
+    """A new temp file in `folder`, locked by this process (closing it unlocks it): no run removes it meanwhile."""
+    handle, name = _temp_file(folder)
+    if fcntl is not None:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: the writer's pid in the name still protects it on this machine
+            pass
+    return handle, name
 
 
 def remove_stale_temp_files(folder: Path) -> int:

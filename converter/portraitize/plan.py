@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path, PurePath
 from typing import BinaryIO, Protocol
 
+from .files import NOT_A_FOLDER
 from .images import IMAGE_EXTENSIONS, ImageError, open_input, signed_format
 from .source_marks import Stamp, local_stamp
 
@@ -107,7 +108,7 @@ class Storage(Protocol):
         """Everything below `folder`, recursively."""
 
     def outputs(self, paths: list[PurePath]) -> dict[PurePath, str]:
-        """What is at each of `paths` that exists: one of OUTPUT_KINDS."""
+        """What is at each of `paths` that exists, or is a link to nowhere: one of OUTPUT_KINDS."""
 
     def canonical(self, path: PurePath) -> PurePath:
         """Where reading or writing `path` really happens: absolute, links resolved, naming the file system."""
@@ -283,18 +284,12 @@ def _beside_its_photo(job: Job, storage: Storage, target_storage: Storage) -> li
     folder = target_storage.canonical(job.target.parent)
     if folder not in (storage.canonical(job.source.parent), storage.canonical(job.source).parent):
         return []
-    wanted = _key(PurePath(job.target.name))
-    there = [name for name in target_storage.names(job.target.parent) if _key(PurePath(name)) == wanted]
+    wanted = path_key(PurePath(job.target.name))
+    there = [name for name in target_storage.names(job.target.parent) if path_key(PurePath(name)) == wanted]
     return [(job, job.target.parent / there[0])] if there else []
 
 
 IN_THE_WAY = {"dir": "a folder", "other": "not a regular file (a pipe, a device or a socket)"}
-NOT_A_FOLDER = {
-    "file": "a file",
-    "empty": "a file",
-    "other": "a pipe, a device or a socket",
-    "nowhere": "a link to nowhere",
-}
 
 
 def _folders_blocked(jobs: list[Job], destination: PurePath, storage: Storage) -> dict[Job, tuple[PurePath, str]]:
@@ -411,10 +406,10 @@ def _mirror(
     anything still colliding is numbered.
     """
     targets = [path.parent / _output_name(path, output_format, contents.get(path)) for path in relative]
-    counts = Counter(_key(target) for target in targets)
+    counts = Counter(path_key(target) for target in targets)
     targets = [
         target.with_name(f"{path.name}{target.suffix}")
-        if counts[_key(target)] > 1 and target.name != path.name
+        if counts[path_key(target)] > 1 and target.name != path.name
         else target
         for path, target in zip(relative, targets)
     ]
@@ -425,27 +420,27 @@ def _number_collisions(relative: list[PurePath], targets: list[PurePath]) -> lis
     """Targets made distinct: a name that collides (with another target, or with a folder of targets) stays
     with the input it names unchanged, else with the first input; the others become `name (2).ext`, ...
     (a.gif, a.png, a.gif.png with --format png: a.gif's full-name target a.gif.png is a.gif.png's own)."""
-    folders = {_key(folder) for target in targets for folder in target.parents}
+    folders = {path_key(folder) for target in targets for folder in target.parents}
     owners: dict[str, PurePath] = {}
     for path, target in sorted(zip(relative, targets), key=lambda pair: pair[1].name != pair[0].name):
-        owners.setdefault(_key(target), path)
+        owners.setdefault(path_key(target), path)
     taken = set(owners) | folders
     result = []
     for path, target in zip(relative, targets):
-        keeps = owners[_key(target)] == path and _key(target) not in folders
+        keeps = owners[path_key(target)] == path and path_key(target) not in folders
         result.append(target if keeps else _numbered(target, taken))
-        taken.add(_key(result[-1]))
+        taken.add(path_key(result[-1]))
     return result
 
 
 def _numbered(target: PurePath, taken: set[str]) -> PurePath:
     number = 2
-    while _key(candidate := target.with_name(f"{target.stem} ({number}){target.suffix}")) in taken:
+    while path_key(candidate := target.with_name(f"{target.stem} ({number}){target.suffix}")) in taken:
         number += 1
     return candidate
 
 
-def _key(path: PurePath) -> str:
+def path_key(path: PurePath) -> str:
     """Paths that one file system may take for the same file: compared without case, Unicode normalised."""
     return unicodedata.normalize("NFC", str(path)).casefold()
 

@@ -265,6 +265,7 @@ class OutputRecords:
         self._lock = threading.Lock()
         self.failure: str | None = None  # why outputs of this run went without a record, for the summary
         self.written_now: set[PurePath] = set()  # what this run has written (the count an interrupt reports)
+        self._restamped: list[str] = []  # records of photos found unchanged under a new stamp (_restamp)
         lines = 0
         for line in place.read().splitlines():
             lines += 1
@@ -336,6 +337,9 @@ class OutputRecords:
             stamp = self.storage.stamp(job.source)
             if stamp is not None and stamp[1] is not None and stamp == recorded.source_stamp:
                 continue  # the same size and times: the photo as it was painted, told without reading it
+            if stamp is not None and stamp[1] is not None and stamp[:2] == recorded.source_stamp:
+                self._restamp(job.target, recorded, stamp)  # recorded before stamps held the change time
+                continue
             if stamp is not None and recorded.source_stamp is not None and stamp[0] != recorded.source_stamp[0]:
                 other.append(job)  # another size: another photo, told without reading it
                 continue
@@ -352,9 +356,10 @@ class OutputRecords:
         `chmod`): its record takes the stamp, so that the next run need not read the photo again. Only a saving: a
         record that cannot be written costs the next run that read."""
         entry = dataclasses.replace(recorded, source_stamp=stamp)
-        with self._lock, contextlib.suppress(OSError):
-            self.place.append([_output_line(self._relative(target), entry)])
-            self.outputs[self._relative(target)].append(entry)
+        self.outputs[self._relative(target)].append(entry)
+        self._restamped.append(
+            _output_line(self._relative(target), entry)
+        )  # written at close: a refused run writes none
 
     def _print(self, source: PurePath) -> str | None:
         """The photo's print, or None where it cannot be read (painting it says why)."""
@@ -398,6 +403,10 @@ class OutputRecords:
             self._recipes_written.add(recipe.key)
 
     def close(self) -> None:
+        if self._restamped:
+            with contextlib.suppress(OSError):  # only a saving: the next run reads those photos again
+                self.place.append(self._restamped)
+            self._restamped = []
         try:
             self.place.close()
         except OSError as error:

@@ -170,8 +170,8 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
 
     claims = None if on_ray or not plan.todo else RunClaims(target)
     try:
-        if claims:
-            _leave_to_other_runs(plan, claims.claim([job.target for job in plan.todo]))
+        if claims is not None:
+            _leave_to_other_runs(plan, claims.claim([job.target for job in plan.todo]), records, request.overwrite)
         report = Report(skipped=plan.existing, failed=[*plan.unreadable, *plan.blocked])
         if not plan.todo:
             pass  # nothing to paint: no progress bar at 0 of 0, no Ray cluster started for nothing
@@ -196,7 +196,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
         raise
     finally:
         records.close()
-        if claims:
+        if claims is not None:
             claims.release()
         if made:
             _remove_if_empty(target)
@@ -237,18 +237,25 @@ def _keep_other_photos_paintings(plan: Plan, records: OutputRecords) -> None:
     plan.blocked += [(job.source, _another_photos_painting(job, records.storage)) for job in elsewhere]
 
 
-def _leave_to_other_runs(plan: Plan, taken: dict[PurePath, int]) -> None:
-    """Photos whose outputs another run into this destination is painting now are left to it: each fails, saying
-    so (run_claims.py)."""
-    left = sorted((job for job in plan.todo if job.target in taken), key=lambda job: str(job.source))
-    plan.todo = [job for job in plan.todo if job.target not in taken]
+def _leave_to_other_runs(plan: Plan, taken: dict[PurePath, int], records: OutputRecords, overwrite: bool) -> None:
+    """Photos whose outputs another run into this destination is painting now are left to it, and so (unless
+    --overwrite) are those whose outputs another run wrote since the plan looked (a file there that the records
+    read at the start do not hold: a recorded painting is only here to be painted again with its stroke list): each
+    fails, saying so (run_claims.py)."""
+    there = {} if overwrite else LocalStorage().outputs([job.target for job in plan.todo])
+    written = {target for target, kind in there.items() if kind == "file" and not records.ours(target)}
+    left = [job for job in plan.todo if job.target in taken or job.target in written]
+    plan.todo = [job for job in plan.todo if job.target not in taken and job.target not in written]
     plan.blocked += [
         (
             job.source,
             f"another portraitize run (process {taken[job.target]}) is painting its output {job.target} now: "
-            "run this again once it has finished",
+            "run this again once it has finished"
+            if job.target in taken
+            else f"its output {job.target} was written by another run after this one planned: run this again to "
+            "check it",
         )
-        for job in left
+        for job in sorted(left, key=lambda job: str(job.source))
     ]
 
 
