@@ -670,3 +670,66 @@ def test_records_from_before_change_times_are_not_read_again(cli, translator, tm
         assert again.exit_code == 0 and "2 skipped" in again.output and not prints, again.output
     stamps = [json.loads(line).get("source_stamp") for line in record.read_text().splitlines()]
     assert sum(1 for stamp in stamps if stamp and len(stamp) == 3) == 2, "the old records took no new stamp"
+
+
+def test_runs_into_a_folder_and_its_sub_folder_see_each_others_claims(tmp_path):
+    from portraitize.run_claims import RunClaims
+
+    top = tmp_path / "out"
+    (top / "sub").mkdir(parents=True)
+    outer, inner = RunClaims(top), RunClaims(top / "sub")
+    assert outer.claim([top / "sub" / "IMG_0002.jpg", top / "top.jpg"]) == {}
+    assert inner.claim([top / "sub" / "IMG_0002.jpg", top / "sub" / "other.jpg"]) == {
+        top / "sub" / "IMG_0002.jpg": os.getpid()
+    }
+    outer.release()
+    inner.release()
+    inner, outer = RunClaims(top / "sub"), RunClaims(top)
+    assert inner.claim([top / "sub" / "a.jpg"]) == {}
+    assert outer.claim([top / "sub" / "A.jpg", top / "b.jpg"]) == {top / "sub" / "A.jpg": os.getpid()}
+    outer.release()
+    inner.release()
+
+
+def test_claims_never_stop_a_run(tmp_path, monkeypatch):
+    """A claim that cannot be written (a full disk), a live claim of odd content, a folder lock held by something
+    that is not a run: the run goes on as without claims."""
+    import fcntl
+
+    from portraitize import run_claims
+    from portraitize.files import locked_temp_file
+    from portraitize.run_claims import CLAIM_PREFIX, RunClaims
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    odd = []
+    for content in ['{"pid": Infinity, "outputs": ["a.png"]}', "[" * 100_000, '{"pid": "1", "outputs": "a.png"}']:
+        handle, temp = locked_temp_file(folder)  # held, as a live run holds its claim
+        os.write(handle, content.encode())
+        os.replace(temp, folder / f"{CLAIM_PREFIX}odd{len(odd)}.json")
+        odd.append(handle)
+    holder = os.open(folder, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    monkeypatch.setattr(run_claims, "FOLDER_WAIT", 0.2)
+    full = RunClaims(folder)
+
+    def no_space(*_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run_claims, "locked_temp_file", no_space)
+    assert full.claim([folder / "a.png"]) == {}
+    full.release()
+    for handle in [*odd, holder]:
+        os.close(handle)
+
+
+def test_a_rerun_with_nothing_to_paint_clears_a_killed_runs_claim(cli, translator, tmp_path):
+    from portraitize.run_claims import CLAIM_PREFIX
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png")
+    assert cli("convert", src, dst, "-m", translator, "--painter", "none").exit_code == 0
+    killed = dst / f"{CLAIM_PREFIX}999999-dead.json"  # nobody holds its lock
+    killed.write_text('{"pid": 999999, "outputs": ["a.png"]}')
+    again = cli("convert", src, dst, "-m", translator, "--painter", "none")
+    assert again.exit_code == 0 and "1 skipped" in again.output and not killed.exists(), again.output

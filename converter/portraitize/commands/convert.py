@@ -168,7 +168,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
             f"changed since), e.g. {escape(str(unrecorded[0].target))}: kept as it is; --overwrite repaints"
         )
 
-    claims = None if on_ray or not plan.todo else RunClaims(target)
+    claims = None if on_ray else RunClaims(target)  # also with nothing to paint: it clears killed runs' claims
     try:
         if claims is not None:
             _leave_to_other_runs(plan, claims.claim([job.target for job in plan.todo]), records, request.overwrite)
