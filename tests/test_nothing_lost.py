@@ -561,9 +561,9 @@ def test_an_output_another_run_wrote_after_the_plan_is_kept(cli, translator, tmp
     write_image(src / "b.png")
     claim = run_claims.RunClaims.claim
 
-    def late_claim(self, targets):
+    def late_claim(self, targets, *rest):
         (dst / "a.png").write_bytes(b"another run's painting")
-        return claim(self, targets)
+        return claim(self, targets, *rest)
 
     monkeypatch.setattr(run_claims.RunClaims, "claim", late_claim)
     result = cli("convert", src, dst, "-m", translator, "--painter", "none")
@@ -692,10 +692,8 @@ def test_runs_into_a_folder_and_its_sub_folder_see_each_others_claims(tmp_path):
 
 
 def test_claims_never_stop_a_run(tmp_path, monkeypatch):
-    """A claim that cannot be written (a full disk), a live claim of odd content, a folder lock held by something
-    that is not a run: the run goes on as without claims."""
-    import fcntl
-
+    """A claim that cannot be written (a full disk) or a live claim of odd content: the run goes on as without
+    claims."""
     from portraitize import run_claims
     from portraitize.files import locked_temp_file
     from portraitize.run_claims import CLAIM_PREFIX, RunClaims
@@ -703,14 +701,12 @@ def test_claims_never_stop_a_run(tmp_path, monkeypatch):
     folder = tmp_path / "out"
     folder.mkdir()
     odd = []
-    for content in ['{"pid": Infinity, "outputs": ["a.png"]}', "[" * 100_000, '{"pid": "1", "outputs": "a.png"}']:
+    contents = ['{"pid": Infinity, "outputs": ["a.png"]}', "[" * 100_000, '{"pid": true, "outputs": ["a.png"]}']
+    for content in contents:
         handle, temp = locked_temp_file(folder)  # held, as a live run holds its claim
         os.write(handle, content.encode())
         os.replace(temp, folder / f"{CLAIM_PREFIX}odd{len(odd)}.json")
         odd.append(handle)
-    holder = os.open(folder, os.O_RDONLY)
-    fcntl.flock(holder, fcntl.LOCK_EX)
-    monkeypatch.setattr(run_claims, "FOLDER_WAIT", 0.2)
     full = RunClaims(folder)
 
     def no_space(*_):
@@ -719,8 +715,34 @@ def test_claims_never_stop_a_run(tmp_path, monkeypatch):
     monkeypatch.setattr(run_claims, "locked_temp_file", no_space)
     assert full.claim([folder / "a.png"]) == {}
     full.release()
-    for handle in [*odd, holder]:
+    for handle in odd:
         os.close(handle)
+
+
+def test_a_destination_lock_held_by_something_else_is_waited_for_and_said(tmp_path, monkeypatch):
+    """Not given up: two runs giving up at the same moment would both paint."""
+    import fcntl
+
+    from portraitize import run_claims
+    from portraitize.run_claims import RunClaims
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    holder = os.open(folder, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    monkeypatch.setattr(run_claims, "FOLDER_WAIT", 0.2)
+    said = []
+
+    def waiting() -> None:
+        said.append(1)
+        os.close(holder)  # what held it lets go
+
+    run = RunClaims(folder)
+    assert run.claim([folder / "a.png"], waiting) == {} and said == [1]
+    other = RunClaims(folder)
+    assert other.claim([folder / "a.png"]) == {folder / "a.png": os.getpid()}
+    run.release()
+    other.release()
 
 
 def test_a_rerun_with_nothing_to_paint_clears_a_killed_runs_claim(cli, translator, tmp_path):
@@ -733,3 +755,19 @@ def test_a_rerun_with_nothing_to_paint_clears_a_killed_runs_claim(cli, translato
     killed.write_text('{"pid": 999999, "outputs": ["a.png"]}')
     again = cli("convert", src, dst, "-m", translator, "--painter", "none")
     assert again.exit_code == 0 and "1 skipped" in again.output and not killed.exists(), again.output
+
+
+def test_a_sub_folder_linked_elsewhere_is_claimed_where_it_leads(tmp_path):
+    """A run into `nest`, whose `sub` links to `real`, and a run into `real` see each other."""
+    from portraitize.run_claims import RunClaims
+
+    nest, real = tmp_path / "nest", tmp_path / "real"
+    nest.mkdir()
+    real.mkdir()
+    (nest / "sub").symlink_to(real)
+    outer, inner = RunClaims(nest), RunClaims(real)
+    assert outer.claim([nest / "sub" / "p00.jpg", nest / "top.jpg"]) == {}
+    assert inner.claim([real / "p00.jpg", real / "p01.jpg"]) == {real / "p00.jpg": os.getpid()}
+    outer.release()
+    inner.release()
+    assert not list(real.glob(".portraitize-claim-*")) and not list(nest.glob(".portraitize-claim-*"))

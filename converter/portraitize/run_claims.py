@@ -5,9 +5,10 @@ IMG_0001.jpg) each reported every photo painted while the later writes won. Each
 write in `DST/.portraitize-claim-PID-XXXXXXXX.json`, locked (flock) by it until it ends, and an output that another
 run still holding its claim has claimed is not painted by this one (that photo fails, naming the other run). The
 claims looked at are those of every folder an output of this run lies under (DST, the folders above it, its
-sub-folders that receive outputs), so a run into `out/sub` and one into `out` see each other. Runs into one folder
-take their claims one at a time, under a lock on that folder, so the later of two runs starting together sees the
-earlier's claim and the earlier paints: never both giving way, nor both painting. A claim is written and locked
+sub-folders that receive outputs), so a run into `out/sub` and one into `out` see each other. Runs take their claims
+one at a time, under a lock on `/` (every run of this machine) and one on the destination folder (every machine's run
+into it, on a shared disk), so the later of two runs starting together sees the earlier's claim and the earlier
+paints: never both giving way, nor both painting. A claim is written and locked
 under a temp name (files.py's, which no run removes while its writer holds it) and renamed, so no run sees it
 unlocked while its run lives; one found unlocked is a killed run's, and is removed.
 
@@ -24,6 +25,7 @@ import os
 import secrets
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path, PurePath
 
 from .files import FILE_MODE, locked_temp_file
@@ -36,9 +38,11 @@ except ImportError:  # not POSIX: no claims
 
 CLAIM_PREFIX = ".portraitize-claim-"
 LARGEST_CLAIM = 64 << 20  # bytes: a claim of a million outputs; anything larger is not a run's
-# The longest a run waits for the lock on its destination folder (held by another run for the few milliseconds it
-# takes its claims; anything holding it longer is not a run, and is not waited on).
+# A run holds its locks for the few milliseconds it takes its claims: anything holding one this long is not a run.
+# The lock on `/` is then not waited for (the destination's still orders runs into one folder); the destination's
+# is, said once (two runs giving up on it at the same moment would both paint).
 FOLDER_WAIT = 10.0
+MACHINE = Path("/")
 
 
 class RunClaims:
@@ -46,34 +50,39 @@ class RunClaims:
 
     def __init__(self, destination: Path):
         self.destination = Path(destination)
-        self._handle: int | None = None
-        self._path: Path | None = None
+        self._held: list[tuple[int, Path]] = []  # each claim's locked handle and path
 
-    def claim(self, targets: list[PurePath]) -> dict[PurePath, int]:
+    def claim(self, targets: list[PurePath], on_wait: Callable[[], None] = lambda: None) -> dict[PurePath, int]:
         """Claim `targets` (outputs under the destination) for this run; a killed run's claims met on the way are
-        removed. Returns the targets that another run still running claimed first, each with its process id."""
+        removed. Returns the targets that another run still running claimed first, each with its process id.
+        `on_wait`: called once where the destination's lock is held past FOLDER_WAIT."""
         if fcntl is None or not self.destination.is_dir():
             return {}
+        folder = _open_folder(self.destination)
+        machine = None if self.destination.resolve() == MACHINE else _open_folder(MACHINE)
         try:
-            folder = os.open(self.destination, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        except OSError:
-            return {}  # a drop box: it can be written, not read
-        try:
-            _lock_folder(folder)
+            if folder is None:
+                return {}  # a drop box: it can be written, not read
+            if machine is not None:
+                _lock_folder(machine, None)
+            if not _lock_folder(folder, on_wait):
+                return {}  # a file system without locks: no claim could be told from a killed run's
             taken = _claimed(self.destination, targets)
             mine = [target for target in targets if target not in taken]
-            if mine:
+            for place, claimed in _places(self.destination, mine).items():
                 with contextlib.suppress(OSError):  # a full disk: the paintings' writes say so
-                    self._write(mine)
+                    self._write(place, claimed)
             return taken
         finally:
-            os.close(folder)
+            for handle in (machine, folder):
+                if handle is not None:
+                    os.close(handle)
 
-    def _write(self, targets: list[PurePath]) -> None:
-        handle, temp = locked_temp_file(self.destination)
-        path = self.destination / f"{CLAIM_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.json"
+    def _write(self, place: Path, targets: list[PurePath]) -> None:
+        handle, temp = locked_temp_file(place)
+        path = place / f"{CLAIM_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.json"
         try:
-            names = sorted(path_key(PurePath(target).relative_to(self.destination)) for target in targets)
+            names = sorted(path_key(PurePath(target).relative_to(place)) for target in targets)
             data = json.dumps({"pid": os.getpid(), "outputs": names}).encode()
             while data:
                 data = data[os.write(handle, data) :]
@@ -83,29 +92,51 @@ class RunClaims:
             os.close(handle)
             Path(temp).unlink(missing_ok=True)
             raise
-        self._handle, self._path = handle, path
+        self._held.append((handle, path))
 
     def release(self) -> None:
-        if self._handle is not None:
-            self._path.unlink(missing_ok=True)  # while still locked: no run takes it for a killed run's meanwhile
-            os.close(self._handle)
-            self._handle = None
+        for handle, path in self._held:
+            path.unlink(missing_ok=True)  # while still locked: no run takes it for a killed run's meanwhile
+            os.close(handle)
+        self._held = []
 
 
-def _lock_folder(folder: int) -> None:
-    """The destination's lock, for taking claims; not taken where the file system has no locks or something that
-    is not a run holds it past FOLDER_WAIT (two runs claiming at that moment might then both give way)."""
+def _places(destination: Path, targets: list[PurePath]) -> dict[Path, list[PurePath]]:
+    """Where `targets` are claimed: all of them in the destination, and those in a sub-folder that leads out of it
+    (a link, a bind mount) in that sub-folder as well, where a run into the folder it leads to looks."""
+    places: dict[Path, list[PurePath]] = {destination: list(targets)} if targets else {}
+    root = destination.resolve()
+    for folder in {Path(target).parent for target in targets} - {destination}:
+        real = folder.resolve()
+        if root not in real.parents and real.is_dir():
+            places[folder] = [target for target in targets if Path(target).parent == folder]
+    return places
+
+
+def _open_folder(path: Path) -> int | None:
+    try:
+        return os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return None
+
+
+def _lock_folder(folder: int, on_wait: Callable[[], None] | None) -> bool:
+    """Hold `folder`'s lock: waited for past FOLDER_WAIT only with `on_wait`, which is then called once. False
+    where the file system has no locks, or the wait was given up."""
     deadline = time.monotonic() + FOLDER_WAIT
     while True:
         try:
             fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
+            return True
         except BlockingIOError:
-            if time.monotonic() > deadline:
-                return
+            if deadline is not None and time.monotonic() > deadline:
+                if on_wait is None:
+                    return False
+                on_wait()
+                deadline = None
             time.sleep(0.01)
         except OSError:
-            return
+            return False
 
 
 def _claimed(destination: Path, targets: list[PurePath]) -> dict[PurePath, int]:
@@ -152,8 +183,9 @@ def _live_claim(path: Path) -> tuple[int, list[str]] | None:
             return None
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError, RecursionError):
             claim = json.loads(os.read(handle, info.st_size or 1))
-            if isinstance(claim["pid"], int) and isinstance(claim["outputs"], list):
-                return claim["pid"], [name for name in claim["outputs"] if isinstance(name, str)]
+            pid = claim["pid"]
+            if isinstance(pid, int) and not isinstance(pid, bool) and isinstance(claim["outputs"], list):
+                return pid, [name for name in claim["outputs"] if isinstance(name, str)]
         return None
     finally:
         os.close(handle)

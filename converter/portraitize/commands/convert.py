@@ -171,7 +171,11 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
     claims = None if on_ray else RunClaims(target)  # also with nothing to paint: it clears killed runs' claims
     try:
         if claims is not None:
-            _leave_to_other_runs(plan, claims.claim([job.target for job in plan.todo]), records, request.overwrite)
+            waiting = lambda: console.print(  # noqa: E731
+                f"waiting for the lock on {escape(request.dst)}: something holds it longer than a run would"
+            )
+            taken = claims.claim([job.target for job in plan.todo], waiting)
+            _leave_to_other_runs(plan, taken, records, request.overwrite)
         report = Report(skipped=plan.existing, failed=[*plan.unreadable, *plan.blocked])
         if not plan.todo:
             pass  # nothing to paint: no progress bar at 0 of 0, no Ray cluster started for nothing
