@@ -771,3 +771,46 @@ def test_a_sub_folder_linked_elsewhere_is_claimed_where_it_leads(tmp_path):
     outer.release()
     inner.release()
     assert not list(real.glob(".portraitize-claim-*")) and not list(nest.glob(".portraitize-claim-*"))
+
+
+def test_a_file_that_appears_while_its_photo_is_painted_is_kept(cli, translator, tmp_path, monkeypatch):
+    """A file put where an output goes after the run planned (another program's, an older portraitize's run, which
+    claims nothing) is not replaced: that photo fails, the others are painted."""
+    from portraitize import pipeline
+
+    src, dst = tmp_path / "src", tmp_path / "out"
+    write_image(src / "a.png")
+    write_image(src / "b.png")
+    write = pipeline.LocalFiles.write
+
+    def user_first(self, path, data, replace=True):
+        if Path(path).name == "a.png":
+            Path(path).write_bytes(b"the user's file")
+        return write(self, path, data, replace)
+
+    monkeypatch.setattr(pipeline.LocalFiles, "write", user_first)
+    result = cli("convert", src, dst, "-m", translator, "--painter", "none")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1 and "a file appeared there after this run planned" in said, said
+    assert (dst / "a.png").read_bytes() == b"the user's file" and (dst / "b.png").is_file()
+    assert not list(dst.glob(".portraitize-*.part"))
+
+
+def test_publishing_without_replacing_also_where_a_disk_has_no_hard_links(tmp_path, monkeypatch):
+    from portraitize import files
+
+    target = tmp_path / "a.png"
+    files.write_atomically(target, lambda handle: handle.write(b"first"), replace=False)
+    with pytest.raises(FileExistsError):
+        files.write_atomically(target, lambda handle: handle.write(b"second"), replace=False)
+    assert target.read_bytes() == b"first"
+
+    def no_links(*_):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(files.os, "link", no_links)
+    with pytest.raises(FileExistsError):
+        files.write_atomically(target, lambda handle: handle.write(b"third"), replace=False)
+    files.write_atomically(tmp_path / "b.png", lambda handle: handle.write(b"new"), replace=False)
+    assert target.read_bytes() == b"first" and (tmp_path / "b.png").read_bytes() == b"new"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.png", "b.png"]

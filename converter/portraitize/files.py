@@ -43,11 +43,13 @@ def _file_mode() -> int:
 FILE_MODE = _file_mode()
 
 
-def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+def write_atomically(path: Path, write: Callable[[BinaryIO], object], replace: bool = True) -> None:
     """Call write(file) on a temp file next to `path`, then rename it to `path`; never leave the temp.
 
     The data reach the disk (fsync) before the rename, so a power cut leaves the old file or the new one, never
-    an empty one; the temp file stays locked until it has its final name."""
+    an empty one; the temp file stays locked until it has its final name. `replace=False`: FileExistsError where a
+    file is at `path` by then (published as a hard link, which never replaces; on a disk without hard links, looked
+    for first)."""
     make_folder(path.parent)
     handle, temp_name = locked_temp_file(path.parent)
     try:
@@ -57,9 +59,13 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
             os.fsync(handle)
             os.chmod(temp_name, FILE_MODE)
             try:
-                os.replace(temp_name, path)  # while still locked: a clean-up never sees it unlocked under its temp name
+                if replace or not _linked(temp_name, path):
+                    os.replace(temp_name, path)  # still locked: a clean-up never sees it unlocked under its temp name
+            except FileExistsError:
+                raise
             except OSError as error:  # said of the file the user asked for, not of our temp name (a name too long)
                 raise OSError(error.errno, error.strerror, str(path)) from None
+        Path(temp_name).unlink(missing_ok=True)  # linked: the temp name goes
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
@@ -72,6 +78,24 @@ NOT_A_FOLDER = {
     "other": "a pipe, a device or a socket",
     "nowhere": "a link to nowhere",
 }
+
+
+def _linked(temp_name: str, path: Path) -> bool:
+    """Publish the temp file at `path` as a second name, never replacing a file there; False where the disk has no
+    hard links and none is there yet (the caller renames)."""
+    try:
+        os.link(temp_name, path)
+        return True
+    except FileExistsError:
+        raise FileExistsError(
+            "a file appeared there after this run planned (another program's or run's): kept"
+        ) from None
+    except OSError:
+        if os.path.lexists(path):
+            raise FileExistsError(
+                "a file appeared there after this run planned (another program's or run's): kept"
+            ) from None
+        return False
 
 
 def make_folder(folder: Path) -> None:

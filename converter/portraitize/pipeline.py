@@ -74,6 +74,9 @@ class ConvertSettings:
     stroke_workers: int = 0  # processes the stroke painter runs in (0, 1: none, it paints in this process)
     threads: int = 0  # --threads: what a photo painted in this process may use for its pixel work (0: every core)
     overwrite: bool = False  # --overwrite: outputs there are painted again, and their old stroke lists go
+    # Files already there that this run may replace (its own outputs painted again, an empty file); any other output
+    # is published without replacing a file that appeared after the plan. None: any (the Ray engine's workers).
+    replaceable: frozenset[PurePath] | None = None
 
 
 def stroke_list_path(target: PurePath) -> PurePath:
@@ -130,8 +133,9 @@ class Files(Protocol):
     def stamp(self, path: PurePath) -> Stamp | None:
         """An input's stamp (plan.Storage.stamp)."""
 
-    def write(self, path: PurePath, data: bytes) -> None:
-        """Store an output whole or not at all."""
+    def write(self, path: PurePath, data: bytes, replace: bool = True) -> None:
+        """Store an output whole or not at all; `replace=False`: FileExistsError where a file is there by then (on
+        disks; an object store replaces)."""
 
     def remove(self, path: PurePath) -> None:
         """Delete a file of ours that would now mislead (nothing where there is none); OSError when it cannot."""
@@ -147,8 +151,8 @@ class LocalFiles:
     def stamp(self, path: PurePath) -> Stamp | None:
         return self.storage.stamp(path)
 
-    def write(self, path: PurePath, data: bytes) -> None:
-        write_atomically(Path(path), lambda handle: handle.write(data))
+    def write(self, path: PurePath, data: bytes, replace: bool = True) -> None:
+        write_atomically(Path(path), lambda handle: handle.write(data), replace)
 
     def remove(self, path: PurePath) -> None:
         Path(path).unlink(missing_ok=True)
@@ -251,9 +255,13 @@ def _write(
         data, notes = chain.encode(item.sitting, finished.image, image_format, settings.quality)
         listed = settings.stroke_list and finished.strokes
         if listed:
-            files.write(stroke_list_path(target), stroke_list(finished.strokes, finished.image.size))
+            files.write(
+                stroke_list_path(target),
+                stroke_list(finished.strokes, finished.image.size),
+                _may(settings, stroke_list_path(target)),
+            )
             on_written(stroke_list_path(target), None)
-        files.write(target, data)
+        files.write(target, data, _may(settings, target))
         on_written(target, item.mark)
         if settings.overwrite and not listed:  # repainted without strokes listed: an old list describes another
             notes = [*notes, *_removed(files, stroke_list_path(target))]
@@ -264,6 +272,11 @@ def _write(
     except Exception as error:  # the per-file guard: an encoder's surprise fails this file only
         return Outcome(f"cannot be encoded ({type(error).__name__}: {first_line(error)})")
     return Outcome(None, (*item.sitting.photo.notes, *notes))
+
+
+def _may(settings: ConvertSettings, path: PurePath) -> bool:
+    """Whether writing `path` may replace a file there."""
+    return settings.overwrite or settings.replaceable is None or path in settings.replaceable
 
 
 def _removed(files: Files, path: PurePath) -> list[str]:

@@ -190,13 +190,13 @@ class ArrowFiles:
     def stamp(self, path: PurePath) -> Stamp | None:
         return self.source.stamp(path)
 
-    def write(self, path: PurePath, data: bytes) -> None:
+    def write(self, path: PurePath, data: bytes, replace: bool = True) -> None:
         from pathlib import Path
 
         from .files import write_atomically
 
         if self.local_target:
-            write_atomically(Path(path), lambda handle: handle.write(data))
+            write_atomically(Path(path), lambda handle: handle.write(data), replace)
             return
         self.target_fs.create_dir(str(path.parent), recursive=True)
         with self.target_fs.open_output_stream(str(path)) as stream:  # an object appears whole on close

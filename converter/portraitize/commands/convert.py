@@ -176,6 +176,7 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
             )
             taken = claims.claim([job.target for job in plan.todo], waiting)
             _leave_to_other_runs(plan, taken, records, request.overwrite)
+            settings = dataclasses.replace(settings, replaceable=_replaceable(plan))
         report = Report(skipped=plan.existing, failed=[*plan.unreadable, *plan.blocked])
         if not plan.todo:
             pass  # nothing to paint: no progress bar at 0 of 0, no Ray cluster started for nothing
@@ -261,6 +262,13 @@ def _leave_to_other_runs(plan: Plan, taken: dict[PurePath, int], records: Output
         )
         for job in sorted(left, key=lambda job: str(job.source))
     ]
+
+
+def _replaceable(plan: Plan) -> frozenset[PurePath]:
+    """What this run's outputs may replace: the files at their paths now (once claimed, and those another run wrote
+    since the plan taken out: the run's own recorded outputs painted again, empty files, and their stroke lists)."""
+    paths = [path for job in plan.todo for path in (job.target, stroke_list_path(job.target))]
+    return frozenset(LocalStorage().outputs(paths))
 
 
 def _another_photos_painting(job: Job, storage) -> str:
