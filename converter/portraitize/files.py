@@ -9,6 +9,7 @@ of this machine or the file is older than STALE_AFTER seconds), never those of a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -61,11 +62,13 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object], replace: b
             try:
                 if replace or not _linked(temp_name, path):
                     os.replace(temp_name, path)  # still locked: a clean-up never sees it unlocked under its temp name
+                else:
+                    with contextlib.suppress(OSError):  # published: a temp name left is cleaned by a later run
+                        os.unlink(temp_name)
             except FileExistsError:
                 raise
             except OSError as error:  # said of the file the user asked for, not of our temp name (a name too long)
                 raise OSError(error.errno, error.strerror, str(path)) from None
-        Path(temp_name).unlink(missing_ok=True)  # linked: the temp name goes
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
@@ -80,6 +83,9 @@ NOT_A_FOLDER = {
 }
 
 
+APPEARED = "a file appeared there after this run planned, another program's or run's: kept"
+
+
 def _linked(temp_name: str, path: Path) -> bool:
     """Publish the temp file at `path` as a second name, never replacing a file there; False where the disk has no
     hard links and none is there yet (the caller renames)."""
@@ -87,14 +93,10 @@ def _linked(temp_name: str, path: Path) -> bool:
         os.link(temp_name, path)
         return True
     except FileExistsError:
-        raise FileExistsError(
-            "a file appeared there after this run planned (another program's or run's): kept"
-        ) from None
+        raise FileExistsError(APPEARED) from None
     except OSError:
         if os.path.lexists(path):
-            raise FileExistsError(
-                "a file appeared there after this run planned (another program's or run's): kept"
-            ) from None
+            raise FileExistsError(APPEARED) from None
         return False
 
 
