@@ -707,6 +707,13 @@ for _name, _about, _folder in (
         "and the green fringes on shirts gone, against painter 27, thirteen of the tuning photos",
         "2026-12-07-painter27-pairs182",
     ),
+    (
+        "pairs-round-hair",
+        "a trial: the sitters' hair (the person mask off the faces, within a face's size of a face's centre and not "
+        "far below it) laid with the round-ended filbert instead of the square-ended flat, against painter 28, "
+        "thirteen of the tuning photos",
+        "2026-12-08-painter28-pairs183",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
