@@ -714,6 +714,13 @@ for _name, _about, _folder in (
         "thirteen of the tuning photos",
         "2026-12-08-painter28-pairs183",
     ),
+    (
+        "pairs-long-hair",
+        "a trial: the sitters' hair (as in forced choice 183, its neck left out) in round-ended strokes that run on "
+        "through the strands, up to 13 radii (7.5 elsewhere) until the colour changes by 0.16 (0.12 for a flat), "
+        "against painter 28, thirteen of the tuning photos",
+        "2026-12-08-painter28-pairs184",
+    ),
     # Trials shown twice, on the panel photos and on the 12 MP details: (name, the trial, against, the folders).
     *(
         section
