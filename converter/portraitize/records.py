@@ -355,11 +355,9 @@ class OutputRecords:
         """The photo is the one painted, under a new stamp (a folder copied with its times, a change time moved by
         `chmod`): its record takes the stamp, so that the next run need not read the photo again. Only a saving: a
         record that cannot be written costs the next run that read."""
-        entry = dataclasses.replace(recorded, source_stamp=stamp)
-        self.outputs[self._relative(target)].append(entry)
-        self._restamped.append(
-            _output_line(self._relative(target), entry)
-        )  # written at close: a refused run writes none
+        entry, relative = dataclasses.replace(recorded, source_stamp=stamp), self._relative(target)
+        self.outputs[relative].append(entry)
+        self._restamped.append(_output_line(relative, entry))  # written at close: a refused run writes none
 
     def _print(self, source: PurePath) -> str | None:
         """The photo's print, or None where it cannot be read (painting it says why)."""

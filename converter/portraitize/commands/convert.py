@@ -175,8 +175,13 @@ def run_convert(request: ConvertRequest, console: Console) -> int:
                 f"waiting for the lock on {escape(request.dst)}: something holds it longer than a run would"
             )
             taken = claims.claim([job.target for job in plan.todo], waiting)
-            _leave_to_other_runs(plan, taken, records, request.overwrite)
-            settings = dataclasses.replace(settings, replaceable=_replaceable(plan))
+            # What is at the outputs' paths now, once claimed (one look, for both uses below).
+            paths = [path for job in plan.todo for path in (job.target, stroke_list_path(job.target))]
+            there = LocalStorage().outputs(paths)
+            _leave_to_other_runs(plan, taken, records, {} if request.overwrite else there)
+            # What this run's outputs may replace: the files there now but for those another run wrote since the
+            # plan (left to it above): the run's own recorded outputs painted again, empty files, their stroke lists.
+            settings = dataclasses.replace(settings, replaceable=frozenset(there))
         report = Report(skipped=plan.existing, failed=[*plan.unreadable, *plan.blocked])
         if not plan.todo:
             pass  # nothing to paint: no progress bar at 0 of 0, no Ray cluster started for nothing
@@ -242,13 +247,15 @@ def _keep_other_photos_paintings(plan: Plan, records: OutputRecords) -> None:
     plan.blocked += [(job.source, _another_photos_painting(job, records.storage)) for job in elsewhere]
 
 
-def _leave_to_other_runs(plan: Plan, taken: dict[PurePath, int], records: OutputRecords, overwrite: bool) -> None:
-    """Photos whose outputs another run into this destination is painting now are left to it, and so (unless
-    --overwrite) are those whose outputs another run wrote since the plan looked (a file there that the records
-    read at the start do not hold: a recorded painting is only here to be painted again with its stroke list): each
-    fails, saying so (run_claims.py)."""
-    there = {} if overwrite else LocalStorage().outputs([job.target for job in plan.todo])
-    written = {target for target, kind in there.items() if kind == "file" and not records.ours(target)}
+def _leave_to_other_runs(
+    plan: Plan, taken: dict[PurePath, int], records: OutputRecords, there: dict[PurePath, str]
+) -> None:
+    """Photos whose outputs another run into this destination is painting now are left to it, and so are those
+    whose outputs another run wrote since the plan looked (`there`: what is at the outputs' paths now, empty with
+    --overwrite; a file there that the records read at the start do not hold: a recorded painting is only here to
+    be painted again with its stroke list): each fails, saying so (run_claims.py)."""
+    targets = {job.target for job in plan.todo}
+    written = {path for path, kind in there.items() if path in targets and kind == "file" and not records.ours(path)}
     left = [job for job in plan.todo if job.target in taken or job.target in written]
     plan.todo = [job for job in plan.todo if job.target not in taken and job.target not in written]
     plan.blocked += [
@@ -262,13 +269,6 @@ def _leave_to_other_runs(plan: Plan, taken: dict[PurePath, int], records: Output
         )
         for job in sorted(left, key=lambda job: str(job.source))
     ]
-
-
-def _replaceable(plan: Plan) -> frozenset[PurePath]:
-    """What this run's outputs may replace: the files at their paths now (once claimed, and those another run wrote
-    since the plan taken out: the run's own recorded outputs painted again, empty files, and their stroke lists)."""
-    paths = [path for job in plan.todo for path in (job.target, stroke_list_path(job.target))]
-    return frozenset(LocalStorage().outputs(paths))
 
 
 def _another_photos_painting(job: Job, storage) -> str:
